@@ -1,0 +1,62 @@
+# heaplab - build, test and benchmark.
+#
+#   make            build ./bench
+#   make test       build everything and run the whole test suite
+#   make deps       install the Debian packages heaplab needs (root or sudo)
+#   make san        build a sanitizer (address + undefined) bench in build/san
+#
+# CC, CFLAGS, LDFLAGS, PREFIX and DESTDIR may be overridden; BUILD names the
+# object folder (it mirrors the source tree) and BENCH the binary.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+BUILD   ?= build
+BENCH   ?= bench
+
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ALLCFLAGS = -std=gnu11 $(WARN) -fno-strict-aliasing $(CFLAGS)
+ALLCPPFLAGS = -MMD -MP -I. $(CPPFLAGS)
+LDLIBS   += -ljansson -lm -ldl -lpthread
+
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+ALLOC_SRC   := $(wildcard allocators/*.c)
+CORE_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRC) $(ALLOC_SRC))
+MAIN_OBJ    := $(BUILD)/harness/main.o
+TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
+TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
+UNIT        := $(BUILD)/unit-tests
+
+.PHONY: all test check deps san clean install
+all: $(BENCH)
+
+$(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT): $(CORE_OBJ) $(TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+test check: $(BENCH) $(UNIT)
+	BENCH=./$(BENCH) UNIT=./$(UNIT) tests/run.sh
+
+san:
+	$(MAKE) BUILD=build/san BENCH=build/san/bench \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests
+
+deps:
+	sh .ci/deps.sh
+
+install: $(BENCH)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
+
+clean:
+	rm -rf $(BUILD) $(BENCH)
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

@@ -1,0 +1,26 @@
+/*
+ * registry.c - the built-in allocators, in the order --list shows them:
+ * from the naive designs to the serious ones.  Adding an allocator is one
+ * `extern` and one line in the table.
+ */
+#include "allocator.h"
+
+#include <string.h>
+
+extern const struct allocator alloc_bump;
+/* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
+
+const struct allocator *const allocator_registry[] = {
+	&alloc_bump,
+	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
+};
+
+const size_t allocator_count = sizeof allocator_registry / sizeof allocator_registry[0];
+
+const struct allocator *allocator_find(const char *name)
+{
+	for (size_t i = 0; i < allocator_count; i++)
+		if (strcmp(allocator_registry[i]->name, name) == 0)
+			return allocator_registry[i];
+	return NULL;
+}
