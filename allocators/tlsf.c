@@ -197,7 +197,7 @@ static inline void list_remove(struct tlsf *t, struct block *b)
  * Take a free block of at least `size` bytes off its list, or NULL.  The
  * block keeps its free-block invariants (back pointer, successor's PREV_FREE).
  */
-static inline struct block *take_free(struct tlsf *t, size_t size)
+static inline __attribute__((always_inline)) struct block *take_free(struct tlsf *t, size_t size)
 {
 	unsigned fl, sl;
 	search_mapping(size, &fl, &sl);
@@ -306,10 +306,8 @@ static struct block *grow(struct tlsf *t, size_t size)
 }
 
 /* A free block `b` (on no list) ends at the epilogue: give most of it back if big. */
-static inline void maybe_trim(struct tlsf *t, struct block *b, size_t *size)
+static void trim(struct tlsf *t, struct block *b, size_t *size)
 {
-	if (*size < t->trim_threshold)
-		return;
 	size_t release = (*size - TLSF_TRIM_KEEP) & ~(size_t)4095;
 	if (!release || !heap_sbrk(t->heap, -(intptr_t)release))
 		return;
@@ -319,6 +317,20 @@ static inline void maybe_trim(struct tlsf *t, struct block *b, size_t *size)
 	b->header = *size | FREE_BIT;
 	t->epilogue = at(b, *size);
 	t->epilogue->header = PREV_FREE;
+}
+
+/*
+ * Make `b` a free block of `size` bytes on its list; `next` follows it and
+ * is not free, and whatever precedes b is not free either.
+ */
+static inline void put_free(struct tlsf *t, struct block *b, size_t size, struct block *next)
+{
+	b->header = size | FREE_BIT;
+	next->header |= PREV_FREE;
+	if (__builtin_expect(next == t->epilogue && size >= t->trim_threshold, 0))
+		trim(t, b, &size);
+	*back_pointer(b, size) = b;
+	list_insert(t, b, size);
 }
 
 /* ---- The table ---- */
@@ -377,13 +389,7 @@ static void tlsf_free(void *self, void *ptr)
 		size += block_size(prev);
 		b = prev;
 	}
-	/* Coalesced: whatever precedes b now is allocated. */
-	b->header = size | FREE_BIT;
-	next->header |= PREV_FREE;
-	if (__builtin_expect(next == t->epilogue, 0))
-		maybe_trim(t, b, &size);
-	*back_pointer(b, size) = b;
-	list_insert(t, b, size);
+	put_free(t, b, size, next);  /* coalesced: what precedes b now is allocated */
 }
 
 static size_t tlsf_usable_size(void *self, void *ptr)
@@ -413,11 +419,7 @@ static void release_tail(struct tlsf *t, struct block *b, size_t have, size_t si
 		rest += ns;
 		next = at(next, ns);
 	}
-	struct block *tail = at(b, size);
-	tail->header = rest | FREE_BIT;
-	*back_pointer(tail, rest) = tail;
-	next->header |= PREV_FREE;
-	list_insert(t, tail, rest);
+	put_free(t, at(b, size), rest, next);
 }
 
 static void *tlsf_realloc(void *self, void *ptr, size_t n)

@@ -469,6 +469,21 @@ TEST(tlsf_large_free_last_block_is_trimmed_without_thrashing)
 	heap_close(&in.heap);
 }
 
+TEST(tlsf_realloc_shrinking_a_huge_last_block_gives_memory_back)
+{
+	struct inst in;
+	REQUIRE(open_tlsf(&in, 0));
+	char *p = A->malloc(in.self, 8 << 20);
+	REQUIRE(p);
+	p[0] = 42;
+	EXPECT(A->realloc(in.self, p, 100) == p);
+	EXPECT_EQ(in.heap.shrink_calls, 1);
+	EXPECT(in.heap.brk <= in.brk0 + 2 * TLSF_CHUNK);
+	EXPECT_EQ(p[0], 42);
+	EXPECT_CLEAN(&in);
+	heap_close(&in.heap);
+}
+
 /* ---- realloc ---- */
 
 TEST(tlsf_realloc_shrinks_in_place_and_frees_the_tail)
