@@ -151,13 +151,13 @@ TEST(tlsf_search_mapping_rounds_up_to_a_list_whose_every_block_fits)
 		seed = seed * 1103515245u + 12345u;
 		unsigned shift = 5 + (seed >> 8) % 30;
 		seed = seed * 1103515245u + 12345u;
-		size_t s = (((size_t)seed << 8) & (((size_t)1 << shift) - 1)) | ((size_t)1 << shift);
-		s &= ~(size_t)15;
+		size_t top = (size_t)1 << shift;
+		size_t s = ((((size_t)seed << 8) & (top - 1)) | top) & ~(size_t)15;
 		unsigned fl, sl, sfl, ssl;
 		tlsf_mapping_for_test(s, &fl, &sl);
 		tlsf_search_mapping_for_test(s, &sfl, &ssl);
 		if (list_floor(sfl, ssl) < s)
-			test_fail(__FILE__, __LINE__, "size %zu searched from (%u,%u) starting at %zu",
+			test_fail(__FILE__, __LINE__, "size %zu searched from (%u,%u) at %zu",
 			          s, sfl, ssl, list_floor(sfl, ssl));
 		/* Exactly one list up, unless s is its list's floor. */
 		unsigned want = list_index(fl, sl) + (list_floor(fl, sl) != s);
