@@ -579,6 +579,32 @@ TEST(tlsf_memalign_leaves_its_leading_gap_as_a_free_block_that_merges_back)
 	heap_close(&in.heap);
 }
 
+TEST(tlsf_memalign_never_leaves_a_leading_gap_smaller_than_a_block)
+{
+	/* Put the free block's payload at every 16-byte offset modulo the alignment. */
+	for (size_t shift = 0; shift < 64; shift += 16) {
+		struct inst in;
+		REQUIRE(open_tlsf(&in, 0));
+		char *first = A->malloc(in.self, 10);
+		REQUIRE(first);
+		A->free(in.self, first);
+		size_t block = TLSF_MIN_BLOCK + ((shift - (uintptr_t)first - TLSF_MIN_BLOCK) & 63);
+		REQUIRE(A->malloc(in.self, request_for(block)) == first);
+		char *w = next_payload(first);
+		REQUIRE(hdr_free(w) && (uintptr_t)w % 64 == shift);
+		char *p = A->memalign(in.self, 64, 100);
+		REQUIRE(p);
+		EXPECT_EQ((uintptr_t)p % 64, 0);
+		size_t gap = (size_t)(p - w);
+		if (gap && gap < TLSF_MIN_BLOCK)
+			test_fail(__FILE__, __LINE__, "gap of %zu bytes at shift %zu", gap, shift);
+		if (gap)
+			EXPECT(hdr_free(w) && hdr_size(w) == gap);
+		EXPECT_CLEAN(&in);
+		heap_close(&in.heap);
+	}
+}
+
 /* ---- The self-check notices corruption ---- */
 
 TEST(tlsf_check_detects_a_flipped_sl_bitmap_bit)
