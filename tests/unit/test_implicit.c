@@ -398,3 +398,56 @@ TEST(implicit_self_check_detects_a_rover_off_a_block_boundary)
 	EXPECT(count_violations(&r) >= 1);
 	heap_close(&r.heap);
 }
+
+TEST(implicit_self_check_detects_two_adjacent_free_blocks)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, a);
+	/* Free b by hand without coalescing, keeping tags and counters consistent. */
+	char *bb = bt_block(b);
+	bt_mark_free(bb, bt_size(bb));
+	bt_clear_prev_alloc(bb + bt_size(bb));
+	r.core->alloc_blocks--;
+	r.core->free_blocks++;
+	struct check_report rep = { 0 };
+	EXPECT(r.a->check(r.self, &rep) >= 1);
+	EXPECT_STR_CONTAINS(rep.messages[0], "not coalesced");
+	heap_close(&r.heap);
+}
+
+TEST(implicit_self_check_detects_a_lying_prev_allocated_flag)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	bt_clear_prev_alloc(bt_block(b));   /* says a is free; a is live */
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
+
+static void grab(void *ctx, const char *name, uint64_t value)
+{
+	if (strcmp(name, "blocks_scanned") == 0)
+		*(uint64_t *)ctx = value;
+}
+
+TEST(implicit_best_fit_stops_at_an_exact_fit)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_best));
+	char *exact = m(&r, 88);
+	REQUIRE(exact && m(&r, 16));
+	char *more[40];
+	for (int k = 0; k < 40; k++)
+		REQUIRE((more[k] = m(&r, 16)) != NULL);
+	f(&r, exact);
+	uint64_t before = 0, after = 0;
+	r.a->stats(r.self, grab, &before);
+	EXPECT(m(&r, 88) == exact);
+	r.a->stats(r.self, grab, &after);
+	EXPECT(after - before <= 2);   /* the exact fit is the first block: no full scan */
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
