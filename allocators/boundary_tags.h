@@ -30,9 +30,10 @@
  * doubly linked free list in the payload of free blocks) and a footer.
  *
  * How free blocks are indexed differs per allocator; these helpers tell the
- * index through two hooks: link() when a (fully coalesced) free block
- * appears, unlink() when one disappears - allocated, absorbed by a neighbour
- * or merged.  The helpers keep the block counters the self-check compares.
+ * index through hooks: link() when a (fully coalesced) free block appears,
+ * unlink() when one disappears - allocated, absorbed by a neighbour or
+ * merged - and grew() when a free block swallows its freed neighbour.  The
+ * helpers keep the block counters the self-check compares.
  */
 #ifndef HEAPLAB_BOUNDARY_TAGS_H
 #define HEAPLAB_BOUNDARY_TAGS_H
@@ -68,10 +69,16 @@ struct bt_core {
 };
 
 struct bt_hooks {
-	void (*link)(struct bt_core *c, char *b);             /* b is a new free block */
-	void (*unlink)(struct bt_core *c, char *b, char *into); /* b is no longer free; the
-	                                                           block now holding it
-	                                                           starts at `into` */
+	/* b is a new free block. */
+	void (*link)(struct bt_core *c, char *b);
+	/* b is no longer a free block; the block now holding its start begins at `into`. */
+	void (*unlink)(struct bt_core *c, char *b, char *into);
+	/*
+	 * The free block `old` grew into the free block b (b <= old, tags
+	 * written): one call instead of unlink + link, so that an index that
+	 * keeps blocks in address order can keep the place it already has.
+	 */
+	void (*grew)(struct bt_core *c, char *old, char *b);
 };
 
 /* ---- tags ---------------------------------------------------------------- */
@@ -148,25 +155,31 @@ static inline struct bt_core *bt_init(struct heap *heap, size_t state_size)
 static inline char *bt_release(struct bt_core *c, char *b, size_t size,
                                const struct bt_hooks *h)
 {
-	char *start = b, *next = b + size;
+	char *start = b, *next = b + size, *kept = NULL;
 	size_t total = size;
 	if (!bt_prev_is_alloc(b)) {
-		start = bt_prev(b);
+		start = kept = bt_prev(b);
 		total += bt_size(start);
-		h->unlink(c, start, start);
-		c->free_blocks--;
 		c->coalesces++;
 	}
 	if (!bt_is_alloc(next)) {
 		total += bt_size(next);
-		h->unlink(c, next, start);
-		c->free_blocks--;
 		c->coalesces++;
+		if (kept) {
+			h->unlink(c, next, start);
+			c->free_blocks--;
+		} else {
+			kept = next;
+		}
 	}
 	bt_mark_free(start, total);
 	bt_clear_prev_alloc(start + total);
-	c->free_blocks++;
-	h->link(c, start);
+	if (kept) {
+		h->grew(c, kept, start);
+	} else {
+		c->free_blocks++;
+		h->link(c, start);
+	}
 	return start;
 }
 

@@ -64,7 +64,13 @@ static void implicit_unlink(struct bt_core *c, char *b, char *into)
 		im->rover = into;
 }
 
-static const struct bt_hooks implicit_hooks = { implicit_link, implicit_unlink };
+static void implicit_grew(struct bt_core *c, char *old, char *b)
+{
+	(void)old;
+	implicit_link(c, b);
+}
+
+static const struct bt_hooks implicit_hooks = { implicit_link, implicit_unlink, implicit_grew };
 
 static void *implicit_init(struct heap *heap, enum fit_policy policy)
 {
