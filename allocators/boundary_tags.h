@@ -48,6 +48,7 @@
 #define BT_PREV_ALLOC  ((size_t)2)              /* header flag: block below in use */
 #define BT_FLAGS       ((size_t)15)
 #define BT_CHUNK       ((size_t)64 << 10)       /* least the heap grows by       */
+#define BT_TRIM_AT     ((size_t)256 << 10)      /* free top this large: lower the break */
 #define BT_MAX_REQUEST ((size_t)PTRDIFF_MAX / 4) /* larger requests fail at once */
 
 _Static_assert(sizeof(size_t) == BT_WORD, "a tag is one size_t");
@@ -65,6 +66,7 @@ struct bt_core {
 	uint64_t     splits;      /* blocks split in two                           */
 	uint64_t     coalesces;   /* neighbouring free blocks merged               */
 	uint64_t     grows;       /* times the break was raised                    */
+	uint64_t     trims;       /* times the break was lowered                   */
 	uint64_t     in_place;    /* reallocs that kept the pointer                */
 };
 
@@ -183,13 +185,32 @@ static inline char *bt_release(struct bt_core *c, char *b, size_t size,
 	return start;
 }
 
+/*
+ * When the free block at the top of the heap is large, give all of it but a
+ * chunk back to the provider, so the break follows the live data down after
+ * a phase of big allocations.  The hysteresis (trim above 256 KiB, keep
+ * 64 KiB) keeps a program hovering near the top from calling sbrk each time.
+ */
+static inline void bt_trim_top(struct bt_core *c, char *b)
+{
+	size_t size = bt_size(b);
+	if (size < BT_TRIM_AT || b + size != c->epilogue)
+		return;
+	if (!heap_sbrk(c->heap, -(intptr_t)(size - BT_CHUNK)))
+		return;
+	bt_mark_free(b, BT_CHUNK);  /* still the same block: no index change */
+	c->epilogue = b + BT_CHUNK;
+	bt_set_hdr(c->epilogue, 0 | BT_ALLOC);
+	c->trims++;
+}
+
 static inline void bt_free(struct bt_core *c, void *p, const struct bt_hooks *h)
 {
 	if (!p)
 		return;
 	char *b = bt_block(p);
 	c->alloc_blocks--;
-	bt_release(c, b, bt_size(b), h);
+	bt_trim_top(c, bt_release(c, b, bt_size(b), h));
 }
 
 /* ---- allocating ---------------------------------------------------------- */
@@ -226,7 +247,7 @@ static inline void bt_trim_tail(struct bt_core *c, char *b, size_t asize, const 
 	char *rest = b + asize;
 	bt_set_hdr(rest, BT_PREV_ALLOC);
 	c->splits++;
-	bt_release(c, rest, size - asize, h);
+	bt_trim_top(c, bt_release(c, rest, size - asize, h));
 }
 
 /*
@@ -445,6 +466,7 @@ static inline void bt_stats(struct bt_core *c, stat_sink sink, void *ctx)
 	sink(ctx, "splits", c->splits);
 	sink(ctx, "coalesces", c->coalesces);
 	sink(ctx, "grows", c->grows);
+	sink(ctx, "trims", c->trims);
 	sink(ctx, "realloc_in_place", c->in_place);
 }
 

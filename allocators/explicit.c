@@ -22,8 +22,9 @@
  *                  "The Memory Fragmentation Problem: Solved?").
  *
  * Time: malloc O(free blocks); free O(1) for LIFO, O(free blocks) for
- * address order (O(1) when it coalesces); realloc O(1) in place, else malloc + free.  Overhead: 8
- * bytes per allocated block, minimum block 32 bytes.
+ * address order (O(1) when it coalesces); realloc O(1) in place, else
+ * malloc + free.  Overhead: 8 bytes per allocated block, minimum block 32
+ * bytes.
  *
  * Fragmentation: LIFO reuses recently freed memory (good locality) but mixes
  * lifetimes and can fragment badly; address order keeps low addresses

@@ -451,3 +451,46 @@ TEST(implicit_best_fit_stops_at_an_exact_fit)
 	EXPECT_EQ(violations(&r), 0);
 	heap_close(&r.heap);
 }
+
+TEST(implicit_freeing_a_large_top_block_lowers_the_break)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_next));
+	char *low = m(&r, 100), *big = m(&r, 1 << 20);
+	REQUIRE(low && big);
+	size_t brk = r.heap.brk;
+	f(&r, big);
+	EXPECT(r.heap.brk < brk - (1 << 19));
+	EXPECT_EQ(r.heap.brk, (size_t)(r.core->epilogue + BT_WORD - r.heap.base));
+	EXPECT(bt_size(bt_block(big)) >= BT_CHUNK);     /* a chunk stays for what comes next */
+	EXPECT_EQ(violations(&r), 0);
+	EXPECT(m(&r, 1000) != NULL);
+	EXPECT(r.a->realloc(r.self, low, 1 << 21) != NULL);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_refused_growth_leaves_the_heap_usable)
+{
+	struct run r;
+	r.a = &alloc_implicit_first;
+	REQUIRE(heap_open(&r.heap, (size_t)1 << 24, 100000) == 0);
+	REQUIRE((r.self = r.a->init(&r.heap)) != NULL);
+	r.core = r.self;
+	char *p = m(&r, 1000);
+	REQUIRE(p);
+	p[999] = 42;
+	EXPECT(m(&r, 200000) == NULL);                 /* past the limit */
+	uint64_t refused = r.heap.refused_calls;
+	char *q = m(&r, 80000);                        /* the chunk is refused, the exact need is not */
+	EXPECT(q != NULL);
+	EXPECT_EQ(r.heap.refused_calls, refused + 1);
+	EXPECT(r.a->realloc(r.self, p, 1 << 20) == NULL);
+	EXPECT_EQ(p[999], 42);                         /* p is untouched and still ours */
+	EXPECT(r.a->memalign(r.self, 1 << 16, 50000) == NULL);
+	EXPECT_EQ(violations(&r), 0);
+	f(&r, q);
+	EXPECT(m(&r, 80000) == q);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
