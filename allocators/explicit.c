@@ -10,8 +10,8 @@
  * block that fits, splitting off a remainder of at least a minimum block;
  * when nothing fits the break rises by max(need, 64 KiB) and the new memory
  * merges with a free block at the top.  free coalesces at once with both
- * neighbours, taking them off the list.  realloc and memalign work as in
- * implicit.c.  Two insertion orders:
+ * neighbours, taking them off the list, and trims a large free top as in
+ * implicit.c; realloc and memalign work as there too.  Two insertion orders:
  *   LIFO:          a freed block goes to the head of the list - O(1) free;
  *   address order: the list is kept sorted by address - free is O(free
  *                  blocks) to find the place, by design (O(1) when the block merges

@@ -15,7 +15,8 @@
  * splits the block when the rest is at least a minimum block (32 bytes), and
  * only when nothing fits raises the break, by max(need, 64 KiB), merging the
  * new memory with a free block at the top.  free coalesces at once with both
- * neighbours (constant time thanks to the tags).  realloc shrinks in place,
+ * neighbours (constant time thanks to the tags), and lowers the break when
+ * the free block at the top exceeds 256 KiB (keeping one chunk).  realloc shrinks in place,
  * grows in place into a free block above or by raising the break when the
  * block is at the top, and only then moves.  memalign over-allocates and
  * frees the leading padding and the tail.

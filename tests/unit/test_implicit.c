@@ -494,3 +494,74 @@ TEST(implicit_refused_growth_leaves_the_heap_usable)
 	EXPECT_EQ(violations(&r), 0);
 	heap_close(&r.heap);
 }
+
+extern const struct allocator alloc_explicit_lifo, alloc_explicit_addr;
+
+/*
+ * Big blocks, reallocs and wide alignments mixed so that growth at the top,
+ * trimming, in-place realloc and memalign padding all happen, with payloads
+ * verified and the self-check run along the way, for all five tables.
+ */
+TEST(implicit_and_explicit_survive_a_mix_with_large_blocks)
+{
+	enum { LIVE = 150, OPS = 5000 };
+	const struct allocator *all[] = { &alloc_implicit_first, &alloc_implicit_next,
+	                                  &alloc_implicit_best, &alloc_explicit_lifo,
+	                                  &alloc_explicit_addr };
+	for (int t = 0; t < 5; t++) {
+		struct run r;
+		REQUIRE(open_run(&r, all[t]));
+		unsigned char *ptr[LIVE] = { 0 };
+		size_t size[LIVE] = { 0 };
+		unsigned seed = 777;
+		unsigned long bad = 0, failed = 0;
+		for (int op = 0; op < OPS; op++) {
+			seed = seed * 1103515245u + 12345u;
+			int k = (int)((seed >> 8) % LIVE);
+			seed = seed * 1103515245u + 12345u;
+			unsigned x = seed >> 3;
+			size_t want = x % 20 == 0 ? (x >> 5) % 400000 : (x >> 5) % 300;
+			if (ptr[k]) {
+				for (size_t b = 0; b < size[k]; b += 97)
+					bad += ptr[k][b] != (unsigned char)(k ^ b);
+				if (x % 3 == 0) {
+					unsigned char *q = r.a->realloc(r.self, ptr[k], want);
+					failed += q == NULL;
+					if (!q)
+						continue;
+					size_t keep = want < size[k] ? want : size[k];
+					for (size_t b = 0; b < keep; b += 97)
+						bad += q[b] != (unsigned char)(k ^ b);
+					ptr[k] = q;
+				} else {
+					f(&r, ptr[k]);
+					ptr[k] = NULL;
+					continue;
+				}
+			} else {
+				size_t align = (size_t)32 << (x % 16);
+				ptr[k] = x % 8 == 1 ? r.a->memalign(r.self, align, want) : m(&r, want);
+				failed += ptr[k] == NULL;
+				if (!ptr[k])
+					continue;
+				bad += x % 8 == 1 && ((uintptr_t)ptr[k] & (align - 1)) != 0;
+			}
+			size[k] = want;
+			bad += r.a->usable_size(r.self, ptr[k]) < want;
+			for (size_t b = 0; b < want; b += 97)
+				ptr[k][b] = (unsigned char)(k ^ b);
+			if (op % 500 == 0 && violations(&r))
+				break;
+		}
+		EXPECT_EQ(bad, 0);
+		EXPECT_EQ(failed, 0);
+		EXPECT_EQ(violations(&r), 0);
+		for (int k = 0; k < LIVE; k++)
+			f(&r, ptr[k]);
+		EXPECT_EQ(r.core->alloc_blocks, 0);
+		EXPECT_EQ(r.core->free_blocks, 1);
+		EXPECT(r.heap.brk < r.heap.peak_brk);  /* the top was trimmed */
+		EXPECT_EQ(violations(&r), 0);
+		heap_close(&r.heap);
+	}
+}
