@@ -93,7 +93,10 @@ static inline int    bt_prev_is_alloc(const char *b) { return (bt_hdr(b) & BT_PR
 static inline char  *bt_next(char *b)             { return b + bt_size(b); }
 static inline char  *bt_footer(char *b)           { return b + bt_size(b) - BT_WORD; }
 /* Only when !bt_prev_is_alloc(b): the footer below b gives the size. */
-static inline char  *bt_prev(char *b)             { return b - (*(size_t *)(b - BT_WORD) & ~BT_FLAGS); }
+static inline char  *bt_prev(char *b)
+{
+	return b - (*(size_t *)(b - BT_WORD) & ~BT_FLAGS);
+}
 static inline char  *bt_payload(char *b)          { return b + BT_WORD; }
 static inline char  *bt_block(void *p)            { return (char *)p - BT_WORD; }
 
