@@ -381,8 +381,9 @@ struct bt_walk {
 	uint64_t    free_blocks;  /* free blocks met                               */
 	uint64_t    alloc_blocks; /* allocated blocks met                          */
 	uint64_t    free_print;   /* sum of bt_fingerprint() over the free blocks  */
-	const char *probe;        /* a pointer the caller wants found at a boundary */
-	int         probe_found;  /* it was the header of a block (or the epilogue) */
+	const char *probe[2];     /* pointers the caller wants found at boundaries */
+	int         found[2];     /* probe[i] was a block header (or the epilogue)  */
+	const char *first_free;   /* the lowest free block, NULL if none            */
 	int         complete;     /* the walk reached the epilogue                 */
 };
 
@@ -400,7 +401,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 	char *brk = heap_break(c->heap);
 	char *prologue = c->first - 2 * BT_WORD;
 	w->free_blocks = w->alloc_blocks = w->free_print = 0;
-	w->probe_found = w->complete = 0;
+	w->found[0] = w->found[1] = w->complete = 0;
+	w->first_free = NULL;
 
 	if (bt_hdr(prologue) != (2 * BT_WORD | BT_ALLOC | BT_PREV_ALLOC))
 		bad += check_violation(report, "%s: prologue header damaged (%#zx)", name,
@@ -424,8 +426,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 		if (((hdr & BT_PREV_ALLOC) == 0) != prev_free)
 			bad += check_violation(report, "%s: block at offset %zu says the block below is %s",
 			                       name, off, prev_free ? "allocated" : "free");
-		if (b == w->probe)
-			w->probe_found = 1;
+		w->found[0] |= b == w->probe[0];
+		w->found[1] |= b == w->probe[1];
 		if (hdr & BT_ALLOC) {
 			w->alloc_blocks++;
 			prev_free = 0;
@@ -437,6 +439,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 			if (prev_free)
 				bad += check_violation(report, "%s: free block at offset %zu follows a free "
 				                       "block (not coalesced)", name, off);
+			if (!w->first_free)
+				w->first_free = b;
 			w->free_blocks++;
 			w->free_print += bt_fingerprint(b);
 			prev_free = 1;
@@ -444,8 +448,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 		b += size;
 	}
 	w->complete = 1;
-	if (b == w->probe)
-		w->probe_found = 1;
+	w->found[0] |= b == w->probe[0];
+	w->found[1] |= b == w->probe[1];
 	size_t ep = bt_hdr(c->epilogue);
 	if ((ep & ~BT_PREV_ALLOC) != BT_ALLOC)
 		bad += check_violation(report, "%s: epilogue header damaged (%#zx)", name, ep);

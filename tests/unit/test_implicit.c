@@ -565,3 +565,34 @@ TEST(implicit_and_explicit_survive_a_mix_with_large_blocks)
 		heap_close(&r.heap);
 	}
 }
+
+TEST(implicit_first_and_best_fit_skip_the_allocated_bottom_of_the_heap)
+{
+	const struct allocator *fits[] = { &alloc_implicit_first, &alloc_implicit_best };
+	for (int t = 0; t < 2; t++) {
+		struct run r;
+		REQUIRE(open_run(&r, fits[t]));
+		uint64_t before = 0, after = 0;
+		r.a->stats(r.self, grab, &before);
+		for (int k = 0; k < 3000; k++)
+			REQUIRE(m(&r, 40) != NULL);
+		r.a->stats(r.self, grab, &after);
+		EXPECT(after - before < 3 * 3000);   /* not 3000 * 3000 / 2 */
+		EXPECT_EQ(violations(&r), 0);
+		heap_close(&r.heap);
+	}
+}
+
+TEST(implicit_self_check_detects_a_free_block_below_the_lowest_free_hint)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, b);
+	struct { struct bt_core core; int policy; char *rover, *lowest; } *view = r.self;
+	EXPECT(view->lowest == bt_block(b));  /* the layout this test assumes */
+	EXPECT_EQ(violations(&r), 0);
+	view->lowest = bt_block(c);           /* a boundary, but b is free below it */
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
