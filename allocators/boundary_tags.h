@@ -131,9 +131,7 @@ static inline size_t bt_asize(size_t size)
  */
 static inline struct bt_core *bt_init(struct heap *heap, size_t state_size)
 {
-	char *brk = heap_sbrk(heap, 0);
-	if (!brk)
-		return NULL;
+	char *brk = heap_break(heap);
 	size_t pad = align_up((uintptr_t)brk, HEAPLAB_ALIGN) - (uintptr_t)brk;
 	size_t state = align_up(state_size, HEAPLAB_ALIGN);
 	char *base = heap_sbrk(heap, (intptr_t)(pad + state + 4 * BT_WORD));

@@ -16,21 +16,21 @@
  * only when nothing fits raises the break, by max(need, 64 KiB), merging the
  * new memory with a free block at the top.  free coalesces at once with both
  * neighbours (constant time thanks to the tags), and lowers the break when
- * the free block at the top exceeds 256 KiB (keeping one chunk).  realloc shrinks in place,
- * grows in place into a free block above or by raising the break when the
- * block is at the top, and only then moves.  memalign over-allocates and
- * frees the leading padding and the tail.
+ * the free block at the top exceeds 256 KiB (keeping one chunk).  realloc
+ * shrinks in place, grows in place into a free block above or by raising the
+ * break when the block is at the top, and only then moves.  memalign
+ * over-allocates and frees the leading padding and the tail.
  *
  * Time: malloc O(blocks in the heap) - allocated ones included, which is
- * what makes implicit lists slow on big heaps; free O(1); realloc O(1) in
- * place, else malloc's cost.  Overhead: 8 bytes per allocated block;
+ * what makes implicit lists slow on big heaps (see the hint below); free
+ * O(1); realloc O(1) in place, else malloc's cost.  Overhead: 8 bytes per allocated block;
  * minimum block 32 bytes.
  *
  * Fragmentation: first fit and best fit do well in practice (Wilson et al.
  * 1995 found both near the best policies on real programs), first fit
  * leaving small splinters near the start of the heap; next fit spreads
- * allocations over the heap and tends to fragment noticeably worse (also
- * Wilson et al. 1995, and Knuth's simulations in TAOCP vol 1 §2.5).
+ * allocations over the heap, mixing objects of different lifetimes, and
+ * fragments noticeably worse (Wilson et al. 1995; Johnstone & Wilson 1998).
  *
  * One shortcut that changes no placement: a hint to the lowest free block
  * (more exactly, a block boundary with nothing free below it), kept by the
