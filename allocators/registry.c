@@ -8,11 +8,21 @@
 #include <string.h>
 
 extern const struct allocator alloc_bump;
+extern const struct allocator alloc_implicit_first;
+extern const struct allocator alloc_implicit_next;
+extern const struct allocator alloc_implicit_best;
+extern const struct allocator alloc_explicit_lifo;
+extern const struct allocator alloc_explicit_addr;
 extern const struct allocator alloc_tlsf;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
 	&alloc_bump,
+	&alloc_implicit_first,
+	&alloc_implicit_next,
+	&alloc_implicit_best,
+	&alloc_explicit_lifo,
+	&alloc_explicit_addr,
 	&alloc_tlsf,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
