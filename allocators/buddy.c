@@ -94,6 +94,7 @@ struct buddy {
 	char         *base;                 /* heap start = top 0                        */
 	struct fnode  lists[NORDERS];       /* circular free list sentinel per order     */
 	uint32_t      nonempty;             /* bit k: lists[k] has a block               */
+	uint64_t      nfree[NORDERS];       /* blocks on each list                       */
 	size_t        ntops;                /* tops below the break                      */
 	size_t        free_tops;            /* of which FREE                             */
 	uint64_t      live_blocks;          /* buddy blocks handed out                   */
@@ -141,6 +142,7 @@ static inline void list_push(struct buddy *b, unsigned k, void *p)
 	h->next->prev = n;
 	h->next = n;
 	b->nonempty |= 1u << k;
+	b->nfree[k]++;
 	*state_at(p) = (uint8_t)(ST_FREE | k);
 }
 
@@ -149,6 +151,7 @@ static inline void list_unlink(struct buddy *b, unsigned k, void *p)
 	struct fnode *n = p;
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
+	b->nfree[k]--;
 	if (b->lists[k].next == &b->lists[k])
 		b->nonempty &= ~(1u << k);
 }
@@ -586,9 +589,11 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 				bad += check_violation(r, "buddy: block %p is on a list twice", (void *)n);
 				break;
 			}
-			if ((*st & ~ST_MARK) != (ST_FREE | k))
+			if ((*st & ~ST_MARK) != (ST_FREE | k)) {
 				bad += check_violation(r, "buddy: list %u holds %p whose state is 0x%02x",
 				                       k, (void *)n, *st);
+				break;   /* not a free block: its links are not ours to follow */
+			}
 			if (n->prev != prev)
 				bad += check_violation(r, "buddy: list %u: %p->prev disagrees", k, (void *)n);
 			*st |= ST_MARK;
@@ -631,10 +636,11 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 				*st &= (uint8_t)~ST_MARK;
 			}
 		}
-		if (listed[k] != nfree[k])
-			bad += check_violation(r, "buddy: order %u: %llu blocks listed, %llu free", k,
-			                       (unsigned long long)listed[k],
-			                       (unsigned long long)nfree[k]);
+		if (listed[k] != nfree[k] || listed[k] != b->nfree[k])
+			bad += check_violation(r, "buddy: order %u: %llu blocks listed, %llu free, "
+			                       "counter %llu", k, (unsigned long long)listed[k],
+			                       (unsigned long long)nfree[k],
+			                       (unsigned long long)b->nfree[k]);
 	}
 	if (live != b->live_blocks || bytes != b->live_bytes)
 		bad += check_violation(r, "buddy: walked %llu blocks of %llu bytes, counters say "
@@ -662,6 +668,16 @@ static void buddy_stats(void *self, stat_sink sink, void *ctx)
 	sink(ctx, "merges", b->merges);
 	sink(ctx, "tops_seeded", b->seeds);
 	sink(ctx, "tops_retired", b->retires);
+	_Static_assert(MIN_ORDER == 5 && NORDERS == 20, "one stat name per order");
+	static const char *const names[NORDERS] = {
+		[5] = "free_order_5", [6] = "free_order_6", [7] = "free_order_7",
+		[8] = "free_order_8", [9] = "free_order_9", [10] = "free_order_10",
+		[11] = "free_order_11", [12] = "free_order_12", [13] = "free_order_13",
+		[14] = "free_order_14", [15] = "free_order_15", [16] = "free_order_16",
+		[17] = "free_order_17", [18] = "free_order_18", [19] = "free_order_19",
+	};
+	for (unsigned k = MIN_ORDER; k < NORDERS; k++)
+		sink(ctx, names[k], b->nfree[k]);
 }
 
 const struct allocator alloc_buddy = {
