@@ -9,11 +9,13 @@
 
 extern const struct allocator alloc_bump;
 extern const struct allocator alloc_buddy;
+extern const struct allocator alloc_slab;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
 	&alloc_bump,
 	&alloc_buddy,
+	&alloc_slab,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 
