@@ -645,10 +645,14 @@ static void *slab_realloc(void *self, void *ptr, size_t size)
 			lblock_trim(s, b, need);
 			return ptr;
 		}
-		/* Last block of the chunk at the end of the heap: raise the break under it. */
+		/*
+		 * Last block (maybe before a free one) of the chunk at the end of the
+		 * heap: raise the break under it.
+		 */
 		char *chunk = s->top_chunk;
-		if (chunk && n->size == L_INUSE &&
-		    (char *)n == chunk + (((struct chunk *)chunk)->nunits << UNIT_SHIFT) - LHDR &&
+		struct lblock *after = (n->size & L_INUSE) ? n : lnext(n);
+		if (chunk &&
+		    (char *)after == chunk + (((struct chunk *)chunk)->nunits << UNIT_SHIFT) - LHDR &&
 		    grow_top_chunk(s, need - have)) {
 			n = lnext(b);
 			bin_unlink(s, n);
