@@ -10,7 +10,8 @@
  * top's first 32 KiB is its state table (one byte per 32-byte unit, order in
  * the low 6 bits, 0x40 = free); top 0 also holds the allocator's state in its
  * second 32 KiB, so on a fresh heap top 0 has one free block of each order
- * 16..19.
+ * 16..19.  Requests up to order 11 (2 KiB) take blocks from "small" tops (top 0
+ * is one), bigger ones from "big" tops.
  */
 #include "test.h"
 #include "allocators/allocator.h"
@@ -80,13 +81,6 @@ static size_t offset(struct fixture *f, const void *p)
 	return (size_t)((const char *)p - heap_start(&f->heap));
 }
 
-/* Use up top 0's four free blocks (orders 16..19) so the next request seeds top 1. */
-static void fill_top0(struct fixture *f)
-{
-	for (unsigned k = 16; k <= 19; k++)
-		(void)A->malloc(f->self, (size_t)1 << k);
-}
-
 TEST(buddy_fresh_heap_is_one_top_with_one_free_block_per_order_16_to_19)
 {
 	struct fixture f;
@@ -97,47 +91,59 @@ TEST(buddy_fresh_heap_is_one_top_with_one_free_block_per_order_16_to_19)
 	EXPECT_EQ(violations(&f), 0);
 }
 
-TEST(buddy_min_malloc_from_a_fresh_top_leaves_one_free_block_per_other_order)
+TEST(buddy_min_malloc_splits_a_chain_leaving_one_free_block_per_order)
 {
 	struct fixture f;
 	REQUIRE(open_buddy(&f));
-	fill_top0(&f);
-	for (unsigned k = 5; k <= 19; k++)
-		EXPECT_EQ(free_at_order(&f, k), 0);
 	char *p = A->malloc(f.self, 1);
 	REQUIRE(p);
-	EXPECT_EQ(f.heap.brk, 2 * TOP);              /* top 1 was added and seeded */
-	EXPECT_EQ(offset(&f, p), TOP + 32 * 1024);    /* first block after its table */
+	EXPECT_EQ(f.heap.brk, TOP);
+	EXPECT_EQ(offset(&f, p), 64 * 1024);          /* top 0's order-16 block */
 	EXPECT_EQ(A->usable_size(f.self, p), 32);
-	/*
-	 * The order-15 block at 32K was split down to 5: one free upper half per
-	 * order 5..14; 16..19 were never touched; the order-15 slot is gone (its
-	 * buddy is the table).
-	 */
+	/* 64K split down to 32 bytes: one free upper half per order 5..15. */
 	for (unsigned k = 5; k <= 19; k++)
-		EXPECT_EQ(free_at_order(&f, k), k != 15);
-	EXPECT_EQ(stat(&f, "splits"), 10);            /* order 15 split down to 5 */
+		EXPECT_EQ(free_at_order(&f, k), k != 16);
+	EXPECT_EQ(stat(&f, "splits"), 11);
 	EXPECT_EQ(violations(&f), 0);
 }
 
-TEST(buddy_freeing_the_split_block_merges_the_chain_back_to_a_free_top)
+TEST(buddy_freeing_the_split_block_merges_the_chain_back)
 {
 	struct fixture f;
 	REQUIRE(open_buddy(&f));
-	fill_top0(&f);
 	char *p = A->malloc(f.self, 1);
 	REQUIRE(p);
 	A->free(f.self, p);
-	EXPECT_EQ(stat(&f, "merges"), 10);
+	EXPECT_EQ(stat(&f, "merges"), 11);
 	for (unsigned k = 5; k <= 19; k++)
-		EXPECT_EQ(free_at_order(&f, k), 0);   /* the whole top left the lists */
+		EXPECT_EQ(free_at_order(&f, k), k >= 16);
+	EXPECT_EQ(violations(&f), 0);
+}
+
+/*
+ * Orders over SMALL_POOL_MAX (11) come from "big" tops only, so the first
+ * 4 KiB request seeds top 1: its order-15 block at 32K splits to 12.
+ */
+TEST(buddy_a_top_that_frees_up_entirely_is_retired_and_reused)
+{
+	struct fixture f;
+	REQUIRE(open_buddy(&f));
+	char *p = A->malloc(f.self, 4096);
+	REQUIRE(p);
+	EXPECT_EQ(f.heap.brk, 2 * TOP);
+	EXPECT_EQ(offset(&f, p), TOP + 32 * 1024);    /* first block after top 1's table */
+	for (unsigned k = 12; k <= 19; k++)
+		EXPECT_EQ(free_at_order(&f, k), (k != 15) + (k >= 16));
+	A->free(f.self, p);
 	EXPECT_EQ(stat(&f, "free_tops"), 1);
 	EXPECT_EQ(stat(&f, "tops_retired"), 1);
+	for (unsigned k = 5; k <= 19; k++)
+		EXPECT_EQ(free_at_order(&f, k), k >= 16);   /* only top 0's blocks are listed */
 	EXPECT_EQ(violations(&f), 0);
-	/* and the free top is what the next request seeds: no new break */
-	p = A->malloc(f.self, 100);
-	EXPECT_EQ(offset(&f, p), TOP + 32 * 1024);
+	p = A->malloc(f.self, 100000);                 /* the free top is seeded again */
+	EXPECT_EQ(offset(&f, p), TOP + 128 * 1024);
 	EXPECT_EQ(f.heap.brk, 2 * TOP);
+	EXPECT_EQ(violations(&f), 0);
 }
 
 TEST(buddy_buddy_address_is_offset_xor_size)
