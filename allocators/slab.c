@@ -11,7 +11,10 @@
  * out yet are carved lazily from a bump index, so a new slab costs O(1).  Each
  * class keeps a doubly linked list of its slabs that have room; a slab that
  * becomes empty is given back to the unit pool at once, so any class, or the
- * large path, can reuse it.
+ * large path, can reuse it - except the last slab of a class, which stays
+ * (idle) so that one object allocated and freed in a loop does not take and
+ * give a unit every time.  Idle slabs are reaped (given back) before the
+ * heap would grow.
  *
  * Classes: 16, 32, .. 128 (16 apart), then four per power of two: 160, 192,
  * 224, 256, 320, .. 512, 640, .. 1024, 1280, .. 2048.  Waste bound: up to 128
@@ -38,8 +41,9 @@
  * without trusting user memory.  Free units form spans, coalesced, with a
  * header in the first unit and the span's start in its last 8 bytes, on a
  * first-fit list; a free span at the end of the heap of 16 or more units is
- * given back to the provider, keeping 2.  The state and the map fill unit 0,
- * so the heap is capped at SLAB_MAX_UNITS units (3.9 GiB).
+ * given back to the provider, keeping 2.  The state and the first map fill
+ * unit 0 (enough for 3 GiB of heap); past that the map moves to a run of units
+ * at the end of the heap, 1.5 to 2 times bigger each time.
  *
  * Time: malloc/free of small objects O(1); large O(1) plus the first-fit scan
  * of free spans when a new chunk is needed.  realloc: same class, or a large
@@ -58,7 +62,7 @@
 #define SMALL_MAX    2048                       /* largest class                       */
 #define NCLASSES     24
 #define MAP_OFFSET   16384                      /* the map follows the state in unit 0 */
-#define SLAB_MAX_UNITS (UNIT - MAP_OFFSET)      /* one map byte per unit               */
+#define MAP0_CAP     (UNIT - MAP_OFFSET)        /* units the first map can describe    */
 #define TRIM_UNITS   16                         /* free tail that is given back ...    */
 #define TRIM_KEEP    2                          /* ... keeping this much               */
 
@@ -120,6 +124,9 @@ struct slabs {
 	struct heap   *heap;                 /* where every unit comes from             */
 	char          *base;                 /* heap start = unit 0                     */
 	uint8_t       *map;                  /* one byte per unit, U_*                  */
+	size_t         map_cap;              /* units the map can describe              */
+	size_t         map_unit, map_units;  /* where a grown map lives (0, 0: unit 0)  */
+	size_t         max_units;            /* units the heap's reservation holds      */
 	size_t         nunits;               /* units below the break                   */
 	struct slab    partial[NCLASSES];    /* sentinels: slabs with room, per class   */
 	struct span    spans;                /* sentinel: free spans                    */
@@ -134,6 +141,7 @@ struct slabs {
 	uint64_t       free_large;           /* free large blocks in bins               */
 	uint64_t       free_units;           /* units in free spans                     */
 	uint64_t       slabs_released;       /* for stats                               */
+	uint64_t       idle_slabs;           /* empty slabs kept, one class each at most */
 };
 
 _Static_assert(sizeof(struct slabs) <= MAP_OFFSET, "the state leaves the map its room");
@@ -204,6 +212,40 @@ static void trim_tail(struct slabs *s)
 	s->top_chunk = NULL;
 }
 
+static void units_release(struct slabs *s, size_t u, size_t n);
+
+/*
+ * Make the map describe at least `want` units.  A bigger map is a run of units
+ * at the end of the heap (marked U_META in itself); the old one, unless it is
+ * the one in unit 0, becomes free units.  Growing by half again or double
+ * keeps this rare: the first map covers 3 GiB.
+ */
+static int map_reserve(struct slabs *s, size_t want)
+{
+	if (want <= s->map_cap)
+		return 1;
+	size_t cap = want + want / 2 > 2 * s->map_cap ? want + want / 2 : 2 * s->map_cap;
+	size_t m = (cap + UNIT - 1) >> UNIT_SHIFT;
+	cap = m << UNIT_SHIFT;
+	size_t u = s->nunits;
+	if (want + m > cap || u + m > s->max_units ||
+	    !heap_sbrk(s->heap, (intptr_t)(m << UNIT_SHIFT)))
+		return 0;
+	uint8_t *map = (uint8_t *)unit_addr(s, u);
+	memcpy(map, s->map, s->nunits);
+	memset(map + u, U_META, m);
+	size_t old_unit = s->map_unit, old_units = s->map_units;
+	s->map = map;
+	s->map_cap = cap;
+	s->map_unit = u;
+	s->map_units = m;
+	s->nunits += m;
+	s->top_chunk = NULL;
+	if (old_units)
+		units_release(s, old_unit, old_units);
+	return 1;
+}
+
 /* Units [u, u+n) are free again: coalesce with free neighbours. */
 static void units_release(struct slabs *s, size_t u, size_t n)
 {
@@ -225,7 +267,7 @@ static void units_release(struct slabs *s, size_t u, size_t n)
 }
 
 /* `n` contiguous units: first fit among free spans, else the free tail plus a raised break. */
-static int units_take(struct slabs *s, size_t n, size_t *out)
+static int span_take(struct slabs *s, size_t n, size_t *out)
 {
 	for (struct span *sp = s->spans.next; sp != &s->spans; sp = sp->next) {
 		if (sp->nunits < n)
@@ -237,6 +279,23 @@ static int units_take(struct slabs *s, size_t n, size_t *out)
 		*out = u;
 		return 1;
 	}
+	return 0;
+}
+
+static void reap_idle_slabs(struct slabs *s);
+
+static int units_take(struct slabs *s, size_t n, size_t *out)
+{
+	if (span_take(s, n, out))
+		return 1;
+	/* Before the heap grows, idle slabs give their units back (and may coalesce). */
+	if (s->idle_slabs) {
+		reap_idle_slabs(s);
+		if (span_take(s, n, out))
+			return 1;
+	}
+	if (n > s->max_units || !map_reserve(s, s->nunits + n))
+		return 0;
 	size_t u = s->nunits, have = 0;
 	if (s->map[u - 1] == U_FREE) {
 		struct span *tail = *(struct span **)(unit_addr(s, u) - sizeof(void *));
@@ -244,8 +303,7 @@ static int units_take(struct slabs *s, size_t n, size_t *out)
 		u -= have;
 	}
 	size_t more = n - have;
-	if (n > SLAB_MAX_UNITS || u + n > SLAB_MAX_UNITS ||
-	    !heap_sbrk(s->heap, (intptr_t)(more << UNIT_SHIFT)))
+	if (!heap_sbrk(s->heap, (intptr_t)(more << UNIT_SHIFT)))
 		return 0;
 	if (have)
 		span_unlink(s, (struct span *)unit_addr(s, u));
@@ -297,6 +355,8 @@ static void *small_malloc(struct slabs *s, unsigned cls)
 	if (sl == &s->partial[cls] && !(sl = slab_new(s, cls)))
 		return NULL;
 	void *p;
+	if (sl->carved && sl->nfree == sl->carved)
+		s->idle_slabs--;
 	if (sl->free) {
 		p = sl->free;
 		sl->free = sl->free->next;
@@ -321,6 +381,17 @@ static void slab_release(struct slabs *s, struct slab *sl)
 	units_release(s, unit_index(s, unit), 1);
 }
 
+static void reap_idle_slabs(struct slabs *s)
+{
+	for (unsigned c = 0; c < NCLASSES && s->idle_slabs; c++) {
+		struct slab *h = &s->partial[c], *sl = h->next;
+		if (sl != h && sl->carved && sl->nfree == sl->carved) {
+			s->idle_slabs--;
+			slab_release(s, sl);
+		}
+	}
+}
+
 static void small_free(struct slabs *s, void *p)
 {
 	struct slab *sl = slab_of(p);
@@ -338,16 +409,20 @@ static void small_free(struct slabs *s, void *p)
 		 * every time; at most one idle slab per class).
 		 */
 		struct slab *h = &s->partial[sl->cls];
-		if (was_full)
+		if (was_full) {
 			partial_push(s, sl);
-		else if (sl->prev == h && sl->next == h)
+		} else if (sl->prev == h && sl->next == h) {
+			s->idle_slabs++;
 			return;
+		}
 		slab_release(s, sl);
 	} else if (was_full) {
 		/* An idle slab kept for the class is no longer the only one: let it go. */
 		struct slab *h = &s->partial[sl->cls], *idle = h->next;
-		if (idle != h && idle->nfree == idle->carved)
+		if (idle != h && idle->nfree == idle->carved) {
+			s->idle_slabs--;
 			slab_release(s, idle);
+		}
 		partial_push(s, sl);
 	}
 }
@@ -460,16 +535,16 @@ static void lblock_trim(struct slabs *s, struct lblock *b, size_t need)
 /* Grow the chunk at the end of the heap by raising the break: its last block absorbs it. */
 static int grow_top_chunk(struct slabs *s, size_t need)
 {
-	if (!s->top_chunk)
-		return 0;
+	if (!s->top_chunk || need > s->max_units << UNIT_SHIFT ||
+	    !map_reserve(s, s->nunits + ((need + UNIT - 1) >> UNIT_SHIFT)) || !s->top_chunk)
+		return 0;   /* (a grown map now sits at the end of the heap) */
 	struct chunk *c = (struct chunk *)s->top_chunk;
 	struct lblock *sent = (struct lblock *)(s->top_chunk + (c->nunits << UNIT_SHIFT) - LHDR);
 	size_t have = 0;
 	if (sent->prev_size && !(lprev(sent)->size & L_INUSE))
 		have = sent->prev_size;
 	size_t more = need > have ? (need - have + UNIT - 1) >> UNIT_SHIFT : 1;
-	if (s->nunits + more > SLAB_MAX_UNITS ||
-	    !heap_sbrk(s->heap, (intptr_t)(more << UNIT_SHIFT)))
+	if (!heap_sbrk(s->heap, (intptr_t)(more << UNIT_SHIFT)))
 		return 0;
 	memset(s->map + s->nunits, U_LBODY, more);
 	s->nunits += more;
@@ -485,7 +560,7 @@ static int grow_top_chunk(struct slabs *s, size_t need)
 
 static struct lblock *new_chunk(struct slabs *s, size_t need)
 {
-	if (need > (SLAB_MAX_UNITS << UNIT_SHIFT))
+	if (need > s->max_units << UNIT_SHIFT)
 		return NULL;
 	size_t n = (need + CHUNK_OVER + UNIT - 1) >> UNIT_SHIFT, u;
 	if (!units_take(s, n, &u))
@@ -518,7 +593,7 @@ static inline size_t large_need(size_t size)
 
 static void *large_malloc(struct slabs *s, size_t size)
 {
-	if (size > (SLAB_MAX_UNITS << UNIT_SHIFT))
+	if (size > s->max_units << UNIT_SHIFT)
 		return NULL;
 	size_t need = large_need(size);
 	struct lblock *b = bin_find(s, need);
@@ -545,7 +620,7 @@ static void large_free(struct slabs *s, void *p)
 /* Payload aligned to `align` (> 16): over-allocate, split off the leading gap. */
 static void *large_memalign(struct slabs *s, size_t align, size_t size)
 {
-	if (size > (SLAB_MAX_UNITS << UNIT_SHIFT) || align > (SLAB_MAX_UNITS << UNIT_SHIFT))
+	if (size > s->max_units << UNIT_SHIFT || align > s->max_units << UNIT_SHIFT)
 		return NULL;
 	size_t need = large_need(size);
 	char *p = large_malloc(s, need + align + LMIN);
@@ -584,6 +659,8 @@ static void *slab_init(struct heap *heap)
 	s->heap = heap;
 	s->base = u0;
 	s->map = (uint8_t *)u0 + MAP_OFFSET;
+	s->map_cap = MAP0_CAP;
+	s->max_units = heap->reserved >> UNIT_SHIFT;
 	s->nunits = 1;
 	s->map[0] = U_META;
 	for (unsigned c = 0; c < NCLASSES; c++) {
@@ -631,7 +708,7 @@ static void *slab_realloc(void *self, void *ptr, size_t size)
 	if (s->map[unit_index(s, ptr)] == U_SLAB) {
 		if (size <= SMALL_MAX && slab_of(ptr)->cls == class_of(size))
 			return ptr;
-	} else if (size > SMALL_MAX && size <= (SLAB_MAX_UNITS << UNIT_SHIFT)) {
+	} else if (size > SMALL_MAX && size <= s->max_units << UNIT_SHIFT) {
 		struct lblock *b = lblock_of(ptr), *n = lnext(b);
 		size_t need = large_need(size), have = lsize(b);
 		if (need <= have) {
@@ -687,7 +764,8 @@ static void *slab_memalign(void *self, size_t align, size_t size)
 /* ---- self-check ------------------------------------------------------ */
 
 static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *r,
-                                const uint64_t listlen[NCLASSES], uint64_t *live)
+                                const uint64_t listlen[NCLASSES], uint64_t *live,
+                                uint64_t *idle)
 {
 	unsigned long bad = 0;
 	char *unit = unit_addr(s, u);
@@ -725,8 +803,11 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 	if (room != (sl->mark == s->epoch))
 		bad += check_violation(r, "slab: unit %zu: %s but %son its class list", u,
 		                       room ? "has room" : "is full", room ? "not " : "");
-	if (sl->nfree == sl->carved && listlen[sl->cls] != 1)
-		bad += check_violation(r, "slab: unit %zu is empty but was not released", u);
+	if (sl->nfree == sl->carved) {
+		if (listlen[sl->cls] != 1)
+			bad += check_violation(r, "slab: unit %zu is empty but was not released", u);
+		(*idle)++;
+	}
 	*live += sl->carved - sl->nfree;
 	return bad;
 }
@@ -847,13 +928,28 @@ static unsigned long slab_check(void *self, struct check_report *r)
 
 	/* Then the walk over every unit: the map and what the units hold must agree. */
 	uint64_t live_objs = 0, live_large = 0, free_large = 0, slabs = 0, chunks = 0;
-	uint64_t spans = 0, free_units = 0;
+	uint64_t spans = 0, free_units = 0, idle = 0;
 	if (s->map[0] != U_META)
 		bad += check_violation(r, "slab: unit 0 (the state) is not marked as such");
+	if (s->nunits > s->map_cap || s->map_unit + s->map_units > s->nunits ||
+	    (s->map_units && s->map != (uint8_t *)unit_addr(s, s->map_unit)))
+		return bad + check_violation(r, "slab: the map (%zu units at %zu, for %zu) does not "
+		                             "describe the %zu units", s->map_units, s->map_unit,
+		                             s->map_cap, s->nunits);
 	for (size_t u = 1; u < s->nunits;) {
 		switch (s->map[u]) {
+		case U_META:
+			if (u != s->map_unit || !s->map_units)
+				return bad + check_violation(r, "slab: unit %zu is marked as the map, "
+				                             "which is not there", u);
+			for (size_t k = 1; k < s->map_units; k++)
+				if (s->map[u + k] != U_META)
+					bad += check_violation(r, "slab: unit %zu of the map is marked %u",
+					                       u + k, s->map[u + k]);
+			u += s->map_units;
+			break;
 		case U_SLAB:
-			bad += check_slab(s, u, r, listlen, &live_objs);
+			bad += check_slab(s, u, r, listlen, &live_objs, &idle);
 			slabs++;
 			u++;
 			break;
@@ -919,6 +1015,9 @@ static unsigned long slab_check(void *self, struct check_report *r)
 		                       (unsigned long long)s->live_objs, (unsigned long long)s->slabs,
 		                       (unsigned long long)s->live_large,
 		                       (unsigned long long)s->chunks);
+	if (idle != s->idle_slabs)
+		bad += check_violation(r, "slab: %llu idle slabs walked, counter says %llu",
+		                       (unsigned long long)idle, (unsigned long long)s->idle_slabs);
 	if (s->top_chunk && (s->map[unit_index(s, s->top_chunk)] != U_LHEAD ||
 	    unit_index(s, s->top_chunk) + ((struct chunk *)s->top_chunk)->nunits != s->nunits))
 		bad += check_violation(r, "slab: the top chunk does not end at the break");
@@ -931,6 +1030,7 @@ static void slab_stats(void *self, stat_sink sink, void *ctx)
 	sink(ctx, "units", s->nunits);
 	sink(ctx, "slabs", s->slabs);
 	sink(ctx, "slabs_released", s->slabs_released);
+	sink(ctx, "idle_slabs", s->idle_slabs);
 	sink(ctx, "live_objects", s->live_objs);
 	sink(ctx, "chunks", s->chunks);
 	sink(ctx, "live_large", s->live_large);

@@ -380,3 +380,42 @@ TEST(slab_random_workload_keeps_payloads_and_passes_periodic_self_checks)
 		A->free(f.self, p[k]);
 	EXPECT_EQ(violations(&f), 0);
 }
+
+/*
+ * The first map (in unit 0) describes 3 GiB of heap; past that it moves to a
+ * bigger run of units at the end of the heap (8 GiB the first time), and the
+ * old run is freed when it moves again.  Only headers are touched, so the big
+ * blocks cost no memory.
+ */
+TEST(slab_map_grows_past_the_first_3_gib)
+{
+	struct heap h;
+	REQUIRE(heap_open(&h, (size_t)16 << 30, 0) == 0);
+	void *self = A->init(&h);
+	REQUIRE(self);
+	struct check_report r = { 0 };
+	size_t big = (size_t)7 << 29;                          /* 3.5 GiB */
+	char *a = A->malloc(self, big);
+	REQUIRE(a);
+	EXPECT(h.brk > big);
+	char *small = A->malloc(self, 100);                   /* a slab past 3.5 GiB */
+	REQUIRE(small);
+	EXPECT((size_t)(small - h.base) > big);
+	EXPECT_EQ(A->check(self, &r), 0);
+	char *b = A->malloc(self, big), *c = A->malloc(self, big);   /* 10.5 GiB: moves again */
+	REQUIRE(b && c);
+	EXPECT_EQ(A->check(self, &r), 0);
+	A->free(self, a);
+	A->free(self, b);
+	A->free(self, c);
+	A->free(self, small);
+	EXPECT_EQ(A->check(self, &r), 0);
+	size_t brk = h.brk;
+	char *d = A->malloc(self, 2 * big);                    /* the freed low units, old map too */
+	EXPECT(d != NULL && d <= a);
+	EXPECT_EQ(h.brk, brk);
+	EXPECT_EQ(A->check(self, &r), 0);
+	if (r.nmessages)
+		test_fail(__FILE__, __LINE__, "%s", r.messages[0]);
+	heap_close(&h);
+}
