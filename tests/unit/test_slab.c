@@ -171,6 +171,23 @@ TEST(slab_a_class_keeps_its_only_slab_when_it_empties)
 	EXPECT_EQ(f.heap.brk, brk);
 }
 
+TEST(slab_idle_slabs_are_reaped_before_the_heap_grows)
+{
+	struct fixture f;
+	REQUIRE(open_slab(&f));
+	void *p = A->malloc(f.self, 24);
+	A->free(f.self, p);
+	EXPECT_EQ(stat(&f, "idle_slabs"), 1);
+	size_t brk = f.heap.brk;
+	char *big = A->malloc(f.self, 5000);         /* needs a unit: takes the idle slab's */
+	REQUIRE(big);
+	EXPECT_EQ(unit_of(big), unit_of(p));
+	EXPECT_EQ(f.heap.brk, brk);
+	EXPECT_EQ(stat(&f, "idle_slabs"), 0);
+	EXPECT_EQ(stat(&f, "slabs"), 0);
+	EXPECT_EQ(violations(&f), 0);
+}
+
 TEST(slab_phase_change_reuses_units_instead_of_growing)
 {
 	enum { N = 10000 };
