@@ -28,8 +28,10 @@
  * headers (size and in-use bit, and the previous block's size: the boundary
  * tag).  Free blocks are kept in segregated lists, four per power of two
  * (as TLSF's second level, Masmano et al. 2004), with a bitmap: a request is
- * rounded up to its list's upper bound so any block on the first non-empty
- * list at or above it fits ("good fit" in O(1)).  Freeing coalesces with both
+ * rounded up to the next list boundary so that any block on the first
+ * non-empty list at or above it fits ("good fit" in O(1)); only when no such
+ * list has a block are the first 32 blocks of the request's own list tried.
+ * Freeing coalesces with both
  * neighbours at once; a chunk that is entirely free goes back to the unit pool.
  * A request that fits no free block takes a new chunk sized to it; if the
  * chunk at the end of the heap can grow, the break is raised under it instead
@@ -45,12 +47,18 @@
  * unit 0 (enough for 3 GiB of heap); past that the map moves to a run of units
  * at the end of the heap, 1.5 to 2 times bigger each time.
  *
+ * Overhead: 64 bytes per 64 KiB slab plus up to one object's worth of slack
+ * at its end (2 KiB - 64 for the 2048 class, 3%); 16 bytes per large block
+ * and 32 per chunk; unit 0 (64 KiB) for the state and the first map.
+ *
  * Time: malloc/free of small objects O(1); large O(1) plus the first-fit scan
- * of free spans when a new chunk is needed.  realloc: same class, or a large
- * block that can shrink or grow into its free successor: in place; otherwise
- * malloc+copy+free.  memalign: align <= 16, or size <= align <= 2048 (a
- * power-of-two class), from a slab; otherwise a large block over-allocated by
- * the alignment with the leading gap split off as a free block.
+ * of free spans when a new chunk or slab needs units.  realloc: same class,
+ * or a large block that can shrink or grow into its free successor (or into
+ * a raised break): in place; otherwise malloc+copy+free.  memalign: for
+ * align <= 16 any class; else, if max(size, align) <= 2048, the first class at
+ * least that big whose size is a multiple of align (objects sit at multiples
+ * of the class size from a 64 KiB boundary); otherwise a large block
+ * over-allocated by the alignment with the leading gap split off and freed.
  */
 #include "allocator.h"
 
@@ -479,8 +487,8 @@ static struct lblock *bin_find(struct slabs *s, size_t need)
 			return s->bins[w * 64 + (unsigned)__builtin_ctzll(bits)].next;
 	}
 	/* The request's own list may still hold a block big enough. */
-	unsigned own = bin_of(need);
-	for (struct lblock *b = s->bins[own].next; b != &s->bins[own]; b = b->next)
+	unsigned own = bin_of(need), tries = 32;
+	for (struct lblock *b = s->bins[own].next; b != &s->bins[own] && tries--; b = b->next)
 		if (lsize(b) >= need)
 			return b;
 	return NULL;
