@@ -8,8 +8,9 @@
  * and one ctz find it) and splits it in halves, freeing the upper half each
  * time, until it has the right order.  free looks at the buddy (offset XOR
  * 2^k): while the buddy is a whole free block of the same order it is
- * unlinked and the two merge.  Free lists are per order, doubly linked and
- * circular, so a buddy leaves its list in O(1).
+ * unlinked and the two merge.  Free lists are per order (and per kind of top,
+ * see Placement), doubly linked and circular, so a buddy leaves its list in
+ * O(1).
  *
  * Layout.  The heap is cut into "tops": 1 MiB, 1 MiB-aligned regions (the
  * provider's base is 1 GiB-aligned, so offsets from the heap start and
@@ -44,8 +45,12 @@
  * a 64-byte block, internal fragmentation is only the power-of-two rounding
  * (about 25% of the block on uniformly spread sizes), and the buddy's state is
  * read from the table, never from user memory.  Free blocks hold their list
- * links in themselves (they are ours).  The directory caps the heap at
- * BUDDY_MAX_TOPS tops (31 GiB); beyond that malloc returns NULL.
+ * links in themselves (they are ours).  The minimum block is 32 bytes (a
+ * byte per 16 bytes would double the table for little gain).  Large blocks
+ * round up to whole MiB (less than 1 MiB, and less than half the request,
+ * lost).  The first top is taken at init, so the break starts at 1 MiB.  The
+ * directory caps the heap at BUDDY_MAX_TOPS tops (31 GiB); beyond that malloc
+ * returns NULL.
  *
  * Growth: a buddy top is seeded when no list of a sufficient order has a
  * block, from a FREE top if there is one, else by raising the break by one top
@@ -66,7 +71,7 @@
 
 #include <string.h>
 
-#define MIN_ORDER    5                      /* 32-byte blocks: room for two links     */
+#define MIN_ORDER    5                      /* 32-byte blocks: table is 1/32 of a top  */
 #define TOP_ORDER    20                     /* tops are 1 MiB                          */
 #define MAX_ORDER    (TOP_ORDER - 1)        /* largest buddy block: half a top         */
 #define META_ORDER   (TOP_ORDER - MIN_ORDER) /* the state table is an order-15 block   */
