@@ -14,6 +14,8 @@ extern const struct allocator alloc_implicit_best;
 extern const struct allocator alloc_explicit_lifo;
 extern const struct allocator alloc_explicit_addr;
 extern const struct allocator alloc_tlsf;
+extern const struct allocator alloc_buddy;
+extern const struct allocator alloc_slab;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -24,6 +26,8 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_explicit_lifo,
 	&alloc_explicit_addr,
 	&alloc_tlsf,
+	&alloc_buddy,
+	&alloc_slab,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 
