@@ -8,10 +8,12 @@
 #include <string.h>
 
 extern const struct allocator alloc_bump;
+extern const struct allocator alloc_segregated;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
 	&alloc_bump,
+	&alloc_segregated,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 
