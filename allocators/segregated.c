@@ -57,7 +57,7 @@
 #define SMALL_LIMIT ((size_t)512)       /* below: one bin per 16-byte size          */
 #define NSMALL      32                  /* SMALL_LIMIT / 16                         */
 #define SUB_BITS    2                   /* 4 range bins per power of two            */
-#define NBINS       160                 /* up to 2^40, the last bin takes the rest  */
+#define NBINS       128                 /* up to 2^33, the last bin takes the rest  */
 #define NWORDS      ((NBINS + 63) / 64)
 
 #define HIGH_LIMIT  ((size_t)128)       /* blocks below: carved from the high end   */
@@ -69,21 +69,31 @@
 
 /* Largest request: keeps every size computation below far from overflow. */
 #define MAX_REQUEST ((size_t)PTRDIFF_MAX / 4)
+/* Bin heads are 32-bit offsets in 16-byte units from the state: 64 GiB of heap. */
+#define MAX_SPAN    ((size_t)1 << 36)
 
 const struct allocator alloc_segregated;
 
+/*
+ * The state is part of the measured heap, so it is kept small: bin heads are
+ * 32-bit offsets (the list links inside free blocks are full pointers).
+ */
 struct segregated {
 	struct heap *heap;          /* where every block comes from                  */
-	char        *first;         /* header of the first block                     */
-	uint64_t     map[NWORDS];   /* bit i set iff bin[i] is non-empty             */
+	uint64_t     map[NWORDS];   /* bit i set iff bin i is non-empty              */
 	uint64_t     nfree;         /* blocks on all bins                            */
 	uint64_t     free_bytes;    /* bytes in those blocks                         */
-	char        *bin[NBINS];    /* header of each list's first free block        */
+	uint32_t     bin[NBINS];    /* first free block of each list: offset/16, 0 none */
 };
 
+/* The first block's header: right after the state, at 8 mod 16. */
+#define FIRST_OFFSET (((sizeof(struct segregated) + WORD + 15) & ~(size_t)15) - WORD)
+
 _Static_assert(NSMALL * 16 == SMALL_LIMIT, "exact bins cover sizes below SMALL_LIMIT");
-_Static_assert(NSMALL + (40 - 9) * (1 << SUB_BITS) + (1 << SUB_BITS) == NBINS,
-               "range bins run from 2^9 to 2^40");
+_Static_assert(NSMALL + (33 - 9) * (1 << SUB_BITS) == NBINS,
+               "range bins run from 2^9 to 2^33");
+_Static_assert(FIRST_OFFSET % 16 == WORD && FIRST_OFFSET >= sizeof(struct segregated),
+               "the first header follows the state at 8 mod 16");
 _Static_assert(MIN_BLOCK >= 4 * WORD, "a free block holds header, two links and a footer");
 _Static_assert(HEAPLAB_ALIGN == 16, "headers at 8 mod 16 give 16-byte payloads");
 
@@ -96,6 +106,23 @@ static inline char **next_of(char *b)                 { return (char **)(b + WOR
 static inline char **prev_of(char *b)                 { return (char **)(b + 2 * WORD); }
 static inline void   set_ft(char *b, size_t size)     { *(size_t *)(b + size - WORD) = size; }
 static inline char  *epilogue(struct segregated *s)   { return heap_break(s->heap) - WORD; }
+static inline char  *first_block(struct segregated *s) { return (char *)s + FIRST_OFFSET; }
+
+static inline char *head(const struct segregated *s, unsigned i)
+{
+	return s->bin[i] ? (char *)s + ((size_t)s->bin[i] << 4) + WORD : NULL;
+}
+
+static inline void set_head(struct segregated *s, unsigned i, const char *b)
+{
+	s->bin[i] = b ? (uint32_t)((size_t)(b - (const char *)s) >> 4) : 0;
+}
+
+/* May the break rise by `inc` without leaving the span bin heads can name? */
+static inline int span_allows(struct segregated *s, size_t inc)
+{
+	return inc <= MAX_SPAN && (size_t)(heap_break(s->heap) - (char *)s) <= MAX_SPAN - inc;
+}
 
 /* Block size for a request: header plus payload, rounded to 16, at least MIN_BLOCK. */
 static inline size_t block_size(size_t n)
@@ -119,14 +146,14 @@ static inline unsigned bin_of(size_t size)
 static inline void bin_insert(struct segregated *s, char *b, size_t size)
 {
 	unsigned i = bin_of(size);
-	char *h = s->bin[i];
+	char *h = head(s, i);
 	*next_of(b) = h;
 	*prev_of(b) = NULL;
 	if (h)
 		*prev_of(h) = b;
 	else
 		s->map[i >> 6] |= (uint64_t)1 << (i & 63);
-	s->bin[i] = b;
+	set_head(s, i, b);
 	s->nfree++;
 	s->free_bytes += size;
 }
@@ -138,7 +165,7 @@ static inline void bin_remove(struct segregated *s, char *b, size_t size)
 		*next_of(p) = n;
 	} else {
 		unsigned i = bin_of(size);
-		s->bin[i] = n;
+		set_head(s, i, n);
 		if (!n)
 			s->map[i >> 6] &= ~((uint64_t)1 << (i & 63));
 	}
@@ -187,23 +214,23 @@ static char *find_fit(struct segregated *s, size_t size)
 	char *b;
 
 	if (i < NSMALL) {
-		b = s->bin[i];
+		b = head(s, i);
 		if (b)
 			goto take;
 	} else if (s->bin[i]) {
-		b = best_in(s->bin[i], size, SCAN_LIMIT);
+		b = best_in(head(s, i), size, SCAN_LIMIT);
 		if (b)
 			goto take;
 	}
 	/* Every block in a higher bin is big enough: take the best of a few. */
 	unsigned j = next_bin(s, i + 1);
 	if (j < NBINS) {
-		b = j < NSMALL ? s->bin[j] : best_in(s->bin[j], size, SCAN_LIMIT);
+		b = j < NSMALL ? head(s, j) : best_in(head(s, j), size, SCAN_LIMIT);
 		goto take;
 	}
 	/* Before growing, make sure the bounded scan did not miss a fit. */
 	if (i >= NSMALL && s->bin[i]) {
-		b = best_in(s->bin[i], size, ~0UL);
+		b = best_in(head(s, i), size, ~0UL);
 		if (b)
 			goto take;
 	}
@@ -225,9 +252,9 @@ static inline size_t grow_chunk(const struct segregated *s)
 /*
  * Make the heap end in a free block of at least `size` bytes and return it,
  * off the bins (merged with a free block already at the end), or NULL when
- * the provider refuses.
+ * the provider refuses.  `exact` asks for no chunk rounding.
  */
-static char *grow(struct segregated *s, size_t size)
+static char *grow(struct segregated *s, size_t size, int exact)
 {
 	char *epi = epilogue(s), *last = NULL;
 	size_t have = 0;
@@ -237,9 +264,9 @@ static char *grow(struct segregated *s, size_t size)
 		have = bsize(last);
 	}
 	size_t missing = size > have ? size - have : 0;
-	size_t chunk = grow_chunk(s), inc = missing > chunk ? missing : chunk;
-	char *old = heap_sbrk(s->heap, (intptr_t)inc);
-	if (!old && inc > missing && missing) {
+	size_t chunk = exact ? 0 : grow_chunk(s), inc = missing > chunk ? missing : chunk;
+	char *old = span_allows(s, inc) ? heap_sbrk(s->heap, (intptr_t)inc) : NULL;
+	if (!old && inc > missing && missing && span_allows(s, missing)) {
 		inc = missing;  /* near a limit: ask for no more than needed */
 		old = heap_sbrk(s->heap, (intptr_t)inc);
 	}
@@ -334,7 +361,7 @@ static void *seg_malloc(void *self, size_t n)
 		return NULL;
 	size_t size = block_size(n);
 	char *b = find_fit(s, size);
-	if (!b && !(b = grow(s, size)))
+	if (!b && !(b = grow(s, size, 0)))
 		return NULL;
 	return place(s, b, size, 1);
 }
@@ -406,7 +433,7 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 	}
 	if (bsize(nx + ns) == 0) {      /* last block (maybe but for a free one): extend */
 		size_t missing = size - bs - ns;
-		if (heap_sbrk(s->heap, (intptr_t)missing)) {
+		if (span_allows(s, missing) && heap_sbrk(s->heap, (intptr_t)missing)) {
 			if (ns)
 				bin_remove(s, nx, ns);
 			set_hd(b, size | F_ALLOC | (h & F_PREV));
@@ -429,9 +456,15 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 			return pb + WORD;
 		}
 	}
-	void *q = seg_malloc(self, n);
-	if (!q)
+	/*
+	 * Move.  A block that has grown once is likely to grow again: if it
+	 * must go to the end of the heap, grow by exactly what it needs, so
+	 * nothing lands after it and its next growth just extends the break.
+	 */
+	char *nb = find_fit(s, size);
+	if (!nb && !(nb = grow(s, size, 1)))
 		return NULL;
+	void *q = place(s, nb, size, 0);
 	memcpy(q, ptr, bs - WORD);
 	seg_free(self, ptr);
 	return q;
@@ -453,7 +486,7 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 	/* Room for the block, the worst leading pad (align + 16) and slack. */
 	size_t size = block_size(n), want = size + align + MIN_BLOCK;
 	char *b = find_fit(s, want);
-	if (!b && !(b = grow(s, want)))
+	if (!b && !(b = grow(s, want, 0)))
 		return NULL;
 
 	char *pay = (char *)align_up((uintptr_t)b + WORD, align);
@@ -476,15 +509,13 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 
 static void *seg_init(struct heap *heap)
 {
-	/* The first header lands at 8 mod 16; the epilogue word closes the heap. */
-	size_t first = align_up(sizeof(struct segregated) + WORD, 16) - WORD;
-	struct segregated *s = heap_sbrk(heap, (intptr_t)(first + WORD));
+	/* The heap starts with the state, then the epilogue word closes it. */
+	struct segregated *s = heap_sbrk(heap, (intptr_t)(FIRST_OFFSET + WORD));
 	if (!s)
 		return NULL;
 	memset(s, 0, sizeof *s);
 	s->heap = heap;
-	s->first = (char *)s + first;
-	set_hd(s->first, F_ALLOC | F_PREV);
+	set_hd(first_block(s), F_ALLOC | F_PREV);
 	return s;
 }
 
@@ -494,16 +525,16 @@ static unsigned long check_lists(struct segregated *s, struct check_report *r,
                                  uint64_t listed[NBINS], uint64_t *count, uint64_t *bytes)
 {
 	unsigned long bad = 0;
-	char *lo = s->first, *end = epilogue(s);
+	char *lo = first_block(s), *end = epilogue(s);
 
 	for (unsigned i = 0; i < NBINS; i++) {
 		int bit = (s->map[i >> 6] >> (i & 63)) & 1;
 		listed[i] = 0;
-		if (bit != (s->bin[i] != NULL))
+		if (bit != (s->bin[i] != 0))
 			bad += check_violation(r, "segregated: bin %u bitmap bit is %d but the list is %s",
 			                       i, bit, s->bin[i] ? "non-empty" : "empty");
 		char *prev = NULL;
-		for (char *b = s->bin[i]; b; prev = b, b = *next_of(b)) {
+		for (char *b = head(s, i); b; prev = b, b = *next_of(b)) {
 			if (b < lo || b + MIN_BLOCK > end || ((uintptr_t)b & 15) != WORD) {
 				bad += check_violation(r, "segregated: bin %u links to %p, not a block "
 				                       "in the heap", i, (void *)b);
@@ -547,7 +578,7 @@ static unsigned long check_blocks(struct segregated *s, struct check_report *r,
                                   uint64_t *count, uint64_t *bytes)
 {
 	unsigned long bad = 0;
-	char *b = s->first, *end = epilogue(s);
+	char *b = first_block(s), *end = epilogue(s);
 	int prev_free = 0;
 
 	while (b < end) {
@@ -603,10 +634,9 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	struct segregated *s = self;
 	unsigned long bad = 0;
 	uint64_t listed[NBINS], in_lists = 0, list_bytes = 0, walked = 0, walked_bytes = 0;
-	size_t first = align_up(sizeof(struct segregated) + WORD, 16) - WORD;
 
-	if (s->first != (char *)s + first || (char *)s != heap_start(s->heap) ||
-	    s->heap->brk < first + WORD || s->heap->brk % 16) {
+	if ((char *)s != heap_start(s->heap) || s->heap->brk < FIRST_OFFSET + WORD ||
+	    s->heap->brk % 16 || s->heap->brk > MAX_SPAN) {
 		return check_violation(r, "segregated: state or break (%zu) out of place",
 		                       s->heap->brk);
 	}
@@ -615,7 +645,7 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	bad += check_blocks(s, r, &walked, &walked_bytes);
 	/* Clear marks the walk did not reach (it stops early on a corrupt size). */
 	for (unsigned i = 0; i < NBINS; i++) {
-		char *b = s->bin[i];
+		char *b = head(s, i);
 		for (uint64_t k = 0; k < listed[i]; k++, b = *next_of(b))
 			set_hd(b, hd(b) & ~F_MARK);
 	}
@@ -649,7 +679,8 @@ static void seg_stats(void *self, stat_sink sink, void *ctx)
  */
 unsigned segregated_bin_of(size_t block_size);
 int      segregated_bin_holding(void *self, const void *ptr);
-char   **segregated_bin_head(void *self, unsigned bin);
+char    *segregated_bin_first(void *self, unsigned bin);
+void     segregated_set_bin_first(void *self, unsigned bin, char *block);
 uint64_t *segregated_bitmap(void *self);
 
 unsigned segregated_bin_of(size_t block_size) { return bin_of(block_size); }
@@ -660,13 +691,14 @@ int segregated_bin_holding(void *self, const void *ptr)
 	struct segregated *s = self;
 	const char *want = (const char *)ptr - WORD;
 	for (unsigned i = 0; i < NBINS; i++)
-		for (char *b = s->bin[i]; b; b = *next_of(b))
+		for (char *b = head(s, i); b; b = *next_of(b))
 			if (b == want)
 				return (int)i;
 	return -1;
 }
 
-char **segregated_bin_head(void *self, unsigned bin) { return &((struct segregated *)self)->bin[bin]; }
+char *segregated_bin_first(void *self, unsigned bin) { return head(self, bin); }
+void segregated_set_bin_first(void *self, unsigned bin, char *b) { set_head(self, bin, b); }
 uint64_t *segregated_bitmap(void *self) { return ((struct segregated *)self)->map; }
 
 const struct allocator alloc_segregated = {

@@ -16,7 +16,8 @@
 extern const struct allocator alloc_segregated;
 unsigned  segregated_bin_of(size_t block_size);
 int       segregated_bin_holding(void *self, const void *ptr);
-char    **segregated_bin_head(void *self, unsigned bin);
+char     *segregated_bin_first(void *self, unsigned bin);
+void      segregated_set_bin_first(void *self, unsigned bin, char *block);
 uint64_t *segregated_bitmap(void *self);
 
 static const struct allocator *const A = &alloc_segregated;
@@ -93,7 +94,8 @@ TEST(segregated_bin_edges_split_where_the_classes_do)
 	EXPECT_EQ(segregated_bin_of(1280), 37);
 	EXPECT_EQ(segregated_bin_of((size_t)1 << 20), 32 + 11 * 4);
 	EXPECT_EQ(segregated_bin_of(((size_t)1 << 20) - 16), 32 + 10 * 4 + 3);
-	EXPECT_EQ(segregated_bin_of((size_t)1 << 45), 159);   /* the last bin takes the rest */
+	EXPECT_EQ(segregated_bin_of((size_t)1 << 33), 127);   /* the last bin takes the rest */
+	EXPECT_EQ(segregated_bin_of((size_t)1 << 35), 127);
 	for (size_t size = 32; size < ((size_t)1 << 24); size += 16)
 		if (segregated_bin_of(size) > segregated_bin_of(size + 16) ||
 		    segregated_bin_of(size + 16) > segregated_bin_of(size) + 1) {
@@ -350,7 +352,7 @@ TEST(segregated_bitmap_bit_clears_when_a_bin_empties)
 	EXPECT(bit(&s, bin));
 	EXPECT(A->malloc(s.self, 40) != NULL);
 	EXPECT(!bit(&s, bin));
-	EXPECT(*segregated_bin_head(s.self, bin) == NULL);
+	EXPECT(segregated_bin_first(s.self, bin) == NULL);
 	EXPECT(clean(&s));
 	heap_close(&s.heap);
 }
@@ -428,11 +430,11 @@ TEST(segregated_check_catches_a_block_on_the_wrong_bin)
 	A->free(s.self, x);
 	REQUIRE(clean(&s));
 	unsigned right = segregated_bin_of(272), wrong = right + 1;
-	REQUIRE(*segregated_bin_head(s.self, right) == (char *)x - 8);
-	REQUIRE(*segregated_bin_head(s.self, wrong) == NULL);
+	REQUIRE(segregated_bin_first(s.self, right) == (char *)x - 8);
+	REQUIRE(segregated_bin_first(s.self, wrong) == NULL);
 	/* Move the (only) node to the neighbouring bin, bitmap and all. */
-	*segregated_bin_head(s.self, right) = NULL;
-	*segregated_bin_head(s.self, wrong) = (char *)x - 8;
+	segregated_set_bin_first(s.self, right, NULL);
+	segregated_set_bin_first(s.self, wrong, (char *)x - 8);
 	uint64_t *map = segregated_bitmap(s.self);
 	map[right / 64] &= ~((uint64_t)1 << (right % 64));
 	map[wrong / 64] |= (uint64_t)1 << (wrong % 64);
@@ -468,7 +470,7 @@ TEST(segregated_check_catches_a_free_block_missing_from_its_list)
 	A->free(s.self, x);
 	REQUIRE(clean(&s));
 	unsigned bin = segregated_bin_of(272);
-	*segregated_bin_head(s.self, bin) = NULL;       /* unlinked, bit left set */
+	segregated_set_bin_first(s.self, bin, NULL);    /* unlinked, bit left set */
 	struct check_report r;
 	EXPECT(violations(&s, &r) >= 2);
 	EXPECT(reported(&r, "is on no bin"));
@@ -509,12 +511,12 @@ TEST(segregated_check_catches_an_adjacent_pair_of_free_blocks)
 	*header(b) = 272 | 0;                    /* free, previous (a) free */
 	*(size_t *)((char *)b - 8 + 272 - 8) = 272;
 	*header(c) &= ~(size_t)2;
-	char **head = segregated_bin_head(s.self, segregated_bin_of(272));
-	REQUIRE(*head == (char *)a - 8);
+	unsigned bin = segregated_bin_of(272);
+	REQUIRE(segregated_bin_first(s.self, bin) == (char *)a - 8);
 	*(char **)b = (char *)a - 8;             /* b.next = a */
 	((char **)b)[1] = NULL;                  /* b.prev = NULL */
 	((char **)a)[1] = (char *)b - 8;         /* a.prev = b */
-	*head = (char *)b - 8;
+	segregated_set_bin_first(s.self, bin, (char *)b - 8);
 	struct check_report r;
 	EXPECT(violations(&s, &r) >= 1);
 	EXPECT(reported(&r, "not coalesced"));
