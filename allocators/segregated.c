@@ -207,7 +207,7 @@ static inline char *best_in(char *b, size_t size, unsigned long limit)
 	return best;
 }
 
-/* A free block of at least `size` bytes, taken off its bin, or NULL. */
+/* A free block of at least `size` bytes, still on its bin, or NULL. */
 static char *find_fit(struct segregated *s, size_t size)
 {
 	unsigned i = bin_of(size);
@@ -236,7 +236,15 @@ static char *find_fit(struct segregated *s, size_t size)
 	}
 	return NULL;
 take:
-	bin_remove(s, b, bsize(b));
+	return b;
+}
+
+/* find_fit, and take the block off its bin. */
+static inline char *find_and_unlink(struct segregated *s, size_t size)
+{
+	char *b = find_fit(s, size);
+	if (b)
+		bin_remove(s, b, bsize(b));
 	return b;
 }
 
@@ -361,8 +369,22 @@ static void *seg_malloc(void *self, size_t n)
 		return NULL;
 	size_t size = block_size(n);
 	char *b = find_fit(s, size);
-	if (!b && !(b = grow(s, size, 0)))
+	if (b) {
+		size_t h = hd(b), bs = h & SIZE_MASK, rem = bs - size;
+		if (size < HIGH_LIMIT && rem >= MIN_BLOCK && bin_of(rem) == bin_of(bs)) {
+			/* Carve off the high end; the rest stays where it is on its list. */
+			set_hd(b, rem | (h & F_PREV));
+			set_ft(b, rem);
+			s->free_bytes -= size;
+			char *a = b + rem;
+			set_hd(a, size | F_ALLOC);
+			*(size_t *)(a + size) |= F_PREV;
+			return a + WORD;
+		}
+		bin_remove(s, b, bs);
+	} else if (!(b = grow(s, size, 0))) {
 		return NULL;
+	}
 	return place(s, b, size, 1);
 }
 
@@ -381,10 +403,18 @@ static void seg_free(void *self, void *ptr)
 		size += nh & SIZE_MASK;
 	}
 	if (!(h & F_PREV)) {
-		size_t ps = *(size_t *)(b - WORD);
+		size_t ps = *(size_t *)(b - WORD), total = ps + size;
 		b -= ps;
+		if (bin_of(total) == bin_of(ps) && total < TRIM_AT) {
+			/* Still the same class: the block keeps its place on its list. */
+			set_hd(b, total | F_PREV);
+			set_ft(b, total);
+			*(size_t *)(b + total) &= ~F_PREV;
+			s->free_bytes += size;
+			return;
+		}
 		bin_remove(s, b, ps);
-		size += ps;
+		size = total;
 	}
 	set_hd(b, size | F_PREV);
 	set_ft(b, size);
@@ -461,7 +491,7 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 	 * must go to the end of the heap, grow by exactly what it needs, so
 	 * nothing lands after it and its next growth just extends the break.
 	 */
-	char *nb = find_fit(s, size);
+	char *nb = find_and_unlink(s, size);
 	if (!nb && !(nb = grow(s, size, 1)))
 		return NULL;
 	void *q = place(s, nb, size, 0);
@@ -485,7 +515,7 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 
 	/* Room for the block, the worst leading pad (align + 16) and slack. */
 	size_t size = block_size(n), want = size + align + MIN_BLOCK;
-	char *b = find_fit(s, want);
+	char *b = find_and_unlink(s, want);
 	if (!b && !(b = grow(s, want, 0)))
 		return NULL;
 
