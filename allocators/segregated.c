@@ -310,6 +310,20 @@ static int trim(struct segregated *s, char *b, size_t size)
 /* ---- placing and freeing ------------------------------------------------- */
 
 /*
+ * Should a `size`-byte block come from the high end of free block `b` (`bs`
+ * bytes)?  Small blocks do, so that small and large requests served from one
+ * free block end up in separate runs.  The exception is a big free block at
+ * the end of the heap (a coalesced region, not fresh growth): a small block
+ * at its high end would wall it off from the next growth of the heap.
+ */
+static inline int carve_high(const struct segregated *s, const char *b, size_t bs, size_t size)
+{
+	if (size >= HIGH_LIMIT)
+		return 0;
+	return bsize(b + bs) != 0 || bs <= 2 * grow_chunk(s);
+}
+
+/*
  * Allocate `size` bytes out of free block `b` (already off the bins), putting
  * back a remainder big enough to be a block.  `high` lets a small block come
  * from the high end.  Returns the payload.
@@ -323,7 +337,7 @@ static inline void *place(struct segregated *s, char *b, size_t size, int high)
 		*(size_t *)(b + bs) |= F_PREV;
 		return b + WORD;
 	}
-	if (high && size < HIGH_LIMIT) {
+	if (high) {
 		char *a = b + rem;
 		set_hd(b, rem | (h & F_PREV));
 		set_ft(b, rem);
@@ -371,7 +385,8 @@ static void *seg_malloc(void *self, size_t n)
 	char *b = find_fit(s, size);
 	if (b) {
 		size_t h = hd(b), bs = h & SIZE_MASK, rem = bs - size;
-		if (size < HIGH_LIMIT && rem >= MIN_BLOCK && bin_of(rem) == bin_of(bs)) {
+		int high = carve_high(s, b, bs, size);
+		if (high && rem >= MIN_BLOCK && bin_of(rem) == bin_of(bs)) {
 			/* Carve off the high end; the rest stays where it is on its list. */
 			set_hd(b, rem | (h & F_PREV));
 			set_ft(b, rem);
@@ -382,10 +397,11 @@ static void *seg_malloc(void *self, size_t n)
 			return a + WORD;
 		}
 		bin_remove(s, b, bs);
-	} else if (!(b = grow(s, size, 0))) {
-		return NULL;
+		return place(s, b, size, high);
 	}
-	return place(s, b, size, 1);
+	if (!(b = grow(s, size, 0)))
+		return NULL;
+	return place(s, b, size, carve_high(s, b, bsize(b), size));
 }
 
 static void seg_free(void *self, void *ptr)
