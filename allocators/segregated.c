@@ -190,14 +190,17 @@ static inline unsigned next_bin(const struct segregated *s, unsigned i)
 	return w * 64 + (unsigned)__builtin_ctzll(m);
 }
 
-/* Smallest block >= size among the first `limit` nodes of list `b`, or NULL. */
+/*
+ * Smallest block >= size among the first `limit` nodes of list `b`, the lower
+ * address among equals (address-ordered best fit fragments least), or NULL.
+ */
 static inline char *best_in(char *b, size_t size, unsigned long limit)
 {
 	char *best = NULL;
 	size_t best_size = SIZE_MAX;
 	for (; b && limit; b = *next_of(b), limit--) {
 		size_t bs = bsize(b);
-		if (bs >= size && bs < best_size) {
+		if (bs >= size && (bs < best_size || (bs == best_size && b < best))) {
 			best = b;
 			best_size = bs;
 			if (bs == size)
