@@ -524,6 +524,34 @@ static void *seg_calloc(void *self, size_t nmemb, size_t size)
 	return alloc_calloc_via_malloc(self, seg_malloc, nmemb, size);
 }
 
+/*
+ * Bytes between free block `b` and the header of the first `align`-aligned
+ * payload in it that leaves room for a free block before it (or none).
+ */
+static inline size_t aligned_lead(const char *b, size_t align)
+{
+	size_t lead = (size_t)((char *)align_up((uintptr_t)b + WORD, align) - WORD - b);
+	return lead && lead < MIN_BLOCK ? lead + align : lead;
+}
+
+/*
+ * A free block, still on its bin, that holds an aligned `size`-byte block
+ * after its leading pad: the first such block in the lowest bins that have
+ * one, each scanned a bounded way.  NULL if none was found.
+ */
+static char *find_aligned(struct segregated *s, size_t size, size_t align)
+{
+	for (unsigned i = next_bin(s, bin_of(size)); i < NBINS; i = next_bin(s, i + 1)) {
+		unsigned long k = 0;
+		for (char *b = head(s, i); b && k < SCAN_LIMIT; b = *next_of(b), k++) {
+			size_t bs = bsize(b);
+			if (bs >= size && aligned_lead(b, align) <= bs - size)
+				return b;
+		}
+	}
+	return NULL;
+}
+
 static void *seg_memalign(void *self, size_t align, size_t n)
 {
 	struct segregated *s = self;
@@ -532,18 +560,22 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 	if (!is_pow2(align) || align > MAX_REQUEST || n > MAX_REQUEST)
 		return NULL;
 
-	/* Room for the block, the worst leading pad (align + 16) and slack. */
-	size_t size = block_size(n), want = size + align + MIN_BLOCK;
-	char *b = find_and_unlink(s, want);
-	if (!b && !(b = grow(s, want, 0)))
-		return NULL;
-
-	char *pay = (char *)align_up((uintptr_t)b + WORD, align);
-	size_t lead = (size_t)(pay - WORD - b);
-	if (lead && lead < MIN_BLOCK) {
-		pay += align;
-		lead += align;
+	size_t size = block_size(n);
+	char *b = find_aligned(s, size, align);
+	if (b) {
+		bin_remove(s, b, bsize(b));
+	} else {
+		/*
+		 * Grow: the free block at the end will start where the free last
+		 * block starts, or where the epilogue is now; that fixes the pad.
+		 */
+		char *epi = epilogue(s);
+		char *start = (hd(epi) & F_PREV) ? epi : epi - *(size_t *)(epi - WORD);
+		if (!(b = grow(s, aligned_lead(start, align) + size, 0)))
+			return NULL;
 	}
+
+	size_t lead = aligned_lead(b, align);
 	if (lead) {
 		/* b was free, so its left neighbour is allocated: no merge needed. */
 		size_t bs = bsize(b);

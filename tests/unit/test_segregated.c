@@ -522,3 +522,36 @@ TEST(segregated_check_catches_an_adjacent_pair_of_free_blocks)
 	EXPECT(reported(&r, "not coalesced"));
 	heap_close(&s.heap);
 }
+
+TEST(segregated_memalign_reuses_a_free_block_that_holds_an_aligned_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	/* A 12 KiB hole holds a 4 KiB-aligned 4 KiB block wherever it starts. */
+	char *x = isolated(&s, 12288);
+	REQUIRE(x);
+	A->free(s.self, x);
+	size_t brk = s.heap.brk;
+	char *p = A->memalign(s.self, 4096, 4096);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % 4096, 0);
+	EXPECT(p > x && p + 4096 <= x - 8 + 12288);
+	EXPECT_EQ(s.heap.brk, brk);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_memalign_grows_the_heap_only_by_pad_and_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	REQUIRE(A->malloc(s.self, 100000 - 8));    /* fills the heap exactly */
+	size_t brk = s.heap.brk;
+	char *p = A->memalign(s.self, 65536, 65536);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % 65536, 0);
+	/* The new block starts at the old end: the pad is below 64 KiB + 32. */
+	EXPECT(s.heap.brk - brk <= 65536 + 32 + 65536 + 16);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
