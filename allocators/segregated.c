@@ -385,7 +385,22 @@ static void *seg_malloc(void *self, size_t n)
 	if (n > MAX_REQUEST)
 		return NULL;
 	size_t size = block_size(n);
-	char *b = find_fit(s, size);
+	char *b;
+	if (size < SMALL_LIMIT && (b = head(s, (unsigned)(size >> 4))) != NULL) {
+		/* The common case: an exact-size block, first on its list. */
+		char *nx = *next_of(b);
+		set_head(s, (unsigned)(size >> 4), nx);
+		if (nx)
+			*prev_of(nx) = NULL;
+		else
+			s->map[size >> 10] &= ~((uint64_t)1 << ((size >> 4) & 63));
+		s->nfree--;
+		s->free_bytes -= size;
+		set_hd(b, hd(b) | F_ALLOC);
+		*(size_t *)(b + size) |= F_PREV;
+		return b + WORD;
+	}
+	b = find_fit(s, size);
 	if (b) {
 		size_t h = hd(b), bs = h & SIZE_MASK, rem = bs - size;
 		int high = carve_high(s, b, bs, size);
