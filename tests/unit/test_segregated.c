@@ -555,3 +555,117 @@ TEST(segregated_memalign_grows_the_heap_only_by_pad_and_block)
 	EXPECT(clean(&s));
 	heap_close(&s.heap);
 }
+
+/* ---- utilization on the classic patterns (deterministic, not timed) ------ */
+
+struct replay {
+	struct seg s;
+	size_t     live, peak_live;
+};
+
+static void *r_malloc(struct replay *r, size_t n)
+{
+	void *p = A->malloc(r->s.self, n);
+	if (p) {
+		memset(p, 0xab, n);
+		r->live += n;
+		if (r->live > r->peak_live)
+			r->peak_live = r->live;
+	}
+	return p;
+}
+
+static void r_free(struct replay *r, void *p, size_t n)
+{
+	A->free(r->s.self, p);
+	r->live -= n;
+}
+
+static void *r_realloc(struct replay *r, void *p, size_t old, size_t n)
+{
+	void *q = A->realloc(r->s.self, p, n);
+	if (q) {
+		r->live += n - old;
+		if (r->live > r->peak_live)
+			r->peak_live = r->live;
+	}
+	return q;
+}
+
+/* Peak live bytes over peak break, in per mille. */
+static unsigned long per_mille(struct replay *r)
+{
+	return (unsigned long)(r->peak_live * 1000 / r->s.heap.peak_brk);
+}
+
+/*
+ * CS:APP binary-bal and its mirror: 2000 small/large pairs, one kind freed,
+ * then 2000 blocks too big for the holes one kind leaves.  Small and large
+ * must not interleave, or the holes never merge into room for the new ones.
+ */
+static unsigned long binary_pattern(int free_large)
+{
+	enum { PAIRS = 2000 };
+	static void *small[PAIRS], *large[PAIRS], *bigger[PAIRS];
+	struct replay r = { .live = 0 };
+	if (!open_seg(&r.s))
+		return 0;
+	for (int i = 0; i < PAIRS; i++) {
+		small[i] = r_malloc(&r, 64);
+		large[i] = r_malloc(&r, 448);
+	}
+	for (int i = 0; i < PAIRS; i++) {
+		if (free_large)
+			r_free(&r, large[i], 448);
+		else
+			r_free(&r, small[i], 64);
+	}
+	for (int i = 0; i < PAIRS; i++)
+		bigger[i] = r_malloc(&r, 512);
+	unsigned long u = clean(&r.s) && bigger[PAIRS - 1] ? per_mille(&r) : 0;
+	heap_close(&r.s.heap);
+	return u;
+}
+
+TEST(segregated_binary_pattern_with_the_small_blocks_freed_stays_above_90_percent)
+{
+	unsigned long u = binary_pattern(0);   /* measured: 936 */
+	if (u < 900)
+		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 900", u);
+}
+
+TEST(segregated_binary_pattern_with_the_large_blocks_freed_stays_above_85_percent)
+{
+	unsigned long u = binary_pattern(1);   /* measured: 894 (94.7% is perfect packing) */
+	if (u < 850)
+		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 850", u);
+}
+
+/*
+ * CS:APP realloc-bal: one block grows by 128 bytes 4800 times while a small
+ * block is allocated and freed around each step.  Growing in place at the
+ * end of the heap keeps the break at the live size.
+ */
+TEST(segregated_realloc_growth_pattern_stays_above_99_percent)
+{
+	struct replay r = { .live = 0 };
+	REQUIRE(open_seg(&r.s));
+	size_t size = 512;
+	char *p = r_malloc(&r, size), *small = r_malloc(&r, 128);
+	REQUIRE(p && small);
+	for (int i = 0; i < 4800; i++) {
+		p = r_realloc(&r, p, size, size + 128);
+		REQUIRE(p);
+		size += 128;
+		char *next = r_malloc(&r, 128);
+		REQUIRE(next);
+		r_free(&r, small, 128);
+		small = next;
+	}
+	EXPECT_EQ((unsigned char)p[511], 0xab);   /* the first bytes survived every move */
+	EXPECT(clean(&r.s));
+	unsigned long u = per_mille(&r);       /* measured: 998 */
+	if (u < 990)
+		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 990", u);
+	heap_close(&r.s.heap);
+}
