@@ -12,31 +12,45 @@
  *
  * Free blocks live on doubly linked lists ("bins") chosen by size: one bin
  * per exact size below 512 bytes (16-byte steps), then four bins per power of
- * two.  A bitmap has one bit per non-empty bin, so the next bin that can
- * satisfy a request is found with a count-trailing-zeros.  An exact-size bin
- * is first fit and best fit at once; in a range bin the first few nodes are
- * scanned for the best fit (the scan is bounded; a full scan happens only
- * before the heap would otherwise grow).  The chosen block is split, the
- * remainder goes back to its bin; blocks under 128 bytes are carved from the
- * high end of a free block and larger ones from the low end, so that streams
- * of small and large requests end up in separate runs (freeing the small ones
- * then leaves holes that coalesce into space large blocks can use).  free
- * coalesces immediately with both neighbours.  realloc shrinks in place,
- * grows in place into a free next neighbour, extends the break by exactly the
- * difference when the block is the last one in the heap, slides down into a
- * free previous neighbour, and only then copies.  A free block at the end of
- * the heap larger than 256 KiB is trimmed (the break is lowered).
+ * two up to 8 GiB (the last bin takes everything bigger).  A bitmap has one
+ * bit per non-empty bin, so the next bin that can satisfy a request is found
+ * with a count-trailing-zeros.  An exact-size bin is first fit and best fit
+ * at once; in a range bin the first 16 nodes are scanned for the best fit,
+ * ties going to the lower address (a full scan happens only before the heap
+ * would otherwise grow).  The chosen block is split and the remainder goes
+ * back to its bin.  Blocks under 128 bytes are carved from the high end of a
+ * free block and larger ones from the low end, so that interleaved streams
+ * of small and large requests end up in separate runs and freeing one kind
+ * leaves holes that merge into room for bigger blocks (CS:APP's binary
+ * traces); the exception is a big free block ending the heap, which a small
+ * block at its top would wall off from the next growth.  free coalesces
+ * immediately with both neighbours; a merge or split that leaves a free
+ * block at its address and in its class does not touch the lists.
+ *
+ * realloc shrinks in place, grows in place into a free next neighbour,
+ * extends the break by exactly the difference when the block is the last one
+ * in the heap (or is followed only by a free last block), slides down into a
+ * free previous neighbour, and only then moves; a block that moves to the
+ * end of the heap gets no slack after it, so that its next growth is again
+ * an extension of the break.  memalign looks for a free block in which the
+ * aligned block plus a leading free pad fits, else grows the heap by that
+ * much; pad and tail go back to the bins.  A free block at the end of the
+ * heap of 256 KiB or more is trimmed down to 64 KiB (the break is lowered).
  *
  * Time: malloc O(1) for small sizes and O(1) plus a bounded scan otherwise
  * (O(free blocks in one bin) in the rare fallback before growing); free O(1);
- * realloc O(1) plus the copy when it cannot stay in place.
+ * realloc O(1) plus the copy when it cannot stay in place; memalign a bounded
+ * scan per non-empty bin.
  *
- * Fragmentation: best fit over size classes with immediate coalescing is
- * among the lowest-fragmentation policies known in practice (Wilson et al.);
- * internal waste is the 8-byte header plus rounding to 16, and the heap grows
- * by what is missing rounded up to a chunk of 1/64 of the heap (at least
- * 1 KiB, at most 1 MiB), merged with a free block already at the end.
- *
+ * Fragmentation: address-ordered best fit over size classes with immediate
+ * coalescing is among the lowest-fragmentation policies known (Wilson et
+ * al.).  Internal waste is the 8-byte header plus rounding to 16 (so 1 to 24
+ * byte requests take 32).  The heap grows by what is missing rounded up to a
+ * chunk of 1/64 of the heap (at least 1 KiB, at most 1 MiB), merged with a
+ * free block already at the end; the state (bin heads as 32-bit offsets and
+ * the bitmap) costs 552 bytes of the break.  The heap may span at most
+ * 64 GiB, the reach of those offsets.
+
  * Origin: Doug Lea, "A Memory Allocator" (the dlmalloc design notes): bins
  * by size, boundary tags, the previous-in-use bit; Knuth TAOCP vol. 1 §2.5
  * (boundary tags); Wilson, Johnstone, Neely and Boles 1995, "Dynamic Storage
