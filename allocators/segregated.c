@@ -46,7 +46,7 @@
  * coalescing is among the lowest-fragmentation policies known (Wilson et
  * al.).  Internal waste is the 8-byte header plus rounding to 16 (so 1 to 24
  * byte requests take 32).  The heap grows by what is missing rounded up to a
- * chunk of 1/64 of the heap (at least 1 KiB, at most 1 MiB), merged with a
+ * chunk of 1/64 of the heap (at least 1 KiB, at most 256 KiB), merged with a
  * free block already at the end; the state (bin heads as 32-bit offsets and
  * the bitmap) costs 552 bytes of the break.  The heap may span at most
  * 64 GiB, the reach of those offsets.
@@ -77,7 +77,7 @@
 #define HIGH_LIMIT  ((size_t)128)       /* blocks below: carved from the high end   */
 #define SCAN_LIMIT  16                  /* nodes examined per range bin             */
 #define CHUNK_MIN   ((size_t)1 << 10)   /* growth: at least this much...            */
-#define CHUNK_MAX   ((size_t)1 << 20)   /* ...and 1/64 of the heap, up to this      */
+#define CHUNK_MAX   ((size_t)1 << 18)   /* ...and 1/64 of the heap, up to this      */
 #define TRIM_AT     ((size_t)256 << 10) /* trim a free end block at least this big  */
 #define TRIM_KEEP   ((size_t)64 << 10)  /* ...down to this, to avoid sbrk ping-pong */
 
