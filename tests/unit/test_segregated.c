@@ -59,6 +59,7 @@ static int reported(const struct check_report *r, const char *needle)
 static size_t *header(void *p) { return (size_t *)((char *)p - 8); }
 static size_t block_of(void *p)  { return *header(p) & ~(size_t)15; }
 static size_t req_for(size_t block) { return block - 8; }  /* request giving that block */
+static size_t block_size_for(size_t n) { size_t b = (n + 8 + 15) & ~(size_t)15; return b < 32 ? 32 : b; }
 
 static int bit(struct seg *s, unsigned bin)
 {
@@ -668,4 +669,62 @@ TEST(segregated_realloc_growth_pattern_stays_above_99_percent)
 	if (u < 990)
 		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 990", u);
 	heap_close(&r.s.heap);
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+TEST(segregated_refused_growth_in_realloc_keeps_the_block_and_the_heap)
+{
+	struct seg s;
+	REQUIRE(heap_open(&s.heap, (size_t)1 << 30, (size_t)1 << 20) == 0);
+	REQUIRE((s.self = A->init(&s.heap)) != NULL);
+	char *p = A->malloc(s.self, 600000);
+	REQUIRE(p);
+	memset(p, 0x5c, 600000);
+	/* At the end of the heap, but the limit forbids both extending and moving. */
+	EXPECT(A->realloc(s.self, p, 2000000) == NULL);
+	EXPECT_EQ(block_of(p), block_size_for(600000));
+	EXPECT_EQ((unsigned char)p[599999], 0x5c);
+	EXPECT(clean(&s));
+	/* Growth that fits under the limit still works in place. */
+	EXPECT(A->realloc(s.self, p, 700000) == p);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_huge_requests_fail_cleanly)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	EXPECT(A->malloc(s.self, SIZE_MAX) == NULL);
+	EXPECT(A->malloc(s.self, SIZE_MAX / 2) == NULL);
+	EXPECT(A->malloc(s.self, (size_t)1 << 40) == NULL);   /* beyond the reservation */
+	EXPECT(A->memalign(s.self, (size_t)1 << 20, SIZE_MAX - 100) == NULL);
+	void *p = A->malloc(s.self, 100);
+	REQUIRE(p);
+	EXPECT(A->realloc(s.self, p, SIZE_MAX - 8) == NULL);
+	EXPECT(clean(&s));
+	A->free(s.self, p);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_memalign_handles_a_megabyte_alignment_and_frees_the_pad)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	REQUIRE(A->malloc(s.self, 100));
+	char *p = A->memalign(s.self, (size_t)1 << 20, 5000);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % ((size_t)1 << 20), 0);
+	EXPECT(clean(&s));
+	/* The pad below it is free: a big block fits there without growing. */
+	size_t brk = s.heap.brk;
+	char *q = A->malloc(s.self, 500000);
+	EXPECT(q != NULL && q < p);
+	EXPECT_EQ(s.heap.brk, brk);
+	A->free(s.self, p);
+	A->free(s.self, q);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
 }
