@@ -288,10 +288,14 @@ static char *grow(struct segregated *s, size_t size, int exact)
 		last = epi - *(size_t *)(epi - WORD);
 		have = bsize(last);
 	}
-	size_t missing = size > have ? size - have : 0;
+	if (last && have >= size) {     /* a bounded search can miss it: no need to grow */
+		bin_remove(s, last, have);
+		return last;
+	}
+	size_t missing = size - have;
 	size_t chunk = exact ? 0 : grow_chunk(s), inc = missing > chunk ? missing : chunk;
 	char *old = span_allows(s, inc) ? heap_sbrk(s->heap, (intptr_t)inc) : NULL;
-	if (!old && inc > missing && missing && span_allows(s, missing)) {
+	if (!old && inc > missing && span_allows(s, missing)) {
 		inc = missing;  /* near a limit: ask for no more than needed */
 		old = heap_sbrk(s->heap, (intptr_t)inc);
 	}
