@@ -110,6 +110,7 @@ _Static_assert(FIRST_OFFSET % 16 == WORD && FIRST_OFFSET >= sizeof(struct segreg
                "the first header follows the state at 8 mod 16");
 _Static_assert(MIN_BLOCK >= 4 * WORD, "a free block holds header, two links and a footer");
 _Static_assert(HEAPLAB_ALIGN == 16, "headers at 8 mod 16 give 16-byte payloads");
+_Static_assert(sizeof(struct segregated) == 552, "the opening comment quotes the state's size");
 
 /* ---- block layout -------------------------------------------------------- */
 

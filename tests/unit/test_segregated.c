@@ -59,7 +59,11 @@ static int reported(const struct check_report *r, const char *needle)
 static size_t *header(void *p) { return (size_t *)((char *)p - 8); }
 static size_t block_of(void *p)  { return *header(p) & ~(size_t)15; }
 static size_t req_for(size_t block) { return block - 8; }  /* request giving that block */
-static size_t block_size_for(size_t n) { size_t b = (n + 8 + 15) & ~(size_t)15; return b < 32 ? 32 : b; }
+static size_t block_size_for(size_t n)
+{
+	size_t b = (n + 8 + 15) & ~(size_t)15;
+	return b < 32 ? 32 : b;
+}
 
 static int bit(struct seg *s, unsigned bin)
 {
