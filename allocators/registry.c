@@ -13,6 +13,7 @@ extern const struct allocator alloc_implicit_next;
 extern const struct allocator alloc_implicit_best;
 extern const struct allocator alloc_explicit_lifo;
 extern const struct allocator alloc_explicit_addr;
+extern const struct allocator alloc_segregated;
 extern const struct allocator alloc_tlsf;
 extern const struct allocator alloc_buddy;
 extern const struct allocator alloc_slab;
@@ -25,6 +26,7 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_implicit_best,
 	&alloc_explicit_lifo,
 	&alloc_explicit_addr,
+	&alloc_segregated,
 	&alloc_tlsf,
 	&alloc_buddy,
 	&alloc_slab,
