@@ -38,6 +38,23 @@ unsigned run_count(const struct run_options *opt, const struct trace *t)
 	return t->nops >= RUN_HUGE_OPS ? RUN_DEFAULT_HUGE : RUN_DEFAULT;
 }
 
+/*
+ * A fresh heap for one pass.  With --heap-limit only that much address space
+ * is reserved; otherwise the provider's default, halved while the system
+ * refuses it (valgrind, a tight `ulimit -v`), down to 1 GiB.  The base stays
+ * HEAP_BASE_ALIGN-aligned whatever the size, so runs remain comparable.
+ */
+static int open_heap(struct heap *heap, size_t limit)
+{
+	size_t reserve = limit ? limit : HEAP_DEFAULT_RESERVE;
+	int err;
+
+	while ((err = heap_open(heap, reserve, limit)) != 0 && !limit
+	       && reserve > HEAP_BASE_ALIGN)
+		reserve /= 2;
+	return err;
+}
+
 /* ---- the checked pass ---- */
 
 struct checker {
@@ -449,7 +466,7 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 	r->message[0] = '\0';
 	if ((s = validate_slots(&c)))
 		return s;
-	if ((err = heap_open(&c.heap, 0, opt->heap_limit))) {
+	if ((err = open_heap(&c.heap, opt->heap_limit))) {
 		snprintf(r->message, sizeof r->message, "cannot reserve a heap: %s", strerror(err));
 		return r->status = CELL_SYSTEM;
 	}
@@ -512,7 +529,7 @@ int replay_timed(const struct allocator *a, const struct trace *t,
                  uint64_t *ns, struct memory_figures *m)
 {
 	struct heap heap;
-	int err = heap_open(&heap, 0, opt->heap_limit);
+	int err = open_heap(&heap, opt->heap_limit);
 	if (err)
 		return err;
 	void *self = a->init(&heap);
