@@ -12,6 +12,7 @@
  *   broken-realloc-drops   realloc moves the block without copying it
  *   broken-memalign        memalign ignores ALIGN (blocks are only 16-aligned)
  *   broken-selfcheck       the self-check always finds one violation
+ *   broken-crash           the second malloc or calloc writes past the mapped heap
  *   broken-nondeterministic every second heap it runs on gets 16 bytes more state
  *   test-realloc0-null     not broken: realloc(p, 0) frees p and returns NULL,
  *                          as glibc does (the harness must accept it)
@@ -84,6 +85,19 @@ static unsigned long fwd_check(void *self, struct check_report *report)
 }
 
 /* One table: the entry points that are not broken forward to bump. */
+static void *crashing_malloc(void *self, size_t size)
+{
+	struct broken *b = self;
+	if (b->mallocs == 1)
+		*(volatile char *)(b->heap->base + b->heap->mapped) = 1;  /* PROT_NONE */
+	return inner_malloc(b, size);
+}
+
+static void *crashing_calloc(void *self, size_t nmemb, size_t size)
+{
+	return alloc_calloc_via_malloc(self, crashing_malloc, nmemb, size);
+}
+
 static void *malloc_ignoring_align(void *self, size_t align, size_t size)
 {
 	(void)align;
@@ -224,13 +238,15 @@ static const struct allocator broken_nondeterministic = {
 	.realloc = fwd_realloc, .calloc = fwd_calloc, .memalign = fwd_memalign,
 	.usable_size = fwd_usable_size, .check = fwd_check,
 };
+BROKEN(broken_crash, "broken-crash", "second malloc faults",
+       crashing_malloc, fwd_free, fwd_realloc, crashing_calloc, fwd_check);
 BROKEN(test_realloc0_null, "test-realloc0-null", "realloc(p, 0) frees and returns NULL",
        fwd_malloc, fwd_free, glibc_realloc, fwd_calloc, fwd_check);
 
 const struct allocator *const broken_allocators[] = {
 	&broken_misaligned, &broken_overlap, &broken_corrupt, &broken_outside,
 	&broken_past_break, &broken_calloc_dirty, &broken_calloc_overflow,
-	&broken_realloc_drops, &broken_selfcheck, &broken_memalign, &broken_nondeterministic,
+	&broken_realloc_drops, &broken_selfcheck, &broken_memalign, &broken_crash, &broken_nondeterministic,
 	&test_realloc0_null,
 };
 

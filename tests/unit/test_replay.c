@@ -279,6 +279,26 @@ TEST(replay_reports_an_allocator_whose_figures_change_between_runs)
 	EXPECT(!r->memory_identical);
 }
 
+TEST(replay_reports_a_crash_in_the_allocator_as_a_failed_check)
+{
+	struct trace t = parsed("a 0 24\nc 1 3 8\n");
+	struct cell_result *r = cell(broken_find("broken-crash"), &t, 0, 2);
+	EXPECT_CAUGHT(r, "t.trace:2: op 1 (calloc of 3 x 8 bytes for block 1): "
+	                 "broken-crash crashed with SIGSEGV");
+	EXPECT_EQ(r->runs, 0);
+}
+
+TEST(replay_survives_two_crashes_in_one_process)
+{
+	struct trace t = parsed("a 0 24\na 1 8\n");
+	struct cell_result *r = cell(broken_find("broken-crash"), &t, 0, 1);
+	EXPECT_CAUGHT(r, "t.trace:2: op 1 (malloc of 8 bytes for block 1): broken-crash crashed");
+	r = cell(broken_find("broken-crash"), &t, 0, 1);
+	EXPECT_CAUGHT(r, "broken-crash crashed with SIGSEGV");
+	r = cell(&alloc_bump, &t, 0, 1);   /* and the harness still works */
+	EXPECT_EQ(r->status, CELL_OK);
+}
+
 TEST(replay_timed_passes_are_not_run_after_a_violation)
 {
 	struct trace t = parsed("a 0 24\na 1 24\n");
