@@ -777,3 +777,46 @@ TEST(trace_fast_path_agrees_with_general_path)
 		trace_free(&b);
 	}
 }
+
+/* ---- the shipped workloads load, with the figures workloads/README.md gives ---- */
+
+TEST(trace_shipped_workloads_match_readme_table)
+{
+	static const struct {
+		const char *path;
+		enum trace_format format;
+		size_t nops;
+		uint64_t peak_bytes, peak_blocks, live_at_end;
+	} want[] = {
+		{ "workloads/basic.trace",      TRACE_NATIVE,   40,   9708,  14,  2 },
+		{ "workloads/coalesce.trace",   TRACE_NATIVE,   68,   8000,  17,  0 },
+		{ "workloads/realloc.trace",    TRACE_NATIVE,   46,  68916,   6,  0 },
+		{ "workloads/web.trace",        TRACE_NATIVE, 1851, 996215,  49, 40 },
+		{ "workloads/short1.rep",       TRACE_REP,      15,   6300,   3,  0 },
+		{ "workloads/binary-small.rep", TRACE_REP,     600,  84480, 240,  0 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct trace t;
+		struct trace_error e;
+		if (trace_load(want[i].path, &t, &e) != TRACE_OK) {
+			test_fail(__FILE__, __LINE__, "%s", e.message);
+			continue;
+		}
+		EXPECT_EQ(t.format, want[i].format);
+		EXPECT_EQ(t.nops, want[i].nops);
+		EXPECT_EQ(t.peak_live_bytes, want[i].peak_bytes);
+		EXPECT_EQ(t.peak_live_blocks, want[i].peak_blocks);
+		EXPECT_EQ(t.live_at_end, want[i].live_at_end);
+		trace_free(&t);
+	}
+}
+
+TEST(trace_basic_workload_has_every_op_kind)
+{
+	struct trace t;
+	struct trace_error e;
+	REQUIRE(trace_load("workloads/basic.trace", &t, &e) == TRACE_OK);
+	for (int k = 0; k < OP_KINDS; k++)
+		EXPECT(t.count[k] > 0);
+	trace_free(&t);
+}
