@@ -700,3 +700,123 @@ TEST(sha256_incremental_equals_one_shot)
 		}
 	}
 }
+
+TEST(sha256_hardware_and_portable_agree)
+{
+	if (!sha256_accelerated())
+		return;   /* only one implementation on this CPU */
+	static char data[10000];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof data; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (char)(x >> 16);
+	}
+	for (size_t len = 0; len <= sizeof data; len += 997) {
+		char fast[65], slow[65];
+		sha256_portable_only = 0;
+		sha256_hex(data, len, fast);
+		sha256_portable_only = 1;
+		sha256_hex(data, len, slow);
+		sha256_portable_only = 0;
+		EXPECT(strcmp(fast, slow) == 0);
+	}
+}
+
+/* ---- the fast path for common lines agrees with the general one ---------- */
+
+/*
+ * Lines far from the end of the input are read by a fast path; short test
+ * inputs never reach it.  Padding each case with comment lines puts its lines
+ * on the fast path: status, message and ops must not change.
+ */
+TEST(trace_fast_path_agrees_with_general_path)
+{
+	static const char *const cases[] = {
+		"a 1 10\nr 1 20\nf 1\n", "a\t1\t\t10 \r\nc 2 3 4\t\nm 3 64 5  \n",
+		"a 1 10 # c\n", "  a 1 10\n", "a 1 12abc\n", "a 1 -1\n", "a 1\n", "a 1 2 3\n",
+		"a 4294967296 1\n", "a 1 99999999999999999999\n", "a 1 9999999999999999999\n",
+		"c 1 4294967296 4294967296\n", "m 1 24 1\n", "m 1 0 1\n",
+		"m 1 2199023255552 1\n", "f 9\n", "a 1 1\nf 1\nf 1\n", "a 1 1\na 1 1\n",
+		"x 1 1\n", "a 1 1\rf 1\n", "a 1 1\n\nf 1\n", "a  1  1\n",
+		"100\n2\n2\n1\na 0 8\na 1 8\n", "100\n2\n2\n1\na 0 8\nc 1 1 8\n",
+		"100\n2\n2\n1\na 0 8\na 2 8\n", "100\n2\n1\n1\na 0 8\na 1 8\n",
+		"a 1 10\n# \0\n",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = strlen(cases[i]);
+		if (i == sizeof cases / sizeof cases[0] - 1)
+			n = 12;   /* the NUL case */
+		/* the first op line tells the format and is always read the general way */
+		const char *first = cases[i][0] == '1' ? "" : "a 4000000000 1\n";
+		char plain[256], padded[1024];
+		size_t l = strlen(first);
+		memcpy(plain, first, l);
+		memcpy(plain + l, cases[i], n);
+		memcpy(padded, plain, l + n);
+		size_t m = l + n;
+		for (int k = 0; k < 8; k++) {
+			memcpy(padded + m, "# padding padding padding padding\n", 34);
+			m += 34;
+		}
+		struct trace a, b;
+		struct trace_error ea, eb;
+		enum trace_status sa = trace_parse("t", plain, l + n, &a, &ea);
+		enum trace_status sb = trace_parse("t", padded, m, &b, &eb);
+		EXPECT_EQ(sa, sb);
+		if (sa != TRACE_OK) {
+			if (strcmp(ea.message, eb.message) != 0)
+				test_fail(__FILE__, __LINE__, "case %zu: \"%s\" != \"%s\"", i,
+				          ea.message, eb.message);
+			continue;
+		}
+		EXPECT_EQ(a.nops, b.nops);
+		EXPECT(memcmp(a.ops, b.ops, a.nops * sizeof *a.ops) == 0);
+		EXPECT(memcmp(a.line, b.line, a.nops * sizeof *a.line) == 0);
+		EXPECT_EQ(a.peak_live_bytes, b.peak_live_bytes);
+		trace_free(&a);
+		trace_free(&b);
+	}
+}
+
+/* ---- the shipped workloads load, with the figures workloads/README.md gives ---- */
+
+TEST(trace_shipped_workloads_match_readme_table)
+{
+	static const struct {
+		const char *path;
+		enum trace_format format;
+		size_t nops;
+		uint64_t peak_bytes, peak_blocks, live_at_end;
+	} want[] = {
+		{ "workloads/basic.trace",      TRACE_NATIVE,   40,   9708,  14,  2 },
+		{ "workloads/coalesce.trace",   TRACE_NATIVE,   68,   8000,  17,  0 },
+		{ "workloads/realloc.trace",    TRACE_NATIVE,   46,  68916,   6,  0 },
+		{ "workloads/web.trace",        TRACE_NATIVE, 1851, 996215,  49, 40 },
+		{ "workloads/short1.rep",       TRACE_REP,      15,   6300,   3,  0 },
+		{ "workloads/binary-small.rep", TRACE_REP,     600,  84480, 240,  0 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct trace t;
+		struct trace_error e;
+		if (trace_load(want[i].path, &t, &e) != TRACE_OK) {
+			test_fail(__FILE__, __LINE__, "%s", e.message);
+			continue;
+		}
+		EXPECT_EQ(t.format, want[i].format);
+		EXPECT_EQ(t.nops, want[i].nops);
+		EXPECT_EQ(t.peak_live_bytes, want[i].peak_bytes);
+		EXPECT_EQ(t.peak_live_blocks, want[i].peak_blocks);
+		EXPECT_EQ(t.live_at_end, want[i].live_at_end);
+		trace_free(&t);
+	}
+}
+
+TEST(trace_basic_workload_has_every_op_kind)
+{
+	struct trace t;
+	struct trace_error e;
+	REQUIRE(trace_load("workloads/basic.trace", &t, &e) == TRACE_OK);
+	for (int k = 0; k < OP_KINDS; k++)
+		EXPECT(t.count[k] > 0);
+	trace_free(&t);
+}
