@@ -338,6 +338,17 @@ static void ids_free_all(struct gen *g, struct ids *l)
 	l->n = 0;
 }
 
+/* Fisher-Yates: a seeded order for frees whose order the pattern leaves open. */
+static void ids_shuffle(struct gen *g, struct ids *l)
+{
+	for (size_t i = l->n; i > 1; i--) {
+		size_t j = (size_t)below(g, i);
+		uint32_t t = l->v[i - 1];
+		l->v[i - 1] = l->v[j];
+		l->v[j] = t;
+	}
+}
+
 static void ids_release(struct ids *l)
 {
 	free(l->v);
@@ -663,12 +674,15 @@ static void gen_binary(struct gen *g)
 			ids_push(g, &smalls, g_alloc(g, small[v]));
 			ids_push(g, &larges, g_alloc(g, large[v]));
 		}
-		/* free every large block: the heap is now holes of `large` bytes
-		 * separated by live small blocks, so nothing coalesces */
+		/* free every large block (in a seeded order; the holes are the
+		 * same): the heap is now holes of `large` bytes separated by live
+		 * small blocks, so nothing coalesces */
+		ids_shuffle(g, &larges);
 		ids_free_all(g, &larges);
 		/* then ask for blocks just too big for those holes */
 		for (uint64_t i = 0; i < pairs; i++)
 			ids_push(g, &bigger, g_alloc(g, large[v] + small[v]));
+		ids_shuffle(g, &smalls);
 		ids_free_all(g, &smalls);
 		ids_free_all(g, &bigger);
 	}
