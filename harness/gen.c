@@ -528,7 +528,7 @@ static void gen_compiler(struct gen *g)
 static void gen_database(struct gen *g)
 {
 	struct ids pages = { 0 }, records = { 0 }, temps = { 0 };
-	uint64_t record_cap = g->target / 5 + 64;   /* the table stops growing here */
+	uint64_t record_cap = g->target / 10 + 64;  /* the table stops growing here */
 
 	while (!g->done) {
 		unsigned what = (unsigned)below(g, 1000);
@@ -665,7 +665,7 @@ static void gen_binary(struct gen *g)
 {
 	static const uint64_t small[] = { 64, 16 }, large[] = { 448, 112 };
 	struct ids smalls = { 0 }, larges = { 0 }, bigger = { 0 };
-	uint64_t pairs = g->target / 6 > 2000 ? 2000 : g->target / 6 + 1;
+	uint64_t pairs = g->target / 6 >= 2000 ? 2000 : g->target / 6 + 1;
 
 	for (unsigned round = 0; !g->done; round++) {
 		unsigned v = round % 2;
