@@ -71,9 +71,10 @@ san:
 deps:
 	sh .ci/deps.sh
 
-install: $(BENCH)
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(BENCH) $(RECORD_LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
 	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
+	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
 
 clean:
 	rm -rf $(BUILD) $(BENCH)

@@ -71,6 +71,8 @@ struct slot {
 struct recorder {
 	int          on;          /* recording (off: disabled, capped, or failed)  */
 	int          fd;          /* the trace file                                */
+	dev_t        dev;         /* its identity: the program may close our fd    */
+	ino_t        ino;         /* and reuse the number (closefrom, dup2)         */
 	char        *win;         /* mapped window of the file                     */
 	size_t       win_off;     /* file offset of win[0]                         */
 	size_t       off;         /* file offset of the next byte to write         */
@@ -140,8 +142,10 @@ static int map_window(void)
 	rec.win = NULL;
 	rec.win_off = rec.off & ~(size_t)4095;
 	struct stat st;
-	if (fstat(rec.fd, &st) || ((size_t)st.st_size < rec.win_off + WINDOW &&
-	                            ftruncate(rec.fd, (off_t)(rec.win_off + WINDOW))))
+	if (fstat(rec.fd, &st) || st.st_dev != rec.dev || st.st_ino != rec.ino)
+		return -1;   /* not our file any more: never truncate someone else's */
+	if ((size_t)st.st_size < rec.win_off + WINDOW &&
+	    ftruncate(rec.fd, (off_t)(rec.win_off + WINDOW)))
 		return -1;
 	void *w = mmap(NULL, WINDOW, PROT_READ | PROT_WRITE, MAP_SHARED, rec.fd,
 	               (off_t)rec.win_off);
@@ -157,8 +161,11 @@ static void stop(void)
 	if (rec.win)
 		munmap(rec.win, WINDOW);
 	rec.win = NULL;
-	if (rec.fd >= 0)
-		close(rec.fd);
+	if (rec.fd >= 0) {
+		struct stat st;   /* close it only if it is still ours */
+		if (!fstat(rec.fd, &st) && st.st_dev == rec.dev && st.st_ino == rec.ino)
+			close(rec.fd);
+	}
 	rec.fd = -1;
 }
 
@@ -336,6 +343,8 @@ static int start_file(const char *path, int create)
 		return -1;
 	}
 	rec.fd = fd;
+	rec.dev = st.st_dev;
+	rec.ino = st.st_ino;
 	rec.off = (size_t)st.st_size;
 	rec.win = NULL;
 	rec.ops = 0;
@@ -413,13 +422,7 @@ static void after_fork_child(void)
 	pthread_mutex_init(&lock, NULL);
 	int was_on = rec.on;
 	/* the parent's mapping and descriptor stay the parent's */
-	if (rec.win)
-		munmap(rec.win, WINDOW);
-	rec.win = NULL;
-	if (rec.fd >= 0)
-		close(rec.fd);
-	rec.fd = -1;
-	rec.on = 0;
+	stop();
 	map_reset();
 	if (was_on && rec.follow_fork)
 		start_side_file();
