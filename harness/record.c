@@ -11,6 +11,9 @@
  * complete line (the mapping leaves zero bytes and maybe half a line behind)
  * and appends a `#` comment with the operation count and how CMD ended.
  *
+ * SIGINT and SIGQUIT are left to CMD (as system() does) and SIGTERM and SIGHUP
+ * are passed on to it: bench outlives CMD to finish the trace.
+ *
  * Exit status: 0 when the trace was written, whatever CMD's own status (it is
  * printed on stderr and recorded in the trace's last line); 2 for bad usage;
  * 3 when CMD cannot be started or the trace cannot be written.  CMD's
@@ -294,6 +297,15 @@ static void side_files(const char *out, int remove, int *count)
 	closedir(d);
 }
 
+static volatile pid_t recorded_pid;   /* for forward_signal */
+
+/* SIGTERM or SIGHUP to bench: pass it on and stay to finish the trace. */
+static void forward_signal(int sig)
+{
+	if (recorded_pid > 0)
+		kill(recorded_pid, sig);
+}
+
 static void describe_status(int status, char *buf, size_t size)
 {
 	if (WIFEXITED(status))
@@ -374,8 +386,12 @@ int record_main(int argc, char **argv)
 	/* like system(): an interrupt at the terminal is the program's to handle;
 	 * bench stays to finish the trace */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct sigaction fwd = { .sa_handler = forward_signal }, old_term, old_hup;
+	recorded_pid = pid;
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGTERM, &fwd, &old_term);
+	sigaction(SIGHUP, &fwd, &old_hup);
 	int exec_err = 0;
 	ssize_t got;
 	do
@@ -387,6 +403,8 @@ int record_main(int argc, char **argv)
 		;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	if (got == (ssize_t)sizeof exec_err) {
 		fprintf(stderr, "bench: record: cannot run %s: %s\n", o.cmd[0], strerror(exec_err));
 		unlink(o.out);

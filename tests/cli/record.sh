@@ -121,6 +121,16 @@ exit_status_kept() {
 }
 check record_reports_program_status_and_exits_0 exit_status_kept
 
+term_forwarded() {
+	"$BENCH" record -o "$TMP/k.trace" -- sleep 10 > "$OUT" 2> "$ERR" &
+	pid=$!
+	sleep 0.3
+	kill -TERM $pid
+	wait $pid || return 1
+	err_has "killed by signal 15" && valid_trace "$TMP/k.trace"
+}
+check record_passes_sigterm_on_and_still_finishes_trace term_forwarded
+
 bad_usage() {
 	expect_exit 2 "$BENCH" record -- true || return 1
 	err_has "give -o FILE" || return 1
