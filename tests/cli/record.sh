@@ -124,7 +124,12 @@ check record_reports_program_status_and_exits_0 exit_status_kept
 term_forwarded() {
 	"$BENCH" record -o "$TMP/k.trace" -- sleep 10 > "$OUT" 2> "$ERR" &
 	pid=$!
-	sleep 0.3
+	# wait until sleep runs (its first malloc is in the file), so bench is waiting
+	n=0
+	until grep -qa '^a ' "$TMP/k.trace" 2>/dev/null || [ $n -ge 100 ]; do
+		sleep 0.05; n=$((n + 1))
+	done
+	sleep 0.05
 	kill -TERM $pid
 	wait $pid || return 1
 	err_has "killed by signal 15" && valid_trace "$TMP/k.trace"
