@@ -16,6 +16,8 @@
 #include "check.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,93 @@ unsigned run_count(const struct run_options *opt, const struct trace *t)
 	return t->nops >= RUN_HUGE_OPS ? RUN_DEFAULT_HUGE : RUN_DEFAULT;
 }
 
+/*
+ * A fresh heap for one pass.  With --heap-limit only that much address space
+ * is reserved; otherwise the provider's default, halved while the system
+ * refuses it (valgrind, a tight `ulimit -v`), down to 1 GiB.  The base stays
+ * HEAP_BASE_ALIGN-aligned whatever the size, so runs remain comparable.
+ */
+static int open_heap(struct heap *heap, size_t limit)
+{
+	size_t reserve = limit ? limit : HEAP_DEFAULT_RESERVE;
+	int err;
+
+	while ((err = heap_open(heap, reserve, limit)) != 0 && !limit
+	       && reserve > HEAP_BASE_ALIGN)
+		reserve /= 2;
+	return err;
+}
+
+/*
+ * ---- crash containment ----
+ *
+ * An allocator that dereferences garbage (or touches memory past its break,
+ * which the provider keeps PROT_NONE) would kill bench with no verdict.
+ * While a pass runs, fatal signals jump back to the pass, which reports the
+ * crash as a failed check naming the op; the heap is discarded anyway.  The
+ * handler runs on its own stack so that a runaway recursion is caught too.
+ */
+#define CRASH_STACK ((size_t)64 << 10)
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+#define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
+
+struct crash_guard {
+	struct sigaction old[NCRASH];  /* handlers to restore after the pass   */
+	stack_t          old_stack;    /* the alternate stack before the pass  */
+	void            *stack;        /* ours, from bulk memory               */
+};
+
+static sigjmp_buf crash_jump;
+static volatile sig_atomic_t crash_signal;  /* the signal that ended the pass */
+static void *volatile crash_address;        /* si_addr of that signal         */
+
+static void crash_handler(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	crash_signal = sig;
+	crash_address = si ? si->si_addr : NULL;
+	siglongjmp(crash_jump, 1);
+}
+
+static int crash_guard_arm(struct crash_guard *g)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	g->stack = bulk_alloc(CRASH_STACK);
+	if (!g->stack)
+		return ENOMEM;
+	stack_t st = { .ss_sp = g->stack, .ss_size = CRASH_STACK, .ss_flags = 0 };
+	sigaltstack(&st, &g->old_stack);
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	crash_signal = 0;
+	for (size_t k = 0; k < NCRASH; k++)
+		sigaction(crash_signals[k], &sa, &g->old[k]);
+	return 0;
+}
+
+static void crash_guard_disarm(struct crash_guard *g)
+{
+	for (size_t k = 0; k < NCRASH; k++)
+		sigaction(crash_signals[k], &g->old[k], NULL);
+	sigaltstack(&g->old_stack, NULL);
+	bulk_free(g->stack, CRASH_STACK);
+}
+
+/* "SIGSEGV (Segmentation fault) at 0x..." */
+static void crash_text(char *buf, size_t len)
+{
+	int sig = crash_signal;
+	const char *abbrev = sigabbrev_np(sig);
+	if (sig == SIGSEGV || sig == SIGBUS)
+		snprintf(buf, len, "SIG%s (%s) at %#lx", abbrev ? abbrev : "?", strsignal(sig),
+		         (unsigned long)(uintptr_t)crash_address);
+	else
+		snprintf(buf, len, "SIG%s (%s)", abbrev ? abbrev : "?", strsignal(sig));
+}
+
 /* ---- the checked pass ---- */
 
 struct checker {
@@ -50,6 +139,7 @@ struct checker {
 	struct check_index      ix;   /* live blocks by address, patterns by slot   */
 	uint64_t                live_bytes;  /* requested bytes of live blocks now  */
 	uint64_t                calloc_next; /* index into t->calloc_nmemb          */
+	enum { PHASE_INIT, PHASE_OPS, PHASE_END } phase;  /* for crash messages  */
 };
 
 static unsigned long long block_id(const struct trace *t, uint32_t slot)
@@ -373,6 +463,16 @@ static void collect_stat(void *ctx, const char *name, uint64_t value)
 	s->value = value;
 }
 
+/* Provider figures as a timed pass would see them: before the closing checks. */
+static void snapshot_figures(struct checker *c)
+{
+	struct memory_figures *m = &c->r->memory;
+	uint64_t failed = m->failed_allocations, skipped = m->skipped_ops;
+	memory_figures_from_heap(m, &c->heap);
+	m->failed_allocations = failed;
+	m->skipped_ops = skipped;
+}
+
 static enum cell_status checked_ops(struct checker *c)
 {
 	const struct trace *t = c->t;
@@ -438,6 +538,68 @@ static enum cell_status validate_slots(struct checker *c)
 	return CELL_OK;
 }
 
+/* Everything the checked pass runs of the allocator's code, in order. */
+static enum cell_status checked_pass(struct checker *c)
+{
+	struct cell_result *r = c->r;
+	enum cell_status s;
+
+	c->phase = PHASE_INIT;
+	c->self = c->a->init(&c->heap);
+	if (!c->self) {
+		if (c->opt->heap_limit) {
+			snprintf(r->message, sizeof r->message,
+			         "%s cannot start within a heap limit of %zu bytes",
+			         c->a->name, c->opt->heap_limit);
+			return r->status = CELL_BAD_INPUT;
+		}
+		snprintf(r->message, sizeof r->message,
+		         "%s: init returned NULL on a fresh heap", c->a->name);
+		r->violations++;
+		return r->status = CELL_CHECK_FAILED;
+	}
+	c->phase = PHASE_OPS;
+	s = checked_ops(c);
+	snapshot_figures(c);
+	c->phase = PHASE_END;
+	if (!s)
+		s = verify_survivors(c);
+	if (!s)
+		s = self_check(c, c->t->nops ? c->t->nops - 1 : 0, 1);
+	if (c->a->stats && s != CELL_BAD_INPUT)
+		c->a->stats(c->self, collect_stat, r);
+	return s;
+}
+
+/*
+ * checked_pass under the crash guard.  Nothing local to this function
+ * changes between the sigsetjmp and a jump back, so nothing needs to be
+ * volatile; the checker lives in the caller's frame.
+ */
+static enum cell_status guarded_pass(struct checker *c)
+{
+	if (!sigsetjmp(crash_jump, 1))
+		return checked_pass(c);
+
+	char what[160];
+	crash_text(what, sizeof what);
+	struct cell_result *r = c->r;
+	if (c->phase == PHASE_OPS) {
+		size_t i = r->ops_replayed;
+		const struct op *op = &c->t->ops[i];
+		uint64_t nmemb = op->kind == OP_CALLOC && c->calloc_next
+		                 ? c->t->calloc_nmemb[c->calloc_next - 1] : 0;
+		snapshot_figures(c);
+		return stop(c, CELL_CHECK_FAILED, i, nmemb, "%s crashed with %s", c->a->name, what);
+	}
+	r->violations++;
+	r->status = CELL_CHECK_FAILED;
+	snprintf(r->message, sizeof r->message, "%s: %s: %s crashed with %s", c->t->path,
+	         c->phase == PHASE_INIT ? "in init" : "at the end of the trace (self-check or stats)",
+	         c->a->name, what);
+	return CELL_CHECK_FAILED;
+}
+
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
                                 const struct run_options *opt, struct cell_result *r)
 {
@@ -449,7 +611,7 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 	r->message[0] = '\0';
 	if ((s = validate_slots(&c)))
 		return s;
-	if ((err = heap_open(&c.heap, 0, opt->heap_limit))) {
+	if ((err = open_heap(&c.heap, opt->heap_limit))) {
 		snprintf(r->message, sizeof r->message, "cannot reserve a heap: %s", strerror(err));
 		return r->status = CELL_SYSTEM;
 	}
@@ -460,34 +622,15 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 		         t->nslots, strerror(err));
 		return r->status = CELL_SYSTEM;
 	}
-	c.self = a->init(&c.heap);
-	if (!c.self) {
-		if (opt->heap_limit) {
-			snprintf(r->message, sizeof r->message,
-			         "%s cannot start within a heap limit of %zu bytes",
-			         a->name, opt->heap_limit);
-			s = r->status = CELL_BAD_INPUT;
-		} else {
-			snprintf(r->message, sizeof r->message,
-			         "%s: init returned NULL on a fresh heap", a->name);
-			r->violations++;
-			s = r->status = CELL_CHECK_FAILED;
-		}
+	struct crash_guard guard;
+	if ((err = crash_guard_arm(&guard))) {
+		snprintf(r->message, sizeof r->message, "cannot reserve a signal stack: %s",
+		         strerror(err));
+		s = r->status = CELL_SYSTEM;
 		goto out;
 	}
-
-	s = checked_ops(&c);
-	/* Figures before the closing checks, which a timed pass does not make. */
-	uint64_t failed = r->memory.failed_allocations, skipped = r->memory.skipped_ops;
-	memory_figures_from_heap(&r->memory, &c.heap);
-	r->memory.failed_allocations = failed;
-	r->memory.skipped_ops = skipped;
-	if (!s)
-		s = verify_survivors(&c);
-	if (!s)
-		s = self_check(&c, t->nops ? t->nops - 1 : 0, 1);
-	if (a->stats && s != CELL_BAD_INPUT)
-		a->stats(c.self, collect_stat, r);
+	s = guarded_pass(&c);
+	crash_guard_disarm(&guard);
 out:
 	check_index_free(&c.ix);
 	heap_close(&c.heap);
@@ -507,27 +650,35 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int replay_timed(const struct allocator *a, const struct trace *t,
-                 const struct run_options *opt, void **ptrs,
-                 uint64_t *ns, struct memory_figures *m)
+/* One timed pass's state, kept in replay_timed's frame (see guarded_timed). */
+struct timed {
+	const struct allocator *a;
+	const struct trace     *t;
+	void                  **ptrs;
+	struct heap             heap;
+	uint64_t                ns;       /* wall time of the loop        */
+	uint64_t                failed;   /* allocations that got NULL    */
+	uint64_t                skipped;  /* f/r of failed blocks         */
+	int                     init_failed;
+};
+
+static void timed_body(struct timed *tp)
 {
-	struct heap heap;
-	int err = heap_open(&heap, 0, opt->heap_limit);
-	if (err)
-		return err;
-	void *self = a->init(&heap);
+	const struct trace *t = tp->t;
+	void *self = tp->a->init(&tp->heap);
 	if (!self) {
-		heap_close(&heap);
-		return EAGAIN;
+		tp->init_failed = 1;
+		return;
 	}
+	void **ptrs = tp->ptrs;
 	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
 
 	/* Locals, so the loop reloads nothing through `a` or `t`. */
-	void *(*do_malloc)(void *, size_t) = a->malloc;
-	void *(*do_calloc)(void *, size_t, size_t) = a->calloc;
-	void *(*do_realloc)(void *, void *, size_t) = a->realloc;
-	void *(*do_memalign)(void *, size_t, size_t) = a->memalign;
-	void (*do_free)(void *, void *) = a->free;
+	void *(*do_malloc)(void *, size_t) = tp->a->malloc;
+	void *(*do_calloc)(void *, size_t, size_t) = tp->a->calloc;
+	void *(*do_realloc)(void *, void *, size_t) = tp->a->realloc;
+	void *(*do_memalign)(void *, size_t, size_t) = tp->a->memalign;
+	void (*do_free)(void *, void *) = tp->a->free;
 	const struct op *op = t->ops, *end = t->ops + t->nops;
 	const uint64_t *nmemb = t->calloc_nmemb;
 	uint64_t failed = 0, skipped = 0;
@@ -578,13 +729,42 @@ int replay_timed(const struct allocator *a, const struct trace *t,
 			break;
 		}
 	}
-	*ns = now_ns() - start;
+	tp->ns = now_ns() - start;
+	tp->failed = failed;
+	tp->skipped = skipped;
+}
 
-	memory_figures_from_heap(m, &heap);
-	m->failed_allocations = failed;
-	m->skipped_ops = skipped;
-	heap_close(&heap);
+/* timed_body under the crash guard: 1 when it crashed. */
+static int guarded_timed(struct timed *tp)
+{
+	if (sigsetjmp(crash_jump, 1))
+		return 1;
+	timed_body(tp);
 	return 0;
+}
+
+int replay_timed(const struct allocator *a, const struct trace *t,
+                 const struct run_options *opt, void **ptrs,
+                 uint64_t *ns, struct memory_figures *m)
+{
+	struct timed tp = { .a = a, .t = t, .ptrs = ptrs };
+	struct crash_guard guard;
+	int err = open_heap(&tp.heap, opt->heap_limit);
+	if (err)
+		return err;
+	if ((err = crash_guard_arm(&guard))) {
+		heap_close(&tp.heap);
+		return err;
+	}
+	int crashed = guarded_timed(&tp);
+	crash_guard_disarm(&guard);
+
+	*ns = tp.ns;
+	memory_figures_from_heap(m, &tp.heap);
+	m->failed_allocations = tp.failed;
+	m->skipped_ops = tp.skipped;
+	heap_close(&tp.heap);
+	return crashed ? REPLAY_CRASHED : tp.init_failed ? REPLAY_INIT_FAILED : 0;
 }
 
 static void figure_mismatch(struct cell_result *r, const struct trace *t, unsigned run,
@@ -621,10 +801,21 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 		struct memory_figures m;
 		uint64_t ns = 0;
 		int err = replay_timed(a, t, opt, ptrs, &ns, &m);
+		if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
+			char what[160] = "";
+			if (err == REPLAY_CRASHED)
+				crash_text(what, sizeof what);
+			snprintf(r->message, sizeof r->message, "%s: timed pass %u: %s %s%s",
+			         t->path, k + 1, a->name,
+			         err == REPLAY_CRASHED ? "crashed with " : "init returned NULL", what);
+			r->violations++;
+			r->status = CELL_CHECK_FAILED;
+			break;
+		}
 		if (err) {
-			snprintf(r->message, sizeof r->message, "timed pass %u: %s", k + 1,
-			         err == EAGAIN ? "init returned NULL" : strerror(err));
-			r->status = err == EAGAIN ? CELL_CHECK_FAILED : CELL_SYSTEM;
+			snprintf(r->message, sizeof r->message, "timed pass %u: cannot reserve a heap: %s",
+			         k + 1, strerror(err));
+			r->status = CELL_SYSTEM;
 			break;
 		}
 		r->ns_per_op[k] = t->nops ? (double)ns / (double)t->nops : 0.0;

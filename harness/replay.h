@@ -86,10 +86,13 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
                                 const struct run_options *opt, struct cell_result *r);
 
+#define REPLAY_CRASHED      (-1)  /* the allocator died of a fatal signal */
+#define REPLAY_INIT_FAILED  (-2)  /* init returned NULL                   */
+
 /*
  * One timed pass on a fresh heap; `ptrs` has room for t->nslots pointers.
- * Fills *ns (wall time of the loop) and *m.  Returns 0, or an errno value
- * when the heap cannot be opened (or init fails: EAGAIN).
+ * Fills *ns (wall time of the loop) and *m.  Returns 0, REPLAY_CRASHED,
+ * REPLAY_INIT_FAILED, or an errno value when the heap cannot be reserved.
  */
 int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,

@@ -288,7 +288,7 @@ void report_summary(FILE *f, const struct report_input *in)
 	const struct memory_figures *m = &r->memory;
 	char b1[32], b2[32], b3[32];
 
-	fprintf(f, "allocator    %s (%s)\n", in->alloc->name, in->alloc->description);
+	fprintf(f, "allocator    %s: %s\n", in->alloc->name, in->alloc->description);
 	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
 	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
 	        (unsigned long long)r->peak_live_blocks);
@@ -302,9 +302,13 @@ void report_summary(FILE *f, const struct report_input *in)
 	} else {
 		fprintf(f, "throughput   not measured (the checked pass failed)\n");
 	}
-	fprintf(f, "peak break   %s (%llu bytes), final %s\n",
-	        bytes_text(b1, sizeof b1, m->peak_break), (unsigned long long)m->peak_break,
-	        bytes_text(b2, sizeof b2, m->final_break));
+	if (m->peak_break >= 1024)
+		fprintf(f, "peak break   %s (%llu bytes), final %s\n",
+		        bytes_text(b1, sizeof b1, m->peak_break),
+		        (unsigned long long)m->peak_break, bytes_text(b2, sizeof b2, m->final_break));
+	else
+		fprintf(f, "peak break   %s, final %s\n", bytes_text(b1, sizeof b1, m->peak_break),
+		        bytes_text(b2, sizeof b2, m->final_break));
 	double util = metrics_utilization(r->peak_live_bytes, m->peak_break);
 	fprintf(f, "utilization  %.1f%% (fragmentation %.1f%%)\n", 100 * util,
 	        m->peak_break ? 100 * (1 - util) : 0.0);
