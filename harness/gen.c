@@ -617,15 +617,17 @@ static void gen_realloc(struct gen *g)
 
 	while (!g->done) {
 		unsigned what = (unsigned)below(g, 1000);
-		if (what < 550) {
+		if (what < 650) {
 			struct rg_buf *b = &bufs[below(g, RG_ACTIVE)];
 			if (!b->id) {
 				rg_start(g, b);
 				continue;
 			}
-			/* append until the capacity is exceeded, then grow */
-			b->len += range(g, 1, b->kind == RG_VECTOR ? 1 : 64) *
-			          (b->kind == RG_VECTOR ? b->step : 1);
+			/* append (1-64 bytes, or one element) until the capacity is
+			 * exceeded or the goal reached: each step is one growth */
+			do
+				b->len += b->kind == RG_VECTOR ? b->step : range(g, 1, 64);
+			while (b->len <= b->cap && b->len < b->goal);
 			if (b->len > b->cap) {
 				while (b->len > b->cap)
 					b->cap = b->kind == RG_DOUBLING ? b->cap * 2
