@@ -144,6 +144,11 @@ static int parse_args(int argc, char **argv, struct record_opts *o)
 		fputs("bench: record: no output file: give -o FILE\n", stderr);
 		return -1;
 	}
+	if (!strcmp(o->out, "-")) {
+		fputs("bench: record: -o needs a file (the recorder writes through a mapping of "
+		      "it), not standard output\n", stderr);
+		return -1;
+	}
 	if (i >= argc) {
 		fputs("bench: record: no command to record: bench record -o FILE -- CMD ARGS...\n",
 		      stderr);
