@@ -32,6 +32,27 @@ threads_recorded() {
 }
 check record_multithreaded_program_gives_valid_complete_trace threads_recorded
 
+every_api() {
+	expect_exit 0 "$BENCH" record -o "$TMP/api.trace" -- "$PROGS/apis" || return 1
+	out_has "1 1" || return 1   # both huge allocations failed, as without recording
+	valid_trace "$TMP/api.trace" || return 1
+	grep -E ' (1111|2222|3333|4444|5555|6666|7680|8888|12288|10100)$' "$TMP/api.trace" |
+		sed 's/^\([a-z]\) [0-9]*/\1 X/' > "$TMP/api.got"
+	printf '%s\n' 'a X 1111' 'c X 3 2222' 'r X 3333' 'a X 4444' 'm X 64 5555' \
+		'm X 128 6666' 'm X 256 7680' 'm X 4096 8888' 'm X 4096 12288' 'a X 10100' \
+		> "$TMP/api.want"
+	cmp -s "$TMP/api.got" "$TMP/api.want" || { diff "$TMP/api.want" "$TMP/api.got"; return 1; }
+	# realloc keeps the ID; realloc(p, 0) is written as the free of p
+	id=$(sed -n 's/^a \([0-9]*\) 1111$/\1/p' "$TMP/api.trace")
+	grep -q "^r $id 3333\$" "$TMP/api.trace" || { echo "    realloc changed the ID"; return 1; }
+	id=$(sed -n 's/^a \([0-9]*\) 4444$/\1/p' "$TMP/api.trace")
+	grep -A1 "^a $id 4444\$" "$TMP/api.trace" | grep -q "^f $id\$" ||
+		{ echo "    realloc(p, 0) not written as a free"; return 1; }
+	# failed allocations are not written
+	! grep -qE ' [0-9]{16,}$' "$TMP/api.trace" || { echo "    failed allocation written"; return 1; }
+}
+check record_writes_every_allocation_function_as_specified every_api
+
 threads_repeatedly() {
 	for i in 1 2 3; do
 		"$BENCH" record -o "$TMP/t$i.trace" -- "$PROGS/threads" > /dev/null 2>&1 || return 1
