@@ -198,10 +198,17 @@ static void write_op(char kind, int n, uint64_t a, uint64_t b, uint64_t c)
 
 /* ---- the pointer map -------------------------------------------------- */
 
+/* MurmurHash3's finalizer: heap addresses share their high bits and step by
+ * 16, so every output bit must depend on every input bit. */
 static size_t hash(uintptr_t p, size_t cap)
 {
-	uint64_t h = (uint64_t)p * 0x9e3779b97f4a7c15ULL;
-	return (size_t)(h >> 20) & (cap - 1);
+	uint64_t h = (uint64_t)p;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (size_t)h & (cap - 1);
 }
 
 static int map_grow(void)
