@@ -293,7 +293,12 @@ static void side_files(const char *out, int remove, int *count)
 			continue;
 		}
 		uint64_t ops;
-		if (finish_file(path, &ops) == 0) {
+		FILE *f;
+		if (finish_file(path, &ops) == 0 && (f = fopen(path, "a"))) {
+			fprintf(f, "# end: %" PRIu64 " operations recorded in process %.*s (a child "
+			        "or exec'd program; bench does not know how it ended)\n", ops,
+			        (int)digits, s);
+			fclose(f);
 			fprintf(stderr, "bench: record: %s: %" PRIu64 " operations (a child)\n",
 			        path, ops);
 			(*count)++;
