@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -368,6 +369,11 @@ int record_main(int argc, char **argv)
 		free(preload);
 		return EXIT_SYSTEM;
 	}
+	/* Following children, bench must not finish their traces while they
+	 * still write: as a subreaper it inherits orphaned descendants and waits
+	 * for them all. */
+	if (o.follow_fork || o.follow_exec)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -411,6 +417,11 @@ int record_main(int argc, char **argv)
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (o.follow_fork || o.follow_exec) {
+		int other;
+		while (waitpid(-1, &other, 0) > 0 || errno == EINTR)
+			;
+	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
