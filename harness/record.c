@@ -457,7 +457,8 @@ int record_main(int argc, char **argv)
 	fprintf(stderr, "bench: record: %s %s; %" PRIu64 " operations written to %s\n",
 	        o.cmd[0], how, ops, o.out);
 	if (ops == 0)
-		fprintf(stderr, "bench: record: warning: nothing was recorded; a statically linked "
-		        "or setuid program ignores LD_PRELOAD\n");
+		fprintf(stderr, "bench: record: warning: nothing was recorded; if the program "
+		        "allocates, note that a statically linked or setuid program ignores LD_PRELOAD, and a file system without shared "
+		        "mappings defeats the recorder\n");
 	return EXIT_OK;
 }
