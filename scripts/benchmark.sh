@@ -1,0 +1,117 @@
+#!/bin/sh
+# scripts/benchmark.sh - replay every shipped workload against every allocator
+# and print one table (`make benchmark` runs it).
+#
+#   sh scripts/benchmark.sh [TRACE...]
+#
+# Every cell is one `bench --json` run (a checked pass, then RUNS timed
+# passes) under a wall-clock limit; its JSON result is kept in OUT.  Nothing
+# in the table is typed in: every figure is read back from those results
+# with jq.  A cell that exceeds the limit is shown as "timeout" (an O(n) per
+# operation allocator on a trace with a million live blocks), one that fails
+# its checks as "FAILED"; neither is dropped.
+#
+# Environment (all optional):
+#   BENCH    the bench binary (./bench)
+#   ALLOCS   comma-separated allocators (default: all of `bench --list`)
+#   RUNS     timed passes per cell (3)
+#   TIMEOUT  seconds per cell on a committed trace (60)
+#   TIMEOUT_LARGE  seconds per cell on workloads/large/* (30)
+#   OUT      folder for the per-cell JSON results (results/benchmark)
+#
+# Columns: median ops/s and ns/op over the timed passes; peak break (the
+# provider's high-water mark, the allocator's own state included);
+# utilization = peak live bytes / peak break; provider calls (heap_sbrk
+# calls).  When a `glibc` / `mimalloc` cell exists for the trace (peer
+# allocators), "/glibc" and "/mimalloc" give the throughput as a ratio to
+# theirs (above 1: faster) and "mem/glibc" the peak memory as a ratio to
+# glibc's (below 1: less), with each side's own measuring method
+# (memory.method in the JSON).  Exit status: 0, or 1 if any cell failed a
+# check.
+set -u
+cd "$(dirname "$0")/.."
+BENCH=${BENCH:-./bench}
+RUNS=${RUNS:-3}
+TIMEOUT=${TIMEOUT:-60}
+TIMEOUT_LARGE=${TIMEOUT_LARGE:-30}
+OUT=${OUT:-results/benchmark}
+
+command -v jq >/dev/null || { echo "benchmark.sh: jq is required (make deps)" >&2; exit 2; }
+[ -x "$BENCH" ] || { echo "benchmark.sh: $BENCH not built (run make)" >&2; exit 2; }
+
+if [ -n "${ALLOCS:-}" ]; then
+	allocs=$(echo "$ALLOCS" | tr ',' ' ')
+else
+	allocs=$("$BENCH" --list | awk '{print $1}')
+fi
+if [ $# -gt 0 ]; then
+	traces="$*"
+else
+	traces=$(ls workloads/*.trace workloads/*.rep workloads/malloclab/*.rep \
+	            workloads/malloclab/*.trace workloads/large/*.trace 2>/dev/null)
+fi
+
+mkdir -p "$OUT"
+rows=$(mktemp)
+trap 'rm -f "$rows" "$rows.tmp"' EXIT
+failed=0
+start=$(date +%s)
+
+for t in $traces; do
+	case $t in workloads/large/*) limit=$TIMEOUT_LARGE ;; *) limit=$TIMEOUT ;; esac
+	name=$(echo "$t" | sed 's|^workloads/||; s|/|-|g')
+	for a in $allocs; do
+		json="$OUT/$name--$a.json"
+		rm -f "$json"
+		timeout -k 5 "$limit" "$BENCH" --alloc "$a" --trace "$t" --runs "$RUNS" \
+			--quiet --out "$json" 2>"$json.err"
+		rc=$?
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+			printf '%s\t%s\ttimeout (%ss)\n' "$t" "$a" "$limit" >> "$rows"
+			continue
+		fi
+		if [ ! -s "$json" ]; then
+			printf '%s\t%s\terror (exit %s): %s\n' "$t" "$a" "$rc" \
+				"$(head -c 120 "$json.err" | tr '\n\t' '  ')" >> "$rows"
+			failed=1
+			continue
+		fi
+		rm -f "$json.err"
+		if [ "$(jq -r .status "$json")" != ok ]; then
+			printf '%s\t%s\tFAILED: %s\n' "$t" "$a" \
+				"$(jq -r '.check.message // "check failed"' "$json" | head -c 120)" >> "$rows"
+			failed=1
+			continue
+		fi
+		jq -r --arg t "$t" '[$t, .allocator.name,
+			.throughput.ops_per_sec.median, .throughput.ns_per_op.median,
+			.memory.peak_break_bytes, .memory.utilization, .memory.provider_calls,
+			.memory.method, .trace.peak_live_blocks] | @tsv' "$json" >> "$rows"
+	done
+done
+
+# Join each row with the glibc and mimalloc rows of its trace, then print.
+awk -F'\t' '
+NF >= 9 { ops[$1 "\t" $2] = $3; peak[$1 "\t" $2] = $5 }
+{ line[NR] = $0 }
+END {
+	printf "%-34s %-15s %9s %9s %11s %6s %7s %7s %9s %9s\n", "trace", "allocator",
+	       "Mops/s", "ns/op", "peak", "util", "calls", "/glibc", "/mimalloc", "mem/glibc"
+	for (i = 1; i <= NR; i++) {
+		n = split(line[i], f, "\t")
+		if (n < 9) { printf "%-34s %-15s %s\n", f[1], f[2], f[3]; continue }
+		g = f[1] "\tglibc"; m = f[1] "\tmimalloc"
+		rg = (g in ops && ops[g] > 0) ? sprintf("%.2f", f[3] / ops[g]) : "-"
+		rm = (m in ops && ops[m] > 0) ? sprintf("%.2f", f[3] / ops[m]) : "-"
+		mg = (g in peak && peak[g] > 0) ? sprintf("%.2f", f[5] / peak[g]) : "-"
+		pk = f[5] >= 1048576 ? sprintf("%.1f MiB", f[5] / 1048576) : sprintf("%.1f KiB", f[5] / 1024)
+		printf "%-34s %-15s %9.2f %9.1f %11s %5.1f%% %7d %7s %9s %9s\n", f[1], f[2],
+		       f[3] / 1e6, f[4], pk, 100 * f[6], f[7], rg, rm, mg
+	}
+}' "$rows"
+
+echo
+"$BENCH" --alloc bump --trace workloads/basic.trace --json --quiet --runs 1 2>/dev/null |
+	jq -r '"machine: \(.machine.cpu), \(.machine.cores) cores, \(.machine.os)"'
+echo "runs: $RUNS timed passes per cell (median), limits ${TIMEOUT}s / ${TIMEOUT_LARGE}s (large); results in $OUT; $(( $(date +%s) - start ))s"
+exit $failed
