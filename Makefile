@@ -4,6 +4,7 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
+#   make benchmark  every workload against every allocator: one table (~10 min)
 #
 # CC, CFLAGS, LDFLAGS, PREFIX and DESTDIR may be overridden; BUILD names the
 # object folder (it mirrors the source tree) and BENCH the binary.
@@ -32,7 +33,7 @@ RECORD_LIB  := $(BUILD)/libheaplab-record.so
 RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
 TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
-.PHONY: all test check deps san clean install workloads-large
+.PHONY: all test check deps san clean install workloads-large benchmark
 all: $(BENCH) $(RECORD_LIB)
 
 $(RECORD_LIB): recorder/record_preload.c
@@ -48,6 +49,15 @@ $(BUILD)/tests/programs/%: tests/programs/%.c
 workloads-large: $(BENCH)
 	@mkdir -p workloads/large
 	./$(BENCH) gen grow -o workloads/large/grow.trace
+
+# every workload against every allocator, one table (docs/benchmark.md);
+# the grow traces show how the cost per operation scales with the live set
+BENCH_LARGE := $(foreach n,10000 100000 1000000,workloads/large/grow-$(n).trace)
+workloads/large/grow-%.trace: | $(BENCH)
+	@mkdir -p workloads/large
+	./$(BENCH) gen grow --ops $* -o $@
+benchmark: $(BENCH) $(BENCH_LARGE)
+	BENCH=./$(BENCH) sh scripts/benchmark.sh
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -48,7 +48,8 @@ if [ $# -gt 0 ]; then
 	traces="$*"
 else
 	traces=$(ls workloads/*.trace workloads/*.rep workloads/malloclab/*.rep \
-	            workloads/malloclab/*.trace workloads/large/*.trace 2>/dev/null)
+	            workloads/malloclab/*.trace workloads/extra/*.trace \
+	            workloads/large/grow-*.trace 2>/dev/null)
 fi
 
 mkdir -p "$OUT"
@@ -95,20 +96,91 @@ awk -F'\t' '
 NF >= 9 { ops[$1 "\t" $2] = $3; peak[$1 "\t" $2] = $5 }
 { line[NR] = $0 }
 END {
-	printf "%-34s %-15s %9s %9s %11s %6s %7s %7s %9s %9s\n", "trace", "allocator",
+	printf "%-40s %-15s %9s %9s %11s %6s %7s %7s %9s %9s\n", "trace", "allocator",
 	       "Mops/s", "ns/op", "peak", "util", "calls", "/glibc", "/mimalloc", "mem/glibc"
 	for (i = 1; i <= NR; i++) {
 		n = split(line[i], f, "\t")
-		if (n < 9) { printf "%-34s %-15s %s\n", f[1], f[2], f[3]; continue }
+		if (n < 9) { printf "%-40s %-15s %s\n", f[1], f[2], f[3]; continue }
 		g = f[1] "\tglibc"; m = f[1] "\tmimalloc"
 		rg = (g in ops && ops[g] > 0) ? sprintf("%.2f", f[3] / ops[g]) : "-"
 		rm = (m in ops && ops[m] > 0) ? sprintf("%.2f", f[3] / ops[m]) : "-"
 		mg = (g in peak && peak[g] > 0) ? sprintf("%.2f", f[5] / peak[g]) : "-"
 		pk = f[5] >= 1048576 ? sprintf("%.1f MiB", f[5] / 1048576) : sprintf("%.1f KiB", f[5] / 1024)
-		printf "%-34s %-15s %9.2f %9.1f %11s %5.1f%% %7d %7s %9s %9s\n", f[1], f[2],
+		printf "%-40s %-15s %9.2f %9.1f %11s %5.1f%% %7d %7s %9s %9s\n", f[1], f[2],
 		       f[3] / 1e6, f[4], pk, 100 * f[6], f[7], rg, rm, mg
 	}
 }' "$rows"
+
+# ---- the figures the design notes claim, read from the same results ----
+util() {  # util TRACE ALLOC: utilization in percent, or empty
+	f="$OUT/$(echo "$1" | sed 's|^workloads/||; s|/|-|g')--$2.json"
+	[ -s "$f" ] && jq -r 'select(.status == "ok") | .memory.utilization * 100' "$f"
+}
+field() {  # field TRACE ALLOC JQ-EXPR
+	f="$OUT/$(echo "$1" | sed 's|^workloads/||; s|/|-|g')--$2.json"
+	[ -s "$f" ] && jq -r "select(.status == \"ok\") | $3" "$f"
+}
+
+ml=$(echo "$traces" | tr ' ' '\n' | grep '^workloads/malloclab/' || true)
+if [ -n "$ml" ]; then
+	echo
+	echo "malloclab-style set (workloads/malloclab): utilization vs the zero-fragmentation"
+	echo "bound of an 8-byte header, 16-byte alignment, 32-byte minimum (scripts/util-bound.awk)"
+	for t in $ml; do
+		printf '  %-36s bound %5.1f%%' "$t" "$(awk -f scripts/util-bound.awk "$t" | awk '{print 100 * $3}')"
+		for a in segregated tlsf; do
+			u=$(util "$t" $a); [ -n "$u" ] && printf '  %s %5.1f%%' $a "$u"
+		done
+		echo
+	done
+	for a in $allocs; do
+		printf '%s\n' $ml | while read -r t; do
+			u=$(util "$t" "$a"); b=$(awk -f scripts/util-bound.awk "$t" | awk '{print 100 * $3}')
+			echo "${u:-x} $b"
+		done | awk -v a="$a" '$1 == "x" { miss++; next }
+			{ u += $1; b += $2; n++ }
+			END { if (n) printf "  average %-15s %5.1f%%  (bound %5.1f%%)%s\n", a, u / n, b / n,
+			              miss ? sprintf(", %d cells missing", miss) : "" }'
+	done
+fi
+
+if [ -s "$OUT/random.trace--buddy.json" ]; then
+	echo
+	live_end=$(awk -f scripts/util-bound.awk workloads/random.trace | awk '{print $4}')
+	field workloads/random.trace buddy .allocator_stats.live_block_bytes |
+		awk -v r="$live_end" '{ printf "buddy internal waste on workloads/random.trace (uniform 1..4096 B): " \
+			"%.1f%% (%d bytes requested live at the end in %d bytes of blocks)\n", 100 * (1 - r / $1), r, $1 }'
+fi
+if [ -s "$OUT/extra-random-freeall.trace--buddy.json" ]; then
+	field workloads/extra/random-freeall.trace buddy '"buddy after freeing everything (extra/random-freeall.trace): \(.allocator_stats.splits) splits, \(.allocator_stats.merges) merges, \(.allocator_stats.live_blocks) live blocks, \(.allocator_stats.tops_retired) of \(.allocator_stats.tops_seeded) seeded tops retired, final break \(.memory.final_break_bytes) B (peak \(.memory.peak_break_bytes) B)"'
+fi
+
+gt=$(echo "$traces" | tr ' ' '\n' | grep '^workloads/large/grow-' || true)
+if [ -n "$gt" ]; then
+	echo
+	echo "cost per operation as the live set grows (bench gen grow; ns/op, median):"
+	for t in $gt; do
+		printf '  %-34s %9s live' "$t" "$(field "$t" tlsf .trace.peak_live_blocks)"
+		for a in tlsf segregated implicit-first; do
+			v=$(field "$t" $a '.throughput.ns_per_op.median'); 
+			if [ -n "$v" ]; then printf '  %s %8.1f' $a "$v"; else printf '  %s %8s' $a "timeout"; fi
+		done
+		echo
+	done
+fi
+
+# Every design should beat implicit-first wherever more than 10,000 blocks are live.
+slow=$(awk -F'\t' 'NF >= 9 && $9 > 10000 { k = $1; if ($2 == "implicit-first") base[k] = $3; else r[k "\t" $2] = $3 }
+	NF < 9 && $2 == "implicit-first" { base[$1] = 0 }
+	END { for (x in r) { split(x, p, "\t"); if ((p[1] in base) && base[p[1]] > 0 && r[x] <= base[p[1]] && p[2] != "bump")
+		printf "  %s on %s\n", p[2], p[1] } }' "$rows")
+echo
+if [ -n "$slow" ]; then
+	echo "not faster than implicit-first on traces with more than 10,000 live blocks:"
+	echo "$slow"
+else
+	echo "every design (bump aside) is faster than implicit-first on every trace with more than 10,000 live blocks (or implicit-first timed out)"
+fi
 
 echo
 "$BENCH" --alloc bump --trace workloads/basic.trace --json --quiet --runs 1 2>/dev/null |

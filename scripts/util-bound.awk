@@ -10,7 +10,9 @@
 # here).  Aligned requests (`m`) count as plain ones: their padding is
 # placement, not header cost.
 #
-#   awk -f scripts/util-bound.awk TRACE      prints: live_peak block_peak bound
+#   awk -f scripts/util-bound.awk TRACE
+#
+# prints: live_peak block_peak bound live_end (requested bytes live at the end)
 #
 # Reads the native format and CS:APP .rep (whose four header lines are
 # single numbers, skipped here); `#` comments are dropped.
@@ -33,5 +35,5 @@ function blk(n,   a) { a = int((n + 8 + 15) / 16) * 16; return a < 32 ? 32 : a }
 	}
 }
 END {
-	printf "%d %d %.4f\n", live_peak, block_peak, block_peak ? live_peak / block_peak : 0
+	printf "%d %d %.4f %d\n", live_peak, block_peak, block_peak ? live_peak / block_peak : 0, live
 }

@@ -7,9 +7,14 @@
 set -eu
 cd "$(dirname "$0")/../.."
 BENCH=${1:-./bench}
-for profile in compiler coalescing random binary realloc; do
-	for seed in 2 3; do
-		"$BENCH" gen "$profile" --ops 12000 --seed "$seed" \
-			-o "workloads/malloclab/$profile-$seed.trace"
-	done
+gen() {  # gen PROFILE OPS SEED
+	"$BENCH" gen "$1" --ops "$2" --seed "$3" -o "workloads/malloclab/$1-$3.trace"
+}
+for seed in 2 3; do
+	gen compiler 12000 $seed
+	gen coalescing 12000 $seed
+	gen random 12000 $seed
+	gen realloc 12000 $seed
 done
+gen binary 12000 2      # one round: 64 + 448 byte pairs, the 448s freed, then 512s
+gen binary 24000 3      # two rounds: then 16 + 112 byte pairs, the 112s freed, then 128s
