@@ -19,15 +19,16 @@
 #   TIMEOUT_LARGE  seconds per cell on workloads/large/* (30)
 #   OUT      folder for the per-cell JSON results (results/benchmark)
 #
-# Columns: median ops/s and ns/op over the timed passes; peak break (the
-# provider's high-water mark, the allocator's own state included);
-# utilization = peak live bytes / peak break; provider calls (heap_sbrk
-# calls).  When a `glibc` / `mimalloc` cell exists for the trace (peer
-# allocators), "/glibc" and "/mimalloc" give the throughput as a ratio to
-# theirs (above 1: faster) and "mem/glibc" the peak memory as a ratio to
-# glibc's (below 1: less), with each side's own measuring method
-# (memory.method in the JSON).  Exit status: 0, or 1 if any cell failed a
-# check.
+# Columns: median Mops/s and ns/op over the timed passes; "break": peak
+# break (the provider's high-water mark, the allocator's own state
+# included; built-ins only); "util" = peak live bytes / peak break;
+# "calls": provider (heap_sbrk) calls; "rss": peak RSS of the memory pass
+# (bench's rss-hwm-above-baseline: every block written, measured the same
+# way for built-ins and peers).  "/glibc" and "/mimal" give the throughput
+# as a ratio to glibc's and mimalloc's on the same trace (above 1: faster),
+# "rss/gl" the peak RSS as a ratio to glibc's (below 1: less memory).
+# Peers run in a child process with LD_PRELOAD (bench --list).  Exit
+# status: 0, or 1 if any cell failed a check or could not run.
 set -u
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-./bench}
@@ -42,7 +43,9 @@ command -v jq >/dev/null || { echo "benchmark.sh: jq is required (make deps)" >&
 if [ -n "${ALLOCS:-}" ]; then
 	allocs=$(echo "$ALLOCS" | tr ',' ' ')
 else
-	allocs=$("$BENCH" --list | awk '{print $1}')
+	# the built-ins, then the two peers the issue compares with, if installed
+	allocs=$("$BENCH" --list | awk '$2 != "peer:" { print $1 }
+		$2 == "peer:" && ($1 == "glibc" || $1 == "mimalloc") && !/not installed/ { print $1 }')
 fi
 if [ $# -gt 0 ]; then
 	traces="$*"
@@ -64,10 +67,12 @@ for t in $traces; do
 	for a in $allocs; do
 		json="$OUT/$name--$a.json"
 		rm -f "$json"
-		timeout -k 5 "$limit" "$BENCH" --alloc "$a" --trace "$t" --runs "$RUNS" \
-			--quiet --out "$json" 2>"$json.err"
+		# bench kills the cell at --timeout; the outer timeout is a safety net
+		timeout -k 5 $((limit + 60)) "$BENCH" --alloc "$a" --trace "$t" --runs "$RUNS" \
+			--timeout "$limit" --quiet --out "$json" 2>"$json.err"
 		rc=$?
-		if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		if [ $rc -eq 124 ] || [ $rc -eq 137 ] ||
+		   { [ -s "$json" ] && [ "$(jq -r .status "$json")" = timeout ]; }; then
 			printf '%s\t%s\ttimeout (%ss)\n' "$t" "$a" "$limit" >> "$rows"
 			continue
 		fi
@@ -86,28 +91,30 @@ for t in $traces; do
 		fi
 		jq -r --arg t "$t" '[$t, .allocator.name,
 			.throughput.ops_per_sec.median, .throughput.ns_per_op.median,
-			.memory.peak_break_bytes, .memory.utilization, .memory.provider_calls,
-			.memory.method, .trace.peak_live_blocks] | @tsv' "$json" >> "$rows"
+			(.memory.peak_break_bytes // -1), (.memory.utilization // -1),
+			(.memory.provider_calls // -1), (.memory.peak_rss_bytes // -1),
+			.trace.peak_live_blocks] | @tsv' "$json" >> "$rows"
 	done
 done
 
 # Join each row with the glibc and mimalloc rows of its trace, then print.
 awk -F'\t' '
-NF >= 9 { ops[$1 "\t" $2] = $3; peak[$1 "\t" $2] = $5 }
+function mem(b) { return b < 0 ? "-" : b >= 1048576 ? sprintf("%.1fM", b / 1048576) : sprintf("%.0fK", b / 1024) }
+NF >= 9 { ops[$1 "\t" $2] = $3; rss[$1 "\t" $2] = $8 }
 { line[NR] = $0 }
 END {
-	printf "%-40s %-15s %9s %9s %11s %6s %7s %7s %9s %9s\n", "trace", "allocator",
-	       "Mops/s", "ns/op", "peak", "util", "calls", "/glibc", "/mimalloc", "mem/glibc"
+	printf "%-40s %-15s %8s %8s %7s %6s %6s %6s %6s %6s %6s\n", "trace", "allocator",
+	       "Mops/s", "ns/op", "break", "util", "calls", "rss", "/glibc", "/mimal", "rss/gl"
 	for (i = 1; i <= NR; i++) {
 		n = split(line[i], f, "\t")
 		if (n < 9) { printf "%-40s %-15s %s\n", f[1], f[2], f[3]; continue }
 		g = f[1] "\tglibc"; m = f[1] "\tmimalloc"
 		rg = (g in ops && ops[g] > 0) ? sprintf("%.2f", f[3] / ops[g]) : "-"
 		rm = (m in ops && ops[m] > 0) ? sprintf("%.2f", f[3] / ops[m]) : "-"
-		mg = (g in peak && peak[g] > 0) ? sprintf("%.2f", f[5] / peak[g]) : "-"
-		pk = f[5] >= 1048576 ? sprintf("%.1f MiB", f[5] / 1048576) : sprintf("%.1f KiB", f[5] / 1024)
-		printf "%-40s %-15s %9.2f %9.1f %11s %5.1f%% %7d %7s %9s %9s\n", f[1], f[2],
-		       f[3] / 1e6, f[4], pk, 100 * f[6], f[7], rg, rm, mg
+		mg = (g in rss && rss[g] > 0 && f[8] >= 0) ? sprintf("%.2f", f[8] / rss[g]) : "-"
+		printf "%-40s %-15s %8.2f %8.1f %7s %6s %6s %6s %6s %6s %6s\n", f[1], f[2],
+		       f[3] / 1e6, f[4], mem(f[5]), f[6] < 0 ? "-" : sprintf("%.1f%%", 100 * f[6]),
+		       f[7] < 0 ? "-" : f[7], mem(f[8]), rg, rm, mg
 	}
 }' "$rows"
 
@@ -144,14 +151,15 @@ if [ -n "$ml" ]; then
 	done
 fi
 
-if [ -s "$OUT/random.trace--buddy.json" ]; then
+inrun() { echo "$traces" | tr ' ' '\n' | grep -qx "$1"; }
+if inrun workloads/random.trace && [ -s "$OUT/random.trace--buddy.json" ]; then
 	echo
 	live_end=$(awk -f scripts/util-bound.awk workloads/random.trace | awk '{print $4}')
 	field workloads/random.trace buddy .allocator_stats.live_block_bytes |
 		awk -v r="$live_end" '{ printf "buddy internal waste on workloads/random.trace (uniform 1..4096 B): " \
 			"%.1f%% (%d bytes requested live at the end in %d bytes of blocks)\n", 100 * (1 - r / $1), r, $1 }'
 fi
-if [ -s "$OUT/extra-random-freeall.trace--buddy.json" ]; then
+if inrun workloads/extra/random-freeall.trace && [ -s "$OUT/extra-random-freeall.trace--buddy.json" ]; then
 	field workloads/extra/random-freeall.trace buddy '"buddy after freeing everything (extra/random-freeall.trace): \(.allocator_stats.splits) splits, \(.allocator_stats.merges) merges, \(.allocator_stats.live_blocks) live blocks, \(.allocator_stats.tops_retired) of \(.allocator_stats.tops_seeded) seeded tops retired, final break \(.memory.final_break_bytes) B (peak \(.memory.peak_break_bytes) B)"'
 fi
 
