@@ -37,8 +37,21 @@
  * much; pad and tail go back to the bins.  A free block at the end of the
  * heap of 256 KiB or more is trimmed down to 64 KiB (the break is lowered).
  *
+ * In front of all this sits a cache of freed tiny blocks (under 256 bytes),
+ * one LIFO list per 16-byte size, up to 1024 blocks each (dlmalloc's
+ * "fastbins", glibc's tcache): free of such a block pushes it, still marked
+ * allocated, without coalescing; malloc of that size pops it.  Programs free
+ * small nodes in bursts and allocate the same sizes again (a compiler's
+ * trees, an interpreter's objects), and the cache turns each such pair from
+ * coalesce-then-split into two pointer moves.  So that the cache costs no
+ * memory, every cached block is freed for real (flush) before the heap would
+ * grow and before a request would cut into the free block that ends the
+ * heap: cached memory is coalesced and reused before fresh memory is taken.
+ * The self-check walks the caches too.
+ *
  * Time: malloc O(1) for small sizes and O(1) plus a bounded scan otherwise
- * (O(free blocks in one bin) in the rare fallback before growing); free O(1);
+ * (O(free blocks in one bin) in the rare fallback before growing; a flush
+ * costs O(cached blocks), each block flushed at most once per free); free O(1);
  * realloc O(1) plus the copy when it cannot stay in place; memalign a bounded
  * scan per non-empty bin.
  *
@@ -47,8 +60,8 @@
  * al.).  Internal waste is the 8-byte header plus rounding to 16 (so 1 to 24
  * byte requests take 32).  The heap grows by what is missing rounded up to a
  * chunk of 1/64 of the heap (at least 1 KiB, at most 256 KiB), merged with a
- * free block already at the end; the state (bin heads as 32-bit offsets and
- * the bitmap) costs 552 bytes of the break.  The heap may span at most
+ * free block already at the end; the state (bin heads as 32-bit offsets, the
+ * bitmap, the cache heads and counts) costs 656 bytes of the break.  The heap may span at most
  * 64 GiB, the reach of those offsets.
 
  * Origin: Doug Lea, "A Memory Allocator" (the dlmalloc design notes): bins
@@ -65,7 +78,7 @@
 #define MIN_BLOCK   ((size_t)32)        /* header, next, prev, footer              */
 #define F_ALLOC     ((size_t)1)         /* this block is allocated                  */
 #define F_PREV      ((size_t)2)         /* the block before this one is allocated  */
-#define F_MARK      ((size_t)4)         /* self-check only: "seen on a bin list"    */
+#define F_MARK      ((size_t)4)         /* self-check only: "seen on a list"        */
 #define SIZE_MASK   (~(size_t)15)
 
 #define SMALL_LIMIT ((size_t)512)       /* below: one bin per 16-byte size          */
@@ -80,6 +93,9 @@
 #define CHUNK_MAX   ((size_t)1 << 18)   /* ...and 1/64 of the heap, up to this      */
 #define TRIM_AT     ((size_t)256 << 10) /* trim a free end block at least this big  */
 #define TRIM_KEEP   ((size_t)64 << 10)  /* ...down to this, to avoid sbrk ping-pong */
+#define CACHE_LIMIT ((size_t)256)       /* blocks below: freed into a per-size cache */
+#define NCACHE      16                  /* CACHE_LIMIT / 16 (entries 0, 1 unused)   */
+#define CACHE_MAX   1024                /* blocks one cache holds; beyond: real free */
 
 /* Largest request: keeps every size computation below far from overflow. */
 #define MAX_REQUEST ((size_t)PTRDIFF_MAX / 4)
@@ -98,6 +114,9 @@ struct segregated {
 	uint64_t     nfree;         /* blocks on all bins                            */
 	uint64_t     free_bytes;    /* bytes in those blocks                         */
 	uint32_t     bin[NBINS];    /* first free block of each list: offset/16, 0 none */
+	uint32_t     cache[NCACHE]; /* first cached block per size/16: offset/16, 0 none */
+	uint16_t     ncache[NCACHE];/* blocks in each cache                          */
+	uint64_t     ncached;       /* blocks in all caches                          */
 };
 
 /* The first block's header: right after the state, at 8 mod 16. */
@@ -110,7 +129,8 @@ _Static_assert(FIRST_OFFSET % 16 == WORD && FIRST_OFFSET >= sizeof(struct segreg
                "the first header follows the state at 8 mod 16");
 _Static_assert(MIN_BLOCK >= 4 * WORD, "a free block holds header, two links and a footer");
 _Static_assert(HEAPLAB_ALIGN == 16, "headers at 8 mod 16 give 16-byte payloads");
-_Static_assert(sizeof(struct segregated) == 552, "the opening comment quotes the state's size");
+_Static_assert(sizeof(struct segregated) == 656, "the opening comment quotes the state's size");
+_Static_assert(NCACHE * 16 == CACHE_LIMIT && CACHE_MAX < 65536, "cache classes and counts");
 
 /* ---- block layout -------------------------------------------------------- */
 
@@ -131,6 +151,17 @@ static inline char *head(const struct segregated *s, unsigned i)
 static inline void set_head(struct segregated *s, unsigned i, const char *b)
 {
 	s->bin[i] = b ? (uint32_t)((size_t)(b - (const char *)s) >> 4) : 0;
+}
+
+/* The first block of cache `c`, or NULL; and setting it. */
+static inline char *cache_first(const struct segregated *s, unsigned c)
+{
+	return s->cache[c] ? (char *)s + ((size_t)s->cache[c] << 4) + WORD : NULL;
+}
+
+static inline void set_cache_first(struct segregated *s, unsigned c, const char *b)
+{
+	s->cache[c] = b ? (uint32_t)((size_t)(b - (const char *)s) >> 4) : 0;
 }
 
 /* May the break rise by `inc` without leaving the span bin heads can name? */
@@ -398,6 +429,8 @@ static void shrink_to(struct segregated *s, char *b, size_t bs, size_t size)
 	bin_insert(s, r, rem);
 }
 
+static void flush(struct segregated *s);
+
 static void *seg_malloc(void *self, size_t n)
 {
 	struct segregated *s = self;
@@ -405,6 +438,14 @@ static void *seg_malloc(void *self, size_t n)
 		return NULL;
 	size_t size = block_size(n);
 	char *b;
+	if (size < CACHE_LIMIT && (b = cache_first(s, (unsigned)(size >> 4))) != NULL) {
+		/* The most recently freed block of this size: already allocated. */
+		unsigned c = (unsigned)(size >> 4);
+		set_cache_first(s, c, *next_of(b));
+		s->ncache[c]--;
+		s->ncached--;
+		return b + WORD;
+	}
 	if (size < SMALL_LIMIT && (b = head(s, (unsigned)(size >> 4))) != NULL) {
 		/* The common case: an exact-size block, first on its list. */
 		char *nx = *next_of(b);
@@ -420,6 +461,11 @@ static void *seg_malloc(void *self, size_t n)
 		return b + WORD;
 	}
 	b = find_fit(s, size);
+	if (s->ncached && (!b || bsize(b + bsize(b)) == 0)) {
+		/* Before growing or cutting into the block that ends the heap. */
+		flush(s);
+		b = find_fit(s, size);
+	}
 	if (b) {
 		size_t h = hd(b), bs = h & SIZE_MASK, rem = bs - size;
 		int high = carve_high(s, b, bs, size);
@@ -441,12 +487,9 @@ static void *seg_malloc(void *self, size_t n)
 	return place(s, b, size, carve_high(s, b, bsize(b), size));
 }
 
-static void seg_free(void *self, void *ptr)
+/* Allocated block `b` becomes free: coalesce with both neighbours, bin or trim it. */
+static void release(struct segregated *s, char *b)
 {
-	struct segregated *s = self;
-	if (!ptr)
-		return;
-	char *b = (char *)ptr - WORD;
 	size_t h = hd(b), size = h & SIZE_MASK;
 	char *n = b + size;
 	size_t nh = hd(n);
@@ -476,6 +519,46 @@ static void seg_free(void *self, void *ptr)
 	if (size >= TRIM_AT && bsize(n) == 0 && trim(s, b, size))
 		return;
 	bin_insert(s, b, size);
+}
+
+/*
+ * Free every cached block for real.  Runs before the heap would grow, so the
+ * cache never makes the break rise.
+ */
+static void flush(struct segregated *s)
+{
+	for (unsigned c = 0; c < NCACHE; c++) {
+		char *b = cache_first(s, c);
+		while (b) {
+			char *nx = *next_of(b);  /* release() may write over b's payload */
+			release(s, b);
+			b = nx;
+		}
+		s->cache[c] = 0;
+		s->ncache[c] = 0;
+	}
+	s->ncached = 0;
+}
+
+static void seg_free(void *self, void *ptr)
+{
+	struct segregated *s = self;
+	if (!ptr)
+		return;
+	char *b = (char *)ptr - WORD;
+	size_t size = bsize(b);
+	if (size < CACHE_LIMIT) {
+		unsigned c = (unsigned)(size >> 4);
+		if (s->ncache[c] < CACHE_MAX) {
+			/* Stays allocated as far as the heap is concerned; no coalescing. */
+			*next_of(b) = cache_first(s, c);
+			set_cache_first(s, c, b);
+			s->ncache[c]++;
+			s->ncached++;
+			return;
+		}
+	}
+	release(s, b);
 }
 
 static size_t seg_usable_size(void *self, void *ptr)
@@ -545,6 +628,10 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 	 * nothing lands after it and its next growth just extends the break.
 	 */
 	char *nb = find_and_unlink(s, size);
+	if (!nb && s->ncached) {
+		flush(s);
+		nb = find_and_unlink(s, size);
+	}
 	if (!nb && !(nb = grow(s, size, 1)))
 		return NULL;
 	void *q = place(s, nb, size, 0);
@@ -596,6 +683,10 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 
 	size_t size = block_size(n);
 	char *b = find_aligned(s, size, align);
+	if (!b && s->ncached) {
+		flush(s);
+		b = find_aligned(s, size, align);
+	}
 	if (b) {
 		bin_remove(s, b, bsize(b));
 	} else {
@@ -689,8 +780,56 @@ static unsigned long check_lists(struct segregated *s, struct check_report *r,
 	return bad;
 }
 
+/*
+ * Every cached block is an allocated block of its cache's size, inside the
+ * heap, on one cache once; the counts agree.  Marks each one (the walk below
+ * then finds it at a block boundary).
+ */
+static unsigned long check_cache(struct segregated *s, struct check_report *r,
+                                 uint64_t listed[NCACHE])
+{
+	unsigned long bad = 0;
+	uint64_t total = 0;
+	char *lo = first_block(s), *end = epilogue(s);
+
+	for (unsigned c = 0; c < NCACHE; c++) {
+		listed[c] = 0;
+		for (char *b = cache_first(s, c); b; b = *next_of(b)) {
+			if (b < lo || b + MIN_BLOCK > end || ((uintptr_t)b & 15) != WORD) {
+				bad += check_violation(r, "segregated: cache %u links to %p, not a "
+				                       "block in the heap", c, (void *)b);
+				break;
+			}
+			size_t h = hd(b), off = (size_t)(b - heap_start(s->heap));
+			if (!(h & F_ALLOC) || (h & SIZE_MASK) != (size_t)c << 4) {
+				bad += check_violation(r, "segregated: cache %u holds block at offset "
+				                       "%zu with header %#zx (not allocated, size %u)",
+				                       c, off, h, c << 4);
+				break;
+			}
+			if (h & F_MARK) {
+				bad += check_violation(r, "segregated: block at offset %zu is cached "
+				                       "twice (or cache %u loops)", off, c);
+				break;
+			}
+			set_hd(b, h | F_MARK);
+			listed[c]++;
+		}
+		if (listed[c] != s->ncache[c])
+			bad += check_violation(r, "segregated: cache %u holds %llu blocks, its count "
+			                       "says %u", c, (unsigned long long)listed[c],
+			                       (unsigned)s->ncache[c]);
+		total += listed[c];
+	}
+	if (total != s->ncached)
+		bad += check_violation(r, "segregated: the caches hold %llu blocks, the counter "
+		                       "says %llu", (unsigned long long)total,
+		                       (unsigned long long)s->ncached);
+	return bad;
+}
+
 static unsigned long check_blocks(struct segregated *s, struct check_report *r,
-                                  uint64_t *count, uint64_t *bytes)
+                                  uint64_t *count, uint64_t *bytes, uint64_t *cached)
 {
 	unsigned long bad = 0;
 	char *b = first_block(s), *end = epilogue(s);
@@ -729,8 +868,8 @@ static unsigned long check_blocks(struct segregated *s, struct check_report *r,
 			(*count)++;
 			*bytes += size;
 		} else if (h & F_MARK) {
-			bad += check_violation(r, "segregated: allocated block at offset %zu carries "
-			                       "the check mark", off);
+			set_hd(b, h & ~F_MARK);     /* a cached block, seen on its cache */
+			(*cached)++;
 		}
 		prev_free = !(h & F_ALLOC);
 		b += size;
@@ -749,6 +888,7 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	struct segregated *s = self;
 	unsigned long bad = 0;
 	uint64_t listed[NBINS], in_lists = 0, list_bytes = 0, walked = 0, walked_bytes = 0;
+	uint64_t cached[NCACHE], walked_cached = 0;
 
 	if ((char *)s != heap_start(s->heap) || s->heap->brk < FIRST_OFFSET + WORD ||
 	    s->heap->brk % 16 || s->heap->brk > MAX_SPAN) {
@@ -756,14 +896,28 @@ static unsigned long seg_check(void *self, struct check_report *r)
 		                       s->heap->brk);
 	}
 	/* Lists first: they mark each node, so the walk can tell listed blocks apart. */
+	bad += check_cache(s, r, cached);
 	bad += check_lists(s, r, listed, &in_lists, &list_bytes);
-	bad += check_blocks(s, r, &walked, &walked_bytes);
+	bad += check_blocks(s, r, &walked, &walked_bytes, &walked_cached);
 	/* Clear marks the walk did not reach (it stops early on a corrupt size). */
 	for (unsigned i = 0; i < NBINS; i++) {
 		char *b = head(s, i);
 		for (uint64_t k = 0; k < listed[i]; k++, b = *next_of(b))
 			set_hd(b, hd(b) & ~F_MARK);
 	}
+	for (unsigned c = 0; c < NCACHE; c++) {
+		char *b = cache_first(s, c);
+		for (uint64_t k = 0; k < cached[c]; k++, b = *next_of(b))
+			set_hd(b, hd(b) & ~F_MARK);
+	}
+	uint64_t all_cached = 0;
+	for (unsigned c = 0; c < NCACHE; c++)
+		all_cached += cached[c];
+	if (walked_cached != all_cached)
+		bad += check_violation(r, "segregated: %llu cached blocks, but the heap walk met "
+		                       "%llu of them at block boundaries",
+		                       (unsigned long long)all_cached,
+		                       (unsigned long long)walked_cached);
 	if (in_lists != walked || list_bytes != walked_bytes)
 		bad += check_violation(r, "segregated: the bins hold %llu blocks (%llu bytes), the "
 		                       "heap has %llu free blocks (%llu bytes)",
@@ -786,6 +940,7 @@ static void seg_stats(void *self, stat_sink sink, void *ctx)
 	sink(ctx, "free_blocks", s->nfree);
 	sink(ctx, "free_bytes", s->free_bytes);
 	sink(ctx, "nonempty_bins", nonempty);
+	sink(ctx, "cached_blocks", s->ncached);
 }
 
 /*
@@ -797,6 +952,8 @@ int      segregated_bin_holding(void *self, const void *ptr);
 char    *segregated_bin_first(void *self, unsigned bin);
 void     segregated_set_bin_first(void *self, unsigned bin, char *block);
 uint64_t *segregated_bitmap(void *self);
+void     segregated_flush(void *self);
+int      segregated_cached(void *self, const void *ptr);
 
 unsigned segregated_bin_of(size_t block_size) { return bin_of(block_size); }
 
@@ -815,6 +972,19 @@ int segregated_bin_holding(void *self, const void *ptr)
 char *segregated_bin_first(void *self, unsigned bin) { return head(self, bin); }
 void segregated_set_bin_first(void *self, unsigned bin, char *b) { set_head(self, bin, b); }
 uint64_t *segregated_bitmap(void *self) { return ((struct segregated *)self)->map; }
+void segregated_flush(void *self) { flush(self); }
+
+/* The cache holding the block that payload `ptr` had, or -1. */
+int segregated_cached(void *self, const void *ptr)
+{
+	struct segregated *s = self;
+	const char *want = (const char *)ptr - WORD;
+	for (unsigned c = 0; c < NCACHE; c++)
+		for (char *b = cache_first(s, c); b; b = *next_of(b))
+			if (b == want)
+				return (int)c;
+	return -1;
+}
 
 const struct allocator alloc_segregated = {
 	.name        = "segregated",

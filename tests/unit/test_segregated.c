@@ -8,7 +8,9 @@
  * allocated (2); a free block keeps next/prev list links in its first two
  * payload words and its size in its last word; a block is the request plus 8
  * rounded up to 16, at least 32; blocks under 128 bytes are carved from the
- * high end of a free block, bigger ones from the low end.
+ * high end of a free block, bigger ones from the low end.  Freed blocks under
+ * 256 bytes go to a per-size cache first (still marked allocated); tests of
+ * the bins flush it (segregated_flush) to see where such blocks land.
  */
 #include "test.h"
 #include "allocators/allocator.h"
@@ -19,6 +21,8 @@ int       segregated_bin_holding(void *self, const void *ptr);
 char     *segregated_bin_first(void *self, unsigned bin);
 void      segregated_set_bin_first(void *self, unsigned bin, char *block);
 uint64_t *segregated_bitmap(void *self);
+void      segregated_flush(void *self);
+int       segregated_cached(void *self, const void *ptr);
 
 static const struct allocator *const A = &alloc_segregated;
 
@@ -123,6 +127,12 @@ TEST(segregated_blocks_at_each_class_edge_land_in_and_come_back_from_their_bin)
 			REQUIRE(x);
 			EXPECT_EQ(block_of(x), block);
 			A->free(s.self, x);
+			if (block < 256) {
+				EXPECT_EQ(segregated_cached(s.self, x), (int)(block / 16));
+				EXPECT_EQ(segregated_bin_holding(s.self, x), -1);
+				segregated_flush(s.self);
+				EXPECT_EQ(segregated_cached(s.self, x), -1);
+			}
 			EXPECT_EQ(segregated_bin_holding(s.self, x), segregated_bin_of(block));
 			EXPECT(bit(&s, segregated_bin_of(block)));
 			EXPECT(clean(&s));
@@ -352,6 +362,8 @@ TEST(segregated_bitmap_bit_clears_when_a_bin_empties)
 	EXPECT(!bit(&s, bin));
 	A->free(s.self, x);
 	A->free(s.self, y);
+	EXPECT(!bit(&s, bin));                            /* cached, not binned */
+	segregated_flush(s.self);
 	EXPECT(bit(&s, bin));
 	EXPECT(A->malloc(s.self, 40) != NULL);
 	EXPECT(bit(&s, bin));
@@ -729,6 +741,132 @@ TEST(segregated_memalign_handles_a_megabyte_alignment_and_frees_the_pad)
 	EXPECT_EQ(s.heap.brk, brk);
 	A->free(s.self, p);
 	A->free(s.self, q);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+/* ---- the cache of tiny freed blocks ---- */
+
+TEST(segregated_freed_tiny_block_is_cached_and_comes_back_for_the_same_size)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 48);
+	REQUIRE(x);
+	size_t brk = s.heap.brk;
+	A->free(s.self, x);
+	EXPECT_EQ(segregated_cached(s.self, x), 3);
+	EXPECT_EQ(*header(x) & 1, 1);                     /* still allocated in the heap */
+	EXPECT(clean(&s));
+	EXPECT(A->malloc(s.self, 40) == x);
+	EXPECT_EQ(segregated_cached(s.self, x), -1);
+	EXPECT_EQ(s.heap.brk, brk);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_blocks_of_256_bytes_or_more_are_not_cached)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 256);
+	REQUIRE(x);
+	A->free(s.self, x);
+	EXPECT_EQ(segregated_cached(s.self, x), -1);
+	EXPECT_EQ(segregated_bin_holding(s.self, x), segregated_bin_of(256));
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_cache_holds_at_most_1024_blocks_of_a_size)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	enum { N = 1100 };
+	static void *p[N];
+	for (int i = 0; i < N; i++)
+		REQUIRE((p[i] = isolated(&s, 32)) != NULL);
+	/* A split may hand out a slightly bigger block: count the 32-byte ones. */
+	int freed = 0, last = -1, before = -1;
+	for (int i = 0; i < N && freed < 1025; i++) {
+		if (block_of(p[i]) != 32)
+			continue;
+		A->free(s.self, p[i]);
+		freed++;
+		before = last;
+		last = i;
+	}
+	REQUIRE(freed == 1025);
+	EXPECT_EQ(segregated_cached(s.self, p[before]), 2);   /* the 1024th is cached */
+	EXPECT_EQ(segregated_cached(s.self, p[last]), -1);    /* the 1025th is really freed */
+	EXPECT_EQ(segregated_bin_holding(s.self, p[last]), segregated_bin_of(32));
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_cached_blocks_are_coalesced_before_the_heap_grows)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	/* A run of 32 adjacent 64-byte blocks, walled off at its top. */
+	void *p[32];
+	for (int i = 0; i < 32; i++)
+		REQUIRE((p[i] = A->malloc(s.self, 56)) != NULL);
+	void *wall = A->malloc(s.self, 56);
+	REQUIRE(wall);
+	/* Use up the rest of the heap so that the run is the only free space. */
+	void *rest = A->malloc(s.self, (s.heap.base + s.heap.brk - (char *)wall) - 200);
+	(void)rest;
+	for (int i = 0; i < 32; i++)
+		A->free(s.self, p[i]);
+	for (int i = 0; i < 32; i++)
+		EXPECT(segregated_cached(s.self, p[i]) == 4);
+	size_t brk = s.heap.brk;
+	/* 2 KiB fits only in the run once it is coalesced. */
+	char *big = A->malloc(s.self, 2000);
+	REQUIRE(big);
+	char *lo = p[0], *hi = p[0];
+	for (int i = 0; i < 32; i++) {
+		lo = (char *)p[i] < lo ? (char *)p[i] : lo;
+		hi = (char *)p[i] > hi ? (char *)p[i] : hi;
+	}
+	EXPECT(big >= lo && big + 2000 <= hi + 56);
+	EXPECT_EQ(s.heap.brk, brk);
+	for (int i = 0; i < 32; i++)
+		EXPECT_EQ(segregated_cached(s.self, p[i]), -1);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_cache_link_into_the_middle_of_a_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 64), *y = isolated(&s, 64);
+	REQUIRE(x && y);
+	A->free(s.self, x);
+	A->free(s.self, y);                               /* cache 4: y -> x */
+	EXPECT(clean(&s));
+	*(char **)y = (char *)x + 8;                      /* y's link now misses x's header */
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 1);
+	*(char **)y = (char *)x - 8;
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_cached_block_marked_free)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 96);
+	REQUIRE(x);
+	A->free(s.self, x);
+	*header(x) &= ~(size_t)1;
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 1);
+	EXPECT(reported(&r, "cache 6"));
+	*header(x) |= 1;
 	EXPECT(clean(&s));
 	heap_close(&s.heap);
 }
