@@ -570,6 +570,11 @@ static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[
 		return -1;
 	}
 	if (rep) {
+		if (id >= ps->t->rep_num_ids && ps->t->rep_num_ids == 0) {
+			fail(ps, "ID %llu is out of range: the header (line %u) declares no IDs",
+			     (unsigned long long)id, ps->rep_header_line[1]);
+			return -1;
+		}
 		if (id >= ps->t->rep_num_ids) {
 			fail(ps, "ID %llu is out of range: the header (line %u) declares %llu IDs, "
 			     "so IDs run from 0 to %llu", (unsigned long long)id,
@@ -764,6 +769,8 @@ static int shrink(void **p, size_t *cap, size_t n, size_t elem)
 enum trace_status trace_parse(const char *name, const char *data, size_t len,
                               struct trace *t, struct trace_error *err)
 {
+	if (!data)
+		data = "";   /* (NULL, 0) is an empty input, not undefined pointer arithmetic */
 	struct parser ps = {
 		.name = name, .next = data, .end = data + len, .t = t, .err = err,
 	};
