@@ -19,6 +19,12 @@ void sha256_init(struct sha256 *s);
 void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, uint8_t digest[32]);
 
+/* Whether the CPU's SHA instructions are used (when sha256_portable_only is 0). */
+int sha256_accelerated(void);
+
+/* Set to force the portable code, so tests can compare the two. */
+extern int sha256_portable_only;
+
 /* The digest of data[0..len) as 64 lower-case hex digits and a NUL. */
 void sha256_hex(const void *data, size_t len, char hex[65]);
 

@@ -700,3 +700,207 @@ TEST(sha256_incremental_equals_one_shot)
 		}
 	}
 }
+
+TEST(sha256_hardware_and_portable_agree)
+{
+	if (!sha256_accelerated())
+		return;   /* only one implementation on this CPU */
+	static char data[10000];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof data; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (char)(x >> 16);
+	}
+	for (size_t len = 0; len <= sizeof data; len += 997) {
+		char fast[65], slow[65];
+		sha256_portable_only = 0;
+		sha256_hex(data, len, fast);
+		sha256_portable_only = 1;
+		sha256_hex(data, len, slow);
+		sha256_portable_only = 0;
+		EXPECT(strcmp(fast, slow) == 0);
+	}
+}
+
+/* ---- the fast path for common lines agrees with the general one ---------- */
+
+/*
+ * Lines far from the end of the input are read by a fast path; short test
+ * inputs never reach it.  Padding each case with comment lines puts its lines
+ * on the fast path: status, message and ops must not change.
+ */
+TEST(trace_fast_path_agrees_with_general_path)
+{
+	static const char *const cases[] = {
+		"a 1 10\nr 1 20\nf 1\n", "a\t1\t\t10 \r\nc 2 3 4\t\nm 3 64 5  \n",
+		"a 1 10 # c\n", "  a 1 10\n", "a 1 12abc\n", "a 1 -1\n", "a 1\n", "a 1 2 3\n",
+		"a 4294967296 1\n", "a 1 99999999999999999999\n", "a 1 9999999999999999999\n",
+		"c 1 4294967296 4294967296\n", "m 1 24 1\n", "m 1 0 1\n",
+		"m 1 2199023255552 1\n", "f 9\n", "a 1 1\nf 1\nf 1\n", "a 1 1\na 1 1\n",
+		"x 1 1\n", "a 1 1\rf 1\n", "a 1 1\n\nf 1\n", "a  1  1\n",
+		"100\n2\n2\n1\na 0 8\na 1 8\n", "100\n2\n2\n1\na 0 8\nc 1 1 8\n",
+		"100\n2\n2\n1\na 0 8\na 2 8\n", "100\n2\n1\n1\na 0 8\na 1 8\n",
+		"a 1 10\n# \0\n",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t n = strlen(cases[i]);
+		if (i == sizeof cases / sizeof cases[0] - 1)
+			n = 12;   /* the NUL case */
+		/* the first op line tells the format and is always read the general way */
+		const char *first = cases[i][0] == '1' ? "" : "a 4000000000 1\n";
+		char plain[256], padded[1024];
+		size_t l = strlen(first);
+		memcpy(plain, first, l);
+		memcpy(plain + l, cases[i], n);
+		memcpy(padded, plain, l + n);
+		size_t m = l + n;
+		for (int k = 0; k < 8; k++) {
+			memcpy(padded + m, "# padding padding padding padding\n", 34);
+			m += 34;
+		}
+		struct trace a, b;
+		struct trace_error ea, eb;
+		enum trace_status sa = trace_parse("t", plain, l + n, &a, &ea);
+		enum trace_status sb = trace_parse("t", padded, m, &b, &eb);
+		EXPECT_EQ(sa, sb);
+		if (sa != TRACE_OK) {
+			if (strcmp(ea.message, eb.message) != 0)
+				test_fail(__FILE__, __LINE__, "case %zu: \"%s\" != \"%s\"", i,
+				          ea.message, eb.message);
+			continue;
+		}
+		EXPECT_EQ(a.nops, b.nops);
+		EXPECT(memcmp(a.ops, b.ops, a.nops * sizeof *a.ops) == 0);
+		EXPECT(memcmp(a.line, b.line, a.nops * sizeof *a.line) == 0);
+		EXPECT_EQ(a.peak_live_bytes, b.peak_live_bytes);
+		trace_free(&a);
+		trace_free(&b);
+	}
+}
+
+/* ---- the shipped workloads load, with the figures workloads/README.md gives ---- */
+
+TEST(trace_shipped_workloads_match_readme_table)
+{
+	static const struct {
+		const char *path;
+		enum trace_format format;
+		size_t nops;
+		uint64_t peak_bytes, peak_blocks, live_at_end;
+	} want[] = {
+		{ "workloads/basic.trace",      TRACE_NATIVE,   40,   9708,  14,  2 },
+		{ "workloads/coalesce.trace",   TRACE_NATIVE,   68,   8000,  17,  0 },
+		{ "workloads/realloc.trace",    TRACE_NATIVE,   46,  68916,   6,  0 },
+		{ "workloads/web.trace",        TRACE_NATIVE, 1851, 996215,  49, 40 },
+		{ "workloads/short1.rep",       TRACE_REP,      15,   6300,   3,  0 },
+		{ "workloads/binary-small.rep", TRACE_REP,     600,  84480, 240,  0 },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		struct trace t;
+		struct trace_error e;
+		if (trace_load(want[i].path, &t, &e) != TRACE_OK) {
+			test_fail(__FILE__, __LINE__, "%s", e.message);
+			continue;
+		}
+		EXPECT_EQ(t.format, want[i].format);
+		EXPECT_EQ(t.nops, want[i].nops);
+		EXPECT_EQ(t.peak_live_bytes, want[i].peak_bytes);
+		EXPECT_EQ(t.peak_live_blocks, want[i].peak_blocks);
+		EXPECT_EQ(t.live_at_end, want[i].live_at_end);
+		trace_free(&t);
+	}
+}
+
+TEST(trace_basic_workload_has_every_op_kind)
+{
+	struct trace t;
+	struct trace_error e;
+	REQUIRE(trace_load("workloads/basic.trace", &t, &e) == TRACE_OK);
+	for (int k = 0; k < OP_KINDS; k++)
+		EXPECT(t.count[k] > 0);
+	trace_free(&t);
+}
+
+/* ---- which error is reported ------------------------------------------- */
+
+TEST(trace_reports_liveness_error_before_later_syntax_error)
+{
+	EXPECT_BAD("a 1 10\nf 7\nx 1 1\n", "t.trace:2: ", "free of block 7");
+}
+
+TEST(trace_reports_syntax_error_before_later_liveness_error)
+{
+	EXPECT_BAD("a 1 10\nx 1 1\nf 7\n", "t.trace:2: ", "unknown operation \"x\"");
+}
+
+TEST(trace_parse_of_null_empty_buffer_has_no_operations)
+{
+	struct trace t;
+	struct trace_error e;
+	EXPECT_EQ(trace_parse("t.trace", NULL, 0, &t, &e), TRACE_EINPUT);
+	EXPECT(strcmp(e.message, "t.trace: no operations") == 0);
+}
+
+TEST(trace_rep_with_no_ids_rejects_any_id)
+{
+	EXPECT_BAD("100\n0\n1\n1\na 0 8\n", "t.trace:5: ",
+	           "ID 0 is out of range: the header (line 2) declares no IDs");
+}
+
+/* ---- robustness -------------------------------------------------------- */
+
+/*
+ * Random damage to valid traces (bytes replaced, inserted, cut) must give a
+ * clean verdict: a trace, or bad input with a "name:" message; never a crash
+ * (ASan/UBSan builds run this too).  Fixed seed: failures reproduce.
+ */
+TEST(trace_survives_random_damage)
+{
+	static const char *const seeds[] = {
+		"a 1 10\nc 2 3 4\nm 3 64 100\nr 1 200\nf 2\nf 1\n# end\n",
+		"20000\n3\n5\n1\na 0 8\na 1 16\nr 0 32\nf 1\na 2 4\n",
+		"a 1 10 # x\r\n\tr 1 0\r\nf 1\r\n",
+	};
+	static const char alphabet[] = "acrmf0123456789 \t\n\r#x-+\0\xff";
+	uint32_t x = 2463534242u;
+	for (int round = 0; round < 3000; round++) {
+		const char *seed = seeds[round % 3];
+		char buf[512];
+		size_t n = strlen(seed);
+		memcpy(buf, seed, n);
+		int edits = 1 + round % 4;
+		for (int k = 0; k < edits; k++) {
+			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+			size_t at = n ? x % n : 0;
+			char c = alphabet[(x >> 8) % (sizeof alphabet - 1)];
+			switch ((x >> 16) % 3) {
+			case 0: if (n) buf[at] = c; break;
+			case 1: if (n < sizeof buf - 1) {
+					memmove(buf + at + 1, buf + at, n - at);
+					buf[at] = c;
+					n++;
+				}
+				break;
+			default: n = at; break;
+			}
+		}
+		/* on the fast path too: pad with comments when there is room */
+		if (round & 1)
+			for (; n + 34 < sizeof buf && n < 300; n += 34)
+				memcpy(buf + n, "\n# padding padding padding padding", 34);
+		struct trace t;
+		struct trace_error e;
+		enum trace_status s = trace_parse("t", buf, n, &t, &e);
+		if (s == TRACE_OK) {
+			EXPECT(t.nops > 0);
+			EXPECT(t.nslots <= t.nops);
+			for (size_t i = 0; i < t.nops; i++)
+				EXPECT(t.ops[i].slot < t.nslots && t.ops[i].kind < OP_KINDS);
+			trace_free(&t);
+		} else {
+			EXPECT_EQ(s, TRACE_EINPUT);
+			EXPECT(strncmp(e.message, "t:", 2) == 0);
+			EXPECT(t.ops == NULL);
+		}
+	}
+}
