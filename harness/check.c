@@ -96,11 +96,11 @@ static uint32_t insert_at(struct check_index *ix, uint32_t n, uint32_t slot)
 {
 	if (n == CHECK_NIL)
 		return slot;
-	if (before(ix, slot, n))
-		ix->blocks[n].left = insert_at(ix, ix->blocks[n].left, slot);
-	else
-		ix->blocks[n].right = insert_at(ix, ix->blocks[n].right, slot);
-	return rebalance(ix, n);
+	uint32_t *link = before(ix, slot, n) ? &ix->blocks[n].left : &ix->blocks[n].right;
+	int was = height(ix, *link);
+	*link = insert_at(ix, *link, slot);
+	/* A subtree that kept its height leaves every node above it as it was. */
+	return height(ix, *link) == was ? n : rebalance(ix, n);
 }
 
 void check_index_insert(struct check_index *ix, uint32_t slot, uintptr_t addr, uint64_t size)
@@ -142,11 +142,10 @@ static uint32_t remove_at(struct check_index *ix, uint32_t n, uint32_t slot)
 		ix->blocks[m].right = right;
 		return rebalance(ix, m);
 	}
-	if (before(ix, slot, n))
-		ix->blocks[n].left = remove_at(ix, ix->blocks[n].left, slot);
-	else
-		ix->blocks[n].right = remove_at(ix, ix->blocks[n].right, slot);
-	return rebalance(ix, n);
+	uint32_t *link = before(ix, slot, n) ? &ix->blocks[n].left : &ix->blocks[n].right;
+	int was = height(ix, *link);
+	*link = remove_at(ix, *link, slot);
+	return height(ix, *link) == was ? n : rebalance(ix, n);
 }
 
 void check_index_remove(struct check_index *ix, uint32_t slot)
