@@ -125,4 +125,19 @@ library_matches_regenerate_lines() {
 }
 check gen_shipped_traces_match_their_regenerate_command library_matches_regenerate_lines
 
+# Every row of the README's table of generated and recorded traces gives the
+# figures bench info computes (ops, peak live bytes / blocks, live at end).
+readme_table_true() {
+	grep -E '^\| [a-z0-9-]+\.trace \|' workloads/README.md | while IFS='|' read -r _ name _ _ ops peak end _; do
+		name=$(echo $name); ops=$(echo $ops | tr -d ,); end=$(echo $end | tr -d ,)
+		bytes=$(echo "$peak" | sed 's| */.*||' | tr -d ', '); blocks=$(echo "$peak" | sed 's|.*/ *||' | tr -d ', ')
+		"$BENCH" info "workloads/$name" --json > "$TMP/ri.json" 2> "$ERR" || { echo "    $name"; return 1; }
+		for want in "\"ops\": $ops," "\"peak_live_bytes\": $bytes," \
+		            "\"peak_live_blocks\": $blocks," "\"live_at_end\": $end,"; do
+			grep -qF "$want" "$TMP/ri.json" || { echo "    $name: README says $want"; return 1; }
+		done
+	done
+}
+check gen_readme_table_figures_match_bench_info readme_table_true
+
 finish

@@ -791,7 +791,7 @@ TEST(trace_shipped_workloads_match_readme_table)
 		{ "workloads/basic.trace",      TRACE_NATIVE,   40,   9708,  14,  2 },
 		{ "workloads/coalesce.trace",   TRACE_NATIVE,   68,   8000,  17,  0 },
 		{ "workloads/realloc.trace",    TRACE_NATIVE,   46,  68916,   6,  0 },
-		{ "workloads/web.trace",        TRACE_NATIVE, 1851, 996215,  49, 40 },
+		{ "workloads/web.trace",        TRACE_NATIVE, 30000, 5355875, 747, 636 },
 		{ "workloads/short1.rep",       TRACE_REP,      15,   6300,   3,  0 },
 		{ "workloads/binary-small.rep", TRACE_REP,     600,  84480, 240,  0 },
 	};
