@@ -83,6 +83,11 @@ atomic_keeps_old_file_on_error() {
 }
 check gen_failed_write_leaves_old_file atomic_keeps_old_file_on_error
 
+to_device() {
+	expect_exit 0 "$BENCH" gen web --ops 100 -o /dev/null && [ -c /dev/null ]
+}
+check gen_writes_into_a_device_instead_of_replacing_it to_device
+
 no_temp_left() {
 	"$BENCH" gen random --ops 500 -o "$TMP/r.trace" || return 1
 	[ "$(ls "$TMP" | grep -c 'tmp')" -eq 0 ]
