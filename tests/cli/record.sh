@@ -164,6 +164,7 @@ bad_usage() {
 	err_has "no command" || return 1
 	expect_exit 2 "$BENCH" record -o "$TMP/u.trace" --max-ops x -- true || return 1
 	expect_exit 2 "$BENCH" record -o - -- true && err_has "needs a file" || return 1
+	expect_exit 2 "$BENCH" record -o /dev/null -- true && err_has "not a regular file" || return 1
 	expect_exit 2 "$BENCH" record --bogus -o "$TMP/u.trace" -- true || return 1
 	expect_exit 3 "$BENCH" record -o "$TMP/u.trace" -- /nonexistent/program || return 1
 	err_has "cannot run /nonexistent/program"
