@@ -172,7 +172,12 @@ static void stop(void)
 
 static void emit(const char *line, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	if (rec.win && rec.off + len <= rec.win_off + WINDOW) {   /* the usual case */
+		memcpy(rec.win + (rec.off - rec.win_off), line, len);
+		rec.off += len;
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {   /* a line across two windows */
 		if (rec.off - rec.win_off >= WINDOW && map_window()) {
 			stop();
 			return;

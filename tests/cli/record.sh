@@ -80,6 +80,16 @@ crash_exit() {
 }
 check record_program_calling__exit_leaves_valid_trace crash_exit
 
+# more than one 16 MiB window of the file: lines that straddle two mappings
+big_trace() {
+	expect_exit 0 "$BENCH" record -o "$TMP/big.trace" -- "$PROGS/crasher" 2000000 normal 24 || return 1
+	[ "$(wc -c < "$TMP/big.trace")" -gt 16777216 ] || { echo "    trace too small"; return 1; }
+	"$BENCH" info "$TMP/big.trace" > "$TMP/info" 2> "$ERR" || return 1
+	grep -q '^operations   3000001:' "$TMP/info" || { head -4 "$TMP/info"; return 1; }
+	rm -f "$TMP/big.trace"
+}
+check record_trace_larger_than_one_mapping_window big_trace
+
 max_ops() {
 	expect_exit 0 "$BENCH" record -o "$TMP/m.trace" --max-ops 100 -- "$PROGS/crasher" 500 || return 1
 	out_has "allocated 500" || return 1   # the program ran to its end
