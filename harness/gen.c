@@ -965,6 +965,20 @@ int gen_main(int argc, char **argv)
 	char command[1024];
 	snprintf(command, sizeof command, "bench gen %s --ops %" PRIu64 " --seed %" PRIu64 " -o %s",
 	         p->name, ops, seed, out);
+	struct stat st;
+	if (strcmp(out, "-") && !stat(out, &st) && !S_ISREG(st.st_mode)) {
+		/* a device or a pipe (/dev/null, a fifo): write to it, never
+		 * rename a file over it */
+		FILE *f = fopen(out, "w");
+		int err = f ? gen_write(p, ops, seed, command, f) : errno;
+		if (f && fclose(f) && !err)
+			err = errno ? errno : EIO;
+		if (err) {
+			fprintf(stderr, "bench: %s: cannot write: %s\n", out, strerror(err));
+			return EXIT_SYSTEM;
+		}
+		return EXIT_OK;
+	}
 	if (!strcmp(out, "-")) {
 		int err = gen_write(p, ops, seed, command, stdout);
 		if (!err && fflush(stdout))

@@ -338,6 +338,12 @@ int record_main(int argc, char **argv)
 	char lib[PATH_MAX];
 	if (find_library(lib, sizeof lib))
 		return EXIT_SYSTEM;
+	struct stat st;
+	if (!stat(o.out, &st) && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "bench: record: %s is not a regular file (the recorder maps the "
+		        "trace into memory)\n", o.out);
+		return EXIT_USAGE;
+	}
 	if (write_header(o.out, &o)) {
 		fprintf(stderr, "bench: record: %s: cannot write: %s\n", o.out, strerror(errno));
 		return EXIT_SYSTEM;

@@ -39,6 +39,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <gnu/libc-version.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -171,7 +172,12 @@ static void stop(void)
 
 static void emit(const char *line, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
+	if (rec.win && rec.off + len <= rec.win_off + WINDOW) {   /* the usual case */
+		memcpy(rec.win + (rec.off - rec.win_off), line, len);
+		rec.off += len;
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {   /* a line across two windows */
 		if (rec.off - rec.win_off >= WINDOW && map_window()) {
 			stop();
 			return;
@@ -576,13 +582,29 @@ EXPORT void *memalign(size_t align, size_t size)
 	return aligned(pow2_at_least(align), size, size, __libc_memalign(align, size));
 }
 
+/* glibc 2.38 made aligned_alloc reject an alignment that is not a power of
+ * two; earlier ones round it up like memalign.  Behave as the installed one. */
+static int aligned_alloc_strict(void)
+{
+	static int strict = -1;
+	if (strict < 0) {
+		const char *v = gnu_get_libc_version();   /* "2.36": static, no allocation */
+		uint64_t major = get_u64(v), minor = 0;
+		const char *dot = strchr(v, '.');
+		if (dot)
+			minor = get_u64(dot + 1);
+		strict = major > 2 || (major == 2 && minor >= 38);
+	}
+	return strict;
+}
+
 EXPORT void *aligned_alloc(size_t align, size_t size)
 {
-	if (!align || (align & (align - 1))) {
+	if (aligned_alloc_strict() && (!align || (align & (align - 1)))) {
 		errno = EINVAL;
 		return NULL;
 	}
-	return aligned(align, size, size, __libc_memalign(align, size));
+	return aligned(pow2_at_least(align), size, size, __libc_memalign(align, size));
 }
 
 EXPORT int posix_memalign(void **out, size_t align, size_t size)

@@ -83,6 +83,11 @@ atomic_keeps_old_file_on_error() {
 }
 check gen_failed_write_leaves_old_file atomic_keeps_old_file_on_error
 
+to_device() {
+	expect_exit 0 "$BENCH" gen web --ops 100 -o /dev/null && [ -c /dev/null ]
+}
+check gen_writes_into_a_device_instead_of_replacing_it to_device
+
 no_temp_left() {
 	"$BENCH" gen random --ops 500 -o "$TMP/r.trace" || return 1
 	[ "$(ls "$TMP" | grep -c 'tmp')" -eq 0 ]
@@ -124,5 +129,20 @@ library_matches_regenerate_lines() {
 	done
 }
 check gen_shipped_traces_match_their_regenerate_command library_matches_regenerate_lines
+
+# Every row of the README's table of generated and recorded traces gives the
+# figures bench info computes (ops, peak live bytes / blocks, live at end).
+readme_table_true() {
+	grep -E '^\| [a-z0-9-]+\.trace \|' workloads/README.md | while IFS='|' read -r _ name _ _ ops peak end _; do
+		name=$(echo $name); ops=$(echo $ops | tr -d ,); end=$(echo $end | tr -d ,)
+		bytes=$(echo "$peak" | sed 's| */.*||' | tr -d ', '); blocks=$(echo "$peak" | sed 's|.*/ *||' | tr -d ', ')
+		"$BENCH" info "workloads/$name" --json > "$TMP/ri.json" 2> "$ERR" || { echo "    $name"; return 1; }
+		for want in "\"ops\": $ops," "\"peak_live_bytes\": $bytes," \
+		            "\"peak_live_blocks\": $blocks," "\"live_at_end\": $end,"; do
+			grep -qF "$want" "$TMP/ri.json" || { echo "    $name: README says $want"; return 1; }
+		done
+	done
+}
+check gen_readme_table_figures_match_bench_info readme_table_true
 
 finish

@@ -23,9 +23,9 @@ threads_recorded() {
 	# every allocation the program counts is in the trace, exactly once
 	allocs=$(sed 's/allocs \([0-9]*\).*/\1/' "$TMP/plain.out")
 	reallocs=$(sed 's/.*reallocs \([0-9]*\).*/\1/' "$TMP/plain.out")
-	got=$(grep -c '^a [0-9]* 100[0-9][0-9][0-9]$' "$TMP/t.trace")
+	got=$(grep -c '^a [0-9]* 3[0-9][0-9][0-9]$' "$TMP/t.trace")
 	[ "$got" -eq "$allocs" ] || { echo "    $got mallocs recorded, program made $allocs"; return 1; }
-	got=$(grep -c '^r [0-9]* 100[0-9][0-9][0-9]$' "$TMP/t.trace")
+	got=$(grep -c '^r [0-9]* 3[0-9][0-9][0-9]$' "$TMP/t.trace")
 	[ "$got" -eq "$reallocs" ] || { echo "    $got reallocs recorded, program made $reallocs"; return 1; }
 	tail -1 "$TMP/t.trace" | grep -q '^# end: .* exited with status 0$' ||
 		{ echo "    no closing comment"; return 1; }
@@ -79,6 +79,16 @@ crash_exit() {
 	tail -1 "$TMP/e.trace" | grep -q 'exited with status 7'
 }
 check record_program_calling__exit_leaves_valid_trace crash_exit
+
+# more than one 16 MiB window of the file: lines that straddle two mappings
+big_trace() {
+	expect_exit 0 "$BENCH" record -o "$TMP/big.trace" -- "$PROGS/crasher" 2000000 normal 24 || return 1
+	[ "$(wc -c < "$TMP/big.trace")" -gt 16777216 ] || { echo "    trace too small"; return 1; }
+	"$BENCH" info "$TMP/big.trace" > "$TMP/info" 2> "$ERR" || return 1
+	grep -q '^operations   3000001:' "$TMP/info" || { head -4 "$TMP/info"; return 1; }
+	rm -f "$TMP/big.trace"
+}
+check record_trace_larger_than_one_mapping_window big_trace
 
 max_ops() {
 	expect_exit 0 "$BENCH" record -o "$TMP/m.trace" --max-ops 100 -- "$PROGS/crasher" 500 || return 1
@@ -164,6 +174,7 @@ bad_usage() {
 	err_has "no command" || return 1
 	expect_exit 2 "$BENCH" record -o "$TMP/u.trace" --max-ops x -- true || return 1
 	expect_exit 2 "$BENCH" record -o - -- true && err_has "needs a file" || return 1
+	expect_exit 2 "$BENCH" record -o /dev/null -- true && err_has "not a regular file" || return 1
 	expect_exit 2 "$BENCH" record --bogus -o "$TMP/u.trace" -- true || return 1
 	expect_exit 3 "$BENCH" record -o "$TMP/u.trace" -- /nonexistent/program || return 1
 	err_has "cannot run /nonexistent/program"

@@ -2,7 +2,7 @@
  * threads.c - four threads allocate and free through a shared pool, so a
  * block malloc'd by one thread is often freed by another and its address is
  * then handed to a third: the case the recorder's lock ordering must get right.
- * Every allocation it makes itself has a size in [100000, 100999] or is a
+ * Every allocation it makes itself has a size in [3000, 3999] or is a
  * realloc of one, so the recorder test can count them in the trace.
  * Prints "allocs N reallocs N frees N".
  */
@@ -28,7 +28,7 @@ static void *worker(void *arg)
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		unsigned r = (unsigned)(x >> 11);
 		if (r % 3) {
-			char *p = malloc(100000 + r % 1000);
+			char *p = malloc(3000 + r % 1000);
 			memset(p, 1, 64);
 			pthread_mutex_lock(&pool_lock);
 			allocs++;
@@ -47,7 +47,7 @@ static void *worker(void *arg)
 			pthread_mutex_lock(&pool_lock);
 			void *p = npool ? pool[--npool] : NULL;
 			if (p && r % 7 == 0) {
-				p = realloc(p, 100000 + (r >> 8) % 1000);
+				p = realloc(p, 3000 + (r >> 8) % 1000);
 				reallocs++;
 				pool[npool++] = p;
 				p = NULL;
