@@ -479,6 +479,26 @@ static void *seg_malloc(void *self, size_t n)
 			*(size_t *)(a + size) |= F_PREV;
 			return a + WORD;
 		}
+		if (!high && rem >= MIN_BLOCK && bin_of(rem) == bin_of(bs)) {
+			/*
+			 * Carve off the low end (typically from the big block that
+			 * ends the heap): the rest takes the block's place on its list.
+			 */
+			char *r = b + size, *nx = *next_of(b), *pv = *prev_of(b);
+			set_hd(r, rem | F_PREV);
+			set_ft(r, rem);
+			*next_of(r) = nx;
+			*prev_of(r) = pv;
+			if (pv)
+				*next_of(pv) = r;
+			else
+				set_head(s, bin_of(rem), r);
+			if (nx)
+				*prev_of(nx) = r;
+			s->free_bytes -= size;
+			set_hd(b, size | F_ALLOC | (h & F_PREV));
+			return b + WORD;
+		}
 		bin_remove(s, b, bs);
 		return place(s, b, size, high);
 	}
