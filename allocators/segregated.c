@@ -35,7 +35,10 @@
  * an extension of the break.  memalign looks for a free block in which the
  * aligned block plus a leading free pad fits, else grows the heap by that
  * much; pad and tail go back to the bins.  A free block at the end of the
- * heap of 256 KiB or more is trimmed down to 64 KiB (the break is lowered).
+ * heap of 256 KiB or more is trimmed down to 64 KiB (the break is lowered);
+ * each time the heap has to grow again after a trim, that threshold doubles
+ * (up to 64 MiB), so a program that keeps freeing and re-allocating a big
+ * block settles instead of trimming and re-faulting the same pages.
  *
  * In front of all this sits a cache of freed tiny blocks (under 256 bytes),
  * one LIFO list per 16-byte size, up to 1024 blocks each (dlmalloc's
@@ -61,7 +64,7 @@
  * byte requests take 32).  The heap grows by what is missing rounded up to a
  * chunk of 1/64 of the heap (at least 1 KiB, at most 256 KiB), merged with a
  * free block already at the end; the state (bin heads as 32-bit offsets, the
- * bitmap, the cache heads and counts) costs 656 bytes of the break.  The heap may span at most
+ * bitmap, the cache heads and counts) costs 672 bytes of the break.  The heap may span at most
  * 64 GiB, the reach of those offsets.
 
  * Origin: Doug Lea, "A Memory Allocator" (the dlmalloc design notes): bins
@@ -92,6 +95,7 @@
 #define CHUNK_MIN   ((size_t)1 << 10)   /* growth: at least this much...            */
 #define CHUNK_MAX   ((size_t)1 << 18)   /* ...and 1/64 of the heap, up to this      */
 #define TRIM_AT     ((size_t)256 << 10) /* trim a free end block at least this big  */
+#define TRIM_AT_MAX ((size_t)64 << 20)  /* ...a threshold that doubles up to this   */
 #define TRIM_KEEP   ((size_t)64 << 10)  /* ...down to this, to avoid sbrk ping-pong */
 #define CACHE_LIMIT ((size_t)256)       /* blocks below: freed into a per-size cache */
 #define NCACHE      16                  /* CACHE_LIMIT / 16 (entries 0, 1 unused)   */
@@ -117,6 +121,8 @@ struct segregated {
 	uint32_t     cache[NCACHE]; /* first cached block per size/16: offset/16, 0 none */
 	uint16_t     ncache[NCACHE];/* blocks in each cache                          */
 	uint64_t     ncached;       /* blocks in all caches                          */
+	uint64_t     trim_at;       /* free end block this big is trimmed (TRIM_AT..) */
+	uint64_t     trimmed;       /* 1: trimmed since the heap last grew           */
 };
 
 /* The first block's header: right after the state, at 8 mod 16. */
@@ -129,7 +135,7 @@ _Static_assert(FIRST_OFFSET % 16 == WORD && FIRST_OFFSET >= sizeof(struct segreg
                "the first header follows the state at 8 mod 16");
 _Static_assert(MIN_BLOCK >= 4 * WORD, "a free block holds header, two links and a footer");
 _Static_assert(HEAPLAB_ALIGN == 16, "headers at 8 mod 16 give 16-byte payloads");
-_Static_assert(sizeof(struct segregated) == 656, "the opening comment quotes the state's size");
+_Static_assert(sizeof(struct segregated) == 672, "the opening comment quotes the state's size");
 _Static_assert(NCACHE * 16 == CACHE_LIMIT && CACHE_MAX < 65536, "cache classes and counts");
 
 /* ---- block layout -------------------------------------------------------- */
@@ -307,6 +313,20 @@ static inline size_t grow_chunk(const struct segregated *s)
 }
 
 /*
+ * The break rose.  If it had been lowered since it last rose, the program
+ * hovers around the trim threshold: double the threshold (up to TRIM_AT_MAX),
+ * so that an allocate/free cycle of a big block stops costing two provider
+ * calls and a page fault per page each time (glibc's dynamic trim threshold
+ * does the same).
+ */
+static inline void grew(struct segregated *s)
+{
+	if (s->trimmed && s->trim_at < TRIM_AT_MAX)
+		s->trim_at *= 2;
+	s->trimmed = 0;
+}
+
+/*
  * Make the heap end in a free block of at least `size` bytes and return it,
  * off the bins (merged with a free block already at the end), or NULL when
  * the provider refuses.  `exact` asks for no chunk rounding.
@@ -333,6 +353,7 @@ static char *grow(struct segregated *s, size_t size, int exact)
 	}
 	if (!old)
 		return NULL;
+	grew(s);
 	char *b = old - WORD;   /* the new space starts where the epilogue was */
 	size_t total = inc;
 	if (last) {
@@ -352,6 +373,7 @@ static int trim(struct segregated *s, char *b, size_t size)
 	size_t release = (size - TRIM_KEEP) & SIZE_MASK;
 	if (!heap_sbrk(s->heap, -(intptr_t)release))
 		return 0;
+	s->trimmed = 1;
 	size -= release;
 	set_hd(b, size | F_PREV);
 	set_ft(b, size);
@@ -521,7 +543,7 @@ static void release(struct segregated *s, char *b)
 	if (!(h & F_PREV)) {
 		size_t ps = *(size_t *)(b - WORD), total = ps + size;
 		b -= ps;
-		if (bin_of(total) == bin_of(ps) && total < TRIM_AT) {
+		if (bin_of(total) == bin_of(ps) && total < s->trim_at) {
 			/* Still the same class: the block keeps its place on its list. */
 			set_hd(b, total | F_PREV);
 			set_ft(b, total);
@@ -536,7 +558,7 @@ static void release(struct segregated *s, char *b)
 	set_ft(b, size);
 	n = b + size;
 	*(size_t *)n &= ~F_PREV;
-	if (size >= TRIM_AT && bsize(n) == 0 && trim(s, b, size))
+	if (size >= s->trim_at && bsize(n) == 0 && trim(s, b, size))
 		return;
 	bin_insert(s, b, size);
 }
@@ -620,6 +642,7 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 	if (bsize(nx + ns) == 0) {      /* last block (maybe but for a free one): extend */
 		size_t missing = size - bs - ns;
 		if (span_allows(s, missing) && heap_sbrk(s->heap, (intptr_t)missing)) {
+			grew(s);
 			if (ns)
 				bin_remove(s, nx, ns);
 			set_hd(b, size | F_ALLOC | (h & F_PREV));
@@ -741,6 +764,7 @@ static void *seg_init(struct heap *heap)
 		return NULL;
 	memset(s, 0, sizeof *s);
 	s->heap = heap;
+	s->trim_at = TRIM_AT;
 	set_hd(first_block(s), F_ALLOC | F_PREV);
 	return s;
 }
