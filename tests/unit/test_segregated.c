@@ -182,6 +182,32 @@ TEST(segregated_split_keeps_the_low_end_for_big_requests_and_bins_the_rest)
 	heap_close(&s.heap);
 }
 
+TEST(segregated_low_split_that_stays_in_its_bin_keeps_the_list_order)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	/* Two 8176-byte free blocks in range bin [7168, 8192): y (lower) then x. */
+	void *y = isolated(&s, 8176), *x = isolated(&s, 8176);
+	REQUIRE(x && y && (char *)y < (char *)x);
+	A->free(s.self, y);
+	A->free(s.self, x);                               /* list: x -> y */
+	unsigned bin = segregated_bin_of(8176);
+	REQUIRE(segregated_bin_of(8176 - 528) == bin);
+	char *first = segregated_bin_first(s.self, bin);
+	REQUIRE(first == (char *)x - 8);
+	/* Best fit, lower address among equals: y; the rest takes its place. */
+	void *p = A->malloc(s.self, 520);
+	EXPECT(p == y);
+	EXPECT_EQ(block_of(p), 528);
+	char *rest = (char *)y - 8 + 528;
+	EXPECT(segregated_bin_first(s.self, bin) == first);
+	EXPECT(*(char **)(first + 8) == rest);            /* x's next link */
+	EXPECT(*(char **)(rest + 16) == first);           /* the rest's prev link */
+	EXPECT_EQ(*(size_t *)rest & ~(size_t)15, 8176 - 528);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
 TEST(segregated_split_carves_small_requests_from_the_high_end)
 {
 	struct seg s;
@@ -387,6 +413,29 @@ TEST(segregated_big_free_block_at_the_end_is_trimmed)
 	EXPECT_EQ(s.heap.peak_brk, peak);
 	EXPECT(clean(&s));
 	EXPECT(A->malloc(s.self, (size_t)1 << 20) != NULL);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_trim_threshold_doubles_when_the_heap_grows_again_after_a_trim)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *keep = A->malloc(s.self, 1000);
+	REQUIRE(keep);
+	size_t n = 400 << 10;                             /* over 256 KiB, under 512 KiB */
+	void *big = A->malloc(s.self, n);
+	REQUIRE(big);
+	A->free(s.self, big);
+	EXPECT_EQ(s.heap.shrink_calls, 1);                /* first time: trimmed */
+	big = A->malloc(s.self, n);                       /* the heap grows again ... */
+	REQUIRE(big);
+	A->free(s.self, big);
+	EXPECT_EQ(s.heap.shrink_calls, 1);                /* ... so 400 KiB is kept now */
+	big = A->malloc(s.self, (size_t)600 << 10);       /* over 512 KiB: trimmed again */
+	REQUIRE(big);
+	A->free(s.self, big);
+	EXPECT_EQ(s.heap.shrink_calls, 2);
 	EXPECT(clean(&s));
 	heap_close(&s.heap);
 }
