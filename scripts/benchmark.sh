@@ -14,12 +14,15 @@
 # Environment (all optional):
 #   BENCH    the bench binary (./bench)
 #   ALLOCS   comma-separated allocators (default: all of `bench --list`)
-#   RUNS     timed passes per cell (3)
+#   RUNS     timed passes per cell (5)
 #   TIMEOUT  seconds per cell on a committed trace (60)
 #   TIMEOUT_LARGE  seconds per cell on workloads/large/* (30)
 #   OUT      folder for the per-cell JSON results (results/benchmark)
 #
-# Columns: median Mops/s and ns/op over the timed passes; "break": peak
+# Columns: median Mops/s and ns/op over the timed passes, and the best
+# (lowest) ns/op of them in brackets (on a shared machine the median moves
+# with the neighbours' load; the best pass is the allocator's own cost with
+# the least interference); "break": peak
 # break (the provider's high-water mark, the allocator's own state
 # included; built-ins only); "util" = peak live bytes / peak break;
 # "calls": provider (heap_sbrk) calls; "rss": peak RSS of the memory pass
@@ -32,7 +35,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BENCH=${BENCH:-./bench}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 TIMEOUT=${TIMEOUT:-60}
 TIMEOUT_LARGE=${TIMEOUT_LARGE:-30}
 OUT=${OUT:-results/benchmark}
@@ -93,7 +96,7 @@ for t in $traces; do
 			.throughput.ops_per_sec.median, .throughput.ns_per_op.median,
 			(.memory.peak_break_bytes // -1), (.memory.utilization // -1),
 			(.memory.provider_calls // -1), (.memory.peak_rss_bytes // -1),
-			.trace.peak_live_blocks] | @tsv' "$json" >> "$rows"
+			.trace.peak_live_blocks, .throughput.ns_per_op.min] | @tsv' "$json" >> "$rows"
 	done
 done
 
@@ -103,8 +106,8 @@ function mem(b) { return b < 0 ? "-" : b >= 1048576 ? sprintf("%.1fM", b / 10485
 NF >= 9 { ops[$1 "\t" $2] = $3; rss[$1 "\t" $2] = $8 }
 { line[NR] = $0 }
 END {
-	printf "%-40s %-15s %8s %8s %7s %6s %6s %6s %6s %6s %6s\n", "trace", "allocator",
-	       "Mops/s", "ns/op", "break", "util", "calls", "rss", "/glibc", "/mimal", "rss/gl"
+	printf "%-40s %-15s %8s %8s %7s %7s %6s %6s %6s %6s %6s %6s\n", "trace", "allocator",
+	       "Mops/s", "ns/op", "(best)", "break", "util", "calls", "rss", "/glibc", "/mimal", "rss/gl"
 	for (i = 1; i <= NR; i++) {
 		n = split(line[i], f, "\t")
 		if (n < 9) { printf "%-40s %-15s %s\n", f[1], f[2], f[3]; continue }
@@ -112,8 +115,8 @@ END {
 		rg = (g in ops && ops[g] > 0) ? sprintf("%.2f", f[3] / ops[g]) : "-"
 		rm = (m in ops && ops[m] > 0) ? sprintf("%.2f", f[3] / ops[m]) : "-"
 		mg = (g in rss && rss[g] > 0 && f[8] >= 0) ? sprintf("%.2f", f[8] / rss[g]) : "-"
-		printf "%-40s %-15s %8.2f %8.1f %7s %6s %6s %6s %6s %6s %6s\n", f[1], f[2],
-		       f[3] / 1e6, f[4], mem(f[5]), f[6] < 0 ? "-" : sprintf("%.1f%%", 100 * f[6]),
+		printf "%-40s %-15s %8.2f %8.1f %7s %7s %6s %6s %6s %6s %6s %6s\n", f[1], f[2],
+		       f[3] / 1e6, f[4], sprintf("(%.1f)", f[10]), mem(f[5]), f[6] < 0 ? "-" : sprintf("%.1f%%", 100 * f[6]),
 		       f[7] < 0 ? "-" : f[7], mem(f[8]), rg, rm, mg
 	}
 }' "$rows"
@@ -121,7 +124,8 @@ END {
 # ---- the figures the design notes claim, read from the same results ----
 util() {  # util TRACE ALLOC: utilization in percent, or empty
 	f="$OUT/$(echo "$1" | sed 's|^workloads/||; s|/|-|g')--$2.json"
-	[ -s "$f" ] && jq -r 'select(.status == "ok") | .memory.utilization * 100' "$f"
+	[ -s "$f" ] && jq -r 'select(.status == "ok" and .memory.utilization != null) |
+		.memory.utilization * 100' "$f"
 }
 field() {  # field TRACE ALLOC JQ-EXPR
 	f="$OUT/$(echo "$1" | sed 's|^workloads/||; s|/|-|g')--$2.json"
@@ -166,12 +170,16 @@ fi
 gt=$(echo "$traces" | tr ' ' '\n' | grep '^workloads/large/grow-' || true)
 if [ -n "$gt" ]; then
 	echo
-	echo "cost per operation as the live set grows (bench gen grow; ns/op, median):"
+	echo "cost per operation as the live set grows (bench gen grow; ns/op, median (best)):"
 	for t in $gt; do
 		printf '  %-34s %9s live' "$t" "$(field "$t" tlsf .trace.peak_live_blocks)"
 		for a in tlsf segregated implicit-first; do
-			v=$(field "$t" $a '.throughput.ns_per_op.median'); 
-			if [ -n "$v" ]; then printf '  %s %8.1f' $a "$v"; else printf '  %s %8s' $a "timeout"; fi
+			v=$(field "$t" $a '"\(.throughput.ns_per_op.median) \(.throughput.ns_per_op.min)"')
+			if [ -n "$v" ]; then
+				printf '  %s %7.1f (%.1f)' $a $v
+			else
+				printf '  %s %14s' $a "timeout"
+			fi
 		done
 		echo
 	done
