@@ -185,6 +185,28 @@ if [ -n "$gt" ]; then
 	done
 fi
 
+# segregated and tlsf against glibc on the realistic workloads (generated
+# web/compiler/database and the recorded programs): throughput ratio by the
+# median and by the best pass (above 1: faster than glibc), peak RSS ratio
+# (below 1: less), and the peak break beside glibc's arena size (mallinfo2
+# "arena" at the end of the run: glibc's own high-water is not exported).
+real=$(echo "$traces" | tr ' ' '\n' | grep -xE 'workloads/(web|compiler|database|sqlite|jq|python|perl|cc1)\.trace' || true)
+if [ -n "$real" ] && echo "$allocs" | tr " " "\n" | grep -qx glibc; then
+	echo
+	echo "segregated and tlsf vs glibc on the realistic workloads (x glibc: median / best pass; memory: rss ratio, break vs glibc arena):"
+	for t in $real; do
+		g=$(field "$t" glibc '"\(.throughput.ns_per_op.median) \(.throughput.ns_per_op.min) \(.memory.peak_rss_bytes) \(.library_stats.values.arena // 0)"')
+		[ -n "$g" ] || continue
+		printf '  %-28s glibc %6.1f ns/op' "$t" "$(echo $g | cut -d' ' -f1)"
+		for a in segregated tlsf; do
+			v=$(field "$t" $a '"\(.throughput.ns_per_op.median) \(.throughput.ns_per_op.min) \(.memory.peak_rss_bytes) \(.memory.peak_break_bytes)"')
+			[ -n "$v" ] || { printf '  %s -' $a; continue; }
+			echo "$g $v" | awk -v a=$a '{ printf "  %s %.2fx / %.2fx, rss %.2f, break %.0fK vs arena %.0fK", a, $1 / $5, $2 / $6, $7 / $3, $8 / 1024, $4 / 1024 }'
+		done
+		echo
+	done
+fi
+
 # Every design should beat implicit-first wherever more than 10,000 blocks are live.
 slow=$(awk -F'\t' 'NF >= 9 && $9 > 10000 { k = $1; if ($2 == "implicit-first") base[k] = $3; else r[k "\t" $2] = $3 }
 	NF < 9 && $2 == "implicit-first" { base[$1] = 0 }
