@@ -1,6 +1,7 @@
 # heaplab - build, test and benchmark.
 #
-#   make            build ./bench
+#   make            build ./bench, the preloadable libraries build/lib/libheaplab-<name>.so
+#                   (one per allocator) and the test programs in build/programs
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
@@ -27,8 +28,31 @@ TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
 
-.PHONY: all test check deps san clean install
-all: $(BENCH)
+# Preloadable libraries (docs/run.md).  The tables are found where they are
+# defined - `const struct allocator alloc_x = {` - so a file exporting several
+# tables gives several libraries.  A library's name is its table's without
+# "alloc_" and with "-" for "_", which is the name --alloc takes (the
+# convention every allocator follows; tests/cli/programs.sh checks that the
+# libraries and `bench --list` agree).  Each library links the wrapper against
+# an archive of PIC objects, so the linker takes only the file defining that
+# table (plus common.c and heap.c): the same code the harness measures.
+PIC          := $(BUILD)/pic
+LIBDIR       := $(BUILD)/lib
+ALLOC_TABLES := $(shell sed -nE 's/^const struct allocator (alloc_[a-z0-9_]+)[[:space:]]*=.*/\1/p' $(ALLOC_SRC))
+PRELOAD_NAMES := $(subst _,-,$(patsubst alloc_%,%,$(ALLOC_TABLES)))
+PRELOAD_LIBS := $(patsubst %,$(LIBDIR)/libheaplab-%.so,$(PRELOAD_NAMES))
+PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators/registry.c,$(ALLOC_SRC)))
+PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
+PICFLAGS     := -fPIC -fno-semantic-interposition
+
+# Small C programs the command-line tests run under the libraries.
+PROGRAMS     := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(wildcard tests/programs/*.c))
+
+.PHONY: all preload programs test check deps san clean install
+all: $(BENCH) preload programs
+preload: $(PRELOAD_LIBS)
+programs: $(PROGRAMS)
+.SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -41,7 +65,28 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-test check: $(BENCH) $(UNIT)
+$(PIC)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -c -o $@ $<
+
+$(PIC_ARCHIVE): $(PIC_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(PIC)/preload/malloc_api-%.o: preload/malloc_api.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -DHEAPLAB_ALLOCATOR=alloc_$(subst -,_,$*) -c -o $@ $<
+
+$(LIBDIR)/libheaplab-%.so: $(PIC)/preload/malloc_api-%.o $(PIC_ARCHIVE) preload/exports.map
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -shared -Wl,--version-script=preload/exports.map \
+	  -Wl,-z,defs -o $@ $< $(PIC_ARCHIVE) -lpthread
+
+$(BUILD)/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -fno-builtin $(LDFLAGS) -o $@ $< -lpthread -ldl
+
+test check: $(BENCH) $(UNIT) $(PRELOAD_LIBS) $(PROGRAMS)
 	BENCH=./$(BENCH) UNIT=./$(UNIT) tests/run.sh
 
 san:
@@ -59,4 +104,4 @@ install: $(BENCH)
 clean:
 	rm -rf $(BUILD) $(BENCH)
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)
