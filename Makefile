@@ -104,4 +104,8 @@ install: $(BENCH)
 clean:
 	rm -rf $(BUILD) $(BENCH)
 
+# Dependency files are made by the compiler, never by a rule (without this,
+# make's built-in `%: %.o` would try to "link" malloc_api-<name>.d).
+%.d: ;
+
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)

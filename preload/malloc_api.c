@@ -109,20 +109,27 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/*
+ * A copy of stderr taken at start-up when a report was asked for: programs
+ * such as coreutils close fd 2 in an atexit handler, before our destructor.
+ */
+static int report_fd = -1;
+
 /* Send a finished line to HEAPLAB_STATS_FILE (appended) or to stderr. */
 static void emit(struct line *l)
 {
 	l->buf[l->len++] = '\n';
 	const char *path = getenv("HEAPLAB_STATS_FILE");
-	int fd = 2;
+	int fd = report_fd >= 0 ? report_fd : 2;
 	if (path && *path) {
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (fd < 0)
-			fd = 2;
+		int f = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (f >= 0) {
+			write_all(f, l->buf, l->len);
+			close(f);
+			return;
+		}
 	}
 	write_all(fd, l->buf, l->len);
-	if (fd != 2)
-		close(fd);
 }
 
 static void line_start(struct line *l)
@@ -251,9 +258,14 @@ static void fork_child(void)
 	in_heaplab = 0;
 }
 
+static int env_flag(const char *name);
+
 __attribute__((constructor)) static void heaplab_preload_init(void)
 {
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	const char *path = getenv("HEAPLAB_STATS_FILE");
+	if ((env_flag("HEAPLAB_STATS") || env_flag("HEAPLAB_CHECK")) && !(path && *path))
+		report_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
 }
 
 /* ---- the exit report ---- */
@@ -309,7 +321,7 @@ __attribute__((destructor)) static void heaplab_preload_fini(void)
 		/* Violations also go to stderr when a file took the report. */
 		const char *path = getenv("HEAPLAB_STATS_FILE");
 		if (violations && path && *path)
-			write_all(2, l.buf, l.len);
+			write_all(report_fd >= 0 ? report_fd : 2, l.buf, l.len);
 	}
 	leave();
 }
@@ -378,7 +390,7 @@ EXPORT void free(void *ptr)
 	errno = saved;
 }
 
-static void die_foreign(const char *what)
+__attribute__((noreturn)) static void die_foreign(const char *what)
 {
 	say(what);
 	abort();
