@@ -8,10 +8,20 @@
 #include <string.h>
 
 extern const struct allocator alloc_bump;
+extern const struct allocator alloc_implicit_first;
+extern const struct allocator alloc_implicit_next;
+extern const struct allocator alloc_implicit_best;
+extern const struct allocator alloc_explicit_lifo;
+extern const struct allocator alloc_explicit_addr;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
 	&alloc_bump,
+	&alloc_implicit_first,
+	&alloc_implicit_next,
+	&alloc_implicit_best,
+	&alloc_explicit_lifo,
+	&alloc_explicit_addr,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 

@@ -1,0 +1,220 @@
+/*
+ * implicit.c - implicit free list with boundary tags: first, next and best fit.
+ *
+ * Algorithm: blocks lie end to end between a prologue and an epilogue, each
+ * with a header holding its size and an allocated flag (layout in
+ * boundary_tags.h: free blocks also carry a footer; allocated blocks drop it
+ * and instead the next header records "block below is allocated").  There
+ * is no free list: the "list" is the heap itself, walked block by block
+ * using the sizes.  malloc walks it for a fit under one of three policies -
+ *   first fit: from the start of the heap, take the first block that fits;
+ *   next fit:  from where the last placement happened (the rover), wrapping
+ *              round once;
+ *   best fit:  the whole heap, the smallest block that fits (an exact fit
+ *              ends the scan early);
+ * splits the block when the rest is at least a minimum block (32 bytes), and
+ * only when nothing fits raises the break, by max(need, 64 KiB), merging the
+ * new memory with a free block at the top.  free coalesces at once with both
+ * neighbours (constant time thanks to the tags).  realloc shrinks in place,
+ * grows in place into a free block above or by raising the break when the
+ * block is at the top, and only then moves.  memalign over-allocates and
+ * frees the leading padding and the tail.
+ *
+ * Time: malloc O(blocks in the heap) - allocated ones included, which is
+ * what makes implicit lists slow on big heaps; free O(1); realloc O(1) in
+ * place, else malloc's cost.  Overhead: 8 bytes per allocated block;
+ * minimum block 32 bytes.
+ *
+ * Fragmentation: first fit and best fit do well in practice (Wilson et al.
+ * 1995 found both near the best policies on real programs), first fit
+ * leaving small splinters near the start of the heap; next fit spreads
+ * allocations over the heap and tends to fragment noticeably worse (also
+ * Wilson et al. 1995, and Knuth's simulations in TAOCP vol 1 §2.5).
+ *
+ * Origin: Knuth, TAOCP vol 1 §2.5 (boundary tags, next fit as his "rover");
+ * Bryant & O'Hallaron, CS:APP 3rd ed. §9.9 (the implicit list, prologue and
+ * epilogue, footer elision).  The rover is kept on a block boundary through
+ * coalescing: whenever a merge swallows the block it points at, it moves to
+ * the start of the merged block.
+ */
+#include "allocator.h"
+#include "boundary_tags.h"
+
+enum fit_policy { FIT_FIRST, FIT_NEXT, FIT_BEST };
+
+struct implicit {
+	struct bt_core  core;   /* blocks, counters (first member: the hooks cast)   */
+	enum fit_policy policy; /* how malloc chooses among the free blocks          */
+	char           *rover;  /* next fit: header where the next search begins     */
+	uint64_t        scanned;/* blocks looked at by malloc, for the stats         */
+};
+
+/* No index to keep; only the rover has to stay on a block boundary. */
+static void implicit_link(struct bt_core *c, char *b)
+{
+	struct implicit *im = (struct implicit *)c;
+	if (im->rover > b && im->rover < b + bt_size(b))
+		im->rover = b;
+}
+
+static void implicit_unlink(struct bt_core *c, char *b, char *into)
+{
+	struct implicit *im = (struct implicit *)c;
+	if (im->rover == b)
+		im->rover = into;
+}
+
+static const struct bt_hooks implicit_hooks = { implicit_link, implicit_unlink };
+
+static void *implicit_init(struct heap *heap, enum fit_policy policy)
+{
+	struct implicit *im = (struct implicit *)bt_init(heap, sizeof(struct implicit));
+	if (!im)
+		return NULL;
+	im->policy = policy;
+	im->rover = im->core.first;
+	return im;
+}
+
+static void *implicit_init_first(struct heap *heap) { return implicit_init(heap, FIT_FIRST); }
+static void *implicit_init_next(struct heap *heap)  { return implicit_init(heap, FIT_NEXT); }
+static void *implicit_init_best(struct heap *heap)  { return implicit_init(heap, FIT_BEST); }
+
+/* First free block of at least asize in [from, to); the epilogue (size 0) ends any walk. */
+static char *scan_first(struct implicit *im, char *from, char *to, size_t asize)
+{
+	uint64_t n = 0;
+	for (char *b = from; b != to; ) {
+		size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
+		n++;
+		if (!(hdr & BT_ALLOC) && size >= asize) {
+			im->scanned += n;
+			return b;
+		}
+		if (size == 0)
+			break;
+		b += size;
+	}
+	im->scanned += n;
+	return NULL;
+}
+
+static char *find_fit(struct implicit *im, size_t asize)
+{
+	struct bt_core *c = &im->core;
+	switch (im->policy) {
+	case FIT_FIRST:
+		return scan_first(im, c->first, c->epilogue, asize);
+	case FIT_NEXT: {
+		char *b = scan_first(im, im->rover, c->epilogue, asize);
+		return b ? b : scan_first(im, c->first, im->rover, asize);
+	}
+	case FIT_BEST: {
+		char *best = NULL;
+		size_t best_size = SIZE_MAX;
+		uint64_t n = 0;
+		for (char *b = c->first; b != c->epilogue; b += bt_size(b)) {
+			size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
+			n++;
+			if (!(hdr & BT_ALLOC) && size >= asize && size < best_size) {
+				best = b;
+				best_size = size;
+				if (size == asize)
+					break;
+			}
+		}
+		im->scanned += n;
+		return best;
+	}
+	}
+	return NULL;
+}
+
+static void *implicit_malloc(void *self, size_t size)
+{
+	struct implicit *im = self;
+	if (size > BT_MAX_REQUEST)
+		return NULL;
+	size_t asize = bt_asize(size);
+	char *b = find_fit(im, asize);
+	if (!b && !(b = bt_grow(&im->core, asize, &implicit_hooks)))
+		return NULL;
+	void *p = bt_place(&im->core, b, asize, &implicit_hooks);
+	im->rover = b;
+	return p;
+}
+
+static void implicit_free(void *self, void *ptr)
+{
+	bt_free(self, ptr, &implicit_hooks);
+}
+
+static void *implicit_realloc(void *self, void *ptr, size_t size)
+{
+	return bt_realloc(self, ptr, size, implicit_malloc, &implicit_hooks);
+}
+
+static void *implicit_calloc(void *self, size_t nmemb, size_t size)
+{
+	return alloc_calloc_via_malloc(self, implicit_malloc, nmemb, size);
+}
+
+static void *implicit_memalign(void *self, size_t align, size_t size)
+{
+	return bt_memalign(self, align, size, implicit_malloc, &implicit_hooks);
+}
+
+static size_t implicit_usable_size(void *self, void *ptr)
+{
+	(void)self;
+	return bt_usable_size(ptr);
+}
+
+static const char *policy_name(const struct implicit *im)
+{
+	return im->policy == FIT_FIRST ? "implicit-first"
+	     : im->policy == FIT_NEXT  ? "implicit-next" : "implicit-best";
+}
+
+static unsigned long implicit_check(void *self, struct check_report *report)
+{
+	struct implicit *im = self;
+	const char *name = policy_name(im);
+	struct bt_walk w = { .probe = im->rover };
+	unsigned long bad = bt_check_walk(&im->core, name, report, &w);
+	if (im->policy > FIT_BEST)
+		bad += check_violation(report, "%s: unknown fit policy %d", name, (int)im->policy);
+	if (w.complete && !w.probe_found)
+		bad += check_violation(report, "%s: rover at offset %td is not a block boundary",
+		                       name, im->rover - im->core.heap->base);
+	return bad;
+}
+
+static void implicit_stats(void *self, stat_sink sink, void *ctx)
+{
+	struct implicit *im = self;
+	bt_stats(&im->core, sink, ctx);
+	sink(ctx, "blocks_scanned", im->scanned);
+}
+
+#define IMPLICIT_TABLE(policy_, name_, desc_)          \
+	{                                              \
+		.name        = name_,                  \
+		.description = desc_,                  \
+		.init        = implicit_init_##policy_, \
+		.malloc      = implicit_malloc,        \
+		.free        = implicit_free,          \
+		.realloc     = implicit_realloc,       \
+		.calloc      = implicit_calloc,        \
+		.memalign    = implicit_memalign,      \
+		.usable_size = implicit_usable_size,   \
+		.check       = implicit_check,         \
+		.stats       = implicit_stats,         \
+	}
+
+const struct allocator alloc_implicit_first =
+	IMPLICIT_TABLE(first, "implicit-first", "implicit free list, boundary tags, first fit");
+const struct allocator alloc_implicit_next =
+	IMPLICIT_TABLE(next, "implicit-next", "implicit free list, boundary tags, next fit (rover)");
+const struct allocator alloc_implicit_best =
+	IMPLICIT_TABLE(best, "implicit-best", "implicit free list, boundary tags, best fit");

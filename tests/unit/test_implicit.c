@@ -1,0 +1,400 @@
+/*
+ * test_implicit.c - the implicit free list (allocators/implicit.c): splitting,
+ * coalescing, the three placement policies, the rover, in-place realloc,
+ * memalign padding and the self-check.  Layout facts come from
+ * allocators/boundary_tags.h.
+ */
+#include "test.h"
+#include "allocators/allocator.h"
+#include "allocators/boundary_tags.h"
+
+extern const struct allocator alloc_implicit_first, alloc_implicit_next, alloc_implicit_best;
+
+struct run {
+	const struct allocator *a;
+	struct heap             heap;
+	void                   *self;
+	struct bt_core         *core;
+};
+
+static int open_run(struct run *r, const struct allocator *a)
+{
+	r->a = a;
+	if (heap_open(&r->heap, (size_t)1 << 32, 0) != 0)
+		return 0;
+	r->self = a->init(&r->heap);
+	r->core = r->self;
+	return r->self != NULL;
+}
+
+static unsigned long violations(struct run *r)
+{
+	struct check_report rep = { 0 };
+	unsigned long n = r->a->check(r->self, &rep);
+	if (n)
+		test_fail(__FILE__, __LINE__, "%s: %lu violations, first: %s", r->a->name, n,
+		          rep.nmessages ? rep.messages[0] : "?");
+	return n;
+}
+
+/* Like violations() but for tests that expect some: no failure recorded. */
+static unsigned long count_violations(struct run *r)
+{
+	struct check_report rep = { 0 };
+	return r->a->check(r->self, &rep);
+}
+
+static void *m(struct run *r, size_t n) { return r->a->malloc(r->self, n); }
+static void  f(struct run *r, void *p)  { r->a->free(r->self, p); }
+static size_t block_size(void *p)       { return bt_size(bt_block(p)); }
+
+TEST(implicit_splits_a_larger_free_block_and_frees_the_rest)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_first));
+	char *big = m(&r, 1000), *guard = m(&r, 16);
+	REQUIRE(big && guard);
+	f(&r, big);
+	size_t brk = r.heap.brk;
+	char *small = m(&r, 100);
+	EXPECT(small == big);
+	EXPECT_EQ(block_size(small), bt_asize(100));
+	char *rest = bt_block(small) + bt_size(bt_block(small));
+	EXPECT(!bt_is_alloc(rest));
+	EXPECT_EQ(bt_size(rest), bt_asize(1000) - bt_asize(100));
+	EXPECT_EQ(r.core->splits >= 1, 1);
+	/* The remainder is reusable: it is where the next fitting request lands. */
+	char *again = m(&r, 500);
+	EXPECT(again == bt_payload(rest));
+	EXPECT_EQ(r.heap.brk, brk);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_does_not_split_when_the_rest_would_be_too_small)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_first));
+	char *a = m(&r, 120), *guard = m(&r, 16);  /* a 128-byte block */
+	REQUIRE(a && guard);
+	EXPECT_EQ(block_size(a), 128);
+	f(&r, a);
+	uint64_t splits = r.core->splits, free_blocks = r.core->free_blocks;
+	char *b = m(&r, 100);                       /* needs 112: 16 left, below the minimum */
+	EXPECT(b == a);
+	EXPECT_EQ(block_size(b), 128);
+	EXPECT_EQ(r.a->usable_size(r.self, b), 120);
+	EXPECT_EQ(r.core->splits, splits);
+	EXPECT_EQ(r.core->free_blocks, free_blocks - 1);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+/* Three 96-byte blocks a, b, c below a guard; returns 0 if allocation failed. */
+static int three(struct run *r, char **a, char **b, char **c)
+{
+	*a = m(r, 88);
+	*b = m(r, 88);
+	*c = m(r, 88);
+	return *a && *b && *c && m(r, 16) && block_size(*a) == 96;
+}
+
+/* After the frees, a..c must be one free block of 288 bytes at a's header. */
+static void expect_one_block(struct run *r, char *a)
+{
+	EXPECT(!bt_is_alloc(bt_block(a)));
+	EXPECT_EQ(bt_size(bt_block(a)), 3 * 96);
+	size_t brk = r->heap.brk;
+	char *p = m(r, 3 * 96 - BT_WORD);       /* first fit: the merged block, not the top */
+	EXPECT(p == a);
+	EXPECT_EQ(r->heap.brk, brk);
+	EXPECT_EQ(violations(r), 0);
+}
+
+TEST(implicit_free_coalesces_with_the_previous_block)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, a);
+	f(&r, b);
+	EXPECT_EQ(bt_size(bt_block(a)), 2 * 96);
+	f(&r, c);
+	expect_one_block(&r, a);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_free_coalesces_with_the_next_block)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, c);
+	f(&r, b);
+	EXPECT_EQ(bt_size(bt_block(b)), 2 * 96);
+	f(&r, a);
+	expect_one_block(&r, a);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_free_coalesces_with_both_neighbours)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, a);
+	f(&r, c);
+	uint64_t free_before = r.core->free_blocks;
+	f(&r, b);
+	EXPECT_EQ(r.core->free_blocks, free_before - 1);  /* three became one */
+	expect_one_block(&r, a);
+	heap_close(&r.heap);
+}
+
+/*
+ * Holes of 256, 128 and 512 bytes separated by live guards, then the free
+ * top of the heap; the last placement was the last guard.
+ */
+struct crafted { char *h256, *h128, *h512, *last_guard; };
+
+static int craft(struct run *r, struct crafted *c)
+{
+	c->h256 = m(r, 248);
+	char *g1 = m(r, 16);
+	c->h128 = m(r, 120);
+	char *g2 = m(r, 16);
+	c->h512 = m(r, 504);
+	c->last_guard = m(r, 16);
+	if (!c->h256 || !g1 || !c->h128 || !g2 || !c->h512 || !c->last_guard)
+		return 0;
+	f(r, c->h256);
+	f(r, c->h128);
+	f(r, c->h512);
+	return 1;
+}
+
+TEST(implicit_first_fit_takes_the_lowest_block_that_fits)
+{
+	struct run r;
+	struct crafted c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && craft(&r, &c));
+	EXPECT(m(&r, 100) == c.h256);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_best_fit_takes_the_smallest_block_that_fits)
+{
+	struct run r;
+	struct crafted c;
+	REQUIRE(open_run(&r, &alloc_implicit_best) && craft(&r, &c));
+	EXPECT(m(&r, 100) == c.h128);
+	EXPECT(m(&r, 300) == c.h512);      /* the top is bigger still */
+	EXPECT(m(&r, 230) == c.h256);  /* the 208 left of h512 is too small */
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_next_fit_continues_from_the_last_placement)
+{
+	struct run r;
+	struct crafted c;
+	REQUIRE(open_run(&r, &alloc_implicit_next) && craft(&r, &c));
+	char *p = m(&r, 100);
+	/* Not a hole below the rover: the free top just above the last guard. */
+	EXPECT(p == c.last_guard + block_size(c.last_guard));
+	/* From the top it wraps round only when the top cannot serve. */
+	char *q = m(&r, 100);
+	EXPECT(q == p + block_size(p));
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_next_fit_wraps_round_to_the_start)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_next));
+	char *low = m(&r, 200), *guard = m(&r, 16);
+	REQUIRE(low && guard);
+	/* Use up the top exactly, so nothing is free above the rover. */
+	char *top = bt_block(guard) + block_size(guard);
+	REQUIRE(!bt_is_alloc(top));
+	char *filler = m(&r, bt_size(top) - BT_WORD);
+	REQUIRE(filler == bt_payload(top));
+	f(&r, low);
+	size_t brk = r.heap.brk;
+	EXPECT(m(&r, 100) == low);
+	EXPECT_EQ(r.heap.brk, brk);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_next_fit_rover_survives_coalescing_of_its_block)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_next));
+	char *a = m(&r, 40), *b = m(&r, 88), *c = m(&r, 88);  /* the rover is at c */
+	REQUIRE(a && b && c);
+	f(&r, c);  /* c merges with the free top: the rover still starts a block */
+	EXPECT_EQ(violations(&r), 0);
+	f(&r, b);  /* b swallows c: the rover must move back to b */
+	EXPECT_EQ(violations(&r), 0);
+	/* The search starts at the merged block, so it is what the next request gets. */
+	EXPECT(m(&r, 88) == b);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_next_fit_rover_survives_realloc_absorbing_its_block)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_next));
+	char *a = m(&r, 88), *b = m(&r, 88), *guard = m(&r, 16);
+	REQUIRE(a && b && guard);
+	f(&r, b);
+	f(&r, guard);       /* guard merges into b and the top ... */
+	char *g = m(&r, 88); /* ... which is split again: the rover is at b's old header */
+	REQUIRE(g == b);
+	f(&r, g);
+	EXPECT(r.a->realloc(r.self, a, 150) == a);  /* a grows over b, where the rover is */
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_realloc_grows_in_place_into_a_free_neighbour)
+{
+	const struct allocator *all[] = { &alloc_implicit_first, &alloc_implicit_next,
+	                                  &alloc_implicit_best };
+	for (int k = 0; k < 3; k++) {
+		struct run r;
+		REQUIRE(open_run(&r, all[k]));
+		char *a = m(&r, 100), *b = m(&r, 200), *guard = m(&r, 16);
+		REQUIRE(a && b && guard);
+		memset(a, 0x11, 100);
+		f(&r, b);
+		size_t brk = r.heap.brk;
+		char *q = r.a->realloc(r.self, a, 250);
+		EXPECT(q == a);
+		EXPECT_EQ(r.heap.brk, brk);
+		EXPECT(r.a->usable_size(r.self, q) >= 250);
+		size_t same = 0;
+		for (int i = 0; i < 100; i++)
+			same += q[i] == 0x11;
+		EXPECT_EQ(same, 100);
+		EXPECT_EQ(violations(&r), 0);
+		heap_close(&r.heap);
+	}
+}
+
+TEST(implicit_realloc_at_the_top_raises_the_break_in_place)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_first));
+	/* Bigger than a chunk: the heap grows by exactly this block, which ends at the top. */
+	char *p = m(&r, 100000);
+	REQUIRE(p);
+	REQUIRE(bt_block(p) + block_size(p) == r.core->epilogue);
+	p[99999] = 7;
+	size_t brk = r.heap.brk;
+	uint64_t grows = r.heap.grow_calls;
+	char *q = r.a->realloc(r.self, p, 300000);
+	EXPECT(q == p);
+	EXPECT(r.heap.brk > brk);
+	EXPECT_EQ(r.heap.grow_calls, grows + 1);
+	EXPECT(r.a->usable_size(r.self, q) >= 300000);
+	EXPECT_EQ(q[99999], 7);
+	q[299999] = 1;
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_realloc_shrinks_in_place_and_frees_the_tail)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_first));
+	char *p = m(&r, 1000), *guard = m(&r, 16);
+	REQUIRE(p && guard);
+	uint64_t free_blocks = r.core->free_blocks;
+	EXPECT(r.a->realloc(r.self, p, 100) == p);
+	EXPECT_EQ(block_size(p), bt_asize(100));
+	EXPECT_EQ(r.core->free_blocks, free_blocks + 1);
+	EXPECT(m(&r, 500) == p + bt_asize(100));  /* first fit finds the freed tail */
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_memalign_returns_the_padding_to_the_free_list)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_first));
+	char *p = r.a->memalign(r.self, 4096, 100);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % 4096, 0);
+	EXPECT(p > r.core->first + BT_WORD);   /* there was padding below ... */
+	EXPECT(!bt_is_alloc(r.core->first));   /* ... and it is a free block */
+	EXPECT_EQ(r.core->alloc_blocks, 1);
+	EXPECT_EQ(violations(&r), 0);
+	size_t brk = r.heap.brk;
+	char *low = m(&r, 16);
+	EXPECT(low == bt_payload(r.core->first));  /* the padding is reused */
+	EXPECT_EQ(r.heap.brk, brk);
+	f(&r, p);
+	f(&r, low);
+	EXPECT_EQ(r.core->free_blocks, 1);          /* everything merged back */
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_grows_by_a_chunk_and_merges_with_the_free_top)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_first));
+	char *p = m(&r, 1000);
+	REQUIRE(p);
+	EXPECT_EQ(r.heap.grow_calls, 2);  /* the state, then one chunk */
+	size_t brk = r.heap.brk;
+	/* Needs more than the free top: the new memory joins it, no hole is left. */
+	char *q = m(&r, BT_CHUNK);
+	REQUIRE(q);
+	EXPECT(q == p + block_size(p));
+	EXPECT(r.heap.brk - brk < BT_CHUNK + 64);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_self_check_detects_a_corrupted_footer)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, b);
+	EXPECT_EQ(violations(&r), 0);
+	*(size_t *)bt_footer(bt_block(b)) = 64;
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_self_check_detects_a_corrupted_header)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	bt_set_hdr(bt_block(b), bt_hdr(bt_block(b)) & ~BT_ALLOC);  /* "free", no footer */
+	EXPECT(count_violations(&r) >= 1);
+	bt_set_hdr(bt_block(b), (size_t)1 << 40 | BT_ALLOC | BT_PREV_ALLOC);  /* off the heap */
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_self_check_detects_a_rover_off_a_block_boundary)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_next));
+	char *a = m(&r, 200);
+	REQUIRE(a);
+	struct { struct bt_core core; int policy; char *rover; } *view = r.self;
+	EXPECT(view->rover == bt_block(a));   /* the layout this test assumes */
+	view->rover = bt_block(a) + 16;
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
