@@ -13,6 +13,7 @@ extern const struct allocator alloc_implicit_next;
 extern const struct allocator alloc_implicit_best;
 extern const struct allocator alloc_explicit_lifo;
 extern const struct allocator alloc_explicit_addr;
+extern const struct allocator alloc_segregated;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -22,6 +23,7 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_implicit_best,
 	&alloc_explicit_lifo,
 	&alloc_explicit_addr,
+	&alloc_segregated,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 

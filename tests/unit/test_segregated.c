@@ -1,0 +1,522 @@
+/*
+ * test_segregated.c - the segregated-fits allocator's own edge cases: size
+ * classes, best fit, splitting, coalescing, in-place realloc, the bitmap and
+ * a self-check that catches deliberate corruption.
+ *
+ * Layout facts the tests rely on (allocators/segregated.c): an 8-byte header
+ * sits just before the payload holding size | allocated (1) | previous
+ * allocated (2); a free block keeps next/prev list links in its first two
+ * payload words and its size in its last word; a block is the request plus 8
+ * rounded up to 16, at least 32; blocks under 128 bytes are carved from the
+ * high end of a free block, bigger ones from the low end.
+ */
+#include "test.h"
+#include "allocators/allocator.h"
+
+extern const struct allocator alloc_segregated;
+unsigned  segregated_bin_of(size_t block_size);
+int       segregated_bin_holding(void *self, const void *ptr);
+char    **segregated_bin_head(void *self, unsigned bin);
+uint64_t *segregated_bitmap(void *self);
+
+static const struct allocator *const A = &alloc_segregated;
+
+struct seg {
+	struct heap heap;
+	void       *self;
+};
+
+static int open_seg(struct seg *s)
+{
+	if (heap_open(&s->heap, (size_t)1 << 32, 0) != 0)
+		return 0;
+	s->self = A->init(&s->heap);
+	return s->self != NULL;
+}
+
+static unsigned long violations(struct seg *s, struct check_report *r)
+{
+	memset(r, 0, sizeof *r);
+	return A->check(s->self, r);
+}
+
+static int clean(struct seg *s)
+{
+	struct check_report r;
+	return violations(s, &r) == 0;
+}
+
+/* Some kept message contains `needle`. */
+static int reported(const struct check_report *r, const char *needle)
+{
+	for (unsigned i = 0; i < r->nmessages; i++)
+		if (strstr(r->messages[i], needle))
+			return 1;
+	return 0;
+}
+
+static size_t *header(void *p) { return (size_t *)((char *)p - 8); }
+static size_t block_of(void *p)  { return *header(p) & ~(size_t)15; }
+static size_t req_for(size_t block) { return block - 8; }  /* request giving that block */
+
+static int bit(struct seg *s, unsigned bin)
+{
+	return (int)((segregated_bitmap(s->self)[bin / 64] >> (bin % 64)) & 1);
+}
+
+/*
+ * A block of `block` bytes between two allocated neighbours, so that freeing
+ * it coalesces with nothing.  Guards take the same size: they are carved from
+ * the same end of the free space, which puts one on each side.
+ */
+static void *isolated(struct seg *s, size_t block)
+{
+	void *g1 = A->malloc(s->self, req_for(block));
+	void *x = A->malloc(s->self, req_for(block));
+	void *g2 = A->malloc(s->self, req_for(block));
+	(void)g1;
+	(void)g2;
+	return x;
+}
+
+TEST(segregated_bin_edges_split_where_the_classes_do)
+{
+	/* Exact bins every 16 bytes below 512, then four per power of two. */
+	EXPECT_EQ(segregated_bin_of(32), 2);
+	EXPECT_EQ(segregated_bin_of(48), 3);
+	EXPECT_EQ(segregated_bin_of(496), 31);
+	EXPECT_EQ(segregated_bin_of(512), 32);
+	EXPECT_EQ(segregated_bin_of(624), 32);
+	EXPECT_EQ(segregated_bin_of(640), 33);
+	EXPECT_EQ(segregated_bin_of(1008), 35);
+	EXPECT_EQ(segregated_bin_of(1024), 36);
+	EXPECT_EQ(segregated_bin_of(1280), 37);
+	EXPECT_EQ(segregated_bin_of((size_t)1 << 20), 32 + 11 * 4);
+	EXPECT_EQ(segregated_bin_of(((size_t)1 << 20) - 16), 32 + 10 * 4 + 3);
+	EXPECT_EQ(segregated_bin_of((size_t)1 << 45), 159);   /* the last bin takes the rest */
+	for (size_t size = 32; size < ((size_t)1 << 24); size += 16)
+		if (segregated_bin_of(size) > segregated_bin_of(size + 16) ||
+		    segregated_bin_of(size + 16) > segregated_bin_of(size) + 1) {
+			test_fail(__FILE__, __LINE__, "bins not monotonic and dense at %zu", size);
+			break;
+		}
+}
+
+TEST(segregated_blocks_at_each_class_edge_land_in_and_come_back_from_their_bin)
+{
+	static const size_t edges[] = { 32, 128, 496, 512, 640, 768, 896, 1024, 1280, 2048,
+	                                4096, 65536, 1 << 20 };
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++) {
+		for (size_t block = edges[e] - 16; block <= edges[e] + 16; block += 16) {
+			if (block < 32)
+				continue;
+			void *x = isolated(&s, block);
+			REQUIRE(x);
+			EXPECT_EQ(block_of(x), block);
+			A->free(s.self, x);
+			EXPECT_EQ(segregated_bin_holding(s.self, x), segregated_bin_of(block));
+			EXPECT(bit(&s, segregated_bin_of(block)));
+			EXPECT(clean(&s));
+			void *again = A->malloc(s.self, req_for(block));
+			EXPECT(again == x);
+			EXPECT_EQ(segregated_bin_holding(s.self, x), -1);
+		}
+	}
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_best_fit_takes_the_smallest_block_that_fits_in_a_range_bin)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	/* All three share the bin [1024, 1280). */
+	void *big = isolated(&s, 1248), *fit = isolated(&s, 1056), *mid = isolated(&s, 1152);
+	void *small = isolated(&s, 1024);
+	REQUIRE(big && fit && mid && small);
+	A->free(s.self, big);
+	A->free(s.self, fit);
+	A->free(s.self, mid);
+	A->free(s.self, small);        /* too small for the request: must be skipped */
+	EXPECT_EQ(segregated_bin_holding(s.self, fit), segregated_bin_of(1040));
+	void *p = A->malloc(s.self, req_for(1040));
+	EXPECT(p == fit);
+	EXPECT_EQ(block_of(p), 1056);  /* 16 left over is too small to split */
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_split_keeps_the_low_end_for_big_requests_and_bins_the_rest)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 2048);
+	REQUIRE(x);
+	A->free(s.self, x);
+	void *p = A->malloc(s.self, req_for(1024));
+	EXPECT(p == x);
+	EXPECT_EQ(block_of(p), 1024);
+	void *rest = (char *)x + 1024;
+	EXPECT_EQ(segregated_bin_holding(s.self, rest), segregated_bin_of(1024));
+	EXPECT_EQ(block_of(rest), 1024);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_split_carves_small_requests_from_the_high_end)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 2048);
+	REQUIRE(x);
+	A->free(s.self, x);
+	void *p = A->malloc(s.self, 40);                 /* a 48-byte block */
+	EXPECT(p == (char *)x + 2048 - 48);
+	EXPECT_EQ(segregated_bin_holding(s.self, x), segregated_bin_of(2000));
+	EXPECT_EQ(block_of(x), 2000);
+	EXPECT_EQ(*header(p) & 3, 1);                     /* allocated, previous free */
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_free_coalesces_with_the_next_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *a = A->malloc(s.self, 264), *b = A->malloc(s.self, 264);
+	void *c = A->malloc(s.self, 264), *d = A->malloc(s.self, 264);
+	REQUIRE(a && b && c && d && (char *)c == (char *)b + 272);
+	A->free(s.self, c);
+	A->free(s.self, b);
+	EXPECT_EQ(block_of(b), 544);
+	EXPECT_EQ(segregated_bin_holding(s.self, b), segregated_bin_of(544));
+	EXPECT_EQ(segregated_bin_holding(s.self, c), -1);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_free_coalesces_with_the_previous_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *a = A->malloc(s.self, 264), *b = A->malloc(s.self, 264);
+	void *c = A->malloc(s.self, 264), *d = A->malloc(s.self, 264);
+	REQUIRE(a && b && c && d);
+	A->free(s.self, b);
+	A->free(s.self, c);
+	EXPECT_EQ(block_of(b), 544);
+	EXPECT_EQ(segregated_bin_holding(s.self, b), segregated_bin_of(544));
+	EXPECT_EQ(*header(d) & 2, 0);                     /* d knows its left side is free */
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_free_coalesces_both_sides_at_once)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *a = A->malloc(s.self, 264), *b = A->malloc(s.self, 264);
+	void *c = A->malloc(s.self, 264), *d = A->malloc(s.self, 264);
+	void *e = A->malloc(s.self, 264);
+	REQUIRE(a && b && c && d && e);
+	A->free(s.self, b);
+	A->free(s.self, d);
+	struct check_report r;
+	EXPECT_EQ(violations(&s, &r), 0);
+	A->free(s.self, c);
+	EXPECT_EQ(block_of(b), 3 * 272);
+	EXPECT_EQ(segregated_bin_holding(s.self, b), segregated_bin_of(3 * 272));
+	EXPECT_EQ(segregated_bin_holding(s.self, d), -1);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_realloc_grows_into_a_free_next_block_in_place)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	char *a = A->malloc(s.self, 500);
+	void *b = A->malloc(s.self, 1000), *guard = A->malloc(s.self, 300);
+	REQUIRE(a && b && guard);
+	for (int i = 0; i < 500; i++)
+		a[i] = (char)i;
+	A->free(s.self, b);
+	size_t brk = s.heap.brk;
+	char *q = A->realloc(s.self, a, 1200);
+	EXPECT(q == a);
+	EXPECT_EQ(s.heap.brk, brk);
+	int bad = 0;
+	for (int i = 0; i < 500; i++)
+		bad += q[i] != (char)i;
+	EXPECT_EQ(bad, 0);
+	/* 512 + 1008 = 1520 bytes; 1208 are kept, 304 go back to a bin. */
+	EXPECT_EQ(block_of(q), 1216);
+	EXPECT_EQ(segregated_bin_holding(s.self, q + 1216), segregated_bin_of(304));
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_realloc_at_the_top_extends_the_break_by_the_difference)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	char *p = A->malloc(s.self, 100000 - 8);   /* exactly a 100000-byte block, no slack */
+	REQUIRE(p);
+	EXPECT(p + 100000 - 8 + 8 == heap_break(&s.heap));
+	size_t brk = s.heap.brk;
+	uint64_t calls = s.heap.calls;
+	p[0] = 42;
+	char *q = A->realloc(s.self, p, 200000 - 8);
+	EXPECT(q == p);
+	EXPECT_EQ(s.heap.brk - brk, 100000);
+	EXPECT_EQ(s.heap.calls - calls, 1);
+	EXPECT_EQ(q[0], 42);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_realloc_at_the_top_uses_a_free_end_block_before_the_break)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	char *p = A->malloc(s.self, 100000 - 8);
+	void *tail = A->malloc(s.self, 50000 - 8);
+	REQUIRE(p && tail);
+	A->free(s.self, tail);                 /* 50000 free bytes end the heap */
+	size_t brk = s.heap.brk;
+	char *q = A->realloc(s.self, p, 160000 - 8);
+	EXPECT(q == p);
+	EXPECT_EQ(s.heap.brk - brk, 10000);   /* only what the free end block lacks */
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_realloc_slides_into_a_free_previous_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *guard = A->malloc(s.self, 200);
+	char *a = A->malloc(s.self, 1000), *b = A->malloc(s.self, 300);
+	void *guard2 = A->malloc(s.self, 200);
+	REQUIRE(guard && a && b && guard2);
+	for (int i = 0; i < 300; i++)
+		b[i] = (char)(i * 3);
+	A->free(s.self, a);
+	char *q = A->realloc(s.self, b, 1200);
+	EXPECT(q == a);
+	int bad = 0;
+	for (int i = 0; i < 300; i++)
+		bad += q[i] != (char)(i * 3);
+	EXPECT_EQ(bad, 0);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_realloc_shrinks_in_place_and_frees_the_tail)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	char *p = A->malloc(s.self, 4000);
+	void *guard = A->malloc(s.self, 200);
+	REQUIRE(p && guard);
+	memset(p, 7, 1000);
+	size_t old = block_of(p);
+	char *q = A->realloc(s.self, p, 1000);
+	EXPECT(q == p);
+	EXPECT_EQ(block_of(q), 1008);
+	EXPECT_EQ(segregated_bin_holding(s.self, q + 1008), segregated_bin_of(old - 1008));
+	EXPECT_EQ(q[999], 7);
+	/* A shrink by less than a minimum block changes nothing. */
+	EXPECT(A->realloc(s.self, q, 990) == q);
+	EXPECT_EQ(block_of(q), 1008);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_bitmap_bit_clears_when_a_bin_empties)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 48), *y = isolated(&s, 48);
+	REQUIRE(x && y);
+	unsigned bin = segregated_bin_of(48);
+	EXPECT(!bit(&s, bin));
+	A->free(s.self, x);
+	A->free(s.self, y);
+	EXPECT(bit(&s, bin));
+	EXPECT(A->malloc(s.self, 40) != NULL);
+	EXPECT(bit(&s, bin));
+	EXPECT(A->malloc(s.self, 40) != NULL);
+	EXPECT(!bit(&s, bin));
+	EXPECT(*segregated_bin_head(s.self, bin) == NULL);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_big_free_block_at_the_end_is_trimmed)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *keep = A->malloc(s.self, 1000);
+	void *big = A->malloc(s.self, (size_t)2 << 20);
+	REQUIRE(keep && big);
+	size_t peak = s.heap.brk;
+	A->free(s.self, big);
+	EXPECT(s.heap.brk < peak - ((size_t)1 << 20));
+	EXPECT_EQ(s.heap.peak_brk, peak);
+	EXPECT(clean(&s));
+	EXPECT(A->malloc(s.self, (size_t)1 << 20) != NULL);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_memalign_returns_the_leading_pad_to_a_bin)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *first = A->malloc(s.self, 100);
+	REQUIRE(first);
+	char *p = A->memalign(s.self, 4096, 300);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % 4096, 0);
+	EXPECT_EQ(*header(p) & 3, 1);          /* allocated, and the pad before it is free */
+	EXPECT(clean(&s));
+	A->free(s.self, p);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+/* ---- the self-check catches corruption ---------------------------------- */
+
+TEST(segregated_check_catches_a_corrupted_footer)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 272);
+	REQUIRE(x);
+	A->free(s.self, x);
+	REQUIRE(clean(&s));
+	*(size_t *)((char *)x - 8 + 272 - 8) = 288;
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 1);
+	EXPECT(reported(&r, "footer"));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_wrong_previous_allocated_bit)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *a = A->malloc(s.self, 264), *b = A->malloc(s.self, 264);
+	REQUIRE(a && b);
+	REQUIRE(clean(&s));
+	*header(b) &= ~(size_t)2;              /* claims a is free */
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 1);
+	EXPECT(reported(&r, "previous block is free"));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_block_on_the_wrong_bin)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 272);
+	REQUIRE(x);
+	A->free(s.self, x);
+	REQUIRE(clean(&s));
+	unsigned right = segregated_bin_of(272), wrong = right + 1;
+	REQUIRE(*segregated_bin_head(s.self, right) == (char *)x - 8);
+	REQUIRE(*segregated_bin_head(s.self, wrong) == NULL);
+	/* Move the (only) node to the neighbouring bin, bitmap and all. */
+	*segregated_bin_head(s.self, right) = NULL;
+	*segregated_bin_head(s.self, wrong) = (char *)x - 8;
+	uint64_t *map = segregated_bitmap(s.self);
+	map[right / 64] &= ~((uint64_t)1 << (right % 64));
+	map[wrong / 64] |= (uint64_t)1 << (wrong % 64);
+	struct check_report r;
+	EXPECT_EQ(violations(&s, &r), 1);
+	EXPECT(reported(&r, "wrong bin"));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_stale_bitmap_bit)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 272);
+	REQUIRE(x);
+	A->free(s.self, x);
+	REQUIRE(A->malloc(s.self, req_for(272)) == x);   /* empties the bin */
+	REQUIRE(clean(&s));
+	unsigned bin = segregated_bin_of(272);
+	segregated_bitmap(s.self)[bin / 64] |= (uint64_t)1 << (bin % 64);
+	struct check_report r;
+	EXPECT_EQ(violations(&s, &r), 1);
+	EXPECT(reported(&r, "bitmap"));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_free_block_missing_from_its_list)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 272);
+	REQUIRE(x);
+	A->free(s.self, x);
+	REQUIRE(clean(&s));
+	unsigned bin = segregated_bin_of(272);
+	*segregated_bin_head(s.self, bin) = NULL;       /* unlinked, bit left set */
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 2);
+	EXPECT(reported(&r, "is on no bin"));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_a_list_loop_and_restores_the_heap)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *x = isolated(&s, 272), *y = isolated(&s, 272);
+	REQUIRE(x && y);
+	A->free(s.self, x);
+	A->free(s.self, y);
+	REQUIRE(clean(&s));
+	char **y_next = (char **)y;              /* y is the head; its next is x */
+	char *x_hdr = (char *)x - 8;
+	REQUIRE(*y_next == x_hdr);
+	*(char **)x = (char *)y - 8;             /* x's next points back to y */
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 1);
+	EXPECT(reported(&r, "twice"));
+	*(char **)x = NULL;                      /* repair: the check left no marks behind */
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_check_catches_an_adjacent_pair_of_free_blocks)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	void *a = A->malloc(s.self, 264), *b = A->malloc(s.self, 264);
+	void *c = A->malloc(s.self, 264);
+	REQUIRE(a && b && c);
+	A->free(s.self, a);
+	REQUIRE(clean(&s));
+	/* Make b look free and listed without coalescing it. */
+	*header(b) = 272 | 0;                    /* free, previous (a) free */
+	*(size_t *)((char *)b - 8 + 272 - 8) = 272;
+	*header(c) &= ~(size_t)2;
+	char **head = segregated_bin_head(s.self, segregated_bin_of(272));
+	REQUIRE(*head == (char *)a - 8);
+	*(char **)b = (char *)a - 8;             /* b.next = a */
+	((char **)b)[1] = NULL;                  /* b.prev = NULL */
+	((char **)a)[1] = (char *)b - 8;         /* a.prev = b */
+	*head = (char *)b - 8;
+	struct check_report r;
+	EXPECT(violations(&s, &r) >= 1);
+	EXPECT(reported(&r, "not coalesced"));
+	heap_close(&s.heap);
+}
