@@ -14,6 +14,7 @@ extern const struct allocator alloc_implicit_best;
 extern const struct allocator alloc_explicit_lifo;
 extern const struct allocator alloc_explicit_addr;
 extern const struct allocator alloc_segregated;
+extern const struct allocator alloc_tlsf;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -24,6 +25,7 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_explicit_lifo,
 	&alloc_explicit_addr,
 	&alloc_segregated,
+	&alloc_tlsf,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 
