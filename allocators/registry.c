@@ -15,6 +15,7 @@ extern const struct allocator alloc_explicit_lifo;
 extern const struct allocator alloc_explicit_addr;
 extern const struct allocator alloc_segregated;
 extern const struct allocator alloc_tlsf;
+extern const struct allocator alloc_buddy;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -26,6 +27,7 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_explicit_addr,
 	&alloc_segregated,
 	&alloc_tlsf,
+	&alloc_buddy,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 
