@@ -149,6 +149,11 @@ static void check_heaplab_only(void)
 	void *a = aligned_alloc(3, 16);      /* glibc checks this only from 2.38 */
 	CHECK("aligned_alloc_bad_alignment_is_einval", a == NULL && errno == EINVAL);
 
+	/* A pointer that is not from the heap is ignored (and counted), not freed. */
+	static _Alignas(16) char not_heap[64];
+	free(not_heap + 16);
+	CHECK("free_of_foreign_pointer_is_ignored", malloc_usable_size(not_heap + 16) == 0);
+
 	/* The project's realloc(p, 0) convention, where glibc returns NULL. */
 	char *b = malloc(40);
 	char *q = realloc(b, 0);

@@ -1,0 +1,116 @@
+#!/bin/sh
+# tests/cli/run_cmd.sh - `bench run` and the preloadable libraries' interface:
+# usage errors, exit status, finding the library, HEAPLAB_STATS / CHECK, and
+# the malloc family's error conventions (tests/programs/malloc_errors.c) on
+# every allocator.
+. tests/lib.sh
+
+LIBDIR=build/lib
+PROGDIR=build/programs
+ALLOCS=$("$BENCH" --list | awk '{print $1}')
+# An allocator with boundary tags in front of each block, for the corruption test.
+TAGGED=
+for a in tlsf segregated explicit-lifo implicit-first; do
+	case " $(echo $ALLOCS) " in *" $a "*) TAGGED=$a; break;; esac
+done
+
+unknown_allocator() {
+	expect_exit 2 "$BENCH" run --alloc nosuch -- true &&
+	err_has "bench: unknown allocator 'nosuch' (try --list)"
+}
+check "run with an unknown allocator is a usage error" unknown_allocator
+
+missing_alloc() { expect_exit 2 "$BENCH" run -- true && err_has "--alloc NAME is required"; }
+check "run without --alloc is a usage error" missing_alloc
+
+missing_command() { expect_exit 2 "$BENCH" run --alloc bump && err_has "no command"; }
+check "run without a command is a usage error" missing_command
+
+exit_status() { expect_exit 7 "$BENCH" run --alloc bump -- sh -c 'exit 7'; }
+check "run exits with the program's status" exit_status
+
+no_program() { expect_exit 3 "$BENCH" run --alloc bump -- ./no/such/program && err_has "cannot run"; }
+check "run of a missing program is a system error" no_program
+
+no_library() {
+	mkdir -p "$TMP/empty"
+	HEAPLAB_LIB_DIR=$TMP/empty expect_exit 3 "$BENCH" run --alloc bump -- true &&
+	err_has "no preload library"
+}
+check "run without the allocator's library says so" no_library
+
+lib_dir_override() {
+	mkdir -p "$TMP/libs"
+	cp "$LIBDIR/libheaplab-bump.so" "$TMP/libs/"
+	HEAPLAB_LIB_DIR=$TMP/libs expect_exit 0 "$BENCH" run --alloc bump -- sh -c 'echo "$LD_PRELOAD"' &&
+	out_has "$TMP/libs/libheaplab-bump.so"
+}
+check "HEAPLAB_LIB_DIR chooses the library folder" lib_dir_override
+
+keeps_other_preloads() {
+	other=$(cd "$LIBDIR" && pwd)/libheaplab-bump.so
+	LD_PRELOAD=$other expect_exit 0 "$BENCH" run --alloc buddy -- "$PROGDIR/malloc_errors" &&
+	out_has "allocator buddy"
+}
+case " $(echo $ALLOCS) " in *" buddy "*)
+	check "run puts its library before an existing LD_PRELOAD" keeps_other_preloads;; esac
+
+stats_line() {
+	expect_exit 0 "$BENCH" run --alloc bump --stats -- "$PROGDIR/malloc_errors" &&
+	err_has "heaplab: bump: pid " && err_has "(malloc_errors): peak break " &&
+	err_has ", malloc calls " && ! grep -q 'malloc calls 0,' "$ERR"
+}
+check "--stats prints the heap figures at exit" stats_line
+
+stats_after_stderr_closed() {
+	# coreutils close stderr in an atexit handler, before the report is written
+	expect_exit 0 "$BENCH" run --alloc bump --stats -- ls "$TMP" && err_has "(ls): peak break"
+}
+check "--stats reports even when the program closed stderr" stats_after_stderr_closed
+
+stats_file() {
+	HEAPLAB_STATS=1 HEAPLAB_STATS_FILE=$TMP/stats expect_exit 0 \
+		"$BENCH" run --alloc bump -- "$PROGDIR/malloc_errors" &&
+	! grep -q heaplab: "$ERR" && grep -q "(malloc_errors): peak break" "$TMP/stats" &&
+	grep "(malloc_errors)" "$TMP/stats" | grep -q "foreign frees 1,"
+}
+check "HEAPLAB_STATS_FILE takes the report and counts a foreign free" stats_file
+
+plain_ld_preload() {
+	lib=$(cd "$LIBDIR" && pwd)/libheaplab-bump.so
+	LD_PRELOAD=$lib expect_exit 0 "$PROGDIR/malloc_errors" && out_has "allocator bump"
+}
+check "the library works with a plain LD_PRELOAD" plain_ld_preload
+
+glibc_agrees() { expect_exit 0 "$PROGDIR/malloc_errors" && out_has "allocator libc"; }
+check "malloc_errors passes on glibc itself (the checks are the C library's)" glibc_agrees
+
+for a in $ALLOCS; do
+	errno_rules() {
+		expect_exit 0 "$BENCH" run --alloc "$1" -- "$PROGDIR/malloc_errors" &&
+		out_has "allocator $1" || { grep FAIL "$OUT" | head -5; return 1; }
+	}
+	check "errno, EINVAL and ENOMEM conventions on $a" errno_rules "$a"
+	exhaustion() {
+		HEAPLAB_HEAP_LIMIT=16777216 expect_exit 0 "$BENCH" run --alloc "$1" -- \
+			"$PROGDIR/malloc_errors" &&
+		out_has "ok exhausting_heap_ends_in_enomem" || { grep FAIL "$OUT" | head -5; return 1; }
+	}
+	check "ENOMEM at HEAPLAB_HEAP_LIMIT, then working again, on $a" exhaustion "$a"
+done
+
+check_clean() {
+	expect_exit 0 "$BENCH" run --alloc "$TAGGED" --check -- "$PROGDIR/threads" 2 2000 &&
+	err_has "self-check: 0 violations"
+}
+check_finds_corruption() {
+	expect_exit 0 "$BENCH" run --alloc "$TAGGED" --check -- "$PROGDIR/corrupt" &&
+	out_has corrupted && grep 'self-check: ' "$ERR" | grep -qv 'self-check: 0 violations'
+}
+if [ -n "$TAGGED" ]; then
+	check "--check reports no violation for a correct program ($TAGGED)" check_clean
+	check "--check reports a program's heap corruption, exit status kept ($TAGGED)" \
+		check_finds_corruption
+fi
+
+finish
