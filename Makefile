@@ -97,9 +97,10 @@ san:
 deps:
 	sh .ci/deps.sh
 
-install: $(BENCH)
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(BENCH) $(PRELOAD_LIBS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
 	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
+	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(PREFIX)/lib/heaplab/
 
 clean:
 	rm -rf $(BUILD) $(BENCH)

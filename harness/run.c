@@ -26,32 +26,40 @@ static const char run_usage[] =
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
 	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n";
 
-/* Where the libraries are: $HEAPLAB_LIB_DIR, or build/lib beside the binary. */
+/*
+ * Where the libraries are: $HEAPLAB_LIB_DIR, else build/lib beside the bench
+ * binary (the source tree), else ../lib/heaplab beside it (`make install`).
+ * On success `out` is the library's absolute path, else the first place tried.
+ */
 static int find_library(const char *name, char *out, size_t outsz)
 {
-	char dir[PATH_MAX - 64];
+	static const char *const beside[] = { "/build/lib", "/../lib/heaplab" };
+	char exe[PATH_MAX - 64], abs[PATH_MAX];
 	const char *env = getenv("HEAPLAB_LIB_DIR");
-	if (env && *env) {
-		snprintf(dir, sizeof dir, "%s", env);
-	} else {
-		ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+	size_t ntries = 1;
+
+	if (!env || !*env) {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 		if (n <= 0)
 			return -1;
-		dir[n] = '\0';
-		char *slash = strrchr(dir, '/');
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-		size_t len = strlen(dir);
-		snprintf(dir + len, sizeof dir - len, "/build/lib");
+		ntries = sizeof beside / sizeof beside[0];
 	}
-	char abs[PATH_MAX];
-	if ((size_t)snprintf(out, outsz, "%s/libheaplab-%s.so", dir, name) >= outsz)
-		return -1;
-	/* Absolute, since the program and its children may change directory. */
-	if (!realpath(out, abs) || access(abs, R_OK) != 0)
-		return -1;
-	snprintf(out, outsz, "%s", abs);
-	return 0;
+	for (size_t i = ntries; i-- > 0;) {  /* the first place last: it names the error */
+		int n = env && *env ? snprintf(out, outsz, "%s/libheaplab-%s.so", env, name)
+		                    : snprintf(out, outsz, "%s%s/libheaplab-%s.so", exe, beside[i], name);
+		if (n < 0 || (size_t)n >= outsz)
+			continue;
+		/* Absolute, since the program and its children may change directory. */
+		if (realpath(out, abs) && access(abs, R_OK) == 0) {
+			snprintf(out, outsz, "%s", abs);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int run_main(int argc, char **argv)

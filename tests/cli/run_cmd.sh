@@ -6,6 +6,8 @@
 . tests/lib.sh
 
 LIBDIR=build/lib
+# A bench outside the tree (build/san/bench) finds the libraries this way.
+[ -d "$(dirname "$BENCH")/build/lib" ] || export HEAPLAB_LIB_DIR="$PWD/$LIBDIR"
 PROGDIR=build/programs
 ALLOCS=$("$BENCH" --list | awk '{print $1}')
 # An allocator with boundary tags in front of each block, for the corruption test.
@@ -46,6 +48,15 @@ lib_dir_override() {
 	out_has "$TMP/libs/libheaplab-bump.so"
 }
 check "HEAPLAB_LIB_DIR chooses the library folder" lib_dir_override
+
+installed_layout() {
+	# the layout `make install PREFIX=...` makes
+	mkdir -p "$TMP/inst/bin" "$TMP/inst/lib/heaplab"
+	cp "$BENCH" "$TMP/inst/bin/heaplab-bench" && cp "$LIBDIR/libheaplab-bump.so" "$TMP/inst/lib/heaplab/"
+	env -u HEAPLAB_LIB_DIR "$TMP/inst/bin/heaplab-bench" run --alloc bump -- sh -c 'echo "$LD_PRELOAD"' \
+		> "$OUT" 2> "$ERR" && out_has "$TMP/inst/lib/heaplab/libheaplab-bump.so"
+}
+check "an installed bench finds the installed libraries" installed_layout
 
 keeps_other_preloads() {
 	other=$(cd "$LIBDIR" && pwd)/libheaplab-bump.so
