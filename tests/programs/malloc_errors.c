@@ -34,7 +34,7 @@ static void report(const char *name, int ok, const char *why)
 
 /* Sizes and functions the compiler cannot see through (no folding, and no
  * use-after-free warning for a block a failed realloc leaves to us). */
-static volatile size_t huge = SIZE_MAX, half = SIZE_MAX / 2 + 1;
+static volatile size_t huge = SIZE_MAX, half = SIZE_MAX / 2 + 1, three = 3;
 static void *(*volatile realloc_fn)(void *, size_t) = realloc;
 static void *(*volatile reallocarray_fn)(void *, size_t, size_t) = reallocarray;
 
@@ -44,7 +44,7 @@ static void check_common(void)
 	int r;
 
 	errno = 1234;
-	r = posix_memalign(&p, 3, 16);
+	r = posix_memalign(&p, three, 16);
 	CHECK("posix_memalign_odd_alignment_is_einval", r == EINVAL && errno == 1234 && p == (void *)0x1);
 	r = posix_memalign(&p, 24, 16);
 	CHECK("posix_memalign_non_power_of_two_is_einval", r == EINVAL && p == (void *)0x1);
@@ -146,7 +146,7 @@ static void check_heaplab_only(void)
 	int r = posix_memalign(&p, 64, huge);
 	CHECK("posix_memalign_huge_leaves_errno_alone", r == ENOMEM && errno == 1234);
 	errno = 0;
-	void *a = aligned_alloc(3, 16);      /* glibc checks this only from 2.38 */
+	void *a = aligned_alloc(three, 16);  /* glibc checks this only from 2.38 */
 	CHECK("aligned_alloc_bad_alignment_is_einval", a == NULL && errno == EINVAL);
 
 	/* A pointer that is not from the heap is ignored (and counted), not freed. */
