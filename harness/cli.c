@@ -1,0 +1,195 @@
+/* cli.c - options of the default benchmark mode, --help and --list. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include "../allocators/allocator.h"
+#include "exitcodes.h"
+#include "report.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t max,
+                     int suffixes, uint64_t *out, char *err, size_t errlen)
+{
+	char *end;
+
+	/* strtoull would skip blanks and accept "-1" as a huge number: refuse both. */
+	if (text[0] < '0' || text[0] > '9')
+		return usage_error(err, errlen, "%s: '%s' is not a whole number%s", opt, text,
+		                   text[0] == '-' ? " (negative values make no sense here)" : "");
+	errno = 0;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno == ERANGE)
+		return usage_error(err, errlen, "%s: '%s' is too large", opt, text);
+	if (suffixes && *end) {
+		unsigned shift = 0;
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break;
+		}
+		if (shift) {
+			end++;
+			if (*end == 'i' && end[1] == 'B')
+				end += 2;
+			else if (*end == 'B')
+				end++;
+			if (v > (ULLONG_MAX >> shift))
+				return usage_error(err, errlen, "%s: '%s' is too large", opt, text);
+			v <<= shift;
+		}
+	}
+	if (*end)
+		return usage_error(err, errlen, "%s: '%s' is not a whole number%s", opt, text,
+		                   suffixes ? " (K, M, G or T may follow)" : "");
+	if (v < min)
+		return usage_error(err, errlen, "%s: must be at least %llu", opt,
+		                   (unsigned long long)min);
+	if (v > max)
+		return usage_error(err, errlen, "%s: must be at most %llu", opt,
+		                   (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST };
+
+/* Sorted by name; keep it so, --help follows the same order. */
+static const struct option long_options[] = {
+	{ "alloc",      required_argument, NULL, 'a' },
+	{ "check",      required_argument, NULL, OPT_CHECK },
+	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
+	{ "help",       no_argument,       NULL, 'h' },
+	{ "json",       no_argument,       NULL, 'j' },
+	{ "list",       no_argument,       NULL, OPT_LIST },
+	{ "out",        required_argument, NULL, 'o' },
+	{ "quiet",      no_argument,       NULL, 'q' },
+	{ "runs",       required_argument, NULL, 'r' },
+	{ "trace",      required_argument, NULL, 't' },
+	{ "version",    no_argument,       NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof *o);
+	opterr = 0;   /* our own messages, prefixed "bench: " by main */
+	optind = 0;   /* 0 re-initialises getopt, so tests may parse twice */
+	while ((c = getopt_long(argc, argv, ":a:hjo:qr:t:V", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'a': o->alloc = optarg; break;
+		case 't': o->trace = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': o->help = 1; break;
+		case 'V': o->version = 1; break;
+		case OPT_LIST: o->list = 1; break;
+		case 'r':
+			if (cli_parse_number("--runs", optarg, 1, RUN_MAX, 0, &v, err, errlen))
+				return EXIT_USAGE;
+			o->run.runs = (unsigned)v;
+			break;
+		case OPT_CHECK:
+			if (cli_parse_number("--check", optarg, 1, UINT64_MAX, 0, &v, err, errlen))
+				return EXIT_USAGE;
+			o->run.check_every = v;
+			break;
+		case OPT_HEAP_LIMIT:
+			if (cli_parse_number("--heap-limit", optarg, 1, HEAP_DEFAULT_RESERVE, 1,
+			                     &v, err, errlen))
+				return EXIT_USAGE;
+			o->run.heap_limit = (size_t)v;
+			break;
+		case ':':
+			usage_error(err, errlen, "%s needs a value (see bench --help)",
+			            argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			if (optopt)
+				usage_error(err, errlen, "unknown option '-%c' (see bench --help)",
+				            optopt);
+			else
+				usage_error(err, errlen, "unknown option '%s' (see bench --help)",
+				            argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		usage_error(err, errlen, "unexpected argument '%s' (see bench --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void cli_help(FILE *f, const struct command *commands)
+{
+	fprintf(f,
+	"usage: bench --alloc NAME --trace FILE [options]\n"
+	"       bench COMMAND [ARGS...]\n"
+	"\n"
+	"Replays an allocation trace against a built-in allocator: first a checked\n"
+	"pass that verifies every block, then timed passes; reports throughput,\n"
+	"peak break and fragmentation.\n"
+	"\n"
+	"options:\n"
+	"  -a, --alloc NAME        allocator to run (see --list)\n"
+	"      --check N           also run the allocator's self-check every N ops\n"
+	"                          (it always runs once at the end)\n"
+	"      --heap-limit BYTES  cap the heap's break; K, M, G or T may follow\n"
+	"                          (allocations beyond it fail and are counted)\n"
+	"  -h, --help              show this help and exit\n"
+	"  -j, --json              print the result as JSON on stdout\n"
+	"      --list              list the built-in allocators and exit\n"
+	"  -o, --out FILE          write the result as JSON to FILE (atomically)\n"
+	"  -q, --quiet             no human summary\n"
+	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
+	"                          or more; at most %d)\n"
+	"  -t, --trace FILE        trace to replay (.trace or .rep format)\n"
+	"  -V, --version           print the version and exit\n",
+	RUN_DEFAULT, RUN_DEFAULT_HUGE, RUN_HUGE_OPS, RUN_MAX);
+	if (commands && commands[0].name) {
+		fprintf(f, "\ncommands:\n");
+		for (const struct command *c = commands; c->name; c++)
+			fprintf(f, "  %-22s  %s\n", c->name, c->summary);
+	}
+	fprintf(f,
+	"\n"
+	"The summary goes to stdout, or to stderr when --json or --out is given.\n"
+	"\n"
+	"exit status:\n"
+	"  %d  every run finished and every check passed\n"
+	"  %d  an allocator failed a check (the result is still written, with\n"
+	"     status \"check-failed\")\n"
+	"  %d  bad command line or bad input (nothing is written)\n"
+	"  %d  the system failed: cannot write the result, cannot reserve memory\n",
+	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM);
+}
+
+void cli_list(FILE *f)
+{
+	for (size_t i = 0; i < allocator_count; i++)
+		fprintf(f, "%-16s %s\n", allocator_registry[i]->name,
+		        allocator_registry[i]->description);
+}

@@ -1,0 +1,52 @@
+/*
+ * cli.h - the command line of the default benchmark mode, and the table of
+ * subcommands (`bench gen ...`) that main dispatches on.
+ */
+#ifndef HEAPLAB_CLI_H
+#define HEAPLAB_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "replay.h"
+
+struct cli_options {
+	const char        *alloc;    /* --alloc NAME                                 */
+	const char        *trace;    /* --trace FILE                                 */
+	const char        *out;      /* --out FILE, or NULL                          */
+	struct run_options run;      /* --runs, --check, --heap-limit                */
+	int                json;     /* --json: the result on stdout                 */
+	int                quiet;    /* --quiet: no human summary                    */
+	int                list;     /* --list                                       */
+	int                help;     /* --help                                       */
+	int                version;  /* --version                                    */
+};
+
+/* A subcommand: `bench NAME ARGS...` calls run(argc, argv) with argv[0] == NAME. */
+struct command {
+	const char *name;
+	int       (*run)(int argc, char **argv);
+	const char *summary;   /* one line for --help */
+};
+
+/*
+ * Parse the benchmark mode's options.  Returns 0, or EXIT_USAGE with a
+ * message (without the "bench: " prefix) in err.
+ */
+int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen);
+
+/*
+ * A whole decimal number for option `opt`, at least `min` and at most `max`.
+ * With `suffixes`, K, M, G or T (powers of 1024, optionally followed by B)
+ * may follow.  Returns 0, or -1 with a message in err.
+ */
+int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t max,
+                     int suffixes, uint64_t *out, char *err, size_t errlen);
+
+/* --help; `commands` ends with a NULL name. */
+void cli_help(FILE *f, const struct command *commands);
+
+/* --list: every built-in allocator with its description. */
+void cli_list(FILE *f);
+
+#endif

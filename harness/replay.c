@@ -1,0 +1,841 @@
+/*
+ * replay.c - the checked pass and the timed passes (see replay.h).
+ *
+ * Failure semantics, the same in both passes so their figures agree:
+ *   - an allocation that returns NULL is counted as failed, and its ID is
+ *     marked failed: a later f or r of that ID is skipped (and counted);
+ *   - realloc(p, n > 0) returning NULL keeps p live (C semantics) and counts
+ *     as a failed allocation;
+ *   - realloc(p, 0) returning NULL means p was freed (glibc's choice); the
+ *     ID is marked failed so that the trace's later free of it is skipped.
+ */
+#define _GNU_SOURCE
+#include "replay.h"
+
+#include "bulk.h"
+#include "check.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const kind_names[OP_KINDS] = {
+	[OP_MALLOC] = "malloc", [OP_CALLOC] = "calloc", [OP_REALLOC] = "realloc",
+	[OP_MEMALIGN] = "memalign", [OP_FREE] = "free",
+};
+
+const char *replay_kind_name(unsigned kind)
+{
+	return kind < OP_KINDS ? kind_names[kind] : "unknown";
+}
+
+unsigned run_count(const struct run_options *opt, const struct trace *t)
+{
+	if (opt->runs)
+		return opt->runs;
+	return t->nops >= RUN_HUGE_OPS ? RUN_DEFAULT_HUGE : RUN_DEFAULT;
+}
+
+/*
+ * A fresh heap for one pass.  With --heap-limit only that much address space
+ * is reserved; otherwise the provider's default, halved while the system
+ * refuses it (valgrind, a tight `ulimit -v`), down to 1 GiB.  The base stays
+ * HEAP_BASE_ALIGN-aligned whatever the size, so runs remain comparable.
+ */
+static int open_heap(struct heap *heap, size_t limit)
+{
+	size_t reserve = limit ? limit : HEAP_DEFAULT_RESERVE;
+	int err;
+
+	while ((err = heap_open(heap, reserve, limit)) != 0 && !limit
+	       && reserve > HEAP_BASE_ALIGN)
+		reserve /= 2;
+	return err;
+}
+
+/*
+ * ---- crash containment ----
+ *
+ * An allocator that dereferences garbage (or touches memory past its break,
+ * which the provider keeps PROT_NONE) would kill bench with no verdict.
+ * While a pass runs, fatal signals jump back to the pass, which reports the
+ * crash as a failed check naming the op; the heap is discarded anyway.  The
+ * handler runs on its own stack so that a runaway recursion is caught too.
+ */
+#define CRASH_STACK ((size_t)64 << 10)
+
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+#define NCRASH (sizeof crash_signals / sizeof crash_signals[0])
+
+struct crash_guard {
+	struct sigaction old[NCRASH];  /* handlers to restore after the pass   */
+	stack_t          old_stack;    /* the alternate stack before the pass  */
+	void            *stack;        /* ours, from bulk memory               */
+};
+
+static sigjmp_buf crash_jump;
+static volatile sig_atomic_t crash_signal;  /* the signal that ended the pass */
+static void *volatile crash_address;        /* si_addr of that signal         */
+
+static void crash_handler(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	crash_signal = sig;
+	crash_address = si ? si->si_addr : NULL;
+	siglongjmp(crash_jump, 1);
+}
+
+static int crash_guard_arm(struct crash_guard *g)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	g->stack = bulk_alloc(CRASH_STACK);
+	if (!g->stack)
+		return ENOMEM;
+	stack_t st = { .ss_sp = g->stack, .ss_size = CRASH_STACK, .ss_flags = 0 };
+	sigaltstack(&st, &g->old_stack);
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	crash_signal = 0;
+	for (size_t k = 0; k < NCRASH; k++)
+		sigaction(crash_signals[k], &sa, &g->old[k]);
+	return 0;
+}
+
+static void crash_guard_disarm(struct crash_guard *g)
+{
+	for (size_t k = 0; k < NCRASH; k++)
+		sigaction(crash_signals[k], &g->old[k], NULL);
+	sigaltstack(&g->old_stack, NULL);
+	bulk_free(g->stack, CRASH_STACK);
+}
+
+/* "SIGSEGV (Segmentation fault) at 0x..." */
+static void crash_text(char *buf, size_t len)
+{
+	int sig = crash_signal;
+	const char *abbrev = sigabbrev_np(sig);
+	if (sig == SIGSEGV || sig == SIGBUS)
+		snprintf(buf, len, "SIG%s (%s) at %#lx", abbrev ? abbrev : "?", strsignal(sig),
+		         (unsigned long)(uintptr_t)crash_address);
+	else
+		snprintf(buf, len, "SIG%s (%s)", abbrev ? abbrev : "?", strsignal(sig));
+}
+
+/* ---- the checked pass ---- */
+
+struct checker {
+	const struct allocator *a;    /* under test                                 */
+	const struct trace     *t;    /* being replayed                             */
+	const struct run_options *opt;
+	struct cell_result     *r;    /* where figures and the verdict go           */
+	struct heap             heap; /* this pass's fresh heap                     */
+	void                   *self; /* the allocator's state in it                */
+	struct check_index      ix;   /* live blocks by address, patterns by slot   */
+	uint64_t                live_bytes;  /* requested bytes of live blocks now  */
+	uint64_t                calloc_next; /* index into t->calloc_nmemb          */
+	enum { PHASE_INIT, PHASE_OPS, PHASE_END } phase;  /* for crash messages  */
+};
+
+static unsigned long long block_id(const struct trace *t, uint32_t slot)
+{
+	return t->slot_id ? t->slot_id[slot] : slot;
+}
+
+/* "FILE:LINE: op N (malloc of 24 bytes for block 7)" */
+static int describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb)
+{
+	const struct op *op = &t->ops[i];
+	unsigned long long id = block_id(t, op->slot), size = op->size;
+	int n;
+
+	if (t->line)
+		n = snprintf(buf, len, "%s:%u: op %zu (", t->path, t->line[i], i);
+	else
+		n = snprintf(buf, len, "%s: op %zu (", t->path, i);
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	buf += n, len -= (size_t)n;
+	switch (op->kind) {
+	case OP_MALLOC:
+		n += snprintf(buf, len, "malloc of %llu bytes for block %llu)", size, id);
+		break;
+	case OP_CALLOC:
+		n += snprintf(buf, len, "calloc of %llu x %llu bytes for block %llu)",
+		              (unsigned long long)nmemb, size, id);
+		break;
+	case OP_REALLOC:
+		n += snprintf(buf, len, "realloc of block %llu to %llu bytes)", id, size);
+		break;
+	case OP_MEMALIGN:
+		n += snprintf(buf, len, "memalign of %llu bytes aligned to %llu for block %llu)",
+		              size, 1ull << (op->align_log2 & 63), id);
+		break;
+	case OP_FREE:
+		n += snprintf(buf, len, "free of block %llu)", id);
+		break;
+	default:
+		n += snprintf(buf, len, "op of unknown kind %u)", op->kind);
+		break;
+	}
+	return n;
+}
+
+/* Stop the pass: r->message = "<op description>: <what>". */
+static enum cell_status stop(struct checker *c, enum cell_status status, size_t i,
+                             uint64_t nmemb, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static enum cell_status stop(struct checker *c, enum cell_status status, size_t i,
+                             uint64_t nmemb, const char *fmt, ...)
+{
+	char *m = c->r->message;
+	size_t len = sizeof c->r->message;
+	int n = describe_op(m, len, c->t, i, nmemb);
+
+	if (n >= 0 && (size_t)n + 2 < len) {
+		memcpy(m + n, ": ", 3);
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(m + n + 2, len - (size_t)n - 2, fmt, ap);
+		va_end(ap);
+	}
+	if (status == CELL_CHECK_FAILED)
+		c->r->violations++;
+	c->r->status = status;
+	return status;
+}
+
+/* A block the allocator just returned: aligned, in the heap, overlapping nothing live. */
+static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nmemb,
+                                        const void *p, uint64_t size, size_t align)
+{
+	uintptr_t addr = (uintptr_t)p;
+	const char *name = c->a->name;
+
+	if (addr % align)
+		return stop(c, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, not %zu-byte aligned",
+		            name, (unsigned long)addr, align);
+	if (!heap_contains(&c->heap, p, size ? size : 1)) {
+		uintptr_t lo = (uintptr_t)heap_start(&c->heap), hi = (uintptr_t)heap_break(&c->heap);
+		if (addr < lo || addr >= hi)
+			return stop(c, CELL_CHECK_FAILED, i, nmemb,
+			            "%s returned %#lx, outside its heap [%#lx, %#lx) below the break",
+			            name, (unsigned long)addr, (unsigned long)lo, (unsigned long)hi);
+		return stop(c, CELL_CHECK_FAILED, i, nmemb,
+		            "%s returned %#lx, whose %llu bytes run past the break at %#lx",
+		            name, (unsigned long)addr, (unsigned long long)size, (unsigned long)hi);
+	}
+	uint32_t other = check_index_overlap(&c->ix, addr, size);
+	if (other != CHECK_NIL) {
+		const struct check_block *b = &c->ix.blocks[other];
+		return stop(c, CELL_CHECK_FAILED, i, nmemb,
+		            "%s returned %#lx (%llu bytes), which overlaps live block %llu "
+		            "at %#lx (%llu bytes)", name, (unsigned long)addr,
+		            (unsigned long long)size, block_id(c->t, other),
+		            (unsigned long)b->addr, (unsigned long long)b->size);
+	}
+	return CELL_OK;
+}
+
+static void note_live(struct checker *c)
+{
+	struct cell_result *r = c->r;
+	if (c->live_bytes > r->peak_live_bytes)
+		r->peak_live_bytes = c->live_bytes;
+	if (c->ix.live > r->peak_live_blocks)
+		r->peak_live_blocks = c->ix.live;
+}
+
+static uint32_t line_of(const struct trace *t, uint32_t seed)
+{
+	return t->line && seed < t->nops ? t->line[seed] : 0;
+}
+
+/* The payload of live block `slot` is still the pattern its last fill wrote. */
+static enum cell_status verify_payload(struct checker *c, size_t i, uint64_t nmemb,
+                                       uint32_t slot, uint64_t size, const char *what)
+{
+	const struct check_block *b = &c->ix.blocks[slot];
+	uint8_t want = 0, got = 0;
+	int64_t off = check_verify((const void *)b->addr, size, slot, b->seed, &want, &got);
+
+	if (off < 0)
+		return CELL_OK;
+	return stop(c, CELL_CHECK_FAILED, i, nmemb,
+	            "%s: payload of block %llu at %#lx was changed at byte %lld since op %u "
+	            "(line %u) filled it (expected 0x%02x, found 0x%02x)",
+	            what, block_id(c->t, slot), (unsigned long)b->addr, (long long)off,
+	            b->seed, line_of(c->t, b->seed), want, got);
+}
+
+static enum cell_status self_check(struct checker *c, size_t i, int at_end)
+{
+	struct check_report rep;
+	memset(&rep, 0, sizeof rep);
+	if (!c->a->check)
+		return CELL_OK;  /* the contract requires one; do not crash without it */
+	unsigned long found = c->a->check(c->self, &rep);
+
+	c->r->self_checks++;
+	if (!found && !rep.violations)
+		return CELL_OK;
+	if (rep.violations < found)
+		rep.violations = found;
+	c->r->violations += rep.violations;
+	c->r->status = CELL_CHECK_FAILED;
+
+	char *m = c->r->message;
+	size_t len = sizeof c->r->message, n;
+	if (at_end)
+		n = (size_t)snprintf(m, len, "%s: at the end of the trace: ", c->t->path);
+	else if (c->t->line)
+		n = (size_t)snprintf(m, len, "%s:%u: after op %zu: ", c->t->path, c->t->line[i], i);
+	else
+		n = (size_t)snprintf(m, len, "%s: after op %zu: ", c->t->path, i);
+	if (n < len)
+		n += (size_t)snprintf(m + n, len - n, "%s self-check found %lu violation%s",
+		                      c->a->name, rep.violations, rep.violations == 1 ? "" : "s");
+	for (unsigned k = 0; k < rep.nmessages && n < len; k++)
+		n += (size_t)snprintf(m + n, len - n, "%s%s", k ? "; " : ": ", rep.messages[k]);
+	return CELL_CHECK_FAILED;
+}
+
+static enum cell_status checked_alloc(struct checker *c, size_t i)
+{
+	const struct op *op = &c->t->ops[i];
+	struct check_block *b = &c->ix.blocks[op->slot];
+	uint64_t nmemb = 0, size = op->size;
+	size_t align = HEAPLAB_ALIGN;
+	int overflow = 0;
+	void *p;
+
+	if (op->kind == OP_CALLOC) {
+		if (c->calloc_next >= c->t->ncalloc)
+			return stop(c, CELL_BAD_INPUT, i, 0, "the trace has no NMEMB for this calloc");
+		nmemb = c->t->calloc_nmemb[c->calloc_next++];
+	}
+	if (b->state == SLOT_LIVE)
+		return stop(c, CELL_BAD_INPUT, i, nmemb, "block %llu is already live",
+		            block_id(c->t, op->slot));
+	switch (op->kind) {
+	case OP_MALLOC:
+		p = c->a->malloc(c->self, size);
+		break;
+	case OP_CALLOC:
+		size = mul_size(nmemb, op->size, &overflow);
+		p = c->a->calloc(c->self, nmemb, op->size);
+		break;
+	default: /* OP_MEMALIGN */
+		if (op->align_log2 >= 63)
+			return stop(c, CELL_BAD_INPUT, i, 0, "alignment 2^%u is too large",
+			            op->align_log2);
+		p = c->a->memalign(c->self, (size_t)1 << op->align_log2, size);
+		if (((size_t)1 << op->align_log2) > align)
+			align = (size_t)1 << op->align_log2;
+		break;
+	}
+	c->r->count[op->kind]++;
+	if (!p) {
+		c->r->memory.failed_allocations++;
+		b->state = SLOT_FAILED;
+		return CELL_OK;
+	}
+	if (overflow)
+		return stop(c, CELL_CHECK_FAILED, i, nmemb,
+		            "%s returned %#lx for a calloc whose size overflows size_t "
+		            "(expected NULL)", c->a->name, (unsigned long)(uintptr_t)p);
+	enum cell_status s = check_new_block(c, i, nmemb, p, size, align);
+	if (s)
+		return s;
+	if (op->kind == OP_CALLOC) {
+		int64_t off = check_zeroed(p, size);
+		if (off >= 0)
+			return stop(c, CELL_CHECK_FAILED, i, nmemb,
+			            "%s returned %#lx whose byte %lld is not zero",
+			            c->a->name, (unsigned long)(uintptr_t)p, (long long)off);
+	}
+	b->seed = (uint32_t)i;
+	check_fill(p, 0, size, op->slot, b->seed);
+	check_index_insert(&c->ix, op->slot, (uintptr_t)p, size);
+	c->live_bytes += size;
+	note_live(c);
+	return CELL_OK;
+}
+
+static enum cell_status checked_free(struct checker *c, size_t i)
+{
+	const struct op *op = &c->t->ops[i];
+	struct check_block *b = &c->ix.blocks[op->slot];
+
+	if (b->state == SLOT_FAILED) {
+		c->r->memory.skipped_ops++;
+		b->state = SLOT_EMPTY;  /* the trace may reuse the ID */
+		return CELL_OK;
+	}
+	if (b->state != SLOT_LIVE)
+		return stop(c, CELL_BAD_INPUT, i, 0, "block %llu is not live",
+		            block_id(c->t, op->slot));
+	enum cell_status s = verify_payload(c, i, 0, op->slot, b->size, "before the free");
+	if (s)
+		return s;
+	void *p = (void *)b->addr;
+	uint64_t size = b->size;
+	check_index_remove(&c->ix, op->slot);
+	c->a->free(c->self, p);
+	c->r->count[OP_FREE]++;
+	c->live_bytes -= size;
+	return CELL_OK;
+}
+
+static enum cell_status checked_realloc(struct checker *c, size_t i)
+{
+	const struct op *op = &c->t->ops[i];
+	struct check_block *b = &c->ix.blocks[op->slot];
+	void *old = NULL;
+	uint64_t old_size = 0;
+	uint32_t old_seed = 0;
+	enum cell_status s;
+
+	if (b->state == SLOT_FAILED) {
+		c->r->memory.skipped_ops++;
+		return CELL_OK;
+	}
+	if (b->state == SLOT_LIVE) {
+		s = verify_payload(c, i, 0, op->slot, b->size, "before the realloc");
+		if (s)
+			return s;
+		old = (void *)b->addr;
+		old_size = b->size;
+		old_seed = b->seed;
+		check_index_remove(&c->ix, op->slot);
+	}
+	void *p = c->a->realloc(c->self, old, op->size);
+	c->r->count[OP_REALLOC]++;
+	if (!p) {
+		if (old && op->size == 0) {
+			/* glibc frees and returns NULL: the block is gone. */
+			c->live_bytes -= old_size;
+			b->state = SLOT_FAILED;
+			return CELL_OK;
+		}
+		c->r->memory.failed_allocations++;
+		if (!old) {
+			b->state = SLOT_FAILED;
+			return CELL_OK;
+		}
+		/* The old block stays live and must be untouched. */
+		check_index_insert(&c->ix, op->slot, (uintptr_t)old, old_size);
+		b->seed = old_seed;
+		return verify_payload(c, i, 0, op->slot, old_size, "after a failed realloc");
+	}
+	s = check_new_block(c, i, 0, p, op->size, HEAPLAB_ALIGN);
+	if (s)
+		return s;
+	uint64_t keep = old_size < op->size ? old_size : op->size;
+	uint8_t want = 0, got = 0;
+	int64_t off = check_verify(p, keep, op->slot, old_seed, &want, &got);
+	if (off >= 0)
+		return stop(c, CELL_CHECK_FAILED, i, 0,
+		            "%s returned %#lx but did not keep the block's first %llu bytes: "
+		            "byte %lld differs (expected 0x%02x, found 0x%02x)",
+		            c->a->name, (unsigned long)(uintptr_t)p, (unsigned long long)keep,
+		            (long long)off, want, got);
+	b->seed = (uint32_t)i;
+	check_fill(p, 0, op->size, op->slot, b->seed);
+	check_index_insert(&c->ix, op->slot, (uintptr_t)p, op->size);
+	c->live_bytes += op->size;
+	c->live_bytes -= old_size;
+	note_live(c);
+	return CELL_OK;
+}
+
+static void collect_stat(void *ctx, const char *name, uint64_t value)
+{
+	struct cell_result *r = ctx;
+	if (r->nstats >= STATS_MAX)
+		return;
+	struct cell_stat *s = &r->stats[r->nstats++];
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->value = value;
+}
+
+/* Provider figures as a timed pass would see them: before the closing checks. */
+static void snapshot_figures(struct checker *c)
+{
+	struct memory_figures *m = &c->r->memory;
+	uint64_t failed = m->failed_allocations, skipped = m->skipped_ops;
+	memory_figures_from_heap(m, &c->heap);
+	m->failed_allocations = failed;
+	m->skipped_ops = skipped;
+}
+
+static enum cell_status checked_ops(struct checker *c)
+{
+	const struct trace *t = c->t;
+	uint64_t every = c->opt->check_every;
+	enum cell_status s = CELL_OK;
+
+	for (size_t i = 0; i < t->nops && !s; i++) {
+		switch (t->ops[i].kind) {
+		case OP_MALLOC:
+		case OP_CALLOC:
+		case OP_MEMALIGN:
+			s = checked_alloc(c, i);
+			break;
+		case OP_REALLOC:
+			s = checked_realloc(c, i);
+			break;
+		case OP_FREE:
+			s = checked_free(c, i);
+			break;
+		default:
+			s = stop(c, CELL_BAD_INPUT, i, 0, "unknown op kind %u", t->ops[i].kind);
+			break;
+		}
+		if (!s) {
+			c->r->ops_replayed = i + 1;
+			if (every && (i + 1) % every == 0)
+				s = self_check(c, i, 0);
+		}
+	}
+	return s;
+}
+
+/* Every block still live at the end must still hold its pattern. */
+static enum cell_status verify_survivors(struct checker *c)
+{
+	for (uint32_t slot = 0; slot < c->t->nslots; slot++) {
+		const struct check_block *b = &c->ix.blocks[slot];
+		uint8_t want = 0, got = 0;
+		if (b->state != SLOT_LIVE)
+			continue;
+		int64_t off = check_verify((const void *)b->addr, b->size, slot, b->seed, &want, &got);
+		if (off < 0)
+			continue;
+		c->r->violations++;
+		c->r->status = CELL_CHECK_FAILED;
+		snprintf(c->r->message, sizeof c->r->message,
+		         "%s: at the end of the trace: payload of block %llu at %#lx was changed "
+		         "at byte %lld since op %u (line %u) filled it (expected 0x%02x, "
+		         "found 0x%02x)", c->t->path, block_id(c->t, slot), (unsigned long)b->addr,
+		         (long long)off, b->seed, line_of(c->t, b->seed), want, got);
+		return CELL_CHECK_FAILED;
+	}
+	return CELL_OK;
+}
+
+/* Reject ops whose slot is out of range before touching anything. */
+static enum cell_status validate_slots(struct checker *c)
+{
+	for (size_t i = 0; i < c->t->nops; i++)
+		if (c->t->ops[i].slot >= c->t->nslots)
+			return stop(c, CELL_BAD_INPUT, i, 0, "slot %u out of range (trace has %u)",
+			            c->t->ops[i].slot, c->t->nslots);
+	return CELL_OK;
+}
+
+/* Everything the checked pass runs of the allocator's code, in order. */
+static enum cell_status checked_pass(struct checker *c)
+{
+	struct cell_result *r = c->r;
+	enum cell_status s;
+
+	c->phase = PHASE_INIT;
+	c->self = c->a->init(&c->heap);
+	if (!c->self) {
+		if (c->opt->heap_limit) {
+			snprintf(r->message, sizeof r->message,
+			         "%s cannot start within a heap limit of %zu bytes",
+			         c->a->name, c->opt->heap_limit);
+			return r->status = CELL_BAD_INPUT;
+		}
+		snprintf(r->message, sizeof r->message,
+		         "%s: init returned NULL on a fresh heap", c->a->name);
+		r->violations++;
+		return r->status = CELL_CHECK_FAILED;
+	}
+	c->phase = PHASE_OPS;
+	s = checked_ops(c);
+	snapshot_figures(c);
+	c->phase = PHASE_END;
+	if (!s)
+		s = verify_survivors(c);
+	if (!s)
+		s = self_check(c, c->t->nops ? c->t->nops - 1 : 0, 1);
+	if (c->a->stats && s != CELL_BAD_INPUT)
+		c->a->stats(c->self, collect_stat, r);
+	return s;
+}
+
+/*
+ * checked_pass under the crash guard.  Nothing local to this function
+ * changes between the sigsetjmp and a jump back, so nothing needs to be
+ * volatile; the checker lives in the caller's frame.
+ */
+static enum cell_status guarded_pass(struct checker *c)
+{
+	if (!sigsetjmp(crash_jump, 1))
+		return checked_pass(c);
+
+	char what[160];
+	crash_text(what, sizeof what);
+	struct cell_result *r = c->r;
+	if (c->phase == PHASE_OPS) {
+		size_t i = r->ops_replayed;
+		const struct op *op = &c->t->ops[i];
+		uint64_t nmemb = op->kind == OP_CALLOC && c->calloc_next
+		                 ? c->t->calloc_nmemb[c->calloc_next - 1] : 0;
+		snapshot_figures(c);
+		return stop(c, CELL_CHECK_FAILED, i, nmemb, "%s crashed with %s", c->a->name, what);
+	}
+	r->violations++;
+	r->status = CELL_CHECK_FAILED;
+	snprintf(r->message, sizeof r->message, "%s: %s: %s crashed with %s", c->t->path,
+	         c->phase == PHASE_INIT ? "in init" : "at the end of the trace (self-check or stats)",
+	         c->a->name, what);
+	return CELL_CHECK_FAILED;
+}
+
+enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
+                                const struct run_options *opt, struct cell_result *r)
+{
+	struct checker c = { .a = a, .t = t, .opt = opt, .r = r };
+	enum cell_status s;
+	int err;
+
+	r->status = CELL_OK;
+	r->message[0] = '\0';
+	if ((s = validate_slots(&c)))
+		return s;
+	if ((err = open_heap(&c.heap, opt->heap_limit))) {
+		snprintf(r->message, sizeof r->message, "cannot reserve a heap: %s", strerror(err));
+		return r->status = CELL_SYSTEM;
+	}
+	if ((err = check_index_init(&c.ix, t->nslots))) {
+		heap_close(&c.heap);
+		snprintf(r->message, sizeof r->message,
+		         "cannot reserve memory for the checker (%u blocks): %s",
+		         t->nslots, strerror(err));
+		return r->status = CELL_SYSTEM;
+	}
+	struct crash_guard guard;
+	if ((err = crash_guard_arm(&guard))) {
+		snprintf(r->message, sizeof r->message, "cannot reserve a signal stack: %s",
+		         strerror(err));
+		s = r->status = CELL_SYSTEM;
+		goto out;
+	}
+	s = guarded_pass(&c);
+	crash_guard_disarm(&guard);
+out:
+	check_index_free(&c.ix);
+	heap_close(&c.heap);
+	return s;
+}
+
+/* ---- the timed passes ---- */
+
+/* Marks a slot whose allocation failed, so its later f/r is skipped. */
+static char failed_marker;
+#define FAILED_BLOCK ((void *)&failed_marker)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One timed pass's state, kept in replay_timed's frame (see guarded_timed). */
+struct timed {
+	const struct allocator *a;
+	const struct trace     *t;
+	void                  **ptrs;
+	struct heap             heap;
+	uint64_t                ns;       /* wall time of the loop        */
+	uint64_t                failed;   /* allocations that got NULL    */
+	uint64_t                skipped;  /* f/r of failed blocks         */
+	int                     init_failed;
+};
+
+static void timed_body(struct timed *tp)
+{
+	const struct trace *t = tp->t;
+	void *self = tp->a->init(&tp->heap);
+	if (!self) {
+		tp->init_failed = 1;
+		return;
+	}
+	void **ptrs = tp->ptrs;
+	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+
+	/* Locals, so the loop reloads nothing through `a` or `t`. */
+	void *(*do_malloc)(void *, size_t) = tp->a->malloc;
+	void *(*do_calloc)(void *, size_t, size_t) = tp->a->calloc;
+	void *(*do_realloc)(void *, void *, size_t) = tp->a->realloc;
+	void *(*do_memalign)(void *, size_t, size_t) = tp->a->memalign;
+	void (*do_free)(void *, void *) = tp->a->free;
+	const struct op *op = t->ops, *end = t->ops + t->nops;
+	const uint64_t *nmemb = t->calloc_nmemb;
+	uint64_t failed = 0, skipped = 0;
+	void *p;
+
+	uint64_t start = now_ns();
+	for (; op < end; op++) {
+		void **slot = &ptrs[op->slot];
+		switch (op->kind) {
+		case OP_MALLOC:
+			p = do_malloc(self, op->size);
+			goto allocated;
+		case OP_CALLOC:
+			p = do_calloc(self, *nmemb++, op->size);
+			goto allocated;
+		case OP_MEMALIGN:
+			p = do_memalign(self, (size_t)1 << op->align_log2, op->size);
+		allocated:
+			if (__builtin_expect(!p, 0)) {
+				failed++;
+				p = FAILED_BLOCK;
+			}
+			*slot = p;
+			break;
+		case OP_REALLOC:
+			if (__builtin_expect(*slot == FAILED_BLOCK, 0)) {
+				skipped++;
+				break;
+			}
+			p = do_realloc(self, *slot, op->size);
+			if (__builtin_expect(!p, 0)) {
+				if (*slot && op->size == 0)
+					*slot = FAILED_BLOCK;  /* freed, glibc style */
+				else if (!*slot)
+					failed++, *slot = FAILED_BLOCK;
+				else
+					failed++;              /* the old block stays */
+				break;
+			}
+			*slot = p;
+			break;
+		case OP_FREE:
+			if (__builtin_expect(*slot == FAILED_BLOCK, 0))
+				skipped++;
+			else
+				do_free(self, *slot);
+			*slot = NULL;
+			break;
+		}
+	}
+	tp->ns = now_ns() - start;
+	tp->failed = failed;
+	tp->skipped = skipped;
+}
+
+/* timed_body under the crash guard: 1 when it crashed. */
+static int guarded_timed(struct timed *tp)
+{
+	if (sigsetjmp(crash_jump, 1))
+		return 1;
+	timed_body(tp);
+	return 0;
+}
+
+int replay_timed(const struct allocator *a, const struct trace *t,
+                 const struct run_options *opt, void **ptrs,
+                 uint64_t *ns, struct memory_figures *m)
+{
+	struct timed tp = { .a = a, .t = t, .ptrs = ptrs };
+	struct crash_guard guard;
+	int err = open_heap(&tp.heap, opt->heap_limit);
+	if (err)
+		return err;
+	if ((err = crash_guard_arm(&guard))) {
+		heap_close(&tp.heap);
+		return err;
+	}
+	int crashed = guarded_timed(&tp);
+	crash_guard_disarm(&guard);
+
+	*ns = tp.ns;
+	memory_figures_from_heap(m, &tp.heap);
+	m->failed_allocations = tp.failed;
+	m->skipped_ops = tp.skipped;
+	heap_close(&tp.heap);
+	return crashed ? REPLAY_CRASHED : tp.init_failed ? REPLAY_INIT_FAILED : 0;
+}
+
+static void figure_mismatch(struct cell_result *r, const struct trace *t, unsigned run,
+                            const char *against, const char *field)
+{
+	r->memory_identical = 0;
+	r->status = CELL_CHECK_FAILED;
+	r->violations++;
+	snprintf(r->message, sizeof r->message,
+	         "%s: memory figures of timed pass %u differ from %s (%s): the allocator "
+	         "is not deterministic", t->path, run + 1, against, field);
+}
+
+enum cell_status run_cell(const struct allocator *a, const struct trace *t,
+                          const struct run_options *opt, struct cell_result *r)
+{
+	memset(r, 0, sizeof *r);
+	if (replay_checked(a, t, opt, r))
+		return r->status;
+
+	unsigned n = run_count(opt, t);
+	if (n > RUN_MAX)
+		n = RUN_MAX;
+	size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+	void **ptrs = bulk_alloc(bytes);
+	if (!ptrs) {
+		snprintf(r->message, sizeof r->message,
+		         "cannot reserve memory for %u block pointers", t->nslots);
+		return r->status = CELL_SYSTEM;
+	}
+	struct memory_figures first;
+	r->memory_identical = 1;
+	for (unsigned k = 0; k < n; k++) {
+		struct memory_figures m;
+		uint64_t ns = 0;
+		int err = replay_timed(a, t, opt, ptrs, &ns, &m);
+		if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
+			char what[160] = "";
+			if (err == REPLAY_CRASHED)
+				crash_text(what, sizeof what);
+			snprintf(r->message, sizeof r->message, "%s: timed pass %u: %s %s%s",
+			         t->path, k + 1, a->name,
+			         err == REPLAY_CRASHED ? "crashed with " : "init returned NULL", what);
+			r->violations++;
+			r->status = CELL_CHECK_FAILED;
+			break;
+		}
+		if (err) {
+			snprintf(r->message, sizeof r->message, "timed pass %u: cannot reserve a heap: %s",
+			         k + 1, strerror(err));
+			r->status = CELL_SYSTEM;
+			break;
+		}
+		r->ns_per_op[k] = t->nops ? (double)ns / (double)t->nops : 0.0;
+		r->ops_per_sec[k] = ns ? (double)t->nops * 1e9 / (double)ns : 0.0;
+		r->runs = k + 1;
+
+		const char *field;
+		if (k == 0)
+			first = m;
+		if (k > 0 && (field = memory_figures_differ(&first, &m, 1))) {
+			figure_mismatch(r, t, k, "timed pass 1", field);
+			break;
+		}
+		if ((field = memory_figures_differ(&r->memory, &m, 0))) {
+			figure_mismatch(r, t, k, "the checked pass", field);
+			break;
+		}
+	}
+	bulk_free(ptrs, bytes);
+	return r->status;
+}

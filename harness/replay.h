@@ -1,0 +1,104 @@
+/*
+ * replay.h - run one allocator on one trace: a checked pass, then timed passes.
+ *
+ * run_cell() is one cell of a (allocator x trace) table: it neither prints
+ * nor writes JSON, so a suite can run each cell in a child process and
+ * gather the results, and the single-run command line is just one cell.
+ *
+ * The checked pass, on a fresh heap, calls the allocator through its table
+ * for every op and checks the result: alignment, inside the heap below the
+ * break, no overlap with a live block, payload intact on free/realloc and at
+ * the end, calloc memory zero, calloc overflow refused, and the allocator's
+ * own self-check every N ops and at the end.  The first violation stops it.
+ *
+ * Each timed pass, on another fresh heap, replays the same ops in a tight
+ * loop with no checking and never touches the blocks; the clock is read
+ * once before and once after the loop.
+ */
+#ifndef HEAPLAB_REPLAY_H
+#define HEAPLAB_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../allocators/allocator.h"
+#include "metrics.h"
+#include "trace.h"
+
+#define RUN_MAX           1000       /* most timed passes one cell keeps      */
+#define RUN_DEFAULT       5          /* timed passes when --runs is not given */
+#define RUN_DEFAULT_HUGE  3          /* ... for a trace of RUN_HUGE_OPS or more */
+#define RUN_HUGE_OPS      20000000u
+#define STATS_MAX         64         /* allocator stats kept per cell         */
+
+struct run_options {
+	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
+	uint64_t check_every;  /* self-check every N ops as well; 0: only at the end */
+	size_t   heap_limit;   /* cap on the break in bytes; 0: none            */
+};
+
+enum cell_status {
+	CELL_OK           = 0,  /* checked pass clean, timed passes done          */
+	CELL_CHECK_FAILED = 1,  /* a violation; message says which                */
+	CELL_BAD_INPUT    = 2,  /* the trace or options cannot be replayed        */
+	CELL_SYSTEM       = 3,  /* memory for the heap or the harness refused     */
+};
+
+struct cell_stat {
+	char     name[48];  /* as the allocator named it           */
+	uint64_t value;
+};
+
+struct cell_result {
+	enum cell_status status;
+	char     message[640];        /* what went wrong, "FILE:LINE: op N (...): ..."; "" if ok */
+
+	/* checked pass */
+	uint64_t ops_replayed;        /* ops done before it stopped (nops when clean)   */
+	uint64_t count[OP_KINDS];     /* ops of each kind, as replayed                  */
+	uint64_t peak_live_bytes;     /* see metrics.h                                  */
+	uint64_t peak_live_blocks;
+	uint64_t self_checks;         /* self-check calls made                          */
+	uint64_t violations;          /* harness violations (0/1) + self-check ones     */
+	struct memory_figures memory; /* from the checked pass                          */
+
+	/* timed passes */
+	unsigned runs;                /* timed passes done                              */
+	double   ns_per_op[RUN_MAX];  /* one per timed pass                             */
+	double   ops_per_sec[RUN_MAX];
+	int      memory_identical;    /* every timed pass matched the others and the checked one */
+
+	struct cell_stat stats[STATS_MAX];  /* the allocator's own counters, after the checked pass */
+	unsigned nstats;
+};
+
+/* The number of timed passes `opt` asks for on `t`. */
+unsigned run_count(const struct run_options *opt, const struct trace *t);
+
+/*
+ * Run the checked pass, and when it is clean the timed passes, filling `r`.
+ * Returns r->status.
+ */
+enum cell_status run_cell(const struct allocator *a, const struct trace *t,
+                          const struct run_options *opt, struct cell_result *r);
+
+/* The checked pass alone (run_cell's first half); fills the checked fields of r. */
+enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
+                                const struct run_options *opt, struct cell_result *r);
+
+#define REPLAY_CRASHED      (-1)  /* the allocator died of a fatal signal */
+#define REPLAY_INIT_FAILED  (-2)  /* init returned NULL                   */
+
+/*
+ * One timed pass on a fresh heap; `ptrs` has room for t->nslots pointers.
+ * Fills *ns (wall time of the loop) and *m.  Returns 0, REPLAY_CRASHED,
+ * REPLAY_INIT_FAILED, or an errno value when the heap cannot be reserved.
+ */
+int replay_timed(const struct allocator *a, const struct trace *t,
+                 const struct run_options *opt, void **ptrs,
+                 uint64_t *ns, struct memory_figures *m);
+
+/* Human-readable name of an op kind ("malloc", ...). */
+const char *replay_kind_name(unsigned kind);
+
+#endif

@@ -1,0 +1,326 @@
+/* report.c - JSON result, human summary, atomic write (see report.h). */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *report_status_name(enum cell_status s)
+{
+	return s == CELL_OK ? "ok" : "check-failed";
+}
+
+static const char *format_name(enum trace_format f)
+{
+	return f == TRACE_REP ? "rep" : "native";
+}
+
+/* json_object_set_new that remembers a failure instead of ignoring it. */
+static void put(json_t *obj, const char *key, json_t *value, int *bad)
+{
+	if (!value || json_object_set_new(obj, key, value) != 0)
+		*bad = 1;
+}
+
+static json_t *summary_json(const double *samples, unsigned n, int *bad)
+{
+	struct sample_summary s;
+	metrics_summarise(samples, n, &s);
+	json_t *o = json_object();
+	if (!o)
+		return *bad = 1, NULL;
+	put(o, "median", json_real(s.median), bad);
+	put(o, "min", json_real(s.min), bad);
+	put(o, "max", json_real(s.max), bad);
+	return o;
+}
+
+static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
+
+json_t *report_json(const struct report_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct trace *t = in->trace;
+	int bad = 0;
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&in->when, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	json_t *root = json_object();
+	if (!root)
+		return NULL;
+	put(root, "schema", json_string(REPORT_SCHEMA), &bad);
+	put(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION), &bad);
+	put(root, "tool", json_pack("{s:s, s:s}", "name", HEAPLAB_NAME,
+	                            "version", HEAPLAB_VERSION), &bad);
+	put(root, "timestamp", json_string(when), &bad);
+	put(root, "machine", json_pack("{s:s, s:i, s:s, s:s, s:s}",
+	                               "cpu", in->machine->cpu, "cores", in->machine->cores,
+	                               "os", in->machine->os, "arch", in->machine->arch,
+	                               "hostname", in->machine->hostname), &bad);
+	put(root, "allocator", json_pack("{s:s, s:s, s:s}", "name", in->alloc->name,
+	                                 "description", in->alloc->description,
+	                                 "kind", "builtin"), &bad);
+
+	json_t *counts = json_object();
+	for (unsigned k = 0; counts && k < OP_KINDS; k++)
+		put(counts, replay_kind_name(k), u64(t->count[k]), &bad);
+	put(root, "trace", json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:I}",
+	                             "path", t->path, "format", format_name(t->format),
+	                             "sha256", t->sha256,
+	                             "bytes", (json_int_t)t->file_bytes,
+	                             "ops", (json_int_t)t->nops,
+	                             "ids", (json_int_t)t->nslots,
+	                             "op_counts", counts,
+	                             "peak_live_bytes", (json_int_t)t->peak_live_bytes,
+	                             "peak_live_blocks", (json_int_t)t->peak_live_blocks), &bad);
+	put(root, "options", json_pack("{s:I, s:I}",
+	                               "check_every", (json_int_t)in->opt->check_every,
+	                               "heap_limit", (json_int_t)in->opt->heap_limit), &bad);
+	put(root, "runs", json_integer(r->runs), &bad);
+
+	if (r->runs) {
+		json_t *samples = json_array();
+		for (unsigned k = 0; samples && k < r->runs; k++)
+			if (json_array_append_new(samples, json_real(r->ns_per_op[k])))
+				bad = 1;
+		json_t *tp = json_object();
+		if (tp) {
+			put(tp, "ops_per_sec", summary_json(r->ops_per_sec, r->runs, &bad), &bad);
+			put(tp, "ns_per_op", summary_json(r->ns_per_op, r->runs, &bad), &bad);
+			put(tp, "samples_ns_per_op", samples, &bad);
+		}
+		put(root, "throughput", tp, &bad);
+	} else {
+		put(root, "throughput", json_null(), &bad);
+	}
+
+	const struct memory_figures *m = &r->memory;
+	double util = metrics_utilization(r->peak_live_bytes, m->peak_break);
+	json_t *mem = json_object();
+	if (mem) {
+		put(mem, "method", json_string("provider-break"), &bad);
+		put(mem, "peak_break_bytes", u64(m->peak_break), &bad);
+		put(mem, "final_break_bytes", u64(m->final_break), &bad);
+		put(mem, "peak_live_bytes", u64(r->peak_live_bytes), &bad);
+		put(mem, "peak_live_blocks", u64(r->peak_live_blocks), &bad);
+		put(mem, "utilization", json_real(util), &bad);
+		put(mem, "fragmentation", json_real(m->peak_break ? 1.0 - util : 0.0), &bad);
+		put(mem, "provider_calls", u64(m->provider_calls), &bad);
+		put(mem, "provider_grow_calls", u64(m->grow_calls), &bad);
+		put(mem, "provider_shrink_calls", u64(m->shrink_calls), &bad);
+		put(mem, "provider_refused_calls", u64(m->refused_calls), &bad);
+		put(mem, "provider_bytes_requested", u64(m->bytes_requested), &bad);
+		put(mem, "provider_bytes_released", u64(m->bytes_released), &bad);
+		put(mem, "identical_across_runs", r->runs ? json_boolean(r->memory_identical)
+		                                          : json_null(), &bad);
+	}
+	put(root, "memory", mem, &bad);
+	put(root, "ops", json_pack("{s:I, s:I, s:I}",
+	                           "replayed", (json_int_t)r->ops_replayed,
+	                           "failed_allocations", (json_int_t)m->failed_allocations,
+	                           "skipped_ops", (json_int_t)m->skipped_ops), &bad);
+	put(root, "check", json_pack("{s:b, s:I, s:I, s:o}",
+	                             "passed", r->status == CELL_OK,
+	                             "self_checks", (json_int_t)r->self_checks,
+	                             "violations", (json_int_t)r->violations,
+	                             "message", r->message[0] ? json_string(r->message)
+	                                                      : json_null()), &bad);
+	json_t *stats = json_object();
+	for (unsigned k = 0; stats && k < r->nstats; k++)
+		put(stats, r->stats[k].name, u64(r->stats[k].value), &bad);
+	put(root, "allocator_stats", stats, &bad);
+	put(root, "status", json_string(report_status_name(r->status)), &bad);
+
+	if (bad) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- writing ---- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Something that is not a regular file: write through it, no rename. */
+static int write_in_place(const char *path, const char *text, size_t len,
+                          char *err, size_t errlen)
+{
+	struct stat st;
+	int flags = O_WRONLY | O_CLOEXEC;
+
+	/* A symlink to a regular file is replaced in place, so truncate it. */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		flags |= O_TRUNC;
+	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(err, errlen, "%s: is a directory", path);
+	int fd = open(path, flags);
+	if (fd < 0)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	if (write_all(fd, text, len) != 0) {
+		int e = errno;
+		close(fd);
+		return fail(err, errlen, "%s: %s", path, strerror(e));
+	}
+	if (close(fd) != 0)
+		return fail(err, errlen, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int report_write_file(const char *path, const char *text, size_t len,
+                      char *err, size_t errlen)
+{
+	struct stat st;
+	char dir[PATH_MAX], tmp[PATH_MAX];
+
+	if (!path[0])
+		return fail(err, errlen, "--out: empty file name");
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, text, len, err, errlen);
+
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	if (!base[0])
+		return fail(err, errlen, "%s: is a directory", path);
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else if ((size_t)(slash - path) >= sizeof dir)
+		return fail(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= sizeof tmp)
+		return fail(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return fail(err, errlen, "%s: cannot create a file in %s: %s", path, dir,
+		            strerror(errno));
+	/* mkstemp makes 0600; a result is an ordinary file: 0666 less the umask. */
+	mode_t mask = umask(0);
+	umask(mask);
+	const char *what = "cannot write";
+	if (fchmod(fd, 0666 & ~mask) != 0)
+		what = "cannot set the mode of";
+	else if (write_all(fd, text, len) != 0)
+		what = "cannot write";
+	else if (fsync(fd) != 0)
+		what = "cannot sync";
+	else
+		what = NULL;
+	int e = errno;
+	if (close(fd) != 0 && !what) {
+		what = "cannot write";
+		e = errno;
+	}
+	if (!what && rename(tmp, path) != 0) {
+		what = "cannot rename the temporary file onto";
+		e = errno;
+	}
+	if (what) {
+		unlink(tmp);
+		return fail(err, errlen, "%s: %s it: %s", path, what, strerror(e));
+	}
+	/* Make the rename itself durable; a failure here loses nothing written. */
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* ---- the human summary ---- */
+
+/* "4.50 MiB" style, with the exact figure when it is not tiny. */
+static const char *bytes_text(char *buf, size_t len, uint64_t n)
+{
+	static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	unsigned u = 0;
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	if (u == 0)
+		snprintf(buf, len, "%llu bytes", (unsigned long long)n);
+	else
+		snprintf(buf, len, "%.2f %s", v, unit[u]);
+	return buf;
+}
+
+void report_summary(FILE *f, const struct report_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct trace *t = in->trace;
+	const struct memory_figures *m = &r->memory;
+	char b1[32], b2[32], b3[32];
+
+	fprintf(f, "allocator    %s: %s\n", in->alloc->name, in->alloc->description);
+	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
+	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
+	        (unsigned long long)r->peak_live_blocks);
+	if (r->runs) {
+		struct sample_summary ops, ns;
+		metrics_summarise(r->ops_per_sec, r->runs, &ops);
+		metrics_summarise(r->ns_per_op, r->runs, &ns);
+		fprintf(f, "throughput   %.2f Mops/s (%.2f-%.2f), %.1f ns/op (%.1f-%.1f), "
+		        "median of %u run%s\n", ops.median / 1e6, ops.min / 1e6, ops.max / 1e6,
+		        ns.median, ns.min, ns.max, r->runs, r->runs == 1 ? "" : "s");
+	} else {
+		fprintf(f, "throughput   not measured (the checked pass failed)\n");
+	}
+	if (m->peak_break >= 1024)
+		fprintf(f, "peak break   %s (%llu bytes), final %s\n",
+		        bytes_text(b1, sizeof b1, m->peak_break),
+		        (unsigned long long)m->peak_break, bytes_text(b2, sizeof b2, m->final_break));
+	else
+		fprintf(f, "peak break   %s, final %s\n", bytes_text(b1, sizeof b1, m->peak_break),
+		        bytes_text(b2, sizeof b2, m->final_break));
+	double util = metrics_utilization(r->peak_live_bytes, m->peak_break);
+	fprintf(f, "utilization  %.1f%% (fragmentation %.1f%%)\n", 100 * util,
+	        m->peak_break ? 100 * (1 - util) : 0.0);
+	fprintf(f, "provider     %llu calls: %llu grow, %llu shrink, %s requested\n",
+	        (unsigned long long)m->provider_calls, (unsigned long long)m->grow_calls,
+	        (unsigned long long)m->shrink_calls, bytes_text(b3, sizeof b3, m->bytes_requested));
+	fprintf(f, "failures     %llu failed allocation%s, %llu skipped op%s\n",
+	        (unsigned long long)m->failed_allocations, m->failed_allocations == 1 ? "" : "s",
+	        (unsigned long long)m->skipped_ops, m->skipped_ops == 1 ? "" : "s");
+	if (r->status == CELL_OK)
+		fprintf(f, "check        passed (%llu self-check%s, every block verified)\n",
+		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s");
+	else
+		fprintf(f, "check        FAILED: %s\n", r->message);
+}

@@ -1,0 +1,922 @@
+/*
+ * trace.c - read an allocation trace (native .trace or CS:APP .rep) into the
+ * compact form of trace.h.  The formats are specified in workloads/README.md.
+ *
+ * One pass over the bytes: each line is found with memchr, its fields are
+ * scanned by hand and their digits converted in place, with no allocation per
+ * line.  Arrays live in bulk (mmap) memory and grow by doubling with mremap,
+ * which moves pages instead of copying them.  IDs are mapped to dense slots
+ * through a direct array (dense IDs) or a hash table (sparse ones).
+ *
+ * Measured: a generated 5,000,000-op native trace (~70 MB) parses at about
+ * PARSE_MBS MB/s on one core of the build machine, plus the SHA-256 of the
+ * bytes at about SHA_MBS MB/s (see the report in the trace branch).
+ *
+ * Every problem is reported at the first line that shows it, as
+ * "FILE:LINE: what is wrong", and leaves the caller's trace empty.
+ */
+#define _GNU_SOURCE
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulk.h"
+#include "sha256.h"
+
+/*
+ * Longest line accepted, not counting its line ending.  Real op lines are
+ * under 60 bytes; the limit only exists so that a binary or corrupt file gets
+ * a short, precise complaint instead of a multi-megabyte "field".
+ */
+#define TRACE_MAX_LINE        4096
+/* 2^40 (1 TiB): any larger alignment request is a typo, not a workload. */
+#define TRACE_MAX_ALIGN_LOG2  40
+/* How much of an offending field a message quotes. */
+#define QUOTE_MAX             40
+
+const char *const op_kind_name[OP_KINDS] = {
+	[OP_MALLOC]   = "malloc",
+	[OP_CALLOC]   = "calloc",
+	[OP_REALLOC]  = "realloc",
+	[OP_MEMALIGN] = "memalign",
+	[OP_FREE]     = "free",
+};
+
+/* What the reader knows about one block while it reads. */
+struct slot_state {
+	uint64_t size;   /* bytes live under this ID while live (calloc: NMEMB*SIZE) */
+	uint32_t line;   /* line of its last allocation, or of its free              */
+	uint32_t live;   /* 1 between allocation and free                            */
+};
+_Static_assert(sizeof(struct slot_state) == 16, "slot_state packs into 16 bytes");
+
+/* The shape of one kind of operation line. */
+struct op_form {
+	uint8_t     kind;       /* enum op_kind                      */
+	uint8_t     nfields;    /* numbers after the letter          */
+	const char *form;       /* as documented, for messages       */
+	const char *field[3];   /* names of the numbers, for messages */
+};
+
+static const struct op_form forms[OP_KINDS] = {
+	[OP_MALLOC]   = { OP_MALLOC,   2, "a ID SIZE",       { "ID", "SIZE" } },
+	[OP_CALLOC]   = { OP_CALLOC,   3, "c ID NMEMB SIZE", { "ID", "NMEMB", "SIZE" } },
+	[OP_REALLOC]  = { OP_REALLOC,  2, "r ID SIZE",       { "ID", "SIZE" } },
+	[OP_MEMALIGN] = { OP_MEMALIGN, 3, "m ID ALIGN SIZE", { "ID", "ALIGN", "SIZE" } },
+	[OP_FREE]     = { OP_FREE,     1, "f ID",            { "ID" } },
+};
+
+static const char *const rep_header_names[4] = {
+	"suggested heap size", "number of IDs", "number of operations", "weight",
+};
+
+/* One whitespace-separated field of a line. */
+struct field {
+	const char *s;  /* first byte */
+	size_t      n;  /* length     */
+};
+
+struct parser {
+	const char         *name;        /* file name for messages                          */
+	const char         *next;        /* start of the next unread line                   */
+	const char         *end;         /* end of the input                                */
+	const char         *nul;         /* first NUL byte in the input, or end             */
+	uint64_t            lineno;      /* number of the current line, from 1              */
+	struct trace       *t;           /* being filled                                    */
+	struct trace_error *err;         /* where a failure is described                    */
+	enum trace_status   status;      /* TRACE_OK until something fails                  */
+
+	size_t              ops_cap;     /* capacity of t->ops                              */
+	size_t              line_cap;    /* capacity of t->line (equal unless growth failed) */
+	size_t              calloc_cap;  /* capacity of t->calloc_nmemb                     */
+	size_t              slots_cap;   /* capacity of slots                               */
+	size_t              ids_cap;     /* capacity of t->slot_id                          */
+	uint32_t            max_id;      /* largest ID written                              */
+
+	struct slot_state  *slots;       /* per slot, while resolving                       */
+	uint32_t           *direct;      /* direct[ID]: slot + 1 for IDs < direct_cap       */
+	size_t              direct_cap;  /* IDs below this are in direct, others in table   */
+	uint64_t           *table;       /* other IDs: (slot + 1) << 32 | ID; 0 is empty    */
+	unsigned            table_bits;  /* the table has 2^table_bits entries (0: none)    */
+	size_t              table_used;  /* entries in table                                */
+
+	unsigned __int128   live_bytes;  /* requested bytes live now (cannot overflow)      */
+	unsigned __int128   peak_bytes;  /* highest live_bytes seen                         */
+	uint64_t            live_blocks; /* blocks live now                                 */
+
+	/* .rep only */
+	unsigned            rep_nheader;        /* header numbers read so far (0..4)        */
+	uint32_t            rep_header_line[4]; /* where each header number was             */
+};
+
+/* ---- messages ---------------------------------------------------------- */
+
+static enum trace_status vfail(struct parser *ps, enum trace_status status, uint64_t line,
+                               const char *fmt, va_list ap)
+{
+	int n;
+	if (line)
+		n = snprintf(ps->err->message, sizeof ps->err->message, "%s:%llu: ",
+		             ps->name, (unsigned long long)line);
+	else
+		n = snprintf(ps->err->message, sizeof ps->err->message, "%s: ", ps->name);
+	if (n >= 0 && (size_t)n < sizeof ps->err->message)
+		vsnprintf(ps->err->message + n, sizeof ps->err->message - (size_t)n, fmt, ap);
+	ps->status = status;
+	return status;
+}
+
+/* "FILE:LINE: ..." about line `line` (0: "FILE: ..."); returns TRACE_EINPUT. */
+__attribute__((format(printf, 3, 4)))
+static enum trace_status fail_at(struct parser *ps, uint64_t line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(ps, TRACE_EINPUT, line, fmt, ap);
+	va_end(ap);
+	return TRACE_EINPUT;
+}
+
+#define fail(ps, ...) fail_at((ps), (ps)->lineno, __VA_ARGS__)
+
+static enum trace_status out_of_memory(struct parser *ps)
+{
+	snprintf(ps->err->message, sizeof ps->err->message,
+	         "%s: out of memory while reading the trace", ps->name);
+	ps->status = TRACE_ESYSTEM;
+	return TRACE_ESYSTEM;
+}
+
+/* A field as it can be quoted safely: printable ASCII kept, other bytes as \xNN. */
+static const char *quote(struct field f, char buf[QUOTE_MAX * 4 + 4])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = buf;
+	for (size_t i = 0; i < f.n && i < QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)f.s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			*o++ = (char)c;
+		} else {
+			*o++ = '\\'; *o++ = 'x';
+			*o++ = hex[c >> 4]; *o++ = hex[c & 15];
+		}
+	}
+	if (f.n > QUOTE_MAX) {
+		memcpy(o, "...", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return buf;
+}
+
+/* ---- scanning ---------------------------------------------------------- */
+
+/*
+ * The next line as [*b, *e) without its LF or CRLF ending.  Returns 1, or 0
+ * at the end of the input, or -1 after reporting a bad line.
+ */
+static int next_line(struct parser *ps, const char **b, const char **e)
+{
+	if (ps->next >= ps->end)
+		return 0;
+	const char *start = ps->next;
+	const char *nl = memchr(start, '\n', (size_t)(ps->end - start));
+	const char *stop = nl ? nl : ps->end;
+	ps->next = nl ? nl + 1 : ps->end;
+	if (++ps->lineno > UINT32_MAX) {
+		fail_at(ps, 0, "more than %u lines", UINT32_MAX);
+		return -1;
+	}
+	if (ps->nul < stop) {
+		fail(ps, "NUL byte at column %zu (is this a binary file?)",
+		     (size_t)(ps->nul - start) + 1);
+		return -1;
+	}
+	if (stop > start && stop[-1] == '\r')
+		stop--;
+	if (stop - start > TRACE_MAX_LINE) {
+		fail(ps, "line is %zu bytes long (the limit is %d)",
+		     (size_t)(stop - start), TRACE_MAX_LINE);
+		return -1;
+	}
+	*b = start;
+	*e = stop;
+	return 1;
+}
+
+/* The next field of the line at *p, or 0 at its end or at a '#' comment. */
+static inline int next_field(const char **p, const char *e, struct field *f)
+{
+	const char *q = *p;
+	while (q < e && (*q == ' ' || *q == '\t'))
+		q++;
+	if (q == e || *q == '#') {
+		*p = e;
+		return 0;
+	}
+	f->s = q;
+	while (q < e && *q != ' ' && *q != '\t')
+		q++;
+	f->n = (size_t)(q - f->s);
+	*p = q;
+	return 1;
+}
+
+static inline int all_digits(struct field f)
+{
+	for (size_t i = 0; i < f.n; i++)
+		if ((unsigned)(unsigned char)f.s[i] - '0' > 9)
+			return 0;
+	return f.n > 0;
+}
+
+/* The field as an unsigned decimal, or an error naming it `what`. */
+static inline int parse_number(struct parser *ps, struct field f, const char *what,
+                               uint64_t *out)
+{
+	char q[QUOTE_MAX * 4 + 4];
+	uint64_t v = 0;
+	/* 19 digits cannot overflow: no checks on the common path */
+	if (f.n <= 19) {
+		for (size_t i = 0; i < f.n; i++) {
+			unsigned d = (unsigned)(unsigned char)f.s[i] - '0';
+			if (d > 9)
+				goto bad;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return 0;
+	}
+	int overflow = 0;
+	for (size_t i = 0; i < f.n; i++) {
+		unsigned d = (unsigned)(unsigned char)f.s[i] - '0';
+		if (d > 9)
+			goto bad;
+		overflow |= __builtin_mul_overflow(v, 10, &v);
+		overflow |= __builtin_add_overflow(v, d, &v);
+	}
+	if (overflow) {
+		fail(ps, "%s %s overflows 64 bits", what, quote(f, q));
+		return -1;
+	}
+	*out = v;
+	return 0;
+bad:
+	fail(ps, "%s \"%s\" is not a number (expected decimal digits only)", what, quote(f, q));
+	return -1;
+}
+
+/* ---- growing arrays ---------------------------------------------------- */
+
+static int grow(void **p, size_t *cap, size_t elem, size_t min_cap)
+{
+	size_t n = *cap ? *cap * 2 : min_cap;
+	void *q = bulk_resize(*p, *cap * elem, n * elem);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Pass 1 keeps the ID as written in op.slot; pass 2 replaces it by the slot. */
+static inline int push_op(struct parser *ps, enum op_kind kind, uint32_t id, uint64_t size,
+                   unsigned align_log2)
+{
+	struct trace *t = ps->t;
+	if (t->nops == ps->ops_cap || t->nops == ps->line_cap) {
+		if ((t->nops == ps->ops_cap &&
+		     grow((void **)&t->ops, &ps->ops_cap, sizeof *t->ops, 64)) ||
+		    (t->nops == ps->line_cap &&
+		     grow((void **)&t->line, &ps->line_cap, sizeof *t->line, 64)))
+			return out_of_memory(ps), -1;
+	}
+	t->ops[t->nops] = (struct op){ .size = size, .slot = id, .kind = (uint8_t)kind,
+	                               .align_log2 = (uint8_t)align_log2 };
+	t->line[t->nops] = (uint32_t)ps->lineno;
+	t->nops++;
+	t->count[kind]++;
+	return 0;
+}
+
+/* ---- ID to slot --------------------------------------------------------
+ *
+ * Most traces number their blocks densely (0, 1, 2... or reused small
+ * numbers), so IDs below a bound go into a direct array: lookups touch one
+ * word, and sequential IDs stay near each other in memory (a hash scatters
+ * them over the whole table, which made a 5M-op trace 5x slower).  The
+ * bound is DIRECT_SPARSENESS entries per allocation in the trace, so the
+ * array never costs more than a few words per op; sparse IDs above it go to
+ * an open-addressing hash table.
+ */
+#define DIRECT_SPARSENESS  4
+#define DIRECT_MIN         65536
+/* Ops ahead of the current one whose ID word, then slot state, are fetched early. */
+#define PREFETCH_FAR       16
+#define PREFETCH_NEAR      8
+
+static inline size_t hash_id(uint32_t id, unsigned bits)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ull) >> (64 - bits));
+}
+
+static int rehash(struct parser *ps)
+{
+	unsigned bits = ps->table_bits ? ps->table_bits + 1 : 10;
+	size_t n = (size_t)1 << bits;
+	uint64_t *table = bulk_alloc(n * sizeof *table);
+	if (!table)
+		return -1;
+	if (ps->table) {
+		for (size_t i = 0, old = (size_t)1 << ps->table_bits; i < old; i++) {
+			uint64_t entry = ps->table[i];
+			if (!entry)
+				continue;
+			size_t h = hash_id((uint32_t)entry, bits);
+			while (table[h])
+				h = (h + 1) & (n - 1);
+			table[h] = entry;
+		}
+		bulk_free(ps->table, ((size_t)1 << ps->table_bits) * sizeof *table);
+	}
+	ps->table = table;
+	ps->table_bits = bits;
+	return 0;
+}
+
+/* The slot of `id`, or UINT32_MAX when the ID has not been seen. */
+static inline uint32_t find_slot(const struct parser *ps, uint32_t id)
+{
+	if (id < ps->direct_cap)
+		return ps->direct[id] - 1;
+	if (!ps->table_used)
+		return UINT32_MAX;
+	size_t mask = ((size_t)1 << ps->table_bits) - 1;
+	for (size_t h = hash_id(id, ps->table_bits);; h = (h + 1) & mask) {
+		uint64_t entry = ps->table[h];
+		if (!entry)
+			return UINT32_MAX;
+		if ((uint32_t)entry == id)
+			return (uint32_t)(entry >> 32) - 1;
+	}
+}
+
+/* A new slot for an ID not seen before; UINT32_MAX when out of memory. */
+static uint32_t new_slot(struct parser *ps, uint32_t id)
+{
+	struct trace *t = ps->t;
+	uint32_t slot = t->nslots;
+	if (id < ps->direct_cap) {
+		ps->direct[id] = slot + 1;
+	} else {
+		/* keep the table at most half full so probes stay short */
+		if ((ps->table_used + 1) * 2 > ((size_t)1 << ps->table_bits) && rehash(ps))
+			return UINT32_MAX;
+		size_t mask = ((size_t)1 << ps->table_bits) - 1;
+		size_t h = hash_id(id, ps->table_bits);
+		while (ps->table[h])
+			h = (h + 1) & mask;
+		ps->table[h] = (uint64_t)(slot + 1) << 32 | id;
+		ps->table_used++;
+	}
+	t->nslots++;
+	t->slot_id[slot] = id;
+	return slot;
+}
+
+static inline void prefetch_id(const struct parser *ps, uint32_t id)
+{
+	if (id < ps->direct_cap)
+		__builtin_prefetch(&ps->direct[id], 1);
+	else if (ps->table_used)
+		__builtin_prefetch(&ps->table[hash_id(id, ps->table_bits)]);
+}
+
+static inline void prefetch_slot(const struct parser *ps, uint32_t id)
+{
+	if (id < ps->direct_cap && ps->direct[id])
+		__builtin_prefetch(&ps->slots[ps->direct[id] - 1], 1);
+}
+
+/* ---- pass 2: liveness and figures --------------------------------------- */
+
+static void note_live(struct parser *ps)
+{
+	if (ps->live_bytes > ps->peak_bytes)
+		ps->peak_bytes = ps->live_bytes;
+	if (ps->live_blocks > ps->t->peak_live_blocks)
+		ps->t->peak_live_blocks = ps->live_blocks;
+}
+
+/* Size the ID map and slot arrays from what pass 1 saw. */
+static int prepare_resolve(struct parser *ps)
+{
+	struct trace *t = ps->t;
+	size_t allocs = t->count[OP_MALLOC] + t->count[OP_CALLOC] + t->count[OP_MEMALIGN];
+	size_t bound = DIRECT_SPARSENESS * allocs + DIRECT_MIN;
+	ps->direct_cap = (size_t)ps->max_id + 1 < bound ? (size_t)ps->max_id + 1 : bound;
+	/* distinct IDs <= allocations; untouched pages of these cost nothing */
+	ps->slots_cap = allocs ? allocs : 1;
+	ps->direct = bulk_alloc(ps->direct_cap * sizeof *ps->direct);
+	ps->slots = bulk_alloc(ps->slots_cap * sizeof *ps->slots);
+	t->slot_id = bulk_alloc(ps->slots_cap * sizeof *t->slot_id);
+	ps->ids_cap = t->slot_id ? ps->slots_cap : 0;
+	if (!ps->direct || !ps->slots || !t->slot_id)
+		return out_of_memory(ps), -1;
+	return 0;
+}
+
+/*
+ * Pass 2: replace each op's ID by its slot, check that r and f name a live
+ * block and a, c, m one that is not, and follow the live bytes and blocks.
+ * Only ops before the first line pass 1 rejected are here, so an error found
+ * now is the earliest in the file.
+ */
+static int resolve(struct parser *ps)
+{
+	struct trace *t = ps->t;
+	struct op *ops = t->ops;
+	size_t n = t->nops, ci = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i + PREFETCH_FAR < n)
+			prefetch_id(ps, ops[i + PREFETCH_FAR].slot);
+		if (i + PREFETCH_NEAR < n)
+			prefetch_slot(ps, ops[i + PREFETCH_NEAR].slot);
+		struct op *op = &ops[i];
+		uint32_t id = op->slot, line = t->line[i];
+		uint32_t slot = find_slot(ps, id);
+		struct slot_state *s = slot == UINT32_MAX ? NULL : &ps->slots[slot];
+		enum op_kind kind = op->kind;
+		if (kind == OP_REALLOC || kind == OP_FREE) {
+			if (!s) {
+				fail_at(ps, line, "%s of block %u, which is not live "
+				        "(it was never allocated)", op_kind_name[kind], id);
+				return -1;
+			}
+			if (!s->live) {
+				if (kind == OP_FREE)
+					fail_at(ps, line, "double free of block %u "
+					        "(already freed at line %u)", id, s->line);
+				else
+					fail_at(ps, line, "%s of block %u, which is not live "
+					        "(freed at line %u)", op_kind_name[kind], id, s->line);
+				return -1;
+			}
+			ps->live_bytes -= s->size;
+			s->line = line;
+			if (kind == OP_FREE) {
+				s->live = 0;
+				ps->live_blocks--;
+			} else {
+				s->size = op->size;
+				ps->live_bytes += op->size;
+				note_live(ps);
+			}
+		} else {
+			if (!s) {
+				slot = new_slot(ps, id);
+				if (slot == UINT32_MAX)
+					return out_of_memory(ps), -1;
+				s = &ps->slots[slot];
+			} else if (s->live) {
+				fail_at(ps, line, "%s of block %u, which is already live "
+				        "(allocated at line %u)", op_kind_name[kind], id, s->line);
+				return -1;
+			}
+			uint64_t bytes = op->size;
+			if (kind == OP_CALLOC)
+				bytes *= t->calloc_nmemb[ci++];   /* checked in pass 1 */
+			*s = (struct slot_state){ bytes, line, 1 };
+			ps->live_bytes += bytes;
+			ps->live_blocks++;
+			note_live(ps);
+		}
+		op->slot = slot;
+	}
+	return 0;
+}
+
+/* ---- lines ------------------------------------------------------------- */
+
+static int op_index(char letter)
+{
+	switch (letter) {
+	case 'a': return OP_MALLOC;
+	case 'c': return OP_CALLOC;
+	case 'r': return OP_REALLOC;
+	case 'm': return OP_MEMALIGN;
+	case 'f': return OP_FREE;
+	default:  return -1;
+	}
+}
+
+static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[3]);
+
+/* One operation line whose first field is `op`; the rest starts at p. */
+static int parse_op(struct parser *ps, struct field op, const char *p, const char *e)
+{
+	int rep = ps->t->format == TRACE_REP;
+	int k = op.n == 1 ? op_index(op.s[0]) : -1;
+	if (rep && (k == OP_CALLOC || k == OP_MEMALIGN))
+		k = -1;
+	if (k < 0) {
+		char q[QUOTE_MAX * 4 + 4];
+		if (rep)
+			fail(ps, "unknown operation \"%s\" (a .rep file has only a, r and f)",
+			     quote(op, q));
+		else
+			fail(ps, "unknown operation \"%s\" (expected a, c, r, m or f)",
+			     quote(op, q));
+		return -1;
+	}
+	const struct op_form *form = &forms[k];
+	uint64_t v[3];
+	struct field f;
+	for (unsigned i = 0; i < form->nfields; i++) {
+		if (!next_field(&p, e, &f)) {
+			fail(ps, "missing %s (the form is \"%s\")", form->field[i], form->form);
+			return -1;
+		}
+		if (parse_number(ps, f, form->field[i], &v[i]))
+			return -1;
+	}
+	if (next_field(&p, e, &f)) {
+		char q[QUOTE_MAX * 4 + 4];
+		fail(ps, "extra field \"%s\" (the form is \"%s\")", quote(f, q), form->form);
+		return -1;
+	}
+	return accept_op(ps, (enum op_kind)k, v);
+}
+
+/* An op whose fields have been read: check what needs no liveness, and keep it. */
+static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[3])
+{
+	int rep = ps->t->format == TRACE_REP;
+	uint64_t id = v[0];
+	if (id > UINT32_MAX) {
+		fail(ps, "ID %llu is too large (IDs must be below 2^32)", (unsigned long long)id);
+		return -1;
+	}
+	if (rep) {
+		if (id >= ps->t->rep_num_ids) {
+			fail(ps, "ID %llu is out of range: the header (line %u) declares %llu IDs, "
+			     "so IDs run from 0 to %llu", (unsigned long long)id,
+			     ps->rep_header_line[1], (unsigned long long)ps->t->rep_num_ids,
+			     (unsigned long long)ps->t->rep_num_ids - 1);
+			return -1;
+		}
+		if (ps->t->nops == ps->t->rep_num_ops) {
+			fail(ps, "more operations than the %llu the header (line %u) declares",
+			     (unsigned long long)ps->t->rep_num_ops, ps->rep_header_line[2]);
+			return -1;
+		}
+	}
+
+	if (id > ps->max_id)
+		ps->max_id = (uint32_t)id;
+	switch (k) {
+	case OP_CALLOC: {
+		uint64_t bytes;
+		if (__builtin_mul_overflow(v[1], v[2], &bytes)) {
+			fail(ps, "calloc of %llu x %llu bytes overflows 64 bits",
+			     (unsigned long long)v[1], (unsigned long long)v[2]);
+			return -1;
+		}
+		if (ps->t->ncalloc == ps->calloc_cap &&
+		    grow((void **)&ps->t->calloc_nmemb, &ps->calloc_cap,
+		         sizeof *ps->t->calloc_nmemb, 512))
+			return out_of_memory(ps), -1;
+		ps->t->calloc_nmemb[ps->t->ncalloc++] = v[1];
+		return push_op(ps, OP_CALLOC, (uint32_t)id, v[2], 0);
+	}
+	case OP_MEMALIGN: {
+		uint64_t align = v[1];
+		if (align == 0 || (align & (align - 1))) {
+			fail(ps, "alignment %llu is not a power of two", (unsigned long long)align);
+			return -1;
+		}
+		unsigned log2 = (unsigned)__builtin_ctzll(align);
+		if (log2 > TRACE_MAX_ALIGN_LOG2) {
+			fail(ps, "alignment %llu is absurdly large (the limit is 2^%d)",
+			     (unsigned long long)align, TRACE_MAX_ALIGN_LOG2);
+			return -1;
+		}
+		return push_op(ps, OP_MEMALIGN, (uint32_t)id, v[2], log2);
+	}
+	case OP_FREE:
+		return push_op(ps, OP_FREE, (uint32_t)id, 0, 0);
+	default:   /* a, r */
+		return push_op(ps, k, (uint32_t)id, v[1], 0);
+	}
+}
+
+/*
+ * The common line, "a 12 345\n", read without the general machinery: no
+ * leading blanks, no comment, numbers of at most 19 digits, within the next
+ * FAST_WINDOW bytes, which the caller guarantees hold no NUL and lie inside
+ * the input.  Returns 1 when it took the line, -1 after reporting an error,
+ * 0 (nothing consumed) for anything else, which the general path then reads.
+ */
+#define FAST_WINDOW 96
+
+static inline int fast_line(struct parser *ps)
+{
+	const char *p = ps->next, *lim = p + FAST_WINDOW;
+	int k = op_index(*p);
+	if (k < 0 || (ps->t->format == TRACE_REP && (k == OP_CALLOC || k == OP_MEMALIGN)))
+		return 0;
+	p++;
+	uint64_t v[3];
+	for (unsigned i = 0; i < forms[k].nfields; i++) {
+		if (p >= lim || (*p != ' ' && *p != '\t'))
+			return 0;
+		do
+			p++;
+		while (p < lim && (*p == ' ' || *p == '\t'));
+		const char *digits = p;
+		uint64_t x = 0;
+		unsigned d;
+		while (p < lim && (d = (unsigned)(unsigned char)*p - '0') <= 9) {
+			x = x * 10 + d;
+			p++;
+		}
+		if (p == digits || p - digits > 19)
+			return 0;
+		v[i] = x;
+	}
+	while (p < lim && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p < lim && *p == '\r')
+		p++;
+	if (p >= lim || *p != '\n')
+		return 0;
+	ps->next = p + 1;
+	ps->lineno++;
+	return accept_op(ps, (enum op_kind)k, v) ? -1 : 1;
+}
+
+/* One of the four numbers that open a .rep file. */
+static int parse_rep_header(struct parser *ps, struct field first, const char *p, const char *e)
+{
+	unsigned i = ps->rep_nheader;
+	const char *what = rep_header_names[i];
+	char q[QUOTE_MAX * 4 + 4];
+	struct field extra;
+	if (!all_digits(first)) {
+		fail(ps, "truncated .rep header: expected the %s (header number %u of 4), "
+		     "found \"%s\"", what, i + 1, quote(first, q));
+		return -1;
+	}
+	uint64_t v;
+	if (parse_number(ps, first, what, &v))
+		return -1;
+	if (next_field(&p, e, &extra)) {
+		fail(ps, "extra field \"%s\" after the %s (a .rep header line holds one number)",
+		     quote(extra, q), what);
+		return -1;
+	}
+	uint64_t *dst[4] = { &ps->t->rep_heap_size, &ps->t->rep_num_ids,
+	                     &ps->t->rep_num_ops, &ps->t->rep_weight };
+	*dst[i] = v;
+	ps->rep_header_line[i] = (uint32_t)ps->lineno;
+	ps->rep_nheader++;
+	return 0;
+}
+
+/* After the last line: what the whole file must satisfy. */
+static int check_end(struct parser *ps)
+{
+	struct trace *t = ps->t;
+	if (t->format == TRACE_REP && ps->rep_nheader > 0) {
+		if (ps->rep_nheader < 4) {
+			fail(ps, "truncated .rep header: the file ends after %u of its 4 numbers "
+			     "(the %s is missing)", ps->rep_nheader,
+			     rep_header_names[ps->rep_nheader]);
+			return -1;
+		}
+		if (t->nops < t->rep_num_ops) {
+			fail_at(ps, ps->rep_header_line[2], "the header declares %llu operations, "
+			        "but the file has only %zu", (unsigned long long)t->rep_num_ops,
+			        t->nops);
+			return -1;
+		}
+		if (t->nslots < t->rep_num_ids) {
+			fail_at(ps, ps->rep_header_line[1], "the header declares %llu IDs, "
+			        "but only %u distinct IDs are used", (unsigned long long)t->rep_num_ids,
+			        t->nslots);
+			return -1;
+		}
+	}
+	if (t->nops == 0) {
+		fail_at(ps, 0, "no operations");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+static void release(struct parser *ps)
+{
+	struct trace *t = ps->t;
+	bulk_free(ps->slots, ps->slots_cap * sizeof *ps->slots);
+	ps->slots = NULL;
+	if (ps->table)
+		bulk_free(ps->table, ((size_t)1 << ps->table_bits) * sizeof *ps->table);
+	ps->table = NULL;
+	bulk_free(ps->direct, ps->direct_cap * sizeof *ps->direct);
+	ps->direct = NULL;
+	if (ps->status != TRACE_OK) {
+		bulk_free(t->ops, ps->ops_cap * sizeof *t->ops);
+		bulk_free(t->line, ps->line_cap * sizeof *t->line);
+		bulk_free(t->calloc_nmemb, ps->calloc_cap * sizeof *t->calloc_nmemb);
+		bulk_free(t->slot_id, ps->ids_cap * sizeof *t->slot_id);
+		if (t->path)
+			bulk_free(t->path, strlen(t->path) + 1);
+		memset(t, 0, sizeof *t);
+	}
+}
+
+static int shrink(void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (*cap == n)
+		return 0;
+	void *q = bulk_resize(*p, *cap * elem, n * elem);
+	if (!q && n)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+enum trace_status trace_parse(const char *name, const char *data, size_t len,
+                              struct trace *t, struct trace_error *err)
+{
+	struct parser ps = {
+		.name = name, .next = data, .end = data + len, .t = t, .err = err,
+	};
+	const char *nul = len ? memchr(data, '\0', len) : NULL;
+	ps.nul = nul ? nul : ps.end;
+	err->message[0] = '\0';
+	memset(t, 0, sizeof *t);
+	t->format = TRACE_NATIVE;
+
+	/* a typical op line is over 10 bytes; start near the likely size */
+	size_t guess = len / 16 + 64;
+	t->path = bulk_strdup(name);
+	t->ops = bulk_alloc(guess * sizeof *t->ops);
+	ps.ops_cap = t->ops ? guess : 0;
+	t->line = bulk_alloc(guess * sizeof *t->line);
+	ps.line_cap = t->line ? guess : 0;
+	if (!t->path || !t->ops || !t->line) {
+		out_of_memory(&ps);
+		release(&ps);
+		return ps.status;
+	}
+
+	const char *b, *e;
+	int r, decided = 0;
+	for (;;) {
+		if (decided && (t->format == TRACE_NATIVE || ps.rep_nheader == 4) &&
+		    ps.end - ps.next > FAST_WINDOW && ps.nul - ps.next > FAST_WINDOW &&
+		    ps.lineno < UINT32_MAX - 1) {
+			r = fast_line(&ps);
+			if (r > 0)
+				continue;
+			if (r < 0)
+				break;
+		}
+		if ((r = next_line(&ps, &b, &e)) <= 0)
+			break;
+		const char *p = b;
+		struct field first;
+		if (!next_field(&p, e, &first))
+			continue;               /* blank or comment */
+		if (!decided) {
+			decided = 1;
+			if (all_digits(first))
+				t->format = TRACE_REP;
+		}
+		if (t->format == TRACE_REP && ps.rep_nheader < 4)
+			r = parse_rep_header(&ps, first, p, e);
+		else
+			r = parse_op(&ps, first, p, e);
+		if (r)
+			break;
+	}
+	/*
+	 * Pass 1 stopped at the first line it could not read (if any); pass 2
+	 * looks at the ops before it, so a liveness error it finds comes first.
+	 */
+	enum trace_status scanned = ps.status;
+	struct trace_error scan_error;
+	if (scanned == TRACE_EINPUT)
+		scan_error = *err;
+	if (scanned != TRACE_ESYSTEM && t->nops) {
+		ps.status = TRACE_OK;
+		if (prepare_resolve(&ps) == 0 && resolve(&ps) == 0 && scanned == TRACE_EINPUT) {
+			*err = scan_error;
+			ps.status = TRACE_EINPUT;
+		}
+	}
+	if (ps.status == TRACE_OK)
+		check_end(&ps);
+
+	if (ps.status == TRACE_OK) {
+		/* give back the unused tails, so trace_free can unmap by length */
+		if (shrink((void **)&t->ops, &ps.ops_cap, t->nops, sizeof *t->ops) ||
+		    shrink((void **)&t->line, &ps.line_cap, t->nops, sizeof *t->line) ||
+		    shrink((void **)&t->slot_id, &ps.ids_cap, t->nslots, sizeof *t->slot_id) ||
+		    shrink((void **)&t->calloc_nmemb, &ps.calloc_cap, t->ncalloc,
+		           sizeof *t->calloc_nmemb))
+			out_of_memory(&ps);   /* shrinking a mapping practically never fails */
+	}
+	if (ps.status == TRACE_OK) {
+		t->peak_live_bytes = ps.peak_bytes > UINT64_MAX ? UINT64_MAX
+		                                                : (uint64_t)ps.peak_bytes;
+		t->live_at_end = ps.live_blocks;
+		t->file_bytes = len;
+		sha256_hex(data, len, t->sha256);
+	}
+	release(&ps);
+	return ps.status;
+}
+
+enum trace_status trace_load(const char *path, struct trace *t, struct trace_error *err)
+{
+	memset(t, 0, sizeof *t);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
+		         path, strerror(errno));
+		return TRACE_EINPUT;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
+		         path, strerror(e));
+		return TRACE_EINPUT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		snprintf(err->message, sizeof err->message, "%s: is a directory", path);
+		return TRACE_EINPUT;
+	}
+	/* regular files are read in one go; pipes and the like grow the buffer */
+	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 1 << 16;
+	size_t len = 0;
+	char *buf = bulk_alloc(cap);
+	for (;;) {
+		if (!buf) {
+			close(fd);
+			snprintf(err->message, sizeof err->message,
+			         "%s: out of memory reading the file", path);
+			return TRACE_ESYSTEM;
+		}
+		if (len == cap) {
+			char *bigger = bulk_resize(buf, cap, cap * 2);
+			if (!bigger)
+				bulk_free(buf, cap);
+			buf = bigger;
+			cap *= 2;
+			continue;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			bulk_free(buf, cap);
+			snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
+			         path, strerror(e));
+			return TRACE_EINPUT;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	enum trace_status status = trace_parse(path, buf, len, t, err);
+	bulk_free(buf, cap);
+	return status;
+}
+
+void trace_free(struct trace *t)
+{
+	bulk_free(t->ops, t->nops * sizeof *t->ops);
+	bulk_free(t->line, t->nops * sizeof *t->line);
+	bulk_free(t->calloc_nmemb, t->ncalloc * sizeof *t->calloc_nmemb);
+	bulk_free(t->slot_id, (size_t)t->nslots * sizeof *t->slot_id);
+	if (t->path)
+		bulk_free(t->path, strlen(t->path) + 1);
+	memset(t, 0, sizeof *t);
+}

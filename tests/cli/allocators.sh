@@ -1,0 +1,58 @@
+#!/bin/sh
+# tests/cli/allocators.sh - every registered allocator replays every workload
+# (workloads/*.trace, workloads/*.rep) with all checks on and a self-check
+# every 10000 ops, and passes.  The table grows as allocators and workloads
+# are added.  The heap is capped so a wasteful allocator (bump) on a large
+# workload records failed allocations instead of eating the machine's memory.
+#
+# An O(n)-per-op design on a workload of millions of ops can take far longer
+# than a test should: a cell that runs past CELL_TIMEOUT seconds (default 60)
+# is reported as "skip", not counted as passed.
+. tests/lib.sh
+
+CELL_TIMEOUT=${CELL_TIMEOUT:-60}
+SKIPPED=0
+
+ALLOCS=$("$BENCH" --list | awk '{ print $1 }')
+[ -n "$ALLOCS" ] || { echo "    bench --list printed nothing"; T_FAILED=$((T_FAILED + 1)); }
+
+# Run one cell into $OUT/$ERR; exit status in $RC.
+run_cell() {
+	timeout "$CELL_TIMEOUT" "$BENCH" --alloc "$1" --trace "$2" --runs 1 --check 10000 \
+	    --heap-limit 512M --json -q > "$OUT" 2> "$ERR"
+	RC=$?
+}
+
+passed_every_check() {
+	[ "$RC" -eq 0 ] || { echo "    exit $RC"; return 1; }
+	jq -e '.status == "ok" and .check.passed and .check.violations == 0' "$OUT" > /dev/null
+}
+
+# One cell: a timeout is a skip; anything else passes or fails.
+cell() {
+	run_cell "$1" "$2"
+	if [ "$RC" -eq 124 ]; then
+		echo "skip $1 on $2: slower than ${CELL_TIMEOUT}s"
+		SKIPPED=$((SKIPPED + 1))
+		return
+	fi
+	check "$1 replays $2 with every check passing" passed_every_check
+}
+
+found=0
+for w in workloads/*.trace workloads/*.rep; do
+	[ -e "$w" ] || continue
+	found=1
+	for a in $ALLOCS; do
+		cell "$a" "$w"
+	done
+done
+if [ "$found" -eq 0 ]; then
+	# No workloads yet: at least replay a small generated one with each allocator.
+	printf 'a 0 24\nc 1 3 40\nm 2 64 100\nr 0 200\nf 1\na 1 0\nr 2 0\nf 0\nf 1\nf 2\n' > "$TMP/mini.trace"
+	for a in $ALLOCS; do
+		cell "$a" "$TMP/mini.trace"
+	done
+fi
+[ "$SKIPPED" -eq 0 ] || echo "$SKIPPED cells skipped (timeout)"
+finish
