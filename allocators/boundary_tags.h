@@ -30,9 +30,10 @@
  * doubly linked free list in the payload of free blocks) and a footer.
  *
  * How free blocks are indexed differs per allocator; these helpers tell the
- * index through two hooks: link() when a (fully coalesced) free block
- * appears, unlink() when one disappears - allocated, absorbed by a neighbour
- * or merged.  The helpers keep the block counters the self-check compares.
+ * index through hooks: link() when a (fully coalesced) free block appears,
+ * unlink() when one disappears - allocated, absorbed by a neighbour or
+ * merged - and grew() when a free block swallows its freed neighbour.  The
+ * helpers keep the block counters the self-check compares.
  */
 #ifndef HEAPLAB_BOUNDARY_TAGS_H
 #define HEAPLAB_BOUNDARY_TAGS_H
@@ -47,6 +48,7 @@
 #define BT_PREV_ALLOC  ((size_t)2)              /* header flag: block below in use */
 #define BT_FLAGS       ((size_t)15)
 #define BT_CHUNK       ((size_t)64 << 10)       /* least the heap grows by       */
+#define BT_TRIM_AT     ((size_t)256 << 10)      /* free top this large: lower the break */
 #define BT_MAX_REQUEST ((size_t)PTRDIFF_MAX / 4) /* larger requests fail at once */
 
 _Static_assert(sizeof(size_t) == BT_WORD, "a tag is one size_t");
@@ -64,14 +66,21 @@ struct bt_core {
 	uint64_t     splits;      /* blocks split in two                           */
 	uint64_t     coalesces;   /* neighbouring free blocks merged               */
 	uint64_t     grows;       /* times the break was raised                    */
+	uint64_t     trims;       /* times the break was lowered                   */
 	uint64_t     in_place;    /* reallocs that kept the pointer                */
 };
 
 struct bt_hooks {
-	void (*link)(struct bt_core *c, char *b);             /* b is a new free block */
-	void (*unlink)(struct bt_core *c, char *b, char *into); /* b is no longer free; the
-	                                                           block now holding it
-	                                                           starts at `into` */
+	/* b is a new free block. */
+	void (*link)(struct bt_core *c, char *b);
+	/* b is no longer a free block; the block now holding its start begins at `into`. */
+	void (*unlink)(struct bt_core *c, char *b, char *into);
+	/*
+	 * The free block `old` grew into the free block b (b <= old, tags
+	 * written): one call instead of unlink + link, so that an index that
+	 * keeps blocks in address order can keep the place it already has.
+	 */
+	void (*grew)(struct bt_core *c, char *old, char *b);
 };
 
 /* ---- tags ---------------------------------------------------------------- */
@@ -84,7 +93,10 @@ static inline int    bt_prev_is_alloc(const char *b) { return (bt_hdr(b) & BT_PR
 static inline char  *bt_next(char *b)             { return b + bt_size(b); }
 static inline char  *bt_footer(char *b)           { return b + bt_size(b) - BT_WORD; }
 /* Only when !bt_prev_is_alloc(b): the footer below b gives the size. */
-static inline char  *bt_prev(char *b)             { return b - (*(size_t *)(b - BT_WORD) & ~BT_FLAGS); }
+static inline char  *bt_prev(char *b)
+{
+	return b - (*(size_t *)(b - BT_WORD) & ~BT_FLAGS);
+}
 static inline char  *bt_payload(char *b)          { return b + BT_WORD; }
 static inline char  *bt_block(void *p)            { return (char *)p - BT_WORD; }
 
@@ -119,9 +131,7 @@ static inline size_t bt_asize(size_t size)
  */
 static inline struct bt_core *bt_init(struct heap *heap, size_t state_size)
 {
-	char *brk = heap_sbrk(heap, 0);
-	if (!brk)
-		return NULL;
+	char *brk = heap_break(heap);
 	size_t pad = align_up((uintptr_t)brk, HEAPLAB_ALIGN) - (uintptr_t)brk;
 	size_t state = align_up(state_size, HEAPLAB_ALIGN);
 	char *base = heap_sbrk(heap, (intptr_t)(pad + state + 4 * BT_WORD));
@@ -148,26 +158,51 @@ static inline struct bt_core *bt_init(struct heap *heap, size_t state_size)
 static inline char *bt_release(struct bt_core *c, char *b, size_t size,
                                const struct bt_hooks *h)
 {
-	char *start = b, *next = b + size;
+	char *start = b, *next = b + size, *kept = NULL;
 	size_t total = size;
 	if (!bt_prev_is_alloc(b)) {
-		start = bt_prev(b);
+		start = kept = bt_prev(b);
 		total += bt_size(start);
-		h->unlink(c, start, start);
-		c->free_blocks--;
 		c->coalesces++;
 	}
 	if (!bt_is_alloc(next)) {
 		total += bt_size(next);
-		h->unlink(c, next, start);
-		c->free_blocks--;
 		c->coalesces++;
+		if (kept) {
+			h->unlink(c, next, start);
+			c->free_blocks--;
+		} else {
+			kept = next;
+		}
 	}
 	bt_mark_free(start, total);
 	bt_clear_prev_alloc(start + total);
-	c->free_blocks++;
-	h->link(c, start);
+	if (kept) {
+		h->grew(c, kept, start);
+	} else {
+		c->free_blocks++;
+		h->link(c, start);
+	}
 	return start;
+}
+
+/*
+ * When the free block at the top of the heap is large, give all of it but a
+ * chunk back to the provider, so the break follows the live data down after
+ * a phase of big allocations.  The hysteresis (trim above 256 KiB, keep
+ * 64 KiB) keeps a program hovering near the top from calling sbrk each time.
+ */
+static inline void bt_trim_top(struct bt_core *c, char *b)
+{
+	size_t size = bt_size(b);
+	if (size < BT_TRIM_AT || b + size != c->epilogue)
+		return;
+	if (!heap_sbrk(c->heap, -(intptr_t)(size - BT_CHUNK)))
+		return;
+	bt_mark_free(b, BT_CHUNK);  /* still the same block: no index change */
+	c->epilogue = b + BT_CHUNK;
+	bt_set_hdr(c->epilogue, 0 | BT_ALLOC);
+	c->trims++;
 }
 
 static inline void bt_free(struct bt_core *c, void *p, const struct bt_hooks *h)
@@ -176,7 +211,7 @@ static inline void bt_free(struct bt_core *c, void *p, const struct bt_hooks *h)
 		return;
 	char *b = bt_block(p);
 	c->alloc_blocks--;
-	bt_release(c, b, bt_size(b), h);
+	bt_trim_top(c, bt_release(c, b, bt_size(b), h));
 }
 
 /* ---- allocating ---------------------------------------------------------- */
@@ -213,7 +248,7 @@ static inline void bt_trim_tail(struct bt_core *c, char *b, size_t asize, const 
 	char *rest = b + asize;
 	bt_set_hdr(rest, BT_PREV_ALLOC);
 	c->splits++;
-	bt_release(c, rest, size - asize, h);
+	bt_trim_top(c, bt_release(c, rest, size - asize, h));
 }
 
 /*
@@ -344,8 +379,9 @@ struct bt_walk {
 	uint64_t    free_blocks;  /* free blocks met                               */
 	uint64_t    alloc_blocks; /* allocated blocks met                          */
 	uint64_t    free_print;   /* sum of bt_fingerprint() over the free blocks  */
-	const char *probe;        /* a pointer the caller wants found at a boundary */
-	int         probe_found;  /* it was the header of a block (or the epilogue) */
+	const char *probe[2];     /* pointers the caller wants found at boundaries */
+	int         found[2];     /* probe[i] was a block header (or the epilogue)  */
+	const char *first_free;   /* the lowest free block, NULL if none            */
 	int         complete;     /* the walk reached the epilogue                 */
 };
 
@@ -363,7 +399,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 	char *brk = heap_break(c->heap);
 	char *prologue = c->first - 2 * BT_WORD;
 	w->free_blocks = w->alloc_blocks = w->free_print = 0;
-	w->probe_found = w->complete = 0;
+	w->found[0] = w->found[1] = w->complete = 0;
+	w->first_free = NULL;
 
 	if (bt_hdr(prologue) != (2 * BT_WORD | BT_ALLOC | BT_PREV_ALLOC))
 		bad += check_violation(report, "%s: prologue header damaged (%#zx)", name,
@@ -387,8 +424,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 		if (((hdr & BT_PREV_ALLOC) == 0) != prev_free)
 			bad += check_violation(report, "%s: block at offset %zu says the block below is %s",
 			                       name, off, prev_free ? "allocated" : "free");
-		if (b == w->probe)
-			w->probe_found = 1;
+		w->found[0] |= b == w->probe[0];
+		w->found[1] |= b == w->probe[1];
 		if (hdr & BT_ALLOC) {
 			w->alloc_blocks++;
 			prev_free = 0;
@@ -400,6 +437,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 			if (prev_free)
 				bad += check_violation(report, "%s: free block at offset %zu follows a free "
 				                       "block (not coalesced)", name, off);
+			if (!w->first_free)
+				w->first_free = b;
 			w->free_blocks++;
 			w->free_print += bt_fingerprint(b);
 			prev_free = 1;
@@ -407,8 +446,8 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 		b += size;
 	}
 	w->complete = 1;
-	if (b == w->probe)
-		w->probe_found = 1;
+	w->found[0] |= b == w->probe[0];
+	w->found[1] |= b == w->probe[1];
 	size_t ep = bt_hdr(c->epilogue);
 	if ((ep & ~BT_PREV_ALLOC) != BT_ALLOC)
 		bad += check_violation(report, "%s: epilogue header damaged (%#zx)", name, ep);
@@ -432,6 +471,7 @@ static inline void bt_stats(struct bt_core *c, stat_sink sink, void *ctx)
 	sink(ctx, "splits", c->splits);
 	sink(ctx, "coalesces", c->coalesces);
 	sink(ctx, "grows", c->grows);
+	sink(ctx, "trims", c->trims);
 	sink(ctx, "realloc_in_place", c->in_place);
 }
 

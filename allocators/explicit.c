@@ -10,19 +10,21 @@
  * block that fits, splitting off a remainder of at least a minimum block;
  * when nothing fits the break rises by max(need, 64 KiB) and the new memory
  * merges with a free block at the top.  free coalesces at once with both
- * neighbours, taking them off the list.  realloc and memalign work as in
- * implicit.c.  Two insertion orders:
+ * neighbours, taking them off the list, and trims a large free top as in
+ * implicit.c; realloc and memalign work as there too.  Two insertion orders:
  *   LIFO:          a freed block goes to the head of the list - O(1) free;
  *   address order: the list is kept sorted by address - free is O(free
- *                  blocks) to find the place, by design.  The payoff is that
+ *                  blocks) to find the place, by design (O(1) when the block merges
+ *                  with a free neighbour: the merged block keeps its place).  The payoff is that
  *                  first fit on an address-ordered list behaves like first
  *                  fit on the heap itself, which is known to fragment less
  *                  than LIFO (Wilson et al. 1995; Johnstone & Wilson 1998,
  *                  "The Memory Fragmentation Problem: Solved?").
  *
  * Time: malloc O(free blocks); free O(1) for LIFO, O(free blocks) for
- * address order; realloc O(1) in place, else malloc + free.  Overhead: 8
- * bytes per allocated block, minimum block 32 bytes.
+ * address order (O(1) when it coalesces); realloc O(1) in place, else
+ * malloc + free.  Overhead: 8 bytes per allocated block, minimum block 32
+ * bytes.
  *
  * Fragmentation: LIFO reuses recently freed memory (good locality) but mixes
  * lifetimes and can fragment badly; address order keeps low addresses
@@ -91,7 +93,32 @@ static void explicit_unlink(struct bt_core *c, char *b, char *into)
 	el->length--;
 }
 
-static const struct bt_hooks explicit_hooks = { explicit_link, explicit_unlink };
+/*
+ * In address order the grown block takes the old one's place: nothing lies
+ * between them.  LIFO moves it to the head like any freed block.
+ */
+static void explicit_grew(struct bt_core *c, char *old, char *b)
+{
+	struct explicit_list *el = (struct explicit_list *)c;
+	if (!el->address_ordered) {
+		explicit_unlink(c, old, b);
+		list_insert_after(el, NULL, b);
+		return;
+	}
+	if (old == b)
+		return;
+	char *next = *next_link(old), *prev = *prev_link(old);
+	*next_link(b) = next;
+	*prev_link(b) = prev;
+	if (prev)
+		*next_link(prev) = b;
+	else
+		el->head = b;
+	if (next)
+		*prev_link(next) = b;
+}
+
+static const struct bt_hooks explicit_hooks = { explicit_link, explicit_unlink, explicit_grew };
 
 static void *explicit_init(struct heap *heap, int address_ordered)
 {

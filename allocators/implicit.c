@@ -15,21 +15,28 @@
  * splits the block when the rest is at least a minimum block (32 bytes), and
  * only when nothing fits raises the break, by max(need, 64 KiB), merging the
  * new memory with a free block at the top.  free coalesces at once with both
- * neighbours (constant time thanks to the tags).  realloc shrinks in place,
- * grows in place into a free block above or by raising the break when the
- * block is at the top, and only then moves.  memalign over-allocates and
- * frees the leading padding and the tail.
+ * neighbours (constant time thanks to the tags), and lowers the break when
+ * the free block at the top exceeds 256 KiB (keeping one chunk).  realloc
+ * shrinks in place, grows in place into a free block above or by raising the
+ * break when the block is at the top, and only then moves.  memalign
+ * over-allocates and frees the leading padding and the tail.
  *
  * Time: malloc O(blocks in the heap) - allocated ones included, which is
- * what makes implicit lists slow on big heaps; free O(1); realloc O(1) in
- * place, else malloc's cost.  Overhead: 8 bytes per allocated block;
+ * what makes implicit lists slow on big heaps (see the hint below); free
+ * O(1); realloc O(1) in place, else malloc's cost.  Overhead: 8 bytes per allocated block;
  * minimum block 32 bytes.
  *
  * Fragmentation: first fit and best fit do well in practice (Wilson et al.
  * 1995 found both near the best policies on real programs), first fit
  * leaving small splinters near the start of the heap; next fit spreads
- * allocations over the heap and tends to fragment noticeably worse (also
- * Wilson et al. 1995, and Knuth's simulations in TAOCP vol 1 §2.5).
+ * allocations over the heap, mixing objects of different lifetimes, and
+ * fragments noticeably worse (Wilson et al. 1995; Johnstone & Wilson 1998).
+ *
+ * One shortcut that changes no placement: a hint to the lowest free block
+ * (more exactly, a block boundary with nothing free below it), kept by the
+ * hooks and raised by every scan, lets first and best fit skip the fully
+ * allocated bottom of the heap - a heap that only grows costs O(1) per
+ * malloc instead of O(blocks).
  *
  * Origin: Knuth, TAOCP vol 1 §2.5 (boundary tags, next fit as his "rover");
  * Bryant & O'Hallaron, CS:APP 3rd ed. §9.9 (the implicit list, prologue and
@@ -46,25 +53,40 @@ struct implicit {
 	struct bt_core  core;   /* blocks, counters (first member: the hooks cast)   */
 	enum fit_policy policy; /* how malloc chooses among the free blocks          */
 	char           *rover;  /* next fit: header where the next search begins     */
+	char           *lowest; /* a block header with no free block below it        */
 	uint64_t        scanned;/* blocks looked at by malloc, for the stats         */
 };
 
-/* No index to keep; only the rover has to stay on a block boundary. */
+/*
+ * No index to keep; the rover and the lowest-free hint have to stay on block
+ * boundaries, and no free block may appear below the hint.
+ */
 static void implicit_link(struct bt_core *c, char *b)
 {
 	struct implicit *im = (struct implicit *)c;
 	if (im->rover > b && im->rover < b + bt_size(b))
 		im->rover = b;
+	if (b < im->lowest)
+		im->lowest = b;
 }
 
+/* `into` <= b is a boundary; when b was the lowest free block nothing free lies below it. */
 static void implicit_unlink(struct bt_core *c, char *b, char *into)
 {
 	struct implicit *im = (struct implicit *)c;
 	if (im->rover == b)
 		im->rover = into;
+	if (im->lowest == b)
+		im->lowest = into;
 }
 
-static const struct bt_hooks implicit_hooks = { implicit_link, implicit_unlink };
+static void implicit_grew(struct bt_core *c, char *old, char *b)
+{
+	(void)old;
+	implicit_link(c, b);
+}
+
+static const struct bt_hooks implicit_hooks = { implicit_link, implicit_unlink, implicit_grew };
 
 static void *implicit_init(struct heap *heap, enum fit_policy policy)
 {
@@ -73,6 +95,7 @@ static void *implicit_init(struct heap *heap, enum fit_policy policy)
 		return NULL;
 	im->policy = policy;
 	im->rover = im->core.first;
+	im->lowest = im->core.first;
 	return im;
 }
 
@@ -80,52 +103,75 @@ static void *implicit_init_first(struct heap *heap) { return implicit_init(heap,
 static void *implicit_init_next(struct heap *heap)  { return implicit_init(heap, FIT_NEXT); }
 static void *implicit_init_best(struct heap *heap)  { return implicit_init(heap, FIT_BEST); }
 
-/* First free block of at least asize in [from, to); the epilogue (size 0) ends any walk. */
+/*
+ * First free block of at least asize in [from, to) (the epilogue ends any
+ * walk).  A scan that starts at the lowest-free hint moves the hint up to
+ * the first free block it meets, or to where it stopped: nothing free lies
+ * in between, so the next scan can skip that stretch.
+ */
 static char *scan_first(struct implicit *im, char *from, char *to, size_t asize)
 {
 	uint64_t n = 0;
-	for (char *b = from; b != to; ) {
+	char *b = from, *seen = NULL, *found = NULL;
+	while (b != to) {
 		size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
-		n++;
-		if (!(hdr & BT_ALLOC) && size >= asize) {
-			im->scanned += n;
-			return b;
-		}
 		if (size == 0)
 			break;
+		n++;
+		if (!(hdr & BT_ALLOC)) {
+			if (!seen)
+				seen = b;
+			if (size >= asize) {
+				found = b;
+				break;
+			}
+		}
 		b += size;
 	}
+	if (from == im->lowest)
+		im->lowest = seen ? seen : b;
 	im->scanned += n;
-	return NULL;
+	return found;
+}
+
+/* The smallest free block of at least asize; an exact fit ends the scan. */
+static char *scan_best(struct implicit *im, size_t asize)
+{
+	uint64_t n = 0;
+	char *b = im->lowest, *seen = NULL, *best = NULL;
+	size_t best_size = SIZE_MAX;
+	for (; b != im->core.epilogue; b += bt_size(b)) {
+		size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
+		n++;
+		if (hdr & BT_ALLOC)
+			continue;
+		if (!seen)
+			seen = b;
+		if (size >= asize && size < best_size) {
+			best = b;
+			best_size = size;
+			if (size == asize)
+				break;
+		}
+	}
+	im->lowest = seen ? seen : b;
+	im->scanned += n;
+	return best;
 }
 
 static char *find_fit(struct implicit *im, size_t asize)
 {
-	struct bt_core *c = &im->core;
 	switch (im->policy) {
 	case FIT_FIRST:
-		return scan_first(im, c->first, c->epilogue, asize);
+		return scan_first(im, im->lowest, im->core.epilogue, asize);
 	case FIT_NEXT: {
-		char *b = scan_first(im, im->rover, c->epilogue, asize);
-		return b ? b : scan_first(im, c->first, im->rover, asize);
+		char *b = scan_first(im, im->rover, im->core.epilogue, asize);
+		if (!b && im->lowest < im->rover)  /* wrap round; nothing is free below lowest */
+			b = scan_first(im, im->lowest, im->rover, asize);
+		return b;
 	}
-	case FIT_BEST: {
-		char *best = NULL;
-		size_t best_size = SIZE_MAX;
-		uint64_t n = 0;
-		for (char *b = c->first; b != c->epilogue; b += bt_size(b)) {
-			size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
-			n++;
-			if (!(hdr & BT_ALLOC) && size >= asize && size < best_size) {
-				best = b;
-				best_size = size;
-				if (size == asize)
-					break;
-			}
-		}
-		im->scanned += n;
-		return best;
-	}
+	case FIT_BEST:
+		return scan_best(im, asize);
 	}
 	return NULL;
 }
@@ -180,13 +226,21 @@ static unsigned long implicit_check(void *self, struct check_report *report)
 {
 	struct implicit *im = self;
 	const char *name = policy_name(im);
-	struct bt_walk w = { .probe = im->rover };
+	struct bt_walk w = { .probe = { im->rover, im->lowest } };
 	unsigned long bad = bt_check_walk(&im->core, name, report, &w);
 	if (im->policy > FIT_BEST)
 		bad += check_violation(report, "%s: unknown fit policy %d", name, (int)im->policy);
-	if (w.complete && !w.probe_found)
+	if (w.complete && !w.found[0])
 		bad += check_violation(report, "%s: rover at offset %td is not a block boundary",
 		                       name, im->rover - im->core.heap->base);
+	if (w.complete && !w.found[1])
+		bad += check_violation(report, "%s: lowest-free hint at offset %td is not a block "
+		                       "boundary", name, im->lowest - im->core.heap->base);
+	if (w.first_free && w.first_free < im->lowest)
+		bad += check_violation(report, "%s: free block at offset %td lies below the "
+		                       "lowest-free hint (offset %td)", name,
+		                       w.first_free - im->core.heap->base,
+		                       im->lowest - im->core.heap->base);
 	return bad;
 }
 

@@ -398,3 +398,201 @@ TEST(implicit_self_check_detects_a_rover_off_a_block_boundary)
 	EXPECT(count_violations(&r) >= 1);
 	heap_close(&r.heap);
 }
+
+TEST(implicit_self_check_detects_two_adjacent_free_blocks)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, a);
+	/* Free b by hand without coalescing, keeping tags and counters consistent. */
+	char *bb = bt_block(b);
+	bt_mark_free(bb, bt_size(bb));
+	bt_clear_prev_alloc(bb + bt_size(bb));
+	r.core->alloc_blocks--;
+	r.core->free_blocks++;
+	struct check_report rep = { 0 };
+	EXPECT(r.a->check(r.self, &rep) >= 1);
+	EXPECT_STR_CONTAINS(rep.messages[0], "not coalesced");
+	heap_close(&r.heap);
+}
+
+TEST(implicit_self_check_detects_a_lying_prev_allocated_flag)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	bt_clear_prev_alloc(bt_block(b));   /* says a is free; a is live */
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
+
+static void grab(void *ctx, const char *name, uint64_t value)
+{
+	if (strcmp(name, "blocks_scanned") == 0)
+		*(uint64_t *)ctx = value;
+}
+
+TEST(implicit_best_fit_stops_at_an_exact_fit)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_best));
+	char *exact = m(&r, 88);
+	REQUIRE(exact && m(&r, 16));
+	char *more[40];
+	for (int k = 0; k < 40; k++)
+		REQUIRE((more[k] = m(&r, 16)) != NULL);
+	f(&r, exact);
+	uint64_t before = 0, after = 0;
+	r.a->stats(r.self, grab, &before);
+	EXPECT(m(&r, 88) == exact);
+	r.a->stats(r.self, grab, &after);
+	EXPECT(after - before <= 2);   /* the exact fit is the first block: no full scan */
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_freeing_a_large_top_block_lowers_the_break)
+{
+	struct run r;
+	REQUIRE(open_run(&r, &alloc_implicit_next));
+	char *low = m(&r, 100), *big = m(&r, 1 << 20);
+	REQUIRE(low && big);
+	size_t brk = r.heap.brk;
+	f(&r, big);
+	EXPECT(r.heap.brk < brk - (1 << 19));
+	EXPECT_EQ(r.heap.brk, (size_t)(r.core->epilogue + BT_WORD - r.heap.base));
+	EXPECT(bt_size(bt_block(big)) >= BT_CHUNK);     /* a chunk stays for what comes next */
+	EXPECT_EQ(violations(&r), 0);
+	EXPECT(m(&r, 1000) != NULL);
+	EXPECT(r.a->realloc(r.self, low, 1 << 21) != NULL);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+TEST(implicit_refused_growth_leaves_the_heap_usable)
+{
+	struct run r;
+	r.a = &alloc_implicit_first;
+	REQUIRE(heap_open(&r.heap, (size_t)1 << 24, 100000) == 0);
+	REQUIRE((r.self = r.a->init(&r.heap)) != NULL);
+	r.core = r.self;
+	char *p = m(&r, 1000);
+	REQUIRE(p);
+	p[999] = 42;
+	EXPECT(m(&r, 200000) == NULL);                 /* past the limit */
+	uint64_t refused = r.heap.refused_calls;
+	char *q = m(&r, 80000);                        /* the chunk is refused, the exact need is not */
+	EXPECT(q != NULL);
+	EXPECT_EQ(r.heap.refused_calls, refused + 1);
+	EXPECT(r.a->realloc(r.self, p, 1 << 20) == NULL);
+	EXPECT_EQ(p[999], 42);                         /* p is untouched and still ours */
+	EXPECT(r.a->memalign(r.self, 1 << 16, 50000) == NULL);
+	EXPECT_EQ(violations(&r), 0);
+	f(&r, q);
+	EXPECT(m(&r, 80000) == q);
+	EXPECT_EQ(violations(&r), 0);
+	heap_close(&r.heap);
+}
+
+extern const struct allocator alloc_explicit_lifo, alloc_explicit_addr;
+
+/*
+ * Big blocks, reallocs and wide alignments mixed so that growth at the top,
+ * trimming, in-place realloc and memalign padding all happen, with payloads
+ * verified and the self-check run along the way, for all five tables.
+ */
+TEST(implicit_and_explicit_survive_a_mix_with_large_blocks)
+{
+	enum { LIVE = 150, OPS = 5000 };
+	const struct allocator *all[] = { &alloc_implicit_first, &alloc_implicit_next,
+	                                  &alloc_implicit_best, &alloc_explicit_lifo,
+	                                  &alloc_explicit_addr };
+	for (int t = 0; t < 5; t++) {
+		struct run r;
+		REQUIRE(open_run(&r, all[t]));
+		unsigned char *ptr[LIVE] = { 0 };
+		size_t size[LIVE] = { 0 };
+		unsigned seed = 777;
+		unsigned long bad = 0, failed = 0;
+		for (int op = 0; op < OPS; op++) {
+			seed = seed * 1103515245u + 12345u;
+			int k = (int)((seed >> 8) % LIVE);
+			seed = seed * 1103515245u + 12345u;
+			unsigned x = seed >> 3;
+			size_t want = x % 20 == 0 ? (x >> 5) % 400000 : (x >> 5) % 300;
+			if (ptr[k]) {
+				for (size_t b = 0; b < size[k]; b += 97)
+					bad += ptr[k][b] != (unsigned char)(k ^ b);
+				if (x % 3 == 0) {
+					unsigned char *q = r.a->realloc(r.self, ptr[k], want);
+					failed += q == NULL;
+					if (!q)
+						continue;
+					size_t keep = want < size[k] ? want : size[k];
+					for (size_t b = 0; b < keep; b += 97)
+						bad += q[b] != (unsigned char)(k ^ b);
+					ptr[k] = q;
+				} else {
+					f(&r, ptr[k]);
+					ptr[k] = NULL;
+					continue;
+				}
+			} else {
+				size_t align = (size_t)32 << (x % 16);
+				ptr[k] = x % 8 == 1 ? r.a->memalign(r.self, align, want) : m(&r, want);
+				failed += ptr[k] == NULL;
+				if (!ptr[k])
+					continue;
+				bad += x % 8 == 1 && ((uintptr_t)ptr[k] & (align - 1)) != 0;
+			}
+			size[k] = want;
+			bad += r.a->usable_size(r.self, ptr[k]) < want;
+			for (size_t b = 0; b < want; b += 97)
+				ptr[k][b] = (unsigned char)(k ^ b);
+			if (op % 500 == 0 && violations(&r))
+				break;
+		}
+		EXPECT_EQ(bad, 0);
+		EXPECT_EQ(failed, 0);
+		EXPECT_EQ(violations(&r), 0);
+		for (int k = 0; k < LIVE; k++)
+			f(&r, ptr[k]);
+		EXPECT_EQ(r.core->alloc_blocks, 0);
+		EXPECT_EQ(r.core->free_blocks, 1);
+		EXPECT(r.heap.brk < r.heap.peak_brk);  /* the top was trimmed */
+		EXPECT_EQ(violations(&r), 0);
+		heap_close(&r.heap);
+	}
+}
+
+TEST(implicit_first_and_best_fit_skip_the_allocated_bottom_of_the_heap)
+{
+	const struct allocator *fits[] = { &alloc_implicit_first, &alloc_implicit_best };
+	for (int t = 0; t < 2; t++) {
+		struct run r;
+		REQUIRE(open_run(&r, fits[t]));
+		uint64_t before = 0, after = 0;
+		r.a->stats(r.self, grab, &before);
+		for (int k = 0; k < 3000; k++)
+			REQUIRE(m(&r, 40) != NULL);
+		r.a->stats(r.self, grab, &after);
+		EXPECT(after - before < 3 * 3000);   /* not 3000 * 3000 / 2 */
+		EXPECT_EQ(violations(&r), 0);
+		heap_close(&r.heap);
+	}
+}
+
+TEST(implicit_self_check_detects_a_free_block_below_the_lowest_free_hint)
+{
+	struct run r;
+	char *a, *b, *c;
+	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	f(&r, b);
+	struct { struct bt_core core; int policy; char *rover, *lowest; } *view = r.self;
+	EXPECT(view->lowest == bt_block(b));  /* the layout this test assumes */
+	EXPECT_EQ(violations(&r), 0);
+	view->lowest = bt_block(c);           /* a boundary, but b is free below it */
+	EXPECT(count_violations(&r) >= 1);
+	heap_close(&r.heap);
+}
