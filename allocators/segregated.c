@@ -12,31 +12,45 @@
  *
  * Free blocks live on doubly linked lists ("bins") chosen by size: one bin
  * per exact size below 512 bytes (16-byte steps), then four bins per power of
- * two.  A bitmap has one bit per non-empty bin, so the next bin that can
- * satisfy a request is found with a count-trailing-zeros.  An exact-size bin
- * is first fit and best fit at once; in a range bin the first few nodes are
- * scanned for the best fit (the scan is bounded; a full scan happens only
- * before the heap would otherwise grow).  The chosen block is split, the
- * remainder goes back to its bin; blocks under 128 bytes are carved from the
- * high end of a free block and larger ones from the low end, so that streams
- * of small and large requests end up in separate runs (freeing the small ones
- * then leaves holes that coalesce into space large blocks can use).  free
- * coalesces immediately with both neighbours.  realloc shrinks in place,
- * grows in place into a free next neighbour, extends the break by exactly the
- * difference when the block is the last one in the heap, slides down into a
- * free previous neighbour, and only then copies.  A free block at the end of
- * the heap larger than 256 KiB is trimmed (the break is lowered).
+ * two up to 8 GiB (the last bin takes everything bigger).  A bitmap has one
+ * bit per non-empty bin, so the next bin that can satisfy a request is found
+ * with a count-trailing-zeros.  An exact-size bin is first fit and best fit
+ * at once; in a range bin the first 16 nodes are scanned for the best fit,
+ * ties going to the lower address (a full scan happens only before the heap
+ * would otherwise grow).  The chosen block is split and the remainder goes
+ * back to its bin.  Blocks under 128 bytes are carved from the high end of a
+ * free block and larger ones from the low end, so that interleaved streams
+ * of small and large requests end up in separate runs and freeing one kind
+ * leaves holes that merge into room for bigger blocks (CS:APP's binary
+ * traces); the exception is a big free block ending the heap, which a small
+ * block at its top would wall off from the next growth.  free coalesces
+ * immediately with both neighbours; a merge or split that leaves a free
+ * block at its address and in its class does not touch the lists.
+ *
+ * realloc shrinks in place, grows in place into a free next neighbour,
+ * extends the break by exactly the difference when the block is the last one
+ * in the heap (or is followed only by a free last block), slides down into a
+ * free previous neighbour, and only then moves; a block that moves to the
+ * end of the heap gets no slack after it, so that its next growth is again
+ * an extension of the break.  memalign looks for a free block in which the
+ * aligned block plus a leading free pad fits, else grows the heap by that
+ * much; pad and tail go back to the bins.  A free block at the end of the
+ * heap of 256 KiB or more is trimmed down to 64 KiB (the break is lowered).
  *
  * Time: malloc O(1) for small sizes and O(1) plus a bounded scan otherwise
  * (O(free blocks in one bin) in the rare fallback before growing); free O(1);
- * realloc O(1) plus the copy when it cannot stay in place.
+ * realloc O(1) plus the copy when it cannot stay in place; memalign a bounded
+ * scan per non-empty bin.
  *
- * Fragmentation: best fit over size classes with immediate coalescing is
- * among the lowest-fragmentation policies known in practice (Wilson et al.);
- * internal waste is the 8-byte header plus rounding to 16, and the heap grows
- * by what is missing rounded up to a chunk of 1/64 of the heap (at least
- * 1 KiB, at most 1 MiB), merged with a free block already at the end.
- *
+ * Fragmentation: address-ordered best fit over size classes with immediate
+ * coalescing is among the lowest-fragmentation policies known (Wilson et
+ * al.).  Internal waste is the 8-byte header plus rounding to 16 (so 1 to 24
+ * byte requests take 32).  The heap grows by what is missing rounded up to a
+ * chunk of 1/64 of the heap (at least 1 KiB, at most 256 KiB), merged with a
+ * free block already at the end; the state (bin heads as 32-bit offsets and
+ * the bitmap) costs 552 bytes of the break.  The heap may span at most
+ * 64 GiB, the reach of those offsets.
+
  * Origin: Doug Lea, "A Memory Allocator" (the dlmalloc design notes): bins
  * by size, boundary tags, the previous-in-use bit; Knuth TAOCP vol. 1 §2.5
  * (boundary tags); Wilson, Johnstone, Neely and Boles 1995, "Dynamic Storage
@@ -57,35 +71,46 @@
 #define SMALL_LIMIT ((size_t)512)       /* below: one bin per 16-byte size          */
 #define NSMALL      32                  /* SMALL_LIMIT / 16                         */
 #define SUB_BITS    2                   /* 4 range bins per power of two            */
-#define NBINS       160                 /* up to 2^40, the last bin takes the rest  */
+#define NBINS       128                 /* up to 2^33, the last bin takes the rest  */
 #define NWORDS      ((NBINS + 63) / 64)
 
 #define HIGH_LIMIT  ((size_t)128)       /* blocks below: carved from the high end   */
 #define SCAN_LIMIT  16                  /* nodes examined per range bin             */
 #define CHUNK_MIN   ((size_t)1 << 10)   /* growth: at least this much...            */
-#define CHUNK_MAX   ((size_t)1 << 20)   /* ...and 1/64 of the heap, up to this      */
+#define CHUNK_MAX   ((size_t)1 << 18)   /* ...and 1/64 of the heap, up to this      */
 #define TRIM_AT     ((size_t)256 << 10) /* trim a free end block at least this big  */
 #define TRIM_KEEP   ((size_t)64 << 10)  /* ...down to this, to avoid sbrk ping-pong */
 
 /* Largest request: keeps every size computation below far from overflow. */
 #define MAX_REQUEST ((size_t)PTRDIFF_MAX / 4)
+/* Bin heads are 32-bit offsets in 16-byte units from the state: 64 GiB of heap. */
+#define MAX_SPAN    ((size_t)1 << 36)
 
 const struct allocator alloc_segregated;
 
+/*
+ * The state is part of the measured heap, so it is kept small: bin heads are
+ * 32-bit offsets (the list links inside free blocks are full pointers).
+ */
 struct segregated {
 	struct heap *heap;          /* where every block comes from                  */
-	char        *first;         /* header of the first block                     */
-	uint64_t     map[NWORDS];   /* bit i set iff bin[i] is non-empty             */
+	uint64_t     map[NWORDS];   /* bit i set iff bin i is non-empty              */
 	uint64_t     nfree;         /* blocks on all bins                            */
 	uint64_t     free_bytes;    /* bytes in those blocks                         */
-	char        *bin[NBINS];    /* header of each list's first free block        */
+	uint32_t     bin[NBINS];    /* first free block of each list: offset/16, 0 none */
 };
 
+/* The first block's header: right after the state, at 8 mod 16. */
+#define FIRST_OFFSET (((sizeof(struct segregated) + WORD + 15) & ~(size_t)15) - WORD)
+
 _Static_assert(NSMALL * 16 == SMALL_LIMIT, "exact bins cover sizes below SMALL_LIMIT");
-_Static_assert(NSMALL + (40 - 9) * (1 << SUB_BITS) + (1 << SUB_BITS) == NBINS,
-               "range bins run from 2^9 to 2^40");
+_Static_assert(NSMALL + (33 - 9) * (1 << SUB_BITS) == NBINS,
+               "range bins run from 2^9 to 2^33");
+_Static_assert(FIRST_OFFSET % 16 == WORD && FIRST_OFFSET >= sizeof(struct segregated),
+               "the first header follows the state at 8 mod 16");
 _Static_assert(MIN_BLOCK >= 4 * WORD, "a free block holds header, two links and a footer");
 _Static_assert(HEAPLAB_ALIGN == 16, "headers at 8 mod 16 give 16-byte payloads");
+_Static_assert(sizeof(struct segregated) == 552, "the opening comment quotes the state's size");
 
 /* ---- block layout -------------------------------------------------------- */
 
@@ -96,6 +121,23 @@ static inline char **next_of(char *b)                 { return (char **)(b + WOR
 static inline char **prev_of(char *b)                 { return (char **)(b + 2 * WORD); }
 static inline void   set_ft(char *b, size_t size)     { *(size_t *)(b + size - WORD) = size; }
 static inline char  *epilogue(struct segregated *s)   { return heap_break(s->heap) - WORD; }
+static inline char  *first_block(struct segregated *s) { return (char *)s + FIRST_OFFSET; }
+
+static inline char *head(const struct segregated *s, unsigned i)
+{
+	return s->bin[i] ? (char *)s + ((size_t)s->bin[i] << 4) + WORD : NULL;
+}
+
+static inline void set_head(struct segregated *s, unsigned i, const char *b)
+{
+	s->bin[i] = b ? (uint32_t)((size_t)(b - (const char *)s) >> 4) : 0;
+}
+
+/* May the break rise by `inc` without leaving the span bin heads can name? */
+static inline int span_allows(struct segregated *s, size_t inc)
+{
+	return inc <= MAX_SPAN && (size_t)(heap_break(s->heap) - (char *)s) <= MAX_SPAN - inc;
+}
 
 /* Block size for a request: header plus payload, rounded to 16, at least MIN_BLOCK. */
 static inline size_t block_size(size_t n)
@@ -119,14 +161,14 @@ static inline unsigned bin_of(size_t size)
 static inline void bin_insert(struct segregated *s, char *b, size_t size)
 {
 	unsigned i = bin_of(size);
-	char *h = s->bin[i];
+	char *h = head(s, i);
 	*next_of(b) = h;
 	*prev_of(b) = NULL;
 	if (h)
 		*prev_of(h) = b;
 	else
 		s->map[i >> 6] |= (uint64_t)1 << (i & 63);
-	s->bin[i] = b;
+	set_head(s, i, b);
 	s->nfree++;
 	s->free_bytes += size;
 }
@@ -138,7 +180,7 @@ static inline void bin_remove(struct segregated *s, char *b, size_t size)
 		*next_of(p) = n;
 	} else {
 		unsigned i = bin_of(size);
-		s->bin[i] = n;
+		set_head(s, i, n);
 		if (!n)
 			s->map[i >> 6] &= ~((uint64_t)1 << (i & 63));
 	}
@@ -163,14 +205,17 @@ static inline unsigned next_bin(const struct segregated *s, unsigned i)
 	return w * 64 + (unsigned)__builtin_ctzll(m);
 }
 
-/* Smallest block >= size among the first `limit` nodes of list `b`, or NULL. */
+/*
+ * Smallest block >= size among the first `limit` nodes of list `b`, the lower
+ * address among equals (address-ordered best fit fragments least), or NULL.
+ */
 static inline char *best_in(char *b, size_t size, unsigned long limit)
 {
 	char *best = NULL;
 	size_t best_size = SIZE_MAX;
 	for (; b && limit; b = *next_of(b), limit--) {
 		size_t bs = bsize(b);
-		if (bs >= size && bs < best_size) {
+		if (bs >= size && (bs < best_size || (bs == best_size && b < best))) {
 			best = b;
 			best_size = bs;
 			if (bs == size)
@@ -180,36 +225,44 @@ static inline char *best_in(char *b, size_t size, unsigned long limit)
 	return best;
 }
 
-/* A free block of at least `size` bytes, taken off its bin, or NULL. */
+/* A free block of at least `size` bytes, still on its bin, or NULL. */
 static char *find_fit(struct segregated *s, size_t size)
 {
 	unsigned i = bin_of(size);
 	char *b;
 
 	if (i < NSMALL) {
-		b = s->bin[i];
+		b = head(s, i);
 		if (b)
 			goto take;
 	} else if (s->bin[i]) {
-		b = best_in(s->bin[i], size, SCAN_LIMIT);
+		b = best_in(head(s, i), size, SCAN_LIMIT);
 		if (b)
 			goto take;
 	}
 	/* Every block in a higher bin is big enough: take the best of a few. */
 	unsigned j = next_bin(s, i + 1);
 	if (j < NBINS) {
-		b = j < NSMALL ? s->bin[j] : best_in(s->bin[j], size, SCAN_LIMIT);
+		b = j < NSMALL ? head(s, j) : best_in(head(s, j), size, SCAN_LIMIT);
 		goto take;
 	}
 	/* Before growing, make sure the bounded scan did not miss a fit. */
 	if (i >= NSMALL && s->bin[i]) {
-		b = best_in(s->bin[i], size, ~0UL);
+		b = best_in(head(s, i), size, ~0UL);
 		if (b)
 			goto take;
 	}
 	return NULL;
 take:
-	bin_remove(s, b, bsize(b));
+	return b;
+}
+
+/* find_fit, and take the block off its bin. */
+static inline char *find_and_unlink(struct segregated *s, size_t size)
+{
+	char *b = find_fit(s, size);
+	if (b)
+		bin_remove(s, b, bsize(b));
 	return b;
 }
 
@@ -225,9 +278,9 @@ static inline size_t grow_chunk(const struct segregated *s)
 /*
  * Make the heap end in a free block of at least `size` bytes and return it,
  * off the bins (merged with a free block already at the end), or NULL when
- * the provider refuses.
+ * the provider refuses.  `exact` asks for no chunk rounding.
  */
-static char *grow(struct segregated *s, size_t size)
+static char *grow(struct segregated *s, size_t size, int exact)
 {
 	char *epi = epilogue(s), *last = NULL;
 	size_t have = 0;
@@ -236,10 +289,14 @@ static char *grow(struct segregated *s, size_t size)
 		last = epi - *(size_t *)(epi - WORD);
 		have = bsize(last);
 	}
-	size_t missing = size > have ? size - have : 0;
-	size_t chunk = grow_chunk(s), inc = missing > chunk ? missing : chunk;
-	char *old = heap_sbrk(s->heap, (intptr_t)inc);
-	if (!old && inc > missing && missing) {
+	if (last && have >= size) {     /* a bounded search can miss it: no need to grow */
+		bin_remove(s, last, have);
+		return last;
+	}
+	size_t missing = size - have;
+	size_t chunk = exact ? 0 : grow_chunk(s), inc = missing > chunk ? missing : chunk;
+	char *old = span_allows(s, inc) ? heap_sbrk(s->heap, (intptr_t)inc) : NULL;
+	if (!old && inc > missing && span_allows(s, missing)) {
 		inc = missing;  /* near a limit: ask for no more than needed */
 		old = heap_sbrk(s->heap, (intptr_t)inc);
 	}
@@ -275,6 +332,20 @@ static int trim(struct segregated *s, char *b, size_t size)
 /* ---- placing and freeing ------------------------------------------------- */
 
 /*
+ * Should a `size`-byte block come from the high end of free block `b` (`bs`
+ * bytes)?  Small blocks do, so that small and large requests served from one
+ * free block end up in separate runs.  The exception is a big free block at
+ * the end of the heap (a coalesced region, not fresh growth): a small block
+ * at its high end would wall it off from the next growth of the heap.
+ */
+static inline int carve_high(const struct segregated *s, const char *b, size_t bs, size_t size)
+{
+	if (size >= HIGH_LIMIT)
+		return 0;
+	return bsize(b + bs) != 0 || bs <= 2 * grow_chunk(s);
+}
+
+/*
  * Allocate `size` bytes out of free block `b` (already off the bins), putting
  * back a remainder big enough to be a block.  `high` lets a small block come
  * from the high end.  Returns the payload.
@@ -288,7 +359,7 @@ static inline void *place(struct segregated *s, char *b, size_t size, int high)
 		*(size_t *)(b + bs) |= F_PREV;
 		return b + WORD;
 	}
-	if (high && size < HIGH_LIMIT) {
+	if (high) {
 		char *a = b + rem;
 		set_hd(b, rem | (h & F_PREV));
 		set_ft(b, rem);
@@ -333,10 +404,41 @@ static void *seg_malloc(void *self, size_t n)
 	if (n > MAX_REQUEST)
 		return NULL;
 	size_t size = block_size(n);
-	char *b = find_fit(s, size);
-	if (!b && !(b = grow(s, size)))
+	char *b;
+	if (size < SMALL_LIMIT && (b = head(s, (unsigned)(size >> 4))) != NULL) {
+		/* The common case: an exact-size block, first on its list. */
+		char *nx = *next_of(b);
+		set_head(s, (unsigned)(size >> 4), nx);
+		if (nx)
+			*prev_of(nx) = NULL;
+		else
+			s->map[size >> 10] &= ~((uint64_t)1 << ((size >> 4) & 63));
+		s->nfree--;
+		s->free_bytes -= size;
+		set_hd(b, hd(b) | F_ALLOC);
+		*(size_t *)(b + size) |= F_PREV;
+		return b + WORD;
+	}
+	b = find_fit(s, size);
+	if (b) {
+		size_t h = hd(b), bs = h & SIZE_MASK, rem = bs - size;
+		int high = carve_high(s, b, bs, size);
+		if (high && rem >= MIN_BLOCK && bin_of(rem) == bin_of(bs)) {
+			/* Carve off the high end; the rest stays where it is on its list. */
+			set_hd(b, rem | (h & F_PREV));
+			set_ft(b, rem);
+			s->free_bytes -= size;
+			char *a = b + rem;
+			set_hd(a, size | F_ALLOC);
+			*(size_t *)(a + size) |= F_PREV;
+			return a + WORD;
+		}
+		bin_remove(s, b, bs);
+		return place(s, b, size, high);
+	}
+	if (!(b = grow(s, size, 0)))
 		return NULL;
-	return place(s, b, size, 1);
+	return place(s, b, size, carve_high(s, b, bsize(b), size));
 }
 
 static void seg_free(void *self, void *ptr)
@@ -354,10 +456,18 @@ static void seg_free(void *self, void *ptr)
 		size += nh & SIZE_MASK;
 	}
 	if (!(h & F_PREV)) {
-		size_t ps = *(size_t *)(b - WORD);
+		size_t ps = *(size_t *)(b - WORD), total = ps + size;
 		b -= ps;
+		if (bin_of(total) == bin_of(ps) && total < TRIM_AT) {
+			/* Still the same class: the block keeps its place on its list. */
+			set_hd(b, total | F_PREV);
+			set_ft(b, total);
+			*(size_t *)(b + total) &= ~F_PREV;
+			s->free_bytes += size;
+			return;
+		}
 		bin_remove(s, b, ps);
-		size += ps;
+		size = total;
 	}
 	set_hd(b, size | F_PREV);
 	set_ft(b, size);
@@ -406,7 +516,7 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 	}
 	if (bsize(nx + ns) == 0) {      /* last block (maybe but for a free one): extend */
 		size_t missing = size - bs - ns;
-		if (heap_sbrk(s->heap, (intptr_t)missing)) {
+		if (span_allows(s, missing) && heap_sbrk(s->heap, (intptr_t)missing)) {
 			if (ns)
 				bin_remove(s, nx, ns);
 			set_hd(b, size | F_ALLOC | (h & F_PREV));
@@ -429,9 +539,15 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 			return pb + WORD;
 		}
 	}
-	void *q = seg_malloc(self, n);
-	if (!q)
+	/*
+	 * Move.  A block that has grown once is likely to grow again: if it
+	 * must go to the end of the heap, grow by exactly what it needs, so
+	 * nothing lands after it and its next growth just extends the break.
+	 */
+	char *nb = find_and_unlink(s, size);
+	if (!nb && !(nb = grow(s, size, 1)))
 		return NULL;
+	void *q = place(s, nb, size, 0);
 	memcpy(q, ptr, bs - WORD);
 	seg_free(self, ptr);
 	return q;
@@ -442,6 +558,34 @@ static void *seg_calloc(void *self, size_t nmemb, size_t size)
 	return alloc_calloc_via_malloc(self, seg_malloc, nmemb, size);
 }
 
+/*
+ * Bytes between free block `b` and the header of the first `align`-aligned
+ * payload in it that leaves room for a free block before it (or none).
+ */
+static inline size_t aligned_lead(const char *b, size_t align)
+{
+	size_t lead = (size_t)((char *)align_up((uintptr_t)b + WORD, align) - WORD - b);
+	return lead && lead < MIN_BLOCK ? lead + align : lead;
+}
+
+/*
+ * A free block, still on its bin, that holds an aligned `size`-byte block
+ * after its leading pad: the first such block in the lowest bins that have
+ * one, each scanned a bounded way.  NULL if none was found.
+ */
+static char *find_aligned(struct segregated *s, size_t size, size_t align)
+{
+	for (unsigned i = next_bin(s, bin_of(size)); i < NBINS; i = next_bin(s, i + 1)) {
+		unsigned long k = 0;
+		for (char *b = head(s, i); b && k < SCAN_LIMIT; b = *next_of(b), k++) {
+			size_t bs = bsize(b);
+			if (bs >= size && aligned_lead(b, align) <= bs - size)
+				return b;
+		}
+	}
+	return NULL;
+}
+
 static void *seg_memalign(void *self, size_t align, size_t n)
 {
 	struct segregated *s = self;
@@ -450,18 +594,22 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 	if (!is_pow2(align) || align > MAX_REQUEST || n > MAX_REQUEST)
 		return NULL;
 
-	/* Room for the block, the worst leading pad (align + 16) and slack. */
-	size_t size = block_size(n), want = size + align + MIN_BLOCK;
-	char *b = find_fit(s, want);
-	if (!b && !(b = grow(s, want)))
-		return NULL;
-
-	char *pay = (char *)align_up((uintptr_t)b + WORD, align);
-	size_t lead = (size_t)(pay - WORD - b);
-	if (lead && lead < MIN_BLOCK) {
-		pay += align;
-		lead += align;
+	size_t size = block_size(n);
+	char *b = find_aligned(s, size, align);
+	if (b) {
+		bin_remove(s, b, bsize(b));
+	} else {
+		/*
+		 * Grow: the free block at the end will start where the free last
+		 * block starts, or where the epilogue is now; that fixes the pad.
+		 */
+		char *epi = epilogue(s);
+		char *start = (hd(epi) & F_PREV) ? epi : epi - *(size_t *)(epi - WORD);
+		if (!(b = grow(s, aligned_lead(start, align) + size, 0)))
+			return NULL;
 	}
+
+	size_t lead = aligned_lead(b, align);
 	if (lead) {
 		/* b was free, so its left neighbour is allocated: no merge needed. */
 		size_t bs = bsize(b);
@@ -476,15 +624,13 @@ static void *seg_memalign(void *self, size_t align, size_t n)
 
 static void *seg_init(struct heap *heap)
 {
-	/* The first header lands at 8 mod 16; the epilogue word closes the heap. */
-	size_t first = align_up(sizeof(struct segregated) + WORD, 16) - WORD;
-	struct segregated *s = heap_sbrk(heap, (intptr_t)(first + WORD));
+	/* The heap starts with the state, then the epilogue word closes it. */
+	struct segregated *s = heap_sbrk(heap, (intptr_t)(FIRST_OFFSET + WORD));
 	if (!s)
 		return NULL;
 	memset(s, 0, sizeof *s);
 	s->heap = heap;
-	s->first = (char *)s + first;
-	set_hd(s->first, F_ALLOC | F_PREV);
+	set_hd(first_block(s), F_ALLOC | F_PREV);
 	return s;
 }
 
@@ -494,16 +640,16 @@ static unsigned long check_lists(struct segregated *s, struct check_report *r,
                                  uint64_t listed[NBINS], uint64_t *count, uint64_t *bytes)
 {
 	unsigned long bad = 0;
-	char *lo = s->first, *end = epilogue(s);
+	char *lo = first_block(s), *end = epilogue(s);
 
 	for (unsigned i = 0; i < NBINS; i++) {
 		int bit = (s->map[i >> 6] >> (i & 63)) & 1;
 		listed[i] = 0;
-		if (bit != (s->bin[i] != NULL))
+		if (bit != (s->bin[i] != 0))
 			bad += check_violation(r, "segregated: bin %u bitmap bit is %d but the list is %s",
 			                       i, bit, s->bin[i] ? "non-empty" : "empty");
 		char *prev = NULL;
-		for (char *b = s->bin[i]; b; prev = b, b = *next_of(b)) {
+		for (char *b = head(s, i); b; prev = b, b = *next_of(b)) {
 			if (b < lo || b + MIN_BLOCK > end || ((uintptr_t)b & 15) != WORD) {
 				bad += check_violation(r, "segregated: bin %u links to %p, not a block "
 				                       "in the heap", i, (void *)b);
@@ -547,7 +693,7 @@ static unsigned long check_blocks(struct segregated *s, struct check_report *r,
                                   uint64_t *count, uint64_t *bytes)
 {
 	unsigned long bad = 0;
-	char *b = s->first, *end = epilogue(s);
+	char *b = first_block(s), *end = epilogue(s);
 	int prev_free = 0;
 
 	while (b < end) {
@@ -603,10 +749,9 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	struct segregated *s = self;
 	unsigned long bad = 0;
 	uint64_t listed[NBINS], in_lists = 0, list_bytes = 0, walked = 0, walked_bytes = 0;
-	size_t first = align_up(sizeof(struct segregated) + WORD, 16) - WORD;
 
-	if (s->first != (char *)s + first || (char *)s != heap_start(s->heap) ||
-	    s->heap->brk < first + WORD || s->heap->brk % 16) {
+	if ((char *)s != heap_start(s->heap) || s->heap->brk < FIRST_OFFSET + WORD ||
+	    s->heap->brk % 16 || s->heap->brk > MAX_SPAN) {
 		return check_violation(r, "segregated: state or break (%zu) out of place",
 		                       s->heap->brk);
 	}
@@ -615,7 +760,7 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	bad += check_blocks(s, r, &walked, &walked_bytes);
 	/* Clear marks the walk did not reach (it stops early on a corrupt size). */
 	for (unsigned i = 0; i < NBINS; i++) {
-		char *b = s->bin[i];
+		char *b = head(s, i);
 		for (uint64_t k = 0; k < listed[i]; k++, b = *next_of(b))
 			set_hd(b, hd(b) & ~F_MARK);
 	}
@@ -649,7 +794,8 @@ static void seg_stats(void *self, stat_sink sink, void *ctx)
  */
 unsigned segregated_bin_of(size_t block_size);
 int      segregated_bin_holding(void *self, const void *ptr);
-char   **segregated_bin_head(void *self, unsigned bin);
+char    *segregated_bin_first(void *self, unsigned bin);
+void     segregated_set_bin_first(void *self, unsigned bin, char *block);
 uint64_t *segregated_bitmap(void *self);
 
 unsigned segregated_bin_of(size_t block_size) { return bin_of(block_size); }
@@ -660,13 +806,14 @@ int segregated_bin_holding(void *self, const void *ptr)
 	struct segregated *s = self;
 	const char *want = (const char *)ptr - WORD;
 	for (unsigned i = 0; i < NBINS; i++)
-		for (char *b = s->bin[i]; b; b = *next_of(b))
+		for (char *b = head(s, i); b; b = *next_of(b))
 			if (b == want)
 				return (int)i;
 	return -1;
 }
 
-char **segregated_bin_head(void *self, unsigned bin) { return &((struct segregated *)self)->bin[bin]; }
+char *segregated_bin_first(void *self, unsigned bin) { return head(self, bin); }
+void segregated_set_bin_first(void *self, unsigned bin, char *b) { set_head(self, bin, b); }
 uint64_t *segregated_bitmap(void *self) { return ((struct segregated *)self)->map; }
 
 const struct allocator alloc_segregated = {

@@ -16,7 +16,8 @@
 extern const struct allocator alloc_segregated;
 unsigned  segregated_bin_of(size_t block_size);
 int       segregated_bin_holding(void *self, const void *ptr);
-char    **segregated_bin_head(void *self, unsigned bin);
+char     *segregated_bin_first(void *self, unsigned bin);
+void      segregated_set_bin_first(void *self, unsigned bin, char *block);
 uint64_t *segregated_bitmap(void *self);
 
 static const struct allocator *const A = &alloc_segregated;
@@ -58,6 +59,11 @@ static int reported(const struct check_report *r, const char *needle)
 static size_t *header(void *p) { return (size_t *)((char *)p - 8); }
 static size_t block_of(void *p)  { return *header(p) & ~(size_t)15; }
 static size_t req_for(size_t block) { return block - 8; }  /* request giving that block */
+static size_t block_size_for(size_t n)
+{
+	size_t b = (n + 8 + 15) & ~(size_t)15;
+	return b < 32 ? 32 : b;
+}
 
 static int bit(struct seg *s, unsigned bin)
 {
@@ -93,7 +99,8 @@ TEST(segregated_bin_edges_split_where_the_classes_do)
 	EXPECT_EQ(segregated_bin_of(1280), 37);
 	EXPECT_EQ(segregated_bin_of((size_t)1 << 20), 32 + 11 * 4);
 	EXPECT_EQ(segregated_bin_of(((size_t)1 << 20) - 16), 32 + 10 * 4 + 3);
-	EXPECT_EQ(segregated_bin_of((size_t)1 << 45), 159);   /* the last bin takes the rest */
+	EXPECT_EQ(segregated_bin_of((size_t)1 << 33), 127);   /* the last bin takes the rest */
+	EXPECT_EQ(segregated_bin_of((size_t)1 << 35), 127);
 	for (size_t size = 32; size < ((size_t)1 << 24); size += 16)
 		if (segregated_bin_of(size) > segregated_bin_of(size + 16) ||
 		    segregated_bin_of(size + 16) > segregated_bin_of(size) + 1) {
@@ -350,7 +357,7 @@ TEST(segregated_bitmap_bit_clears_when_a_bin_empties)
 	EXPECT(bit(&s, bin));
 	EXPECT(A->malloc(s.self, 40) != NULL);
 	EXPECT(!bit(&s, bin));
-	EXPECT(*segregated_bin_head(s.self, bin) == NULL);
+	EXPECT(segregated_bin_first(s.self, bin) == NULL);
 	EXPECT(clean(&s));
 	heap_close(&s.heap);
 }
@@ -428,11 +435,11 @@ TEST(segregated_check_catches_a_block_on_the_wrong_bin)
 	A->free(s.self, x);
 	REQUIRE(clean(&s));
 	unsigned right = segregated_bin_of(272), wrong = right + 1;
-	REQUIRE(*segregated_bin_head(s.self, right) == (char *)x - 8);
-	REQUIRE(*segregated_bin_head(s.self, wrong) == NULL);
+	REQUIRE(segregated_bin_first(s.self, right) == (char *)x - 8);
+	REQUIRE(segregated_bin_first(s.self, wrong) == NULL);
 	/* Move the (only) node to the neighbouring bin, bitmap and all. */
-	*segregated_bin_head(s.self, right) = NULL;
-	*segregated_bin_head(s.self, wrong) = (char *)x - 8;
+	segregated_set_bin_first(s.self, right, NULL);
+	segregated_set_bin_first(s.self, wrong, (char *)x - 8);
 	uint64_t *map = segregated_bitmap(s.self);
 	map[right / 64] &= ~((uint64_t)1 << (right % 64));
 	map[wrong / 64] |= (uint64_t)1 << (wrong % 64);
@@ -468,7 +475,7 @@ TEST(segregated_check_catches_a_free_block_missing_from_its_list)
 	A->free(s.self, x);
 	REQUIRE(clean(&s));
 	unsigned bin = segregated_bin_of(272);
-	*segregated_bin_head(s.self, bin) = NULL;       /* unlinked, bit left set */
+	segregated_set_bin_first(s.self, bin, NULL);    /* unlinked, bit left set */
 	struct check_report r;
 	EXPECT(violations(&s, &r) >= 2);
 	EXPECT(reported(&r, "is on no bin"));
@@ -509,14 +516,219 @@ TEST(segregated_check_catches_an_adjacent_pair_of_free_blocks)
 	*header(b) = 272 | 0;                    /* free, previous (a) free */
 	*(size_t *)((char *)b - 8 + 272 - 8) = 272;
 	*header(c) &= ~(size_t)2;
-	char **head = segregated_bin_head(s.self, segregated_bin_of(272));
-	REQUIRE(*head == (char *)a - 8);
+	unsigned bin = segregated_bin_of(272);
+	REQUIRE(segregated_bin_first(s.self, bin) == (char *)a - 8);
 	*(char **)b = (char *)a - 8;             /* b.next = a */
 	((char **)b)[1] = NULL;                  /* b.prev = NULL */
 	((char **)a)[1] = (char *)b - 8;         /* a.prev = b */
-	*head = (char *)b - 8;
+	segregated_set_bin_first(s.self, bin, (char *)b - 8);
 	struct check_report r;
 	EXPECT(violations(&s, &r) >= 1);
 	EXPECT(reported(&r, "not coalesced"));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_memalign_reuses_a_free_block_that_holds_an_aligned_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	/* A 12 KiB hole holds a 4 KiB-aligned 4 KiB block wherever it starts. */
+	char *x = isolated(&s, 12288);
+	REQUIRE(x);
+	A->free(s.self, x);
+	size_t brk = s.heap.brk;
+	char *p = A->memalign(s.self, 4096, 4096);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % 4096, 0);
+	EXPECT(p > x && p + 4096 <= x - 8 + 12288);
+	EXPECT_EQ(s.heap.brk, brk);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_memalign_grows_the_heap_only_by_pad_and_block)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	REQUIRE(A->malloc(s.self, 100000 - 8));    /* fills the heap exactly */
+	size_t brk = s.heap.brk;
+	char *p = A->memalign(s.self, 65536, 65536);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % 65536, 0);
+	/* The new block starts at the old end: the pad is below 64 KiB + 32. */
+	EXPECT(s.heap.brk - brk <= 65536 + 32 + 65536 + 16);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+/* ---- utilization on the classic patterns (deterministic, not timed) ------ */
+
+struct replay {
+	struct seg s;
+	size_t     live, peak_live;
+};
+
+static void *r_malloc(struct replay *r, size_t n)
+{
+	void *p = A->malloc(r->s.self, n);
+	if (p) {
+		memset(p, 0xab, n);
+		r->live += n;
+		if (r->live > r->peak_live)
+			r->peak_live = r->live;
+	}
+	return p;
+}
+
+static void r_free(struct replay *r, void *p, size_t n)
+{
+	A->free(r->s.self, p);
+	r->live -= n;
+}
+
+static void *r_realloc(struct replay *r, void *p, size_t old, size_t n)
+{
+	void *q = A->realloc(r->s.self, p, n);
+	if (q) {
+		r->live += n - old;
+		if (r->live > r->peak_live)
+			r->peak_live = r->live;
+	}
+	return q;
+}
+
+/* Peak live bytes over peak break, in per mille. */
+static unsigned long per_mille(struct replay *r)
+{
+	return (unsigned long)(r->peak_live * 1000 / r->s.heap.peak_brk);
+}
+
+/*
+ * CS:APP binary-bal and its mirror: 2000 small/large pairs, one kind freed,
+ * then 2000 blocks too big for the holes one kind leaves.  Small and large
+ * must not interleave, or the holes never merge into room for the new ones.
+ */
+static unsigned long binary_pattern(int free_large)
+{
+	enum { PAIRS = 2000 };
+	static void *small[PAIRS], *large[PAIRS], *bigger[PAIRS];
+	struct replay r = { .live = 0 };
+	if (!open_seg(&r.s))
+		return 0;
+	for (int i = 0; i < PAIRS; i++) {
+		small[i] = r_malloc(&r, 64);
+		large[i] = r_malloc(&r, 448);
+	}
+	for (int i = 0; i < PAIRS; i++) {
+		if (free_large)
+			r_free(&r, large[i], 448);
+		else
+			r_free(&r, small[i], 64);
+	}
+	for (int i = 0; i < PAIRS; i++)
+		bigger[i] = r_malloc(&r, 512);
+	unsigned long u = clean(&r.s) && bigger[PAIRS - 1] ? per_mille(&r) : 0;
+	heap_close(&r.s.heap);
+	return u;
+}
+
+TEST(segregated_binary_pattern_with_the_small_blocks_freed_stays_above_90_percent)
+{
+	unsigned long u = binary_pattern(0);   /* measured: 936 */
+	if (u < 900)
+		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 900", u);
+}
+
+TEST(segregated_binary_pattern_with_the_large_blocks_freed_stays_above_85_percent)
+{
+	unsigned long u = binary_pattern(1);   /* measured: 894 (94.7% is perfect packing) */
+	if (u < 850)
+		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 850", u);
+}
+
+/*
+ * CS:APP realloc-bal: one block grows by 128 bytes 4800 times while a small
+ * block is allocated and freed around each step.  Growing in place at the
+ * end of the heap keeps the break at the live size.
+ */
+TEST(segregated_realloc_growth_pattern_stays_above_99_percent)
+{
+	struct replay r = { .live = 0 };
+	REQUIRE(open_seg(&r.s));
+	size_t size = 512;
+	char *p = r_malloc(&r, size), *small = r_malloc(&r, 128);
+	REQUIRE(p && small);
+	for (int i = 0; i < 4800; i++) {
+		p = r_realloc(&r, p, size, size + 128);
+		REQUIRE(p);
+		size += 128;
+		char *next = r_malloc(&r, 128);
+		REQUIRE(next);
+		r_free(&r, small, 128);
+		small = next;
+	}
+	EXPECT_EQ((unsigned char)p[511], 0xab);   /* the first bytes survived every move */
+	EXPECT(clean(&r.s));
+	unsigned long u = per_mille(&r);       /* measured: 998 */
+	if (u < 990)
+		test_fail(__FILE__, __LINE__, "utilization %lu per mille, want >= 990", u);
+	heap_close(&r.s.heap);
+}
+
+/* ---- limits ------------------------------------------------------------- */
+
+TEST(segregated_refused_growth_in_realloc_keeps_the_block_and_the_heap)
+{
+	struct seg s;
+	REQUIRE(heap_open(&s.heap, (size_t)1 << 30, (size_t)1 << 20) == 0);
+	REQUIRE((s.self = A->init(&s.heap)) != NULL);
+	char *p = A->malloc(s.self, 600000);
+	REQUIRE(p);
+	memset(p, 0x5c, 600000);
+	/* At the end of the heap, but the limit forbids both extending and moving. */
+	EXPECT(A->realloc(s.self, p, 2000000) == NULL);
+	EXPECT_EQ(block_of(p), block_size_for(600000));
+	EXPECT_EQ((unsigned char)p[599999], 0x5c);
+	EXPECT(clean(&s));
+	/* Growth that fits under the limit still works in place. */
+	EXPECT(A->realloc(s.self, p, 700000) == p);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_huge_requests_fail_cleanly)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	EXPECT(A->malloc(s.self, SIZE_MAX) == NULL);
+	EXPECT(A->malloc(s.self, SIZE_MAX / 2) == NULL);
+	EXPECT(A->malloc(s.self, (size_t)1 << 40) == NULL);   /* beyond the reservation */
+	EXPECT(A->memalign(s.self, (size_t)1 << 20, SIZE_MAX - 100) == NULL);
+	void *p = A->malloc(s.self, 100);
+	REQUIRE(p);
+	EXPECT(A->realloc(s.self, p, SIZE_MAX - 8) == NULL);
+	EXPECT(clean(&s));
+	A->free(s.self, p);
+	EXPECT(clean(&s));
+	heap_close(&s.heap);
+}
+
+TEST(segregated_memalign_handles_a_megabyte_alignment_and_frees_the_pad)
+{
+	struct seg s;
+	REQUIRE(open_seg(&s));
+	REQUIRE(A->malloc(s.self, 100));
+	char *p = A->memalign(s.self, (size_t)1 << 20, 5000);
+	REQUIRE(p);
+	EXPECT_EQ((uintptr_t)p % ((size_t)1 << 20), 0);
+	EXPECT(clean(&s));
+	/* The pad below it is free: a big block fits there without growing. */
+	size_t brk = s.heap.brk;
+	char *q = A->malloc(s.self, 500000);
+	EXPECT(q != NULL && q < p);
+	EXPECT_EQ(s.heap.brk, brk);
+	A->free(s.self, p);
+	A->free(s.self, q);
+	EXPECT(clean(&s));
 	heap_close(&s.heap);
 }
