@@ -19,7 +19,13 @@
  * The pool is the heap provider's break.  A zero-size "epilogue" header
  * always sits in the last 8 bytes below the break; growing turns it into the
  * start of the new memory (or into part of a free last block, which absorbs
- * the new memory) and writes a new epilogue at the new break.
+ * the new memory) and writes a new epilogue at the new break.  The break
+ * rises by what is missing rounded up to TLSF_CHUNK (64 KiB), or by exactly
+ * what is missing when the provider refuses the rounded amount.  A free last
+ * block of TLSF_TRIM_THRESHOLD or more is cut back to TLSF_TRIM_KEEP; every
+ * time the heap has to grow again after a trim the threshold doubles, so an
+ * allocate/free loop of a big block settles instead of calling the provider
+ * twice per iteration.
  *
  * Time: malloc, free and memalign O(1) (bit scans plus a bounded number of
  * list operations), except when the provider is called; realloc O(1) plus the
@@ -197,7 +203,7 @@ static inline void list_remove(struct tlsf *t, struct block *b)
  * Take a free block of at least `size` bytes off its list, or NULL.  The
  * block keeps its free-block invariants (back pointer, successor's PREV_FREE).
  */
-static inline struct block *take_free(struct tlsf *t, size_t size)
+static inline __attribute__((always_inline)) struct block *take_free(struct tlsf *t, size_t size)
 {
 	unsigned fl, sl;
 	search_mapping(size, &fl, &sl);
@@ -306,10 +312,8 @@ static struct block *grow(struct tlsf *t, size_t size)
 }
 
 /* A free block `b` (on no list) ends at the epilogue: give most of it back if big. */
-static inline void maybe_trim(struct tlsf *t, struct block *b, size_t *size)
+static void trim(struct tlsf *t, struct block *b, size_t *size)
 {
-	if (*size < t->trim_threshold)
-		return;
 	size_t release = (*size - TLSF_TRIM_KEEP) & ~(size_t)4095;
 	if (!release || !heap_sbrk(t->heap, -(intptr_t)release))
 		return;
@@ -319,6 +323,20 @@ static inline void maybe_trim(struct tlsf *t, struct block *b, size_t *size)
 	b->header = *size | FREE_BIT;
 	t->epilogue = at(b, *size);
 	t->epilogue->header = PREV_FREE;
+}
+
+/*
+ * Make `b` a free block of `size` bytes on its list; `next` follows it and
+ * is not free, and whatever precedes b is not free either.
+ */
+static inline void put_free(struct tlsf *t, struct block *b, size_t size, struct block *next)
+{
+	b->header = size | FREE_BIT;
+	next->header |= PREV_FREE;
+	if (__builtin_expect(next == t->epilogue && size >= t->trim_threshold, 0))
+		trim(t, b, &size);
+	*back_pointer(b, size) = b;
+	list_insert(t, b, size);
 }
 
 /* ---- The table ---- */
@@ -377,13 +395,7 @@ static void tlsf_free(void *self, void *ptr)
 		size += block_size(prev);
 		b = prev;
 	}
-	/* Coalesced: whatever precedes b now is allocated. */
-	b->header = size | FREE_BIT;
-	next->header |= PREV_FREE;
-	if (__builtin_expect(next == t->epilogue, 0))
-		maybe_trim(t, b, &size);
-	*back_pointer(b, size) = b;
-	list_insert(t, b, size);
+	put_free(t, b, size, next);  /* coalesced: what precedes b now is allocated */
 }
 
 static size_t tlsf_usable_size(void *self, void *ptr)
@@ -413,11 +425,7 @@ static void release_tail(struct tlsf *t, struct block *b, size_t have, size_t si
 		rest += ns;
 		next = at(next, ns);
 	}
-	struct block *tail = at(b, size);
-	tail->header = rest | FREE_BIT;
-	*back_pointer(tail, rest) = tail;
-	next->header |= PREV_FREE;
-	list_insert(t, tail, rest);
+	put_free(t, at(b, size), rest, next);
 }
 
 static void *tlsf_realloc(void *self, void *ptr, size_t n)
@@ -522,122 +530,140 @@ static int in_pool(const struct tlsf *t, const struct block *b)
 	       (q - (uintptr_t)t->pool) % ALIGN == 0;
 }
 
+/* Does `b` look like a free block: free bit, sane size, back pointer at its end? */
+static int looks_free(const struct tlsf *t, struct block *b)
+{
+	size_t size = block_size(b);
+	return is_free(b) && size >= TLSF_MIN_BLOCK &&
+	       size <= (size_t)((char *)t->epilogue - (char *)b) && *back_pointer(b, size) == b;
+}
+
+/* One free block met by the physical walk: back pointer, list, links. */
+static unsigned long check_free_block(struct tlsf *t, struct block *b, struct check_report *r)
+{
+	unsigned long bad = 0;
+	size_t size = block_size(b), off = offset_of(t, b);
+	unsigned fl, sl;
+
+	if (*back_pointer(b, size) != b)
+		bad += check_violation(r, "tlsf: free block at offset %zu: wrong back pointer",
+		                       off);
+	mapping(size, &fl, &sl);
+	if (!(t->sl_map[fl] & (1u << sl)))
+		bad += check_violation(r, "tlsf: free block at offset %zu: its list (%u,%u) is "
+		                       "marked empty", off, fl, sl);
+	struct block *pf = b->prev_free, *nf = b->next_free;
+	if (pf ? !in_pool(t, pf) || pf->next_free != b : t->head[fl][sl] != b)
+		bad += check_violation(r, "tlsf: free block at offset %zu is not linked from "
+		                       "list (%u,%u)", off, fl, sl);
+	if (nf && (!in_pool(t, nf) || nf->prev_free != b))
+		bad += check_violation(r, "tlsf: free block at offset %zu: its next link does "
+		                       "not point back", off);
+	return bad;
+}
+
+/*
+ * Walk list (fl, sl), adding its nodes to *listed; stop (returning with
+ * *listed > limit) if the lists hold more nodes than there are free blocks.
+ */
+static unsigned long check_list(struct tlsf *t, unsigned fl, unsigned sl, uint64_t limit,
+                                uint64_t *listed, struct check_report *r)
+{
+	unsigned long bad = 0;
+	int bit = (t->sl_map[fl] >> sl) & 1;
+	struct block *prev = NULL, *b;
+
+	if (bit != (t->head[fl][sl] != NULL))
+		bad += check_violation(r, "tlsf: sl bitmap bit (%u,%u) is %d but the list is %s",
+		                       fl, sl, bit, t->head[fl][sl] ? "non-empty" : "empty");
+	for (b = t->head[fl][sl]; b; prev = b, b = b->next_free) {
+		unsigned bfl, bsl;
+		if (!in_pool(t, b))
+			return bad + check_violation(r, "tlsf: list (%u,%u) points outside the "
+			                             "pool", fl, sl);
+		if (!looks_free(t, b))
+			return bad + check_violation(r, "tlsf: list (%u,%u) holds offset %zu, "
+			                             "not a free block", fl, sl, offset_of(t, b));
+		mapping(block_size(b), &bfl, &bsl);
+		if (bfl != fl || bsl != sl)
+			bad += check_violation(r, "tlsf: block of %zu bytes on list (%u,%u) "
+			                       "belongs on (%u,%u)", block_size(b), fl, sl,
+			                       bfl, bsl);
+		if (b->prev_free != prev)
+			bad += check_violation(r, "tlsf: list (%u,%u): back link of offset %zu "
+			                       "is wrong", fl, sl, offset_of(t, b));
+		if (++*listed > limit)
+			return bad + check_violation(r, "tlsf: the lists hold more nodes than the "
+			                             "%llu free blocks (a cycle?)",
+			                             (unsigned long long)limit);
+	}
+	return bad;
+}
+
 static unsigned long tlsf_check(void *self, struct check_report *r)
 {
 	struct tlsf *t = self;
 	unsigned long bad = 0;
 	char *brk = heap_break(t->heap);
 
-	if ((char *)t->epilogue + TLSF_HEADER != brk) {
-		bad += check_violation(r, "tlsf: epilogue at offset %zu, but the break is at %zu",
-		                       offset_of(t, t->epilogue), (size_t)(brk - t->pool));
-		return bad;  /* the walk below would not know where to stop */
+	if ((char *)t->epilogue + TLSF_HEADER != brk || (char *)t->epilogue < t->pool ||
+	    offset_of(t, t->epilogue) % ALIGN) {
+		/* The walk below would not know where to stop. */
+		return check_violation(r, "tlsf: epilogue at offset %zu, but the break is at %zu",
+		                        offset_of(t, t->epilogue), (size_t)(brk - t->pool));
 	}
 	if (block_size(t->epilogue) != 0 || is_free(t->epilogue))
-		bad += check_violation(r, "tlsf: epilogue header %#zx is not a zero-size used block",
+		bad += check_violation(r, "tlsf: epilogue header %#zx: not a zero-size used block",
 		                       t->epilogue->header);
 
-	/* Physical walk: sizes, flags, back pointers, coalescing, list links. */
+	/* Physical walk: sizes add up to the break, flags agree, free blocks are linked. */
 	uint64_t walked_free = 0;
 	int prev_was_free = 0;
 	struct block *b = (struct block *)t->pool;
 	while (b != t->epilogue) {
 		size_t size = block_size(b), off = offset_of(t, b);
-		if (size < TLSF_MIN_BLOCK || size > (size_t)((char *)t->epilogue - (char *)b)) {
-			bad += check_violation(r, "tlsf: block at offset %zu has bad size %zu",
-			                       off, size);
-			return bad;
-		}
+		if (size < TLSF_MIN_BLOCK || size > (size_t)((char *)t->epilogue - (char *)b))
+			return bad + check_violation(r, "tlsf: block at offset %zu: bad size %zu",
+			                             off, size);
 		if (b->header & (FLAG_MASK & ~(FREE_BIT | PREV_FREE)))
-			bad += check_violation(r, "tlsf: block at offset %zu has stray bits in %#zx",
+			bad += check_violation(r, "tlsf: block at offset %zu: stray bits in %#zx",
 			                       off, b->header);
 		if (!!(b->header & PREV_FREE) != prev_was_free)
-			bad += check_violation(r, "tlsf: block at offset %zu says previous %s, it is %s",
-			                       off, (b->header & PREV_FREE) ? "free" : "used",
+			bad += check_violation(r, "tlsf: block at offset %zu says its predecessor "
+			                       "is %s, it is %s", off,
+			                       (b->header & PREV_FREE) ? "free" : "used",
 			                       prev_was_free ? "free" : "used");
 		if (is_free(b)) {
 			walked_free++;
 			if (prev_was_free)
-				bad += check_violation(r, "tlsf: free blocks at offset %zu and before "
-				                       "it were not coalesced", off);
-			if (*back_pointer(b, size) != b)
-				bad += check_violation(r, "tlsf: free block at offset %zu has a wrong "
-				                       "back pointer", off);
-			unsigned fl, sl;
-			mapping(size, &fl, &sl);
-			if (!(t->sl_map[fl] & (1u << sl)))
-				bad += check_violation(r, "tlsf: free block at offset %zu: list (%u,%u) "
-				                       "marked empty", off, fl, sl);
-			struct block *pf = b->prev_free, *nf = b->next_free;
-			if (pf ? !in_pool(t, pf) || pf->next_free != b : t->head[fl][sl] != b)
-				bad += check_violation(r, "tlsf: free block at offset %zu is not linked "
-				                       "from list (%u,%u)", off, fl, sl);
-			if (nf && (!in_pool(t, nf) || nf->prev_free != b))
-				bad += check_violation(r, "tlsf: free block at offset %zu: next link "
-				                       "does not point back", off);
+				bad += check_violation(r, "tlsf: free blocks at offset %zu and "
+				                       "before it not coalesced", off);
+			bad += check_free_block(t, b, r);
 		}
 		prev_was_free = is_free(b);
 		b = at(b, size);
 	}
 	if (!!(t->epilogue->header & PREV_FREE) != prev_was_free)
-		bad += check_violation(r, "tlsf: epilogue's previous-free bit is wrong");
+		bad += check_violation(r, "tlsf: the epilogue's previous-free bit is wrong");
 
-	/* Lists and bitmaps: every node a free block of the list's class, once. */
+	/* Lists and bitmaps: every node a free block of the list's class, each once. */
 	uint64_t listed = 0;
-	for (unsigned fl = 0; fl < TLSF_FL_COUNT; fl++) {
-		int fl_bit = (t->fl_map >> fl) & 1;
-		if (fl_bit != (t->sl_map[fl] != 0))
-			bad += check_violation(r, "tlsf: fl bitmap bit %u is %d but sl bitmap is %#x",
-			                       fl, fl_bit, t->sl_map[fl]);
-		for (unsigned sl = 0; sl < TLSF_SL_COUNT; sl++) {
-			int sl_bit = (t->sl_map[fl] >> sl) & 1;
-			if (sl_bit != (t->head[fl][sl] != NULL))
-				bad += check_violation(r, "tlsf: sl bitmap bit (%u,%u) is %d but the list "
-				                       "is %s", fl, sl, sl_bit,
-				                       t->head[fl][sl] ? "non-empty" : "empty");
-			struct block *prev = NULL;
-			for (b = t->head[fl][sl]; b; prev = b, b = b->next_free) {
-				if (!in_pool(t, b)) {
-					bad += check_violation(r, "tlsf: list (%u,%u) points outside "
-					                       "the pool", fl, sl);
-					break;
-				}
-				size_t size = block_size(b);
-				unsigned bfl, bsl;
-				if (!is_free(b) || size < TLSF_MIN_BLOCK ||
-				    size > (size_t)((char *)t->epilogue - (char *)b) ||
-				    *back_pointer(b, size) != b) {
-					bad += check_violation(r, "tlsf: list (%u,%u) holds offset %zu, "
-					                       "not a free block", fl, sl,
-					                       offset_of(t, b));
-					break;
-				}
-				mapping(size, &bfl, &bsl);
-				if (bfl != fl || bsl != sl)
-					bad += check_violation(r, "tlsf: block of %zu bytes on list "
-					                       "(%u,%u), belongs on (%u,%u)",
-					                       size, fl, sl, bfl, bsl);
-				if (b->prev_free != prev)
-					bad += check_violation(r, "tlsf: list (%u,%u): back link of "
-					                       "offset %zu is wrong", fl, sl,
-					                       offset_of(t, b));
-				if (++listed > walked_free) {
-					bad += check_violation(r, "tlsf: lists hold more nodes than the "
-					                       "%llu free blocks (a cycle?)",
-					                       (unsigned long long)walked_free);
-					goto counted;
-				}
-			}
-		}
+	for (unsigned fl = 0; fl < TLSF_FL_COUNT && listed <= walked_free; fl++) {
+		int bit = (t->fl_map >> fl) & 1;
+		if (bit != (t->sl_map[fl] != 0))
+			bad += check_violation(r, "tlsf: fl bitmap bit %u is %d but its sl bitmap "
+			                       "is %#x", fl, bit, t->sl_map[fl]);
+		for (unsigned sl = 0; sl < TLSF_SL_COUNT && listed <= walked_free; sl++)
+			bad += check_list(t, fl, sl, walked_free, &listed, r);
 	}
-	if (listed != walked_free)
-		bad += check_violation(r, "tlsf: %llu free blocks in the heap, %llu on lists",
-		                       (unsigned long long)walked_free, (unsigned long long)listed);
-counted:
+	if (listed < walked_free)
+		bad += check_violation(r, "tlsf: %llu free blocks in the heap, only %llu on lists",
+		                       (unsigned long long)walked_free,
+		                       (unsigned long long)listed);
 	if (t->fl_map >> (TLSF_FL_COUNT - 1) >> 1)
-		bad += check_violation(r, "tlsf: fl bitmap has bits above fl count");
+		bad += check_violation(r, "tlsf: the fl bitmap has bits above fl count");
 	if (t->free_blocks != walked_free)
-		bad += check_violation(r, "tlsf: counter says %llu free blocks, walked %llu",
+		bad += check_violation(r, "tlsf: the counter says %llu free blocks, walked %llu",
 		                       (unsigned long long)t->free_blocks,
 		                       (unsigned long long)walked_free);
 	return bad;

@@ -151,13 +151,13 @@ TEST(tlsf_search_mapping_rounds_up_to_a_list_whose_every_block_fits)
 		seed = seed * 1103515245u + 12345u;
 		unsigned shift = 5 + (seed >> 8) % 30;
 		seed = seed * 1103515245u + 12345u;
-		size_t s = (((size_t)seed << 8) & (((size_t)1 << shift) - 1)) | ((size_t)1 << shift);
-		s &= ~(size_t)15;
+		size_t top = (size_t)1 << shift;
+		size_t s = ((((size_t)seed << 8) & (top - 1)) | top) & ~(size_t)15;
 		unsigned fl, sl, sfl, ssl;
 		tlsf_mapping_for_test(s, &fl, &sl);
 		tlsf_search_mapping_for_test(s, &sfl, &ssl);
 		if (list_floor(sfl, ssl) < s)
-			test_fail(__FILE__, __LINE__, "size %zu searched from (%u,%u) starting at %zu",
+			test_fail(__FILE__, __LINE__, "size %zu searched from (%u,%u) at %zu",
 			          s, sfl, ssl, list_floor(sfl, ssl));
 		/* Exactly one list up, unless s is its list's floor. */
 		unsigned want = list_index(fl, sl) + (list_floor(fl, sl) != s);
@@ -469,6 +469,21 @@ TEST(tlsf_large_free_last_block_is_trimmed_without_thrashing)
 	heap_close(&in.heap);
 }
 
+TEST(tlsf_realloc_shrinking_a_huge_last_block_gives_memory_back)
+{
+	struct inst in;
+	REQUIRE(open_tlsf(&in, 0));
+	char *p = A->malloc(in.self, 8 << 20);
+	REQUIRE(p);
+	p[0] = 42;
+	EXPECT(A->realloc(in.self, p, 100) == p);
+	EXPECT_EQ(in.heap.shrink_calls, 1);
+	EXPECT(in.heap.brk <= in.brk0 + 2 * TLSF_CHUNK);
+	EXPECT_EQ(p[0], 42);
+	EXPECT_CLEAN(&in);
+	heap_close(&in.heap);
+}
+
 /* ---- realloc ---- */
 
 TEST(tlsf_realloc_shrinks_in_place_and_frees_the_tail)
@@ -562,6 +577,32 @@ TEST(tlsf_memalign_leaves_its_leading_gap_as_a_free_block_that_merges_back)
 	}
 	EXPECT_CLEAN(&in);
 	heap_close(&in.heap);
+}
+
+TEST(tlsf_memalign_never_leaves_a_leading_gap_smaller_than_a_block)
+{
+	/* Put the free block's payload at every 16-byte offset modulo the alignment. */
+	for (size_t shift = 0; shift < 64; shift += 16) {
+		struct inst in;
+		REQUIRE(open_tlsf(&in, 0));
+		char *first = A->malloc(in.self, 10);
+		REQUIRE(first);
+		A->free(in.self, first);
+		size_t block = TLSF_MIN_BLOCK + ((shift - (uintptr_t)first - TLSF_MIN_BLOCK) & 63);
+		REQUIRE(A->malloc(in.self, request_for(block)) == first);
+		char *w = next_payload(first);
+		REQUIRE(hdr_free(w) && (uintptr_t)w % 64 == shift);
+		char *p = A->memalign(in.self, 64, 100);
+		REQUIRE(p);
+		EXPECT_EQ((uintptr_t)p % 64, 0);
+		size_t gap = (size_t)(p - w);
+		if (gap && gap < TLSF_MIN_BLOCK)
+			test_fail(__FILE__, __LINE__, "gap of %zu bytes at shift %zu", gap, shift);
+		if (gap)
+			EXPECT(hdr_free(w) && hdr_size(w) == gap);
+		EXPECT_CLEAN(&in);
+		heap_close(&in.heap);
+	}
 }
 
 /* ---- The self-check notices corruption ---- */
