@@ -8,34 +8,49 @@
  * and one ctz find it) and splits it in halves, freeing the upper half each
  * time, until it has the right order.  free looks at the buddy (offset XOR
  * 2^k): while the buddy is a whole free block of the same order it is
- * unlinked and the two merge.  Free lists are per order, doubly linked and
- * circular, so a buddy leaves its list in O(1).
+ * unlinked and the two merge.  Free lists are per order (and per kind of top,
+ * see Placement), doubly linked and circular, so a buddy leaves its list in
+ * O(1).
  *
  * Layout.  The heap is cut into "tops": 1 MiB, 1 MiB-aligned regions (the
  * provider's base is 1 GiB-aligned, so offsets from the heap start and
- * addresses agree on every alignment up to 1 GiB).  A top is in one of three
- * states, recorded in a directory with one byte per top:
- *   - BUDDY: a buddy arena.  Its first 32 KiB is its state table: one byte per
- *     32-byte unit, holding, at the unit where a block starts, the block's
- *     order and a free bit.  The table is itself the top's first order-15
- *     block, permanently allocated, so the other 31 halves-of-halves
- *     (orders 15..19 at 32K, 64K, 128K, 256K, 512K) are ordinary blocks.
+ * addresses agree on every alignment up to 1 GiB).  A directory with one byte
+ * per top says what each top is:
+ *   - SMALL or BIG: a buddy arena.  Its first 32 KiB is its state table: one
+ *     byte per 32-byte unit, holding, at the unit where a block starts, the
+ *     block's order and a free bit.  The table is itself the top's first
+ *     order-15 block, permanently allocated, so the rest of the top is ordinary
+ *     blocks (when all free: orders 15..19 at 32K, 64K, 128K, 256K, 512K).
  *     Bytes 1..1023 of the table describe units inside the table itself and
  *     are never read as block states; the top's live-block count lives there.
  *   - FREE: unused, available to seed a buddy arena or to a large block.
  *   - LARGE_HEAD followed by LARGE_BODY tops: one large block (a request over
  *     512 KiB, or an alignment over 512 KiB), a run of whole tops, payload at
  *     the run's first byte, length = the run of BODY bytes after the HEAD.
- * Top 0 also holds this module's state struct and the directory, in a second
- * permanently allocated order-15 block at 32 KiB; top 0 is never released.
+ * Top 0 (a SMALL top) also holds this module's state struct and the
+ * directory, in a second permanently allocated order-15 block at 32 KiB; top 0
+ * is never released.
+ *
+ * Placement: orders up to 11 (2 KiB) are served only from SMALL tops, larger
+ * ones only from BIG tops, each kind with its own set of per-order lists.
+ * This is a policy over which free block to take, not a change to the buddy
+ * rules: blocks still split and merge only with their buddies.  It matters:
+ * on a random mix of mostly small and some 2..70 KB requests, with one set
+ * of lists long-lived small blocks ended up in nearly every 64..128 KiB
+ * region and the peak break grew to 4.9x the peak live bytes; with the two
+ * kinds, 2.0x (power-of-two rounding alone accounts for ~1.33x).
  *
  * Metadata cost: 1/32 of every buddy top (3.1%) for the state table, plus
  * 32 KiB once.  In exchange no block carries a header: malloc(64) takes exactly
  * a 64-byte block, internal fragmentation is only the power-of-two rounding
  * (about 25% of the block on uniformly spread sizes), and the buddy's state is
  * read from the table, never from user memory.  Free blocks hold their list
- * links in themselves (they are ours).  The directory caps the heap at
- * BUDDY_MAX_TOPS tops (31 GiB); beyond that malloc returns NULL.
+ * links in themselves (they are ours).  The minimum block is 32 bytes (a
+ * byte per 16 bytes would double the table for little gain).  Large blocks
+ * round up to whole MiB (less than 1 MiB, and less than half the request,
+ * lost).  The first top is taken at init, so the break starts at 1 MiB.  The
+ * directory caps the heap at BUDDY_MAX_TOPS tops (31 GiB); beyond that malloc
+ * returns NULL.
  *
  * Growth: a buddy top is seeded when no list of a sufficient order has a
  * block, from a FREE top if there is one, else by raising the break by one top
@@ -56,7 +71,7 @@
 
 #include <string.h>
 
-#define MIN_ORDER    5                      /* 32-byte blocks: room for two links     */
+#define MIN_ORDER    5                      /* 32-byte blocks: table is 1/32 of a top  */
 #define TOP_ORDER    20                     /* tops are 1 MiB                          */
 #define MAX_ORDER    (TOP_ORDER - 1)        /* largest buddy block: half a top         */
 #define META_ORDER   (TOP_ORDER - MIN_ORDER) /* the state table is an order-15 block   */
@@ -69,7 +84,18 @@
 #define ST_FREE      0x40                   /* ... it is free (on its order's list)    */
 #define ST_MARK      0x80                   /* ... seen on a list by the self-check    */
 
-enum { TOP_FREE = 0, TOP_BUDDY = 1, TOP_LARGE_HEAD = 2, TOP_LARGE_BODY = 3 };
+enum { TOP_FREE = 0, TOP_LARGE_HEAD = 1, TOP_LARGE_BODY = 2, TOP_SMALL = 3, TOP_BIG = 4 };
+
+/*
+ * Placement: requests of order <= SMALL_POOL_MAX take blocks only from "small"
+ * buddy tops, bigger ones only from "big" tops; each kind has its own lists.
+ * Without this, a few long-lived small blocks scattered over every top pin
+ * the 64K..512K regions that big requests need, and the heap keeps growing.
+ */
+#ifndef SMALL_POOL_MAX
+#define SMALL_POOL_MAX 11
+#endif
+#define NPOOLS 2
 
 #define BUDDY_MAX_TOPS  (META_SIZE - 1024)  /* directory bytes after the state struct  */
 #define BUDDY_TRIM_TOPS 4                   /* trailing free tops before giving back   */
@@ -92,8 +118,9 @@ struct top_hdr {                            /* in the spare bytes of a buddy top
 struct buddy {
 	struct heap  *heap;                 /* where every top comes from               */
 	char         *base;                 /* heap start = top 0                        */
-	struct fnode  lists[NORDERS];       /* circular free list sentinel per order     */
-	uint32_t      nonempty;             /* bit k: lists[k] has a block               */
+	struct fnode  lists[NPOOLS][NORDERS]; /* circular free lists per pool and order  */
+	uint32_t      nonempty[NPOOLS];     /* bit k: lists[pool][k] has a block         */
+	uint64_t      nfree[NORDERS];       /* blocks on each list                       */
 	size_t        ntops;                /* tops below the break                      */
 	size_t        free_tops;            /* of which FREE                             */
 	uint64_t      live_blocks;          /* buddy blocks handed out                   */
@@ -133,24 +160,30 @@ static inline unsigned order_for(size_t size)
 	return 64 - (unsigned)__builtin_clzll(size - 1);
 }
 
-static inline void list_push(struct buddy *b, unsigned k, void *p)
+static inline int is_buddy_top(uint8_t d) { return d >= TOP_SMALL; }
+static inline unsigned pool_of(uint8_t d)   { return d == TOP_BIG; }
+static inline unsigned pool_for(unsigned k) { return k > SMALL_POOL_MAX; }
+
+static inline void list_push(struct buddy *b, unsigned pool, unsigned k, void *p)
 {
-	struct fnode *n = p, *h = &b->lists[k];
+	struct fnode *n = p, *h = &b->lists[pool][k];
 	n->next = h->next;
 	n->prev = h;
 	h->next->prev = n;
 	h->next = n;
-	b->nonempty |= 1u << k;
+	b->nonempty[pool] |= 1u << k;
+	b->nfree[k]++;
 	*state_at(p) = (uint8_t)(ST_FREE | k);
 }
 
-static inline void list_unlink(struct buddy *b, unsigned k, void *p)
+static inline void list_unlink(struct buddy *b, unsigned pool, unsigned k, void *p)
 {
 	struct fnode *n = p;
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
-	if (b->lists[k].next == &b->lists[k])
-		b->nonempty &= ~(1u << k);
+	b->nfree[k]--;
+	if (b->lists[pool][k].next == &b->lists[pool][k])
+		b->nonempty[pool] &= ~(1u << k);
 }
 
 /* ---- tops ---------------------------------------------------------- */
@@ -184,24 +217,25 @@ static void trim_tops(struct buddy *b)
 }
 
 /* Turn FREE top `i` into a buddy arena: table + one free block per order 15..19. */
-static void seed_top(struct buddy *b, size_t i)
+static void seed_top(struct buddy *b, size_t i, unsigned pool)
 {
 	char *top = b->base + (i << TOP_ORDER);
-	b->dir[i] = TOP_BUDDY;
+	b->dir[i] = pool ? TOP_BIG : TOP_SMALL;
 	b->free_tops--;
 	b->seeds++;
 	top[0] = META_ORDER;
 	hdr_of(top)->live = 0;
 	for (unsigned k = META_ORDER; k <= MAX_ORDER; k++)
-		list_push(b, k, top + ((size_t)1 << k));
+		list_push(b, pool, k, top + ((size_t)1 << k));
 }
 
 /* A buddy top that is all free again (table + free 15..19) goes back to FREE. */
 static void retire_top(struct buddy *b, char *top)
 {
+	size_t i = top_index(b, top);
 	for (unsigned k = META_ORDER; k <= MAX_ORDER; k++)
-		list_unlink(b, k, top + ((size_t)1 << k));
-	b->dir[top_index(b, top)] = TOP_FREE;
+		list_unlink(b, pool_of(b->dir[i]), k, top + ((size_t)1 << k));
+	b->dir[i] = TOP_FREE;
 	b->free_tops++;
 	b->retires++;
 	trim_tops(b);
@@ -257,20 +291,21 @@ static int find_run(struct buddy *b, size_t n, size_t atops, size_t *out)
 
 static void *buddy_take(struct buddy *b, unsigned k)
 {
-	uint32_t avail = b->nonempty >> k;
+	unsigned pool = pool_for(k);
+	uint32_t avail = b->nonempty[pool] >> k;
 	if (!avail) {
 		size_t i;
 		if (!find_free_top(b, &i))
 			return NULL;
-		seed_top(b, i);
-		avail = b->nonempty >> k;
+		seed_top(b, i, pool);
+		avail = b->nonempty[pool] >> k;
 	}
 	unsigned j = k + (unsigned)__builtin_ctz(avail);
-	char *p = (char *)b->lists[j].next;
-	list_unlink(b, j, p);
+	char *p = (char *)b->lists[pool][j].next;
+	list_unlink(b, pool, j, p);
 	while (j > k) {
 		j--;
-		list_push(b, j, p + ((size_t)1 << j));
+		list_push(b, pool, j, p + ((size_t)1 << j));
 		b->splits++;
 	}
 	*state_at(p) = (uint8_t)k;
@@ -285,7 +320,7 @@ static void buddy_release(struct buddy *b, char *p)
 	char *top = top_of(p);
 	uint8_t *table = (uint8_t *)top;
 	size_t off = (size_t)(p - top);
-	unsigned k = *state_at(p) & ST_ORDER;
+	unsigned k = *state_at(p) & ST_ORDER, pool = pool_of(b->dir[top_index(b, top)]);
 
 	b->live_blocks--;
 	b->live_bytes -= (size_t)1 << k;
@@ -293,12 +328,12 @@ static void buddy_release(struct buddy *b, char *p)
 		size_t boff = off ^ ((size_t)1 << k);
 		if (table[boff >> MIN_ORDER] != (ST_FREE | k))
 			break;
-		list_unlink(b, k, top + boff);
+		list_unlink(b, pool, k, top + boff);
 		off &= ~((size_t)1 << k);
 		k++;
 		b->merges++;
 	}
-	list_push(b, k, top + off);
+	list_push(b, pool, k, top + off);
 	if (--hdr_of(top)->live == 0 && top != b->base)
 		retire_top(b, top);
 }
@@ -354,16 +389,17 @@ static void *buddy_init(struct heap *heap)
 	b->heap = heap;
 	b->base = top;
 	b->dir = (uint8_t *)b + 1024;
-	for (unsigned k = 0; k < NORDERS; k++)
-		b->lists[k].next = b->lists[k].prev = &b->lists[k];
+	for (unsigned pool = 0; pool < NPOOLS; pool++)
+		for (unsigned k = 0; k < NORDERS; k++)
+			b->lists[pool][k].next = b->lists[pool][k].prev = &b->lists[pool][k];
 	b->ntops = 1;
-	b->dir[0] = TOP_BUDDY;
+	b->dir[0] = TOP_SMALL;
 	/* Top 0: the table at 0 and this state at 32K are allocated order-15 blocks. */
 	top[0] = META_ORDER;
 	top[META_SIZE >> MIN_ORDER] = META_ORDER;
 	hdr_of(top)->live = 0;
 	for (unsigned k = META_ORDER + 1; k <= MAX_ORDER; k++)
-		list_push(b, k, top + ((size_t)1 << k));
+		list_push(b, 0, k, top + ((size_t)1 << k));
 	return b;
 }
 
@@ -381,7 +417,7 @@ static void buddy_free(void *self, void *ptr)
 	if (!ptr)
 		return;
 	size_t i = top_index(b, ptr);
-	if (b->dir[i] == TOP_BUDDY)
+	if (is_buddy_top(b->dir[i]))
 		buddy_release(b, ptr);
 	else
 		large_release(b, i);
@@ -391,7 +427,7 @@ static size_t buddy_usable_size(void *self, void *ptr)
 {
 	struct buddy *b = self;
 	size_t i = top_index(b, ptr);
-	if (b->dir[i] == TOP_BUDDY)
+	if (is_buddy_top(b->dir[i]))
 		return (size_t)1 << (*state_at(ptr) & ST_ORDER);
 	return large_tops_of(b, i) << TOP_ORDER;
 }
@@ -401,13 +437,14 @@ static int buddy_grow_in_place(struct buddy *b, char *p, unsigned k, unsigned nk
 {
 	char *top = top_of(p);
 	size_t off = (size_t)(p - top);
+	unsigned pool = pool_of(b->dir[top_index(b, top)]);
 	if (off & (((size_t)1 << nk) - 1))
 		return 0;   /* p is an upper buddy at some level: nothing above to absorb */
 	for (unsigned j = k; j < nk; j++)
 		if (*state_at(p + ((size_t)1 << j)) != (ST_FREE | j))
 			return 0;
 	for (unsigned j = k; j < nk; j++)
-		list_unlink(b, j, p + ((size_t)1 << j));
+		list_unlink(b, pool, j, p + ((size_t)1 << j));
 	*state_at(p) = (uint8_t)nk;
 	b->live_bytes += ((size_t)1 << nk) - ((size_t)1 << k);
 	b->merges += nk - k;
@@ -417,8 +454,9 @@ static int buddy_grow_in_place(struct buddy *b, char *p, unsigned k, unsigned nk
 /* Shrink block p from order k to nk: the upper halves are freed (their buddy is p). */
 static void buddy_shrink(struct buddy *b, char *p, unsigned k, unsigned nk)
 {
+	unsigned pool = pool_of(b->dir[top_index(b, p)]);
 	for (unsigned j = nk; j < k; j++)
-		list_push(b, j, p + ((size_t)1 << j));
+		list_push(b, pool, j, p + ((size_t)1 << j));
 	*state_at(p) = (uint8_t)nk;
 	b->live_bytes -= ((size_t)1 << k) - ((size_t)1 << nk);
 	b->splits += k - nk;
@@ -430,7 +468,7 @@ static void *buddy_realloc(void *self, void *ptr, size_t size)
 	if (!ptr)
 		return buddy_malloc(self, size);
 	size_t i = top_index(b, ptr);
-	if (b->dir[i] == TOP_BUDDY) {
+	if (is_buddy_top(b->dir[i])) {
 		if (size <= MAX_BLOCK) {
 			unsigned k = *state_at(ptr) & ST_ORDER, nk = order_for(size);
 			if (nk == k)
@@ -491,12 +529,13 @@ static void *buddy_memalign(void *self, size_t align, size_t size)
 
 /* ---- self-check ------------------------------------------------------ */
 
-/* Is p the start of a possible block of order k: in a buddy top, aligned, not a table? */
-static int plausible_block(const struct buddy *b, const void *p, unsigned k)
+/* Could p start a block of order k in a top of `pool`: aligned, not a table? */
+static int plausible_block(const struct buddy *b, const void *p, unsigned pool, unsigned k)
 {
 	if (!heap_contains(b->heap, p, (size_t)1 << k))
 		return 0;
-	if (b->dir[top_index(b, p)] != TOP_BUDDY)
+	uint8_t d = b->dir[top_index(b, p)];
+	if (!is_buddy_top(d) || pool_of(d) != pool)
 		return 0;
 	size_t off = (size_t)((const char *)p - top_of(p));
 	return off >= META_SIZE && (off & (((size_t)1 << k) - 1)) == 0;
@@ -561,7 +600,7 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 {
 	struct buddy *b = self;
 	unsigned long bad = 0;
-	uint64_t listed[NORDERS] = { 0 }, nfree[NORDERS] = { 0 };
+	uint64_t listed[NORDERS] = { 0 }, nfree[NORDERS] = { 0 }, listed_in[NPOOLS][NORDERS] = { { 0 } };
 	uint64_t live = 0, bytes = 0, free_tops = 0, large = 0, large_tops = 0;
 
 	if (b->ntops << TOP_ORDER != b->heap->brk || b->base != heap_start(b->heap)) {
@@ -569,16 +608,18 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 		                       b->ntops, b->heap->brk);
 		return bad;
 	}
-	if (b->dir[0] != TOP_BUDDY)
+	if (!is_buddy_top(b->dir[0]))
 		bad += check_violation(r, "buddy: top 0 (holding the state) is not a buddy top");
 
 	/* Lists: every node a plausible free block of its order, links agree; mark it. */
+	for (unsigned pool = 0; pool < NPOOLS; pool++)
 	for (unsigned k = 0; k < NORDERS; k++) {
-		struct fnode *h = &b->lists[k], *prev = h;
+		struct fnode *h = &b->lists[pool][k], *prev = h;
 		for (struct fnode *n = h->next; n != h; prev = n, n = n->next) {
-			if (k < MIN_ORDER || !plausible_block(b, n, k)) {
-				bad += check_violation(r, "buddy: list %u holds %p, not a block of "
-				                       "that order in a buddy top", k, (void *)n);
+			if (k < MIN_ORDER || !plausible_block(b, n, pool, k)) {
+				bad += check_violation(r, "buddy: list %u/%u holds %p, not a block of "
+				                       "that order in a top of that kind", pool, k,
+				                       (void *)n);
 				break;
 			}
 			uint8_t *st = state_at(n);
@@ -586,16 +627,20 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 				bad += check_violation(r, "buddy: block %p is on a list twice", (void *)n);
 				break;
 			}
-			if ((*st & ~ST_MARK) != (ST_FREE | k))
+			if ((*st & ~ST_MARK) != (ST_FREE | k)) {
 				bad += check_violation(r, "buddy: list %u holds %p whose state is 0x%02x",
 				                       k, (void *)n, *st);
+				break;   /* not a free block: its links are not ours to follow */
+			}
 			if (n->prev != prev)
 				bad += check_violation(r, "buddy: list %u: %p->prev disagrees", k, (void *)n);
 			*st |= ST_MARK;
 			listed[k]++;
+			listed_in[pool][k]++;
 		}
-		if (!!(b->nonempty & (1u << k)) != (h->next != h))
-			bad += check_violation(r, "buddy: non-empty bit %u disagrees with its list", k);
+		if (!!(b->nonempty[pool] & (1u << k)) != (h->next != h))
+			bad += check_violation(r, "buddy: non-empty bit %u/%u disagrees with its list",
+			                       pool, k);
 	}
 
 	/* Tops: walk every block; the walk clears the marks it meets. */
@@ -604,7 +649,8 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 		case TOP_FREE:
 			free_tops++;
 			break;
-		case TOP_BUDDY:
+		case TOP_SMALL:
+		case TOP_BIG:
 			bad += check_top(b, i, r, nfree, &live, &bytes);
 			break;
 		case TOP_LARGE_HEAD: {
@@ -621,20 +667,24 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 
 	/* Marks the walk did not clear belong to list nodes that are not block starts. */
 	for (unsigned k = MIN_ORDER; k < NORDERS; k++) {
-		struct fnode *h = &b->lists[k];
-		uint64_t seen = 0;
-		for (struct fnode *n = h->next; n != h && seen < listed[k]; n = n->next, seen++) {
-			uint8_t *st = state_at(n);
-			if (*st & ST_MARK) {
-				bad += check_violation(r, "buddy: list %u node %p is not a block start",
-				                       k, (void *)n);
-				*st &= (uint8_t)~ST_MARK;
+		for (unsigned pool = 0; pool < NPOOLS; pool++) {
+			struct fnode *h = &b->lists[pool][k];
+			uint64_t seen = 0;
+			for (struct fnode *n = h->next; n != h && seen < listed_in[pool][k];
+			     n = n->next, seen++) {
+				uint8_t *st = state_at(n);
+				if (*st & ST_MARK) {
+					bad += check_violation(r, "buddy: list %u/%u node %p is not a "
+					                       "block start", pool, k, (void *)n);
+					*st &= (uint8_t)~ST_MARK;
+				}
 			}
 		}
-		if (listed[k] != nfree[k])
-			bad += check_violation(r, "buddy: order %u: %llu blocks listed, %llu free", k,
-			                       (unsigned long long)listed[k],
-			                       (unsigned long long)nfree[k]);
+		if (listed[k] != nfree[k] || listed[k] != b->nfree[k])
+			bad += check_violation(r, "buddy: order %u: %llu blocks listed, %llu free, "
+			                       "counter %llu", k, (unsigned long long)listed[k],
+			                       (unsigned long long)nfree[k],
+			                       (unsigned long long)b->nfree[k]);
 	}
 	if (live != b->live_blocks || bytes != b->live_bytes)
 		bad += check_violation(r, "buddy: walked %llu blocks of %llu bytes, counters say "
@@ -662,6 +712,16 @@ static void buddy_stats(void *self, stat_sink sink, void *ctx)
 	sink(ctx, "merges", b->merges);
 	sink(ctx, "tops_seeded", b->seeds);
 	sink(ctx, "tops_retired", b->retires);
+	_Static_assert(MIN_ORDER == 5 && NORDERS == 20, "one stat name per order");
+	static const char *const names[NORDERS] = {
+		[5] = "free_order_5", [6] = "free_order_6", [7] = "free_order_7",
+		[8] = "free_order_8", [9] = "free_order_9", [10] = "free_order_10",
+		[11] = "free_order_11", [12] = "free_order_12", [13] = "free_order_13",
+		[14] = "free_order_14", [15] = "free_order_15", [16] = "free_order_16",
+		[17] = "free_order_17", [18] = "free_order_18", [19] = "free_order_19",
+	};
+	for (unsigned k = MIN_ORDER; k < NORDERS; k++)
+		sink(ctx, names[k], b->nfree[k]);
 }
 
 const struct allocator alloc_buddy = {

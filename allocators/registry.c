@@ -16,6 +16,7 @@ extern const struct allocator alloc_explicit_addr;
 extern const struct allocator alloc_segregated;
 extern const struct allocator alloc_tlsf;
 extern const struct allocator alloc_buddy;
+extern const struct allocator alloc_slab;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -28,6 +29,7 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_segregated,
 	&alloc_tlsf,
 	&alloc_buddy,
+	&alloc_slab,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 
