@@ -29,6 +29,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -280,10 +281,22 @@ bad:
 
 /* ---- growing arrays ---------------------------------------------------- */
 
+/*
+ * Ask for transparent huge pages on the big arrays: with 4 KiB pages,
+ * faulting in the ops of a multi-million-op trace took a fifth of the load
+ * time, and random lookups in the ID map missed the TLB.  Only a hint.
+ */
+static void *hint_huge(void *p, size_t bytes)
+{
+	if (p && bytes >= ((size_t)2 << 20))
+		madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
 static int grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 {
 	size_t n = *cap ? *cap * 2 : min_cap;
-	void *q = bulk_resize(*p, *cap * elem, n * elem);
+	void *q = hint_huge(bulk_resize(*p, *cap * elem, n * elem), n * elem);
 	if (!q)
 		return -1;
 	*p = q;
@@ -429,8 +442,10 @@ static int prepare_resolve(struct parser *ps)
 	ps->direct_cap = (size_t)ps->max_id + 1 < bound ? (size_t)ps->max_id + 1 : bound;
 	/* distinct IDs <= allocations; untouched pages of these cost nothing */
 	ps->slots_cap = allocs ? allocs : 1;
-	ps->direct = bulk_alloc(ps->direct_cap * sizeof *ps->direct);
-	ps->slots = bulk_alloc(ps->slots_cap * sizeof *ps->slots);
+	ps->direct = hint_huge(bulk_alloc(ps->direct_cap * sizeof *ps->direct),
+	                       ps->direct_cap * sizeof *ps->direct);
+	ps->slots = hint_huge(bulk_alloc(ps->slots_cap * sizeof *ps->slots),
+	                      ps->slots_cap * sizeof *ps->slots);
 	t->slot_id = bulk_alloc(ps->slots_cap * sizeof *t->slot_id);
 	ps->ids_cap = t->slot_id ? ps->slots_cap : 0;
 	if (!ps->direct || !ps->slots || !t->slot_id)
@@ -783,9 +798,9 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 	/* a typical op line is over 10 bytes; start near the likely size */
 	size_t guess = len / 16 + 64;
 	t->path = bulk_strdup(name);
-	t->ops = bulk_alloc(guess * sizeof *t->ops);
+	t->ops = hint_huge(bulk_alloc(guess * sizeof *t->ops), guess * sizeof *t->ops);
 	ps.ops_cap = t->ops ? guess : 0;
-	t->line = bulk_alloc(guess * sizeof *t->line);
+	t->line = hint_huge(bulk_alloc(guess * sizeof *t->line), guess * sizeof *t->line);
 	ps.line_cap = t->line ? guess : 0;
 	if (!t->path || !t->ops || !t->line) {
 		out_of_memory(&ps);
