@@ -693,7 +693,7 @@ static int parse_rep_header(struct parser *ps, struct field first, const char *p
 	const char *what = rep_header_names[i];
 	char q[QUOTE_MAX * 4 + 4];
 	struct field extra;
-	if (!all_digits(first)) {
+	if (first.n == 1 && op_index(first.s[0]) >= 0) {
 		fail(ps, "truncated .rep header: expected the %s (header number %u of 4), "
 		     "found \"%s\"", what, i + 1, quote(first, q));
 		return -1;

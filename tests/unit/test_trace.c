@@ -904,3 +904,9 @@ TEST(trace_survives_random_damage)
 		}
 	}
 }
+
+TEST(trace_rep_rejects_header_number_that_is_not_a_number)
+{
+	EXPECT_BAD("100\n-1\n2\n1\na 0 8\nf 0\n", "t.trace:2: ",
+	           "number of IDs \"-1\" is not a number");
+}
