@@ -11,12 +11,15 @@
  * in bulk (mmap) memory and grow by doubling with mremap, which moves pages
  * instead of copying them.
  *
- * Measured on the (shared, 2-core AMD EPYC) build machine, best of 9, with a
- * generated 5,000,000-op native trace: 192 MB/s for trace_parse (60 ns/op)
- * when 2.5M distinct IDs are freed at random, 235 MB/s (42 ns/op) when IDs
- * are reused; of that, pass 1 alone runs at ~400 MB/s and the SHA-256 at
- * ~1.7 GB/s (CPU SHA instructions).  trace_load adds the read(): 167 and
- * 206 MB/s.  Under load from other jobs the figures halve.
+ * Measured on the build machine (AMD EPYC, 2 cores shared with other jobs;
+ * CPU time, best of 9) with generated 5,000,000-op native traces:
+ *   - 57.7 MB, 2.5M distinct IDs freed at random: trace_parse ~205 MB/s
+ *     (55 ns/op: pass 1 ~19 ns at ~600 MB/s, pass 2 ~24 ns, cache misses);
+ *   - 49.0 MB, IDs reused (~100k distinct): ~285 MB/s (34 ns/op, pass 2 8 ns);
+ *   - trace_load adds the read(): ~188 and ~250 MB/s;
+ *   - SHA-256 of the bytes: 1.8 GB/s with the CPU's SHA instructions
+ *     (portable C: 306 MB/s).
+ * Wall-clock figures under load from other jobs were up to 2x lower.
  *
  * Every problem is reported at the first line that shows it, as
  * "FILE:LINE: what is wrong", and leaves the caller's trace empty.
