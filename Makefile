@@ -1,7 +1,7 @@
 # heaplab - build, test and benchmark.
 #
-#   make            build ./bench, the preloadable libraries build/lib/libheaplab-<name>.so
-#                   (one per allocator) and the test programs in build/programs
+#   make            build ./bench, the recorder and the preloadable allocator
+#                   libraries build/lib/libheaplab-<name>.so (docs/run.md)
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
@@ -27,15 +27,21 @@ MAIN_OBJ    := $(BUILD)/harness/main.o
 TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
+# The recorder is preloaded into other programs: never built with the
+# sanitizers (it must not depend on their runtimes), always position-independent.
+RECORD_LIB  := $(BUILD)/libheaplab-record.so
+RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
+TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
-# Preloadable libraries (docs/run.md).  The tables are found where they are
-# defined - `const struct allocator alloc_x = {` - so a file exporting several
-# tables gives several libraries.  A library's name is its table's without
-# "alloc_" and with "-" for "_", which is the name --alloc takes (the
-# convention every allocator follows; tests/cli/programs.sh checks that the
-# libraries and `bench --list` agree).  Each library links the wrapper against
-# an archive of PIC objects, so the linker takes only the file defining that
-# table (plus common.c and heap.c): the same code the harness measures.
+# Preloadable libraries, one per allocator table (docs/run.md).  The tables
+# are found where they are defined - `const struct allocator alloc_x = {` - so
+# a file exporting several tables gives several libraries.  A library is named
+# after its table without "alloc_" and with "-" for "_", which is the name
+# --alloc takes (tests/cli/programs.sh checks the libraries and `bench --list`
+# agree).  Each library links the wrapper against an archive of PIC objects, so
+# the linker takes only the file defining that table (plus common.c and
+# heap.c): the code the harness measures, not a copy.  Never built with the
+# sanitizers, like the recorder.
 PIC          := $(BUILD)/pic
 LIBDIR       := $(BUILD)/lib
 ALLOC_TABLES := $(shell sed -nE 's/^const struct allocator (alloc_[a-z0-9_]+)[[:space:]]*=.*/\1/p' $(ALLOC_SRC))
@@ -45,25 +51,10 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-# Small C programs the command-line tests run under the libraries.
-PROGRAMS     := $(patsubst tests/programs/%.c,$(BUILD)/programs/%,$(wildcard tests/programs/*.c))
-
-.PHONY: all preload programs test check deps san clean install
-all: $(BENCH) preload programs
+.PHONY: all preload test check deps san clean install workloads-large
+all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
-programs: $(PROGRAMS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
-
-$(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(UNIT): $(CORE_OBJ) $(TEST_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
 $(PIC)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,24 +73,46 @@ $(LIBDIR)/libheaplab-%.so: $(PIC)/preload/malloc_api-%.o $(PIC_ARCHIVE) preload/
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -shared -Wl,--version-script=preload/exports.map \
 	  -Wl,-z,defs -o $@ $< $(PIC_ARCHIVE) -lpthread
 
-$(BUILD)/programs/%: tests/programs/%.c
+$(RECORD_LIB): recorder/record_preload.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -fno-builtin $(LDFLAGS) -o $@ $< -lpthread -ldl
+	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
 
-test check: $(BENCH) $(UNIT) $(PRELOAD_LIBS) $(PROGRAMS)
-	BENCH=./$(BENCH) UNIT=./$(UNIT) tests/run.sh
+# small programs the recorder and preload tests run (tests/cli/record.sh, programs.sh)
+$(BUILD)/tests/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $< -lpthread
+
+# traces too large to commit (workloads/README.md); gitignored
+workloads-large: $(BENCH)
+	@mkdir -p workloads/large
+	./$(BENCH) gen grow -o workloads/large/grow.trace
+
+$(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT): $(CORE_OBJ) $(TEST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+test check: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS)
+	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs tests/run.sh
 
 san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests
+	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests build/san/libheaplab-record.so
 
 deps:
 	sh .ci/deps.sh
 
-install: $(BENCH) $(PRELOAD_LIBS)
+install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
 	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
+	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
 	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(PREFIX)/lib/heaplab/
 
 clean:

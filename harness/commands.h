@@ -1,12 +1,15 @@
 /*
- * commands.h - the subcommands main() dispatches to.  Each takes the
- * arguments after the subcommand's name (argv[0] is the name itself) and
- * returns an exit status from exitcodes.h.
+ * commands.h - the subcommands `bench NAME ...` dispatches to.
+ *
+ * Each takes the arguments after `bench` (argv[0] is the subcommand's name)
+ * and returns an exit status from exitcodes.h; only main calls exit.
  */
 #ifndef HEAPLAB_COMMANDS_H
 #define HEAPLAB_COMMANDS_H
 
-/* bench run --alloc NAME [--stats] [--check] [--] CMD ARGS...  (harness/run.c) */
-int run_main(int argc, char **argv);
+int gen_main(int argc, char **argv);     /* bench gen PROFILE [--ops N] [--seed S] -o FILE */
+int record_main(int argc, char **argv);  /* bench record -o FILE [...] -- CMD ARGS...       */
+int info_main(int argc, char **argv);    /* bench info FILE [--json]                       */
+int run_main(int argc, char **argv);     /* bench run --alloc NAME [--stats] [--check] -- CMD */
 
 #endif

@@ -10,7 +10,7 @@
 . tests/lib.sh
 
 LIBDIR=${HEAPLAB_LIB_DIR:-build/lib}
-PROGDIR=${PROGDIR:-build/programs}
+PROGDIR=${PROGS:-build/tests/programs}
 export HEAPLAB_LIB_DIR=$LIBDIR
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
@@ -129,7 +129,7 @@ prog_git() {
 	git repack -adq && git count-objects -v | grep -E '^(count|in-pack)'
 	cd - > /dev/null
 }
-prog_threads() { shift; "$PROGDIR/threads" "$@"; }
+prog_threads() { shift; "$PROGDIR/stress_threads" "$@"; }
 EOF
 . "$TMP/fns.sh"
 export TMP PY JQ_PROG

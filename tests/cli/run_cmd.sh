@@ -8,7 +8,7 @@
 LIBDIR=build/lib
 # A bench outside the tree (build/san/bench) finds the libraries this way.
 [ -d "$(dirname "$BENCH")/build/lib" ] || export HEAPLAB_LIB_DIR="$PWD/$LIBDIR"
-PROGDIR=build/programs
+PROGDIR=${PROGS:-build/tests/programs}
 ALLOCS=$("$BENCH" --list | awk '{print $1}')
 # An allocator with boundary tags in front of each block, for the corruption test.
 TAGGED=
@@ -114,7 +114,7 @@ for a in $ALLOCS; do
 done
 
 check_clean() {
-	expect_exit 0 "$BENCH" run --alloc "$TAGGED" --check -- "$PROGDIR/threads" 2 2000 &&
+	expect_exit 0 "$BENCH" run --alloc "$TAGGED" --check -- "$PROGDIR/stress_threads" 2 2000 &&
 	err_has "self-check: 0 violations"
 }
 check_finds_corruption() {

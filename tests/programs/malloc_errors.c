@@ -37,6 +37,7 @@ static void report(const char *name, int ok, const char *why)
 static volatile size_t huge = SIZE_MAX, half = SIZE_MAX / 2 + 1, three = 3;
 static void *(*volatile realloc_fn)(void *, size_t) = realloc;
 static void *(*volatile reallocarray_fn)(void *, size_t, size_t) = reallocarray;
+static void (*volatile free_fn)(void *) = free;
 
 static void check_common(void)
 {
@@ -151,7 +152,7 @@ static void check_heaplab_only(void)
 
 	/* A pointer that is not from the heap is ignored (and counted), not freed. */
 	static _Alignas(16) char not_heap[64];
-	free(not_heap + 16);
+	free_fn(not_heap + 16);
 	CHECK("free_of_foreign_pointer_is_ignored", malloc_usable_size(not_heap + 16) == 0);
 
 	/* The project's realloc(p, 0) convention, where glibc returns NULL. */
