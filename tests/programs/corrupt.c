@@ -10,13 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Escaping through a volatile global keeps the compiler from removing the calls. */
+static char *volatile keep[3];
+
 int main(void)
 {
-	char *a = malloc(100), *b = malloc(100), *c = malloc(100);
-	if (!a || !b || !c)
-		return 1;
-	free(a);
-	memset(b - 16, 0xff, 16);
+	for (int i = 0; i < 3; i++) {
+		keep[i] = malloc(100);
+		if (!keep[i])
+			return 1;
+		memset(keep[i], 'a' + i, 100);
+	}
+	free(keep[0]);
+	memset(keep[1] - 16, 0xff, 16);
 	puts("corrupted");
 	fflush(stdout);
 	return 0;
