@@ -113,6 +113,15 @@ for a in $ALLOCS; do
 	check "ENOMEM at HEAPLAB_HEAP_LIMIT, then working again, on $a" exhaustion "$a"
 done
 
+reserve_caps_heap() {
+	# a 16 MiB reservation caps a 1 GiB limit: at most 256 blocks of 64 KiB fit
+	HEAPLAB_HEAP_RESERVE=16M HEAPLAB_HEAP_LIMIT=1073741824 expect_exit 0 \
+		"$BENCH" run --alloc "$1" -- "$PROGDIR/malloc_errors" || { grep FAIL "$OUT"; return 1; }
+	n=$(sed -n 's/^exhausted after \([0-9]*\) blocks.*/\1/p' "$OUT")
+	[ -n "$n" ] && [ "$n" -gt 200 ] && [ "$n" -le 256 ] || { echo "    exhausted after '$n' blocks"; return 1; }
+}
+[ -n "$TAGGED" ] && check "HEAPLAB_HEAP_RESERVE sizes the heap ($TAGGED)" reserve_caps_heap "$TAGGED"
+
 check_clean() {
 	expect_exit 0 "$BENCH" run --alloc "$TAGGED" --check -- "$PROGDIR/stress_threads" 2 2000 &&
 	err_has "self-check: 0 violations"

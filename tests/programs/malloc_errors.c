@@ -177,6 +177,7 @@ static void check_exhaustion(size_t limit, int reuses)
 		n++;
 	}
 	int eno = errno;
+	printf("exhausted after %d blocks of %d bytes\n", n, CHUNK);
 	CHECK("exhausting_heap_ends_in_enomem", n > 0 && n < MAX && eno == ENOMEM);
 	int intact = 1;
 	for (int i = 0; i < n; i++)
