@@ -166,7 +166,7 @@ static void *boot_alloc(size_t align, size_t size)
 	}
 	size_t need = align_up(size ? size : 1, HEAPLAB_ALIGN) + align;
 	size_t start = __atomic_fetch_add(&boot_used, need, __ATOMIC_RELAXED);
-	if (start > BOOT_SIZE - need) {
+	if (need > BOOT_SIZE || start > BOOT_SIZE - need) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -281,8 +281,11 @@ __attribute__((destructor)) static void heaplab_preload_fini(void)
 	int stats = env_flag("HEAPLAB_STATS"), check = env_flag("HEAPLAB_CHECK");
 	if (!stats && !check)
 		return;
-	if (!enter())
+	if (in_heaplab)
 		return;
+	/* Not enter(): a process that never allocated has no heap to set up. */
+	in_heaplab = 1;
+	pthread_mutex_lock(&P.lock);
 
 	struct check_report report = { 0 };
 	unsigned long violations = 0;
