@@ -99,7 +99,8 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
 test check: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS)
-	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs tests/run.sh
+	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs \
+	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
 
 san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \

@@ -9,7 +9,7 @@
 # the processes.  bump never frees, so it only gets the short programs.
 . tests/lib.sh
 
-LIBDIR=${HEAPLAB_LIB_DIR:-build/lib}
+LIBDIR=${HEAPLAB_LIB_DIR:-build/lib}   # make test sets it to its BUILD's libraries
 PROGDIR=${PROGS:-build/tests/programs}
 export HEAPLAB_LIB_DIR=$LIBDIR
 PY=/usr/bin/python3

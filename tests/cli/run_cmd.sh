@@ -5,9 +5,19 @@
 # every allocator.
 . tests/lib.sh
 
-LIBDIR=build/lib
-# A bench outside the tree (build/san/bench) finds the libraries this way.
-[ -d "$(dirname "$BENCH")/build/lib" ] || export HEAPLAB_LIB_DIR="$PWD/$LIBDIR"
+# make test passes HEAPLAB_LIB_DIR (the libraries of its BUILD); a bench run by
+# hand from elsewhere (build/san/bench) finds the default ones this way.
+LIBDIR=${HEAPLAB_LIB_DIR:-build/lib}
+[ -n "${HEAPLAB_LIB_DIR:-}" ] || [ -d "$(dirname "$BENCH")/build/lib" ] ||
+	HEAPLAB_LIB_DIR="$PWD/$LIBDIR"
+[ -z "${HEAPLAB_LIB_DIR:-}" ] || export HEAPLAB_LIB_DIR
+
+default_lookup() {
+	env -u HEAPLAB_LIB_DIR "$BENCH" run --alloc bump -- sh -c 'echo "$LD_PRELOAD"' > "$OUT" 2> "$ERR" &&
+	out_has "$(cd "$(dirname "$BENCH")" && pwd)/build/lib/libheaplab-bump.so"
+}
+[ -d "$(dirname "$BENCH")/build/lib" ] &&
+	check "run finds build/lib beside the bench binary" default_lookup
 PROGDIR=${PROGS:-build/tests/programs}
 ALLOCS=$("$BENCH" --list | awk '{print $1}')
 # An allocator with boundary tags in front of each block, for the corruption test.
