@@ -41,6 +41,12 @@ check "run without a command is a usage error" missing_command
 exit_status() { expect_exit 7 "$BENCH" run --alloc bump -- sh -c 'exit 7'; }
 check "run exits with the program's status" exit_status
 
+no_dashes() { expect_exit 1 "$BENCH" run --alloc=bump --stats false && err_has "(false): peak break"; }
+check "run's options end at the command, -- is optional" no_dashes
+
+run_help() { expect_exit 0 "$BENCH" run --help && out_has "usage: bench run --alloc NAME"; }
+check "run --help prints its usage" run_help
+
 no_program() { expect_exit 3 "$BENCH" run --alloc bump -- ./no/such/program && err_has "cannot run"; }
 check "run of a missing program is a system error" no_program
 
