@@ -44,6 +44,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef HEAPLAB_ALLOCATOR
@@ -114,13 +115,24 @@ static void write_all(int fd, const char *p, size_t n)
  * such as coreutils close fd 2 in an atexit handler, before our destructor.
  */
 static int report_fd = -1;
+static dev_t report_dev;  /* what report_fd refers to, so that a program which */
+static ino_t report_ino;  /* closed it and reused the number is not written to */
+
+static int report_fd_if_same(void)
+{
+	struct stat st;
+	if (report_fd >= 0 && fstat(report_fd, &st) == 0 &&
+	    st.st_dev == report_dev && st.st_ino == report_ino)
+		return report_fd;
+	return 2;
+}
 
 /* Send a finished line to HEAPLAB_STATS_FILE (appended) or to stderr. */
 static void emit(struct line *l)
 {
 	l->buf[l->len++] = '\n';
 	const char *path = getenv("HEAPLAB_STATS_FILE");
-	int fd = report_fd >= 0 ? report_fd : 2;
+	int fd = report_fd_if_same();
 	if (path && *path) {
 		int f = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		if (f >= 0) {
@@ -264,8 +276,17 @@ __attribute__((constructor)) static void heaplab_preload_init(void)
 {
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	const char *path = getenv("HEAPLAB_STATS_FILE");
-	if ((env_flag("HEAPLAB_STATS") || env_flag("HEAPLAB_CHECK")) && !(path && *path))
-		report_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+	struct stat st;
+	if (!(env_flag("HEAPLAB_STATS") || env_flag("HEAPLAB_CHECK")) || (path && *path))
+		return;
+	report_fd = fcntl(2, F_DUPFD_CLOEXEC, 100);
+	if (report_fd >= 0 && fstat(report_fd, &st) == 0) {
+		report_dev = st.st_dev;
+		report_ino = st.st_ino;
+	} else if (report_fd >= 0) {
+		close(report_fd);
+		report_fd = -1;
+	}
 }
 
 /* ---- the exit report ---- */
@@ -324,7 +345,7 @@ __attribute__((destructor)) static void heaplab_preload_fini(void)
 		/* Violations also go to stderr when a file took the report. */
 		const char *path = getenv("HEAPLAB_STATS_FILE");
 		if (violations && path && *path)
-			write_all(report_fd >= 0 ? report_fd : 2, l.buf, l.len);
+			write_all(report_fd_if_same(), l.buf, l.len);
 	}
 	leave();
 }

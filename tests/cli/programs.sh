@@ -58,8 +58,10 @@ awk -v n=$n 'BEGIN {
 	x = 12345; printf "[";
 	for (i = 1; i <= n; i++) {
 		x = (x * 1103515245 + 12345) % 2147483648;
-		printf "%s{\"id\":%d,\"name\":\"item-%d\",\"price\":%d.%02d,\"tags\":[\"t%d\",\"u%d\"],\"nested\":{\"a\":[%d,%d,%d]}}",
-			(i > 1 ? "," : ""), i, x % 100000, x % 200, x % 100, x % 7, x % 5, i, x % 13, x % 17;
+		printf "%s{\"id\":%d,\"name\":\"item-%d\",\"price\":%d.%02d,", \
+			(i > 1 ? "," : ""), i, x % 100000, x % 200, x % 100;
+		printf "\"tags\":[\"t%d\",\"u%d\"],\"nested\":{\"a\":[%d,%d,%d]}}",
+			x % 7, x % 5, i, x % 13, x % 17;
 	}
 	print "]";
 }' > "$TMP/data-$n.json"
@@ -164,10 +166,16 @@ on_alloc() {
 	return 0
 }
 
+# The normal run each heaplab run is compared with; it must itself succeed
+# and print something, or every comparison with it would prove nothing.
 reference() {  # $1 reference name, $2 program function, rest: arguments
 	r=$1; p=$2; shift 2
-	( $p ref "$@" ) > "$TMP/ref-$r" 2> "$ERR" || {
-		echo "programs.sh: $p fails without heaplab:"; sed 's/^/    /' "$ERR"; }
+	ref_ok() {
+		( $p ref "$@" ) > "$TMP/ref-$r" 2> "$ERR" && [ -s "$TMP/ref-$r" ] && return 0
+		echo "    $p $*: fails (or prints nothing) without heaplab"
+		return 1
+	}
+	check "$r runs normally (the reference output)" ref_ok "$@"
 }
 
 # The designs whose malloc or free walks the heap or a free list (O(n) per

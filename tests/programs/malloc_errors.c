@@ -87,10 +87,12 @@ static void check_common(void)
 	strcpy(s, "still here");
 	errno = 0;
 	q = reallocarray_fn(s, half, 4);
-	CHECK("reallocarray_overflow_keeps_block", q == NULL && errno == ENOMEM && strcmp(s, "still here") == 0);
+	CHECK("reallocarray_overflow_keeps_block",
+	      q == NULL && errno == ENOMEM && strcmp(s, "still here") == 0);
 	errno = 0;
 	q = realloc_fn(s, huge);
-	CHECK("realloc_huge_is_enomem_and_keeps_block", q == NULL && errno == ENOMEM && strcmp(s, "still here") == 0);
+	CHECK("realloc_huge_is_enomem_and_keeps_block",
+	      q == NULL && errno == ENOMEM && strcmp(s, "still here") == 0);
 	free(s);
 
 	CHECK("malloc_usable_size_null_is_zero", malloc_usable_size(NULL) == 0);
