@@ -138,6 +138,17 @@ reserve_caps_heap() {
 }
 [ -n "$TAGGED" ] && check "HEAPLAB_HEAP_RESERVE sizes the heap ($TAGGED)" reserve_caps_heap "$TAGGED"
 
+exports_only_malloc() {
+	want="aligned_alloc calloc free heaplab_allocator_name malloc malloc_usable_size memalign"
+	want="$want posix_memalign pvalloc realloc reallocarray valloc"
+	for l in "$LIBDIR"/libheaplab-*.so; do
+		got=$(nm -D --defined-only "$l" | awk '$2 == "T" || $2 == "D" || $2 == "B" {print $3}' |
+		      sort | tr '\n' ' ')
+		[ "$got" = "$want " ] || { echo "    $l exports: $got"; return 1; }
+	done
+}
+check "each library exports the malloc family and nothing else" exports_only_malloc
+
 check_clean() {
 	expect_exit 0 "$BENCH" run --alloc "$TAGGED" --check -- "$PROGDIR/stress_threads" 2 2000 &&
 	err_has "self-check: 0 violations"

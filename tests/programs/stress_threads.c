@@ -9,8 +9,8 @@
  * before it is resized or freed, so a block handed out twice, moved
  * without its contents or overwritten by a neighbour is caught.  About one
  * free in four goes through a shared queue and is freed by another thread
- * (cross-thread frees).  Half-way through, the main thread forks while the
- * workers are running; the child allocates, checks and exits, which only
+ * (cross-thread frees).  Meanwhile the main thread forks every millisecond
+ * while the workers run; each child allocates, checks and exits, which only
  * works when the allocator's lock is fork-safe.
  *
  * The output - a checksum of the patterns - depends only on NTHREADS and OPS
@@ -46,6 +46,7 @@ struct queue {
 static struct queue shared = { .lock = PTHREAD_MUTEX_INITIALIZER };
 static long ops_per_thread = 50000;
 static volatile int failed;
+static int workers_done;   /* workers that finished, for the forking loop */
 
 static uint64_t next_rand(uint64_t *s)
 {
@@ -205,6 +206,7 @@ static void *worker(void *arg)
 			free(slot[i].p);
 		}
 	free(slot);
+	__atomic_fetch_add(&workers_done, 1, __ATOMIC_RELAXED);
 	return (void *)(uintptr_t)sum;
 }
 
@@ -244,17 +246,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 
-	/* Fork while the workers are busy allocating. */
-	usleep(20000);
-	pid_t pid = fork();
-	if (pid == 0)
-		_exit(child_allocates());
-	int status = 0;
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "stress_threads: the forked child could not allocate (status %d)\n",
-		        status);
-		return 1;
+	/* Fork again and again while the workers are busy allocating. */
+	for (int f = 0; f < 200 && __atomic_load_n(&workers_done, __ATOMIC_RELAXED) < n; f++) {
+		usleep(1000);
+		pid_t pid = fork();
+		if (pid == 0) {
+			alarm(10);  /* a child stuck on a lock held across fork fails, not hangs */
+			_exit(child_allocates());
+		}
+		int status = 0;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "stress_threads: forked child %d could not allocate "
+			        "(status %d)\n", f, status);
+			return 1;
+		}
 	}
 
 	uint64_t total = 0;
