@@ -430,8 +430,16 @@ static void print_table(const struct suite *su, FILE *f)
 {
 	char b1[32], b2[32], ops[32], util[32];
 	const char *last = NULL;
-	fprintf(f, "%-20s %-16s %-12s %10s %12s %12s %9s\n", "trace", "allocator", "status",
-	        "Mops/s", "peak break", "peak RSS", "util RSS");
+	int tw = 5, aw = 9;   /* column widths: the longest name */
+	for (size_t i = 0; i < su->ncells; i++) {
+		const char *base = strrchr(su->cells[i].trace, '/');
+		int n = (int)strlen(base ? base + 1 : su->cells[i].trace);
+		tw = n > tw ? n : tw;
+		n = (int)strlen(su->cells[i].spec->name);
+		aw = n > aw ? n : aw;
+	}
+	fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw, "trace", aw, "allocator",
+	        "status", "Mops/s", "peak break", "peak RSS", "util RSS");
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
 		const char *base = strrchr(c->trace, '/');
@@ -445,8 +453,8 @@ static void print_table(const struct suite *su, FILE *f)
 			         100.0 * (double)c->peak_live / (double)c->peak_rss);
 		else
 			snprintf(util, sizeof util, "-");
-		fprintf(f, "%-20s %-16s %-12s %10s %12s %12s %9s\n",
-		        last && strcmp(last, c->trace) == 0 ? "" : base, c->spec->name,
+		fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw,
+		        last && strcmp(last, c->trace) == 0 ? "" : base, aw, c->spec->name,
 		        report_status_name(c->status), ops,
 		        short_bytes(b1, sizeof b1, c->has_break, c->peak_break),
 		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util);
