@@ -132,10 +132,17 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	return write_all(fd, m, sizeof *m) ? 3 : 0;
 }
 
-/* In a fresh child: the parent decides about SIGINT; no core; die with it. */
+/*
+ * In a fresh child: the parent decides about SIGINT; no core; die with it;
+ * and a fatal signal kills the child, even where a sanitizer runtime had
+ * installed its own handler, so the parent sees which signal it was.
+ */
 static void child_setup(void)
 {
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct rlimit no_core = { 0, 0 };
+	for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
+		signal(fatal[k], SIG_DFL);
 	signal(SIGINT, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setrlimit(RLIMIT_CORE, &no_core);
@@ -179,12 +186,13 @@ int isolate_child_main(int argc, char **argv)
 	}
 	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
 	if (!a) {
-		m->r.status = CELL_SYSTEM;
+		m->r.status = CELL_BAD_INPUT;
 		snprintf(m->r.message, sizeof m->r.message, "%s", err);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
 	bulk_free(m, sizeof *m);
-	return child_run(mode, a, &t, &opt, fd);
+	/* _exit: the peer's blocks still live are not leaks to report at exit. */
+	_exit(child_run(mode, a, &t, &opt, fd));
 }
 
 /* ---- the parent side ---- */
@@ -262,6 +270,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		setenv("LD_PRELOAD", s->library, 1);
 	else
 		unsetenv("LD_PRELOAD");
+	peer_sanitizer_env();
 	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16];
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
