@@ -197,13 +197,9 @@ int isolate_child_main(int argc, char **argv)
 
 /* ---- the parent side ---- */
 
-/* Does the message hold a result a well-behaved child could have sent? */
-static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
-                               const struct run_options *opt)
+const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
+                                   const struct run_options *opt)
 {
-	const struct cell_result *r = &m->r;
-	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
-		return "bad framing";
 	if ((unsigned)r->status > CELL_SYSTEM)
 		return "status";
 	if (!memchr(r->message, '\0', sizeof r->message))
@@ -226,6 +222,18 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 			return "stat name";
 	if (r->peak_live_blocks > t->nslots)
 		return "peak_live_blocks";
+	return NULL;
+}
+
+/* Does the message hold a result a well-behaved child could have sent? */
+static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
+                               const struct run_options *opt)
+{
+	const char *why;
+	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
+		return "bad framing";
+	if ((why = isolate_result_invalid(&m->r, t, opt)))
+		return why;
 	if (!memchr(m->mem.note, '\0', sizeof m->mem.note))
 		return "memory note";
 	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)

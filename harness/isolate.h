@@ -60,6 +60,14 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
                               const struct run_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x);
 
+/*
+ * Why a cell_result received from a child cannot be what a well-behaved
+ * child sent (status out of range, counters above the trace's, a string
+ * without its NUL...), or NULL when it is plausible.
+ */
+const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
+                                   const struct run_options *opt);
+
 /* `bench __cell ...`: the peer child's entry point, argv[0] == "__cell". */
 int isolate_child_main(int argc, char **argv);
 
