@@ -35,6 +35,7 @@ struct child_msg {
 };
 
 volatile sig_atomic_t isolate_interrupted;
+void (*isolate_tick)(void);
 
 static void on_sigint(int sig)
 {
@@ -328,12 +329,17 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			o->interrupted = 1;
 			break;
 		}
+		int tick = isolate_tick && (ms < 0 || ms > 1000);
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		int n = poll(&p, 1, ms);
+		int n = poll(&p, 1, tick ? 1000 : ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (n == 0 && tick) {
+			isolate_tick();
+			continue;
 		}
 		if (n == 0) {
 			o->timed_out = 1;

@@ -49,6 +49,9 @@ struct cell_extra {
 /* Set by the SIGINT handler; a running child is killed and the cell not run. */
 extern volatile sig_atomic_t isolate_interrupted;
 
+/* When set, called about once a second while a child runs (a progress line). */
+extern void (*isolate_tick)(void);
+
 /* Install the SIGINT handler (no SA_RESTART, so waits are interrupted). */
 void isolate_catch_sigint(void);
 
