@@ -79,8 +79,12 @@ void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, 
 			snprintf(buf, len, "in %s (ops are not tracked in timed passes)", p);
 		else
 			snprintf(buf, len, "in %s, before its first op (init)", p);
-	} else if (op >= t->nops) {
+	} else if (op == t->nops) {
 		snprintf(buf, len, "in %s, after the last op (closing checks)", p);
+	} else if (op > t->nops) {
+		/* The shared page is the child's to write: it may hold garbage. */
+		snprintf(buf, len, "in %s, at an unknown op (progress page says %" PRIu64 ")",
+		         p, op);
 	} else {
 		const struct op *o = &t->ops[op];
 		unsigned long long id = t->slot_id ? t->slot_id[o->slot] : o->slot;
@@ -395,6 +399,12 @@ static enum cell_status judge(const struct alloc_spec *s, const struct trace *t,
 	x->pass = o->progress.pass;
 	x->op = o->progress.op;
 	isolate_where(where, sizeof where, t, x->pass, x->op);
+	/* The JSON says only what is plausible (the child could write anything there). */
+	if (x->pass != REPLAY_PASS_CHECKED && x->pass != REPLAY_PASS_MEMORY
+	    && !(x->pass >= REPLAY_PASS_TIMED && x->pass < REPLAY_PASS_TIMED + RUN_MAX))
+		x->pass = REPLAY_PASS_NONE;
+	if (x->pass == REPLAY_PASS_NONE || x->op > t->nops)
+		x->op = REPLAY_OP_NONE;
 	if (o->start_error) {
 		snprintf(r->message, sizeof r->message, "cannot start a child process: %s",
 		         strerror(o->start_error));

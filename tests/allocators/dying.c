@@ -5,10 +5,15 @@
  *
  *   test-crash   writes through a wild pointer: SIGSEGV
  *   test-hang    never returns (sleeps until killed)
+ *   test-exit    exits the process quietly, status 0, sending nothing
+ *   test-scribble overwrites the published progress with garbage, then
+ *                segfaults: the report must not repeat the garbage as fact
  *
  * Test-only: reachable from build/bench-test, not from ./bench.
  */
 #include "registry.h"
+
+#include "harness/replay.h"
 
 #include <signal.h>
 #include <string.h>
@@ -53,6 +58,27 @@ static void *hang_malloc(void *self, size_t size)
 	return alloc_bump.malloc(d->inner, size);
 }
 
+static void *exit_malloc(void *self, size_t size)
+{
+	struct dying *d = self;
+	if (++d->mallocs == DYING_AT)
+		_exit(0);
+	return alloc_bump.malloc(d->inner, size);
+}
+
+static void *scribble_malloc(void *self, size_t size)
+{
+	struct dying *d = self;
+	if (++d->mallocs == DYING_AT) {
+		if (replay_progress) {
+			replay_progress->pass = 0xdeadbeefu;
+			replay_progress->op = 0xdeadbeefdeadbeefull;
+		}
+		*wild = 1;
+	}
+	return alloc_bump.malloc(d->inner, size);
+}
+
 static void fwd_free(void *self, void *p) { alloc_bump.free(((struct dying *)self)->inner, p); }
 
 static void *fwd_realloc(void *self, void *p, size_t n)
@@ -91,5 +117,11 @@ static unsigned long fwd_check(void *self, struct check_report *report)
 DYING(alloc_test_crash, "test-crash", "bump, but malloc number 20 segfaults", crash_malloc)
 DYING(alloc_test_hang, "test-hang", "bump, but malloc number 20 never returns", hang_malloc)
 
+DYING(alloc_test_exit, "test-exit", "bump, but malloc number 20 exits the process", exit_malloc)
+DYING(alloc_test_scribble, "test-scribble", "bump, but malloc number 20 garbles the progress "
+      "page and segfaults", scribble_malloc)
+
 TEST_ALLOCATOR(alloc_test_crash)
 TEST_ALLOCATOR(alloc_test_hang)
+TEST_ALLOCATOR(alloc_test_exit)
+TEST_ALLOCATOR(alloc_test_scribble)

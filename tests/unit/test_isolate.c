@@ -108,6 +108,30 @@ TEST(isolate_child_lets_a_crash_kill_it_instead_of_the_in_process_guard)
 	EXPECT_EQ(x->signal, SIGSEGV);
 }
 
+TEST(isolate_reports_a_child_that_exits_without_a_result_as_crashed)
+{
+	struct trace t = forty();
+	struct cell_result *r;
+	struct cell_extra *x;
+	EXPECT_EQ(run("test-exit", &t, 10, &r, &x), CELL_CRASHED);
+	EXPECT_EQ(x->signal, 0);
+	EXPECT_STR_CONTAINS(r->message, "the child exited with status 0 without a result "
+	                    "in the checked pass at op 19");
+}
+
+TEST(isolate_does_not_repeat_a_garbled_progress_page_as_fact)
+{
+	struct trace t = forty();
+	struct cell_result *r;
+	struct cell_extra *x;
+	EXPECT_EQ(run("test-scribble", &t, 10, &r, &x), CELL_CRASHED);
+	EXPECT_EQ(x->signal, SIGSEGV);
+	EXPECT_STR_CONTAINS(r->message, "crashed with SIGSEGV (Segmentation fault) "
+	                    "before the replay started");
+	EXPECT_EQ(x->pass, REPLAY_PASS_NONE);
+	EXPECT(x->op == REPLAY_OP_NONE);
+}
+
 TEST(isolate_keeps_a_check_failure_a_check_failure)
 {
 	struct trace t = forty();
