@@ -22,15 +22,22 @@
 
 #define MSG_MAGIC 0x686561706c616231ull   /* "heaplab1" */
 
-enum child_mode { MODE_MAIN = 1, MODE_MEMORY = 2 };
+enum child_mode {
+	MODE_MAIN    = 1,  /* built-ins: run_cell (checked + timed passes)   */
+	MODE_MEMORY  = 2,  /* everyone: the memory pass                        */
+	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
+	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
+};
 
 /* The one message a child sends: fixed size, no pointers. */
 struct child_msg {
 	uint64_t magic;
 	uint64_t size;                /* sizeof(struct child_msg)               */
-	struct cell_result   r;       /* MODE_MAIN                              */
+	struct cell_result   r;       /* MODE_MAIN, MODE_CHECKED                */
 	struct mempass_result mem;    /* MODE_MEMORY                            */
 	struct lib_stats     lib;     /* MODE_MEMORY, peers                     */
+	uint64_t             ns;      /* MODE_TIMED: wall time of the loop      */
+	int                  timed_rc;/* MODE_TIMED: replay_timed's return      */
 	uint64_t end_magic;           /* MSG_MAGIC again: the whole struct came */
 };
 
@@ -116,7 +123,7 @@ static int write_all(int fd, const void *buf, size_t len)
 
 /* What both kinds of child do once the allocator's table is in hand. */
 static int child_run(enum child_mode mode, const struct allocator *a, const struct trace *t,
-                     const struct run_options *opt, int fd)
+                     const struct run_options *opt, unsigned pass, int fd)
 {
 	struct child_msg *m = bulk_alloc(sizeof *m);
 	if (!m)
@@ -126,6 +133,21 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	replay_progress->started = 1;
 	if (mode == MODE_MAIN) {
 		run_cell(a, t, opt, &m->r);
+	} else if (mode == MODE_CHECKED) {
+		replay_checked(a, t, opt, &m->r);
+	} else if (mode == MODE_TIMED) {
+		size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+		void **ptrs = bulk_alloc(bytes);
+		struct memory_figures fig;
+		if (!ptrs) {
+			m->r.status = CELL_SYSTEM;
+			snprintf(m->r.message, sizeof m->r.message,
+			         "cannot reserve memory for %u block pointers", t->nslots);
+		} else {
+			replay_progress->pass = REPLAY_PASS_TIMED + pass;
+			replay_progress->op = REPLAY_OP_NONE;
+			m->timed_rc = replay_timed(a, t, opt, ptrs, &m->ns, &fig);
+		}
 	} else {
 		replay_progress->pass = REPLAY_PASS_MEMORY;
 		replay_progress->op = REPLAY_OP_NONE;
@@ -159,11 +181,12 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 9)
+	if (argc != 10)
 		return EXIT_USAGE;
+	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
@@ -197,7 +220,7 @@ int isolate_child_main(int argc, char **argv)
 	}
 	bulk_free(m, sizeof *m);
 	/* _exit: the peer's blocks still live are not leaks to report at exit. */
-	_exit(child_run(mode, a, &t, &opt, fd));
+	_exit(child_run(mode, a, &t, &opt, pass, fd));
 }
 
 /* ---- the parent side ---- */
@@ -243,6 +266,9 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 		return "memory note";
 	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)
 		return "peak_rss_bytes";
+	if (m->timed_rc != 0 && m->timed_rc != REPLAY_INIT_FAILED
+	    && (m->timed_rc < 0 || m->timed_rc > 4095))
+		return "timed pass outcome";
 	if (m->lib.n > LIB_STATS_MAX || !memchr(m->lib.method, '\0', sizeof m->lib.method))
 		return "library stats";
 	for (unsigned k = 0; k < m->lib.n; k++)
@@ -262,7 +288,7 @@ struct child_outcome {
 };
 
 static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
-                   const struct run_options *opt, enum child_mode mode,
+                   const struct run_options *opt, enum child_mode mode, unsigned pass,
                    int wfd, int pfd, struct replay_progress *prog)
 {
 	fflush(NULL);
@@ -274,7 +300,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		struct run_options o = *opt;
 		o.let_crash = 1;
 		replay_progress = prog;
-		_exit(child_run(mode, s->table, t, &o, wfd));
+		_exit(child_run(mode, s->table, t, &o, pass, wfd));
 	}
 	/* Keep the two descriptors across exec. */
 	fcntl(wfd, F_SETFD, 0);
@@ -284,22 +310,23 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	else
 		unsetenv("LD_PRELOAD");
 	peer_sanitizer_env();
-	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16];
+	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16];
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
 	snprintf(a_wfd, sizeof a_wfd, "%d", wfd);
 	snprintf(a_pfd, sizeof a_pfd, "%d", pfd);
+	snprintf(a_pass, sizeof a_pass, "%u", pass);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, NULL,
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass, NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
 
 static void run_child(const struct alloc_spec *s, const struct trace *t,
-                      const struct run_options *opt, enum child_mode mode,
+                      const struct run_options *opt, enum child_mode mode, unsigned pass,
                       double deadline, struct child_msg *m, struct child_outcome *o)
 {
 	int fds[2] = { -1, -1 }, pfd = -1;
@@ -313,7 +340,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		o->start_error = errno ? errno : EIO;
 		goto out;
 	}
-	pid_t pid = spawn(s, t, opt, mode, fds[1], pfd, prog);
+	pid_t pid = spawn(s, t, opt, mode, pass, fds[1], pfd, prog);
 	if (pid < 0) {
 		o->start_error = errno;
 		goto out;
@@ -473,7 +500,12 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 		snprintf(r->message, sizeof r->message, "cannot reserve memory for a result");
 		return r->status = CELL_SYSTEM;
 	}
-	run_child(s, t, &ropt, MODE_MAIN, deadline, m, &o);
+	/*
+	 * A built-in gets a fresh heap for every pass inside one child.  A peer
+	 * cannot: after its checked pass its heap is grown and its caches warm,
+	 * so each of its timed passes runs in a fresh process of its own.
+	 */
+	run_child(s, t, &ropt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		goto out;
@@ -481,9 +513,37 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 	*r = m->r;
 	if (r->status != CELL_OK)
 		goto out;
+	if (ropt.peer) {
+		unsigned n = run_count(&ropt, t);
+		r->memory_identical = 1;
+		for (unsigned k = 0; k < n && k < RUN_MAX; k++) {
+			memset(m, 0, sizeof *m);
+			run_child(s, t, &ropt, MODE_TIMED, k, deadline, m, &o);
+			if (!o.got_msg) {
+				judge(s, t, &o, timeout, r, x);
+				r->runs = 0;
+				goto out;
+			}
+			if (m->r.status != CELL_OK || m->timed_rc) {
+				r->status = m->r.status != CELL_OK ? m->r.status
+				          : m->timed_rc == REPLAY_INIT_FAILED ? CELL_CHECK_FAILED
+				          : CELL_SYSTEM;
+				snprintf(r->message, sizeof r->message, "timed pass %u: %.600s", k + 1,
+				         m->r.status != CELL_OK ? m->r.message
+				         : m->timed_rc == REPLAY_INIT_FAILED ? "init returned NULL"
+				         : strerror(m->timed_rc));
+				r->runs = 0;
+				goto out;
+			}
+			double ns = (double)m->ns;
+			r->ns_per_op[k] = t->nops ? ns / (double)t->nops : 0.0;
+			r->ops_per_sec[k] = ns > 0 ? (double)t->nops * 1e9 / ns : 0.0;
+			r->runs = k + 1;
+		}
+	}
 
 	memset(m, 0, sizeof *m);
-	run_child(s, t, &ropt, MODE_MEMORY, deadline, m, &o);
+	run_child(s, t, &ropt, MODE_MEMORY, 0, deadline, m, &o);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		r->runs = 0;   /* the cell failed: no figure of it stands */

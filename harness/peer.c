@@ -437,7 +437,17 @@ struct system_fns {
 static struct system_fns sys;
 static char sys_state;  /* init's non-NULL token: the peer keeps its own state */
 
-static void *sys_init(struct heap *heap) { (void)heap; return &sys_state; }
+/*
+ * A production allocator starts up lazily, on its first call; a built-in in
+ * init(), which the harness keeps out of the timed region.  One malloc/free
+ * here puts the peer's start-up in the same place.
+ */
+static void *sys_init(struct heap *heap)
+{
+	(void)heap;
+	sys.free(sys.malloc(1));
+	return &sys_state;
+}
 static void *sys_malloc(void *self, size_t n) { return sys.malloc(n); }
 static void  sys_free(void *self, void *p) { sys.free(p); }
 static void *sys_calloc(void *self, size_t n, size_t m) { return sys.calloc(n, m); }
