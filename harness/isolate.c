@@ -264,7 +264,7 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 		return why;
 	if (!memchr(m->mem.note, '\0', sizeof m->mem.note))
 		return "memory note";
-	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)
+	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.high_bytes)
 		return "peak_rss_bytes";
 	if (m->timed_rc != 0 && m->timed_rc != REPLAY_INIT_FAILED
 	    && (m->timed_rc < 0 || m->timed_rc > 4095))
