@@ -387,12 +387,24 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		}
 		got += (size_t)k;
 	}
+	/* The pipe closed; a child that closed it early may still run (or hang). */
+	while (!o->timed_out && !o->interrupted) {
+		pid_t w = waitpid(pid, &o->status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (isolate_interrupted)
+			o->interrupted = 1;
+		else if (deadline > 0 && now_s() >= deadline)
+			o->timed_out = 1;
+		else
+			usleep(10000);
+	}
 	if (o->timed_out || o->interrupted) {
 		kill(pid, SIGKILL);
 		dead = 1;
+		while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
+			;
 	}
-	while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
-		;
 	o->progress = *prog;
 	if (!dead && got == sizeof *m && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0) {
 		const char *why = msg_invalid(m, t, opt);
