@@ -22,19 +22,27 @@
 
 #define MSG_MAGIC 0x686561706c616231ull   /* "heaplab1" */
 
-enum child_mode { MODE_MAIN = 1, MODE_MEMORY = 2 };
+enum child_mode {
+	MODE_MAIN    = 1,  /* built-ins: run_cell (checked + timed passes)   */
+	MODE_MEMORY  = 2,  /* everyone: the memory pass                        */
+	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
+	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
+};
 
 /* The one message a child sends: fixed size, no pointers. */
 struct child_msg {
 	uint64_t magic;
 	uint64_t size;                /* sizeof(struct child_msg)               */
-	struct cell_result   r;       /* MODE_MAIN                              */
+	struct cell_result   r;       /* MODE_MAIN, MODE_CHECKED                */
 	struct mempass_result mem;    /* MODE_MEMORY                            */
 	struct lib_stats     lib;     /* MODE_MEMORY, peers                     */
+	uint64_t             ns;      /* MODE_TIMED: wall time of the loop      */
+	int                  timed_rc;/* MODE_TIMED: replay_timed's return      */
 	uint64_t end_magic;           /* MSG_MAGIC again: the whole struct came */
 };
 
 volatile sig_atomic_t isolate_interrupted;
+void (*isolate_tick)(void);
 
 static void on_sigint(int sig)
 {
@@ -78,8 +86,12 @@ void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, 
 			snprintf(buf, len, "in %s (ops are not tracked in timed passes)", p);
 		else
 			snprintf(buf, len, "in %s, before its first op (init)", p);
-	} else if (op >= t->nops) {
+	} else if (op == t->nops) {
 		snprintf(buf, len, "in %s, after the last op (closing checks)", p);
+	} else if (op > t->nops) {
+		/* The shared page is the child's to write: it may hold garbage. */
+		snprintf(buf, len, "in %s, at an unknown op (progress page says %" PRIu64 ")",
+		         p, op);
 	} else {
 		const struct op *o = &t->ops[op];
 		unsigned long long id = t->slot_id ? t->slot_id[o->slot] : o->slot;
@@ -111,7 +123,7 @@ static int write_all(int fd, const void *buf, size_t len)
 
 /* What both kinds of child do once the allocator's table is in hand. */
 static int child_run(enum child_mode mode, const struct allocator *a, const struct trace *t,
-                     const struct run_options *opt, int fd)
+                     const struct run_options *opt, unsigned pass, int fd)
 {
 	struct child_msg *m = bulk_alloc(sizeof *m);
 	if (!m)
@@ -121,6 +133,21 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	replay_progress->started = 1;
 	if (mode == MODE_MAIN) {
 		run_cell(a, t, opt, &m->r);
+	} else if (mode == MODE_CHECKED) {
+		replay_checked(a, t, opt, &m->r);
+	} else if (mode == MODE_TIMED) {
+		size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+		void **ptrs = bulk_alloc(bytes);
+		struct memory_figures fig;
+		if (!ptrs) {
+			m->r.status = CELL_SYSTEM;
+			snprintf(m->r.message, sizeof m->r.message,
+			         "cannot reserve memory for %u block pointers", t->nslots);
+		} else {
+			replay_progress->pass = REPLAY_PASS_TIMED + pass;
+			replay_progress->op = REPLAY_OP_NONE;
+			m->timed_rc = replay_timed(a, t, opt, ptrs, &m->ns, &fig);
+		}
 	} else {
 		replay_progress->pass = REPLAY_PASS_MEMORY;
 		replay_progress->op = REPLAY_OP_NONE;
@@ -132,10 +159,17 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	return write_all(fd, m, sizeof *m) ? 3 : 0;
 }
 
-/* In a fresh child: the parent decides about SIGINT; no core; die with it. */
+/*
+ * In a fresh child: the parent decides about SIGINT; no core; die with it;
+ * and a fatal signal kills the child, even where a sanitizer runtime had
+ * installed its own handler, so the parent sees which signal it was.
+ */
 static void child_setup(void)
 {
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct rlimit no_core = { 0, 0 };
+	for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
+		signal(fatal[k], SIG_DFL);
 	signal(SIGINT, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setrlimit(RLIMIT_CORE, &no_core);
@@ -147,11 +181,12 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 9)
+	if (argc != 10)
 		return EXIT_USAGE;
+	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
@@ -179,23 +214,20 @@ int isolate_child_main(int argc, char **argv)
 	}
 	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
 	if (!a) {
-		m->r.status = CELL_SYSTEM;
+		m->r.status = CELL_BAD_INPUT;
 		snprintf(m->r.message, sizeof m->r.message, "%s", err);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
 	bulk_free(m, sizeof *m);
-	return child_run(mode, a, &t, &opt, fd);
+	/* _exit: the peer's blocks still live are not leaks to report at exit. */
+	_exit(child_run(mode, a, &t, &opt, pass, fd));
 }
 
 /* ---- the parent side ---- */
 
-/* Does the message hold a result a well-behaved child could have sent? */
-static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
-                               const struct run_options *opt)
+const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
+                                   const struct run_options *opt)
 {
-	const struct cell_result *r = &m->r;
-	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
-		return "bad framing";
 	if ((unsigned)r->status > CELL_SYSTEM)
 		return "status";
 	if (!memchr(r->message, '\0', sizeof r->message))
@@ -218,10 +250,25 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 			return "stat name";
 	if (r->peak_live_blocks > t->nslots)
 		return "peak_live_blocks";
+	return NULL;
+}
+
+/* Does the message hold a result a well-behaved child could have sent? */
+static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
+                               const struct run_options *opt)
+{
+	const char *why;
+	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
+		return "bad framing";
+	if ((why = isolate_result_invalid(&m->r, t, opt)))
+		return why;
 	if (!memchr(m->mem.note, '\0', sizeof m->mem.note))
 		return "memory note";
-	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)
+	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.high_bytes)
 		return "peak_rss_bytes";
+	if (m->timed_rc != 0 && m->timed_rc != REPLAY_INIT_FAILED
+	    && (m->timed_rc < 0 || m->timed_rc > 4095))
+		return "timed pass outcome";
 	if (m->lib.n > LIB_STATS_MAX || !memchr(m->lib.method, '\0', sizeof m->lib.method))
 		return "library stats";
 	for (unsigned k = 0; k < m->lib.n; k++)
@@ -241,7 +288,7 @@ struct child_outcome {
 };
 
 static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
-                   const struct run_options *opt, enum child_mode mode,
+                   const struct run_options *opt, enum child_mode mode, unsigned pass,
                    int wfd, int pfd, struct replay_progress *prog)
 {
 	fflush(NULL);
@@ -253,7 +300,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		struct run_options o = *opt;
 		o.let_crash = 1;
 		replay_progress = prog;
-		_exit(child_run(mode, s->table, t, &o, wfd));
+		_exit(child_run(mode, s->table, t, &o, pass, wfd));
 	}
 	/* Keep the two descriptors across exec. */
 	fcntl(wfd, F_SETFD, 0);
@@ -262,22 +309,24 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		setenv("LD_PRELOAD", s->library, 1);
 	else
 		unsetenv("LD_PRELOAD");
-	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16];
+	peer_sanitizer_env();
+	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16];
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
 	snprintf(a_wfd, sizeof a_wfd, "%d", wfd);
 	snprintf(a_pfd, sizeof a_pfd, "%d", pfd);
+	snprintf(a_pass, sizeof a_pass, "%u", pass);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, NULL,
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass, NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
 
 static void run_child(const struct alloc_spec *s, const struct trace *t,
-                      const struct run_options *opt, enum child_mode mode,
+                      const struct run_options *opt, enum child_mode mode, unsigned pass,
                       double deadline, struct child_msg *m, struct child_outcome *o)
 {
 	int fds[2] = { -1, -1 }, pfd = -1;
@@ -291,7 +340,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		o->start_error = errno ? errno : EIO;
 		goto out;
 	}
-	pid_t pid = spawn(s, t, opt, mode, fds[1], pfd, prog);
+	pid_t pid = spawn(s, t, opt, mode, pass, fds[1], pfd, prog);
 	if (pid < 0) {
 		o->start_error = errno;
 		goto out;
@@ -311,12 +360,17 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			o->interrupted = 1;
 			break;
 		}
+		int tick = isolate_tick && (ms < 0 || ms > 1000);
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		int n = poll(&p, 1, ms);
+		int n = poll(&p, 1, tick ? 1000 : ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (n == 0 && tick) {
+			isolate_tick();
+			continue;
 		}
 		if (n == 0) {
 			o->timed_out = 1;
@@ -333,12 +387,24 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		}
 		got += (size_t)k;
 	}
+	/* The pipe closed; a child that closed it early may still run (or hang). */
+	while (!o->timed_out && !o->interrupted) {
+		pid_t w = waitpid(pid, &o->status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (isolate_interrupted)
+			o->interrupted = 1;
+		else if (deadline > 0 && now_s() >= deadline)
+			o->timed_out = 1;
+		else
+			usleep(10000);
+	}
 	if (o->timed_out || o->interrupted) {
 		kill(pid, SIGKILL);
 		dead = 1;
+		while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
+			;
 	}
-	while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
-		;
 	o->progress = *prog;
 	if (!dead && got == sizeof *m && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0) {
 		const char *why = msg_invalid(m, t, opt);
@@ -372,6 +438,12 @@ static enum cell_status judge(const struct alloc_spec *s, const struct trace *t,
 	x->pass = o->progress.pass;
 	x->op = o->progress.op;
 	isolate_where(where, sizeof where, t, x->pass, x->op);
+	/* The JSON says only what is plausible (the child could write anything there). */
+	if (x->pass != REPLAY_PASS_CHECKED && x->pass != REPLAY_PASS_MEMORY
+	    && !(x->pass >= REPLAY_PASS_TIMED && x->pass < REPLAY_PASS_TIMED + RUN_MAX))
+		x->pass = REPLAY_PASS_NONE;
+	if (x->pass == REPLAY_PASS_NONE || x->op > t->nops)
+		x->op = REPLAY_OP_NONE;
 	if (o->start_error) {
 		snprintf(r->message, sizeof r->message, "cannot start a child process: %s",
 		         strerror(o->start_error));
@@ -440,7 +512,12 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 		snprintf(r->message, sizeof r->message, "cannot reserve memory for a result");
 		return r->status = CELL_SYSTEM;
 	}
-	run_child(s, t, &ropt, MODE_MAIN, deadline, m, &o);
+	/*
+	 * A built-in gets a fresh heap for every pass inside one child.  A peer
+	 * cannot: after its checked pass its heap is grown and its caches warm,
+	 * so each of its timed passes runs in a fresh process of its own.
+	 */
+	run_child(s, t, &ropt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		goto out;
@@ -448,9 +525,37 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 	*r = m->r;
 	if (r->status != CELL_OK)
 		goto out;
+	if (ropt.peer) {
+		unsigned n = run_count(&ropt, t);
+		r->memory_identical = 1;
+		for (unsigned k = 0; k < n && k < RUN_MAX; k++) {
+			memset(m, 0, sizeof *m);
+			run_child(s, t, &ropt, MODE_TIMED, k, deadline, m, &o);
+			if (!o.got_msg) {
+				judge(s, t, &o, timeout, r, x);
+				r->runs = 0;
+				goto out;
+			}
+			if (m->r.status != CELL_OK || m->timed_rc) {
+				r->status = m->r.status != CELL_OK ? m->r.status
+				          : m->timed_rc == REPLAY_INIT_FAILED ? CELL_CHECK_FAILED
+				          : CELL_SYSTEM;
+				snprintf(r->message, sizeof r->message, "timed pass %u: %.600s", k + 1,
+				         m->r.status != CELL_OK ? m->r.message
+				         : m->timed_rc == REPLAY_INIT_FAILED ? "init returned NULL"
+				         : strerror(m->timed_rc));
+				r->runs = 0;
+				goto out;
+			}
+			double ns = (double)m->ns;
+			r->ns_per_op[k] = t->nops ? ns / (double)t->nops : 0.0;
+			r->ops_per_sec[k] = ns > 0 ? (double)t->nops * 1e9 / ns : 0.0;
+			r->runs = k + 1;
+		}
+	}
 
 	memset(m, 0, sizeof *m);
-	run_child(s, t, &ropt, MODE_MEMORY, deadline, m, &o);
+	run_child(s, t, &ropt, MODE_MEMORY, 0, deadline, m, &o);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		r->runs = 0;   /* the cell failed: no figure of it stands */

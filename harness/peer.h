@@ -54,7 +54,8 @@ int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errle
 
 /*
  * Expand a comma-separated --alloc list ("all", "builtin", "peers", names,
- * paths) into specs (bulk memory, *n of them).  Peers that are not installed
+ * paths) into specs (malloc'd, *n of them; the parent's, never a child's
+ * measurement data).  Peers that are not installed
  * are left out of "all" and "peers"; named explicitly, they are an error.
  * Returns 0 or EXIT_USAGE/EXIT_SYSTEM with a message.
  */
@@ -73,6 +74,9 @@ void peer_list(FILE *f);
  */
 const struct allocator *peer_system_bind(const char *library, int *has_aligned,
                                          char *err, size_t errlen);
+
+/* In a child about to exec a peer: let a sanitizer build accept the preload. */
+void peer_sanitizer_env(void);
 
 /* `bench __probe PATH FD` (hidden): check a preloaded library, see peer.c. */
 int peer_probe_main(int argc, char **argv);
