@@ -77,10 +77,12 @@ $(RECORD_LIB): recorder/record_preload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
 
-# small programs the recorder and preload tests run (tests/cli/record.sh, programs.sh)
+# small programs the recorder and preload tests run (tests/cli/record.sh, programs.sh);
+# -fno-builtin: their malloc calls are what the tests observe, so the compiler
+# must not elide or fold them (clang drops an unused malloc/free pair)
 $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $< -lpthread
+	$(CC) -std=gnu11 $(WARN) -O1 -g -fno-builtin -o $@ $< -lpthread
 
 # traces too large to commit (workloads/README.md); gitignored
 workloads-large: $(BENCH)
