@@ -32,7 +32,8 @@ TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
 TESTALLOC_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/allocators/*.c))
 BENCH_TEST  := $(BUILD)/bench-test
-TESTLIBS    := $(BUILD)/tests/libtestmalloc.so $(BUILD)/tests/libtestmalloc-noalign.so
+TESTLIBS    := $(BUILD)/tests/libtestmalloc.so $(BUILD)/tests/libtestmalloc-noalign.so \
+               $(BUILD)/tests/libtestmalloc-dying.so
 # The test libraries replace malloc: never build them with sanitizers.
 TESTLIB_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fno-builtin
 # The recorder is preloaded into other programs: never built with the
@@ -76,6 +77,10 @@ $(BUILD)/tests/libtestmalloc-noalign.so: tests/libs/testmalloc.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TESTLIB_CFLAGS) -DTESTMALLOC_NO_ALIGN -o $@ $<
 
+$(BUILD)/tests/libtestmalloc-dying.so: tests/libs/testmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTLIB_CFLAGS) -DTESTMALLOC_DYING -o $@ $<
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
@@ -89,7 +94,8 @@ san:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests \
 	  build/san/libheaplab-record.so build/san/bench-test \
-	  build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so
+	  build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so \
+	  build/san/tests/libtestmalloc-dying.so
 
 deps:
 	sh .ci/deps.sh
