@@ -181,10 +181,10 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 10)
+	if (argc != 11)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
@@ -210,6 +210,12 @@ int isolate_child_main(int argc, char **argv)
 	if (ts != TRACE_OK) {
 		m->r.status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
 		snprintf(m->r.message, sizeof m->r.message, "%s", terr.message);
+		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
+	}
+	if (strcmp(t.sha256, argv[10]) != 0) {
+		m->r.status = CELL_BAD_INPUT;
+		snprintf(m->r.message, sizeof m->r.message,
+		         "%.500s: the file changed while bench was running", trace);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
 	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
@@ -319,7 +325,8 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	snprintf(a_pass, sizeof a_pass, "%u", pass);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass, NULL,
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
+		(char *)t->sha256, NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
