@@ -42,6 +42,51 @@ static json_t *summary_json(const double *samples, unsigned n, int *bad)
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
+/* "latency": null unless the --latency pass ran to its end. */
+static json_t *latency_json(const struct latency_figures *f, int *bad)
+{
+	if (!f->measured)
+		return json_null();
+	json_t *o = json_object();
+	if (!o)
+		return *bad = 1, NULL;
+	put(o, "method", json_string(LATENCY_METHOD), bad);
+	put(o, "timer_overhead_ns", u64(f->timer_overhead_ns), bad);
+	for (unsigned k = 0; k < LATENCY_KINDS; k++) {
+		const struct latency_stat *s = &f->kind[k];
+		put(o, k == LATENCY_ALL ? "all" : replay_kind_name(k),
+		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)s->count,
+		              "p50", (json_int_t)s->p50, "p90", (json_int_t)s->p90,
+		              "p99", (json_int_t)s->p99, "p999", (json_int_t)s->p999,
+		              "max", (json_int_t)s->max), bad);
+	}
+	return o;
+}
+
+static json_t *u64_array(const uint64_t *v, unsigned n, int *bad)
+{
+	json_t *a = json_array();
+	for (unsigned k = 0; a && k < n; k++)
+		if (json_array_append_new(a, u64(v[k])))
+			*bad = 1;
+	if (!a)
+		*bad = 1;
+	return a;
+}
+
+/* "timeline": the heap at evenly spaced points of the checked pass. */
+static json_t *timeline_json(const struct timeline *tl, int *bad)
+{
+	json_t *o = json_object();
+	if (!o)
+		return *bad = 1, NULL;
+	put(o, "points", json_integer(tl->points), bad);
+	put(o, "op", u64_array(tl->op, tl->points, bad), bad);
+	put(o, "break_bytes", u64_array(tl->break_bytes, tl->points, bad), bad);
+	put(o, "live_bytes", u64_array(tl->live_bytes, tl->points, bad), bad);
+	return o;
+}
+
 json_t *report_json(const struct report_input *in)
 {
 	const struct cell_result *r = in->result;
@@ -137,6 +182,8 @@ json_t *report_json(const struct report_input *in)
 	for (unsigned k = 0; stats && k < r->nstats; k++)
 		put(stats, r->stats[k].name, u64(r->stats[k].value), &bad);
 	put(root, "allocator_stats", stats, &bad);
+	put(root, "latency", latency_json(&r->latency, &bad), &bad);
+	put(root, "timeline", timeline_json(&r->timeline, &bad), &bad);
 	put(root, "status", json_string(report_status_name(r->status)), &bad);
 
 	if (bad) {
@@ -318,6 +365,12 @@ void report_summary(FILE *f, const struct report_input *in)
 	fprintf(f, "failures     %llu failed allocation%s, %llu skipped op%s\n",
 	        (unsigned long long)m->failed_allocations, m->failed_allocations == 1 ? "" : "s",
 	        (unsigned long long)m->skipped_ops, m->skipped_ops == 1 ? "" : "s");
+	const struct latency_stat *l = &r->latency.kind[LATENCY_ALL];
+	if (r->latency.measured)
+		fprintf(f, "latency      p50 %llu ns, p99 %llu ns, p99.9 %llu ns, max %llu ns "
+		        "(timer overhead %llu ns subtracted)\n", (unsigned long long)l->p50,
+		        (unsigned long long)l->p99, (unsigned long long)l->p999,
+		        (unsigned long long)l->max, (unsigned long long)r->latency.timer_overhead_ns);
 	if (r->status == CELL_OK)
 		fprintf(f, "check        passed (%llu self-check%s, every block verified)\n",
 		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s");
