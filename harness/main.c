@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "commands.h"
 #include "bulk.h"
 #include "exitcodes.h"
 #include "machine.h"
@@ -22,6 +23,8 @@
 
 /* `bench NAME ...`: helpers add their subcommands here. */
 static const struct command commands[] = {
+	{ "report", report_main, "result files as one table (tsv, csv, markdown)" },
+	{ "compare", compare_main, "compare two sets of results; exit 1 on a regression" },
 	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },
 };
