@@ -200,6 +200,9 @@ static void compare_throughput(const struct compare_options *o, const struct res
 		append(w->note, sizeof w->note, "%sslower: best current %.3g < worst baseline %.3g "
 		       "less %.0f%%", w->note[0] ? "; " : "", c_hi * scale, b_lo * scale,
 		       100 * o->max_slowdown);
+	} else if (ratio < 1 - o->max_slowdown) {
+		append(w->note, sizeof w->note, "%smedian %.2fx, but within the runs' spread "
+		       "(more runs would tell)", w->note[0] ? "; " : "", ratio);
 	}
 }
 
