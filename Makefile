@@ -4,6 +4,8 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
+#   make demo       run a small suite into results/demo and chart it (plot.sh)
+#   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #
 # CC, CFLAGS, LDFLAGS, PREFIX and DESTDIR may be overridden; BUILD names the
 # object folder (it mirrors the source tree) and BENCH the binary.
@@ -27,7 +29,7 @@ TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
 
-.PHONY: all test check deps san clean install
+.PHONY: all test check deps san clean install demo baseline
 all: $(BENCH)
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
@@ -51,6 +53,26 @@ san:
 
 deps:
 	sh .ci/deps.sh
+
+# A real small suite: a handful of allocators x the shipped workloads, three
+# timed runs and the latency pass each, then the charts.
+DEMO_ALLOCS ?= bump implicit-first explicit-lifo segregated tlsf buddy slab
+DEMO_TRACES ?= workloads/web.trace workloads/binary-small.rep workloads/coalesce.trace \
+               workloads/realloc.trace workloads/basic.trace
+demo: deps all
+	rm -rf results/demo
+	BENCH=./$(BENCH) ALLOCS="$(DEMO_ALLOCS)" TRACES="$(DEMO_TRACES)" RUNS=3 \
+	  EXTRA=--latency sh .ci/suite.sh results/demo
+	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
+	@echo "demo: results in results/demo, charts in charts/demo"
+
+# The memory baseline .ci/regression.sh compares against: every built-in on
+# the shipped traces.  Only memory figures are compared (exact), so one
+# timed run is enough.  Commit the result after an intended change.
+baseline: all
+	rm -rf results/baseline.new
+	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
+	rm -rf results/baseline && mv results/baseline.new results/baseline
 
 install: $(BENCH)
 	install -d $(DESTDIR)$(PREFIX)/bin
