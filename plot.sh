@@ -54,8 +54,10 @@ fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max
 set +e
 "$BENCH" report --format tsv --fields "$fields" "$@" > "$out/cells.tsv"
 code=$?
-[ $code -eq 0 ] && "$BENCH" report --format tsv --timeline "$@" > "$out/timeline.tsv"
-code=$?
+if [ $code -eq 0 ]; then
+	"$BENCH" report --format tsv --timeline "$@" > "$out/timeline.tsv"
+	code=$?
+fi
 set -e
 [ $code -eq 0 ] || die "$code" "cannot read the results (see above); nothing charted"
 [ "$(wc -l < "$out/cells.tsv")" -gt 1 ] || die 2 "no heaplab results found in: $*"
