@@ -28,9 +28,28 @@ MAIN_OBJ    := $(BUILD)/harness/main.o
 TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
+# The recorder is preloaded into other programs: never built with the
+# sanitizers (it must not depend on their runtimes), always position-independent.
+RECORD_LIB  := $(BUILD)/libheaplab-record.so
+RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
+TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
-.PHONY: all test check deps san clean install demo baseline
-all: $(BENCH)
+.PHONY: all test check deps san clean install workloads-large demo baseline
+all: $(BENCH) $(RECORD_LIB)
+
+$(RECORD_LIB): recorder/record_preload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
+
+# small programs the recorder tests run (tests/cli/record.sh)
+$(BUILD)/tests/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $< -lpthread
+
+# traces too large to commit (workloads/README.md); gitignored
+workloads-large: $(BENCH)
+	@mkdir -p workloads/large
+	./$(BENCH) gen grow -o workloads/large/grow.trace
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -43,13 +62,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-test check: $(BENCH) $(UNIT)
-	BENCH=./$(BENCH) UNIT=./$(UNIT) tests/run.sh
+test check: $(BENCH) $(UNIT) $(RECORD_LIB) $(TEST_PROGS)
+	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs tests/run.sh
 
 san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests
+	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests build/san/libheaplab-record.so
 
 deps:
 	sh .ci/deps.sh
@@ -74,9 +93,10 @@ baseline: all
 	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
 	rm -rf results/baseline && mv results/baseline.new results/baseline
 
-install: $(BENCH)
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(BENCH) $(RECORD_LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
 	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
+	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
 
 clean:
 	rm -rf $(BUILD) $(BENCH)

@@ -1,19 +1,24 @@
 /*
- * commands.h - the result-reading subcommands, `bench report` and `bench
- * compare` (report_cmd.c, compare.c), and what they share.
+ * commands.h - the subcommands `bench NAME ...` dispatches to.
+ *
+ * Each takes the arguments after `bench` (argv[0] is the subcommand's name)
+ * and returns an exit status from exitcodes.h; only main calls exit.
  */
 #ifndef HEAPLAB_COMMANDS_H
 #define HEAPLAB_COMMANDS_H
 
 #include "result.h"
 
-int report_main(int argc, char **argv);
-int compare_main(int argc, char **argv);
+int gen_main(int argc, char **argv);     /* bench gen PROFILE [--ops N] [--seed S] -o FILE */
+int record_main(int argc, char **argv);  /* bench record -o FILE [...] -- CMD ARGS...       */
+int info_main(int argc, char **argv);    /* bench info FILE [--json]                       */
+int report_main(int argc, char **argv);  /* bench report [--format F] [--fields L] RESULTS  */
+int compare_main(int argc, char **argv); /* bench compare [options] BASELINE CURRENT        */
 
 /*
- * Load every path of argv[0..argc) (files or folders) into set.  Returns 0,
- * or an exit code after printing "bench: ..." (EXIT_USAGE for a file that is
- * not a heaplab result, naming it).
+ * For report and compare: load every path of argv[0..argc) (files or
+ * folders) into set.  Returns 0, or an exit code after printing "bench: ..."
+ * (EXIT_USAGE for a file that is not a heaplab result, naming it).
  */
 int results_from_args(const char *cmd, int argc, char **argv, struct result_set *set);
 
