@@ -73,21 +73,24 @@ san:
 deps:
 	sh .ci/deps.sh
 
-# A real small suite: a handful of allocators x the shipped workloads, three
-# timed runs and the latency pass each, then the charts.
-DEMO_ALLOCS ?= bump implicit-first explicit-lifo segregated tlsf buddy slab
-DEMO_TRACES ?= workloads/web.trace workloads/binary-small.rep workloads/coalesce.trace \
-               workloads/realloc.trace workloads/basic.trace
+# A real small suite: a handful of built-ins and every installed peer (glibc,
+# jemalloc, tcmalloc, mimalloc) x a few shipped workloads, three timed runs
+# and the latency pass each, then the charts (plot.sh).
+DEMO_ALLOCS ?= bump,implicit-first,explicit-lifo,segregated,tlsf,buddy,slab,peers
+DEMO_TRACE_NAMES ?= web binary coalescing realloc-growth random
+comma := ,
+space := $(subst ,, )
+DEMO_TRACES = $(subst $(space),$(comma),$(DEMO_TRACE_NAMES:%=workloads/%.trace))
 demo: deps all
-	rm -rf results/demo
+	rm -rf results/demo charts/demo
 	BENCH=./$(BENCH) ALLOCS="$(DEMO_ALLOCS)" TRACES="$(DEMO_TRACES)" RUNS=3 \
 	  EXTRA=--latency sh .ci/suite.sh results/demo
 	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
-	@echo "demo: results in results/demo, charts in charts/demo"
+	@echo "demo: results in results/demo/, charts in charts/demo/"
 
 # The memory baseline .ci/regression.sh compares against: every built-in on
-# the shipped traces.  Only memory figures are compared (exact), so one
-# timed run is enough.  Commit the result after an intended change.
+# the small shipped traces.  Only memory figures are compared (exact), so
+# one timed run is enough.  Commit the result after an intended change.
 baseline: all
 	rm -rf results/baseline.new
 	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new

@@ -50,7 +50,7 @@ mkdir -p "$out" || die 3 "cannot create $out"
 
 fields=allocator,kind,trace,status,ops,ops_per_sec_median,ops_per_sec_min,ops_per_sec_max
 fields=$fields,peak_break_bytes,peak_rss_bytes,peak_live_bytes,fragmentation
-fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max
+fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max,fragmentation_rss
 set +e
 "$BENCH" report --format tsv --fields "$fields" "$@" > "$out/cells.tsv"
 code=$?
@@ -65,6 +65,7 @@ set -e
 # Columns of cells.tsv, by name (kept in step with $fields).
 C_ALLOC=1 C_KIND=2 C_TRACE=3 C_STATUS=4 C_OPS=5 C_MED=6 C_MIN=7 C_MAX=8
 C_BREAK=9 C_RSS=10 C_LIVE=11 C_FRAG=12 C_P50=13 C_P90=14 C_P99=15 C_P999=16 C_LMAX=17
+C_FRAG_RSS=18
 
 if gnuplot -e 'set terminal' 2>&1 | grep -q pngcairo; then
 	png_term="pngcairo size 1100,620 font 'sans,10' noenhanced"
@@ -126,7 +127,14 @@ ratio() {
 		END { print n ? mx / mn : 1 }' "$1"
 }
 
+# 16 distinct colours (more allocators than that repeat them).
 common="set datafile separator '\t'
+set linetype 1 lc rgb '#1f77b4'; set linetype 2 lc rgb '#ff7f0e'; set linetype 3 lc rgb '#2ca02c'
+set linetype 4 lc rgb '#d62728'; set linetype 5 lc rgb '#9467bd'; set linetype 6 lc rgb '#8c564b'
+set linetype 7 lc rgb '#e377c2'; set linetype 8 lc rgb '#7f7f7f'; set linetype 9 lc rgb '#bcbd22'
+set linetype 10 lc rgb '#17becf'; set linetype 11 lc rgb '#393b79'; set linetype 12 lc rgb '#ffbb78'
+set linetype 13 lc rgb '#98df8a'; set linetype 14 lc rgb '#ff9896'; set linetype 15 lc rgb '#c5b0d5'
+set linetype 16 lc rgb '#c49c94'; set linetype cycle 16
 set datafile missing 'NaN'
 set key outside right top vertical Left reverse samplen 2
 set grid ytics
@@ -154,10 +162,11 @@ fi
 # ---- memory ----
 # Peak break is exact and comparable between built-ins; a peer has none, so
 # with peers every allocator is drawn by peak RSS (which includes the harness).
-mem_col=$C_BREAK mem_name='peak break'
+mem_col=$C_BREAK mem_name='peak break' frag_col=$C_FRAG frag_of='peak break'
 if awk -F '\t' 'NR > 1 && $'$C_STATUS' == "ok" && $'$C_BREAK' == "" && $'$C_RSS' != "" { f = 1 }
 	END { exit !f }' "$out/cells.tsv"; then
-	mem_col=$C_RSS mem_name='peak RSS (whole bench process)'
+	mem_col=$C_RSS mem_name="peak RSS above the harness's own (memory pass)"
+	frag_col=$C_FRAG_RSS frag_of='peak RSS'
 fi
 # KiB when everything is below 1 MiB, else MiB.
 mem_unit=$(awk -F '\t' -v c=$mem_col 'NR > 1 && $c + 0 > m { m = $c + 0 }
@@ -183,12 +192,12 @@ EOF
 fi
 
 # ---- fragmentation ----
-na=$(matrix $C_FRAG 100 2>&1 > "$out/fragmentation.tsv")
+na=$(matrix $frag_col 100 2>&1 > "$out/fragmentation.tsv")
 if [ "$na" -gt 0 ]; then
 	render fragmentation <<EOF
 $common
-set title 'Fragmentation: 1 - peak live bytes / peak heap size, per allocator and trace'
-set ylabel '% of the peak heap not holding live data (lower is better)'
+set title "Fragmentation: 1 - peak live bytes / $frag_of, per allocator and trace"
+set ylabel "% of the $frag_of not holding live data (lower is better)"
 set xlabel 'trace'
 set yrange [0:100]
 set style data histograms
@@ -209,18 +218,24 @@ awk -F '\t' -v t="$trace" 'NR == 1 || $2 == t' "$out/timeline.tsv" > "$out/footp
 awk -F '\t' 'NR > 1 && $4 != "" { if ($1 != last) { if (n++) printf "\n\n"; print "# " $1; last = $1 }
 	printf "%s\t%s\t%s\n", $3, $4 / 1048576, $5 / 1048576 }' "$out/footprint.tsv" > "$out/footprint.dat"
 names=$(awk -F '\t' 'NR > 1 && $4 != "" && !s[$1]++ { printf "%s ", $1 }' "$out/footprint.tsv")
+# Log scale when one allocator's peak is 10x another's (bump's usually is).
+fp_log=$(awk -F '\t' 'NR > 1 && $4 != "" { if ($4 + 0 > p[$1]) p[$1] = $4 + 0 }
+	END { for (a in p) { if (!n++ || p[a] < mn) mn = p[a]; if (p[a] > mx) mx = p[a] }
+	      print (n && mn > 0 && mx / mn > 10) ? 1 : 0 }' "$out/footprint.tsv")
+fp_note=
+awk -F '\t' 'NR > 1 && $4 == "" { f = 1 } END { exit !f }' "$out/footprint.tsv" &&
+	fp_note=' (peers have no break: not drawn)'
 if [ -n "$names" ]; then
 	render footprint <<EOF
 $common
-set title "Heap footprint over $trace: the break, sampled at evenly spaced ops of the checked pass"
+set title "Heap footprint over $trace: the break at 256 evenly spaced points of the checked pass$fp_note"
 set xlabel 'ops replayed'
-set ylabel 'MiB'
 set grid xtics ytics
 set xtics norotate
-set yrange [0:*]
+$( [ "$fp_log" = 1 ] && echo "set logscale y; set ylabel 'MiB, log scale'" || echo "set ylabel 'MiB'; set yrange [0:*]")
 names = "$names"
-plot for [i=1:words(names)] '$out/footprint.dat' index (i-1) using 1:2 with steps lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i), \
-     '$out/footprint.dat' index 0 using 1:3 with lines lw 2 dt 2 lc rgb 'black' title 'live bytes (requested)'
+plot for [i=1:words(names)] '$out/footprint.dat' index (i-1) using 1:(\$2 > 0 ? \$2 : NaN) with steps lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i), \
+     '$out/footprint.dat' index 0 using 1:(\$3 > 0 ? \$3 : NaN) with lines lw 2 dt 2 lc rgb 'black' title 'live bytes (requested)'
 EOF
 fi
 

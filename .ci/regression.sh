@@ -16,7 +16,7 @@ BASELINE=${BASELINE:-results/baseline}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-BENCH=$BENCH RUNS=1 .ci/suite.sh "$tmp/current"
+BENCH=$BENCH RUNS=1 sh .ci/suite.sh "$tmp/current"
 suite=$?
 [ $suite -le 1 ] || exit $suite   # a crashed/failed cell still goes to compare
 "$BENCH" compare --only-memory "$BASELINE" "$tmp/current"

@@ -47,6 +47,7 @@ struct latency_figures {
 /* The heap at evenly spaced points of the checked pass. */
 struct timeline {
 	unsigned points;                        /* samples taken (fewer for short traces) */
+	int      has_break;                     /* a heap provider was behind it (no peer) */
 	uint64_t op[TIMELINE_POINTS];           /* ops done when the sample was taken     */
 	uint64_t break_bytes[TIMELINE_POINTS];  /* break - heap start at that point       */
 	uint64_t live_bytes[TIMELINE_POINTS];   /* requested bytes of live blocks then    */

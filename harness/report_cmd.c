@@ -60,6 +60,14 @@ DBL_GETTER(get_ops_max, r->has_throughput, ops_max, "%.1f")
 DBL_GETTER(get_ns_median, r->has_throughput, ns_median, "%.3f")
 DBL_GETTER(get_utilization, r->has_utilization, utilization, "%.6f")
 DBL_GETTER(get_fragmentation, r->has_fragmentation, fragmentation, "%.6f")
+DBL_GETTER(get_utilization_rss, r->has_utilization_rss, utilization_rss, "%.6f")
+
+static int get_fragmentation_rss(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	snprintf(b, n, "%.6f", 1 - r->utilization_rss);
+	return r->has_utilization_rss;
+}
 
 static int get_latency(const struct result *r, const struct field *f, char *b, size_t n)
 {
@@ -96,6 +104,8 @@ static const struct field plain_fields[] = {
 	{ "utilization", get_utilization, 0, 0 },
 	{ "fragmentation", get_fragmentation, 0, 0 },
 	{ "provider_calls", get_provider_calls, 0, 0 },
+	{ "utilization_rss", get_utilization_rss, 0, 0 },
+	{ "fragmentation_rss", get_fragmentation_rss, 0, 0 },
 };
 #define NPLAIN (sizeof plain_fields / sizeof plain_fields[0])
 

@@ -200,7 +200,9 @@ static int read_memory(struct reader *rd, const json_t *root, struct result *r)
 	    get_number(rd, m, "memory", "fragmentation", NULLABLE, 0, 1, &r->has_fragmentation,
 	               &r->fragmentation) ||
 	    get_count(rd, m, "memory", "provider_calls", NULLABLE, &r->has_provider_calls,
-	              &r->provider_calls))
+	              &r->provider_calls) ||
+	    get_number(rd, m, "memory", "utilization_rss", NULLABLE, 0, 1,
+	               &r->has_utilization_rss, &r->utilization_rss))
 		return RESULT_BAD;
 	if (r->has_peak_break && r->has_peak_live && r->peak_live > r->peak_break &&
 	    r->peak_break > 0)

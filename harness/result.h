@@ -47,8 +47,9 @@ struct result {
 
 	int      has_peak_break, has_peak_rss, has_peak_live;
 	uint64_t peak_break, peak_rss, peak_live;   /* bytes                           */
-	int      has_utilization, has_fragmentation, has_provider_calls;
+	int      has_utilization, has_fragmentation, has_provider_calls, has_utilization_rss;
 	double   utilization, fragmentation;        /* in [0, 1]                       */
+	double   utilization_rss;                   /* peak live / peak RSS, in [0, 1] */
 	uint64_t provider_calls;
 
 	int      has_latency;                  /* latency is not null                  */
