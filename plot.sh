@@ -45,21 +45,25 @@ command -v gnuplot > /dev/null 2>&1 ||
 	die 3 "gnuplot is not installed (make deps installs gnuplot-nox)"
 [ -x "$BENCH" ] || die 3 "$BENCH is missing: run make first"
 
-[ -n "$out" ] || out=charts/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$out" || die 3 "cannot create $out"
-
+# The tables first, so a bad result file leaves no half-made chart folder.
+tmp=$(mktemp -d) || die 3 "cannot create a temporary folder"
+trap 'rm -rf "$tmp"' EXIT
 fields=allocator,kind,trace,status,ops,ops_per_sec_median,ops_per_sec_min,ops_per_sec_max
 fields=$fields,peak_break_bytes,peak_rss_bytes,peak_live_bytes,fragmentation
 fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max,fragmentation_rss
 set +e
-"$BENCH" report --format tsv --fields "$fields" "$@" > "$out/cells.tsv"
+"$BENCH" report --format tsv --fields "$fields" "$@" > "$tmp/cells.tsv"
 code=$?
 if [ $code -eq 0 ]; then
-	"$BENCH" report --format tsv --timeline "$@" > "$out/timeline.tsv"
+	"$BENCH" report --format tsv --timeline "$@" > "$tmp/timeline.tsv"
 	code=$?
 fi
 set -e
 [ $code -eq 0 ] || die "$code" "cannot read the results (see above); nothing charted"
+
+[ -n "$out" ] || out=charts/$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$out" || die 3 "cannot create $out"
+mv "$tmp/cells.tsv" "$tmp/timeline.tsv" "$out/"
 [ "$(wc -l < "$out/cells.tsv")" -gt 1 ] || die 2 "no heaplab results found in: $*"
 
 # Columns of cells.tsv, by name (kept in step with $fields).

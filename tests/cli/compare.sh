@@ -256,6 +256,20 @@ timeline_bump_monotonic() {
 }
 check "timeline: bump's break never goes down, and stays under the peaks" timeline_bump_monotonic
 
+suite_with_peer() {
+	expect_exit 0 "$BENCH" --alloc tlsf,glibc --trace workloads/basic.trace --runs 1 \
+		--latency -q --out "$TMP/suite" &&
+	expect_exit 0 "$BENCH" report --fields allocator,kind,peak_break_bytes,peak_rss_bytes \
+		"$TMP/suite" &&
+	[ "$(wc -l < "$OUT")" -eq 3 ] && grep -q '^glibc	peer		[0-9]' "$OUT" &&
+	expect_exit 0 "$BENCH" compare "$TMP/suite" "$TMP/suite" && grep -q '^ok *glibc.*RSS' "$OUT" &&
+	jq -e '.latency.all.count == .trace.ops and .timeline.break_bytes == null and
+		(.timeline.live_bytes | length) == .timeline.points' \
+		"$TMP/suite/glibc/basic.json" > /dev/null
+}
+check "suite folder with a peer: report skips summary.json, peer has RSS, latency, no break" \
+	suite_with_peer
+
 # ---- plot.sh ----
 
 plot_files() {
@@ -275,7 +289,7 @@ plot_bad_file() {
 	echo '{"x": 1}' > "$TMP/notresult.json" &&
 	expect_exit 2 sh plot.sh -o "$TMP/charts2" "$TMP/notresult.json" &&
 	err_has "$TMP/notresult.json: not a heaplab result" && err_has "plot.sh: cannot read" &&
-	[ ! -e "$TMP/charts2/throughput.png" ]
+	[ ! -e "$TMP/charts2" ]
 }
 check "plot.sh on a file that is not a result: exit 2 naming it, no charts" plot_bad_file
 
