@@ -3,7 +3,7 @@
 #
 #   ./plot.sh [-o DIR] [-t TRACE] [RESULTS...]
 #
-# RESULTS are result files or folders (default: results/).  The tables come
+# RESULTS are result files or folders (default: the newest folder in results/).  The tables come
 # from `bench report` (this script never reads JSON itself), so a file that is
 # not a heaplab result stops it with bench's message and exit status 2.
 # Writes into DIR (default charts/<UTC timestamp>/), as PNG and SVG:
@@ -39,7 +39,12 @@ while getopts o:t:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || set -- results
+if [ $# -eq 0 ]; then
+	# The newest run folder, not all of results/ (that would mix runs).
+	latest=$(ls -td results/*/ 2>/dev/null | head -1)
+	[ -n "$latest" ] || die 2 "no results/ folder to chart: name RESULTS (files or folders)"
+	set -- "${latest%/}"
+fi
 
 command -v gnuplot > /dev/null 2>&1 ||
 	die 3 "gnuplot is not installed (make deps installs gnuplot-nox)"
@@ -64,6 +69,10 @@ set -e
 [ -n "$out" ] || out=charts/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$out" || die 3 "cannot create $out"
 mv "$tmp/cells.tsv" "$tmp/timeline.tsv" "$out/"
+dups=$(awk -F '\t' 'NR > 1 && seen[$1 FS $3]++ == 1 { n++; if (!e) e = $1 " on " $3 }
+	END { if (n) print n " cells (e.g. " e ")" }' "$out/cells.tsv")
+[ -z "$dups" ] || echo "plot.sh: warning: $dups appear in more than one result;" \
+	"the last one read is drawn (chart one run folder at a time)" >&2
 [ "$(wc -l < "$out/cells.tsv")" -gt 1 ] || die 2 "no heaplab results found in: $*"
 
 # Columns of cells.tsv, by name (kept in step with $fields).
