@@ -410,6 +410,11 @@ int compare_main(int argc, char **argv)
 		code = results_from_args("compare", 1, argv + optind + 1, &cs);
 	if (!code && (check_unique("BASELINE", &bs) || check_unique("CURRENT", &cs)))
 		code = EXIT_USAGE;
+	/* An empty baseline would pass everything: a wrong path must not look green. */
+	if (!code && !bs.n) {
+		fprintf(stderr, "bench: compare: %s: no heaplab results in BASELINE\n", argv[optind]);
+		code = EXIT_USAGE;
+	}
 	if (!code && o.reference && !o.only_memory) {
 		int seen = 0;
 		for (size_t i = 0; i < bs.n; i++)

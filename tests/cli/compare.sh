@@ -149,9 +149,11 @@ usage_errors() {
 	expect_exit 2 "$BENCH" compare "$B" && err_has "expected BASELINE and CURRENT" &&
 	expect_exit 2 "$BENCH" compare --max-slowdown ten "$B" "$B" && err_has "--max-slowdown" &&
 	expect_exit 2 "$BENCH" compare --max-slowdown -5% "$B" "$B" &&
-	expect_exit 2 "$BENCH" compare "$B" "$TMP/nowhere" && err_has "$TMP/nowhere"
+	expect_exit 2 "$BENCH" compare "$B" "$TMP/nowhere" && err_has "$TMP/nowhere" &&
+	mkdir -p "$TMP/empty" && expect_exit 2 "$BENCH" compare "$TMP/empty" "$B" &&
+	err_has "no heaplab results in BASELINE"
 }
-check "compare: usage errors exit 2" usage_errors
+check "compare: usage errors and an empty BASELINE exit 2" usage_errors
 
 duplicate_cells() {
 	mkdir -p "$TMP/dup/a" "$TMP/dup/b" &&
