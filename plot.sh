@@ -110,7 +110,10 @@ matrix() {
 	NR == 1 { next }
 	$'$C_STATUS' != "ok" { next }
 	{
-		if (!($'$C_ALLOC' in ai)) { ai[$'$C_ALLOC'] = ++na; an[na] = $'$C_ALLOC' }
+		if (!($'$C_ALLOC' in ai)) {
+			ai[$'$C_ALLOC'] = ++na; an[na] = $'$C_ALLOC'
+			lab[na] = $'$C_ALLOC' ($'$C_KIND' == "peer" ? " (peer)" : "")
+		}
 		if (!($'$C_TRACE' in ti)) { ti[$'$C_TRACE'] = ++nt; tn[nt] = $'$C_TRACE' }
 		k = $'$C_TRACE' SUBSEP $'$C_ALLOC'
 		v[k] = $col == "" ? "NaN" : $col * scale
@@ -118,7 +121,7 @@ matrix() {
 	}
 	END {
 		printf "trace"
-		for (a = 1; a <= na; a++) printf "\t%s%s", an[a], lo ? "\t-\t-" : ""
+		for (a = 1; a <= na; a++) printf "\t%s%s", lab[a], lo ? "\t-\t-" : ""
 		printf "\n"
 		for (t = 1; t <= nt; t++) {
 			printf "%s", tn[t]
@@ -260,7 +263,7 @@ lat_trace=$(awk -F '\t' -v t="$trace" 'NR > 1 && $'$C_STATUS' == "ok" && $'$C_P5
 if [ -n "$lat_trace" ]; then
 	awk -F '\t' -v t="$lat_trace" 'BEGIN { printf "allocator\tp50\tp90\tp99\tp99.9\tmax\n" }
 		NR > 1 && $'$C_TRACE' == t && $'$C_STATUS' == "ok" && $'$C_P50' != "" {
-		printf "%s\t%s\t%s\t%s\t%s\t%s\n", $'$C_ALLOC', $'$C_P50', $'$C_P90', $'$C_P99', \
+		printf "%s%s\t%s\t%s\t%s\t%s\t%s\n", $'$C_ALLOC', $'$C_KIND' == "peer" ? " (peer)" : "", $'$C_P50', $'$C_P90', $'$C_P99', \
 			$'$C_P999', $'$C_LMAX' }' "$out/cells.tsv" > "$out/latency.tsv"
 	render latency <<EOF
 $common
