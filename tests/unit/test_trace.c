@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static enum trace_status parse(const char *text, struct trace *t, struct trace_error *err)
@@ -903,4 +904,42 @@ TEST(trace_survives_random_damage)
 			EXPECT(t.ops == NULL);
 		}
 	}
+}
+
+TEST(trace_rep_rejects_header_number_that_is_not_a_number)
+{
+	EXPECT_BAD("100\n-1\n2\n1\na 0 8\nf 0\n", "t.trace:2: ",
+	           "number of IDs \"-1\" is not a number");
+}
+
+TEST(trace_load_reads_a_pipe_longer_than_its_first_buffer)
+{
+	int fds[2];
+	REQUIRE(pipe(fds) == 0);
+	pid_t pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {   /* writer: 20000 alloc/free pairs, ~200 KB */
+		close(fds[0]);
+		char line[64];
+		for (int i = 0; i < 20000; i++) {
+			int n = sprintf(line, "a %d 16\nf %d\n", i, i);
+			if (write(fds[1], line, (size_t)n) != n)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	char path[64];
+	snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+	struct trace t;
+	struct trace_error e;
+	enum trace_status s = trace_load(path, &t, &e);
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	REQUIRE(s == TRACE_OK);
+	EXPECT_EQ(t.nops, 40000);
+	EXPECT_EQ(t.nslots, 20000);
+	EXPECT(t.file_bytes > 65536);
+	trace_free(&t);
 }
