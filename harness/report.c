@@ -188,8 +188,9 @@ json_t *report_json(const struct report_input *in)
 	int peer = is_peer(in);
 	/* A peer has no heap provider: its break figures do not exist (null, not 0). */
 #define BRK(v) (peer ? json_null() : (v))
-	json_t *mem = json_object();
-	if (mem) {
+	/* A child that died or never ran sent no figures: null, not zeros. */
+	json_t *mem = r->status >= CELL_CRASHED ? json_null() : json_object();
+	if (json_is_object(mem)) {
 		put(mem, "method", BRK(json_string("provider-break")), &bad);
 		put(mem, "peak_break_bytes", BRK(u64(m->peak_break)), &bad);
 		put(mem, "final_break_bytes", BRK(u64(m->final_break)), &bad);
@@ -217,8 +218,12 @@ json_t *report_json(const struct report_input *in)
 	}
 #undef BRK
 	put(root, "memory", mem, &bad);
+	uint64_t replayed = r->ops_replayed;
+	if (r->status >= CELL_CRASHED && x && x->pass == REPLAY_PASS_CHECKED
+	    && x->op != REPLAY_OP_NONE)
+		replayed = x->op;   /* ops done before the one it died in */
 	put(root, "ops", json_pack("{s:I, s:I, s:I}",
-	                           "replayed", (json_int_t)r->ops_replayed,
+	                           "replayed", (json_int_t)replayed,
 	                           "failed_allocations", (json_int_t)m->failed_allocations,
 	                           "skipped_ops", (json_int_t)m->skipped_ops), &bad);
 	put(root, "check", json_pack("{s:b, s:I, s:I, s:o}",
@@ -408,6 +413,12 @@ void report_summary(FILE *f, const struct report_input *in)
 	char b1[32], b2[32], b3[32];
 
 	fprintf(f, "allocator    %s: %s\n", in->alloc->name, in->alloc->description);
+	if (r->status >= CELL_CRASHED) {
+		/* It sent no figures: do not print zeros as if they were measured. */
+		fprintf(f, "trace        %s: %zu ops, %u IDs\n", t->path, t->nops, t->nslots);
+		fprintf(f, "status       %s: %s\n", report_status_name(r->status), r->message);
+		return;
+	}
 	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
 	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
 	        (unsigned long long)r->peak_live_blocks);

@@ -398,6 +398,28 @@ static void clock_text(char *buf, size_t len, double s)
 		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_line(const struct suite *su, size_t i, double elapsed);
+
+/* The progress line's state, for the once-a-second refresh while a cell runs. */
+static struct {
+	const struct suite *su;
+	size_t              cell;
+	double              t0;
+} progress;
+
+static void progress_tick(void)
+{
+	if (progress.su)
+		progress_line(progress.su, progress.cell, mono_now() - progress.t0);
+}
+
 static void progress_line(const struct suite *su, size_t i, double elapsed)
 {
 	char e[32], r[32] = "?";
@@ -430,8 +452,16 @@ static void print_table(const struct suite *su, FILE *f)
 {
 	char b1[32], b2[32], ops[32], util[32];
 	const char *last = NULL;
-	fprintf(f, "%-20s %-16s %-12s %10s %12s %12s %9s\n", "trace", "allocator", "status",
-	        "Mops/s", "peak break", "peak RSS", "util RSS");
+	int tw = 5, aw = 9;   /* column widths: the longest name */
+	for (size_t i = 0; i < su->ncells; i++) {
+		const char *base = strrchr(su->cells[i].trace, '/');
+		int n = (int)strlen(base ? base + 1 : su->cells[i].trace);
+		tw = n > tw ? n : tw;
+		n = (int)strlen(su->cells[i].spec->name);
+		aw = n > aw ? n : aw;
+	}
+	fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw, "trace", aw, "allocator",
+	        "status", "Mops/s", "peak break", "peak RSS", "util RSS");
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
 		const char *base = strrchr(c->trace, '/');
@@ -445,8 +475,8 @@ static void print_table(const struct suite *su, FILE *f)
 			         100.0 * (double)c->peak_live / (double)c->peak_rss);
 		else
 			snprintf(util, sizeof util, "-");
-		fprintf(f, "%-20s %-16s %-12s %10s %12s %12s %9s\n",
-		        last && strcmp(last, c->trace) == 0 ? "" : base, c->spec->name,
+		fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw,
+		        last && strcmp(last, c->trace) == 0 ? "" : base, aw, c->spec->name,
 		        report_status_name(c->status), ops,
 		        short_bytes(b1, sizeof b1, c->has_break, c->peak_break),
 		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util);
@@ -482,8 +512,13 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 		struct cell_rec *c = &su->cells[i];
 		if (isolate_interrupted)
 			break;
-		if (show)
-			progress_line(su, i, (double)(time(NULL) - t0));
+		if (show) {
+			progress.su = su;
+			progress.cell = i;
+			progress.t0 = t0;
+			isolate_tick = progress_tick;
+			progress_line(su, i, mono_now() - t0);
+		}
 		time_t when = time(NULL);
 		enum cell_status st = isolate_cell(c->spec, t, &su->o->run, su->o->timeout, r, x);
 		if (st == CELL_NOT_RUN) {
@@ -582,7 +617,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	}
 	struct machine_info machine;
 	machine_describe(&machine);
-	double t0 = (double)time(NULL);
+	double t0 = mono_now();
 	for (size_t ti = 0; ti < traces->n && !isolate_interrupted; ti++) {
 		struct trace t;
 		struct trace_error terr;
@@ -601,6 +636,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 		                                   t0, show));
 		trace_free(&t);
 	}
+	isolate_tick = NULL;
 	if (show)
 		fputs("\r\033[K", stderr);
 	su.interrupted = isolate_interrupted != 0;
