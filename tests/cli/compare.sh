@@ -269,8 +269,13 @@ suite_with_peer() {
 		(.timeline.live_bytes | length) == .timeline.points' \
 		"$TMP/suite/glibc/basic.json" > /dev/null
 }
-check "suite folder with a peer: report skips summary.json, peer has RSS, latency, no break" \
-	suite_with_peer
+# A sanitizer build refuses peers (its malloc is not glibc's): skip, uncounted.
+if ldd "$BENCH" 2>/dev/null | grep -q libasan || nm "$BENCH" 2>/dev/null | grep -q __asan_init; then
+	echo "skip suite folder with a peer: a sanitizer build cannot run peers"
+else
+	check "suite folder with a peer: report skips summary.json, peer has RSS, latency, no break" \
+		suite_with_peer
+fi
 
 # ---- plot.sh ----
 
