@@ -5,6 +5,8 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
+#   make demo       run a small suite into results/demo and chart it (plot.sh)
+#   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -61,7 +63,7 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san clean install workloads-large
+.PHONY: all preload test check deps san clean install workloads-large demo baseline
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -140,6 +142,29 @@ san:
 
 deps:
 	sh .ci/deps.sh
+
+# A real small suite: a handful of built-ins and every installed peer (glibc,
+# jemalloc, tcmalloc, mimalloc) x a few shipped workloads, three timed runs
+# and the latency pass each, then the charts (plot.sh).
+DEMO_ALLOCS ?= bump,implicit-first,explicit-lifo,segregated,tlsf,buddy,slab,peers
+DEMO_TRACE_NAMES ?= web binary coalescing realloc-growth random
+comma := ,
+space := $(subst ,, )
+DEMO_TRACES = $(subst $(space),$(comma),$(DEMO_TRACE_NAMES:%=workloads/%.trace))
+demo: deps all
+	rm -rf results/demo charts/demo
+	BENCH=./$(BENCH) ALLOCS="$(DEMO_ALLOCS)" TRACES="$(DEMO_TRACES)" RUNS=3 \
+	  EXTRA=--latency sh .ci/suite.sh results/demo
+	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
+	@echo "demo: results in results/demo/, charts in charts/demo/"
+
+# The memory baseline .ci/regression.sh compares against: every built-in on
+# the small shipped traces.  Only memory figures are compared (exact), so
+# one timed run is enough.  Commit the result after an intended change.
+baseline: all
+	rm -rf results/baseline.new
+	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
+	rm -rf results/baseline && mv results/baseline.new results/baseline
 
 install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab

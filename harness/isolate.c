@@ -27,6 +27,7 @@ enum child_mode {
 	MODE_MEMORY  = 2,  /* everyone: the memory pass                        */
 	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
 	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
+	MODE_LATENCY = 5,  /* peers: the --latency pass, in a fresh process    */
 };
 
 /* The one message a child sends: fixed size, no pointers. */
@@ -135,6 +136,9 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 		run_cell(a, t, opt, &m->r);
 	} else if (mode == MODE_CHECKED) {
 		replay_checked(a, t, opt, &m->r);
+	} else if (mode == MODE_LATENCY) {
+		m->r.status = CELL_OK;
+		replay_latency_cell(a, t, opt, &m->r);
 	} else if (mode == MODE_TIMED) {
 		size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
 		void **ptrs = bulk_alloc(bytes);
@@ -181,10 +185,10 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256 LATENCY` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 11)
+	if (argc != 12)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
@@ -192,6 +196,7 @@ int isolate_child_main(int argc, char **argv)
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
+	opt.latency = argv[11][0] == '1';
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -326,7 +331,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
 		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
-		(char *)t->sha256, NULL,
+		(char *)t->sha256, opt->latency ? "1" : "0", NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
@@ -558,6 +563,22 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 			r->ns_per_op[k] = t->nops ? ns / (double)t->nops : 0.0;
 			r->ops_per_sec[k] = ns > 0 ? (double)t->nops * 1e9 / ns : 0.0;
 			r->runs = k + 1;
+		}
+		if (ropt.latency) {
+			memset(m, 0, sizeof *m);
+			run_child(s, t, &ropt, MODE_LATENCY, 0, deadline, m, &o);
+			if (!o.got_msg) {
+				judge(s, t, &o, timeout, r, x);
+				r->runs = 0;
+				goto out;
+			}
+			if (m->r.status != CELL_OK) {
+				r->status = m->r.status;
+				snprintf(r->message, sizeof r->message, "%.600s", m->r.message);
+				r->runs = 0;
+				goto out;
+			}
+			r->latency = m->r.latency;
 		}
 	}
 
