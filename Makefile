@@ -4,6 +4,7 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
+#   make bench-harness  measure the harness's own cost (docs/speed.md)
 #
 # CC, CFLAGS, LDFLAGS, PREFIX and DESTDIR may be overridden; BUILD names the
 # object folder (it mirrors the source tree) and BENCH the binary.
@@ -30,9 +31,12 @@ UNIT        := $(BUILD)/unit-tests
 # sanitizers (it must not depend on their runtimes), always position-independent.
 RECORD_LIB  := $(BUILD)/libheaplab-record.so
 RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
+# the harness's own benchmark (docs/speed.md): a driver and a trivial allocator
+HBENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/bench/*.c))
+HBENCH      := $(BUILD)/bench-harness
 TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
-.PHONY: all test check deps san clean install workloads-large
+.PHONY: all test check deps san clean install workloads-large bench-harness
 all: $(BENCH) $(RECORD_LIB)
 
 $(RECORD_LIB): recorder/record_preload.c
@@ -51,6 +55,13 @@ workloads-large: $(BENCH)
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-harness: $(BENCH) $(HBENCH)
+	BENCH=./$(BENCH) HBENCH=./$(HBENCH) scripts/bench_harness.sh
 
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
