@@ -43,6 +43,8 @@ done
 for a in $ALLOCS; do
 	"$HBENCH" check "$DATA/grow-2.2m.trace" "$a" "$REPS_CHECK"
 done
+# the payload-heavy case: blocks of 1-4096 bytes, every one filled and verified
+"$HBENCH" check "$DATA/random-5m.trace" "${ALLOCS%% *}" "$REPS_CHECK"
 for t in random-5m grow-5m; do
 	"$HBENCH" memory "$DATA/$t.trace"
 done
