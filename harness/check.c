@@ -115,6 +115,70 @@ void check_index_insert(struct check_index *ix, uint32_t slot, uintptr_t addr, u
 	ix->live++;
 }
 
+/* Deepest an AVL tree of 2^32 nodes can be: 1.44 log2(2^32 + 2) < 47. */
+#define CHECK_MAX_DEPTH 48
+
+uint32_t check_index_add(struct check_index *ix, uint32_t slot, uintptr_t addr, uint64_t size)
+{
+	uint32_t path[CHECK_MAX_DEPTH];  /* nodes from the root down              */
+	uint8_t  right[CHECK_MAX_DEPTH]; /* the way taken below each of them      */
+	uint32_t pred = CHECK_NIL, succ = CHECK_NIL, n = ix->root;
+	unsigned depth = 0;
+
+	/* One descent finds the neighbours (as check_index_overlap) and the leaf. */
+	while (n != CHECK_NIL) {
+		int go_right = ix->blocks[n].addr <= addr;
+		if (go_right)
+			pred = n;
+		else
+			succ = n;
+		path[depth] = n;
+		right[depth++] = (uint8_t)go_right;
+		n = go_right ? ix->blocks[n].right : ix->blocks[n].left;
+	}
+	if (pred != CHECK_NIL && addr - ix->blocks[pred].addr < extent(ix->blocks[pred].size))
+		return pred;
+	if (succ != CHECK_NIL && ix->blocks[succ].addr - addr < extent(size))
+		return succ;
+
+	/*
+	 * Disjoint from every live block, so no live block starts at addr and
+	 * "addr >= node's addr: go right" is the order before() keeps.
+	 */
+	struct check_block *b = &ix->blocks[slot];
+	b->addr = addr;
+	b->size = size;
+	b->left = b->right = CHECK_NIL;
+	b->height = 1;
+	b->state = SLOT_LIVE;
+	ix->live++;
+	uint32_t sub = slot;  /* the subtree that changed, below path[depth - 1] */
+	while (depth > 0) {
+		uint32_t up = path[--depth];
+		if (right[depth])
+			ix->blocks[up].right = sub;
+		else
+			ix->blocks[up].left = sub;
+		int was = ix->blocks[up].height;
+		uint32_t top = rebalance(ix, up);
+		if (top != up) {
+			/* a rotation after an insert restores the subtree's height */
+			if (depth == 0)
+				ix->root = top;
+			else if (right[depth - 1])
+				ix->blocks[path[depth - 1]].right = top;
+			else
+				ix->blocks[path[depth - 1]].left = top;
+			return CHECK_NIL;
+		}
+		if (ix->blocks[up].height == was)
+			return CHECK_NIL;  /* nothing above changes */
+		sub = up;
+	}
+	ix->root = sub;
+	return CHECK_NIL;
+}
+
 /* Detach the lowest node of subtree n into *min; returns the new subtree. */
 static uint32_t remove_min(struct check_index *ix, uint32_t n, uint32_t *min)
 {
