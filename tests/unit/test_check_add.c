@@ -1,7 +1,8 @@
 /*
  * test_check_add.c - check_index_add, the overlap query and the insert in
  * one descent, behaves exactly like check_index_overlap followed (when
- * nothing overlaps) by check_index_insert.
+ * nothing overlaps) by check_index_insert; check_index_remove undoes it
+ * and leaves a valid tree in every order.
  */
 #include "test.h"
 #include "harness/check.h"
@@ -85,7 +86,12 @@ TEST(index_add_agrees_with_overlap_then_insert_under_churn)
 	for (unsigned r = 0; r < ROUNDS; r++) {
 		uint32_t slot = (uint32_t)(next_rand(&seed) % SLOTS);
 		if (ix.blocks[slot].state == SLOT_LIVE) {
+			uintptr_t at = ix.blocks[slot].addr;
+			uint64_t live = ix.live;
 			check_index_remove(&ix, slot);
+			if (ix.live != live - 1 || ix.blocks[slot].state != SLOT_EMPTY ||
+			    check_index_overlap(&ix, at, 0) == slot || check_index_valid(&ix) != 0)
+				bad++;
 			continue;
 		}
 		uintptr_t addr = 16 * (uintptr_t)(next_rand(&seed) % 4096);
@@ -96,10 +102,32 @@ TEST(index_add_agrees_with_overlap_then_insert_under_churn)
 		if (got != want || ix.live != live + (want == CHECK_NIL) ||
 		    (want == CHECK_NIL) != (ix.blocks[slot].state == SLOT_LIVE))
 			bad++;
-		if (r % 4096 == 0 && check_index_valid(&ix) != 0)
+		if (check_index_valid(&ix) != 0)
 			bad++;
 	}
 	EXPECT_EQ(bad, 0);
 	EXPECT(check_index_valid(&ix) == 0);
 	check_index_free(&ix);
+}
+
+TEST(index_remove_in_ascending_and_descending_order_keeps_the_tree_valid)
+{
+	enum { N = 5000 };
+	for (int descending = 0; descending < 2; descending++) {
+		struct check_index ix;
+		REQUIRE(check_index_init(&ix, N) == 0);
+		for (uint32_t k = 0; k < N; k++)
+			REQUIRE(check_index_add(&ix, k, 64 + (uintptr_t)k * 32, 32) == CHECK_NIL);
+		unsigned bad = 0;
+		for (uint32_t i = 0; i < N; i++) {
+			uint32_t k = descending ? N - 1 - i : i;
+			check_index_remove(&ix, k);
+			if (i % 97 == 0 && check_index_valid(&ix) != 0)
+				bad++;
+		}
+		EXPECT_EQ(bad, 0);
+		EXPECT_EQ(ix.live, 0);
+		EXPECT_EQ(ix.root, CHECK_NIL);
+		check_index_free(&ix);
+	}
 }
