@@ -7,6 +7,7 @@
 #   make san        build a sanitizer (address + undefined) bench in build/san
 #   make demo       run a small suite into results/demo and chart it (plot.sh)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
+#   make bench-harness  measure the harness's own cost (docs/speed.md)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -43,6 +44,9 @@ TESTLIB_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fno-builtin
 # sanitizers (it must not depend on their runtimes), always position-independent.
 RECORD_LIB  := $(BUILD)/libheaplab-record.so
 RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
+# the harness's own benchmark (docs/speed.md): a driver and a trivial allocator
+HBENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/bench/*.c))
+HBENCH      := $(BUILD)/bench-harness
 TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
 # Preloadable libraries, one per allocator table (docs/run.md).  The tables
@@ -63,7 +67,7 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san clean install workloads-large demo baseline
+.PHONY: all preload test check deps san clean install workloads-large demo baseline bench-harness
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -103,6 +107,13 @@ workloads-large: $(BENCH)
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-harness: $(BENCH) $(HBENCH)
+	BENCH=./$(BENCH) HBENCH=./$(HBENCH) scripts/bench_harness.sh
 
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)

@@ -228,9 +228,13 @@ static enum cell_status stop(struct checker *c, enum cell_status status, size_t 
 	return status;
 }
 
-/* A block the allocator just returned: aligned, in the heap, overlapping nothing live. */
+/*
+ * A block the allocator just returned: aligned, in the heap, overlapping
+ * nothing live.  When it passes, it is live in the index as block `slot`.
+ */
 static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nmemb,
-                                        const void *p, uint64_t size, size_t align)
+                                        uint32_t slot, const void *p, uint64_t size,
+                                        size_t align)
 {
 	uintptr_t addr = (uintptr_t)p;
 	const char *name = c->a->name;
@@ -252,7 +256,7 @@ static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nm
 		            "%s returned %#lx, whose %llu bytes run past the break at %#lx",
 		            name, (unsigned long)addr, (unsigned long long)size, (unsigned long)hi);
 	}
-	uint32_t other = check_index_overlap(&c->ix, addr, size);
+	uint32_t other = check_index_add(&c->ix, slot, addr, size);
 	if (other != CHECK_NIL) {
 		const struct check_block *b = &c->ix.blocks[other];
 		return stop(c, CELL_CHECK_FAILED, i, nmemb,
@@ -371,7 +375,7 @@ static enum cell_status checked_alloc(struct checker *c, size_t i)
 		return stop(c, CELL_CHECK_FAILED, i, nmemb,
 		            "%s returned %#lx for a calloc whose size overflows size_t "
 		            "(expected NULL)", c->a->name, (unsigned long)(uintptr_t)p);
-	enum cell_status s = check_new_block(c, i, nmemb, p, size, align);
+	enum cell_status s = check_new_block(c, i, nmemb, op->slot, p, size, align);
 	if (s)
 		return s;
 	if (op->kind == OP_CALLOC) {
@@ -383,7 +387,6 @@ static enum cell_status checked_alloc(struct checker *c, size_t i)
 	}
 	b->seed = (uint32_t)i;
 	check_fill(p, 0, size, op->slot, b->seed);
-	check_index_insert(&c->ix, op->slot, (uintptr_t)p, size);
 	c->live_bytes += size;
 	note_live(c);
 	return CELL_OK;
@@ -455,7 +458,7 @@ static enum cell_status checked_realloc(struct checker *c, size_t i)
 		b->seed = old_seed;
 		return verify_payload(c, i, 0, op->slot, old_size, "after a failed realloc");
 	}
-	s = check_new_block(c, i, 0, p, op->size, HEAPLAB_ALIGN);
+	s = check_new_block(c, i, 0, op->slot, p, op->size, HEAPLAB_ALIGN);
 	if (s)
 		return s;
 	uint64_t keep = old_size < op->size ? old_size : op->size;
@@ -469,7 +472,6 @@ static enum cell_status checked_realloc(struct checker *c, size_t i)
 		            (long long)off, want, got);
 	b->seed = (uint32_t)i;
 	check_fill(p, 0, op->size, op->slot, b->seed);
-	check_index_insert(&c->ix, op->slot, (uintptr_t)p, op->size);
 	c->live_bytes += op->size;
 	c->live_bytes -= old_size;
 	note_live(c);
