@@ -164,8 +164,8 @@ space := $(subst ,, )
 DEMO_TRACES = $(subst $(space),$(comma),$(DEMO_TRACE_NAMES:%=workloads/%.trace))
 demo: deps all
 	rm -rf results/demo charts/demo
-	BENCH=./$(BENCH) ALLOCS="$(DEMO_ALLOCS)" TRACES="$(DEMO_TRACES)" RUNS=3 \
-	  EXTRA=--latency sh .ci/suite.sh results/demo
+	./$(BENCH) --alloc "$(DEMO_ALLOCS)" --trace "$(DEMO_TRACES)" --runs 3 --latency \
+	  --out results/demo
 	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
 	@echo "demo: results in results/demo/, charts in charts/demo/"
 
