@@ -70,7 +70,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST };
+enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST, OPT_THREADS };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -83,6 +83,7 @@ static const struct option long_options[] = {
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
 	{ "runs",       required_argument, NULL, 'r' },
+	{ "threads",    no_argument,       NULL, OPT_THREADS },
 	{ "trace",      required_argument, NULL, 't' },
 	{ "version",    no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -106,6 +107,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 		case 'h': o->help = 1; break;
 		case 'V': o->version = 1; break;
 		case OPT_LIST: o->list = 1; break;
+		case OPT_THREADS: o->run.threads = 1; break;
 		case 'r':
 			if (cli_parse_number("--runs", optarg, 1, RUN_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -166,6 +168,8 @@ void cli_help(FILE *f, const struct command *commands)
 	"  -q, --quiet             no human summary\n"
 	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
 	"                          or more; at most %d)\n"
+	"      --threads           replay each trace thread (t lines) on its own OS\n"
+	"                          thread; built-ins behind one global lock\n"
 	"  -t, --trace FILE        trace to replay (.trace or .rep format)\n"
 	"  -V, --version           print the version and exit\n",
 	RUN_DEFAULT, RUN_DEFAULT_HUGE, RUN_HUGE_OPS, RUN_MAX);

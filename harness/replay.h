@@ -35,6 +35,8 @@ struct run_options {
 	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
 	uint64_t check_every;  /* self-check every N ops as well; 0: only at the end */
 	size_t   heap_limit;   /* cap on the break in bytes; 0: none            */
+	int      threads;      /* --threads: each trace thread on its own OS thread
+	                        * (threaded.h); 0: serial, in trace order     */
 };
 
 enum cell_status {
@@ -70,6 +72,12 @@ struct cell_result {
 
 	struct cell_stat stats[STATS_MAX];  /* the allocator's own counters, after the checked pass */
 	unsigned nstats;
+
+	/* threads (threaded.h) */
+	int      threaded;            /* replayed with --threads                        */
+	unsigned threads;             /* OS threads that ran ops (1 when serial)        */
+	int      locked;              /* calls went through the global lock             */
+	uint64_t cross_thread_waits;  /* ops that waited for another thread's op        */
 };
 
 /* The number of timed passes `opt` asks for on `t`. */
@@ -97,6 +105,12 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,
                  uint64_t *ns, struct memory_figures *m);
+
+/* A fresh heap for one pass (as the passes above open theirs): 0 or an errno. */
+int replay_open_heap(struct heap *heap, size_t limit);
+
+/* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
+int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);
 
 /* Human-readable name of an op kind ("malloc", ...). */
 const char *replay_kind_name(unsigned kind);
