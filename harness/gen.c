@@ -47,6 +47,9 @@ struct gen {
 	uint32_t  nspare;
 	uint32_t  next_id;   /* the lowest id never used                           */
 	uint32_t  cap;       /* capacity of size/pos/live/spare, in ids            */
+	uint32_t  nthreads;  /* mt-* profiles: simulated threads (--threads)       */
+	uint32_t  thread;    /* the thread the next operation belongs to           */
+	uint32_t  written;   /* the thread of the last line written (t lines)      */
 };
 
 /* ---- random numbers ---------------------------------------------------- */
@@ -216,13 +219,24 @@ static uint32_t new_id(struct gen *g, uint64_t size)
 	return id;
 }
 
+/* Before an operation's line: `t N` when its thread is not the last line's. */
+static void put_thread(struct gen *g)
+{
+	if (g->thread != g->written) {
+		fprintf(g->out, "t %" PRIu32 "\n", g->thread);
+		g->written = g->thread;
+	}
+}
+
 static uint32_t g_alloc(struct gen *g, uint64_t size)
 {
 	if (!begin_op(g))
 		return 0;
 	uint32_t id = new_id(g, size);
-	if (id)
+	if (id) {
+		put_thread(g);
 		fprintf(g->out, "a %" PRIu32 " %" PRIu64 "\n", id, size);
+	}
 	return id;
 }
 
@@ -231,8 +245,10 @@ static uint32_t g_calloc(struct gen *g, uint64_t nmemb, uint64_t size)
 	if (!begin_op(g))
 		return 0;
 	uint32_t id = new_id(g, nmemb * size);
-	if (id)
+	if (id) {
+		put_thread(g);
 		fprintf(g->out, "c %" PRIu32 " %" PRIu64 " %" PRIu64 "\n", id, nmemb, size);
+	}
 	return id;
 }
 
@@ -241,8 +257,10 @@ static uint32_t g_memalign(struct gen *g, uint64_t align, uint64_t size)
 	if (!begin_op(g))
 		return 0;
 	uint32_t id = new_id(g, size);
-	if (id)
+	if (id) {
+		put_thread(g);
 		fprintf(g->out, "m %" PRIu32 " %" PRIu64 " %" PRIu64 "\n", id, align, size);
+	}
 	return id;
 }
 
@@ -269,6 +287,7 @@ static void g_realloc(struct gen *g, uint32_t id, uint64_t size)
 	if (!begin_op(g))
 		return;
 	g->size[id] = size;
+	put_thread(g);
 	fprintf(g->out, "r %" PRIu32 " %" PRIu64 "\n", id, size);
 }
 
@@ -284,6 +303,7 @@ static void g_free(struct gen *g, uint32_t id)
 	g->pos[last] = at;
 	g->pos[id] = NOT_LIVE;
 	g->spare[g->nspare++] = id;
+	put_thread(g);
 	fprintf(g->out, "f %" PRIu32 "\n", id);
 }
 

@@ -46,12 +46,20 @@ static void unarray(void *p, size_t n, size_t elem)
 
 void thread_plan_free(struct thread_plan *p)
 {
+	size_t room = p->room;
 	unarray(p->order, p->nops, sizeof *p->order);
 	unarray(p->sync, p->nops, sizeof *p->sync);
+	unarray(p->slot, p->nops, sizeof *p->slot);
+	unarray(p->origin, room, sizeof *p->origin);
 	unarray(p->first, p->nthreads + 1, sizeof *p->first);
 	unarray(p->cfirst, p->nthreads + 1, sizeof *p->cfirst);
 	unarray(p->nmemb, p->nops, sizeof *p->nmemb);
 	memset(p, 0, sizeof *p);
+}
+
+static int is_allocation(unsigned kind)
+{
+	return kind == OP_MALLOC || kind == OP_CALLOC || kind == OP_MEMALIGN;
 }
 
 int thread_plan_build(struct thread_plan *p, const struct trace *t)
@@ -59,21 +67,29 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 	memset(p, 0, sizeof *p);
 	p->nthreads = t->nthreads ? t->nthreads : 1;
 	p->nops = t->nops;
+	p->nslots = t->nslots;
 	uint32_t n = p->nthreads;
-	uint32_t *last = array(t->nslots, sizeof *last);   /* last op on each slot */
-	uint32_t *count = array(t->nslots, sizeof *count); /* ops on it so far     */
+	size_t room = t->nops + t->nslots;                 /* most replay slots possible */
+	p->room = room;
+	uint32_t *last = array(room, sizeof *last);        /* last op on each replay slot */
+	uint32_t *count = array(room, sizeof *count);      /* ops on it so far            */
+	uint32_t *cur = array(t->nslots, sizeof *cur);     /* a trace slot's replay slot  */
 	p->order = array(t->nops, sizeof *p->order);
 	p->sync = array(t->nops, sizeof *p->sync);
+	p->slot = array(t->nops, sizeof *p->slot);
+	p->origin = array(room, sizeof *p->origin);
 	p->first = array(n + 1, sizeof *p->first);
 	p->cfirst = array(n + 1, sizeof *p->cfirst);
 	p->nmemb = array(t->nops, sizeof *p->nmemb);
-	if (!last || !count || !p->order || !p->sync || !p->first || !p->cfirst || !p->nmemb) {
-		unarray(last, t->nslots, sizeof *last);
-		unarray(count, t->nslots, sizeof *count);
-		thread_plan_free(p);
-		return ENOMEM;
+	int err = !last || !count || !cur || !p->order || !p->sync || !p->slot || !p->origin ||
+	          !p->first || !p->cfirst || !p->nmemb;
+	if (err || room > UINT32_MAX)
+		goto out;
+	for (uint32_t s = 0; s < t->nslots; s++) {
+		cur[s] = s;
+		p->origin[s] = s;
 	}
-	for (uint32_t s = 0; s < t->nslots; s++)
+	for (size_t s = 0; s < room; s++)
 		last[s] = NO_OP;
 	/* counting sort by thread, stable, so each thread keeps trace order */
 	for (size_t i = 0; i < t->nops; i++) {
@@ -87,6 +103,7 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 		p->cfirst[k + 1] += p->cfirst[k];
 	}
 	size_t ci = 0;
+	uint32_t nslots = t->nslots;
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
 		uint32_t k = op->thread < n ? op->thread : 0;
@@ -94,22 +111,37 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 		p->order[p->first[k]++] = (uint32_t)i;
 		if (op->kind == OP_CALLOC)
 			p->nmemb[p->cfirst[k]++] = ci < t->ncalloc ? t->calloc_nmemb[ci++] : 0;
-		uint32_t s = op->slot, prev = last[s];
-		p->sync[i] = count[s]++ & SYNC_SEQ_MASK;
+		uint32_t rs = cur[op->slot], prev = last[rs];
+		if (prev != NO_OP && t->ops[prev].thread != op->thread && is_allocation(op->kind)) {
+			/* a new lifetime of a reused ID, in another thread: its own slot */
+			rs = nslots++;
+			p->origin[rs] = op->slot;
+			cur[op->slot] = rs;
+			prev = NO_OP;
+		}
+		p->slot[i] = rs;
+		p->sync[i] = count[rs]++ & SYNC_SEQ_MASK;
 		if (prev != NO_OP && t->ops[prev].thread != op->thread) {
 			p->sync[i] |= SYNC_WAIT;
 			p->sync[prev] |= SYNC_PUBLISH;
 			p->waits++;
 		}
-		last[s] = (uint32_t)i;
+		last[rs] = (uint32_t)i;
 	}
 	for (uint32_t k = n; k > 0; k--) {
 		p->first[k] = p->first[k - 1];
 		p->cfirst[k] = p->cfirst[k - 1];
 	}
 	p->first[0] = p->cfirst[0] = 0;
-	unarray(last, t->nslots, sizeof *last);
-	unarray(count, t->nslots, sizeof *count);
+	p->nslots = nslots;
+out:
+	unarray(last, room, sizeof *last);
+	unarray(count, room, sizeof *count);
+	unarray(cur, t->nslots, sizeof *cur);
+	if (err || room > UINT32_MAX) {
+		thread_plan_free(p);
+		return ENOMEM;
+	}
 	return 0;
 }
 
@@ -124,7 +156,7 @@ uint64_t trace_cross_thread_ops(const struct trace *t)
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
 		uint16_t *o = &owner[op->slot];
-		if (*o && *o != op->thread + 1u)
+		if (*o && *o != op->thread + 1u && !is_allocation(op->kind))
 			cross++;
 		*o = (uint16_t)(op->thread + 1u);
 	}
@@ -394,7 +426,7 @@ static void timed_ops(struct worker *w)
 	const uint32_t *order = plan->order + plan->first[w->k];
 	const uint32_t *end = plan->order + plan->first[w->k + 1];
 	const uint64_t *nmemb = plan->nmemb + plan->cfirst[w->k];
-	const uint32_t *sync = plan->sync;
+	const uint32_t *sync = plan->sync, *rslot = plan->slot;
 	void **ptrs = ps->ptrs;
 	void *self = ps->calls.self;
 	void *(*do_malloc)(void *, size_t) = ps->calls.malloc;
@@ -406,12 +438,12 @@ static void timed_ops(struct worker *w)
 	void *p;
 
 	for (; order < end; order++) {
-		uint32_t i = *order, sy = sync[i];
+		uint32_t i = *order, sy = sync[i], rs = rslot[i];
 		const struct op *op = &ops[i];
-		if (__builtin_expect(sy & SYNC_WAIT, 0) && wait_turn(ps, op->slot, sy & SYNC_SEQ_MASK))
+		if (__builtin_expect(sy & SYNC_WAIT, 0) && wait_turn(ps, rs, sy & SYNC_SEQ_MASK))
 			break;
 		w->cur = i;
-		void **slot = &ptrs[op->slot];
+		void **slot = &ptrs[rs];
 		switch (op->kind) {
 		case OP_MALLOC:
 			p = do_malloc(self, op->size);
@@ -454,7 +486,7 @@ static void timed_ops(struct worker *w)
 			break;
 		}
 		if (__builtin_expect(sy & SYNC_PUBLISH, 0))
-			publish(ps, op->slot, sy);
+			publish(ps, rs, sy);
 	}
 	w->failed = failed;
 	w->skipped = skipped;
@@ -462,9 +494,11 @@ static void timed_ops(struct worker *w)
 
 /* ---- the checked ops ------------------------------------------------------ */
 
-static unsigned long long block_id(const struct trace *t, uint32_t slot)
+/* The ID, as written in the trace, of replay slot rs. */
+static unsigned long long block_id(const struct pass *ps, uint32_t rs)
 {
-	return t->slot_id ? t->slot_id[slot] : slot;
+	uint32_t slot = ps->plan->origin[rs];
+	return ps->t->slot_id ? ps->t->slot_id[slot] : slot;
 }
 
 static uint32_t line_of(const struct trace *t, uint32_t seed)
@@ -552,7 +586,7 @@ static enum cell_status admit_block(struct worker *w, size_t i, uint64_t nmemb, 
 		return violation(w, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx (%llu bytes), "
 		                 "which overlaps live block %llu at %#lx (%llu bytes)", name,
 		                 (unsigned long)addr, (unsigned long long)size,
-		                 block_id(ps->t, other), (unsigned long)oaddr,
+		                 block_id(ps, other), (unsigned long)oaddr,
 		                 (unsigned long long)osize);
 	}
 	check_index_insert(&ps->ix, slot, addr, size);
@@ -584,7 +618,7 @@ static enum cell_status verify(struct worker *w, size_t i, uint64_t nmemb, uint3
 		return CELL_OK;
 	return violation(w, CELL_CHECK_FAILED, i, nmemb, "%s: payload of block %llu at %#lx was "
 	                 "changed at byte %lld since op %u (line %u) filled it (expected 0x%02x, "
-	                 "found 0x%02x)", what, block_id(ps->t, slot), (unsigned long)b->addr,
+	                 "found 0x%02x)", what, block_id(ps, slot), (unsigned long)b->addr,
 	                 (long long)off, b->seed, line_of(ps->t, b->seed), want, got);
 }
 
@@ -592,14 +626,15 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 {
 	struct pass *ps = w->ps;
 	const struct op *op = &ps->t->ops[i];
-	struct check_block *b = &ps->ix.blocks[op->slot];
+	uint32_t rs = ps->plan->slot[i];
+	struct check_block *b = &ps->ix.blocks[rs];
 	size_t size = op->size, align = HEAPLAB_ALIGN;
 	int overflow = 0;
 	void *p;
 
 	if (b->state == SLOT_LIVE)
 		return violation(w, CELL_BAD_INPUT, i, nmemb, "block %llu is already live",
-		                 block_id(ps->t, op->slot));
+		                 block_id(ps, rs));
 	switch (op->kind) {
 	case OP_MALLOC:
 		p = ps->calls.malloc(ps->calls.self, size);
@@ -634,19 +669,19 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 			                 "byte %lld is not zero", ps->a->name,
 			                 (unsigned long)(uintptr_t)p, (long long)off);
 	}
-	enum cell_status s = admit_block(w, i, nmemb, op->slot, p, size, align);
+	enum cell_status s = admit_block(w, i, nmemb, rs, p, size, align);
 	if (s)
 		return s;
 	b->seed = (uint32_t)i;
-	check_fill(p, 0, size, op->slot, b->seed);
+	check_fill(p, 0, size, rs, b->seed);
 	return CELL_OK;
 }
 
 static enum cell_status checked_free(struct worker *w, size_t i)
 {
 	struct pass *ps = w->ps;
-	const struct op *op = &ps->t->ops[i];
-	struct check_block *b = &ps->ix.blocks[op->slot];
+	uint32_t rs = ps->plan->slot[i];
+	struct check_block *b = &ps->ix.blocks[rs];
 
 	if (b->state == SLOT_FAILED) {
 		w->skipped++;
@@ -655,12 +690,12 @@ static enum cell_status checked_free(struct worker *w, size_t i)
 	}
 	if (b->state != SLOT_LIVE)
 		return violation(w, CELL_BAD_INPUT, i, 0, "block %llu is not live",
-		                 block_id(ps->t, op->slot));
-	enum cell_status s = verify(w, i, 0, op->slot, "before the free");
+		                 block_id(ps, rs));
+	enum cell_status s = verify(w, i, 0, rs, "before the free");
 	if (s)
 		return s;
 	void *p = (void *)b->addr;
-	retire_block(ps, op->slot, b->size);
+	retire_block(ps, rs, b->size);
 	ps->calls.free(ps->calls.self, p);
 	w->count[OP_FREE]++;
 	return CELL_OK;
@@ -670,7 +705,8 @@ static enum cell_status checked_realloc(struct worker *w, size_t i)
 {
 	struct pass *ps = w->ps;
 	const struct op *op = &ps->t->ops[i];
-	struct check_block *b = &ps->ix.blocks[op->slot];
+	uint32_t rs = ps->plan->slot[i];
+	struct check_block *b = &ps->ix.blocks[rs];
 	void *old = NULL;
 	uint64_t old_size = 0;
 	uint32_t old_seed = 0;
@@ -681,12 +717,12 @@ static enum cell_status checked_realloc(struct worker *w, size_t i)
 		return CELL_OK;
 	}
 	if (b->state == SLOT_LIVE) {
-		if ((s = verify(w, i, 0, op->slot, "before the realloc")))
+		if ((s = verify(w, i, 0, rs, "before the realloc")))
 			return s;
 		old = (void *)b->addr;
 		old_size = b->size;
 		old_seed = b->seed;
-		retire_block(ps, op->slot, old_size);
+		retire_block(ps, rs, old_size);
 	}
 	void *p = ps->calls.realloc(ps->calls.self, old, op->size);
 	w->count[OP_REALLOC]++;
@@ -701,23 +737,23 @@ static enum cell_status checked_realloc(struct worker *w, size_t i)
 			return CELL_OK;
 		}
 		/* the old block stays live and must be untouched */
-		if ((s = admit_block(w, i, 0, op->slot, old, old_size, 1)))
+		if ((s = admit_block(w, i, 0, rs, old, old_size, 1)))
 			return s;
 		b->seed = old_seed;
-		return verify(w, i, 0, op->slot, "after a failed realloc");
+		return verify(w, i, 0, rs, "after a failed realloc");
 	}
-	if ((s = admit_block(w, i, 0, op->slot, p, op->size, HEAPLAB_ALIGN)))
+	if ((s = admit_block(w, i, 0, rs, p, op->size, HEAPLAB_ALIGN)))
 		return s;
 	uint64_t keep = old_size < op->size ? old_size : op->size;
 	uint8_t want = 0, got = 0;
-	int64_t off = check_verify(p, keep, op->slot, old_seed, &want, &got);
+	int64_t off = check_verify(p, keep, rs, old_seed, &want, &got);
 	if (off >= 0)
 		return violation(w, CELL_CHECK_FAILED, i, 0, "%s returned %#lx but did not keep "
 		                 "the block's first %llu bytes: byte %lld differs (expected 0x%02x, "
 		                 "found 0x%02x)", ps->a->name, (unsigned long)(uintptr_t)p,
 		                 (unsigned long long)keep, (long long)off, want, got);
 	b->seed = (uint32_t)i;
-	check_fill(p, 0, op->size, op->slot, b->seed);
+	check_fill(p, 0, op->size, rs, b->seed);
 	return CELL_OK;
 }
 
@@ -772,7 +808,7 @@ static void checked_ops(struct worker *w)
 		const struct op *op = &t->ops[i];
 		if (atomic_load_explicit(&ps->abort, memory_order_relaxed))
 			return;
-		if ((sy & SYNC_WAIT) && wait_turn(ps, op->slot, sy & SYNC_SEQ_MASK))
+		if ((sy & SYNC_WAIT) && wait_turn(ps, plan->slot[i], sy & SYNC_SEQ_MASK))
 			return;
 		w->cur = i;
 		w->nmemb = op->kind == OP_CALLOC ? *nmemb++ : 0;
@@ -797,7 +833,7 @@ static void checked_ops(struct worker *w)
 			return;
 		w->done++;
 		if (sy & SYNC_PUBLISH)
-			publish(ps, op->slot, sy);
+			publish(ps, plan->slot[i], sy);
 		if (every) {
 			uint64_t n = atomic_fetch_add(&ps->ops_total, 1) + 1;
 			char what[400];
@@ -891,8 +927,8 @@ static int pass_open(struct pass *ps, const struct allocator *a, const struct tr
 	memset(ps, 0, offsetof(struct pass, checked));
 	ps->a = a, ps->t = t, ps->opt = opt, ps->plan = plan;
 	ps->ptrs = ptrs, ps->seq = seq, ps->w = w;
-	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
-	for (uint32_t s = 0; s < t->nslots; s++)
+	memset(ptrs, 0, (size_t)plan->nslots * sizeof *ptrs);
+	for (uint32_t s = 0; s < plan->nslots; s++)
 		atomic_init(&seq[s], 0);
 	atomic_init(&ps->abort, 0);
 	ps->use_lock = needs_lock(opt);
@@ -974,11 +1010,11 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	atomic_init(&ps.ops_total, 0);
 	pthread_mutex_init(&ps.ix_lock, NULL);
 	pthread_mutex_init(&ps.msg_lock, NULL);
-	if ((err = check_index_init(&ps.ix, t->nslots))) {
+	if ((err = check_index_init(&ps.ix, plan->nslots))) {
 		pass_close(&ps);
 		snprintf(r->message, sizeof r->message,
 		         "cannot reserve memory for the checker (%u blocks): %s",
-		         t->nslots, strerror(err));
+		         plan->nslots, strerror(err));
 		return r->status = CELL_SYSTEM;
 	}
 	struct guard g;
@@ -1027,7 +1063,7 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	if (ps.stopped)
 		goto out;
 	/* every block still live holds its pattern; then the allocator's own check */
-	for (uint32_t s = 0; s < t->nslots; s++) {
+	for (uint32_t s = 0; s < plan->nslots; s++) {
 		const struct check_block *b = &ps.ix.blocks[s];
 		uint8_t want = 0, got = 0;
 		if (b->state != SLOT_LIVE)
@@ -1040,7 +1076,7 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 		snprintf(r->message, sizeof r->message,
 		         "%s: at the end of the trace: payload of block %llu at %#lx was changed "
 		         "at byte %lld since op %u (line %u) filled it (expected 0x%02x, "
-		         "found 0x%02x)", t->path, block_id(t, s), (unsigned long)b->addr,
+		         "found 0x%02x)", t->path, block_id(&ps, s), (unsigned long)b->addr,
 		         (long long)off, b->seed, line_of(t, b->seed), want, got);
 		goto out;
 	}
@@ -1122,6 +1158,17 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 	memset(r, 0, sizeof *r);
 	r->threaded = 1;
 	r->locked = needs_lock(opt);
+	for (size_t i = 0; i < t->nops; i++) {
+		const struct op *op = &t->ops[i];
+		if (op->slot < t->nslots && op->thread < (t->nthreads ? t->nthreads : 1))
+			continue;
+		int n = replay_describe_op(r->message, sizeof r->message, t, i, 0);
+		if (n >= 0 && (size_t)n < sizeof r->message)
+			snprintf(r->message + n, sizeof r->message - (size_t)n,
+			         ": slot %u or thread %u out of range (trace has %u and %u)",
+			         op->slot, op->thread, t->nslots, t->nthreads);
+		return r->status = CELL_BAD_INPUT;
+	}
 	if (thread_plan_build(&plan, t)) {
 		snprintf(r->message, sizeof r->message,
 		         "cannot reserve memory for the thread plan (%zu ops)", t->nops);
@@ -1129,15 +1176,15 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 	}
 	r->threads = plan.nthreads;
 	r->cross_thread_waits = plan.waits;
-	size_t pbytes = ((size_t)t->nslots + 1) * sizeof(void *);
-	size_t sbytes = ((size_t)t->nslots + 1) * sizeof(_Atomic uint32_t);
+	size_t pbytes = ((size_t)plan.nslots + 1) * sizeof(void *);
+	size_t sbytes = ((size_t)plan.nslots + 1) * sizeof(_Atomic uint32_t);
 	size_t wbytes = (size_t)plan.nthreads * sizeof(struct worker);
 	void **ptrs = bulk_alloc(pbytes);
 	_Atomic uint32_t *seq = bulk_alloc(sbytes);
 	struct worker *w = bulk_alloc(wbytes);
 	if (!ptrs || !seq || !w) {
 		snprintf(r->message, sizeof r->message,
-		         "cannot reserve memory for %u block pointers", t->nslots);
+		         "cannot reserve memory for %u block pointers", plan.nslots);
 		r->status = CELL_SYSTEM;
 		goto out;
 	}

@@ -12,6 +12,11 @@
  * What is left free to vary: the interleaving of independent ops of
  * different threads.  So memory figures may differ from run to run.
  *
+ * An ID reused by another thread after a free (recorders and generators
+ * reuse freed IDs, whoever frees them) is not an ordering of the program:
+ * the plan gives such a new lifetime its own replay slot, so the allocation
+ * does not wait for the other thread's free.
+ *
  * How: a plan computed before any pass gives every op its ordinal among the
  * ops on its slot.  An op whose predecessor on the slot belongs to another
  * thread waits until that slot's published counter reaches its ordinal
@@ -46,6 +51,10 @@ struct thread_plan {
 	uint64_t *nmemb;      /* calloc NMEMBs grouped by thread the same way        */
 	size_t   *cfirst;     /* thread k's: nmemb[cfirst[k] .. cfirst[k + 1])       */
 	uint32_t *sync;       /* sync[i]: op i's ordinal on its slot | SYNC_ flags   */
+	uint32_t *slot;       /* slot[i]: op i's replay slot (see below)             */
+	uint32_t  nslots;     /* replay slots                                        */
+	uint32_t *origin;     /* origin[rs]: the trace slot replay slot rs stands for */
+	size_t    room;       /* entries of origin (trace slots + ops)                */
 	uint64_t  waits;      /* ops with SYNC_WAIT: ops on a block another thread   *
 	                       * touched last                                        */
 };
