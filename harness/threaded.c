@@ -1162,11 +1162,9 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 		const struct op *op = &t->ops[i];
 		if (op->slot < t->nslots && op->thread < (t->nthreads ? t->nthreads : 1))
 			continue;
-		int n = replay_describe_op(r->message, sizeof r->message, t, i, 0);
-		if (n >= 0 && (size_t)n < sizeof r->message)
-			snprintf(r->message + n, sizeof r->message - (size_t)n,
-			         ": slot %u or thread %u out of range (trace has %u and %u)",
-			         op->slot, op->thread, t->nslots, t->nthreads);
+		snprintf(r->message, sizeof r->message, "%s: op %zu: slot %u or thread %u out "
+		         "of range (trace has %u and %u)", t->path, i, op->slot, op->thread,
+		         t->nslots, t->nthreads);
 		return r->status = CELL_BAD_INPUT;
 	}
 	if (thread_plan_build(&plan, t)) {
