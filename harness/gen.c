@@ -778,6 +778,156 @@ static void gen_grow(struct gen *g)
 	}
 }
 
+/* ---- multi-threaded profiles ---------------------------------------------
+ *
+ * The trace says which thread made each op (`t N` lines); a scheduler here
+ * runs one simulated thread for a burst of 1-32 ops (a time slice), then
+ * switches to a random thread.  Which blocks cross threads is what tells
+ * the three apart.
+ */
+
+
+/* Pick the next thread and the length of its slice. */
+static uint32_t mt_slice(struct gen *g, uint32_t *left)
+{
+	if (*left == 0) {
+		g->thread = (uint32_t)below(g, g->nthreads);
+		*left = (uint32_t)range(g, 1, 32);
+	}
+	(*left)--;
+	return g->thread;
+}
+
+/* Small-object sizes of the threaded servers these model: lognormal-ish
+ * around 64 bytes, 8 B to 1 KiB. */
+static uint64_t mt_size(struct gen *g)
+{
+	return lognormalish(g, 64, 6, 8, 4096);
+}
+
+/*
+ * mt-private: every thread allocates and frees only its own blocks (a
+ * thread-per-request server, or the threadtest benchmark of Hoard): each
+ * keeps up to 400 live blocks, frees one at random 45% of the time and
+ * reallocs one 5%.  Nothing crosses threads: the case thread caches win.
+ */
+static void gen_mt_private(struct gen *g)
+{
+	struct ids own[GEN_MAX_THREADS] = { { 0 } };
+	uint32_t left = 0;
+	while (!g->done) {
+		struct ids *l = &own[mt_slice(g, &left)];
+		unsigned what = (unsigned)below(g, 1000);
+		if (l->n && (what < 450 || l->n >= 400)) {
+			g_free(g, ids_take_random(g, l));
+		} else if (l->n && what < 500) {
+			g_realloc(g, l->v[below(g, l->n)], mt_size(g));
+		} else {
+			uint32_t id = g_alloc(g, mt_size(g));
+			ids_push(g, l, id);
+		}
+	}
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(own[k].v);
+}
+
+/*
+ * mt-producer-consumer: the first half of the threads (at least one)
+ * produce messages and the others consume them, as in xmalloc-test and
+ * larson: a producer allocates a message (lognormal-ish around 256 B) and
+ * queues it for a consumer (each consumer has a queue of at most 256);
+ * a consumer takes the oldest message of its queue, sometimes (10%) grows
+ * it with realloc, and frees it.  Producers also use short-lived scratch
+ * blocks of their own.  With one thread it produces and consumes itself.
+ */
+static void gen_mt_producer_consumer(struct gen *g)
+{
+	uint32_t producers = g->nthreads > 1 ? g->nthreads / 2 : 1;
+	uint32_t consumers = g->nthreads > 1 ? g->nthreads - producers : 1;
+	enum { QUEUE = 256 };
+	struct queue { uint32_t id[QUEUE]; uint32_t head, n; } *q = calloc(consumers, sizeof *q);
+	struct ids scratch[GEN_MAX_THREADS] = { { 0 } };
+	uint32_t left = 0, next = 0;
+	if (!q) {
+		fail(g, ENOMEM);
+		return;
+	}
+	while (!g->done) {
+		uint32_t k = mt_slice(g, &left);
+		int produce = g->nthreads == 1 ? chance(g, 500) : k < producers;
+		if (produce) {
+			struct ids *s = &scratch[k];
+			if (s->n && (chance(g, 400) || s->n >= 16)) {
+				g_free(g, ids_take_random(g, s));
+				continue;
+			}
+			if (chance(g, 200)) {
+				ids_push(g, s, g_alloc(g, mt_size(g)));
+				continue;
+			}
+			struct queue *c = &q[next++ % consumers];
+			if (c->n == QUEUE)
+				continue;   /* the consumer is behind: the producer waits */
+			uint32_t id = g_alloc(g, lognormalish(g, 256, 6, 16, 8192));
+			if (id)
+				c->id[(c->head + c->n++) % QUEUE] = id;
+		} else {
+			struct queue *c = &q[g->nthreads == 1 ? 0 : k - producers];
+			if (!c->n)
+				continue;   /* nothing to consume yet */
+			uint32_t id = c->id[c->head];
+			if (chance(g, 100))
+				g_realloc(g, id, g->size[id] * 2 + 16);
+			if (g->done)
+				break;
+			g_free(g, id);
+			c->head = (c->head + 1) % QUEUE;
+			c->n--;
+		}
+	}
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(scratch[k].v);
+	free(q);
+}
+
+/*
+ * mt-cache: a cache shared by all threads (memcached-like: 512 entries,
+ * lognormal-ish around 512 B, 32 B - 16 KiB) with per-thread churn.  Each
+ * thread mostly allocates and frees temporaries of its own (at most 32
+ * live); 15% of its steps touch a random cache entry: an empty entry is
+ * filled, a full one is replaced (the old value, allocated by whichever
+ * thread, is freed by this one) or, 1 in 5, resized in place with realloc.
+ */
+static void gen_mt_cache(struct gen *g)
+{
+	enum { ENTRIES = 512 };
+	uint32_t cache[ENTRIES] = { 0 };
+	struct ids temp[GEN_MAX_THREADS] = { { 0 } };
+	uint32_t left = 0;
+	while (!g->done) {
+		uint32_t k = mt_slice(g, &left);
+		struct ids *l = &temp[k];
+		if (chance(g, 150)) {
+			uint32_t *e = &cache[below(g, ENTRIES)];
+			uint64_t size = lognormalish(g, 512, 6, 32, 16384);
+			if (!*e) {
+				*e = g_alloc(g, size);
+			} else if (chance(g, 200)) {
+				g_realloc(g, *e, size);
+			} else {
+				g_free(g, *e);
+				*e = g->done ? 0 : g_alloc(g, size);
+			}
+		} else if (l->n && (chance(g, 480) || l->n >= 32)) {
+			g_free(g, ids_take_random(g, l));
+		} else {
+			ids_push(g, l, g_alloc(g, mt_size(g)));
+		}
+	}
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(temp[k].v);
+}
+
 /* ---- profiles and the driver ------------------------------------------ */
 
 const struct gen_profile gen_profiles[] = {
@@ -797,6 +947,12 @@ const struct gen_profile gen_profiles[] = {
 	  "warns about", 20000, gen_random },
 	{ "grow", "a live set growing to ~2M small blocks (few frees), to expose O(n) designs",
 	  2200000, gen_grow },
+	{ "mt-private", "threads allocating and freeing only their own blocks (threadtest, "
+	  "thread-per-request servers); --threads N", 40000, gen_mt_private },
+	{ "mt-producer-consumer", "producer threads allocate messages that consumer threads "
+	  "free (xmalloc-test, larson); --threads N", 40000, gen_mt_producer_consumer },
+	{ "mt-cache", "a cache shared by all threads, entries replaced by any thread, over "
+	  "per-thread temporaries; --threads N", 40000, gen_mt_cache },
 };
 const unsigned gen_nprofiles = sizeof gen_profiles / sizeof gen_profiles[0];
 
@@ -811,7 +967,21 @@ const struct gen_profile *gen_find(const char *name)
 int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
               const char *command, FILE *out)
 {
+	return gen_write_threads(p, ops, seed, GEN_DEFAULT_THREADS, command, out);
+}
+
+int gen_is_threaded(const struct gen_profile *p)
+{
+	return !strncmp(p->name, "mt-", 3);
+}
+
+int gen_write_threads(const struct gen_profile *p, uint64_t ops, uint64_t seed,
+                      unsigned threads, const char *command, FILE *out)
+{
 	struct gen g = { .out = out, .target = ops };
+	if (threads < 1 || threads > GEN_MAX_THREADS)
+		return EINVAL;
+	g.nthreads = gen_is_threaded(p) ? threads : 1;
 	uint64_t x = seed;
 	for (int i = 0; i < 4; i++)
 		g.rng[i] = splitmix64(&x);
@@ -824,6 +994,9 @@ int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 	fprintf(out, "# heaplab trace, generated: profile %s, seed %" PRIu64 ", %" PRIu64 " ops\n",
 	        p->name, seed, ops);
 	fprintf(out, "# models: %s\n", p->models);
+	if (gen_is_threaded(p))
+		fprintf(out, "# threads: %u (t lines name the thread of the ops after them)\n",
+		        g.nthreads);
 	fprintf(out, "# regenerate: %s\n", command);
 	if (ops)
 		p->run(&g);
@@ -842,12 +1015,13 @@ int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 
 static void gen_usage(FILE *f)
 {
-	fputs("usage: bench gen PROFILE [--ops N] [--seed S] -o FILE\n"
+	fputs("usage: bench gen PROFILE [--ops N] [--seed S] [--threads N] -o FILE\n"
 	      "       bench gen --list\n"
 	      "Writes a synthetic native trace (FILE '-' is standard output).\n"
+	      "--threads N (mt-* profiles only, default 4, at most 64): simulated threads.\n"
 	      "Profiles (default --ops):\n", f);
 	for (unsigned i = 0; i < gen_nprofiles; i++)
-		fprintf(f, "  %-11s %8" PRIu64 "  %s\n", gen_profiles[i].name,
+		fprintf(f, "  %-20s %8" PRIu64 "  %s\n", gen_profiles[i].name,
 		        gen_profiles[i].default_ops, gen_profiles[i].models);
 }
 
@@ -868,7 +1042,7 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 /* Write to a temporary file beside `path`, then rename it: readers never see
  * half a trace, and a failure leaves any old file in place. */
 static int write_atomically(const char *path, const struct gen_profile *p, uint64_t ops,
-                            uint64_t seed, const char *command)
+                            uint64_t seed, unsigned threads, const char *command)
 {
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
@@ -895,7 +1069,7 @@ static int write_atomically(const char *path, const struct gen_profile *p, uint6
 		return EXIT_SYSTEM;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	int err = gen_write(p, ops, seed, command, f);
+	int err = gen_write_threads(p, ops, seed, threads, command, f);
 	if (fclose(f) && !err)
 		err = errno ? errno : EIO;
 	if (!err && rename(tmp, path))
@@ -910,7 +1084,7 @@ static int write_atomically(const char *path, const struct gen_profile *p, uint6
 
 int gen_main(int argc, char **argv)
 {
-	const char *profile = NULL, *out = NULL, *ops_s = NULL, *seed_s = NULL;
+	const char *profile = NULL, *out = NULL, *ops_s = NULL, *seed_s = NULL, *threads_s = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = NULL;
@@ -930,6 +1104,10 @@ int gen_main(int argc, char **argv)
 			dst = &ops_s;
 		} else if (!strncmp(a, "--ops=", 6)) {
 			dst = &ops_s, val = a + 6;
+		} else if (!strcmp(a, "--threads")) {
+			dst = &threads_s;
+		} else if (!strncmp(a, "--threads=", 10)) {
+			dst = &threads_s, val = a + 10;
 		} else if (!strcmp(a, "--seed")) {
 			dst = &seed_s;
 		} else if (!strncmp(a, "--seed=", 7)) {
@@ -977,20 +1155,33 @@ int gen_main(int argc, char **argv)
 		        seed_s, UINT64_MAX);
 		return EXIT_USAGE;
 	}
+	uint64_t threads = GEN_DEFAULT_THREADS;
+	if (threads_s && !gen_is_threaded(p)) {
+		fprintf(stderr, "bench: gen: --threads applies to the mt-* profiles only, not %s\n",
+		        p->name);
+		return EXIT_USAGE;
+	}
+	if (threads_s && parse_u64(threads_s, 1, GEN_MAX_THREADS, &threads)) {
+		fprintf(stderr, "bench: gen: --threads %s: expected a whole number from 1 to %d\n",
+		        threads_s, GEN_MAX_THREADS);
+		return EXIT_USAGE;
+	}
 	if (!out) {
 		fputs("bench: gen: no output file: give -o FILE (or -o - for standard output)\n",
 		      stderr);
 		return EXIT_USAGE;
 	}
-	char command[1024];
-	snprintf(command, sizeof command, "bench gen %s --ops %" PRIu64 " --seed %" PRIu64 " -o %s",
-	         p->name, ops, seed, out);
+	char command[1024], tpart[32] = "";
+	if (gen_is_threaded(p))
+		snprintf(tpart, sizeof tpart, " --threads %" PRIu64, threads);
+	snprintf(command, sizeof command, "bench gen %s --ops %" PRIu64 " --seed %" PRIu64 "%s -o %s",
+	         p->name, ops, seed, tpart, out);
 	struct stat st;
 	if (strcmp(out, "-") && !stat(out, &st) && !S_ISREG(st.st_mode)) {
 		/* a device or a pipe (/dev/null, a fifo): write to it, never
 		 * rename a file over it */
 		FILE *f = fopen(out, "w");
-		int err = f ? gen_write(p, ops, seed, command, f) : errno;
+		int err = f ? gen_write_threads(p, ops, seed, (unsigned)threads, command, f) : errno;
 		if (f && fclose(f) && !err)
 			err = errno ? errno : EIO;
 		if (err) {
@@ -1000,7 +1191,7 @@ int gen_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(out, "-")) {
-		int err = gen_write(p, ops, seed, command, stdout);
+		int err = gen_write_threads(p, ops, seed, (unsigned)threads, command, stdout);
 		if (!err && fflush(stdout))
 			err = errno;
 		if (err) {
@@ -1009,5 +1200,5 @@ int gen_main(int argc, char **argv)
 		}
 		return EXIT_OK;
 	}
-	return write_atomically(out, p, ops, seed, command);
+	return write_atomically(out, p, ops, seed, (unsigned)threads, command);
 }
