@@ -707,35 +707,31 @@ static enum cell_status checked_realloc(struct worker *w, size_t i)
 	const struct op *op = &ps->t->ops[i];
 	uint32_t rs = ps->plan->slot[i];
 	struct check_block *b = &ps->ix.blocks[rs];
-	void *old = NULL;
-	uint64_t old_size = 0;
-	uint32_t old_seed = 0;
 	enum cell_status s;
 
 	if (b->state == SLOT_FAILED) {
 		w->skipped++;
 		return CELL_OK;
 	}
-	if (b->state == SLOT_LIVE) {
-		if ((s = verify(w, i, 0, rs, "before the realloc")))
-			return s;
-		old = (void *)b->addr;
-		old_size = b->size;
-		old_seed = b->seed;
-		retire_block(ps, rs, old_size);
-	}
+	/* a valid trace reallocs only live blocks: an empty slot here means the
+	 * replay broke the order (it ran before the block's allocation) */
+	if (b->state != SLOT_LIVE)
+		return violation(w, CELL_BAD_INPUT, i, 0, "block %llu is not live",
+		                 block_id(ps, rs));
+	if ((s = verify(w, i, 0, rs, "before the realloc")))
+		return s;
+	void *old = (void *)b->addr;
+	uint64_t old_size = b->size;
+	uint32_t old_seed = b->seed;
+	retire_block(ps, rs, old_size);
 	void *p = ps->calls.realloc(ps->calls.self, old, op->size);
 	w->count[OP_REALLOC]++;
 	if (!p) {
-		if (old && op->size == 0) {
+		if (op->size == 0) {
 			b->state = SLOT_FAILED;   /* glibc frees and returns NULL */
 			return CELL_OK;
 		}
 		w->failed++;
-		if (!old) {
-			b->state = SLOT_FAILED;
-			return CELL_OK;
-		}
 		/* the old block stays live and must be untouched */
 		if ((s = admit_block(w, i, 0, rs, old, old_size, 1)))
 			return s;
