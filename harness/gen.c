@@ -48,6 +48,12 @@ struct gen {
 	uint32_t  next_id;   /* the lowest id never used                           */
 	uint32_t  cap;       /* capacity of size/pos/live/spare, in ids            */
 	uint32_t  nthreads;  /* mt-* profiles: simulated threads (--threads)       */
+	int       no_steal;  /* a thread never reuses another thread's freed IDs   */
+	struct tspare {      /* with threads: IDs each thread freed, reused by it  *
+	                      * first, by others when it has none                  */
+		uint32_t *v;
+		uint32_t  n, cap;
+	} tspare[GEN_MAX_THREADS];
 	uint32_t  thread;    /* the thread the next operation belongs to           */
 	uint32_t  written;   /* the thread of the last line written (t lines)      */
 };
@@ -197,11 +203,47 @@ static int begin_op(struct gen *g)
 	return 1;
 }
 
+/*
+ * With threads, a freed ID is reused by the thread that freed it first (its
+ * private churn then never waits for another thread in a --threads replay),
+ * else by whoever needs one: the next thread with a spare, in order.  That
+ * keeps IDs below the peak live count, and makes a producer that reuses its
+ * consumers' IDs wait for their frees, as its bounded queue made it wait.
+ * 0 when no thread has a spare ID (with no_steal: when this one has none).
+ */
+static uint32_t thread_spare(struct gen *g)
+{
+	for (uint32_t d = 0; d < (g->no_steal ? 1 : g->nthreads); d++) {
+		struct tspare *sp = &g->tspare[(g->thread + d) % g->nthreads];
+		if (sp->n)
+			return sp->v[--sp->n];
+	}
+	return 0;
+}
+
+static void thread_spare_push(struct gen *g, uint32_t id)
+{
+	struct tspare *sp = &g->tspare[g->thread];
+	if (sp->n == sp->cap) {
+		uint32_t cap = sp->cap ? sp->cap * 2 : 256;
+		uint32_t *v = realloc(sp->v, (size_t)cap * sizeof *v);
+		if (!v) {
+			fail(g, ENOMEM);
+			return;
+		}
+		sp->v = v;
+		sp->cap = cap;
+	}
+	sp->v[sp->n++] = id;
+}
+
 /* A fresh id for a new block (0 when done: profiles treat 0 as "no block"). */
 static uint32_t new_id(struct gen *g, uint64_t size)
 {
 	uint32_t id;
-	if (g->nspare) {
+	if (g->nthreads > 1 && (id = thread_spare(g))) {
+		/* reused, within or across threads */
+	} else if (g->nspare) {
 		id = g->spare[--g->nspare];
 	} else {
 		if (g->next_id + 1 >= g->cap) {
@@ -302,7 +344,10 @@ static void g_free(struct gen *g, uint32_t id)
 	g->live[at] = last;
 	g->pos[last] = at;
 	g->pos[id] = NOT_LIVE;
-	g->spare[g->nspare++] = id;
+	if (g->nthreads > 1)
+		thread_spare_push(g, id);
+	else
+		g->spare[g->nspare++] = id;
 	put_thread(g);
 	fprintf(g->out, "f %" PRIu32 "\n", id);
 }
@@ -815,6 +860,7 @@ static void gen_mt_private(struct gen *g)
 {
 	struct ids own[GEN_MAX_THREADS] = { { 0 } };
 	uint32_t left = 0;
+	g->no_steal = 1;   /* private through and through, IDs included */
 	while (!g->done) {
 		struct ids *l = &own[mt_slice(g, &left)];
 		unsigned what = (unsigned)below(g, 1000);
@@ -1008,6 +1054,8 @@ int gen_write_threads(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 	free(g.pos);
 	free(g.live);
 	free(g.spare);
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(g.tspare[k].v);
 	return g.err;
 }
 

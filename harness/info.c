@@ -179,7 +179,8 @@ static void print_text(FILE *f, const struct trace *t, const struct trace_stats 
 		fprintf(f, "threads      %" PRIu32 " (TIDs", t->nthreads);
 		for (uint32_t k = 0; k < t->nthreads && k < 16; k++)
 			fprintf(f, "%s %u", k ? "," : "", t->thread_tid ? t->thread_tid[k] : 0u);
-		fprintf(f, "%s); %" PRIu64 " ops on a block another thread touched last\n",
+		fprintf(f, "%s); %" PRIu64 " frees and reallocs of a block another thread "
+		        "touched last\n",
 		        t->nthreads > 16 ? ", ..." : "", trace_cross_thread_ops(t));
 	}
 	fprintf(f, "peak live    %" PRIu64 " bytes in %" PRIu64 " blocks (requested bytes)\n",

@@ -46,11 +46,8 @@ static void unarray(void *p, size_t n, size_t elem)
 
 void thread_plan_free(struct thread_plan *p)
 {
-	size_t room = p->room;
 	unarray(p->order, p->nops, sizeof *p->order);
 	unarray(p->sync, p->nops, sizeof *p->sync);
-	unarray(p->slot, p->nops, sizeof *p->slot);
-	unarray(p->origin, room, sizeof *p->origin);
 	unarray(p->first, p->nthreads + 1, sizeof *p->first);
 	unarray(p->cfirst, p->nthreads + 1, sizeof *p->cfirst);
 	unarray(p->nmemb, p->nops, sizeof *p->nmemb);
@@ -67,29 +64,19 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 	memset(p, 0, sizeof *p);
 	p->nthreads = t->nthreads ? t->nthreads : 1;
 	p->nops = t->nops;
-	p->nslots = t->nslots;
 	uint32_t n = p->nthreads;
-	size_t room = t->nops + t->nslots;                 /* most replay slots possible */
-	p->room = room;
-	uint32_t *last = array(room, sizeof *last);        /* last op on each replay slot */
-	uint32_t *count = array(room, sizeof *count);      /* ops on it so far            */
-	uint32_t *cur = array(t->nslots, sizeof *cur);     /* a trace slot's replay slot  */
+	uint32_t *last = array(t->nslots, sizeof *last);   /* last op on each slot */
+	uint32_t *count = array(t->nslots, sizeof *count); /* ops on it so far     */
 	p->order = array(t->nops, sizeof *p->order);
 	p->sync = array(t->nops, sizeof *p->sync);
-	p->slot = array(t->nops, sizeof *p->slot);
-	p->origin = array(room, sizeof *p->origin);
 	p->first = array(n + 1, sizeof *p->first);
 	p->cfirst = array(n + 1, sizeof *p->cfirst);
 	p->nmemb = array(t->nops, sizeof *p->nmemb);
-	int err = !last || !count || !cur || !p->order || !p->sync || !p->slot || !p->origin ||
-	          !p->first || !p->cfirst || !p->nmemb;
-	if (err || room > UINT32_MAX)
+	int err = !last || !count || !p->order || !p->sync || !p->first || !p->cfirst ||
+	          !p->nmemb;
+	if (err)
 		goto out;
-	for (uint32_t s = 0; s < t->nslots; s++) {
-		cur[s] = s;
-		p->origin[s] = s;
-	}
-	for (size_t s = 0; s < room; s++)
+	for (uint32_t s = 0; s < t->nslots; s++)
 		last[s] = NO_OP;
 	/* counting sort by thread, stable, so each thread keeps trace order */
 	for (size_t i = 0; i < t->nops; i++) {
@@ -103,7 +90,6 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 		p->cfirst[k + 1] += p->cfirst[k];
 	}
 	size_t ci = 0;
-	uint32_t nslots = t->nslots;
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
 		uint32_t k = op->thread < n ? op->thread : 0;
@@ -111,15 +97,7 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 		p->order[p->first[k]++] = (uint32_t)i;
 		if (op->kind == OP_CALLOC)
 			p->nmemb[p->cfirst[k]++] = ci < t->ncalloc ? t->calloc_nmemb[ci++] : 0;
-		uint32_t rs = cur[op->slot], prev = last[rs];
-		if (prev != NO_OP && t->ops[prev].thread != op->thread && is_allocation(op->kind)) {
-			/* a new lifetime of a reused ID, in another thread: its own slot */
-			rs = nslots++;
-			p->origin[rs] = op->slot;
-			cur[op->slot] = rs;
-			prev = NO_OP;
-		}
-		p->slot[i] = rs;
+		uint32_t rs = op->slot, prev = last[rs];
 		p->sync[i] = count[rs]++ & SYNC_SEQ_MASK;
 		if (prev != NO_OP && t->ops[prev].thread != op->thread) {
 			p->sync[i] |= SYNC_WAIT;
@@ -133,12 +111,10 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 		p->cfirst[k] = p->cfirst[k - 1];
 	}
 	p->first[0] = p->cfirst[0] = 0;
-	p->nslots = nslots;
 out:
-	unarray(last, room, sizeof *last);
-	unarray(count, room, sizeof *count);
-	unarray(cur, t->nslots, sizeof *cur);
-	if (err || room > UINT32_MAX) {
+	unarray(last, t->nslots, sizeof *last);
+	unarray(count, t->nslots, sizeof *count);
+	if (err) {
 		thread_plan_free(p);
 		return ENOMEM;
 	}
@@ -426,7 +402,7 @@ static void timed_ops(struct worker *w)
 	const uint32_t *order = plan->order + plan->first[w->k];
 	const uint32_t *end = plan->order + plan->first[w->k + 1];
 	const uint64_t *nmemb = plan->nmemb + plan->cfirst[w->k];
-	const uint32_t *sync = plan->sync, *rslot = plan->slot;
+	const uint32_t *sync = plan->sync;
 	void **ptrs = ps->ptrs;
 	void *self = ps->calls.self;
 	void *(*do_malloc)(void *, size_t) = ps->calls.malloc;
@@ -438,8 +414,9 @@ static void timed_ops(struct worker *w)
 	void *p;
 
 	for (; order < end; order++) {
-		uint32_t i = *order, sy = sync[i], rs = rslot[i];
+		uint32_t i = *order, sy = sync[i];
 		const struct op *op = &ops[i];
+		uint32_t rs = op->slot;
 		if (__builtin_expect(sy & SYNC_WAIT, 0) && wait_turn(ps, rs, sy & SYNC_SEQ_MASK))
 			break;
 		w->cur = i;
@@ -494,10 +471,9 @@ static void timed_ops(struct worker *w)
 
 /* ---- the checked ops ------------------------------------------------------ */
 
-/* The ID, as written in the trace, of replay slot rs. */
-static unsigned long long block_id(const struct pass *ps, uint32_t rs)
+/* The ID, as written in the trace, of slot `slot`. */
+static unsigned long long block_id(const struct pass *ps, uint32_t slot)
 {
-	uint32_t slot = ps->plan->origin[rs];
 	return ps->t->slot_id ? ps->t->slot_id[slot] : slot;
 }
 
@@ -626,7 +602,7 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 {
 	struct pass *ps = w->ps;
 	const struct op *op = &ps->t->ops[i];
-	uint32_t rs = ps->plan->slot[i];
+	uint32_t rs = ps->t->ops[i].slot;
 	struct check_block *b = &ps->ix.blocks[rs];
 	size_t size = op->size, align = HEAPLAB_ALIGN;
 	int overflow = 0;
@@ -680,7 +656,7 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 static enum cell_status checked_free(struct worker *w, size_t i)
 {
 	struct pass *ps = w->ps;
-	uint32_t rs = ps->plan->slot[i];
+	uint32_t rs = ps->t->ops[i].slot;
 	struct check_block *b = &ps->ix.blocks[rs];
 
 	if (b->state == SLOT_FAILED) {
@@ -705,7 +681,7 @@ static enum cell_status checked_realloc(struct worker *w, size_t i)
 {
 	struct pass *ps = w->ps;
 	const struct op *op = &ps->t->ops[i];
-	uint32_t rs = ps->plan->slot[i];
+	uint32_t rs = ps->t->ops[i].slot;
 	struct check_block *b = &ps->ix.blocks[rs];
 	enum cell_status s;
 
@@ -804,7 +780,7 @@ static void checked_ops(struct worker *w)
 		const struct op *op = &t->ops[i];
 		if (atomic_load_explicit(&ps->abort, memory_order_relaxed))
 			return;
-		if ((sy & SYNC_WAIT) && wait_turn(ps, plan->slot[i], sy & SYNC_SEQ_MASK))
+		if ((sy & SYNC_WAIT) && wait_turn(ps, t->ops[i].slot, sy & SYNC_SEQ_MASK))
 			return;
 		w->cur = i;
 		w->nmemb = op->kind == OP_CALLOC ? *nmemb++ : 0;
@@ -829,7 +805,7 @@ static void checked_ops(struct worker *w)
 			return;
 		w->done++;
 		if (sy & SYNC_PUBLISH)
-			publish(ps, plan->slot[i], sy);
+			publish(ps, t->ops[i].slot, sy);
 		if (every) {
 			uint64_t n = atomic_fetch_add(&ps->ops_total, 1) + 1;
 			char what[400];
@@ -923,8 +899,8 @@ static int pass_open(struct pass *ps, const struct allocator *a, const struct tr
 	memset(ps, 0, offsetof(struct pass, checked));
 	ps->a = a, ps->t = t, ps->opt = opt, ps->plan = plan;
 	ps->ptrs = ptrs, ps->seq = seq, ps->w = w;
-	memset(ptrs, 0, (size_t)plan->nslots * sizeof *ptrs);
-	for (uint32_t s = 0; s < plan->nslots; s++)
+	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+	for (uint32_t s = 0; s < t->nslots; s++)
 		atomic_init(&seq[s], 0);
 	atomic_init(&ps->abort, 0);
 	ps->use_lock = needs_lock(opt);
@@ -1006,11 +982,11 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	atomic_init(&ps.ops_total, 0);
 	pthread_mutex_init(&ps.ix_lock, NULL);
 	pthread_mutex_init(&ps.msg_lock, NULL);
-	if ((err = check_index_init(&ps.ix, plan->nslots))) {
+	if ((err = check_index_init(&ps.ix, t->nslots))) {
 		pass_close(&ps);
 		snprintf(r->message, sizeof r->message,
 		         "cannot reserve memory for the checker (%u blocks): %s",
-		         plan->nslots, strerror(err));
+		         t->nslots, strerror(err));
 		return r->status = CELL_SYSTEM;
 	}
 	struct guard g;
@@ -1059,7 +1035,7 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	if (ps.stopped)
 		goto out;
 	/* every block still live holds its pattern; then the allocator's own check */
-	for (uint32_t s = 0; s < plan->nslots; s++) {
+	for (uint32_t s = 0; s < t->nslots; s++) {
 		const struct check_block *b = &ps.ix.blocks[s];
 		uint8_t want = 0, got = 0;
 		if (b->state != SLOT_LIVE)
@@ -1170,15 +1146,15 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 	}
 	r->threads = plan.nthreads;
 	r->cross_thread_waits = plan.waits;
-	size_t pbytes = ((size_t)plan.nslots + 1) * sizeof(void *);
-	size_t sbytes = ((size_t)plan.nslots + 1) * sizeof(_Atomic uint32_t);
+	size_t pbytes = ((size_t)t->nslots + 1) * sizeof(void *);
+	size_t sbytes = ((size_t)t->nslots + 1) * sizeof(_Atomic uint32_t);
 	size_t wbytes = (size_t)plan.nthreads * sizeof(struct worker);
 	void **ptrs = bulk_alloc(pbytes);
 	_Atomic uint32_t *seq = bulk_alloc(sbytes);
 	struct worker *w = bulk_alloc(wbytes);
 	if (!ptrs || !seq || !w) {
 		snprintf(r->message, sizeof r->message,
-		         "cannot reserve memory for %u block pointers", plan.nslots);
+		         "cannot reserve memory for %u block pointers", t->nslots);
 		r->status = CELL_SYSTEM;
 		goto out;
 	}

@@ -12,10 +12,14 @@
  * What is left free to vary: the interleaving of independent ops of
  * different threads.  So memory figures may differ from run to run.
  *
- * An ID reused by another thread after a free (recorders and generators
- * reuse freed IDs, whoever frees them) is not an ordering of the program:
- * the plan gives such a new lifetime its own replay slot, so the allocation
- * does not wait for the other thread's free.
+ * A new allocation under an ID another thread freed waits for that free
+ * too: a slot holds one block at a time.  Recorders and generators reuse
+ * freed IDs, so this is not strictly a program ordering, but it is what
+ * keeps the replay's live set within the trace's blocks: a producer that
+ * reuses the IDs its consumers freed cannot run ahead of them, as it could
+ * not in the program (its queue was bounded).  bench gen's mt-* profiles
+ * let a thread reuse its own freed IDs first, so private churn waits on
+ * nothing.
  *
  * How: a plan computed before any pass gives every op its ordinal among the
  * ops on its slot.  An op whose predecessor on the slot belongs to another
@@ -51,10 +55,6 @@ struct thread_plan {
 	uint64_t *nmemb;      /* calloc NMEMBs grouped by thread the same way        */
 	size_t   *cfirst;     /* thread k's: nmemb[cfirst[k] .. cfirst[k + 1])       */
 	uint32_t *sync;       /* sync[i]: op i's ordinal on its slot | SYNC_ flags   */
-	uint32_t *slot;       /* slot[i]: op i's replay slot (see below)             */
-	uint32_t  nslots;     /* replay slots                                        */
-	uint32_t *origin;     /* origin[rs]: the trace slot replay slot rs stands for */
-	size_t    room;       /* entries of origin (trace slots + ops)                */
 	uint64_t  waits;      /* ops with SYNC_WAIT: ops on a block another thread   *
 	                       * touched last                                        */
 };

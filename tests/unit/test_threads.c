@@ -148,19 +148,18 @@ TEST(threads_plan_waits_only_where_a_block_changes_threads)
 	trace_free(&t);
 }
 
-TEST(threads_plan_gives_a_reused_id_in_another_thread_its_own_slot)
+TEST(threads_plan_makes_a_reused_id_wait_for_the_other_threads_free)
 {
-	/* T0 frees ID 1, then T1 allocates ID 1 again: no real ordering */
+	/* T0 frees ID 1, then T1 allocates ID 1 again: one slot, one block at a time */
 	struct trace t = parsed("a 1 8\nf 1\nt 1\na 1 8\nf 1\n");
 	struct thread_plan p;
 	REQUIRE(thread_plan_build(&p, &t) == 0);
 	EXPECT_EQ(t.nslots, 1);
-	EXPECT_EQ(p.nslots, 2);
-	EXPECT_EQ(p.waits, 0);
-	EXPECT_EQ(p.slot[0], 0);
-	EXPECT_EQ(p.slot[2], 1);
-	EXPECT_EQ(p.slot[3], 1);
-	EXPECT_EQ(p.origin[1], 0);
+	EXPECT_EQ(p.waits, 1);
+	EXPECT_EQ(p.sync[1], SYNC_PUBLISH | 1);
+	EXPECT_EQ(p.sync[2], SYNC_WAIT | 2);
+	EXPECT_EQ(p.sync[3], 3);
+	/* info counts frees and reallocs only: no block changed hands */
 	EXPECT_EQ(trace_cross_thread_ops(&t), 0);
 	thread_plan_free(&p);
 	trace_free(&t);
@@ -344,7 +343,11 @@ TEST(threads_mt_profiles_use_the_threads_asked_for)
 TEST(threads_mt_private_crosses_no_thread_and_the_others_do)
 {
 	struct trace t = generated("mt-private", 4, 5000);
+	struct thread_plan p;
 	EXPECT_EQ(trace_cross_thread_ops(&t), 0);
+	REQUIRE(thread_plan_build(&p, &t) == 0);
+	EXPECT_EQ(p.waits, 0);   /* not even through a reused ID */
+	thread_plan_free(&p);
 	trace_free(&t);
 	t = generated("mt-producer-consumer", 4, 5000);
 	EXPECT(trace_cross_thread_ops(&t) > 1000);
