@@ -50,9 +50,9 @@ struct gen {
 	uint32_t  nthreads;  /* mt-* profiles: simulated threads (--threads)       */
 	int       no_steal;  /* a thread never reuses another thread's freed IDs   */
 	struct tspare {      /* with threads: IDs each thread freed, reused by it  *
-	                      * first, by others when it has none                  */
+	                      * first (newest), by others when it has none (oldest) */
 		uint32_t *v;
-		uint32_t  n, cap;
+		uint32_t  head, n, cap;   /* the IDs are v[head .. n) */
 	} tspare[GEN_MAX_THREADS];
 	uint32_t  thread;    /* the thread the next operation belongs to           */
 	uint32_t  written;   /* the thread of the last line written (t lines)      */
@@ -206,17 +206,22 @@ static int begin_op(struct gen *g)
 /*
  * With threads, a freed ID is reused by the thread that freed it first (its
  * private churn then never waits for another thread in a --threads replay),
- * else by whoever needs one: the next thread with a spare, in order.  That
- * keeps IDs below the peak live count, and makes a producer that reuses its
- * consumers' IDs wait for their frees, as its bounded queue made it wait.
+ * else by whoever needs one: the next thread with a spare, in order, which
+ * gives up its OLDEST freed ID.  That keeps IDs below the peak live count,
+ * and a producer that reuses its consumers' IDs waits for their frees in a
+ * replay, as its bounded queue made it wait -- but for frees long done, so
+ * the wait rarely blocks.
  * 0 when no thread has a spare ID (with no_steal: when this one has none).
  */
 static uint32_t thread_spare(struct gen *g)
 {
-	for (uint32_t d = 0; d < (g->no_steal ? 1 : g->nthreads); d++) {
+	struct tspare *own = &g->tspare[g->thread];
+	if (own->n > own->head)
+		return own->v[--own->n];
+	for (uint32_t d = 1; !g->no_steal && d < g->nthreads; d++) {
 		struct tspare *sp = &g->tspare[(g->thread + d) % g->nthreads];
-		if (sp->n)
-			return sp->v[--sp->n];
+		if (sp->n > sp->head)
+			return sp->v[sp->head++];
 	}
 	return 0;
 }
@@ -224,6 +229,13 @@ static uint32_t thread_spare(struct gen *g)
 static void thread_spare_push(struct gen *g, uint32_t id)
 {
 	struct tspare *sp = &g->tspare[g->thread];
+	if (sp->head == sp->n)
+		sp->head = sp->n = 0;
+	if (sp->n == sp->cap && sp->head) {   /* slide the live part down */
+		memmove(sp->v, sp->v + sp->head, (size_t)(sp->n - sp->head) * sizeof *sp->v);
+		sp->n -= sp->head;
+		sp->head = 0;
+	}
 	if (sp->n == sp->cap) {
 		uint32_t cap = sp->cap ? sp->cap * 2 : 256;
 		uint32_t *v = realloc(sp->v, (size_t)cap * sizeof *v);

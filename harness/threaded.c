@@ -228,8 +228,7 @@ struct calls {
  */
 static int needs_lock(const struct run_options *opt)
 {
-	(void)opt;
-	return 1;
+	return !opt->peer;
 }
 
 static void calls_for(struct calls *c, const struct allocator *a, void *self, struct locked *l,
@@ -273,11 +272,15 @@ static void crash_handler(int sig, siginfo_t *si, void *ctx)
 }
 
 struct guard {
-	struct sigaction old[NCRASH];
+	struct sigaction old[NCRASH];  /* handlers to restore            */
+	int              armed;        /* 0: let_crash, nothing installed */
 };
 
-static void guard_arm(struct guard *g)
+static void guard_arm(struct guard *g, const struct run_options *opt)
 {
+	g->armed = !opt->let_crash;   /* in a child process: let the signal kill it */
+	if (!g->armed)
+		return;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = crash_handler;
@@ -289,6 +292,8 @@ static void guard_arm(struct guard *g)
 
 static void guard_disarm(struct guard *g)
 {
+	if (!g->armed)
+		return;
 	for (size_t k = 0; k < NCRASH; k++)
 		sigaction(crash_signals[k], &g->old[k], NULL);
 }
@@ -322,6 +327,7 @@ struct worker {
 	uint64_t     failed;     /* allocations that got NULL                    */
 	uint64_t     skipped;    /* f/r of failed blocks                         */
 	uint64_t     end_ns;     /* when it finished its last op                 */
+	uint64_t     blocked;    /* waits that found the other op not done yet   */
 	int          crashed;
 };
 
@@ -360,11 +366,15 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Wait until the slot's previous op (another thread's) is done; 0, or -1 on abort. */
-static inline int wait_turn(struct pass *ps, uint32_t slot, uint32_t want)
+/* Wait until the slot's previous op (another thread's) is done; 0, or -1 on
+ * abort.  *blocked counts the waits that found it not done yet. */
+static inline int wait_turn(struct pass *ps, uint32_t slot, uint32_t want, uint64_t *blocked)
 {
 	_Atomic uint32_t *s = &ps->seq[slot];
 	unsigned spins = 0;
+	if (atomic_load_explicit(s, memory_order_acquire) == want)
+		return 0;
+	(*blocked)++;
 	while (atomic_load_explicit(s, memory_order_acquire) != want) {
 		if (atomic_load_explicit(&ps->abort, memory_order_relaxed))
 			return -1;
@@ -417,7 +427,8 @@ static void timed_ops(struct worker *w)
 		uint32_t i = *order, sy = sync[i];
 		const struct op *op = &ops[i];
 		uint32_t rs = op->slot;
-		if (__builtin_expect(sy & SYNC_WAIT, 0) && wait_turn(ps, rs, sy & SYNC_SEQ_MASK))
+		if (__builtin_expect(sy & SYNC_WAIT, 0) &&
+		    wait_turn(ps, rs, sy & SYNC_SEQ_MASK, &w->blocked))
 			break;
 		w->cur = i;
 		void **slot = &ptrs[rs];
@@ -541,10 +552,14 @@ static enum cell_status admit_block(struct worker *w, size_t i, uint64_t nmemb, 
 	uintptr_t addr = (uintptr_t)p, lo, hi;
 	const char *name = ps->a->name;
 
+	/* as replay.c: a production allocator may give a block under 16 bytes
+	 * only its size's alignment; memalign asks for more */
+	while (ps->opt->peer && align == HEAPLAB_ALIGN && align > 1 && size < align)
+		align /= 2;
 	if (addr % align)
 		return violation(w, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, not %zu-byte "
 		                 "aligned", name, (unsigned long)addr, align);
-	if (!in_heap(ps, p, size, &lo, &hi)) {
+	if (!ps->opt->peer && !in_heap(ps, p, size, &lo, &hi)) {
 		if (addr < lo || addr >= hi)
 			return violation(w, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, outside "
 			                 "its heap [%#lx, %#lx) below the break", name,
@@ -780,7 +795,7 @@ static void checked_ops(struct worker *w)
 		const struct op *op = &t->ops[i];
 		if (atomic_load_explicit(&ps->abort, memory_order_relaxed))
 			return;
-		if ((sy & SYNC_WAIT) && wait_turn(ps, t->ops[i].slot, sy & SYNC_SEQ_MASK))
+		if ((sy & SYNC_WAIT) && wait_turn(ps, t->ops[i].slot, sy & SYNC_SEQ_MASK, &w->blocked))
 			return;
 		w->cur = i;
 		w->nmemb = op->kind == OP_CALLOC ? *nmemb++ : 0;
@@ -990,7 +1005,11 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 		return r->status = CELL_SYSTEM;
 	}
 	struct guard g;
-	guard_arm(&g);
+	if (replay_progress) {
+		replay_progress->pass = REPLAY_PASS_CHECKED;
+		replay_progress->op = REPLAY_OP_NONE;
+	}
+	guard_arm(&g, opt);
 	err = pass_init(&ps, &j);
 	if (err) {
 		r->violations++;
@@ -1086,7 +1105,8 @@ out:
 static int timed_pass(const struct allocator *a, const struct trace *t,
                       const struct run_options *opt, const struct thread_plan *plan,
                       void **ptrs, _Atomic uint32_t *seq, struct worker *w,
-                      uint64_t *ns, struct memory_figures *m, char *what, size_t len)
+                      uint64_t *ns, struct memory_figures *m, char *what, size_t len,
+                      uint64_t *blocked)
 {
 	struct pass ps;
 	struct jump j;
@@ -1095,7 +1115,7 @@ static int timed_pass(const struct allocator *a, const struct trace *t,
 		return err;
 	ps.checked = 0;
 	struct guard g;
-	guard_arm(&g);
+	guard_arm(&g, opt);
 	err = pass_init(&ps, &j);
 	if (err == REPLAY_CRASHED)
 		crash_text(&j, what, len);
@@ -1106,6 +1126,9 @@ static int timed_pass(const struct allocator *a, const struct trace *t,
 		uint64_t done, count[OP_KINDS], failed, skipped, end_ns;
 		sum_workers(&ps, &done, count, &failed, &skipped, &end_ns);
 		*ns = end_ns - ps.start_ns;
+		*blocked = 0;
+		for (uint32_t k = 0; k < plan->nthreads; k++)
+			*blocked += w[k].blocked;
 		memory_figures_from_heap(m, &ps.heap);
 		m->failed_allocations = failed;
 		m->skipped_ops = skipped;
@@ -1123,11 +1146,30 @@ static int timed_pass(const struct allocator *a, const struct trace *t,
 	return err;
 }
 
-enum cell_status threaded_run_cell(const struct allocator *a, const struct trace *t,
-                                   const struct run_options *opt, struct cell_result *r)
-{
+/* What every threaded pass needs besides the pass state: built once per cell. */
+struct setup {
 	struct thread_plan plan;
-	memset(r, 0, sizeof *r);
+	void             **ptrs;   /* block pointers by slot   */
+	_Atomic uint32_t  *seq;    /* published ops per slot   */
+	struct worker     *w;      /* one per trace thread     */
+	size_t             pbytes, sbytes, wbytes;
+};
+
+static void setup_free(struct setup *u)
+{
+	bulk_free(u->ptrs, u->pbytes);
+	bulk_free(u->seq, u->sbytes);
+	bulk_free(u->w, u->wbytes);
+	thread_plan_free(&u->plan);
+}
+
+/* Validate t and build the plan and arrays; fills r's threads fields, or
+ * its status and message on failure. */
+static enum cell_status setup_build(struct setup *u, const struct trace *t,
+                                    const struct run_options *opt, struct cell_result *r)
+{
+	memset(u, 0, sizeof *u);
+	r->status = CELL_OK;
 	r->threaded = 1;
 	r->locked = needs_lock(opt);
 	for (size_t i = 0; i < t->nops; i++) {
@@ -1139,25 +1181,69 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 		         t->nslots, t->nthreads);
 		return r->status = CELL_BAD_INPUT;
 	}
-	if (thread_plan_build(&plan, t)) {
+	if (thread_plan_build(&u->plan, t)) {
 		snprintf(r->message, sizeof r->message,
 		         "cannot reserve memory for the thread plan (%zu ops)", t->nops);
 		return r->status = CELL_SYSTEM;
 	}
-	r->threads = plan.nthreads;
-	r->cross_thread_waits = plan.waits;
-	size_t pbytes = ((size_t)t->nslots + 1) * sizeof(void *);
-	size_t sbytes = ((size_t)t->nslots + 1) * sizeof(_Atomic uint32_t);
-	size_t wbytes = (size_t)plan.nthreads * sizeof(struct worker);
-	void **ptrs = bulk_alloc(pbytes);
-	_Atomic uint32_t *seq = bulk_alloc(sbytes);
-	struct worker *w = bulk_alloc(wbytes);
-	if (!ptrs || !seq || !w) {
+	r->threads = u->plan.nthreads;
+	r->cross_thread_waits = u->plan.waits;
+	u->pbytes = ((size_t)t->nslots + 1) * sizeof *u->ptrs;
+	u->sbytes = ((size_t)t->nslots + 1) * sizeof *u->seq;
+	u->wbytes = (size_t)u->plan.nthreads * sizeof *u->w;
+	u->ptrs = bulk_alloc(u->pbytes);
+	u->seq = bulk_alloc(u->sbytes);
+	u->w = bulk_alloc(u->wbytes);
+	if (!u->ptrs || !u->seq || !u->w) {
 		snprintf(r->message, sizeof r->message,
 		         "cannot reserve memory for %u block pointers", t->nslots);
-		r->status = CELL_SYSTEM;
-		goto out;
+		setup_free(u);
+		return r->status = CELL_SYSTEM;
 	}
+	return CELL_OK;
+}
+
+enum cell_status threaded_checked(const struct allocator *a, const struct trace *t,
+                                  const struct run_options *opt, struct cell_result *r)
+{
+	struct setup u;
+	if (setup_build(&u, t, opt, r))
+		return r->status;
+	checked_pass(a, t, opt, &u.plan, u.ptrs, u.seq, u.w, r);
+	setup_free(&u);
+	return r->status;
+}
+
+int threaded_timed(const struct allocator *a, const struct trace *t,
+                   const struct run_options *opt, uint64_t *ns, struct memory_figures *m)
+{
+	struct setup u;
+	struct cell_result *r = bulk_alloc(sizeof *r);
+	char what[400];
+	if (!r)
+		return ENOMEM;
+	enum cell_status s = setup_build(&u, t, opt, r);
+	bulk_free(r, sizeof *r);
+	if (s)
+		return s == CELL_SYSTEM ? ENOMEM : EINVAL;
+	uint64_t blocked = 0;
+	int err = timed_pass(a, t, opt, &u.plan, u.ptrs, u.seq, u.w, ns, m, what, sizeof what,
+	                     &blocked);
+	setup_free(&u);
+	return err;
+}
+
+enum cell_status threaded_run_cell(const struct allocator *a, const struct trace *t,
+                                   const struct run_options *opt, struct cell_result *r)
+{
+	struct setup u;
+	memset(r, 0, sizeof *r);
+	if (setup_build(&u, t, opt, r))
+		return r->status;
+	struct thread_plan plan = u.plan;
+	void **ptrs = u.ptrs;
+	_Atomic uint32_t *seq = u.seq;
+	struct worker *w = u.w;
 	if (checked_pass(a, t, opt, &plan, ptrs, seq, w, r))
 		goto out;
 
@@ -1170,7 +1256,15 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 		struct memory_figures m;
 		uint64_t ns = 0;
 		char what[400] = "";
-		int err = timed_pass(a, t, opt, &plan, ptrs, seq, w, &ns, &m, what, sizeof what);
+		if (replay_progress) {
+			replay_progress->pass = REPLAY_PASS_TIMED + k;
+			replay_progress->op = REPLAY_OP_NONE;
+		}
+		uint64_t blocked = 0;
+		int err = timed_pass(a, t, opt, &plan, ptrs, seq, w, &ns, &m, what, sizeof what,
+		                     &blocked);
+		if (!err && (k == 0 || blocked > r->cross_thread_blocked))
+			r->cross_thread_blocked = blocked;
 		if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
 			snprintf(r->message, sizeof r->message, "%s: timed pass %u: %s %s%s",
 			         t->path, k + 1, a->name,
@@ -1195,9 +1289,6 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 			r->memory_identical = 0;
 	}
 out:
-	bulk_free(ptrs, pbytes);
-	bulk_free(seq, sbytes);
-	bulk_free(w, wbytes);
-	thread_plan_free(&plan);
+	setup_free(&u);
 	return r->status;
 }

@@ -32,7 +32,8 @@
  *
  * Built-in allocators are not thread-safe: with --threads their table is
  * wrapped in one global pthread mutex (every call takes it) -- the honest
- * baseline a per-thread design must beat.
+ * baseline a per-thread design must beat.  Peers (the process's malloc) are
+ * thread-safe themselves and are called directly.
  */
 #ifndef HEAPLAB_THREADED_H
 #define HEAPLAB_THREADED_H
@@ -79,5 +80,11 @@ uint64_t trace_cross_thread_ops(const struct trace *t);
  */
 enum cell_status threaded_run_cell(const struct allocator *a, const struct trace *t,
                                    const struct run_options *opt, struct cell_result *r);
+
+/* replay_checked and replay_timed for --threads (replay.c calls them). */
+enum cell_status threaded_checked(const struct allocator *a, const struct trace *t,
+                                  const struct run_options *opt, struct cell_result *r);
+int threaded_timed(const struct allocator *a, const struct trace *t,
+                   const struct run_options *opt, uint64_t *ns, struct memory_figures *m);
 
 #endif
