@@ -4,7 +4,9 @@
 # --threads under checks on every allocator, the result's threads fields.
 . tests/lib.sh
 PROGS=${PROGS:-./build/tests/programs}
-ALLOCS=$("$BENCH" --list | awk '{print $1}')
+BUILTINS=$("$BENCH" --list | grep -v ' peer: ' | awk '{print $1}')
+PEERS=$("$BENCH" --list | grep ' peer: ' | grep -v 'not installed' | awk '{print $1}')
+ALLOCS="$BUILTINS $PEERS"
 CHECKED="--runs 1 --check 5000 --heap-limit 512M"
 
 old_traces_unchanged() {
@@ -35,7 +37,7 @@ recorded_program() {
 	expect_exit 0 "$BENCH" info --json "$TMP/rec.trace" || return 1
 	th=$(sed -n 's/.*"threads": \([0-9]*\).*/\1/p' "$OUT")
 	[ "$th" -ge 4 ] || { echo "    $th threads recorded, the program runs 4"; return 1; }
-	for a in $ALLOCS; do
+	for a in $BUILTINS; do
 		expect_exit 0 "$BENCH" --alloc "$a" --trace "$TMP/rec.trace" --threads $CHECKED \
 			--json -q || { echo "    $a"; return 1; }
 		out_has '"replay": "threaded",' || return 1
@@ -66,6 +68,15 @@ result_fields() {
 	err_has "threads      4 OS threads, one per trace thread, allocator behind one global lock"
 }
 check threads_result_records_threads_and_replay_mode result_fields
+
+peer_fields() {
+	[ -n "$PEERS" ] || return 0
+	p=$(echo $PEERS | awk '{print $1}')
+	expect_exit 0 "$BENCH" --alloc "$p" --trace workloads/mt-cache.trace --threads --runs 1 \
+		--json -q || return 1
+	out_has '"replay": "threaded",' && out_has '"threads": 4,' && out_has '"global_lock": false,'
+}
+check threads_peers_replay_threaded_without_the_lock peer_fields
 
 serial_summary() {
 	expect_exit 0 "$BENCH" --alloc tlsf --trace workloads/mt-cache.trace --runs 1 || return 1
