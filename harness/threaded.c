@@ -17,6 +17,8 @@
 #include "heap.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -25,9 +27,12 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SPINS        256               /* pause loops before a waiter yields   */
+#define YIELDS       256               /* sched_yields before it sleeps (futex) */
 #define THREAD_STACK ((size_t)1 << 20) /* replay threads need little stack    */
 #define CRASH_STACK  ((size_t)64 << 10)
 #define NO_OP        UINT32_MAX
@@ -366,30 +371,60 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Wait until the slot's previous op (another thread's) is done; 0, or -1 on
- * abort.  *blocked counts the waits that found it not done yet. */
-static inline int wait_turn(struct pass *ps, uint32_t slot, uint32_t want, uint64_t *blocked)
+/* In a slot's published word: a waiter sleeps on it (futex), wake it. */
+#define SEQ_SLEEPER 0x80000000u
+
+static long futex(_Atomic uint32_t *word, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, (uint32_t *)word, op, val, ts, NULL, 0);
+}
+
+/*
+ * Wait until the slot's previous op (another thread's) is done; 0, or -1 on
+ * abort.  *blocked counts the waits that found it not done yet.  Spin a
+ * little (the other thread is usually running), then yield (on a machine
+ * with more threads than free cores the other one may need our core; a
+ * futex wake-up took ~5x longer here, measured), and only then sleep on
+ * the word with a futex, marking it so the publisher knows to wake us; the
+ * sleep times out every millisecond to notice an abort.
+ */
+static int wait_turn(struct pass *ps, uint32_t slot, uint32_t want, uint64_t *blocked)
 {
 	_Atomic uint32_t *s = &ps->seq[slot];
-	unsigned spins = 0;
-	if (atomic_load_explicit(s, memory_order_acquire) == want)
+	uint32_t v = atomic_load_explicit(s, memory_order_acquire);
+	if ((v & SYNC_SEQ_MASK) == want)
 		return 0;
 	(*blocked)++;
-	while (atomic_load_explicit(s, memory_order_acquire) != want) {
+	for (unsigned spins = 0;; spins++) {
+		v = atomic_load_explicit(s, memory_order_acquire);
+		if ((v & SYNC_SEQ_MASK) == want)
+			return 0;
 		if (atomic_load_explicit(&ps->abort, memory_order_relaxed))
 			return -1;
-		if (++spins < SPINS)
+		if (spins < SPINS) {
 			__builtin_ia32_pause();
-		else
+			continue;
+		}
+		if (spins < SPINS + YIELDS) {
 			sched_yield();
+			continue;
+		}
+		if (!(v & SEQ_SLEEPER) &&
+		    !atomic_compare_exchange_weak_explicit(s, &v, v | SEQ_SLEEPER,
+		                                           memory_order_acq_rel,
+		                                           memory_order_acquire))
+			continue;
+		struct timespec ms = { 0, 1000000 };
+		futex(s, FUTEX_WAIT_PRIVATE, v | SEQ_SLEEPER, &ms);
 	}
-	return 0;
 }
 
 static inline void publish(struct pass *ps, uint32_t slot, uint32_t sync)
 {
-	atomic_store_explicit(&ps->seq[slot], ((sync & SYNC_SEQ_MASK) + 1) & SYNC_SEQ_MASK,
-	                      memory_order_release);
+	uint32_t next = ((sync & SYNC_SEQ_MASK) + 1) & SYNC_SEQ_MASK;
+	uint32_t old = atomic_exchange_explicit(&ps->seq[slot], next, memory_order_release);
+	if (__builtin_expect(old & SEQ_SLEEPER, 0))
+		futex(&ps->seq[slot], FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
 }
 
 static void start_line(struct pass *ps)

@@ -27,7 +27,7 @@
  * (acquire); an op whose successor on the slot belongs to another thread
  * publishes ordinal + 1 when it is done (release).  Ops whose block never
  * changes threads touch no shared counter.  A waiting thread spins briefly,
- * then yields.  The earliest unfinished op in trace order never waits, so
+ * then sleeps on the counter (futex) until the publisher wakes it.  The earliest unfinished op in trace order never waits, so
  * the replay cannot deadlock.
  *
  * Built-in allocators are not thread-safe: with --threads their table is
