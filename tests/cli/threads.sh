@@ -51,6 +51,23 @@ recorded_program() {
 }
 check threads_recorded_program_replays_threaded_on_every_builtin recorded_program
 
+single_program_no_t() {
+	expect_exit 0 "$BENCH" record -o "$TMP/one.trace" -- "$PROGS/apis" || return 1
+	if grep -q '^t ' "$TMP/one.trace"; then echo "    t line from a one-thread program"; return 1; fi
+	tail -1 "$TMP/one.trace" | grep -q '^# end: [0-9]* operations' || return 1
+	n=$(grep -c '^[acrmf] ' "$TMP/one.trace")
+	tail -1 "$TMP/one.trace" | grep -q "^# end: $n operations" ||
+		{ echo "    end count is not the $n op lines"; return 1; }
+}
+check threads_single_threaded_program_records_no_t_line single_program_no_t
+
+t_lines_not_counted() {
+	n=$(grep -c '^[acrmf] ' "$TMP/rec.trace")
+	tail -1 "$TMP/rec.trace" | grep -q "^# end: $n operations" ||
+		{ echo "    end count is not the $n op lines"; return 1; }
+}
+check threads_recorded_end_count_leaves_t_lines_out t_lines_not_counted
+
 # every mt-* workload, every allocator, checks on
 mt_workloads() {
 	for f in workloads/mt-*.trace; do
