@@ -688,6 +688,10 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 		return violation(w, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx for a calloc "
 		                 "whose size overflows size_t (expected NULL)", ps->a->name,
 		                 (unsigned long)(uintptr_t)p);
+	/* where the block is comes first: reading it could fault otherwise */
+	enum cell_status s = admit_block(w, i, nmemb, rs, p, size, align);
+	if (s)
+		return s;
 	if (op->kind == OP_CALLOC) {
 		int64_t off = check_zeroed(p, size);
 		if (off >= 0)
@@ -695,9 +699,6 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 			                 "byte %lld is not zero", ps->a->name,
 			                 (unsigned long)(uintptr_t)p, (long long)off);
 	}
-	enum cell_status s = admit_block(w, i, nmemb, rs, p, size, align);
-	if (s)
-		return s;
 	b->seed = (uint32_t)i;
 	check_fill(p, 0, size, rs, b->seed);
 	return CELL_OK;

@@ -367,3 +367,36 @@ TEST(threads_other_profiles_write_no_t_line)
 	EXPECT_EQ(gen_write_threads(gen_find("mt-cache"), 10, 1, GEN_MAX_THREADS + 1, "x",
 	                            stdout), EINVAL);
 }
+
+/* ---- every kind of broken allocator is still caught with --threads ---------- */
+
+struct caught_case {
+	const char *alloc;  /* tests/allocators/broken.c            */
+	const char *trace;  /* thread 1 makes the op that shows it  */
+	const char *words;  /* in the message                       */
+};
+
+static const struct caught_case caught_cases[] = {
+	{ "broken-misaligned", "t 1\na 0 24\n", "8, not 16-byte aligned" },
+	{ "broken-memalign", "t 1\nm 0 4096 24\n", ", not 4096-byte aligned" },
+	{ "broken-outside", "t 1\na 0 24\n", "outside its heap" },
+	{ "broken-past-break", "t 1\na 0 24\n", "whose 24 bytes run past the break at" },
+	{ "broken-calloc-dirty", "t 1\nc 0 4 8\n", "whose byte 0 is not zero" },
+	{ "broken-corrupt", "a 0 32\na 1 32\nt 1\nf 0\nr 1 64\n",
+	  "before the realloc: payload of block 1" },
+	{ "broken-overlap", "a 0 32\nt 1\na 1 32\n", "which overlaps live block" },
+};
+
+TEST(threads_every_broken_allocator_is_caught_under_threads)
+{
+	for (size_t k = 0; k < sizeof caught_cases / sizeof caught_cases[0]; k++) {
+		const struct caught_case *c = &caught_cases[k];
+		struct trace t = parsed(c->trace);
+		struct cell_result *r = threaded(c->alloc, &t, 1, 0);
+		EXPECT_EQ(r->status, CELL_CHECK_FAILED);
+		EXPECT_STR_CONTAINS(r->message, c->words);
+		EXPECT_EQ(r->runs, 0);
+		bulk_free(r, sizeof *r);
+		trace_free(&t);
+	}
+}
