@@ -53,6 +53,7 @@ void thread_plan_free(struct thread_plan *p)
 {
 	unarray(p->order, p->nops, sizeof *p->order);
 	unarray(p->sync, p->nops, sizeof *p->sync);
+	unarray(p->place, p->nops, sizeof *p->place);
 	unarray(p->first, p->nthreads + 1, sizeof *p->first);
 	unarray(p->cfirst, p->nthreads + 1, sizeof *p->cfirst);
 	unarray(p->nmemb, p->nops, sizeof *p->nmemb);
@@ -62,6 +63,45 @@ void thread_plan_free(struct thread_plan *p)
 static int is_allocation(unsigned kind)
 {
 	return kind == OP_MALLOC || kind == OP_CALLOC || kind == OP_MEMALIGN;
+}
+
+/*
+ * Group the slots by the thread that first touches them, each group a cache
+ * line (8 pointers) apart, so that one thread's block pointers do not share
+ * cache lines with another's, as a program's per-thread data would not.
+ * `owner` and `index` are scratch arrays of nslots.  0, or ENOMEM when the
+ * places do not fit 32 bits.
+ */
+#define PLACE_GAP 8
+
+static int place_slots(struct thread_plan *p, const struct trace *t, uint32_t *owner,
+                       uint32_t *index)
+{
+	uint32_t n = p->nthreads;
+	uint64_t *base = array(n + 1, sizeof *base);
+	if (!base)
+		return ENOMEM;
+	for (uint32_t s = 0; s < t->nslots; s++)
+		owner[s] = NO_OP;
+	for (size_t i = 0; i < t->nops; i++) {
+		uint32_t s = t->ops[i].slot;
+		if (owner[s] == NO_OP) {
+			owner[s] = t->ops[i].thread < n ? t->ops[i].thread : 0;
+			index[s] = (uint32_t)base[owner[s] + 1]++;
+		}
+	}
+	for (uint32_t k = 0; k < n; k++)
+		base[k + 1] += base[k] + PLACE_GAP;
+	int err = base[n] > UINT32_MAX - PLACE_GAP ? ENOMEM : 0;
+	if (!err) {
+		p->nplaces = (uint32_t)base[n] + PLACE_GAP;
+		for (size_t i = 0; i < t->nops; i++) {
+			uint32_t s = t->ops[i].slot;
+			p->place[i] = (uint32_t)base[owner[s]] + index[s];
+		}
+	}
+	unarray(base, n + 1, sizeof *base);
+	return err;
 }
 
 int thread_plan_build(struct thread_plan *p, const struct trace *t)
@@ -74,11 +114,12 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 	uint32_t *count = array(t->nslots, sizeof *count); /* ops on it so far     */
 	p->order = array(t->nops, sizeof *p->order);
 	p->sync = array(t->nops, sizeof *p->sync);
+	p->place = array(t->nops, sizeof *p->place);
 	p->first = array(n + 1, sizeof *p->first);
 	p->cfirst = array(n + 1, sizeof *p->cfirst);
 	p->nmemb = array(t->nops, sizeof *p->nmemb);
-	int err = !last || !count || !p->order || !p->sync || !p->first || !p->cfirst ||
-	          !p->nmemb;
+	int err = !last || !count || !p->order || !p->sync || !p->place || !p->first ||
+	          !p->cfirst || !p->nmemb;
 	if (err)
 		goto out;
 	for (uint32_t s = 0; s < t->nslots; s++)
@@ -116,6 +157,7 @@ int thread_plan_build(struct thread_plan *p, const struct trace *t)
 		p->cfirst[k] = p->cfirst[k - 1];
 	}
 	p->first[0] = p->cfirst[0] = 0;
+	err = place_slots(p, t, last, count);
 out:
 	unarray(last, t->nslots, sizeof *last);
 	unarray(count, t->nslots, sizeof *count);
@@ -447,7 +489,7 @@ static void timed_ops(struct worker *w)
 	const uint32_t *order = plan->order + plan->first[w->k];
 	const uint32_t *end = plan->order + plan->first[w->k + 1];
 	const uint64_t *nmemb = plan->nmemb + plan->cfirst[w->k];
-	const uint32_t *sync = plan->sync;
+	const uint32_t *sync = plan->sync, *place = plan->place;
 	void **ptrs = ps->ptrs;
 	void *self = ps->calls.self;
 	void *(*do_malloc)(void *, size_t) = ps->calls.malloc;
@@ -461,7 +503,7 @@ static void timed_ops(struct worker *w)
 	for (; order < end; order++) {
 		uint32_t i = *order, sy = sync[i];
 		const struct op *op = &ops[i];
-		uint32_t rs = op->slot;
+		uint32_t rs = place[i];
 		if (__builtin_expect(sy & SYNC_WAIT, 0) &&
 		    wait_turn(ps, rs, sy & SYNC_SEQ_MASK, &w->blocked))
 			break;
@@ -950,8 +992,9 @@ static int pass_open(struct pass *ps, const struct allocator *a, const struct tr
 	memset(ps, 0, offsetof(struct pass, checked));
 	ps->a = a, ps->t = t, ps->opt = opt, ps->plan = plan;
 	ps->ptrs = ptrs, ps->seq = seq, ps->w = w;
-	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
-	for (uint32_t s = 0; s < t->nslots; s++)
+	uint32_t n = plan->nplaces > t->nslots ? plan->nplaces : t->nslots;
+	memset(ptrs, 0, (size_t)n * sizeof *ptrs);
+	for (uint32_t s = 0; s < n; s++)
 		atomic_init(&seq[s], 0);
 	atomic_init(&ps->abort, 0);
 	ps->use_lock = needs_lock(opt);
@@ -1224,8 +1267,9 @@ static enum cell_status setup_build(struct setup *u, const struct trace *t,
 	}
 	r->threads = u->plan.nthreads;
 	r->cross_thread_waits = u->plan.waits;
-	u->pbytes = ((size_t)t->nslots + 1) * sizeof *u->ptrs;
-	u->sbytes = ((size_t)t->nslots + 1) * sizeof *u->seq;
+	size_t room = (u->plan.nplaces > t->nslots ? u->plan.nplaces : t->nslots) + (size_t)1;
+	u->pbytes = room * sizeof *u->ptrs;
+	u->sbytes = room * sizeof *u->seq;
 	u->wbytes = (size_t)u->plan.nthreads * sizeof *u->w;
 	u->ptrs = bulk_alloc(u->pbytes);
 	u->seq = bulk_alloc(u->sbytes);

@@ -58,6 +58,11 @@ struct thread_plan {
 	uint32_t *sync;       /* sync[i]: op i's ordinal on its slot | SYNC_ flags   */
 	uint64_t  waits;      /* ops with SYNC_WAIT: ops on a block another thread   *
 	                       * touched last                                        */
+	uint32_t *place;      /* place[i]: where the timed passes keep op i's block  *
+	                       * pointer and counter: slots grouped by the thread    *
+	                       * that first touches them, a cache line apart, so     *
+	                       * threads do not share lines the program would not    */
+	uint32_t  nplaces;    /* entries the timed passes' arrays need (>= nslots)   */
 };
 
 /* Build the plan for t: 0, or ENOMEM. */

@@ -165,6 +165,23 @@ TEST(threads_plan_makes_a_reused_id_wait_for_the_other_threads_free)
 	trace_free(&t);
 }
 
+TEST(threads_plan_keeps_each_threads_blocks_on_their_own_cache_lines)
+{
+	/* IDs 1 and 3 are thread 0's, 2 and 4 thread 1's: interleaved slots */
+	struct trace t = parsed("a 1 8\nt 1\na 2 8\nt 0\na 3 8\nt 1\na 4 8\nf 2\nf 1\n");
+	struct thread_plan p;
+	REQUIRE(thread_plan_build(&p, &t) == 0);
+	EXPECT_EQ(p.place[0], 0);
+	EXPECT_EQ(p.place[2], 1);
+	EXPECT(p.place[1] >= 8 + 2);         /* thread 1's group starts a line later */
+	EXPECT_EQ(p.place[3], p.place[1] + 1);
+	EXPECT_EQ(p.place[4], p.place[1]);   /* same block, same place */
+	EXPECT_EQ(p.place[5], p.place[0]);   /* freed by thread 1, placed by its owner */
+	EXPECT(p.nplaces > p.place[3]);
+	thread_plan_free(&p);
+	trace_free(&t);
+}
+
 TEST(threads_plan_keeps_calloc_nmemb_with_its_thread)
 {
 	struct trace t = parsed("c 1 3 8\nt 1\nc 2 5 8\nt 0\nc 3 7 8\n");
