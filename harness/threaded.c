@@ -268,14 +268,22 @@ struct calls {
 	void  *self;
 };
 
+/* The built-ins that are thread-safe by themselves (their own locking). */
+extern const struct allocator alloc_tlsf_tcache;
+
+static int self_locking(const struct allocator *a)
+{
+	return a == &alloc_tlsf_tcache;
+}
+
 /*
  * Built-in allocators share one state and are not thread-safe: they get the
- * lock.  (A peer -- the process's malloc -- is thread-safe by itself and
- * needs none; see peers.)
+ * lock, except the ones that lock for themselves.  (A peer -- the process's
+ * malloc -- is thread-safe by itself and needs none; see peers.)
  */
-static int needs_lock(const struct run_options *opt)
+static int needs_lock(const struct allocator *a, const struct run_options *opt)
 {
-	return !opt->peer;
+	return !opt->peer && !self_locking(a);
 }
 
 static void calls_for(struct calls *c, const struct allocator *a, void *self, struct locked *l,
@@ -608,9 +616,18 @@ static void note_live(struct pass *ps)
 }
 
 /* Inside the heap below the break: read under the allocator's lock, which
- * is the only place the break moves. */
+ * is the only place the break moves.  An allocator that locks for itself
+ * moves it under a lock we cannot take: its blocks are checked against the
+ * reservation here (a block past the break faults when it is filled, and is
+ * reported as a crash) and against the break at the end of the pass. */
 static int in_heap(struct pass *ps, const void *p, uint64_t size, uintptr_t *lo, uintptr_t *hi)
 {
+	if (self_locking(ps->a)) {
+		*lo = (uintptr_t)heap_start(&ps->heap);
+		*hi = *lo + ps->heap.reserved;
+		uintptr_t q = (uintptr_t)p, n = size ? size : 1;
+		return q >= *lo && q <= *hi && n <= *hi - q;
+	}
 	if (ps->use_lock)
 		pthread_mutex_lock(&ps->lk.m);
 	int ok = heap_contains(&ps->heap, p, size ? size : 1);
@@ -997,7 +1014,7 @@ static int pass_open(struct pass *ps, const struct allocator *a, const struct tr
 	for (uint32_t s = 0; s < n; s++)
 		atomic_init(&seq[s], 0);
 	atomic_init(&ps->abort, 0);
-	ps->use_lock = needs_lock(opt);
+	ps->use_lock = needs_lock(a, opt);
 	pthread_mutex_init(&ps->lk.m, NULL);
 	return replay_open_heap(&ps->heap, opt->heap_limit);
 }
@@ -1138,6 +1155,17 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 		uint8_t want = 0, got = 0;
 		if (b->state != SLOT_LIVE)
 			continue;
+		if (self_locking(a) &&
+		    !heap_contains(&ps.heap, (const void *)b->addr, b->size ? b->size : 1)) {
+			r->violations++;
+			r->status = CELL_CHECK_FAILED;
+			snprintf(r->message, sizeof r->message, "%s: at the end of the trace: block "
+			         "%llu at %#lx (%llu bytes) is not below the break at %#lx", t->path,
+			         block_id(&ps, s), (unsigned long)b->addr,
+			         (unsigned long long)b->size,
+			         (unsigned long)(uintptr_t)heap_break(&ps.heap));
+			goto out;
+		}
 		int64_t off = check_verify((const void *)b->addr, b->size, s, b->seed, &want, &got);
 		if (off < 0)
 			continue;
@@ -1244,13 +1272,14 @@ static void setup_free(struct setup *u)
 
 /* Validate t and build the plan and arrays; fills r's threads fields, or
  * its status and message on failure. */
-static enum cell_status setup_build(struct setup *u, const struct trace *t,
-                                    const struct run_options *opt, struct cell_result *r)
+static enum cell_status setup_build(struct setup *u, const struct allocator *a,
+                                    const struct trace *t, const struct run_options *opt,
+                                    struct cell_result *r)
 {
 	memset(u, 0, sizeof *u);
 	r->status = CELL_OK;
 	r->threaded = 1;
-	r->locked = needs_lock(opt);
+	r->locked = needs_lock(a, opt);
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
 		if (op->slot < t->nslots && op->thread < (t->nthreads ? t->nthreads : 1))
@@ -1287,7 +1316,7 @@ enum cell_status threaded_checked(const struct allocator *a, const struct trace 
                                   const struct run_options *opt, struct cell_result *r)
 {
 	struct setup u;
-	if (setup_build(&u, t, opt, r))
+	if (setup_build(&u, a, t, opt, r))
 		return r->status;
 	checked_pass(a, t, opt, &u.plan, u.ptrs, u.seq, u.w, r);
 	setup_free(&u);
@@ -1302,7 +1331,7 @@ int threaded_timed(const struct allocator *a, const struct trace *t,
 	char what[400];
 	if (!r)
 		return ENOMEM;
-	enum cell_status s = setup_build(&u, t, opt, r);
+	enum cell_status s = setup_build(&u, a, t, opt, r);
 	bulk_free(r, sizeof *r);
 	if (s)
 		return s == CELL_SYSTEM ? ENOMEM : EINVAL;
@@ -1318,7 +1347,7 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 {
 	struct setup u;
 	memset(r, 0, sizeof *r);
-	if (setup_build(&u, t, opt, r))
+	if (setup_build(&u, a, t, opt, r))
 		return r->status;
 	struct thread_plan plan = u.plan;
 	void **ptrs = u.ptrs;
