@@ -177,7 +177,7 @@ void cli_help(FILE *f, const struct command *commands)
 	"                          (allocations beyond it fail and are counted)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -j, --json              print the result as JSON on stdout\n"
-	"      --list              list the built-in allocators and exit\n"
+	"      --list              list the allocators (built-ins, peers) and exit\n"
 	"  -o, --out FILE|DIR      one cell: write the result as JSON to FILE\n"
 	"                          (atomically); several: the results folder\n"
 	"                          (default results/<UTC time>/)\n"
@@ -198,15 +198,17 @@ void cli_help(FILE *f, const struct command *commands)
 	}
 	fprintf(f,
 	"\n"
-	"The summary goes to stdout, or to stderr when --json or --out is given.\n"
+	"One cell: the summary goes to stdout, or to stderr when --json or --out is\n"
+	"given.  Several: one result per cell in the results folder, summary.json,\n"
+	"and a table on stdout (stderr with --json, which prints summary.json).\n"
 	"\n"
 	"exit status:\n"
-	"  %d  every run finished and every check passed\n"
-	"  %d  an allocator failed a check, crashed, timed out or could not run the\n"
-	"     trace (the result is still written, with its status)\n"
-	"  %d  bad command line or bad input (nothing is written)\n"
-	"  %d  the system failed: cannot write the result, cannot reserve memory\n"
-	"  %d interrupted (SIGINT): finished cells are kept, the rest marked not-run\n",
+	"  %d    every run finished and every check passed\n"
+	"  %d    an allocator failed a check, crashed, timed out or could not run the\n"
+	"       trace (the result is still written, with its status)\n"
+	"  %d    bad command line or bad input (nothing is written)\n"
+	"  %d    the system failed: cannot write the result, cannot reserve memory\n"
+	"  %d  interrupted (SIGINT): finished cells are kept, the rest marked not-run\n",
 	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED);
 }
 

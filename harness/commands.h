@@ -10,5 +10,6 @@
 int gen_main(int argc, char **argv);     /* bench gen PROFILE [--ops N] [--seed S] -o FILE */
 int record_main(int argc, char **argv);  /* bench record -o FILE [...] -- CMD ARGS...       */
 int info_main(int argc, char **argv);    /* bench info FILE [--json]                       */
+int run_main(int argc, char **argv);     /* bench run --alloc NAME [--stats] [--check] -- CMD */
 
 #endif

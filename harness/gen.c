@@ -497,7 +497,12 @@ static void gen_web(struct gen *g)
 		unsigned what = (unsigned)below(g, 1000);
 		if (what < 450) {
 			/* a header name or value, a parsed cookie, a URL piece */
-			web_hold(r, g_alloc(g, weighted(g, hdr_sizes, hdr_w, 8) - below(g, 8)));
+			/* Draws are sequenced one per statement: C leaves the order of
+			 * operands unspecified, and a seed must give the same trace
+			 * whichever compiler built bench. */
+			uint64_t size = weighted(g, hdr_sizes, hdr_w, 8);
+			size -= below(g, 8);
+			web_hold(r, g_alloc(g, size));
 		} else if (what < 620) {
 			/* cache lookup: ~70% hit (no allocation); a miss fills a slot,
 			 * evicting by the clock (second chance), i.e. LRU-ish */
@@ -526,7 +531,8 @@ static void gen_web(struct gen *g)
 			}
 		} else if (what < 990) {
 			/* a zeroed table: query-string parameters, a small hash */
-			web_hold(r, g_calloc(g, range(g, 2, 32), weighted(g, hdr_sizes, hdr_w, 3)));
+			uint64_t elem = weighted(g, hdr_sizes, hdr_w, 3);
+			web_hold(r, g_calloc(g, range(g, 2, 32), elem));
 		} else {
 			/* a large request or response body, 64 KiB - 1 MiB */
 			web_hold(r, g_alloc(g, log_uniform(g, 64 * KIB, MIB)));
@@ -812,10 +818,14 @@ static void gen_random(struct gen *g)
 		unsigned what = (unsigned)below(g, 1000);
 		if (g->nlive && (what < 400 || g->nlive >= max_live))
 			g_free(g, any_live(g));
-		else if (g->nlive && what < 500)
-			g_realloc(g, any_live(g), range(g, 1, 4096));
-		else if (what < 550)
-			g_calloc(g, range(g, 1, 16), range(g, 1, 256));
+		else if (g->nlive && what < 500) {
+			uint64_t size = range(g, 1, 4096);  /* one draw per statement */
+			g_realloc(g, any_live(g), size);
+		}
+		else if (what < 550) {
+			uint64_t elem = range(g, 1, 256);
+			g_calloc(g, range(g, 1, 16), elem);
+		}
 		else
 			g_alloc(g, range(g, 1, 4096));
 	}
@@ -879,7 +889,8 @@ static void gen_mt_private(struct gen *g)
 		if (l->n && (what < 450 || l->n >= 400)) {
 			g_free(g, ids_take_random(g, l));
 		} else if (l->n && what < 500) {
-			g_realloc(g, l->v[below(g, l->n)], mt_size(g));
+			uint64_t size = mt_size(g);   /* one draw per statement */
+			g_realloc(g, l->v[below(g, l->n)], size);
 		} else {
 			uint32_t id = g_alloc(g, mt_size(g));
 			ids_push(g, l, id);

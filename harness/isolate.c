@@ -181,10 +181,11 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS THREADS` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256
+ *  THREADS` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 11)
+	if (argc != 12)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
@@ -192,7 +193,7 @@ int isolate_child_main(int argc, char **argv)
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
-	opt.threads = atoi(argv[10]) != 0;   /* --threads (threaded.h) */
+	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -211,6 +212,12 @@ int isolate_child_main(int argc, char **argv)
 	if (ts != TRACE_OK) {
 		m->r.status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
 		snprintf(m->r.message, sizeof m->r.message, "%s", terr.message);
+		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
+	}
+	if (strcmp(t.sha256, argv[10]) != 0) {
+		m->r.status = CELL_BAD_INPUT;
+		snprintf(m->r.message, sizeof m->r.message,
+		         "%.500s: the file changed while bench was running", trace);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
 	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
@@ -265,7 +272,7 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 		return why;
 	if (!memchr(m->mem.note, '\0', sizeof m->mem.note))
 		return "memory note";
-	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)
+	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.high_bytes)
 		return "peak_rss_bytes";
 	if (m->timed_rc != 0 && m->timed_rc != REPLAY_INIT_FAILED
 	    && (m->timed_rc < 0 || m->timed_rc > 4095))
@@ -321,7 +328,8 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	snprintf(a_thr, sizeof a_thr, "%d", opt->threads ? 1 : 0);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass, a_thr, NULL,
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
+		(char *)t->sha256, a_thr, NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
@@ -389,12 +397,24 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		}
 		got += (size_t)k;
 	}
+	/* The pipe closed; a child that closed it early may still run (or hang). */
+	while (!o->timed_out && !o->interrupted) {
+		pid_t w = waitpid(pid, &o->status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (isolate_interrupted)
+			o->interrupted = 1;
+		else if (deadline > 0 && now_s() >= deadline)
+			o->timed_out = 1;
+		else
+			usleep(10000);
+	}
 	if (o->timed_out || o->interrupted) {
 		kill(pid, SIGKILL);
 		dead = 1;
+		while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
+			;
 	}
-	while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
-		;
 	o->progress = *prog;
 	if (!dead && got == sizeof *m && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0) {
 		const char *why = msg_invalid(m, t, opt);

@@ -6,57 +6,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Reads /proc with open/read on the stack: no malloc, no stdio buffers. */
-int64_t mempass_status_field(const char *field)
-{
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	size_t flen = strlen(field);
-	for (char *line = buf; line && *line; ) {
-		if (strncmp(line, field, flen) == 0) {
-			long long kb = strtoll(line + flen, NULL, 10);
-			return kb < 0 ? -1 : (int64_t)kb * 1024;
-		}
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return -1;
-}
-
-/* Resident bytes from /proc/self/statm through a descriptor kept open: ~4 us. */
-static int64_t statm_resident(int fd)
+/*
+ * Resident anonymous bytes: /proc/self/statm's resident - shared pages, read
+ * through a descriptor kept open (~4 us; pread on the stack, no malloc).
+ */
+static int64_t anon_resident(int fd)
 {
 	char buf[256];
+	long long size, resident, shared;
 	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	char *p = strchr(buf, ' ');
-	return p ? (int64_t)strtoll(p + 1, NULL, 10) * MEMPASS_PAGE : -1;
-}
-
-static int reset_hwm(void)
-{
-	int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	int err = write(fd, "5", 1) == 1 ? 0 : errno;
-	close(fd);
-	return err;
+	if (sscanf(buf, "%lld %lld %lld", &size, &resident, &shared) != 3 || resident < shared)
+		return -1;
+	return (int64_t)(resident - shared) * MEMPASS_PAGE;
 }
 
 /* Write one byte in every page [p, p + n) spans: first and last byte included. */
@@ -76,16 +45,14 @@ static char failed_marker;
 #define FAILED_BLOCK ((void *)&failed_marker)
 
 /*
- * The replay itself: the timed loop's semantics, plus the writes.  Resident
- * memory can only fall when the allocator releases memory, so it is sampled
- * before every free and realloc and at the end: the highest sample is the
- * peak, up to memory released inside a malloc.
+ * The replay itself: the timed loop's semantics, plus the writes, and a
+ * reading of resident memory before every op and after the last.
  */
 static void replay_touching(const struct allocator *a, void *self, const struct trace *t,
                             void **ptrs, uint64_t *failed, int statm, int64_t *peak)
 {
 #define SAMPLE() do {                                             \
-		int64_t rss_ = statm >= 0 ? statm_resident(statm) : -1; \
+		int64_t rss_ = anon_resident(statm);                    \
 		if (rss_ > *peak)                                       \
 			*peak = rss_;                                   \
 	} while (0)
@@ -97,6 +64,7 @@ static void replay_touching(const struct allocator *a, void *self, const struct 
 		void *p;
 		if (replay_progress)
 			replay_progress->op = i;
+		SAMPLE();
 		switch (op->kind) {
 		case OP_MALLOC:
 			p = a->malloc(self, op->size);
@@ -122,7 +90,6 @@ static void replay_touching(const struct allocator *a, void *self, const struct 
 		case OP_REALLOC:
 			if (*slot == FAILED_BLOCK)
 				break;
-			SAMPLE();
 			p = a->realloc(self, *slot, op->size);
 			if (!p) {
 				if (*slot && op->size == 0)
@@ -137,7 +104,6 @@ static void replay_touching(const struct allocator *a, void *self, const struct 
 			*slot = p;
 			break;
 		case OP_FREE:
-			SAMPLE();
 			if (*slot != FAILED_BLOCK)
 				a->free(self, *slot);
 			*slot = NULL;
@@ -182,49 +148,28 @@ enum cell_status mempass_run(const struct allocator *a, const struct trace *t,
 			return CELL_SYSTEM;
 		}
 	}
-	/*
-	 * Linux keeps RSS in per-CPU counters and /proc reads them without
-	 * summing the per-CPU parts (each under a batch of ~32 pages): on one
-	 * CPU the figure lags by at most one batch instead of one per CPU.
-	 */
-	cpu_set_t one;
-	int cpu = sched_getcpu();
-	CPU_ZERO(&one);
-	if (cpu >= 0) {
-		CPU_SET(cpu, &one);
-		sched_setaffinity(0, sizeof one, &one);
-	}
-	/* Warm up what the measurement itself uses, then start the measurement. */
+	/* A first reading warms up the stack and code it uses; the second is the baseline. */
 	int statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	int64_t base = -1, sampled = -1;
-	mempass_status_field("VmRSS:");
-	statm_resident(statm);
-	if ((err = reset_hwm()) == 0)
-		base = statm >= 0 ? statm_resident(statm) : mempass_status_field("VmRSS:");
+	int64_t base = statm >= 0 ? anon_resident(statm) : -1, high = -1;
+	if (statm >= 0)
+		base = anon_resident(statm);
 	void *self = a->init(opt->peer ? NULL : &heap);
 	enum cell_status s = CELL_OK;
 	if (!self) {
 		snprintf(r->note, sizeof r->note, "%s: init returned NULL", a->name);
 		s = CELL_CHECK_FAILED;
 	} else {
-		replay_touching(a, self, t, ptrs, &r->failed_allocations, statm, &sampled);
+		replay_touching(a, self, t, ptrs, &r->failed_allocations, statm, &high);
 		if (replay_progress)
 			replay_progress->op = t->nops;
-		int64_t hwm = mempass_status_field("VmHWM:");
-		/* Both are lower bounds of the true peak: the kernel's mark can lag
-		 * (per-CPU counters), samples can miss a peak inside a malloc. */
-		if (sampled > hwm)
-			hwm = sampled;
-		if (base >= 0 && hwm >= 0) {
+		if (base >= 0 && high >= 0) {
 			r->measured = 1;
 			r->baseline_bytes = (uint64_t)base;
-			r->hwm_bytes = (uint64_t)hwm;
-			r->peak_rss_bytes = hwm > base ? (uint64_t)(hwm - base) : 0;
+			r->high_bytes = (uint64_t)high;
+			r->peak_rss_bytes = high > base ? (uint64_t)(high - base) : 0;
 		} else {
-			snprintf(r->note, sizeof r->note, "cannot %s: %s",
-			         err ? "reset VmHWM through /proc/self/clear_refs"
-			             : "read /proc/self/status",
-			         strerror(err ? err : ENOENT));
+			snprintf(r->note, sizeof r->note, "cannot read /proc/self/statm: %s",
+			         statm < 0 ? strerror(errno) : "unexpected contents");
 		}
 	}
 	if (statm >= 0)

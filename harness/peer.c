@@ -348,15 +348,18 @@ static int push(struct alloc_spec **v, size_t *n, size_t *cap, const struct allo
 			return fmt_err(err, errlen, "--alloc: allocator '%s' is named twice", s->name);
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
-		struct alloc_spec *nv = bulk_resize(*v, *cap * sizeof **v, ncap * sizeof **v);
+		struct alloc_spec *nv = realloc(*v, ncap * sizeof **v);
 		if (!nv)
 			return fmt_err(err, errlen, "out of memory"), EXIT_SYSTEM;
 		*v = nv;
 		*cap = ncap;
+		/* A peer's table points into its own spec, which just moved. */
+		for (size_t i = 0; i < *n; i++)
+			if (nv[i].kind == ALLOC_PEER || nv[i].kind == ALLOC_LIBRARY)
+				set_peer_table(&nv[i]);
 	}
 	(*v)[*n] = *s;
-	/* The renamed table points into the spec: fix it up at its new home. */
-	if ((*v)[*n].table == &s->renamed)
+	if (s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY)
 		set_peer_table(&(*v)[*n]);
 	(*n)++;
 	return 0;
@@ -400,7 +403,7 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 	if (!rc && !nv)
 		rc = fmt_err(err, errlen, "--alloc: no allocator named");
 	if (rc) {
-		peer_specs_free(v, cap);
+		peer_specs_free(v, nv);
 		return rc;
 	}
 	*specs = v;
@@ -410,12 +413,8 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 
 void peer_specs_free(struct alloc_spec *specs, size_t n)
 {
-	/* bulk memory is page-granular: free the capacity the caller was given. */
-	size_t cap = 16;
-	while (cap < n)
-		cap *= 2;
-	if (specs)
-		bulk_free(specs, cap * sizeof *specs);
+	(void)n;
+	free(specs);
 }
 
 /* ---- the system adapter ---- */

@@ -54,7 +54,8 @@ int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errle
 
 /*
  * Expand a comma-separated --alloc list ("all", "builtin", "peers", names,
- * paths) into specs (bulk memory, *n of them).  Peers that are not installed
+ * paths) into specs (malloc'd, *n of them; the parent's, never a child's
+ * measurement data).  Peers that are not installed
  * are left out of "all" and "peers"; named explicitly, they are an error.
  * Returns 0 or EXIT_USAGE/EXIT_SYSTEM with a message.
  */

@@ -6,6 +6,7 @@
  *   test-crash   writes through a wild pointer: SIGSEGV
  *   test-hang    never returns (sleeps until killed)
  *   test-exit    exits the process quietly, status 0, sending nothing
+ *   test-silent  closes every descriptor (its result pipe too), then hangs
  *   test-scribble overwrites the published progress with garbage, then
  *                segfaults: the report must not repeat the garbage as fact
  *
@@ -66,6 +67,18 @@ static void *exit_malloc(void *self, size_t size)
 	return alloc_bump.malloc(d->inner, size);
 }
 
+static void *silent_malloc(void *self, size_t size)
+{
+	struct dying *d = self;
+	if (++d->mallocs == DYING_AT) {
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		for (;;)
+			pause();
+	}
+	return alloc_bump.malloc(d->inner, size);
+}
+
 static void *scribble_malloc(void *self, size_t size)
 {
 	struct dying *d = self;
@@ -118,6 +131,8 @@ DYING(alloc_test_crash, "test-crash", "bump, but malloc number 20 segfaults", cr
 DYING(alloc_test_hang, "test-hang", "bump, but malloc number 20 never returns", hang_malloc)
 
 DYING(alloc_test_exit, "test-exit", "bump, but malloc number 20 exits the process", exit_malloc)
+DYING(alloc_test_silent, "test-silent", "bump, but malloc number 20 closes its descriptors "
+      "and hangs", silent_malloc)
 DYING(alloc_test_scribble, "test-scribble", "bump, but malloc number 20 garbles the progress "
       "page and segfaults", scribble_malloc)
 
@@ -125,3 +140,4 @@ TEST_ALLOCATOR(alloc_test_crash)
 TEST_ALLOCATOR(alloc_test_hang)
 TEST_ALLOCATOR(alloc_test_exit)
 TEST_ALLOCATOR(alloc_test_scribble)
+TEST_ALLOCATOR(alloc_test_silent)

@@ -99,6 +99,16 @@ TEST(isolate_kills_a_hang_after_the_timeout)
 	EXPECT(x->seconds >= 1.0 && x->seconds < 5.0);
 }
 
+TEST(isolate_times_out_a_child_that_closed_its_pipe_and_hangs)
+{
+	struct trace t = forty();
+	struct cell_result *r;
+	struct cell_extra *x;
+	EXPECT_EQ(run("test-silent", &t, 1, &r, &x), CELL_TIMEOUT);
+	EXPECT_EQ(x->op, 19);
+	EXPECT(x->seconds < 5.0);
+}
+
 TEST(isolate_child_lets_a_crash_kill_it_instead_of_the_in_process_guard)
 {
 	struct trace t = forty();

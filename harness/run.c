@@ -1,0 +1,161 @@
+/*
+ * run.c - `bench run --alloc NAME [--stats] [--check] [--] CMD ARGS...`: run a
+ * real program on a built-in allocator.
+ *
+ * It sets LD_PRELOAD to the allocator's library (build/lib next to the bench
+ * binary, or HEAPLAB_LIB_DIR) and execs the program, so the exit status is the
+ * program's own and every process it starts inherits the same allocator.
+ * --stats and --check set HEAPLAB_STATS=1 and HEAPLAB_CHECK=1 (docs/run.md).
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "peer.h"
+#include "exitcodes.h"
+#include "../allocators/allocator.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char run_usage[] =
+	"usage: bench run --alloc NAME [--stats] [--check] [--] CMD [ARGS...]\n"
+	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
+	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
+	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
+	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n";
+
+/*
+ * Where the libraries are: $HEAPLAB_LIB_DIR, else build/lib beside the bench
+ * binary (the source tree), else ../lib/heaplab beside it (`make install`).
+ * On success `out` is the library's absolute path, else the first place tried.
+ */
+static int find_library(const char *name, char *out, size_t outsz)
+{
+	static const char *const beside[] = { "/build/lib", "/../lib/heaplab" };
+	char exe[PATH_MAX - 64], abs[PATH_MAX];
+	const char *env = getenv("HEAPLAB_LIB_DIR");
+	size_t ntries = 1;
+
+	if (!env || !*env) {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n <= 0)
+			return -1;
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		ntries = sizeof beside / sizeof beside[0];
+	}
+	for (size_t i = ntries; i-- > 0;) {  /* the first place last: it names the error */
+		int n = env && *env ? snprintf(out, outsz, "%s/libheaplab-%s.so", env, name)
+		                    : snprintf(out, outsz, "%s%s/libheaplab-%s.so", exe, beside[i], name);
+		if (n < 0 || (size_t)n >= outsz)
+			continue;
+		/* Absolute, since the program and its children may change directory. */
+		if (realpath(out, abs) && access(abs, R_OK) == 0) {
+			snprintf(out, outsz, "%s", abs);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int run_main(int argc, char **argv)
+{
+	const char *name = NULL;
+	int stats = 0, check = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(a, "--alloc") == 0 && i + 1 < argc) {
+			name = argv[++i];
+		} else if (strncmp(a, "--alloc=", 8) == 0) {
+			name = a + 8;
+		} else if (strcmp(a, "--stats") == 0) {
+			stats = 1;
+		} else if (strcmp(a, "--check") == 0) {
+			check = 1;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(run_usage, stdout);
+			return EXIT_OK;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "bench: run: unknown option '%s'\n%s", a, run_usage);
+			return EXIT_USAGE;
+		} else {
+			break;
+		}
+	}
+	if (!name) {
+		fprintf(stderr, "bench: run: --alloc NAME is required\n%s", run_usage);
+		return EXIT_USAGE;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "bench: run: no command to run\n%s", run_usage);
+		return EXIT_USAGE;
+	}
+	char lib[PATH_MAX + 64];
+	if (!allocator_find(name)) {
+		/*
+		 * A peer or a library path: the program runs on that malloc as
+		 * it ships (glibc: nothing to preload).  Only the built-ins'
+		 * libraries know heaplab's statistics and self-check.
+		 */
+		struct alloc_spec spec;
+		char err[512];
+		if (peer_resolve(name, &spec, err, sizeof err) != 0 || spec.kind == ALLOC_TEST) {
+			fprintf(stderr, "bench: unknown allocator '%s' (try --list)\n", name);
+			return EXIT_USAGE;
+		}
+		if (stats || check) {
+			fprintf(stderr, "bench: run: --stats and --check need a built-in allocator; "
+			        "'%s' is a peer\n", name);
+			return EXIT_USAGE;
+		}
+		if (!spec.preload) {
+			fflush(NULL);
+			execvp(argv[i], argv + i);
+			fprintf(stderr, "bench: run: cannot run '%s': %s\n", argv[i], strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		snprintf(lib, sizeof lib, "%s", spec.library);
+	} else if (find_library(name, lib, sizeof lib) != 0) {
+		fprintf(stderr, "bench: no preload library %s for allocator '%s' "
+		        "(run make, or set HEAPLAB_LIB_DIR)\n", lib, name);
+		return EXIT_SYSTEM;
+	}
+	if (strpbrk(lib, ": ")) {
+		fprintf(stderr, "bench: %s: LD_PRELOAD cannot hold a path with ':' or ' '\n", lib);
+		return EXIT_SYSTEM;
+	}
+
+	/* Ours first, so it wins over any other malloc already preloaded. */
+	const char *old = getenv("LD_PRELOAD");
+	size_t len = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
+	char *preload = malloc(len);
+	if (!preload) {
+		fprintf(stderr, "bench: run: out of memory\n");
+		return EXIT_SYSTEM;
+	}
+	if (old && *old)
+		snprintf(preload, len, "%s:%s", lib, old);
+	else
+		snprintf(preload, len, "%s", lib);
+	if (setenv("LD_PRELOAD", preload, 1) != 0 ||
+	    (stats && setenv("HEAPLAB_STATS", "1", 1) != 0) ||
+	    (check && setenv("HEAPLAB_CHECK", "1", 1) != 0)) {
+		fprintf(stderr, "bench: run: cannot set the environment: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	free(preload);
+
+	fflush(NULL);
+	execvp(argv[i], argv + i);
+	fprintf(stderr, "bench: run: cannot run '%s': %s\n", argv[i], strerror(errno));
+	return EXIT_SYSTEM;
+}
