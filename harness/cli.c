@@ -72,7 +72,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST, OPT_TIMEOUT, OPT_LATENCY };
+enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS, OPT_TIMEOUT };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -86,6 +86,7 @@ static const struct option long_options[] = {
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
 	{ "runs",       required_argument, NULL, 'r' },
+	{ "threads",    no_argument,       NULL, OPT_THREADS },
 	{ "timeout",    required_argument, NULL, OPT_TIMEOUT },
 	{ "trace",      required_argument, NULL, 't' },
 	{ "version",    no_argument,       NULL, 'V' },
@@ -112,6 +113,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 		case 'V': o->version = 1; break;
 		case OPT_LIST: o->list = 1; break;
 		case OPT_LATENCY: o->run.latency = 1; break;
+		case OPT_THREADS: o->run.threads = 1; break;
 		case 'r':
 			if (cli_parse_number("--runs", optarg, 1, RUN_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -186,6 +188,8 @@ void cli_help(FILE *f, const struct command *commands)
 	"  -q, --quiet             no human summary\n"
 	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
 	"                          or more; at most %d)\n"
+	"      --threads           replay each trace thread (t lines) on its own OS\n"
+	"                          thread; built-ins behind one global lock\n"
 	"      --timeout SECONDS   kill a cell that runs longer (default %u; 0: never)\n"
 	"  -t, --trace FILE        trace to replay (.trace or .rep format); a comma\n"
 	"                          list, or a folder (its *.trace and *.rep)\n"

@@ -185,10 +185,11 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256 LATENCY` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256
+ *  THREADS LATENCY` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 12)
+	if (argc != 13)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
@@ -196,7 +197,8 @@ int isolate_child_main(int argc, char **argv)
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
-	opt.latency = argv[11][0] == '1';
+	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
+	opt.latency = argv[12][0] == '1';
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -321,17 +323,18 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	else
 		unsetenv("LD_PRELOAD");
 	peer_sanitizer_env();
-	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16];
+	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16], a_thr[4];
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
 	snprintf(a_wfd, sizeof a_wfd, "%d", wfd);
 	snprintf(a_pfd, sizeof a_pfd, "%d", pfd);
 	snprintf(a_pass, sizeof a_pass, "%u", pass);
+	snprintf(a_thr, sizeof a_thr, "%d", opt->threads ? 1 : 0);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
 		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
-		(char *)t->sha256, opt->latency ? "1" : "0", NULL,
+		(char *)t->sha256, a_thr, opt->latency ? "1" : "0", NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);

@@ -14,6 +14,7 @@
 
 #include "bulk.h"
 #include "check.h"
+#include "threaded.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -65,6 +66,11 @@ static int open_heap(struct heap *heap, size_t limit)
 	       && reserve > HEAP_BASE_ALIGN)
 		reserve /= 2;
 	return err;
+}
+
+int replay_open_heap(struct heap *heap, size_t limit)
+{
+	return open_heap(heap, limit);
 }
 
 /*
@@ -201,6 +207,11 @@ static int describe_op(char *buf, size_t len, const struct trace *t, size_t i, u
 		break;
 	}
 	return n;
+}
+
+int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb)
+{
+	return describe_op(buf, len, t, i, nmemb);
 }
 
 /* Stop the pass: r->message = "<op description>: <what>". */
@@ -651,6 +662,8 @@ static enum cell_status guarded_pass(struct checker *c)
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
                                 const struct run_options *opt, struct cell_result *r)
 {
+	if (opt->threads)
+		return threaded_checked(a, t, opt, r);   /* threaded.c */
 	struct checker c = { .a = a, .t = t, .opt = opt, .r = r };
 	enum cell_status s;
 	int err;
@@ -797,6 +810,8 @@ int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,
                  uint64_t *ns, struct memory_figures *m)
 {
+	if (opt->threads)
+		return threaded_timed(a, t, opt, ns, m);   /* threaded.c */
 	struct timed tp = { .a = a, .t = t, .ptrs = ptrs };
 	struct crash_guard guard;
 	int err = open_heap(&tp.heap, opt->heap_limit);
@@ -982,7 +997,10 @@ static void figure_mismatch(struct cell_result *r, const struct trace *t, unsign
 enum cell_status run_cell(const struct allocator *a, const struct trace *t,
                           const struct run_options *opt, struct cell_result *r)
 {
+	if (opt->threads)
+		return threaded_run_cell(a, t, opt, r);   /* threaded.c */
 	memset(r, 0, sizeof *r);
+	r->threads = 1;
 	if (replay_checked(a, t, opt, r))
 		return r->status;
 

@@ -42,6 +42,8 @@ struct run_options {
 	                        * bytes need only their size's power-of-two alignment */
 	int      let_crash;    /* in a child process: no in-process crash guard,
 	                        * a fatal signal kills the child (see isolate.h) */
+	int      threads;      /* --threads: each trace thread on its own OS thread
+	                        * (threaded.h); 0: serial, in trace order     */
 };
 
 enum cell_status {
@@ -87,6 +89,14 @@ struct cell_result {
 
 	struct timeline timeline;       /* the heap over the checked pass (always)    */
 	struct latency_figures latency; /* the --latency pass; measured 0 otherwise   */
+
+	/* threads (threaded.h) */
+	int      threaded;            /* replayed with --threads                        */
+	unsigned threads;             /* OS threads that ran ops (1 when serial)        */
+	int      locked;              /* calls went through the global lock             */
+	uint64_t cross_thread_waits;  /* ops that waited for another thread's op        */
+	uint64_t cross_thread_blocked;/* of those, most that found it not done yet, in
+	                                 one timed pass (built-ins only)                */
 };
 
 /*
@@ -152,6 +162,12 @@ int replay_latency(const struct allocator *a, const struct trace *t,
  */
 void replay_latency_cell(const struct allocator *a, const struct trace *t,
                          const struct run_options *opt, struct cell_result *r);
+
+/* A fresh heap for one pass (as the passes above open theirs): 0 or an errno. */
+int replay_open_heap(struct heap *heap, size_t limit);
+
+/* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
+int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);
 
 /* Human-readable name of an op kind ("malloc", ...). */
 const char *replay_kind_name(unsigned kind);

@@ -262,6 +262,23 @@ json_t *report_json(const struct report_input *in)
 	if (x)
 		put(root, "elapsed_seconds", json_real(x->seconds), &bad);
 	put(root, "status", json_string(report_status_name(r->status)), &bad);
+	/* threads (docs/threads.md): how the trace was replayed */
+	put(root, "replay", json_string(r->threaded ? "threaded" : "serial"), &bad);
+	put(root, "threads", u64(r->threads ? r->threads : 1), &bad);
+	json_t *wall = json_null();
+	if (r->runs) {
+		struct sample_summary ns;
+		metrics_summarise(r->ns_per_op, r->runs, &ns);
+		wall = json_real(ns.median * (double)t->nops / 1e9);
+	}
+	put(root, "threading", json_pack("{s:I, s:b, s:I, s:I, s:o}",
+	                                 "trace_threads", (json_int_t)t->nthreads,
+	                                 "global_lock", r->threaded && r->locked,
+	                                 "cross_thread_waits",
+	                                 (json_int_t)r->cross_thread_waits,
+	                                 "blocked_waits_max",
+	                                 (json_int_t)r->cross_thread_blocked,
+	                                 "wall_seconds_median", wall), &bad);
 
 	if (bad) {
 		json_decref(root);
@@ -422,6 +439,14 @@ void report_summary(FILE *f, const struct report_input *in)
 	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
 	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
 	        (unsigned long long)r->peak_live_blocks);
+	if (r->threaded)
+		fprintf(f, "threads      %u OS threads, one per trace thread%s; %llu ops waited for "
+		        "another thread's op on their block\n", r->threads,
+		        r->locked ? ", allocator behind one global lock" : "",
+		        (unsigned long long)r->cross_thread_waits);
+	else if (t->nthreads > 1)
+		fprintf(f, "threads      serial replay of a %u-thread trace, in trace order "
+		        "(--threads runs them in parallel)\n", t->nthreads);
 	if (r->runs) {
 		struct sample_summary ops, ns;
 		metrics_summarise(r->ops_per_sec, r->runs, &ops);
