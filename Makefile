@@ -4,6 +4,9 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
+#   make test-san   the whole test suite against the sanitizer build
+#   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
+#                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
 #
 # CC, CFLAGS, LDFLAGS, PREFIX and DESTDIR may be overridden; BUILD names the
 # object folder (it mirrors the source tree) and BENCH the binary.
@@ -27,7 +30,7 @@ TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
 
-.PHONY: all test check deps san clean install
+.PHONY: all test check deps san test-san fuzz fuzz-build clean install
 all: $(BENCH)
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
@@ -48,6 +51,41 @@ san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests
+
+# Any sanitizer report fails the test that caused it.  detect_leaks stays on;
+# the heap provider's PROT_NONE reservation needs no exemption (ASan only
+# shadows what it allocates itself).
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
+test-san: san
+	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests tests/run.sh
+
+# libFuzzer: the harness is rebuilt with clang and coverage instrumentation in
+# build/fuzz/obj; each tests/fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME.
+# fuzz_result needs the result reader (harness/result.h): it is built once
+# that exists.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_WRAP     = -Wl,--wrap=bulk_alloc,--wrap=bulk_resize,--wrap=bulk_free,--wrap=bulk_strdup
+FUZZ_TARGETS := fuzz_trace $(if $(wildcard harness/result.h),fuzz_result)
+fuzz-build:
+	$(MAKE) CC=clang BUILD=build/fuzz/obj CFLAGS="$(FUZZ_CFLAGS)" \
+	  $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDLIBS)
+
+fuzz: fuzz-build
+	@mkdir -p build/fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t || exit 1; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
+	    $$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 deps:
 	sh .ci/deps.sh
