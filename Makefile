@@ -8,6 +8,10 @@
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
 #                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
 #
+# Tests also use build/bench-test (bench plus the test-only allocators of
+# tests/allocators/, see tests/allocators/registry.h) and two preloadable
+# libraries built from tests/libs/testmalloc.c.
+#
 # CC, CFLAGS, LDFLAGS, PREFIX and DESTDIR may be overridden; BUILD names the
 # object folder (it mirrors the source tree) and BENCH the binary.
 
@@ -29,6 +33,11 @@ MAIN_OBJ    := $(BUILD)/harness/main.o
 TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
+TESTALLOC_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/allocators/*.c))
+BENCH_TEST  := $(BUILD)/bench-test
+TESTLIBS    := $(BUILD)/tests/libtestmalloc.so $(BUILD)/tests/libtestmalloc-noalign.so
+# The test libraries replace malloc: never build them with sanitizers.
+TESTLIB_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fno-builtin
 
 .PHONY: all test check deps san test-san fuzz fuzz-build clean install
 all: $(BENCH)
@@ -40,17 +49,30 @@ $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BENCH_TEST): $(CORE_OBJ) $(MAIN_OBJ) $(TESTALLOC_OBJ)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/libtestmalloc.so: tests/libs/testmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTLIB_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/libtestmalloc-noalign.so: tests/libs/testmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTLIB_CFLAGS) -DTESTMALLOC_NO_ALIGN -o $@ $<
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-test check: $(BENCH) $(UNIT)
-	BENCH=./$(BENCH) UNIT=./$(UNIT) tests/run.sh
+test check: $(BENCH) $(UNIT) $(BENCH_TEST) $(TESTLIBS)
+	BENCH=./$(BENCH) UNIT=./$(UNIT) BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests \
+	  tests/run.sh
 
 san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests
+	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests \
+	  build/san/bench-test build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so
 
 # Any sanitizer report fails the test that caused it.  detect_leaks stays on;
 # the heap provider's PROT_NONE reservation needs no exemption (ASan only

@@ -4,6 +4,8 @@
 
 #include "../allocators/allocator.h"
 #include "exitcodes.h"
+#include "isolate.h"
+#include "peer.h"
 #include "report.h"
 
 #include <errno.h>
@@ -70,7 +72,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST };
+enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST, OPT_TIMEOUT };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -83,6 +85,7 @@ static const struct option long_options[] = {
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
 	{ "runs",       required_argument, NULL, 'r' },
+	{ "timeout",    required_argument, NULL, OPT_TIMEOUT },
 	{ "trace",      required_argument, NULL, 't' },
 	{ "version",    no_argument,       NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -94,6 +97,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 	int c;
 
 	memset(o, 0, sizeof *o);
+	o->timeout = ISOLATE_TIMEOUT_DEFAULT;
 	opterr = 0;   /* our own messages, prefixed "bench: " by main */
 	optind = 0;   /* 0 re-initialises getopt, so tests may parse twice */
 	while ((c = getopt_long(argc, argv, ":a:hjo:qr:t:V", long_options, NULL)) != -1) {
@@ -127,6 +131,12 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 				return EXIT_USAGE;
 			o->run.check_every = v;
 			break;
+		case OPT_TIMEOUT:
+			if (cli_parse_number("--timeout", optarg, 0, 31u * 24 * 3600, 0, &v,
+			                     err, errlen))
+				return EXIT_USAGE;
+			o->timeout = (unsigned)v;
+			break;
 		case OPT_HEAP_LIMIT:
 			if (cli_parse_number("--heap-limit", optarg, 1, HEAP_DEFAULT_RESERVE, 1,
 			                     &v, err, errlen))
@@ -157,15 +167,19 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 void cli_help(FILE *f, const struct command *commands)
 {
 	fprintf(f,
-	"usage: bench --alloc NAME --trace FILE [options]\n"
+	"usage: bench --alloc NAME[,NAME...] --trace FILE[,FILE...] [options]\n"
 	"       bench COMMAND [ARGS...]\n"
 	"\n"
-	"Replays an allocation trace against a built-in allocator: first a checked\n"
-	"pass that verifies every block, then timed passes; reports throughput,\n"
-	"peak break and fragmentation.\n"
+	"Replays an allocation trace against an allocator: first a checked pass\n"
+	"that verifies every block, then timed passes, then a memory pass that\n"
+	"writes every block; reports throughput, peak break, peak RSS and\n"
+	"fragmentation.  Each cell (allocator x trace) runs in a child process.\n"
 	"\n"
 	"options:\n"
-	"  -a, --alloc NAME        allocator to run (see --list)\n"
+	"  -a, --alloc NAME        allocator to run (see --list): a built-in, a peer\n"
+	"                          (glibc, jemalloc, tcmalloc, mimalloc), or a shared\n"
+	"                          library path (./libmy.so); a comma list, or all,\n"
+	"                          builtin, peers\n"
 	"      --check N           also run the allocator's self-check every N ops\n"
 	"                          (it always runs once at the end)\n"
 	"      --heap-limit BYTES  cap the heap's break; K, M, G or T may follow\n"
@@ -173,13 +187,17 @@ void cli_help(FILE *f, const struct command *commands)
 	"  -h, --help              show this help and exit\n"
 	"  -j, --json              print the result as JSON on stdout\n"
 	"      --list              list the built-in allocators and exit\n"
-	"  -o, --out FILE          write the result as JSON to FILE (atomically)\n"
+	"  -o, --out FILE|DIR      one cell: write the result as JSON to FILE\n"
+	"                          (atomically); several: the results folder\n"
+	"                          (default results/<UTC time>/)\n"
 	"  -q, --quiet             no human summary\n"
 	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
 	"                          or more; at most %d)\n"
-	"  -t, --trace FILE        trace to replay (.trace or .rep format)\n"
+	"      --timeout SECONDS   kill a cell that runs longer (default %u; 0: never)\n"
+	"  -t, --trace FILE        trace to replay (.trace or .rep format); a comma\n"
+	"                          list, or a folder (its *.trace and *.rep)\n"
 	"  -V, --version           print the version and exit\n",
-	RUN_DEFAULT, RUN_DEFAULT_HUGE, RUN_HUGE_OPS, RUN_MAX);
+	RUN_DEFAULT, RUN_DEFAULT_HUGE, RUN_HUGE_OPS, RUN_MAX, ISOLATE_TIMEOUT_DEFAULT);
 	if (commands && commands[0].name) {
 		fprintf(f, "\ncommands:\n");
 		for (const struct command *c = commands; c->name; c++)
@@ -191,16 +209,15 @@ void cli_help(FILE *f, const struct command *commands)
 	"\n"
 	"exit status:\n"
 	"  %d  every run finished and every check passed\n"
-	"  %d  an allocator failed a check (the result is still written, with\n"
-	"     status \"check-failed\")\n"
+	"  %d  an allocator failed a check, crashed, timed out or could not run the\n"
+	"     trace (the result is still written, with its status)\n"
 	"  %d  bad command line or bad input (nothing is written)\n"
-	"  %d  the system failed: cannot write the result, cannot reserve memory\n",
-	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM);
+	"  %d  the system failed: cannot write the result, cannot reserve memory\n"
+	"  %d interrupted (SIGINT): finished cells are kept, the rest marked not-run\n",
+	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED);
 }
 
 void cli_list(FILE *f)
 {
-	for (size_t i = 0; i < allocator_count; i++)
-		fprintf(f, "%-16s %s\n", allocator_registry[i]->name,
-		        allocator_registry[i]->description);
+	peer_list(f);
 }

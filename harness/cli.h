@@ -11,9 +11,10 @@
 #include "replay.h"
 
 struct cli_options {
-	const char        *alloc;    /* --alloc NAME                                 */
-	const char        *trace;    /* --trace FILE                                 */
-	const char        *out;      /* --out FILE, or NULL                          */
+	const char        *alloc;    /* --alloc NAME[,NAME...] (all, builtin, peers)  */
+	const char        *trace;    /* --trace FILE|DIR[,...]                       */
+	const char        *out;      /* --out FILE (one cell) or DIR (a suite), or NULL */
+	unsigned           timeout;  /* --timeout SECONDS per cell; 0: none          */
 	struct run_options run;      /* --runs, --check, --heap-limit                */
 	int                json;     /* --json: the result on stdout                 */
 	int                quiet;    /* --quiet: no human summary                    */
@@ -46,7 +47,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 /* --help; `commands` ends with a NULL name. */
 void cli_help(FILE *f, const struct command *commands);
 
-/* --list: every built-in allocator with its description. */
+/* --list: every built-in allocator with its description, then the peers. */
 void cli_list(FILE *f);
 
 #endif

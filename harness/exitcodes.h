@@ -14,6 +14,8 @@ enum bench_exit {
 	EXIT_USAGE       = 2, /* bad command line or bad input (trace, result file) */
 	EXIT_SYSTEM      = 3, /* the environment failed us: cannot write the result,
 	                       * cannot reserve memory, cannot start a child        */
+	EXIT_INTERRUPTED = 130, /* SIGINT: a suite stopped early (128 + SIGINT, as
+	                         * a shell reports a process killed by it)          */
 };
 
 #endif

@@ -35,6 +35,11 @@ struct run_options {
 	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
 	uint64_t check_every;  /* self-check every N ops as well; 0: only at the end */
 	size_t   heap_limit;   /* cap on the break in bytes; 0: none            */
+	int      peer;         /* no heap provider behind the allocator (a peer):
+	                        * skip the inside-the-heap check; blocks under 16
+	                        * bytes need only their size's power-of-two alignment */
+	int      let_crash;    /* in a child process: no in-process crash guard,
+	                        * a fatal signal kills the child (see isolate.h) */
 };
 
 enum cell_status {
@@ -42,7 +47,14 @@ enum cell_status {
 	CELL_CHECK_FAILED = 1,  /* a violation; message says which                */
 	CELL_BAD_INPUT    = 2,  /* the trace or options cannot be replayed        */
 	CELL_SYSTEM       = 3,  /* memory for the heap or the harness refused     */
+	/* Set by the parent of a child-process run (isolate.c), never by run_cell: */
+	CELL_CRASHED      = 4,  /* the child died of a signal or sent no result    */
+	CELL_TIMEOUT      = 5,  /* the child ran past --timeout and was killed     */
+	CELL_UNSUPPORTED  = 6,  /* the allocator cannot run this trace (a library
+	                         * without aligned allocation, memalign ops)      */
+	CELL_NOT_RUN      = 7,  /* a suite was interrupted before this cell        */
 };
+#define CELL_STATUS_MAX CELL_NOT_RUN
 
 struct cell_stat {
 	char     name[48];  /* as the allocator named it           */
@@ -71,6 +83,25 @@ struct cell_result {
 	struct cell_stat stats[STATS_MAX];  /* the allocator's own counters, after the checked pass */
 	unsigned nstats;
 };
+
+/*
+ * Where a child process publishes how far it got, so that its parent can
+ * name the pass and op it died in (a shared page; see isolate.h).  NULL: not
+ * published.  op is the index of the op under way in the checked and memory
+ * passes, REPLAY_OP_NONE during init and the timed passes (their loop is not
+ * slowed down to publish it), and nops after the last op (closing checks).
+ */
+struct replay_progress {
+	volatile uint32_t started;  /* the child reached the replay              */
+	volatile uint32_t pass;     /* REPLAY_PASS_*, or 2 + k for timed pass k  */
+	volatile uint64_t op;
+};
+#define REPLAY_PASS_NONE     0
+#define REPLAY_PASS_CHECKED  1
+#define REPLAY_PASS_TIMED    2        /* + k, k = 0 .. RUN_MAX - 1            */
+#define REPLAY_PASS_MEMORY   0xffffu
+#define REPLAY_OP_NONE       UINT64_MAX
+extern struct replay_progress *replay_progress;
 
 /* The number of timed passes `opt` asks for on `t`. */
 unsigned run_count(const struct run_options *opt, const struct trace *t);

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include "isolate.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +14,35 @@
 
 const char *report_status_name(enum cell_status s)
 {
-	return s == CELL_OK ? "ok" : "check-failed";
+	switch (s) {
+	case CELL_OK:          return "ok";
+	case CELL_CHECK_FAILED: return "check-failed";
+	case CELL_BAD_INPUT:   return "bad-input";
+	case CELL_SYSTEM:      return "system-error";
+	case CELL_CRASHED:     return "crashed";
+	case CELL_TIMEOUT:     return "timeout";
+	case CELL_UNSUPPORTED: return "unsupported";
+	case CELL_NOT_RUN:     return "not-run";
+	}
+	return "unknown";
+}
+
+static int is_peer(const struct report_input *in)
+{
+	return in->kind && strcmp(in->kind, "peer") == 0;
+}
+
+static const char *pass_name(uint32_t pass, char *buf, size_t len)
+{
+	if (pass == REPLAY_PASS_CHECKED)
+		return "checked";
+	if (pass == REPLAY_PASS_MEMORY)
+		return "memory";
+	if (pass >= REPLAY_PASS_TIMED && pass < REPLAY_PASS_TIMED + RUN_MAX) {
+		snprintf(buf, len, "timed %u", pass - REPLAY_PASS_TIMED + 1);
+		return buf;
+	}
+	return "none";
 }
 
 static const char *format_name(enum trace_format f)
@@ -65,9 +95,11 @@ json_t *report_json(const struct report_input *in)
 	                               "cpu", in->machine->cpu, "cores", in->machine->cores,
 	                               "os", in->machine->os, "arch", in->machine->arch,
 	                               "hostname", in->machine->hostname), &bad);
-	put(root, "allocator", json_pack("{s:s, s:s, s:s}", "name", in->alloc->name,
+	put(root, "allocator", json_pack("{s:s, s:s, s:s, s:o}", "name", in->alloc->name,
 	                                 "description", in->alloc->description,
-	                                 "kind", "builtin"), &bad);
+	                                 "kind", in->kind ? in->kind : "builtin",
+	                                 "library", in->library ? json_string(in->library)
+	                                                        : json_null()), &bad);
 
 	json_t *counts = json_object();
 	for (unsigned k = 0; counts && k < OP_KINDS; k++)
@@ -103,28 +135,47 @@ json_t *report_json(const struct report_input *in)
 	}
 
 	const struct memory_figures *m = &r->memory;
+	const struct cell_extra *x = in->extra;
 	double util = metrics_utilization(r->peak_live_bytes, m->peak_break);
-	json_t *mem = json_object();
-	if (mem) {
-		put(mem, "method", json_string("provider-break"), &bad);
-		put(mem, "peak_break_bytes", u64(m->peak_break), &bad);
-		put(mem, "final_break_bytes", u64(m->final_break), &bad);
+	int peer = is_peer(in);
+	/* A peer has no heap provider: its break figures do not exist (null, not 0). */
+#define BRK(v) (peer ? json_null() : (v))
+	/* A child that died or never ran sent no figures: null, not zeros. */
+	json_t *mem = r->status >= CELL_CRASHED ? json_null() : json_object();
+	if (json_is_object(mem)) {
+		put(mem, "method", BRK(json_string("provider-break")), &bad);
+		put(mem, "peak_break_bytes", BRK(u64(m->peak_break)), &bad);
+		put(mem, "final_break_bytes", BRK(u64(m->final_break)), &bad);
 		put(mem, "peak_live_bytes", u64(r->peak_live_bytes), &bad);
 		put(mem, "peak_live_blocks", u64(r->peak_live_blocks), &bad);
-		put(mem, "utilization", json_real(util), &bad);
-		put(mem, "fragmentation", json_real(m->peak_break ? 1.0 - util : 0.0), &bad);
-		put(mem, "provider_calls", u64(m->provider_calls), &bad);
-		put(mem, "provider_grow_calls", u64(m->grow_calls), &bad);
-		put(mem, "provider_shrink_calls", u64(m->shrink_calls), &bad);
-		put(mem, "provider_refused_calls", u64(m->refused_calls), &bad);
-		put(mem, "provider_bytes_requested", u64(m->bytes_requested), &bad);
-		put(mem, "provider_bytes_released", u64(m->bytes_released), &bad);
-		put(mem, "identical_across_runs", r->runs ? json_boolean(r->memory_identical)
-		                                          : json_null(), &bad);
+		put(mem, "utilization", BRK(json_real(util)), &bad);
+		put(mem, "fragmentation", BRK(json_real(m->peak_break ? 1.0 - util : 0.0)), &bad);
+		put(mem, "provider_calls", BRK(u64(m->provider_calls)), &bad);
+		put(mem, "provider_grow_calls", BRK(u64(m->grow_calls)), &bad);
+		put(mem, "provider_shrink_calls", BRK(u64(m->shrink_calls)), &bad);
+		put(mem, "provider_refused_calls", BRK(u64(m->refused_calls)), &bad);
+		put(mem, "provider_bytes_requested", BRK(u64(m->bytes_requested)), &bad);
+		put(mem, "provider_bytes_released", BRK(u64(m->bytes_released)), &bad);
+		put(mem, "identical_across_runs", r->runs && !peer ? json_boolean(r->memory_identical)
+		                                                   : json_null(), &bad);
+		int rss = x && x->mem.measured;
+		put(mem, "peak_rss_method", json_string(MEMPASS_METHOD), &bad);
+		put(mem, "peak_rss_bytes", rss ? u64(x->mem.peak_rss_bytes) : json_null(), &bad);
+		put(mem, "rss_baseline_bytes", rss ? u64(x->mem.baseline_bytes) : json_null(), &bad);
+		put(mem, "utilization_rss", rss && x->mem.peak_rss_bytes
+		    ? json_real((double)r->peak_live_bytes / (double)x->mem.peak_rss_bytes)
+		    : json_null(), &bad);
+		put(mem, "rss_note", x && !rss && x->mem.note[0] ? json_string(x->mem.note)
+		                                                  : json_null(), &bad);
 	}
+#undef BRK
 	put(root, "memory", mem, &bad);
+	uint64_t replayed = r->ops_replayed;
+	if (r->status >= CELL_CRASHED && x && x->pass == REPLAY_PASS_CHECKED
+	    && x->op != REPLAY_OP_NONE)
+		replayed = x->op;   /* ops done before the one it died in */
 	put(root, "ops", json_pack("{s:I, s:I, s:I}",
-	                           "replayed", (json_int_t)r->ops_replayed,
+	                           "replayed", (json_int_t)replayed,
 	                           "failed_allocations", (json_int_t)m->failed_allocations,
 	                           "skipped_ops", (json_int_t)m->skipped_ops), &bad);
 	put(root, "check", json_pack("{s:b, s:I, s:I, s:o}",
@@ -137,6 +188,29 @@ json_t *report_json(const struct report_input *in)
 	for (unsigned k = 0; stats && k < r->nstats; k++)
 		put(stats, r->stats[k].name, u64(r->stats[k].value), &bad);
 	put(root, "allocator_stats", stats, &bad);
+	if (x && x->lib.method[0]) {
+		json_t *vals = json_object();
+		for (unsigned k = 0; vals && k < x->lib.n; k++)
+			put(vals, x->lib.stat[k].name, u64(x->lib.stat[k].value), &bad);
+		put(root, "library_stats", json_pack("{s:s, s:o}", "method", x->lib.method,
+		                                     "values", vals), &bad);
+	} else {
+		put(root, "library_stats", json_null(), &bad);
+	}
+	if (x && (r->status == CELL_CRASHED || r->status == CELL_TIMEOUT)) {
+		char pb[32];
+		const char *ab = x->signal ? sigabbrev_np(x->signal) : NULL;
+		char sig[32];
+		snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
+		put(root, "failure", json_pack("{s:o, s:s, s:o}",
+		    "signal", x->signal ? json_string(sig) : json_null(),
+		    "pass", pass_name(x->pass, pb, sizeof pb),
+		    "op", x->op == REPLAY_OP_NONE ? json_null() : u64(x->op)), &bad);
+	} else {
+		put(root, "failure", json_null(), &bad);
+	}
+	if (x)
+		put(root, "elapsed_seconds", json_real(x->seconds), &bad);
 	put(root, "status", json_string(report_status_name(r->status)), &bad);
 
 	if (bad) {
@@ -289,6 +363,12 @@ void report_summary(FILE *f, const struct report_input *in)
 	char b1[32], b2[32], b3[32];
 
 	fprintf(f, "allocator    %s: %s\n", in->alloc->name, in->alloc->description);
+	if (r->status >= CELL_CRASHED) {
+		/* It sent no figures: do not print zeros as if they were measured. */
+		fprintf(f, "trace        %s: %zu ops, %u IDs\n", t->path, t->nops, t->nslots);
+		fprintf(f, "status       %s: %s\n", report_status_name(r->status), r->message);
+		return;
+	}
 	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
 	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
 	        (unsigned long long)r->peak_live_blocks);
@@ -302,7 +382,23 @@ void report_summary(FILE *f, const struct report_input *in)
 	} else {
 		fprintf(f, "throughput   not measured (the checked pass failed)\n");
 	}
-	if (m->peak_break >= 1024)
+	const struct cell_extra *x = in->extra;
+	if (x && x->mem.measured)
+		fprintf(f, "peak RSS     %s above a baseline of %s (memory pass: every page written)\n",
+		        bytes_text(b1, sizeof b1, x->mem.peak_rss_bytes),
+		        bytes_text(b2, sizeof b2, x->mem.baseline_bytes));
+	else if (x && x->mem.note[0])
+		fprintf(f, "peak RSS     not measured: %s\n", x->mem.note);
+	if (is_peer(in)) {
+		fprintf(f, "library      %s\n", in->library ? in->library : "?");
+		if (x && x->lib.method[0]) {
+			fprintf(f, "lib stats    %s:", x->lib.method);
+			for (unsigned k = 0; k < x->lib.n; k++)
+				fprintf(f, "%s %s %s", k ? "," : "", x->lib.stat[k].name,
+				        bytes_text(b1, sizeof b1, x->lib.stat[k].value));
+			fputc('\n', f);
+		}
+	} else if (m->peak_break >= 1024)
 		fprintf(f, "peak break   %s (%llu bytes), final %s\n",
 		        bytes_text(b1, sizeof b1, m->peak_break),
 		        (unsigned long long)m->peak_break, bytes_text(b2, sizeof b2, m->final_break));
@@ -310,9 +406,14 @@ void report_summary(FILE *f, const struct report_input *in)
 		fprintf(f, "peak break   %s, final %s\n", bytes_text(b1, sizeof b1, m->peak_break),
 		        bytes_text(b2, sizeof b2, m->final_break));
 	double util = metrics_utilization(r->peak_live_bytes, m->peak_break);
-	fprintf(f, "utilization  %.1f%% (fragmentation %.1f%%)\n", 100 * util,
-	        m->peak_break ? 100 * (1 - util) : 0.0);
-	fprintf(f, "provider     %llu calls: %llu grow, %llu shrink, %s requested\n",
+	if (!is_peer(in))
+		fprintf(f, "utilization  %.1f%% (fragmentation %.1f%%)\n", 100 * util,
+		        m->peak_break ? 100 * (1 - util) : 0.0);
+	if (x && x->mem.measured && x->mem.peak_rss_bytes)
+		fprintf(f, "util (RSS)   %.1f%% (peak live / peak RSS)\n",
+		        100.0 * (double)r->peak_live_bytes / (double)x->mem.peak_rss_bytes);
+	if (!is_peer(in))
+		fprintf(f, "provider     %llu calls: %llu grow, %llu shrink, %s requested\n",
 	        (unsigned long long)m->provider_calls, (unsigned long long)m->grow_calls,
 	        (unsigned long long)m->shrink_calls, bytes_text(b3, sizeof b3, m->bytes_requested));
 	fprintf(f, "failures     %llu failed allocation%s, %llu skipped op%s\n",
@@ -321,6 +422,8 @@ void report_summary(FILE *f, const struct report_input *in)
 	if (r->status == CELL_OK)
 		fprintf(f, "check        passed (%llu self-check%s, every block verified)\n",
 		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s");
-	else
+	else if (r->status == CELL_CHECK_FAILED)
 		fprintf(f, "check        FAILED: %s\n", r->message);
+	else
+		fprintf(f, "check        %s: %s\n", report_status_name(r->status), r->message);
 }

@@ -23,6 +23,8 @@
 #define REPORT_SCHEMA          "heaplab-result"
 #define REPORT_SCHEMA_VERSION  1
 
+struct cell_extra;
+
 struct report_input {
 	const struct allocator    *alloc;    /* what ran                         */
 	const struct trace        *trace;    /* on what                          */
@@ -30,12 +32,16 @@ struct report_input {
 	const struct cell_result  *result;   /* status OK or CHECK_FAILED        */
 	const struct machine_info *machine;
 	time_t                     when;     /* start of the run                 */
+	const char                *kind;     /* "builtin" (NULL), "peer", "test" */
+	const char                *library;  /* a peer's library; NULL otherwise */
+	const struct cell_extra   *extra;    /* memory pass, library stats, crash
+	                                        details; NULL: none (in-process) */
 };
 
 /* The result object, or NULL when memory runs out. */
 json_t *report_json(const struct report_input *in);
 
-/* "ok" or "check-failed". */
+/* "ok", "check-failed", "crashed", "timeout", "unsupported", "not-run", ... */
 const char *report_status_name(enum cell_status s);
 
 /*

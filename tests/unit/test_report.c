@@ -44,7 +44,8 @@ TEST(report_of_failed_check_says_check_failed_with_the_message)
 	REQUIRE(run_cell(broken_find("broken-overlap"), &t, &opt, r) == CELL_CHECK_FAILED);
 	struct machine_info m;
 	machine_describe(&m);
-	struct report_input in = { broken_find("broken-overlap"), &t, &opt, r, &m, 0 };
+	struct report_input in = { .alloc = broken_find("broken-overlap"), .trace = &t, .opt = &opt,
+	                           .result = r, .machine = &m, .when = 0 };
 	json_t *j = report_json(&in);
 	REQUIRE(j);
 	EXPECT_STR_CONTAINS(json_string_value(json_object_get(j, "status")), "check-failed");
@@ -69,7 +70,8 @@ TEST(report_json_timestamp_is_utc_iso8601)
 	REQUIRE(run_cell(&alloc_bump, &t, &opt, r) == CELL_OK);
 	struct machine_info m;
 	machine_describe(&m);
-	struct report_input in = { &alloc_bump, &t, &opt, r, &m, 86400 * 365 };
+	struct report_input in = { .alloc = &alloc_bump, .trace = &t, .opt = &opt, .result = r,
+	                           .machine = &m, .when = 86400 * 365 };
 	json_t *j = report_json(&in);
 	REQUIRE(j);
 	EXPECT_STR_CONTAINS(json_string_value(json_object_get(j, "timestamp")),

@@ -1,0 +1,471 @@
+/* isolate.c - one cell in child processes (see isolate.h). */
+#define _GNU_SOURCE
+#include "isolate.h"
+
+#include "bulk.h"
+#include "exitcodes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG_MAGIC 0x686561706c616231ull   /* "heaplab1" */
+
+enum child_mode { MODE_MAIN = 1, MODE_MEMORY = 2 };
+
+/* The one message a child sends: fixed size, no pointers. */
+struct child_msg {
+	uint64_t magic;
+	uint64_t size;                /* sizeof(struct child_msg)               */
+	struct cell_result   r;       /* MODE_MAIN                              */
+	struct mempass_result mem;    /* MODE_MEMORY                            */
+	struct lib_stats     lib;     /* MODE_MEMORY, peers                     */
+	uint64_t end_magic;           /* MSG_MAGIC again: the whole struct came */
+};
+
+volatile sig_atomic_t isolate_interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	isolate_interrupted = 1;
+}
+
+void isolate_catch_sigint(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- describing where a child got to ---- */
+
+void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op)
+{
+	char p[48];
+	if (pass == REPLAY_PASS_CHECKED)
+		snprintf(p, sizeof p, "the checked pass");
+	else if (pass == REPLAY_PASS_MEMORY)
+		snprintf(p, sizeof p, "the memory pass");
+	else if (pass >= REPLAY_PASS_TIMED && pass < REPLAY_PASS_TIMED + RUN_MAX)
+		snprintf(p, sizeof p, "timed pass %u", pass - REPLAY_PASS_TIMED + 1);
+	else {
+		snprintf(buf, len, "before the replay started");
+		return;
+	}
+	if (op == REPLAY_OP_NONE) {
+		if (pass >= REPLAY_PASS_TIMED && pass < REPLAY_PASS_TIMED + RUN_MAX)
+			snprintf(buf, len, "in %s (ops are not tracked in timed passes)", p);
+		else
+			snprintf(buf, len, "in %s, before its first op (init)", p);
+	} else if (op >= t->nops) {
+		snprintf(buf, len, "in %s, after the last op (closing checks)", p);
+	} else {
+		const struct op *o = &t->ops[op];
+		unsigned long long id = t->slot_id ? t->slot_id[o->slot] : o->slot;
+		if (t->line)
+			snprintf(buf, len, "in %s at op %" PRIu64 " (%s:%u: %s of block %llu)", p, op,
+			         t->path, t->line[op], replay_kind_name(o->kind), id);
+		else
+			snprintf(buf, len, "in %s at op %" PRIu64 " (%s: %s of block %llu)", p, op,
+			         t->path, replay_kind_name(o->kind), id);
+	}
+}
+
+/* ---- the child side ---- */
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* What both kinds of child do once the allocator's table is in hand. */
+static int child_run(enum child_mode mode, const struct allocator *a, const struct trace *t,
+                     const struct run_options *opt, int fd)
+{
+	struct child_msg *m = bulk_alloc(sizeof *m);
+	if (!m)
+		return 3;
+	m->magic = m->end_magic = MSG_MAGIC;
+	m->size = sizeof *m;
+	replay_progress->started = 1;
+	if (mode == MODE_MAIN) {
+		run_cell(a, t, opt, &m->r);
+	} else {
+		replay_progress->pass = REPLAY_PASS_MEMORY;
+		replay_progress->op = REPLAY_OP_NONE;
+		m->r.status = mempass_run(a, t, opt, &m->mem);
+		snprintf(m->r.message, sizeof m->r.message, "%s", m->mem.note);
+		if (opt->peer)
+			peer_library_stats(&m->lib);
+	}
+	return write_all(fd, m, sizeof *m) ? 3 : 0;
+}
+
+/* In a fresh child: the parent decides about SIGINT; no core; die with it. */
+static void child_setup(void)
+{
+	struct rlimit no_core = { 0, 0 };
+	signal(SIGINT, SIG_IGN);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setrlimit(RLIMIT_CORE, &no_core);
+}
+
+static struct replay_progress *map_progress(int fd)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD` */
+int isolate_child_main(int argc, char **argv)
+{
+	if (argc != 9)
+		return EXIT_USAGE;
+	enum child_mode mode = (enum child_mode)atoi(argv[1]);
+	const char *library = argv[2], *trace = argv[4];
+	struct run_options opt = { .peer = 1, .let_crash = 1 };
+	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
+	opt.check_every = strtoull(argv[6], NULL, 10);
+	int fd = atoi(argv[7]);
+	child_setup();
+	if (!(replay_progress = map_progress(atoi(argv[8]))))
+		return EXIT_SYSTEM;
+
+	struct child_msg *m = bulk_alloc(sizeof *m);
+	struct trace t;
+	struct trace_error terr;
+	char err[256];
+	int has_aligned = 0;
+	if (!m)
+		return EXIT_SYSTEM;
+	m->magic = m->end_magic = MSG_MAGIC;
+	m->size = sizeof *m;
+	enum trace_status ts = trace_load(trace, &t, &terr);
+	if (ts != TRACE_OK) {
+		m->r.status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
+		snprintf(m->r.message, sizeof m->r.message, "%s", terr.message);
+		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
+	}
+	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
+	if (!a) {
+		m->r.status = CELL_SYSTEM;
+		snprintf(m->r.message, sizeof m->r.message, "%s", err);
+		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
+	}
+	bulk_free(m, sizeof *m);
+	return child_run(mode, a, &t, &opt, fd);
+}
+
+/* ---- the parent side ---- */
+
+/* Does the message hold a result a well-behaved child could have sent? */
+static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
+                               const struct run_options *opt)
+{
+	const struct cell_result *r = &m->r;
+	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
+		return "bad framing";
+	if ((unsigned)r->status > CELL_SYSTEM)
+		return "status";
+	if (!memchr(r->message, '\0', sizeof r->message))
+		return "message not NUL-terminated";
+	if (r->ops_replayed > t->nops)
+		return "ops_replayed";
+	for (unsigned k = 0; k < OP_KINDS; k++)
+		if (r->count[k] > t->nops)
+			return "op counts";
+	if (r->runs > RUN_MAX || r->runs > run_count(opt, t))
+		return "runs";
+	for (unsigned k = 0; k < r->runs; k++)
+		if (!isfinite(r->ns_per_op[k]) || r->ns_per_op[k] < 0
+		    || !isfinite(r->ops_per_sec[k]) || r->ops_per_sec[k] < 0)
+			return "timing samples";
+	if (r->nstats > STATS_MAX)
+		return "nstats";
+	for (unsigned k = 0; k < r->nstats; k++)
+		if (!memchr(r->stats[k].name, '\0', sizeof r->stats[k].name))
+			return "stat name";
+	if (r->peak_live_blocks > t->nslots)
+		return "peak_live_blocks";
+	if (!memchr(m->mem.note, '\0', sizeof m->mem.note))
+		return "memory note";
+	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)
+		return "peak_rss_bytes";
+	if (m->lib.n > LIB_STATS_MAX || !memchr(m->lib.method, '\0', sizeof m->lib.method))
+		return "library stats";
+	for (unsigned k = 0; k < m->lib.n; k++)
+		if (!memchr(m->lib.stat[k].name, '\0', sizeof m->lib.stat[k].name))
+			return "library stat name";
+	return NULL;
+}
+
+struct child_outcome {
+	int      got_msg;    /* a complete, valid message arrived          */
+	int      timed_out;
+	int      interrupted;
+	int      status;     /* waitpid status                              */
+	int      start_error;/* errno when the child could not be started   */
+	char     invalid[64];/* why the message was refused                 */
+	struct replay_progress progress;  /* copy, read after the child ended */
+};
+
+static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
+                   const struct run_options *opt, enum child_mode mode,
+                   int wfd, int pfd, struct replay_progress *prog)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	child_setup();
+	if (s->kind == ALLOC_BUILTIN || s->kind == ALLOC_TEST) {
+		struct run_options o = *opt;
+		o.let_crash = 1;
+		replay_progress = prog;
+		_exit(child_run(mode, s->table, t, &o, wfd));
+	}
+	/* Keep the two descriptors across exec. */
+	fcntl(wfd, F_SETFD, 0);
+	fcntl(pfd, F_SETFD, 0);
+	if (s->preload)
+		setenv("LD_PRELOAD", s->library, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16];
+	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
+	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
+	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
+	snprintf(a_wfd, sizeof a_wfd, "%d", wfd);
+	snprintf(a_pfd, sizeof a_pfd, "%d", pfd);
+	char *argv[] = {
+		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, NULL,
+	};
+	execv("/proc/self/exe", argv);
+	_exit(127);
+}
+
+static void run_child(const struct alloc_spec *s, const struct trace *t,
+                      const struct run_options *opt, enum child_mode mode,
+                      double deadline, struct child_msg *m, struct child_outcome *o)
+{
+	int fds[2] = { -1, -1 }, pfd = -1;
+	struct replay_progress *prog = MAP_FAILED;
+
+	memset(o, 0, sizeof *o);
+	pfd = memfd_create("heaplab-progress", MFD_CLOEXEC);
+	if (pfd < 0 || ftruncate(pfd, 4096) != 0
+	    || (prog = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0)) == MAP_FAILED
+	    || pipe2(fds, O_CLOEXEC) != 0) {
+		o->start_error = errno ? errno : EIO;
+		goto out;
+	}
+	pid_t pid = spawn(s, t, opt, mode, fds[1], pfd, prog);
+	if (pid < 0) {
+		o->start_error = errno;
+		goto out;
+	}
+	close(fds[1]);
+	fds[1] = -1;
+
+	size_t got = 0;
+	int dead = 0;   /* killed by us */
+	for (;;) {
+		int ms = -1;
+		if (deadline > 0) {
+			double left = deadline - now_s();
+			ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+		}
+		if (isolate_interrupted) {
+			o->interrupted = 1;
+			break;
+		}
+		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		int n = poll(&p, 1, ms);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0) {
+			o->timed_out = 1;
+			break;
+		}
+		ssize_t k = read(fds[0], (char *)m + got, got < sizeof *m ? sizeof *m - got : 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;   /* EOF: the child is gone or done */
+		if (got + (size_t)k > sizeof *m) {
+			got = sizeof *m + 1;   /* more than one message: refuse it */
+			break;
+		}
+		got += (size_t)k;
+	}
+	if (o->timed_out || o->interrupted) {
+		kill(pid, SIGKILL);
+		dead = 1;
+	}
+	while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
+		;
+	o->progress = *prog;
+	if (!dead && got == sizeof *m && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0) {
+		const char *why = msg_invalid(m, t, opt);
+		if (why)
+			snprintf(o->invalid, sizeof o->invalid, "%s", why);
+		else
+			o->got_msg = 1;
+	} else if (got && !dead) {
+		snprintf(o->invalid, sizeof o->invalid, "%zu bytes instead of %zu", got, sizeof *m);
+	}
+out:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (prog != MAP_FAILED)
+		munmap(prog, 4096);
+	if (pfd >= 0)
+		close(pfd);
+}
+
+/*
+ * Turn a child that sent nothing usable into a verdict.  Returns the status
+ * and writes r->message.
+ */
+static enum cell_status judge(const struct alloc_spec *s, const struct trace *t,
+                              const struct child_outcome *o, unsigned timeout,
+                              struct cell_result *r, struct cell_extra *x)
+{
+	char where[400];
+	x->pass = o->progress.pass;
+	x->op = o->progress.op;
+	isolate_where(where, sizeof where, t, x->pass, x->op);
+	if (o->start_error) {
+		snprintf(r->message, sizeof r->message, "cannot start a child process: %s",
+		         strerror(o->start_error));
+		return r->status = CELL_SYSTEM;
+	}
+	if (o->interrupted) {
+		snprintf(r->message, sizeof r->message, "interrupted %s", where);
+		return r->status = CELL_NOT_RUN;
+	}
+	if (o->timed_out) {
+		snprintf(r->message, sizeof r->message, "%s: %s timed out after %u s %s",
+		         t->path, s->name, timeout, where);
+		r->violations++;
+		return r->status = CELL_TIMEOUT;
+	}
+	if (WIFEXITED(o->status) && WEXITSTATUS(o->status) == 127 && !o->progress.started) {
+		snprintf(r->message, sizeof r->message,
+		         "cannot run a child process (exec of /proc/self/exe failed)");
+		return r->status = CELL_SYSTEM;
+	}
+	if (WIFSIGNALED(o->status)) {
+		int sig = WTERMSIG(o->status);
+		const char *ab = sigabbrev_np(sig);
+		x->signal = sig;
+		snprintf(r->message, sizeof r->message, "%s: %s crashed with SIG%s (%s) %s",
+		         t->path, s->name, ab ? ab : "?", strsignal(sig), where);
+	} else if (o->invalid[0]) {
+		snprintf(r->message, sizeof r->message,
+		         "%s: %s: the child sent a malformed result (%s) %s",
+		         t->path, s->name, o->invalid, where);
+	} else {
+		snprintf(r->message, sizeof r->message,
+		         "%s: %s: the child exited with status %d without a result %s",
+		         t->path, s->name, WIFEXITED(o->status) ? WEXITSTATUS(o->status) : -1, where);
+	}
+	r->violations++;
+	return r->status = CELL_CRASHED;
+}
+
+enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
+                              const struct run_options *opt, unsigned timeout,
+                              struct cell_result *r, struct cell_extra *x)
+{
+	double start = now_s(), deadline = timeout ? start + timeout : 0;
+	struct child_outcome o;
+	struct run_options ropt = *opt;
+
+	memset(r, 0, sizeof *r);
+	memset(x, 0, sizeof *x);
+	x->pass = REPLAY_PASS_NONE;
+	x->op = REPLAY_OP_NONE;
+	ropt.peer = s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY;
+	if (ropt.peer && !s->aligned && t->count[OP_MEMALIGN]) {
+		snprintf(r->message, sizeof r->message,
+		         "%.200s: %.300s exports no memalign, posix_memalign or aligned_alloc, and the "
+		         "trace has %llu memalign ops", t->path, s->library,
+		         (unsigned long long)t->count[OP_MEMALIGN]);
+		return r->status = CELL_UNSUPPORTED;
+	}
+	if (isolate_interrupted) {
+		snprintf(r->message, sizeof r->message, "interrupted before it started");
+		return r->status = CELL_NOT_RUN;
+	}
+	struct child_msg *m = bulk_alloc(sizeof *m);
+	if (!m) {
+		snprintf(r->message, sizeof r->message, "cannot reserve memory for a result");
+		return r->status = CELL_SYSTEM;
+	}
+	run_child(s, t, &ropt, MODE_MAIN, deadline, m, &o);
+	if (!o.got_msg) {
+		judge(s, t, &o, timeout, r, x);
+		goto out;
+	}
+	*r = m->r;
+	if (r->status != CELL_OK)
+		goto out;
+
+	memset(m, 0, sizeof *m);
+	run_child(s, t, &ropt, MODE_MEMORY, deadline, m, &o);
+	if (!o.got_msg) {
+		judge(s, t, &o, timeout, r, x);
+		r->runs = 0;   /* the cell failed: no figure of it stands */
+		goto out;
+	}
+	x->mem = m->mem;
+	x->lib = m->lib;
+	if (m->r.status != CELL_OK) {
+		r->status = m->r.status;
+		snprintf(r->message, sizeof r->message, "memory pass: %.600s", m->r.message);
+		if (r->status == CELL_CHECK_FAILED)
+			r->violations++;
+	}
+out:
+	x->seconds = now_s() - start;
+	bulk_free(m, sizeof *m);
+	return r->status;
+}

@@ -1,0 +1,69 @@
+/*
+ * isolate.h - every (allocator, trace) cell runs in child processes, so that
+ * an allocator that crashes, hangs or scribbles over the harness cannot take
+ * the report (or the rest of a suite) with it.
+ *
+ * A cell is two children, one after the other:
+ *   1. the checked pass and the timed passes (run_cell), and, if they pass,
+ *   2. the memory pass (mempass.h) and the library's own statistics.
+ * A built-in (or test) allocator runs in a plain fork.  A peer runs in a fork
+ * that execs bench itself (/proc/self/exe) in the hidden mode `bench __cell`
+ * with LD_PRELOAD set to the peer's library (nothing for glibc), so that the
+ * child's malloc is the peer.
+ *
+ * The child publishes its progress (pass, op) in a shared page (a memfd it
+ * maps), and sends one fixed-size message with its cell_result over a pipe
+ * when it is done.  The parent:
+ *   - reads the message, checks it (magic, sizes, counters in range,
+ *     strings NUL-terminated) and builds the report from those bytes only;
+ *   - when the child dies of a signal, or exits without a valid message,
+ *     reports CELL_CRASHED naming the signal and the pass/op reached;
+ *   - when the child runs past the timeout (per cell: both children share
+ *     it), kills it with SIGKILL and reports CELL_TIMEOUT with the op reached;
+ *   - on SIGINT (isolate_catch_sigint), kills the child and reports
+ *     CELL_NOT_RUN.
+ * Children ignore SIGINT (the parent decides), die with their parent
+ * (PR_SET_PDEATHSIG) and dump no core.
+ */
+#ifndef HEAPLAB_ISOLATE_H
+#define HEAPLAB_ISOLATE_H
+
+#include <signal.h>
+
+#include "mempass.h"
+#include "peer.h"
+#include "replay.h"
+
+#define ISOLATE_TIMEOUT_DEFAULT 300u   /* seconds per cell                     */
+
+/* What a cell produced besides its cell_result. */
+struct cell_extra {
+	struct mempass_result mem;  /* the memory pass (mem.measured 0: not run)   */
+	struct lib_stats      lib;  /* the library's statistics (peers)            */
+	int      signal;            /* CELL_CRASHED: the signal, 0 if none          */
+	uint32_t pass;              /* CELL_CRASHED/TIMEOUT: REPLAY_PASS_* reached  */
+	uint64_t op;                /* ... and the op (REPLAY_OP_NONE: unknown)     */
+	double   seconds;           /* wall time of the cell                        */
+};
+
+/* Set by the SIGINT handler; a running child is killed and the cell not run. */
+extern volatile sig_atomic_t isolate_interrupted;
+
+/* Install the SIGINT handler (no SA_RESTART, so waits are interrupted). */
+void isolate_catch_sigint(void);
+
+/*
+ * Run one cell as described above.  `timeout` in seconds, 0 for none.
+ * Returns r->status; x is filled in every case.
+ */
+enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
+                              const struct run_options *opt, unsigned timeout,
+                              struct cell_result *r, struct cell_extra *x);
+
+/* `bench __cell ...`: the peer child's entry point, argv[0] == "__cell". */
+int isolate_child_main(int argc, char **argv);
+
+/* "in the checked pass at op 17 (web.trace:42: malloc of 24 bytes)" */
+void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op);
+
+#endif

@@ -1,0 +1,664 @@
+/* suite.c - one cell or a matrix of cells, each in child processes (suite.h). */
+#define _GNU_SOURCE
+#include "suite.h"
+
+#include "bulk.h"
+#include "exitcodes.h"
+#include "isolate.h"
+#include "machine.h"
+#include "peer.h"
+#include "report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Flush stdout and turn a write error (a full disk, a closed pipe) into exit 3. */
+static int finish_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
+		return EXIT_SYSTEM;
+	}
+	return code;
+}
+
+/* JSON text with a final newline (jansson leaves it off), or NULL. */
+static char *json_text(json_t *j, size_t *len)
+{
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *full = realloc(text, n + 2);
+	if (!full) {
+		free(text);
+		return NULL;
+	}
+	full[n++] = '\n';
+	full[n] = '\0';
+	*len = n;
+	return full;
+}
+
+static void fill_input(struct report_input *in, const struct alloc_spec *s,
+                       const struct trace *t, const struct run_options *opt,
+                       const struct cell_result *r, const struct cell_extra *x,
+                       const struct machine_info *machine, time_t when)
+{
+	memset(in, 0, sizeof *in);
+	in->alloc = s->table;
+	in->trace = t;
+	in->opt = opt;
+	in->result = r;
+	in->machine = machine;
+	in->when = when;
+	in->kind = peer_kind_name(s->kind);
+	in->library = s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY ? s->library : NULL;
+	in->extra = x;
+}
+
+/* ---- traces ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n > m && strcmp(s + n - m, suf) == 0;
+}
+
+struct strv {
+	char  **v;
+	size_t  n, cap;
+};
+
+static int strv_push(struct strv *sv, char *s)
+{
+	if (!s)
+		return -1;
+	if (sv->n == sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 16;
+		char **v = realloc(sv->v, cap * sizeof *v);
+		if (!v) {
+			free(s);
+			return -1;
+		}
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n++] = s;
+	return 0;
+}
+
+static void strv_free(struct strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+}
+
+/* --trace FILE|DIR[,...]: a folder gives its *.trace and *.rep, sorted. */
+static int expand_traces(const char *list, struct strv *out, char *err, size_t errlen)
+{
+	char tok[PATH_MAX];
+	for (const char *p = list; ; ) {
+		size_t len = strcspn(p, ",");
+		struct stat st;
+		if (len == 0 || len >= sizeof tok) {
+			snprintf(err, errlen, "--trace: %s trace name", len ? "too long a" : "empty");
+			return EXIT_USAGE;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		if (stat(tok, &st) == 0 && S_ISDIR(st.st_mode)) {
+			DIR *d = opendir(tok);
+			struct dirent *e;
+			size_t first = out->n;
+			if (!d) {
+				snprintf(err, errlen, "%s: %s", tok, strerror(errno));
+				return EXIT_USAGE;
+			}
+			while ((e = readdir(d)))
+				if (e->d_name[0] != '.' && (has_suffix(e->d_name, ".trace")
+				                            || has_suffix(e->d_name, ".rep"))) {
+					char *path = NULL;
+					if (asprintf(&path, "%s%s%s", tok,
+					             has_suffix(tok, "/") ? "" : "/", e->d_name) < 0
+					    || strv_push(out, path)) {
+						closedir(d);
+						snprintf(err, errlen, "out of memory");
+						return EXIT_SYSTEM;
+					}
+				}
+			closedir(d);
+			if (out->n == first) {
+				snprintf(err, errlen, "%s: no *.trace or *.rep file in it", tok);
+				return EXIT_USAGE;
+			}
+			qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
+		} else if (strv_push(out, strdup(tok))) {
+			snprintf(err, errlen, "out of memory");
+			return EXIT_SYSTEM;
+		}
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
+/* "workloads/web.trace" -> "web": the name of its result file. */
+static void trace_stem(const char *path, char *buf, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	if (has_suffix(base, ".trace"))
+		n -= 6;
+	else if (has_suffix(base, ".rep"))
+		n -= 4;
+	snprintf(buf, len, "%.*s", (int)n, base);
+}
+
+/* ---- one cell: the single-run command line ---- */
+
+static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
+                       const char *path)
+{
+	time_t when = time(NULL);
+	struct trace t;
+	struct trace_error terr;
+	enum trace_status ts = trace_load(path, &t, &terr);
+	if (ts != TRACE_OK) {
+		fprintf(stderr, "bench: %s\n", terr.message);
+		return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
+	}
+	/* The result is large (per-run samples): bulk memory, not the stack. */
+	struct cell_result *r = bulk_alloc(sizeof *r);
+	struct cell_extra *x = bulk_alloc(sizeof *x);
+	int code;
+	if (!r || !x) {
+		fputs("bench: cannot reserve memory for the result\n", stderr);
+		code = EXIT_SYSTEM;
+		goto out;
+	}
+	enum cell_status st = isolate_cell(s, &t, &o->run, o->timeout, r, x);
+	if (st == CELL_BAD_INPUT || st == CELL_SYSTEM || st == CELL_NOT_RUN) {
+		fprintf(stderr, "bench: %s\n", st == CELL_NOT_RUN ? "interrupted" : r->message);
+		code = st == CELL_BAD_INPUT ? EXIT_USAGE : st == CELL_SYSTEM ? EXIT_SYSTEM
+		                                                                : EXIT_INTERRUPTED;
+		goto out;
+	}
+	struct machine_info machine;
+	struct report_input in;
+	machine_describe(&machine);
+	fill_input(&in, s, &t, &o->run, r, x, &machine, when);
+	if (!o->quiet)
+		report_summary(o->json || o->out ? stderr : stdout, &in);
+	code = st == CELL_OK ? EXIT_OK : EXIT_CHECK;
+	if (st != CELL_OK)
+		fprintf(stderr, "bench: %s\n", r->message);
+	if (o->json || o->out) {
+		size_t len = 0;
+		json_t *j = report_json(&in);
+		char *text = json_text(j, &len);
+		json_decref(j);
+		if (!text) {
+			fputs("bench: out of memory while building the result\n", stderr);
+			code = EXIT_SYSTEM;
+			goto out;
+		}
+		char err[PATH_MAX + 256];
+		if (o->out && report_write_file(o->out, text, len, err, sizeof err) != 0) {
+			fprintf(stderr, "bench: %s\n", err);
+			code = EXIT_SYSTEM;
+		}
+		if (code != EXIT_SYSTEM && o->json) {
+			errno = 0;
+			fwrite(text, 1, len, stdout);
+			code = finish_stdout(code);
+		}
+		free(text);
+	}
+	if (code == EXIT_OK || code == EXIT_CHECK)
+		code = finish_stdout(code);
+out:
+	if (r)
+		bulk_free(r, sizeof *r);
+	if (x)
+		bulk_free(x, sizeof *x);
+	trace_free(&t);
+	return code;
+}
+
+/* ---- a suite ---- */
+
+struct cell_rec {
+	const struct alloc_spec *spec;
+	const char      *trace;         /* path as given                        */
+	char             stem[NAME_MAX];
+	enum cell_status status;
+	char             message[640];
+	char             file[PATH_MAX];/* relative to the folder; "" none      */
+	unsigned         runs;
+	double           ops_median;
+	int              has_break;
+	uint64_t         peak_break;
+	int              has_rss;
+	uint64_t         peak_rss;
+	uint64_t         peak_live;
+	double           seconds;
+};
+
+struct suite {
+	const struct cli_options *o;
+	char             dir[PATH_MAX];
+	char             run_id[64];
+	time_t           started;
+	struct cell_rec *cells;
+	size_t           ncells;
+	int              interrupted;
+	int              write_failed;
+};
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+		return ENAMETOOLONG;
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return errno;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return errno;
+	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+/* results/<UTC time>, with -2, -3... when two suites start in the same second. */
+static int make_run_dir(struct suite *su, char *err, size_t errlen)
+{
+	int e;
+	if (su->o->out) {
+		snprintf(su->dir, sizeof su->dir, "%s", su->o->out);
+		const char *b = strrchr(su->dir, '/');
+		snprintf(su->run_id, sizeof su->run_id, "%.60s", b && b[1] ? b + 1 : su->dir);
+		if ((e = mkdir_p(su->dir))) {
+			snprintf(err, errlen, "%s: cannot create the results folder: %s", su->dir,
+			         strerror(e));
+			return EXIT_SYSTEM;
+		}
+		return 0;
+	}
+	struct tm tm;
+	char stamp[32];
+	gmtime_r(&su->started, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	if ((e = mkdir_p("results"))) {
+		snprintf(err, errlen, "results: cannot create the results folder: %s", strerror(e));
+		return EXIT_SYSTEM;
+	}
+	for (unsigned k = 1; k < 1000; k++) {
+		if (k == 1)
+			snprintf(su->run_id, sizeof su->run_id, "%s", stamp);
+		else
+			snprintf(su->run_id, sizeof su->run_id, "%s-%u", stamp, k);
+		snprintf(su->dir, sizeof su->dir, "results/%s", su->run_id);
+		if (mkdir(su->dir, 0777) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	snprintf(err, errlen, "%s: cannot create the results folder: %s", su->dir,
+	         strerror(errno));
+	return EXIT_SYSTEM;
+}
+
+static json_t *num_or_null(int has, double v) { return has ? json_real(v) : json_null(); }
+static json_t *int_or_null(int has, uint64_t v)
+{
+	return has ? json_integer((json_int_t)v) : json_null();
+}
+
+/* summary.json, rewritten after every cell so an interrupted suite keeps one. */
+static int write_summary(struct suite *su, int complete)
+{
+	char when[32], path[PATH_MAX + 16], err[PATH_MAX + 256];
+	struct tm tm;
+	gmtime_r(&su->started, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	json_t *cells = json_array();
+	for (size_t i = 0; cells && i < su->ncells; i++) {
+		const struct cell_rec *c = &su->cells[i];
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f}",
+			"allocator", c->spec->name, "kind", peer_kind_name(c->spec->kind),
+			"trace", c->trace, "status", report_status_name(c->status),
+			"file", c->file[0] ? json_string(c->file) : json_null(),
+			"message", c->message[0] ? json_string(c->message) : json_null(),
+			"ops_per_sec_median", num_or_null(c->runs > 0, c->ops_median),
+			"peak_break_bytes", int_or_null(c->has_break, c->peak_break),
+			"peak_rss_bytes", int_or_null(c->has_rss, c->peak_rss),
+			"peak_live_bytes", (json_int_t)c->peak_live,
+			"utilization_rss", num_or_null(c->has_rss && c->peak_rss,
+			                               c->peak_rss ? (double)c->peak_live
+			                                             / (double)c->peak_rss : 0),
+			"elapsed_seconds", c->seconds);
+		if (!e || json_array_append_new(cells, e)) {
+			json_decref(cells);
+			cells = NULL;
+		}
+	}
+	json_t *root = cells ? json_pack("{s:s, s:i, s:s, s:s, s:b, s:b, s:o}",
+		"schema", SUITE_SCHEMA, "schema_version", SUITE_SCHEMA_VERSION,
+		"run_id", su->run_id, "started", when, "complete", complete,
+		"interrupted", su->interrupted, "cells", cells) : NULL;
+	size_t len = 0;
+	char *text = json_text(root, &len);
+	json_decref(root);
+	if (!text) {
+		fputs("bench: out of memory while building summary.json\n", stderr);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/summary.json", su->dir);
+	int rc = report_write_file(path, text, len, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "bench: %s\n", err);
+	if (!rc && complete && su->o->json) {
+		fwrite(text, 1, len, stdout);
+	}
+	free(text);
+	return rc;
+}
+
+static void clock_text(char *buf, size_t len, double s)
+{
+	unsigned long t = (unsigned long)(s + 0.5);
+	if (t >= 3600)
+		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
+}
+
+static void progress_line(const struct suite *su, size_t i, double elapsed)
+{
+	char e[32], r[32] = "?";
+	const struct cell_rec *c = &su->cells[i];
+	const char *base = strrchr(c->trace, '/');
+	if (i)
+		clock_text(r, sizeof r, elapsed / (double)i * (double)(su->ncells - i));
+	clock_text(e, sizeof e, elapsed);
+	fprintf(stderr, "\r\033[K[%zu/%zu] %s on %s  elapsed %s  remaining ~%s", i + 1,
+	        su->ncells, c->spec->name, base ? base + 1 : c->trace, e, r);
+	fflush(stderr);
+}
+
+static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
+{
+	if (!has) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n;
+	unsigned u = 0;
+	while (v >= 1024 && u < 4)
+		v /= 1024, u++;
+	snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+static void print_table(const struct suite *su, FILE *f)
+{
+	char b1[32], b2[32], ops[32], util[32];
+	const char *last = NULL;
+	int tw = 5, aw = 9;   /* column widths: the longest name */
+	for (size_t i = 0; i < su->ncells; i++) {
+		const char *base = strrchr(su->cells[i].trace, '/');
+		int n = (int)strlen(base ? base + 1 : su->cells[i].trace);
+		tw = n > tw ? n : tw;
+		n = (int)strlen(su->cells[i].spec->name);
+		aw = n > aw ? n : aw;
+	}
+	fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw, "trace", aw, "allocator",
+	        "status", "Mops/s", "peak break", "peak RSS", "util RSS");
+	for (size_t i = 0; i < su->ncells; i++) {
+		const struct cell_rec *c = &su->cells[i];
+		const char *base = strrchr(c->trace, '/');
+		base = base ? base + 1 : c->trace;
+		if (c->runs)
+			snprintf(ops, sizeof ops, "%.2f", c->ops_median / 1e6);
+		else
+			snprintf(ops, sizeof ops, "-");
+		if (c->has_rss && c->peak_rss)
+			snprintf(util, sizeof util, "%.1f%%",
+			         100.0 * (double)c->peak_live / (double)c->peak_rss);
+		else
+			snprintf(util, sizeof util, "-");
+		fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw,
+		        last && strcmp(last, c->trace) == 0 ? "" : base, aw, c->spec->name,
+		        report_status_name(c->status), ops,
+		        short_bytes(b1, sizeof b1, c->has_break, c->peak_break),
+		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util);
+		last = c->trace;
+	}
+	for (size_t i = 0; i < su->ncells; i++) {
+		const struct cell_rec *c = &su->cells[i];
+		if (c->status != CELL_OK && c->status != CELL_NOT_RUN)
+			fprintf(f, "%s on %s: %s: %s\n", c->spec->name, c->trace,
+			        report_status_name(c->status), c->message);
+	}
+}
+
+static int exit_rank(int code)
+{
+	switch (code) {
+	case EXIT_SYSTEM: return 3;
+	case EXIT_USAGE:  return 2;
+	case EXIT_CHECK:  return 1;
+	default:          return 0;
+	}
+}
+
+static int worse(int a, int b) { return exit_rank(b) > exit_rank(a) ? b : a; }
+
+/* Run the cells of one trace (already loaded) and write their results. */
+static int run_trace_cells(struct suite *su, size_t first, size_t n, const struct trace *t,
+                           const struct machine_info *machine, struct cell_result *r,
+                           struct cell_extra *x, double t0, int show)
+{
+	int code = EXIT_OK;
+	for (size_t i = first; i < first + n; i++) {
+		struct cell_rec *c = &su->cells[i];
+		if (isolate_interrupted)
+			break;
+		if (show)
+			progress_line(su, i, (double)(time(NULL) - t0));
+		time_t when = time(NULL);
+		enum cell_status st = isolate_cell(c->spec, t, &su->o->run, su->o->timeout, r, x);
+		if (st == CELL_NOT_RUN) {
+			snprintf(c->message, sizeof c->message, "%s", r->message);
+			break;
+		}
+		c->status = st;
+		c->seconds = x->seconds;
+		snprintf(c->message, sizeof c->message, "%s", r->message);
+		c->runs = r->runs;
+		if (r->runs) {
+			struct sample_summary ss;
+			metrics_summarise(r->ops_per_sec, r->runs, &ss);
+			c->ops_median = ss.median;
+		}
+		c->has_break = c->spec->kind == ALLOC_BUILTIN || c->spec->kind == ALLOC_TEST;
+		c->has_break = c->has_break && st == CELL_OK;
+		c->peak_break = r->memory.peak_break;
+		c->has_rss = x->mem.measured;
+		c->peak_rss = x->mem.peak_rss_bytes;
+		c->peak_live = r->peak_live_bytes;
+		code = worse(code, st == CELL_OK ? EXIT_OK : st == CELL_BAD_INPUT ? EXIT_USAGE
+		                   : st == CELL_SYSTEM ? EXIT_SYSTEM : EXIT_CHECK);
+		if (st == CELL_BAD_INPUT || st == CELL_SYSTEM)
+			continue;   /* nothing to report for these, as for a single run */
+
+		struct report_input in;
+		fill_input(&in, c->spec, t, &su->o->run, r, x, machine, when);
+		size_t len = 0;
+		json_t *j = report_json(&in);
+		char *text = json_text(j, &len);
+		json_decref(j);
+		char sub[PATH_MAX], path[PATH_MAX * 2], err[PATH_MAX * 2 + 256];
+		int e;
+		snprintf(sub, sizeof sub, "%.3000s/%s", su->dir, c->spec->name);
+		snprintf(path, sizeof path, "%s/%s.json", sub, c->stem);
+		if (!text) {
+			fputs("bench: out of memory while building a result\n", stderr);
+			code = EXIT_SYSTEM;
+		} else if ((e = mkdir_p(sub))) {
+			fprintf(stderr, "%sbench: %s: %s\n", show ? "\n" : "", sub, strerror(e));
+			code = EXIT_SYSTEM;
+		} else if (report_write_file(path, text, len, err, sizeof err) != 0) {
+			fprintf(stderr, "%sbench: %s\n", show ? "\n" : "", err);
+			code = EXIT_SYSTEM;
+		} else {
+			snprintf(c->file, sizeof c->file, "%s/%s.json", c->spec->name, c->stem);
+		}
+		free(text);
+		if (write_summary(su, 0))
+			code = EXIT_SYSTEM;
+	}
+	return code;
+}
+
+static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size_t nspecs,
+                     const struct strv *traces)
+{
+	struct suite su = { .o = o, .started = time(NULL) };
+	char err[PATH_MAX + 256];
+	int code = EXIT_OK, show = isatty(STDERR_FILENO) && !o->quiet;
+
+	su.ncells = nspecs * traces->n;
+	su.cells = calloc(su.ncells, sizeof *su.cells);
+	if (!su.cells) {
+		fputs("bench: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	for (size_t ti = 0; ti < traces->n; ti++)
+		for (size_t ai = 0; ai < nspecs; ai++) {
+			struct cell_rec *c = &su.cells[ti * nspecs + ai];
+			c->spec = &specs[ai];
+			c->trace = traces->v[ti];
+			c->status = CELL_NOT_RUN;
+			trace_stem(c->trace, c->stem, sizeof c->stem);
+			for (size_t k = 0; k < ti; k++)
+				if (strcmp(c->stem, su.cells[k * nspecs].stem) == 0) {
+					fprintf(stderr, "bench: --trace: %s and %s would both be "
+					        "reported as %s.json\n", su.cells[k * nspecs].trace,
+					        c->trace, c->stem);
+					free(su.cells);
+					return EXIT_USAGE;
+				}
+		}
+	if ((code = make_run_dir(&su, err, sizeof err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		free(su.cells);
+		return code;
+	}
+	struct cell_result *r = bulk_alloc(sizeof *r);
+	struct cell_extra *x = bulk_alloc(sizeof *x);
+	if (!r || !x) {
+		fputs("bench: cannot reserve memory for the result\n", stderr);
+		code = EXIT_SYSTEM;
+		goto out;
+	}
+	struct machine_info machine;
+	machine_describe(&machine);
+	double t0 = (double)time(NULL);
+	for (size_t ti = 0; ti < traces->n && !isolate_interrupted; ti++) {
+		struct trace t;
+		struct trace_error terr;
+		enum trace_status ts = trace_load(traces->v[ti], &t, &terr);
+		if (ts != TRACE_OK) {
+			for (size_t ai = 0; ai < nspecs; ai++) {
+				struct cell_rec *c = &su.cells[ti * nspecs + ai];
+				c->status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
+				snprintf(c->message, sizeof c->message, "%s", terr.message);
+			}
+			fprintf(stderr, "%sbench: %s\n", show ? "\r\033[K" : "", terr.message);
+			code = worse(code, ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM);
+			continue;
+		}
+		code = worse(code, run_trace_cells(&su, ti * nspecs, nspecs, &t, &machine, r, x,
+		                                   t0, show));
+		trace_free(&t);
+	}
+	if (show)
+		fputs("\r\033[K", stderr);
+	su.interrupted = isolate_interrupted != 0;
+	if (write_summary(&su, !su.interrupted))
+		code = EXIT_SYSTEM;
+	if (!o->quiet)
+		print_table(&su, o->json ? stderr : stdout);
+	if (su.interrupted) {
+		fprintf(stderr, "bench: interrupted; cells not run:");
+		for (size_t i = 0; i < su.ncells; i++)
+			if (su.cells[i].status == CELL_NOT_RUN)
+				fprintf(stderr, " %s/%s", su.cells[i].spec->name, su.cells[i].stem);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "bench: results in %s/\n", su.dir);
+	code = finish_stdout(code);
+	if (su.interrupted)
+		code = EXIT_INTERRUPTED;
+out:
+	if (r)
+		bulk_free(r, sizeof *r);
+	if (x)
+		bulk_free(x, sizeof *x);
+	free(su.cells);
+	return code;
+}
+
+int suite_main(const struct cli_options *o)
+{
+	struct alloc_spec *specs = NULL;
+	size_t nspecs = 0;
+	struct strv traces = { 0 };
+	char err[PATH_MAX + 256];
+	int code;
+
+	if ((code = peer_expand(o->alloc, &specs, &nspecs, err, sizeof err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return code;
+	}
+	if ((code = expand_traces(o->trace, &traces, err, sizeof err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		goto out;
+	}
+	isolate_catch_sigint();
+	if (nspecs == 1 && traces.n == 1)
+		code = single_cell(o, &specs[0], traces.v[0]);
+	else
+		code = run_suite(o, specs, nspecs, &traces);
+out:
+	strv_free(&traces);
+	peer_specs_free(specs, nspecs);
+	return code;
+}

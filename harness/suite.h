@@ -1,0 +1,27 @@
+/*
+ * suite.h - the benchmark mode after option parsing: one cell (an allocator
+ * on a trace, the single-run behaviour: summary, --json, --out FILE) or a
+ * matrix of them (a suite: one JSON result per cell in a results folder,
+ * summary.json, a table at the end).  Every cell runs in child processes
+ * (isolate.h).
+ *
+ * Suite layout (docs/peers.md):
+ *   DIR/<allocator>/<trace stem>.json   one heaplab-result per cell, written
+ *                                       atomically as the cell finishes
+ *   DIR/summary.json                    schema "heaplab-suite": every cell
+ *                                       with its status and key figures,
+ *                                       rewritten after each cell
+ * DIR is --out, or results/<UTC time like 20261126T041500Z>.
+ */
+#ifndef HEAPLAB_SUITE_H
+#define HEAPLAB_SUITE_H
+
+#include "cli.h"
+
+#define SUITE_SCHEMA          "heaplab-suite"
+#define SUITE_SCHEMA_VERSION  1
+
+/* Run what `o` asks for; returns the exit status (exitcodes.h). */
+int suite_main(const struct cli_options *o);
+
+#endif
