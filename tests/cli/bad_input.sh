@@ -218,7 +218,8 @@ ok "a missing final newline after a comment" 'a 1 8\nf 1 # done'
 ok "a .rep file without a final newline" '20\n1\n2\n1\na 0 8\nf 0'
 
 mkdir "$TMP/adir"
-bad_file "a directory as the trace" "$TMP/adir" ': is a directory'
+# A directory names the traces in it (a suite); one with none is bad input.
+bad_file "a directory without traces as the trace" "$TMP/adir" ': no *.trace or *.rep file in it'
 bad_file "a missing file" "$TMP/no-such.trace" ': cannot read: No such file or directory'
 # Root reads any file whatever its mode, so unreadability comes from the path:
 # a regular file used as a directory fails with ENOTDIR for everyone.
@@ -237,7 +238,7 @@ check "rejects an empty output name before running (exit 2)" empty_out
 bad_option "an unknown allocator" "unknown allocator 'xyz' (try --list)" --alloc xyz
 bad_option "an allocator name in the wrong case" "unknown allocator 'BUMP' (try --list)" \
 	--alloc BUMP
-bad_option "an empty allocator name" "unknown allocator '' (try --list)" --alloc ''
+bad_option "an empty allocator name" "--alloc: empty allocator name" --alloc ''
 bad_option "--runs 0" "--runs: must be at least 1" --alloc bump --runs 0
 bad_option "--runs abc" "--runs: 'abc' is not a whole number" --alloc bump --runs abc
 bad_option "--runs -1" \
