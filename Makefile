@@ -74,13 +74,17 @@ san:
 	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests \
 	  build/san/bench-test build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so
 
-# Any sanitizer report fails the test that caused it.  detect_leaks stays on;
-# the heap provider's PROT_NONE reservation needs no exemption (ASan only
-# shadows what it allocates itself).
-SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86 \
+# Any sanitizer report fails the test that caused it (exit 86/87 is never an
+# expected status).  detect_leaks stays on; the heap provider's PROT_NONE
+# reservation needs no exemption (ASan only shadows what it allocates itself).
+# handle_segv/bus/fpe/ill=0: the test allocators that crash on purpose must die
+# of the real signal, as in a plain build, for the harness to name it; a crash
+# of the harness itself still kills the test.
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
 test-san: san
-	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests tests/run.sh
+	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests \
+	  BENCH_TEST=build/san/bench-test TESTLIB_DIR=build/san/tests tests/run.sh
 
 # libFuzzer: the harness is rebuilt with clang and coverage instrumentation in
 # build/fuzz/obj; each tests/fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME.

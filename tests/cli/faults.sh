@@ -99,6 +99,15 @@ suite_goes_on() {
 }
 check "a suite goes on after a failed check, a crash and a timeout" suite_goes_on
 
+san_refuses_peers() {
+	expect_exit 2 "$BENCH" --alloc glibc --trace $FT --out "$TMP/san.json" &&
+	err_has "bench: glibc: peers and libraries cannot run in a sanitizer build" &&
+	[ ! -e "$TMP/san.json" ]
+}
+if [ -n "${HEAPLAB_SANITIZER:-}" ]; then
+	check "a sanitizer build refuses peers cleanly (exit 2, nothing written)" san_refuses_peers
+fi
+
 # ---- heap limits: early, midway, late ------------------------------------
 # A limit relative to the peak break does not always make an allocator fail:
 # several grow in chunks and, refused a chunk, ask for just what they need.

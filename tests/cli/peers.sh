@@ -11,6 +11,10 @@ LIB=$TESTLIB_DIR/libtestmalloc.so
 NOALIGN=$TESTLIB_DIR/libtestmalloc-noalign.so
 WEB=workloads/web.trace
 SKIPPED=0
+# make test-san: ASan owns malloc (bench refuses peers and libraries) and its
+# shadow memory inflates RSS, so those tests are skipped there.
+SAN_SKIP='^peer |side by side|libtestmalloc|library without|a non-library|a suite: one result|peak RSS'
+SAN_SKIP_WHY="peers and RSS figures are meaningless under ASan"
 
 installed() { "$BENCH" --list | grep -E "^$1 +peer: " | grep -vq "not installed"; }
 
