@@ -7,6 +7,8 @@
 #   make test-san   the whole test suite against the sanitizer build
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
 #                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
+#   make demo       run a small suite into results/demo and chart it (plot.sh)
+#   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -33,14 +35,34 @@ MAIN_OBJ    := $(BUILD)/harness/main.o
 TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
+# The recorder is preloaded into other programs: never built with the
+# sanitizers (it must not depend on their runtimes), always position-independent.
+RECORD_LIB  := $(BUILD)/libheaplab-record.so
+RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
+TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 TESTALLOC_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/allocators/*.c))
 BENCH_TEST  := $(BUILD)/bench-test
 TESTLIBS    := $(BUILD)/tests/libtestmalloc.so $(BUILD)/tests/libtestmalloc-noalign.so
 # The test libraries replace malloc: never build them with sanitizers.
 TESTLIB_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fno-builtin
 
-.PHONY: all test check deps san test-san fuzz fuzz-build clean install
-all: $(BENCH)
+.PHONY: all test check deps san test-san fuzz fuzz-build clean install workloads-large demo \
+	baseline
+all: $(BENCH) $(RECORD_LIB)
+
+$(RECORD_LIB): recorder/record_preload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
+
+# small programs the recorder tests run (tests/cli/record.sh)
+$(BUILD)/tests/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $< -lpthread
+
+# traces too large to commit (workloads/README.md); gitignored
+workloads-large: $(BENCH)
+	@mkdir -p workloads/large
+	./$(BENCH) gen grow -o workloads/large/grow.trace
 
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -64,15 +86,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-test check: $(BENCH) $(UNIT) $(BENCH_TEST) $(TESTLIBS)
-	BENCH=./$(BENCH) UNIT=./$(UNIT) BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests \
-	  tests/run.sh
+test check: $(BENCH) $(UNIT) $(RECORD_LIB) $(TEST_PROGS) $(BENCH_TEST) $(TESTLIBS)
+	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs \
+	  BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests tests/run.sh
 
 san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests \
-	  build/san/bench-test build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so
+	  build/san/libheaplab-record.so build/san/bench-test build/san/tests/libtestmalloc.so \
+	  build/san/tests/libtestmalloc-noalign.so
 
 # Any sanitizer report fails the test that caused it (exit 86/87 is never an
 # expected status).  detect_leaks stays on; the heap provider's PROT_NONE
@@ -82,8 +105,8 @@ san:
 # of the harness itself still kills the test.
 SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
-test-san: san
-	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests \
+test-san: san $(TEST_PROGS)
+	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests PROGS=./build/tests/programs \
 	  BENCH_TEST=build/san/bench-test TESTLIB_DIR=build/san/tests tests/run.sh
 
 # libFuzzer: the harness is rebuilt with clang and coverage instrumentation in
@@ -116,9 +139,33 @@ fuzz: fuzz-build
 deps:
 	sh .ci/deps.sh
 
-install: $(BENCH)
-	install -d $(DESTDIR)$(PREFIX)/bin
+# A real small suite: a handful of built-ins and every installed peer (glibc,
+# jemalloc, tcmalloc, mimalloc) x a few shipped workloads, three timed runs
+# and the latency pass each, then the charts (plot.sh).
+DEMO_ALLOCS ?= bump,implicit-first,explicit-lifo,segregated,tlsf,buddy,slab,peers
+DEMO_TRACE_NAMES ?= web binary coalescing realloc-growth random
+comma := ,
+space := $(subst ,, )
+DEMO_TRACES = $(subst $(space),$(comma),$(DEMO_TRACE_NAMES:%=workloads/%.trace))
+demo: deps all
+	rm -rf results/demo charts/demo
+	BENCH=./$(BENCH) ALLOCS="$(DEMO_ALLOCS)" TRACES="$(DEMO_TRACES)" RUNS=3 \
+	  EXTRA=--latency sh .ci/suite.sh results/demo
+	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
+	@echo "demo: results in results/demo/, charts in charts/demo/"
+
+# The memory baseline .ci/regression.sh compares against: every built-in on
+# the small shipped traces.  Only memory figures are compared (exact), so
+# one timed run is enough.  Commit the result after an intended change.
+baseline: all
+	rm -rf results/baseline.new
+	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
+	rm -rf results/baseline && mv results/baseline.new results/baseline
+
+install: $(BENCH) $(RECORD_LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
 	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
+	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
 
 clean:
 	rm -rf $(BUILD) $(BENCH)

@@ -72,7 +72,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST, OPT_TIMEOUT };
+enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST, OPT_TIMEOUT, OPT_LATENCY };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -81,6 +81,7 @@ static const struct option long_options[] = {
 	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
 	{ "help",       no_argument,       NULL, 'h' },
 	{ "json",       no_argument,       NULL, 'j' },
+	{ "latency",    no_argument,       NULL, OPT_LATENCY },
 	{ "list",       no_argument,       NULL, OPT_LIST },
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
@@ -121,6 +122,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 		case 'h': o->help = 1; break;
 		case 'V': o->version = 1; break;
 		case OPT_LIST: o->list = 1; break;
+		case OPT_LATENCY: o->run.latency = 1; break;
 		case 'r':
 			if (cli_parse_number("--runs", optarg, 1, RUN_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -186,6 +188,8 @@ void cli_help(FILE *f, const struct command *commands)
 	"                          (allocations beyond it fail and are counted)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -j, --json              print the result as JSON on stdout\n"
+	"      --latency           also time every op on its own in an extra pass\n"
+	"                          (percentiles per op kind, in the JSON)\n"
 	"      --list              list the built-in allocators and exit\n"
 	"  -o, --out FILE|DIR      one cell: write the result as JSON to FILE\n"
 	"                          (atomically); several: the results folder\n"

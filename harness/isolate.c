@@ -35,6 +35,7 @@ struct child_msg {
 };
 
 volatile sig_atomic_t isolate_interrupted;
+void (*isolate_tick)(void);
 
 static void on_sigint(int sig)
 {
@@ -132,10 +133,17 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	return write_all(fd, m, sizeof *m) ? 3 : 0;
 }
 
-/* In a fresh child: the parent decides about SIGINT; no core; die with it. */
+/*
+ * In a fresh child: the parent decides about SIGINT; no core; die with it;
+ * and a fatal signal kills the child, even where a sanitizer runtime had
+ * installed its own handler, so the parent sees which signal it was.
+ */
 static void child_setup(void)
 {
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	struct rlimit no_core = { 0, 0 };
+	for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
+		signal(fatal[k], SIG_DFL);
 	signal(SIGINT, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setrlimit(RLIMIT_CORE, &no_core);
@@ -147,16 +155,17 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD LATENCY` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 9)
+	if (argc != 10)
 		return EXIT_USAGE;
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
+	opt.latency = argv[9][0] == '1';
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -179,23 +188,20 @@ int isolate_child_main(int argc, char **argv)
 	}
 	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
 	if (!a) {
-		m->r.status = CELL_SYSTEM;
+		m->r.status = CELL_BAD_INPUT;
 		snprintf(m->r.message, sizeof m->r.message, "%s", err);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
 	bulk_free(m, sizeof *m);
-	return child_run(mode, a, &t, &opt, fd);
+	/* _exit: the peer's blocks still live are not leaks to report at exit. */
+	_exit(child_run(mode, a, &t, &opt, fd));
 }
 
 /* ---- the parent side ---- */
 
-/* Does the message hold a result a well-behaved child could have sent? */
-static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
-                               const struct run_options *opt)
+const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
+                                   const struct run_options *opt)
 {
-	const struct cell_result *r = &m->r;
-	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
-		return "bad framing";
 	if ((unsigned)r->status > CELL_SYSTEM)
 		return "status";
 	if (!memchr(r->message, '\0', sizeof r->message))
@@ -218,6 +224,18 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 			return "stat name";
 	if (r->peak_live_blocks > t->nslots)
 		return "peak_live_blocks";
+	return NULL;
+}
+
+/* Does the message hold a result a well-behaved child could have sent? */
+static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
+                               const struct run_options *opt)
+{
+	const char *why;
+	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
+		return "bad framing";
+	if ((why = isolate_result_invalid(&m->r, t, opt)))
+		return why;
 	if (!memchr(m->mem.note, '\0', sizeof m->mem.note))
 		return "memory note";
 	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.hwm_bytes)
@@ -262,6 +280,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		setenv("LD_PRELOAD", s->library, 1);
 	else
 		unsetenv("LD_PRELOAD");
+	peer_sanitizer_env();
 	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16];
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
@@ -270,7 +289,8 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	snprintf(a_pfd, sizeof a_pfd, "%d", pfd);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, NULL,
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd,
+		opt->latency ? "1" : "0", NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
@@ -311,12 +331,17 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			o->interrupted = 1;
 			break;
 		}
+		int tick = isolate_tick && (ms < 0 || ms > 1000);
 		struct pollfd p = { .fd = fds[0], .events = POLLIN };
-		int n = poll(&p, 1, ms);
+		int n = poll(&p, 1, tick ? 1000 : ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
+		}
+		if (n == 0 && tick) {
+			isolate_tick();
+			continue;
 		}
 		if (n == 0) {
 			o->timed_out = 1;

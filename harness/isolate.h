@@ -49,6 +49,9 @@ struct cell_extra {
 /* Set by the SIGINT handler; a running child is killed and the cell not run. */
 extern volatile sig_atomic_t isolate_interrupted;
 
+/* When set, called about once a second while a child runs (a progress line). */
+extern void (*isolate_tick)(void);
+
 /* Install the SIGINT handler (no SA_RESTART, so waits are interrupted). */
 void isolate_catch_sigint(void);
 
@@ -59,6 +62,14 @@ void isolate_catch_sigint(void);
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
                               const struct run_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x);
+
+/*
+ * Why a cell_result received from a child cannot be what a well-behaved
+ * child sent (status out of range, counters above the trace's, a string
+ * without its NUL...), or NULL when it is plausible.
+ */
+const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
+                                   const struct run_options *opt);
 
 /* `bench __cell ...`: the peer child's entry point, argv[0] == "__cell". */
 int isolate_child_main(int argc, char **argv);

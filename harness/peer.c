@@ -112,6 +112,20 @@ void peer_list(FILE *f)
 		test_allocator_list(f);
 }
 
+/*
+ * A sanitizer build refuses to start when a preloaded library comes before
+ * its runtime; the peer's malloc is then simply the one the process uses.
+ * Harmless for a plain build, which ignores ASAN_OPTIONS.
+ */
+void peer_sanitizer_env(void)
+{
+	char buf[1024];
+	const char *old = getenv("ASAN_OPTIONS");
+	snprintf(buf, sizeof buf, "%s%sverify_asan_link_order=0:detect_leaks=0",
+	         old ? old : "", old && old[0] ? ":" : "");
+	setenv("ASAN_OPTIONS", buf, 1);
+}
+
 /* ---- probing a library, in a child ---- */
 
 enum {
@@ -204,6 +218,7 @@ static int probe_library(const char *path, int *has, char *err, size_t errlen)
 		if (null >= 0)
 			dup2(null, STDERR_FILENO);  /* ld.so's own complaint: we say it better */
 		setenv("LD_PRELOAD", path, 1);
+		peer_sanitizer_env();
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
@@ -511,7 +526,17 @@ const struct allocator *peer_system_bind(const char *library, int *has_aligned,
 		fmt_err(err, errlen, "cannot find this process's malloc");
 		return NULL;
 	}
-	if (library[0]) {
+	if (!library[0]) {
+		/* glibc: a sanitizer runtime's malloc is not glibc's; do not call it so. */
+		const char *base = strrchr(owner->l_name, '/');
+		base = base ? base + 1 : owner->l_name;
+		if (strncmp(base, "libc.so", 7) != 0) {
+			fmt_err(err, errlen, "this process's malloc comes from %s, not glibc "
+			        "(a sanitizer build cannot run peers)",
+			        owner->l_name[0] ? owner->l_name : "the executable");
+			return NULL;
+		}
+	} else {
 		void *h = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
 		struct link_map *lm = NULL;
 		if (!h || dlinfo(h, RTLD_DI_LINKMAP, &lm) != 0 || lm != owner) {

@@ -74,6 +74,9 @@ void peer_list(FILE *f);
 const struct allocator *peer_system_bind(const char *library, int *has_aligned,
                                          char *err, size_t errlen);
 
+/* In a child about to exec a peer: let a sanitizer build accept the preload. */
+void peer_sanitizer_env(void);
+
 /* `bench __probe PATH FD` (hidden): check a preloaded library, see peer.c. */
 int peer_probe_main(int argc, char **argv);
 

@@ -154,6 +154,8 @@ struct checker {
 	struct check_index      ix;   /* live blocks by address, patterns by slot   */
 	uint64_t                live_bytes;  /* requested bytes of live blocks now  */
 	uint64_t                calloc_next; /* index into t->calloc_nmemb          */
+	unsigned                tl_points;   /* timeline samples this trace gets    */
+	uint64_t                tl_next;     /* ops done at the next sample; 0: none */
 	enum { PHASE_INIT, PHASE_OPS, PHASE_END } phase;  /* for crash messages  */
 };
 
@@ -494,6 +496,22 @@ static void snapshot_figures(struct checker *c)
 	m->skipped_ops = skipped;
 }
 
+/* One timeline sample: the heap as it stands after c->tl_next ops. */
+static void timeline_note(struct checker *c)
+{
+	struct timeline *tl = &c->r->timeline;
+	unsigned k = tl->points;
+
+	tl->op[k] = c->tl_next;
+	/* A peer takes memory from the system, not from the provider. */
+	tl->has_break = !c->opt->peer;
+	tl->break_bytes[k] = tl->has_break
+	                     ? (uint64_t)(heap_break(&c->heap) - heap_start(&c->heap)) : 0;
+	tl->live_bytes[k] = c->live_bytes;
+	tl->points = ++k;
+	c->tl_next = k < c->tl_points ? timeline_mark(k, c->tl_points, c->t->nops) : 0;
+}
+
 static enum cell_status checked_ops(struct checker *c)
 {
 	const struct trace *t = c->t;
@@ -521,6 +539,8 @@ static enum cell_status checked_ops(struct checker *c)
 		}
 		if (!s) {
 			c->r->ops_replayed = i + 1;
+			if (i + 1 == c->tl_next)
+				timeline_note(c);
 			if (every && (i + 1) % every == 0)
 				s = self_check(c, i, 0);
 		}
@@ -582,6 +602,8 @@ static enum cell_status checked_pass(struct checker *c)
 		return r->status = CELL_CHECK_FAILED;
 	}
 	c->phase = PHASE_OPS;
+	c->tl_points = timeline_points(c->t->nops);
+	c->tl_next = c->tl_points ? timeline_mark(0, c->tl_points, c->t->nops) : 0;
 	s = checked_ops(c);
 	snapshot_figures(c);
 	c->phase = PHASE_END;
@@ -633,6 +655,7 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 
 	r->status = CELL_OK;
 	r->message[0] = '\0';
+	r->timeline.points = 0;
 	publish(REPLAY_PASS_CHECKED, REPLAY_OP_NONE);
 	if ((s = validate_slots(&c)))
 		return s;
@@ -792,6 +815,142 @@ int replay_timed(const struct allocator *a, const struct trace *t,
 	return crashed ? REPLAY_CRASHED : tp.init_failed ? REPLAY_INIT_FAILED : 0;
 }
 
+/* ---- the --latency pass ---- */
+
+/* One latency pass's state, kept in replay_latency's frame. */
+struct lat_pass {
+	const struct allocator *a;
+	const struct trace     *t;
+	void                  **ptrs;
+	uint32_t               *samples;   /* ns of op i, overhead subtracted */
+	uint64_t                overhead;  /* ns of one pair of clock reads   */
+	struct heap             heap;
+	int                     init_failed;
+};
+
+/*
+ * timed_body's loop with the clock read around every op.  The failure
+ * semantics are the same; the loop is kept separate so the plain timed
+ * passes carry no branch for it.
+ */
+static void latency_body(struct lat_pass *lp)
+{
+	const struct trace *t = lp->t;
+	void *self = lp->a->init(&lp->heap);
+	if (!self) {
+		lp->init_failed = 1;
+		return;
+	}
+	void **ptrs = lp->ptrs;
+	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+	const struct allocator *a = lp->a;
+	const uint64_t *nmemb = t->calloc_nmemb;
+	uint32_t *out = lp->samples;
+	uint64_t overhead = lp->overhead;
+	void *p;
+
+	for (size_t i = 0; i < t->nops; i++) {
+		const struct op *op = &t->ops[i];
+		void **slot = &ptrs[op->slot];
+		uint64_t t0 = now_ns();
+		switch (op->kind) {
+		case OP_MALLOC:
+			p = a->malloc(self, op->size);
+			goto allocated;
+		case OP_CALLOC:
+			p = a->calloc(self, *nmemb++, op->size);
+			goto allocated;
+		case OP_MEMALIGN:
+			p = a->memalign(self, (size_t)1 << op->align_log2, op->size);
+		allocated:
+			*slot = p ? p : FAILED_BLOCK;
+			break;
+		case OP_REALLOC:
+			if (*slot == FAILED_BLOCK)
+				break;
+			p = a->realloc(self, *slot, op->size);
+			if (p)
+				*slot = p;
+			else if (!*slot || op->size == 0)
+				*slot = FAILED_BLOCK;
+			break;
+		case OP_FREE:
+			if (*slot != FAILED_BLOCK)
+				a->free(self, *slot);
+			*slot = NULL;
+			break;
+		}
+		uint64_t d = now_ns() - t0;
+		d = d > overhead ? d - overhead : 0;
+		out[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
+}
+
+static int guarded_latency(struct lat_pass *lp)
+{
+	if (sigsetjmp(crash_jump, 1))
+		return 1;
+	latency_body(lp);
+	return 0;
+}
+
+int replay_latency(const struct allocator *a, const struct trace *t,
+                   const struct run_options *opt, void **ptrs,
+                   uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
+                   struct latency_figures *f)
+{
+	struct lat_pass lp = { .a = a, .t = t, .ptrs = ptrs, .samples = samples };
+	struct crash_guard guard;
+	int err = open_heap(&lp.heap, opt->heap_limit);
+	if (err)
+		return err;
+	if ((err = crash_guard_arm(&guard, opt))) {
+		heap_close(&lp.heap);
+		return err;
+	}
+	memset(f, 0, sizeof *f);
+	lp.overhead = latency_timer_overhead();
+	int crashed = guarded_latency(&lp);
+	crash_guard_disarm(&guard);
+	heap_close(&lp.heap);
+	if (crashed)
+		return REPLAY_CRASHED;
+	if (lp.init_failed)
+		return REPLAY_INIT_FAILED;
+	f->timer_overhead_ns = lp.overhead;
+	latency_summarise(t, samples, scratch_a, scratch_b, f);
+	f->measured = 1;
+	return 0;
+}
+
+/* The --latency pass with its sample arrays; a failure goes into r. */
+static void run_latency(const struct allocator *a, const struct trace *t,
+                        const struct run_options *opt, void **ptrs, struct cell_result *r)
+{
+	size_t bytes = (t->nops ? t->nops : 1) * sizeof(uint32_t);
+	uint32_t *s = bulk_alloc(bytes), *x = bulk_alloc(bytes), *y = bulk_alloc(bytes);
+	publish(REPLAY_PASS_LATENCY, REPLAY_OP_NONE);
+	int err = s && x && y ? replay_latency(a, t, opt, ptrs, s, x, y, &r->latency) : ENOMEM;
+
+	if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
+		char what[160] = "";
+		if (err == REPLAY_CRASHED)
+			crash_text(what, sizeof what);
+		snprintf(r->message, sizeof r->message, "%s: latency pass: %s %s%s", t->path,
+		         a->name, err == REPLAY_CRASHED ? "crashed with " : "init returned NULL",
+		         what);
+		r->violations++;
+		r->status = CELL_CHECK_FAILED;
+	} else if (err) {
+		snprintf(r->message, sizeof r->message, "latency pass: cannot reserve memory: %s",
+		         strerror(err));
+		r->status = CELL_SYSTEM;
+	}
+	bulk_free(s, bytes);
+	bulk_free(x, bytes);
+	bulk_free(y, bytes);
+}
+
 static void figure_mismatch(struct cell_result *r, const struct trace *t, unsigned run,
                             const char *against, const char *field)
 {
@@ -860,6 +1019,8 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 			break;
 		}
 	}
+	if (r->status == CELL_OK && opt->latency)
+		run_latency(a, t, opt, ptrs, r);
 	bulk_free(ptrs, bytes);
 	return r->status;
 }

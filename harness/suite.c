@@ -398,6 +398,28 @@ static void clock_text(char *buf, size_t len, double s)
 		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_line(const struct suite *su, size_t i, double elapsed);
+
+/* The progress line's state, for the once-a-second refresh while a cell runs. */
+static struct {
+	const struct suite *su;
+	size_t              cell;
+	double              t0;
+} progress;
+
+static void progress_tick(void)
+{
+	if (progress.su)
+		progress_line(progress.su, progress.cell, mono_now() - progress.t0);
+}
+
 static void progress_line(const struct suite *su, size_t i, double elapsed)
 {
 	char e[32], r[32] = "?";
@@ -490,8 +512,13 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 		struct cell_rec *c = &su->cells[i];
 		if (isolate_interrupted)
 			break;
-		if (show)
-			progress_line(su, i, (double)(time(NULL) - t0));
+		if (show) {
+			progress.su = su;
+			progress.cell = i;
+			progress.t0 = t0;
+			isolate_tick = progress_tick;
+			progress_line(su, i, mono_now() - t0);
+		}
 		time_t when = time(NULL);
 		enum cell_status st = isolate_cell(c->spec, t, &su->o->run, su->o->timeout, r, x);
 		if (st == CELL_NOT_RUN) {
@@ -590,7 +617,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	}
 	struct machine_info machine;
 	machine_describe(&machine);
-	double t0 = (double)time(NULL);
+	double t0 = mono_now();
 	for (size_t ti = 0; ti < traces->n && !isolate_interrupted; ti++) {
 		struct trace t;
 		struct trace_error terr;
@@ -609,6 +636,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 		                                   t0, show));
 		trace_free(&t);
 	}
+	isolate_tick = NULL;
 	if (show)
 		fputs("\r\033[K", stderr);
 	su.interrupted = isolate_interrupted != 0;

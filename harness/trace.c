@@ -2,15 +2,24 @@
  * trace.c - read an allocation trace (native .trace or CS:APP .rep) into the
  * compact form of trace.h.  The formats are specified in workloads/README.md.
  *
- * One pass over the bytes: each line is found with memchr, its fields are
- * scanned by hand and their digits converted in place, with no allocation per
- * line.  Arrays live in bulk (mmap) memory and grow by doubling with mremap,
- * which moves pages instead of copying them.  IDs are mapped to dense slots
- * through a direct array (dense IDs) or a hash table (sparse ones).
+ * Pass 1 reads the lines: plain "a 12 345" lines through a fast path, the
+ * rest (comments, odd spacing, errors) through a general one; each field is
+ * scanned by hand, with no allocation per line.  It checks everything that
+ * needs no memory of earlier lines.  Pass 2 maps IDs to dense slots and
+ * checks liveness; it runs over the compact ops, so it can prefetch the ID
+ * map ahead of use instead of stalling on a cache miss per op.  Arrays live
+ * in bulk (mmap) memory and grow by doubling with mremap, which moves pages
+ * instead of copying them.
  *
- * Measured: a generated 5,000,000-op native trace (~70 MB) parses at about
- * PARSE_MBS MB/s on one core of the build machine, plus the SHA-256 of the
- * bytes at about SHA_MBS MB/s (see the report in the trace branch).
+ * Measured on the build machine (AMD EPYC, 2 cores shared with other jobs;
+ * CPU time, best of 9) with generated 5,000,000-op native traces:
+ *   - 57.7 MB, 2.5M distinct IDs freed at random: trace_parse ~205 MB/s
+ *     (55 ns/op: pass 1 ~19 ns at ~600 MB/s, pass 2 ~24 ns, cache misses);
+ *   - 49.0 MB, IDs reused (~100k distinct): ~285 MB/s (34 ns/op, pass 2 8 ns);
+ *   - trace_load adds the read(): ~188 and ~250 MB/s;
+ *   - SHA-256 of the bytes: 1.8 GB/s with the CPU's SHA instructions
+ *     (portable C: 306 MB/s).
+ * Wall-clock figures under load from other jobs were up to 2x lower.
  *
  * Every problem is reported at the first line that shows it, as
  * "FILE:LINE: what is wrong", and leaves the caller's trace empty.
@@ -23,6 +32,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,13 +58,16 @@ const char *const op_kind_name[OP_KINDS] = {
 	[OP_FREE]     = "free",
 };
 
-/* What the reader knows about one block while it reads. */
-struct slot_state {
+/* What pass 2 knows about one ID. */
+struct id_state {
 	uint64_t size;   /* bytes live under this ID while live (calloc: NMEMB*SIZE) */
 	uint32_t line;   /* line of its last allocation, or of its free              */
-	uint32_t live;   /* 1 between allocation and free                            */
+	uint32_t slot1;  /* its slot + 1 (0: not seen yet), | ID_LIVE while live      */
 };
-_Static_assert(sizeof(struct slot_state) == 16, "slot_state packs into 16 bytes");
+_Static_assert(sizeof(struct id_state) == 16, "id_state packs into 16 bytes");
+#define ID_LIVE    0x80000000u
+/* So that slot + 1 never reaches ID_LIVE. */
+#define MAX_SLOTS  0x7ffffffeu
 
 /* The shape of one kind of operation line. */
 struct op_form {
@@ -95,16 +108,16 @@ struct parser {
 	size_t              ops_cap;     /* capacity of t->ops                              */
 	size_t              line_cap;    /* capacity of t->line (equal unless growth failed) */
 	size_t              calloc_cap;  /* capacity of t->calloc_nmemb                     */
-	size_t              slots_cap;   /* capacity of slots                               */
 	size_t              ids_cap;     /* capacity of t->slot_id                          */
 	uint32_t            max_id;      /* largest ID written                              */
 
-	struct slot_state  *slots;       /* per slot, while resolving                       */
-	uint32_t           *direct;      /* direct[ID]: slot + 1 for IDs < direct_cap       */
+	struct id_state    *direct;      /* direct[ID]: the state of IDs below direct_cap   */
 	size_t              direct_cap;  /* IDs below this are in direct, others in table   */
-	uint64_t           *table;       /* other IDs: (slot + 1) << 32 | ID; 0 is empty    */
+	uint64_t           *table;       /* other IDs: (index + 1) << 32 | ID; 0 is empty   */
 	unsigned            table_bits;  /* the table has 2^table_bits entries (0: none)    */
 	size_t              table_used;  /* entries in table                                */
+	struct id_state    *sparse;      /* sparse[index]: the state of IDs in table        */
+	size_t              sparse_cap;  /* capacity of sparse                              */
 
 	unsigned __int128   live_bytes;  /* requested bytes live now (cannot overflow)      */
 	unsigned __int128   peak_bytes;  /* highest live_bytes seen                         */
@@ -274,10 +287,22 @@ bad:
 
 /* ---- growing arrays ---------------------------------------------------- */
 
+/*
+ * Ask for transparent huge pages on the big arrays: with 4 KiB pages,
+ * faulting in the ops of a multi-million-op trace took a fifth of the load
+ * time, and random lookups in the ID map missed the TLB.  Only a hint.
+ */
+static void *hint_huge(void *p, size_t bytes)
+{
+	if (p && bytes >= ((size_t)2 << 20))
+		madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
 static int grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 {
 	size_t n = *cap ? *cap * 2 : min_cap;
-	void *q = bulk_resize(*p, *cap * elem, n * elem);
+	void *q = hint_huge(bulk_resize(*p, *cap * elem, n * elem), n * elem);
 	if (!q)
 		return -1;
 	*p = q;
@@ -305,21 +330,20 @@ static inline int push_op(struct parser *ps, enum op_kind kind, uint32_t id, uin
 	return 0;
 }
 
-/* ---- ID to slot --------------------------------------------------------
+/* ---- ID to state -------------------------------------------------------
  *
  * Most traces number their blocks densely (0, 1, 2... or reused small
- * numbers), so IDs below a bound go into a direct array: lookups touch one
- * word, and sequential IDs stay near each other in memory (a hash scatters
- * them over the whole table, which made a 5M-op trace 5x slower).  The
- * bound is DIRECT_SPARSENESS entries per allocation in the trace, so the
- * array never costs more than a few words per op; sparse IDs above it go to
- * an open-addressing hash table.
+ * numbers), so the state of IDs below a bound is kept in an array indexed by
+ * the ID itself: one lookup, one cache line, and sequential IDs stay near
+ * each other in memory (a hash scattered them over the whole table, which
+ * made a 5M-op trace 5x slower).  The bound is DIRECT_SPARSENESS entries per
+ * allocation in the trace, so the array never costs more than a few entries
+ * per op; sparse IDs above it go through an open-addressing hash table.
  */
 #define DIRECT_SPARSENESS  4
 #define DIRECT_MIN         65536
-/* Ops ahead of the current one whose ID word, then slot state, are fetched early. */
-#define PREFETCH_FAR       16
-#define PREFETCH_NEAR      8
+/* Ops ahead of the current one whose ID state is fetched early. */
+#define PREFETCH_DISTANCE  16
 
 static inline size_t hash_id(uint32_t id, unsigned bits)
 {
@@ -350,58 +374,59 @@ static int rehash(struct parser *ps)
 	return 0;
 }
 
-/* The slot of `id`, or UINT32_MAX when the ID has not been seen. */
-static inline uint32_t find_slot(const struct parser *ps, uint32_t id)
+/* The state of `id`; NULL (or slot1 == 0 for a dense ID) when not seen yet. */
+static inline struct id_state *find_state(const struct parser *ps, uint32_t id)
 {
 	if (id < ps->direct_cap)
-		return ps->direct[id] - 1;
+		return &ps->direct[id];
 	if (!ps->table_used)
-		return UINT32_MAX;
+		return NULL;
 	size_t mask = ((size_t)1 << ps->table_bits) - 1;
 	for (size_t h = hash_id(id, ps->table_bits);; h = (h + 1) & mask) {
 		uint64_t entry = ps->table[h];
 		if (!entry)
-			return UINT32_MAX;
+			return NULL;
 		if ((uint32_t)entry == id)
-			return (uint32_t)(entry >> 32) - 1;
+			return &ps->sparse[(entry >> 32) - 1];
 	}
 }
 
-/* A new slot for an ID not seen before; UINT32_MAX when out of memory. */
-static uint32_t new_slot(struct parser *ps, uint32_t id)
+/*
+ * Give an ID seen for the first time its slot; `s` is what find_state
+ * returned.  NULL when out of memory or slots (reported).
+ */
+static struct id_state *new_id(struct parser *ps, uint32_t id, struct id_state *s, uint32_t line)
 {
 	struct trace *t = ps->t;
-	uint32_t slot = t->nslots;
-	if (id < ps->direct_cap) {
-		ps->direct[id] = slot + 1;
-	} else {
+	if (t->nslots >= MAX_SLOTS) {
+		fail_at(ps, line, "more than %u distinct block IDs", MAX_SLOTS);
+		return NULL;
+	}
+	if (!s) {
 		/* keep the table at most half full so probes stay short */
 		if ((ps->table_used + 1) * 2 > ((size_t)1 << ps->table_bits) && rehash(ps))
-			return UINT32_MAX;
+			return out_of_memory(ps), NULL;
+		if (ps->table_used == ps->sparse_cap &&
+		    grow((void **)&ps->sparse, &ps->sparse_cap, sizeof *ps->sparse, 1024))
+			return out_of_memory(ps), NULL;
 		size_t mask = ((size_t)1 << ps->table_bits) - 1;
 		size_t h = hash_id(id, ps->table_bits);
 		while (ps->table[h])
 			h = (h + 1) & mask;
-		ps->table[h] = (uint64_t)(slot + 1) << 32 | id;
-		ps->table_used++;
+		ps->table[h] = (uint64_t)(ps->table_used + 1) << 32 | id;
+		s = &ps->sparse[ps->table_used++];
 	}
-	t->nslots++;
-	t->slot_id[slot] = id;
-	return slot;
+	s->slot1 = t->nslots + 1;
+	t->slot_id[t->nslots++] = id;
+	return s;
 }
 
-static inline void prefetch_id(const struct parser *ps, uint32_t id)
+static inline void prefetch_state(const struct parser *ps, uint32_t id)
 {
 	if (id < ps->direct_cap)
 		__builtin_prefetch(&ps->direct[id], 1);
 	else if (ps->table_used)
 		__builtin_prefetch(&ps->table[hash_id(id, ps->table_bits)]);
-}
-
-static inline void prefetch_slot(const struct parser *ps, uint32_t id)
-{
-	if (id < ps->direct_cap && ps->direct[id])
-		__builtin_prefetch(&ps->slots[ps->direct[id] - 1], 1);
 }
 
 /* ---- pass 2: liveness and figures --------------------------------------- */
@@ -421,13 +446,13 @@ static int prepare_resolve(struct parser *ps)
 	size_t allocs = t->count[OP_MALLOC] + t->count[OP_CALLOC] + t->count[OP_MEMALIGN];
 	size_t bound = DIRECT_SPARSENESS * allocs + DIRECT_MIN;
 	ps->direct_cap = (size_t)ps->max_id + 1 < bound ? (size_t)ps->max_id + 1 : bound;
-	/* distinct IDs <= allocations; untouched pages of these cost nothing */
-	ps->slots_cap = allocs ? allocs : 1;
-	ps->direct = bulk_alloc(ps->direct_cap * sizeof *ps->direct);
-	ps->slots = bulk_alloc(ps->slots_cap * sizeof *ps->slots);
-	t->slot_id = bulk_alloc(ps->slots_cap * sizeof *t->slot_id);
-	ps->ids_cap = t->slot_id ? ps->slots_cap : 0;
-	if (!ps->direct || !ps->slots || !t->slot_id)
+	ps->direct = hint_huge(bulk_alloc(ps->direct_cap * sizeof *ps->direct),
+	                       ps->direct_cap * sizeof *ps->direct);
+	/* distinct IDs <= allocations; untouched pages cost nothing */
+	size_t ids = allocs ? allocs : 1;
+	t->slot_id = bulk_alloc(ids * sizeof *t->slot_id);
+	ps->ids_cap = t->slot_id ? ids : 0;
+	if (!ps->direct || !t->slot_id)
 		return out_of_memory(ps), -1;
 	return 0;
 }
@@ -444,22 +469,20 @@ static int resolve(struct parser *ps)
 	struct op *ops = t->ops;
 	size_t n = t->nops, ci = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (i + PREFETCH_FAR < n)
-			prefetch_id(ps, ops[i + PREFETCH_FAR].slot);
-		if (i + PREFETCH_NEAR < n)
-			prefetch_slot(ps, ops[i + PREFETCH_NEAR].slot);
+		if (i + PREFETCH_DISTANCE < n)
+			prefetch_state(ps, ops[i + PREFETCH_DISTANCE].slot);
 		struct op *op = &ops[i];
 		uint32_t id = op->slot, line = t->line[i];
-		uint32_t slot = find_slot(ps, id);
-		struct slot_state *s = slot == UINT32_MAX ? NULL : &ps->slots[slot];
+		struct id_state *s = find_state(ps, id);
+		int seen = s && s->slot1;
 		enum op_kind kind = op->kind;
 		if (kind == OP_REALLOC || kind == OP_FREE) {
-			if (!s) {
+			if (!seen) {
 				fail_at(ps, line, "%s of block %u, which is not live "
 				        "(it was never allocated)", op_kind_name[kind], id);
 				return -1;
 			}
-			if (!s->live) {
+			if (!(s->slot1 & ID_LIVE)) {
 				if (kind == OP_FREE)
 					fail_at(ps, line, "double free of block %u "
 					        "(already freed at line %u)", id, s->line);
@@ -471,7 +494,7 @@ static int resolve(struct parser *ps)
 			ps->live_bytes -= s->size;
 			s->line = line;
 			if (kind == OP_FREE) {
-				s->live = 0;
+				s->slot1 &= ~ID_LIVE;
 				ps->live_blocks--;
 			} else {
 				s->size = op->size;
@@ -479,12 +502,10 @@ static int resolve(struct parser *ps)
 				note_live(ps);
 			}
 		} else {
-			if (!s) {
-				slot = new_slot(ps, id);
-				if (slot == UINT32_MAX)
-					return out_of_memory(ps), -1;
-				s = &ps->slots[slot];
-			} else if (s->live) {
+			if (!seen) {
+				if (!(s = new_id(ps, id, s, line)))
+					return -1;
+			} else if (s->slot1 & ID_LIVE) {
 				fail_at(ps, line, "%s of block %u, which is already live "
 				        "(allocated at line %u)", op_kind_name[kind], id, s->line);
 				return -1;
@@ -492,12 +513,14 @@ static int resolve(struct parser *ps)
 			uint64_t bytes = op->size;
 			if (kind == OP_CALLOC)
 				bytes *= t->calloc_nmemb[ci++];   /* checked in pass 1 */
-			*s = (struct slot_state){ bytes, line, 1 };
+			s->size = bytes;
+			s->line = line;
+			s->slot1 |= ID_LIVE;
 			ps->live_bytes += bytes;
 			ps->live_blocks++;
 			note_live(ps);
 		}
-		op->slot = slot;
+		op->slot = (s->slot1 & ~ID_LIVE) - 1;
 	}
 	return 0;
 }
@@ -564,6 +587,11 @@ static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[
 		return -1;
 	}
 	if (rep) {
+		if (id >= ps->t->rep_num_ids && ps->t->rep_num_ids == 0) {
+			fail(ps, "ID %llu is out of range: the header (line %u) declares no IDs",
+			     (unsigned long long)id, ps->rep_header_line[1]);
+			return -1;
+		}
 		if (id >= ps->t->rep_num_ids) {
 			fail(ps, "ID %llu is out of range: the header (line %u) declares %llu IDs, "
 			     "so IDs run from 0 to %llu", (unsigned long long)id,
@@ -668,7 +696,7 @@ static int parse_rep_header(struct parser *ps, struct field first, const char *p
 	const char *what = rep_header_names[i];
 	char q[QUOTE_MAX * 4 + 4];
 	struct field extra;
-	if (!all_digits(first)) {
+	if (first.n == 1 && op_index(first.s[0]) >= 0) {
 		fail(ps, "truncated .rep header: expected the %s (header number %u of 4), "
 		     "found \"%s\"", what, i + 1, quote(first, q));
 		return -1;
@@ -725,8 +753,8 @@ static int check_end(struct parser *ps)
 static void release(struct parser *ps)
 {
 	struct trace *t = ps->t;
-	bulk_free(ps->slots, ps->slots_cap * sizeof *ps->slots);
-	ps->slots = NULL;
+	bulk_free(ps->sparse, ps->sparse_cap * sizeof *ps->sparse);
+	ps->sparse = NULL;
 	if (ps->table)
 		bulk_free(ps->table, ((size_t)1 << ps->table_bits) * sizeof *ps->table);
 	ps->table = NULL;
@@ -758,6 +786,8 @@ static int shrink(void **p, size_t *cap, size_t n, size_t elem)
 enum trace_status trace_parse(const char *name, const char *data, size_t len,
                               struct trace *t, struct trace_error *err)
 {
+	if (!data)
+		data = "";   /* (NULL, 0) is an empty input, not undefined pointer arithmetic */
 	struct parser ps = {
 		.name = name, .next = data, .end = data + len, .t = t, .err = err,
 	};
@@ -770,9 +800,9 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 	/* a typical op line is over 10 bytes; start near the likely size */
 	size_t guess = len / 16 + 64;
 	t->path = bulk_strdup(name);
-	t->ops = bulk_alloc(guess * sizeof *t->ops);
+	t->ops = hint_huge(bulk_alloc(guess * sizeof *t->ops), guess * sizeof *t->ops);
 	ps.ops_cap = t->ops ? guess : 0;
-	t->line = bulk_alloc(guess * sizeof *t->line);
+	t->line = hint_huge(bulk_alloc(guess * sizeof *t->line), guess * sizeof *t->line);
 	ps.line_cap = t->line ? guess : 0;
 	if (!t->path || !t->ops || !t->line) {
 		out_of_memory(&ps);

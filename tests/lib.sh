@@ -5,8 +5,6 @@
 #   expect_exit CODE CMD...   runs CMD, stores stdout/stderr in $OUT/$ERR files,
 #                             fails unless the exit status is CODE.
 #   finish                    prints "N passed, N failed" and sets the exit code.
-#   SAN_SKIP, SAN_SKIP_WHY    under make test-san (HEAPLAB_SANITIZER set), check
-#                             skips the tests whose name matches SAN_SKIP.
 BENCH=${BENCH:-./bench}
 T_PASSED=0
 T_FAILED=0
@@ -17,13 +15,6 @@ ERR=$TMP/stderr
 
 check() {
 	name=$1; shift
-	# In the sanitizer run (make test-san), tests whose name matches the
-	# script's SAN_SKIP regex are printed as skipped, not counted.
-	if [ -n "${HEAPLAB_SANITIZER:-}" ] && [ -n "${SAN_SKIP:-}" ] &&
-	   echo "$name" | grep -Eq -- "$SAN_SKIP"; then
-		echo "skip $name: ${SAN_SKIP_WHY:-meaningless in the sanitizer build}"
-		return 0
-	fi
 	if "$@"; then
 		T_PASSED=$((T_PASSED + 1)); echo "ok   $name"
 	else

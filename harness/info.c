@@ -1,0 +1,310 @@
+/*
+ * info.c - `bench info FILE [--json]`: what a trace holds, before anyone
+ * trusts a benchmark run on it.
+ *
+ * Loads the trace with trace_load (so a trace bench cannot replay is reported
+ * exactly as the benchmark would report it) and derives, in one pass:
+ * operation counts, peak live bytes and blocks, a power-of-two histogram of
+ * requested sizes, a power-of-two histogram of block lifetimes measured in
+ * operations (from the allocation to the free; realloc does not end a life),
+ * realloc growth (how many grow, shrink or keep the size, and the mean
+ * new/old factor), and the blocks still live at the end.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "exitcodes.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUCKETS 65   /* bucket 0: zero; bucket k: [2^(k-1), 2^k) */
+
+struct trace_stats {
+	uint64_t size_hist[BUCKETS];   /* allocation requests (a, c, m) by size        */
+	uint64_t life_hist[BUCKETS];   /* freed blocks by lifetime in operations       */
+	uint64_t never_freed;          /* blocks live at the end                       */
+	uint64_t alloc_bytes;          /* sum of allocation requests                   */
+	uint64_t allocs;               /* a + c + m                                    */
+	uint64_t grow, shrink, same;   /* reallocs by direction                        */
+	double   factor_sum;           /* sum of new/old over reallocs from a nonzero size */
+	uint64_t factor_n;             /* how many terms factor_sum has                */
+	uint64_t min_size, max_size;   /* over allocation requests and realloc targets */
+	uint64_t max_align;            /* largest memalign alignment                   */
+};
+
+static unsigned bucket(uint64_t v)
+{
+	return v ? 64 - (unsigned)__builtin_clzll(v) : 0;
+}
+
+/* Returns 0, or ENOMEM. */
+static int compute(const struct trace *t, struct trace_stats *s)
+{
+	memset(s, 0, sizeof *s);
+	s->min_size = UINT64_MAX;
+	uint64_t *born = calloc(t->nslots ? t->nslots : 1, sizeof *born);
+	uint64_t *size = calloc(t->nslots ? t->nslots : 1, sizeof *size);
+	if (!born || !size) {
+		free(born);
+		free(size);
+		return ENOMEM;
+	}
+	size_t ci = 0;   /* next calloc_nmemb entry */
+	for (size_t i = 0; i < t->nops; i++) {
+		const struct op *op = &t->ops[i];
+		uint64_t bytes = op->size;
+		switch (op->kind) {
+		case OP_CALLOC:
+			bytes = ci < t->ncalloc ? op->size * t->calloc_nmemb[ci++] : op->size;
+			/* fall through */
+		case OP_MALLOC:
+		case OP_MEMALIGN:
+			if (op->kind == OP_MEMALIGN && ((uint64_t)1 << op->align_log2) > s->max_align)
+				s->max_align = (uint64_t)1 << op->align_log2;
+			born[op->slot] = i;
+			size[op->slot] = bytes;
+			s->size_hist[bucket(bytes)]++;
+			s->alloc_bytes += bytes;
+			s->allocs++;
+			break;
+		case OP_REALLOC: {
+			uint64_t old = size[op->slot];
+			if (bytes > old)
+				s->grow++;
+			else if (bytes < old)
+				s->shrink++;
+			else
+				s->same++;
+			if (old) {
+				s->factor_sum += (double)bytes / (double)old;
+				s->factor_n++;
+			}
+			size[op->slot] = bytes;
+			break;
+		}
+		case OP_FREE:
+			s->life_hist[bucket(i - born[op->slot])]++;
+			continue;
+		}
+		if (bytes < s->min_size)
+			s->min_size = bytes;
+		if (bytes > s->max_size)
+			s->max_size = bytes;
+	}
+	s->never_freed = t->live_at_end;
+	if (s->min_size == UINT64_MAX)
+		s->min_size = 0;
+	free(born);
+	free(size);
+	return 0;
+}
+
+/* "512", "4K", "1M": the lower bound of a bucket, short. */
+static void human(uint64_t v, char *buf, size_t n)
+{
+	static const char units[] = "KMGTPE";
+	int u = -1;
+	while (v >= 1024 && v % 1024 == 0 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, n, "%" PRIu64, v);
+	else
+		snprintf(buf, n, "%" PRIu64 "%c", v, units[u]);
+}
+
+static void bucket_label(unsigned k, char *buf, size_t n)
+{
+	if (k == 0) {
+		snprintf(buf, n, "0");
+		return;
+	}
+	char lo[24], hi[24];
+	human((uint64_t)1 << (k - 1), lo, sizeof lo);
+	if (k == 64)
+		snprintf(hi, sizeof hi, "2^64");
+	else
+		human((uint64_t)1 << k, hi, sizeof hi);
+	snprintf(buf, n, "[%s, %s)", lo, hi);
+}
+
+static void print_hist(FILE *f, const char *title, const uint64_t *h, uint64_t total)
+{
+	fprintf(f, "%s\n", title);
+	if (!total) {
+		fputs("  (none)\n", f);
+		return;
+	}
+	uint64_t max = 0;
+	for (unsigned k = 0; k < BUCKETS; k++)
+		if (h[k] > max)
+			max = h[k];
+	for (unsigned k = 0; k < BUCKETS; k++) {
+		if (!h[k])
+			continue;
+		char label[64];
+		bucket_label(k, label, sizeof label);
+		int bar = (int)((h[k] * 40 + max - 1) / max);
+		fprintf(f, "  %-16s %10" PRIu64 "  %5.1f%%  %.*s\n", label, h[k],
+		        100.0 * (double)h[k] / (double)total, bar,
+		        "########################################");
+	}
+}
+
+static void print_text(FILE *f, const struct trace *t, const struct trace_stats *s)
+{
+	static const char *const fmt[] = { [TRACE_NATIVE] = "native .trace",
+	                                   [TRACE_REP] = "CS:APP .rep" };
+	fprintf(f, "trace        %s\n", t->path);
+	fprintf(f, "format       %s\n", fmt[t->format]);
+	fprintf(f, "file         %" PRIu64 " bytes, sha256 %s\n", t->file_bytes, t->sha256);
+	if (t->format == TRACE_REP)
+		fprintf(f, "rep header   heap %" PRIu64 ", ids %" PRIu64 ", ops %" PRIu64
+		        ", weight %" PRIu64 "\n", t->rep_heap_size, t->rep_num_ids,
+		        t->rep_num_ops, t->rep_weight);
+	fprintf(f, "operations   %zu:", t->nops);
+	for (int k = 0; k < OP_KINDS; k++)
+		fprintf(f, " %s %" PRIu64 "%s", op_kind_name[k], t->count[k],
+		        k + 1 < OP_KINDS ? "," : "\n");
+	fprintf(f, "block ids    %" PRIu32 " distinct\n", t->nslots);
+	fprintf(f, "peak live    %" PRIu64 " bytes in %" PRIu64 " blocks (requested bytes)\n",
+	        t->peak_live_bytes, t->peak_live_blocks);
+	fprintf(f, "live at end  %" PRIu64 " blocks (never freed)\n", t->live_at_end);
+	fprintf(f, "requests     %" PRIu64 " allocations, %" PRIu64 " bytes in all, mean %.1f; "
+	        "sizes %" PRIu64 "..%" PRIu64 "\n", s->allocs, s->alloc_bytes,
+	        s->allocs ? (double)s->alloc_bytes / (double)s->allocs : 0.0,
+	        s->min_size, s->max_size);
+	if (t->count[OP_MEMALIGN])
+		fprintf(f, "alignment    largest %" PRIu64 "\n", s->max_align);
+	fprintf(f, "realloc      %" PRIu64 " grow, %" PRIu64 " shrink, %" PRIu64 " same size",
+	        s->grow, s->shrink, s->same);
+	if (s->factor_n)
+		fprintf(f, "; mean factor new/old %.3f\n", s->factor_sum / (double)s->factor_n);
+	else
+		fputc('\n', f);
+	print_hist(f, "sizes requested (a, c, m), bytes:", s->size_hist, s->allocs);
+	uint64_t freed = t->count[OP_FREE];
+	print_hist(f, "lifetimes of freed blocks, operations from allocation to free:",
+	           s->life_hist, freed);
+}
+
+static json_t *hist_json(const uint64_t *h)
+{
+	json_t *a = json_array();
+	for (unsigned k = 0; a && k < BUCKETS; k++) {
+		if (!h[k])
+			continue;
+		json_t *b = json_pack("{s:I, s:I, s:I}",
+		                      "min", (json_int_t)(k ? (uint64_t)1 << (k - 1) : 0),
+		                      "max", (json_int_t)(k ? ((k == 64 ? 0 : (uint64_t)1 << k) - 1) : 0),
+		                      "count", (json_int_t)h[k]);
+		if (!b || json_array_append_new(a, b)) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *info_json(const struct trace *t, const struct trace_stats *s)
+{
+	json_t *counts = json_object();
+	for (int k = 0; counts && k < OP_KINDS; k++)
+		json_object_set_new(counts, op_kind_name[k], json_integer((json_int_t)t->count[k]));
+	return json_pack(
+		"{s:s, s:s, s:I, s:s, s:I, s:o, s:I, s:I, s:I, s:I,"
+		" s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:o},"
+		" s:o, s:o, s:I}",
+		"path", t->path,
+		"format", t->format == TRACE_REP ? "rep" : "native",
+		"file_bytes", (json_int_t)t->file_bytes,
+		"sha256", t->sha256,
+		"ops", (json_int_t)t->nops,
+		"op_counts", counts,
+		"block_ids", (json_int_t)t->nslots,
+		"peak_live_bytes", (json_int_t)t->peak_live_bytes,
+		"peak_live_blocks", (json_int_t)t->peak_live_blocks,
+		"live_at_end", (json_int_t)t->live_at_end,
+		"requests",
+		"count", (json_int_t)s->allocs, "bytes", (json_int_t)s->alloc_bytes,
+		"min_size", (json_int_t)s->min_size, "max_size", (json_int_t)s->max_size,
+		"max_align", (json_int_t)s->max_align,
+		"realloc",
+		"grow", (json_int_t)s->grow, "shrink", (json_int_t)s->shrink,
+		"same", (json_int_t)s->same,
+		"mean_factor", s->factor_n ? json_real(s->factor_sum / (double)s->factor_n)
+		                           : json_null(),
+		"size_histogram", hist_json(s->size_hist),
+		"lifetime_histogram", hist_json(s->life_hist),
+		"never_freed", (json_int_t)s->never_freed);
+}
+
+int info_main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json")) {
+			json = 1;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			puts("usage: bench info FILE [--json]\n"
+			     "Describes a trace: format, operation counts, peak live bytes and "
+			     "blocks,\nsize and lifetime histograms, realloc growth, blocks live "
+			     "at the end.");
+			return EXIT_OK;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "bench: info: unknown option %s (try bench info --help)\n",
+			        argv[i]);
+			return EXIT_USAGE;
+		} else if (path) {
+			fprintf(stderr, "bench: info: one trace at a time (%s and %s)\n", path, argv[i]);
+			return EXIT_USAGE;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		fputs("bench: info: which trace? usage: bench info FILE [--json]\n", stderr);
+		return EXIT_USAGE;
+	}
+	struct trace t;
+	struct trace_error err;
+	enum trace_status st = trace_load(path, &t, &err);
+	if (st != TRACE_OK) {
+		fprintf(stderr, "bench: %s\n", err.message);
+		return st == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
+	}
+	struct trace_stats s;
+	if (compute(&t, &s)) {
+		trace_free(&t);
+		fputs("bench: info: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	int code = EXIT_OK;
+	if (json) {
+		json_t *j = info_json(&t, &s);
+		char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
+		json_decref(j);
+		if (!text) {
+			fputs("bench: info: out of memory\n", stderr);
+			code = EXIT_SYSTEM;
+		} else {
+			puts(text);
+			free(text);
+		}
+	} else {
+		print_text(stdout, &t, &s);
+	}
+	trace_free(&t);
+	if (code == EXIT_OK && (fflush(stdout) || ferror(stdout))) {
+		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
+		code = EXIT_SYSTEM;
+	}
+	return code;
+}

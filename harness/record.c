@@ -1,0 +1,470 @@
+/*
+ * record.c - `bench record -o FILE [--max-ops N] [--follow-fork]
+ * [--follow-exec] -- CMD ARGS...`: run a real program with
+ * libheaplab-record.so preloaded (recorder/record_preload.c) and keep the
+ * trace of its heap operations.
+ *
+ * bench writes the trace's header, starts CMD with the library in
+ * LD_PRELOAD, and waits.  The library writes straight into the file through a
+ * shared mapping, so whatever way CMD ends (exit, _exit, a crash, a signal)
+ * the lines it wrote are in the file; bench then cuts the file after the last
+ * complete line (the mapping leaves zero bytes and maybe half a line behind)
+ * and appends a `#` comment with the operation count and how CMD ended.
+ *
+ * SIGINT and SIGQUIT are left to CMD (as system() does) and SIGTERM and SIGHUP
+ * are passed on to it: bench outlives CMD to finish the trace.
+ *
+ * Exit status: 0 when the trace was written, whatever CMD's own status (it is
+ * printed on stderr and recorded in the trace's last line); 2 for bad usage;
+ * 3 when CMD cannot be started or the trace cannot be written.  CMD's
+ * standard streams are its own: bench prints only to stderr, after CMD ends.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+#include "exitcodes.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECORD_LIB "libheaplab-record.so"
+
+struct record_opts {
+	const char *out;          /* the trace                               */
+	uint64_t    max_ops;      /* 0: no cap                               */
+	int         follow_fork;  /* children write OUT.<pid>                */
+	int         follow_exec;  /* exec'd programs write OUT.<pid>         */
+	char      **cmd;          /* the program and its arguments            */
+};
+
+static void record_usage(FILE *f)
+{
+	fputs("usage: bench record -o FILE [--max-ops N] [--follow-fork] [--follow-exec]"
+	      " -- CMD [ARGS...]\n"
+	      "Runs CMD with the recorder preloaded and writes its malloc, calloc, realloc,\n"
+	      "free and aligned allocations to FILE as a native trace.\n"
+	      "  --max-ops N     stop recording after N operations (CMD runs on)\n"
+	      "  --follow-fork   also record forked children, each into FILE.<pid>\n"
+	      "  --follow-exec   also record programs CMD executes, into FILE.<pid>\n"
+	      "Exits 0 when the trace was written (CMD's status is printed on stderr),\n"
+	      "2 for bad usage, 3 when CMD cannot be started or FILE cannot be written.\n"
+	      "HEAPLAB_RECORD_LIB overrides where " RECORD_LIB " is looked for.\n", f);
+}
+
+/* The recorder library: $HEAPLAB_RECORD_LIB, else beside the bench binary. */
+static int find_library(char *path, size_t size)
+{
+	const char *env = getenv("HEAPLAB_RECORD_LIB");
+	if (env && *env) {
+		if (!realpath(env, path) || access(path, R_OK)) {
+			fprintf(stderr, "bench: record: HEAPLAB_RECORD_LIB=%s: %s\n", env,
+			        strerror(errno ? errno : ENOENT));
+			return -1;
+		}
+		return 0;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0) {
+		fprintf(stderr, "bench: record: cannot find my own binary: %s\n", strerror(errno));
+		return -1;
+	}
+	exe[n] = 0;
+	char *dir = dirname(exe);
+	static const char *const where[] = {
+		"%s/build/" RECORD_LIB,         /* ./bench in a source tree            */
+		"%s/" RECORD_LIB,               /* build/san/bench, or installed beside */
+		"%s/../lib/heaplab/" RECORD_LIB /* make install layouts                 */
+	};
+	for (unsigned i = 0; i < sizeof where / sizeof where[0]; i++) {
+		char cand[PATH_MAX + 64];
+		snprintf(cand, sizeof cand, where[i], dir);
+		if (realpath(cand, path) && !access(path, R_OK))
+			return 0;
+	}
+	(void)size;
+	fprintf(stderr, "bench: record: cannot find %s in %s/build or %s (run make, or set "
+	        "HEAPLAB_RECORD_LIB)\n", RECORD_LIB, dir, dir);
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct record_opts *o)
+{
+	int i;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			record_usage(stdout);
+			return 1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (++i >= argc)
+				goto missing;
+			o->out = argv[i];
+		} else if (!strncmp(a, "--output=", 9)) {
+			o->out = a + 9;
+		} else if (!strcmp(a, "--max-ops") || !strncmp(a, "--max-ops=", 10)) {
+			const char *v = a[9] == '=' ? a + 10 : (++i < argc ? argv[i] : NULL);
+			char *end;
+			if (!v)
+				goto missing;
+			errno = 0;
+			unsigned long long x = strtoull(v, &end, 10);
+			if (*v < '0' || *v > '9' || *end || errno || x == 0) {
+				fprintf(stderr, "bench: record: --max-ops %s: expected a whole number "
+				        "above 0\n", v);
+				return -1;
+			}
+			o->max_ops = x;
+		} else if (!strcmp(a, "--follow-fork")) {
+			o->follow_fork = 1;
+		} else if (!strcmp(a, "--follow-exec")) {
+			o->follow_exec = 1;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "bench: record: unknown option %s (try bench record --help)\n", a);
+			return -1;
+		} else {
+			break;   /* the command, without a `--` */
+		}
+	}
+	if (!o->out) {
+		fputs("bench: record: no output file: give -o FILE\n", stderr);
+		return -1;
+	}
+	if (!strcmp(o->out, "-")) {
+		fputs("bench: record: -o needs a file (the recorder writes through a mapping of "
+		      "it), not standard output\n", stderr);
+		return -1;
+	}
+	if (i >= argc) {
+		fputs("bench: record: no command to record: bench record -o FILE -- CMD ARGS...\n",
+		      stderr);
+		return -1;
+	}
+	o->cmd = argv + i;
+	return 0;
+missing:
+	fprintf(stderr, "bench: record: %s needs a value\n", argv[i - 1]);
+	return -1;
+}
+
+/* Append `s` shell-quoted (when it needs it) to the header line. */
+static void put_quoted(FILE *f, const char *s)
+{
+	if (*s && !s[strcspn(s, " \t\n'\"\\$`!*?[]{}()<>|&;#~")]) {
+		fputs(s, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else if (*s == '\n')
+			fputs("\\n", f);   /* a trace comment is one line */
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+static int write_header(const char *path, const struct record_opts *o)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	time_t now = time(NULL);
+	char when[64];
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(f, "# heaplab trace, recorded %s by bench record from:\n# ", when);
+	for (char **a = o->cmd; *a; a++) {
+		put_quoted(f, *a);
+		fputc(a[1] ? ' ' : '\n', f);
+	}
+	fprintf(f, "# regenerate: bench record -o ");
+	put_quoted(f, o->out);
+	if (o->max_ops)
+		fprintf(f, " --max-ops %" PRIu64, o->max_ops);
+	fprintf(f, "%s%s --", o->follow_fork ? " --follow-fork" : "",
+	        o->follow_exec ? " --follow-exec" : "");
+	for (char **a = o->cmd; *a; a++) {
+		fputc(' ', f);
+		put_quoted(f, *a);
+	}
+	fputc('\n', f);
+	return fclose(f);
+}
+
+/*
+ * Cut `path` after its last complete line, then count its operation lines.
+ * Returns 0, or -1 with errno set.
+ */
+static int finish_file(const char *path, uint64_t *ops)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	static char buf[1 << 16];
+	off_t end = st.st_size, keep = 0;
+	while (end > 0 && !keep) {
+		off_t from = end > (off_t)sizeof buf ? end - (off_t)sizeof buf : 0;
+		ssize_t n = pread(fd, buf, (size_t)(end - from), from);
+		if (n != end - from) {
+			close(fd);
+			errno = n < 0 ? errno : EIO;
+			return -1;
+		}
+		for (ssize_t i = n - 1; i >= 0; i--)
+			if (buf[i] == '\n') {
+				keep = from + i + 1;
+				break;
+			}
+		end = from;
+	}
+	if (ftruncate(fd, keep)) {
+		close(fd);
+		return -1;
+	}
+	/* count the lines that are operations (not comments, not blank) */
+	uint64_t count = 0;
+	int at_start = 1;
+	off_t pos = 0;
+	while (pos < keep) {
+		ssize_t n = pread(fd, buf, sizeof buf, pos);
+		if (n <= 0) {
+			close(fd);
+			errno = n < 0 ? errno : EIO;
+			return -1;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			if (at_start && buf[i] != '#' && buf[i] != '\n')
+				count++;
+			at_start = buf[i] == '\n';
+		}
+		pos += n;
+	}
+	close(fd);
+	*ops = count;
+	return 0;
+}
+
+/* Side traces: OUT.<pid> or OUT.<pid>.<n>, in OUT's directory.  With `remove`
+ * set, delete them (stale ones from an earlier run); else finish each. */
+static void side_files(const char *out, int remove, int *count)
+{
+	char dirbuf[PATH_MAX], basebuf[PATH_MAX];
+	snprintf(dirbuf, sizeof dirbuf, "%s", out);
+	snprintf(basebuf, sizeof basebuf, "%s", out);
+	const char *dir = dirname(dirbuf), *base = basename(basebuf);
+	size_t blen = strlen(base);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strncmp(n, base, blen) || n[blen] != '.')
+			continue;
+		const char *s = n + blen + 1;
+		size_t digits = strspn(s, "0123456789");
+		if (!digits || (s[digits] && (s[digits] != '.' || !s[digits + 1] ||
+		                              s[digits + 1 + strspn(s + digits + 1, "0123456789")])))
+			continue;
+		char path[2 * PATH_MAX + 2];
+		snprintf(path, sizeof path, "%s/%s", dir, n);
+		if (remove) {
+			unlink(path);
+			continue;
+		}
+		uint64_t ops;
+		FILE *f;
+		if (finish_file(path, &ops) == 0 && (f = fopen(path, "a"))) {
+			fprintf(f, "# end: %" PRIu64 " operations recorded in process %.*s (a child "
+			        "or exec'd program; bench does not know how it ended)\n", ops,
+			        (int)digits, s);
+			fclose(f);
+			fprintf(stderr, "bench: record: %s: %" PRIu64 " operations (a child)\n",
+			        path, ops);
+			(*count)++;
+		}
+	}
+	closedir(d);
+}
+
+static volatile pid_t recorded_pid;   /* for forward_signal */
+
+/* SIGTERM or SIGHUP to bench: pass it on and stay to finish the trace. */
+static void forward_signal(int sig)
+{
+	if (recorded_pid > 0)
+		kill(recorded_pid, sig);
+}
+
+static void describe_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "was killed by signal %d (%s)%s", WTERMSIG(status),
+		         strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		snprintf(buf, size, "ended with wait status %d", status);
+}
+
+int record_main(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	int r = parse_args(argc, argv, &o);
+	if (r)
+		return r > 0 ? EXIT_OK : EXIT_USAGE;
+
+	char lib[PATH_MAX];
+	if (find_library(lib, sizeof lib))
+		return EXIT_SYSTEM;
+	struct stat st;
+	if (!stat(o.out, &st) && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "bench: record: %s is not a regular file (the recorder maps the "
+		        "trace into memory)\n", o.out);
+		return EXIT_USAGE;
+	}
+	if (write_header(o.out, &o)) {
+		fprintf(stderr, "bench: record: %s: cannot write: %s\n", o.out, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	char out_abs[PATH_MAX];
+	if (!realpath(o.out, out_abs)) {
+		fprintf(stderr, "bench: record: %s: %s\n", o.out, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (o.follow_fork || o.follow_exec)
+		side_files(out_abs, 1, NULL);
+
+	/* the child's environment: the library first in LD_PRELOAD */
+	const char *old = getenv("LD_PRELOAD");
+	size_t plen = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
+	char *preload = malloc(plen);
+	if (!preload) {
+		fputs("bench: record: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	snprintf(preload, plen, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+	char max_ops[32];
+	snprintf(max_ops, sizeof max_ops, "%" PRIu64, o.max_ops);
+
+	/* an exec failure is reported through a close-on-exec pipe */
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		fprintf(stderr, "bench: record: pipe: %s\n", strerror(errno));
+		free(preload);
+		return EXIT_SYSTEM;
+	}
+	/* Following children, bench must not finish their traces while they
+	 * still write: as a subreaper it inherits orphaned descendants and waits
+	 * for them all. */
+	if (o.follow_fork || o.follow_exec)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "bench: record: cannot start %s: %s\n", o.cmd[0], strerror(errno));
+		free(preload);
+		return EXIT_SYSTEM;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		if (setenv("LD_PRELOAD", preload, 1) || setenv("HEAPLAB_RECORD_OUT", out_abs, 1) ||
+		    setenv("HEAPLAB_RECORD_STATE", "fresh", 1) ||
+		    setenv("HEAPLAB_RECORD_MAX_OPS", max_ops, 1) ||
+		    setenv("HEAPLAB_RECORD_FOLLOW_FORK", o.follow_fork ? "1" : "0", 1) ||
+		    setenv("HEAPLAB_RECORD_FOLLOW_EXEC", o.follow_exec ? "1" : "0", 1)) {
+			int e = errno;
+			(void)!write(pipefd[1], &e, sizeof e);
+			_exit(127);
+		}
+		execvp(o.cmd[0], o.cmd);
+		int e = errno;
+		(void)!write(pipefd[1], &e, sizeof e);
+		_exit(127);
+	}
+	free(preload);
+	close(pipefd[1]);
+	/* like system(): an interrupt at the terminal is the program's to handle;
+	 * bench stays to finish the trace */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	struct sigaction fwd = { .sa_handler = forward_signal }, old_term, old_hup;
+	recorded_pid = pid;
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	sigaction(SIGTERM, &fwd, &old_term);
+	sigaction(SIGHUP, &fwd, &old_hup);
+	int exec_err = 0;
+	ssize_t got;
+	do
+		got = read(pipefd[0], &exec_err, sizeof exec_err);
+	while (got < 0 && errno == EINTR);
+	close(pipefd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (o.follow_fork || o.follow_exec) {
+		int other;
+		while (waitpid(-1, &other, 0) > 0 || errno == EINTR)
+			;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	if (got == (ssize_t)sizeof exec_err) {
+		fprintf(stderr, "bench: record: cannot run %s: %s\n", o.cmd[0], strerror(exec_err));
+		unlink(o.out);
+		return EXIT_SYSTEM;
+	}
+
+	uint64_t ops;
+	if (finish_file(out_abs, &ops)) {
+		fprintf(stderr, "bench: record: %s: cannot finish the trace: %s\n", o.out,
+		        strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	char how[160];
+	describe_status(status, how, sizeof how);
+	FILE *f = fopen(out_abs, "a");
+	if (!f) {
+		fprintf(stderr, "bench: record: %s: %s\n", o.out, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	fprintf(f, "# end: %" PRIu64 " operations recorded%s; the program %s\n", ops,
+	        o.max_ops && ops >= o.max_ops ? " (the --max-ops cap)" : "", how);
+	if (fclose(f)) {
+		fprintf(stderr, "bench: record: %s: %s\n", o.out, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	int nside = 0;
+	if (o.follow_fork || o.follow_exec)
+		side_files(out_abs, 0, &nside);
+	fprintf(stderr, "bench: record: %s %s; %" PRIu64 " operations written to %s\n",
+	        o.cmd[0], how, ops, o.out);
+	if (ops == 0)
+		fprintf(stderr, "bench: record: warning: nothing was recorded; if the program "
+		        "allocates, note that a statically linked or setuid program ignores LD_PRELOAD, and a file system without shared "
+		        "mappings defeats the recorder\n");
+	return EXIT_OK;
+}
