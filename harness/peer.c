@@ -271,41 +271,15 @@ static void set_peer_table(struct alloc_spec *s)
 
 extern const struct allocator peer_system;
 
-/*
- * A sanitizer build (make san) replaces malloc with ASan's: a preloaded
- * library cannot come before its runtime, and "glibc" would measure ASan.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZER_BUILD 1
-#endif
-#endif
-
-static int refuse_in_sanitizer_build(const char *name, char *err, size_t errlen)
-{
-#ifdef SANITIZER_BUILD
-	return fmt_err(err, errlen, "%s: peers and libraries cannot run in a sanitizer build "
-	               "(ASan owns malloc there); use a plain build", name);
-#else
-	(void)name, (void)err, (void)errlen;
-	return 0;
-#endif
-}
-
 int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errlen)
 {
 	const struct allocator *a;
-	int rc;
 
 	memset(s, 0, sizeof *s);
 	if (!name[0])
 		return fmt_err(err, errlen, "--alloc: empty allocator name");
-	if (is_path(name) && (rc = refuse_in_sanitizer_build(name, err, errlen)))
-		return rc;
 	if (is_path(name)) {
-		int has = 0;
+		int has = 0, rc;
 		/* dlopen needs a slash to take the name as a path, not a soname. */
 		char probe[PATH_MAX + 2];
 		snprintf(probe, sizeof probe, "%s%s", strchr(name, '/') ? "" : "./", name);
@@ -338,8 +312,6 @@ int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errle
 	for (size_t i = 0; i < NPEERS; i++) {
 		if (strcmp(peers[i].name, name) != 0)
 			continue;
-		if ((rc = refuse_in_sanitizer_build(name, err, errlen)))
-			return rc;
 		if (!peer_file(&peers[i], s->library, sizeof s->library))
 			return fmt_err(err, errlen, "peer '%s' is not installed (see bench --list)",
 			               name);
@@ -349,7 +321,7 @@ int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errle
 		s->table = &peer_system;
 		s->aligned = 1;
 		if (s->preload) {
-			int has = 0;
+			int has = 0, rc;
 			if ((rc = probe_library(s->library, &has, err, errlen)))
 				return rc;
 			s->aligned = (has & (HAS_MEMALIGN | HAS_POSIX_MEMALIGN
