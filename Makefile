@@ -122,8 +122,10 @@ fuzz-build:
 	$(MAKE) CC=clang BUILD=build/fuzz/obj CFLAGS="$(FUZZ_CFLAGS)" \
 	  $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
 
+# fuzz_trace keeps a ledger of the reader's mmap'd memory through these wraps
+build/fuzz/fuzz_trace: FUZZ_LDFLAGS = $(FUZZ_WRAP)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
-	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_WRAP) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz: fuzz-build
 	@mkdir -p build/fuzz/crashes
