@@ -222,7 +222,7 @@ interrupted() {
 		--out "$D" -q > "$OUT" 2> "$ERR" &
 	pid=$!
 	i=0
-	while [ ! -f "$D/tlsf/zbig.json" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ ! -f "$D/tlsf/zbig.json" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	sleep 0.3
 	kill -INT $pid
 	wait $pid
