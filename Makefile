@@ -5,6 +5,9 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
+#   make test-san   the whole test suite against the sanitizer build
+#   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
+#                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
 #   make demo       run a small suite into results/demo and chart it (plot.sh)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
@@ -67,7 +70,8 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san clean install workloads-large demo baseline bench-harness
+.PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
+	demo baseline bench-harness
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -150,6 +154,48 @@ san:
 	  build/san/libheaplab-record.so build/san/bench-test \
 	  build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so \
 	  build/san/tests/libtestmalloc-dying.so
+
+# Any sanitizer report fails the test that caused it (exit 86/87 is never an
+# expected status).  detect_leaks stays on; the heap provider's PROT_NONE
+# reservation needs no exemption (ASan only shadows what it allocates itself).
+# handle_segv/bus/fpe/ill=0: the test allocators that crash on purpose must die
+# of the real signal, as in a plain build, for the harness to name it; a crash
+# of the harness itself still kills the test.
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
+test-san: san $(TEST_PROGS) $(PRELOAD_LIBS)
+	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests PROGS=./build/tests/programs \
+	  BENCH_TEST=build/san/bench-test TESTLIB_DIR=build/san/tests \
+	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
+
+# libFuzzer: the harness is rebuilt with clang and coverage instrumentation in
+# build/fuzz/obj; each tests/fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME.
+# fuzz_result needs the result reader (harness/result.h): it is built once
+# that exists.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_WRAP     = -Wl,--wrap=bulk_alloc,--wrap=bulk_resize,--wrap=bulk_free,--wrap=bulk_strdup
+FUZZ_TARGETS := fuzz_trace $(if $(wildcard harness/result.h),fuzz_result)
+fuzz-build:
+	$(MAKE) CC=clang BUILD=build/fuzz/obj CFLAGS="$(FUZZ_CFLAGS)" \
+	  $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
+
+# fuzz_trace keeps a ledger of the reader's mmap'd memory through these wraps
+build/fuzz/fuzz_trace: FUZZ_LDFLAGS = $(FUZZ_WRAP)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz: fuzz-build
+	@mkdir -p build/fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t || exit 1; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
+	    $$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 deps:
 	sh .ci/deps.sh

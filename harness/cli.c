@@ -105,8 +105,19 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 	while ((c = getopt_long(argc, argv, ":a:hjo:qr:t:V", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->alloc = optarg; break;
-		case 't': o->trace = optarg; break;
-		case 'o': o->out = optarg; break;
+		case 't':
+		case 'o':
+			/* "" would only fail later, as "bench: : cannot read" or after the run */
+			if (!optarg[0]) {
+				usage_error(err, errlen, "%s: empty file name",
+				            c == 't' ? "--trace" : "--out");
+				return EXIT_USAGE;
+			}
+			if (c == 't')
+				o->trace = optarg;
+			else
+				o->out = optarg;
+			break;
 		case 'j': o->json = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': o->help = 1; break;

@@ -27,14 +27,37 @@ struct reader {
 
 static int bad(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * `src` with control bytes as \xNN: a reason quotes the file's own text (a
+ * string value, jansson's "near '...'"), and a message stays one line that
+ * cannot drive the terminal.
+ */
+static const char *printable(char *dst, size_t cap, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *src && o + 5 < cap; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c < 0x20 || c == 0x7f) {
+			dst[o++] = '\\'; dst[o++] = 'x';
+			dst[o++] = hex[c >> 4]; dst[o++] = hex[c & 15];
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
 static int bad(struct reader *rd, const char *fmt, ...)
 {
-	char why[512];
+	char why[512], shown[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	snprintf(rd->err, rd->errlen, "%s: not a heaplab result (%s)", rd->name, why);
+	snprintf(rd->err, rd->errlen, "%s: not a heaplab result (%s)", rd->name,
+	         printable(shown, sizeof shown, why));
 	return RESULT_BAD;
 }
 
@@ -393,8 +416,9 @@ int result_parse(const char *name, const char *text, size_t len, struct result *
 	memset(out, 0, sizeof *out);
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
+		char shown[sizeof je.text * 4];
 		snprintf(err, errlen, "%s:%d: not a heaplab result (bad JSON: %s)", name,
-		         je.line > 0 ? je.line : 1, je.text);
+		         je.line > 0 ? je.line : 1, printable(shown, sizeof shown, je.text));
 		return RESULT_BAD;
 	}
 	int s = read_root(&rd, root, out);
