@@ -6,6 +6,12 @@
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
 #   make benchmark  every workload against every allocator: one table (~10 min)
+#   make test-san   the whole test suite against the sanitizer build
+#   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
+#                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
+#   make demo       run a small suite into results/demo and chart it (plot.sh)
+#   make baseline   regenerate results/baseline (memory regression baseline, CI)
+#   make bench-harness  measure the harness's own cost (docs/speed.md)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -34,13 +40,17 @@ TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
 TESTALLOC_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/allocators/*.c))
 BENCH_TEST  := $(BUILD)/bench-test
-TESTLIBS    := $(BUILD)/tests/libtestmalloc.so $(BUILD)/tests/libtestmalloc-noalign.so
+TESTLIBS    := $(BUILD)/tests/libtestmalloc.so $(BUILD)/tests/libtestmalloc-noalign.so \
+               $(BUILD)/tests/libtestmalloc-dying.so
 # The test libraries replace malloc: never build them with sanitizers.
 TESTLIB_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fno-builtin
 # The recorder is preloaded into other programs: never built with the
 # sanitizers (it must not depend on their runtimes), always position-independent.
 RECORD_LIB  := $(BUILD)/libheaplab-record.so
 RECORD_CFLAGS = -std=gnu11 $(WARN) -O2 -g -fPIC -shared -fvisibility=hidden
+# the harness's own benchmark (docs/speed.md): a driver and a trivial allocator
+HBENCH_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/bench/*.c))
+HBENCH      := $(BUILD)/bench-harness
 TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
 # Preloadable libraries, one per allocator table (docs/run.md).  The tables
@@ -61,7 +71,8 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san clean install workloads-large benchmark
+.PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
+	demo baseline bench-harness benchmark
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -87,10 +98,12 @@ $(RECORD_LIB): recorder/record_preload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
 
-# small programs the recorder and preload tests run (tests/cli/record.sh, programs.sh)
+# small programs the recorder and preload tests run (tests/cli/record.sh, programs.sh);
+# -fno-builtin: their malloc calls are what the tests observe, so the compiler
+# must not elide or fold them (clang drops an unused malloc/free pair)
 $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 $(WARN) -O1 -g -o $@ $< -lpthread
+	$(CC) -std=gnu11 $(WARN) -O1 -g -fno-builtin -o $@ $< -lpthread
 
 # traces too large to commit (workloads/README.md); gitignored
 workloads-large: $(BENCH)
@@ -109,6 +122,13 @@ benchmark: $(BENCH) $(BENCH_LARGE)
 $(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench-harness: $(BENCH) $(HBENCH)
+	BENCH=./$(BENCH) HBENCH=./$(HBENCH) scripts/bench_harness.sh
+
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -124,24 +144,94 @@ $(BUILD)/tests/libtestmalloc-noalign.so: tests/libs/testmalloc.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TESTLIB_CFLAGS) -DTESTMALLOC_NO_ALIGN -o $@ $<
 
+$(BUILD)/tests/libtestmalloc-dying.so: tests/libs/testmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTLIB_CFLAGS) -DTESTMALLOC_DYING -o $@ $<
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
 test check: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS) $(BENCH_TEST) $(TESTLIBS)
 	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs \
-	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) \
-	  BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests tests/run.sh
+	  BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests \
+	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
 
 san:
 	$(MAKE) BUILD=build/san BENCH=build/san/bench \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build/san/bench build/san/unit-tests \
 	  build/san/libheaplab-record.so build/san/bench-test \
-	  build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so
+	  build/san/tests/libtestmalloc.so build/san/tests/libtestmalloc-noalign.so \
+	  build/san/tests/libtestmalloc-dying.so
+
+# Any sanitizer report fails the test that caused it (exit 86/87 is never an
+# expected status).  detect_leaks stays on; the heap provider's PROT_NONE
+# reservation needs no exemption (ASan only shadows what it allocates itself).
+# handle_segv/bus/fpe/ill=0: the test allocators that crash on purpose must die
+# of the real signal, as in a plain build, for the harness to name it; a crash
+# of the harness itself still kills the test.
+SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
+test-san: san $(TEST_PROGS) $(PRELOAD_LIBS)
+	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests PROGS=./build/tests/programs \
+	  BENCH_TEST=build/san/bench-test TESTLIB_DIR=build/san/tests \
+	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
+
+# libFuzzer: the harness is rebuilt with clang and coverage instrumentation in
+# build/fuzz/obj; each tests/fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME.
+# fuzz_result needs the result reader (harness/result.h): it is built once
+# that exists.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_WRAP     = -Wl,--wrap=bulk_alloc,--wrap=bulk_resize,--wrap=bulk_free,--wrap=bulk_strdup
+FUZZ_TARGETS := fuzz_trace $(if $(wildcard harness/result.h),fuzz_result)
+fuzz-build:
+	$(MAKE) CC=clang BUILD=build/fuzz/obj CFLAGS="$(FUZZ_CFLAGS)" \
+	  $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
+
+# fuzz_trace keeps a ledger of the reader's mmap'd memory through these wraps
+build/fuzz/fuzz_trace: FUZZ_LDFLAGS = $(FUZZ_WRAP)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz: fuzz-build
+	@mkdir -p build/fuzz/crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t || exit 1; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  build/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/crashes/$$t- \
+	    $$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
+	    build/fuzz/corpus/$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 deps:
 	sh .ci/deps.sh
+
+# A real small suite: a handful of built-ins and every installed peer (glibc,
+# jemalloc, tcmalloc, mimalloc) x a few shipped workloads, three timed runs
+# and the latency pass each, then the charts (plot.sh).
+DEMO_ALLOCS ?= bump,implicit-first,explicit-lifo,segregated,tlsf,buddy,slab,peers
+DEMO_TRACE_NAMES ?= web binary coalescing realloc-growth random
+comma := ,
+space := $(subst ,, )
+DEMO_TRACES = $(subst $(space),$(comma),$(DEMO_TRACE_NAMES:%=workloads/%.trace))
+demo: deps all
+	rm -rf results/demo charts/demo
+	./$(BENCH) --alloc "$(DEMO_ALLOCS)" --trace "$(DEMO_TRACES)" --runs 3 --latency \
+	  --out results/demo
+	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
+	@echo "demo: results in results/demo/, charts in charts/demo/"
+
+# The memory baseline .ci/regression.sh compares against: every built-in on
+# the small shipped traces.  Only memory figures are compared (exact), so
+# one timed run is enough.  Commit the result after an intended change.
+baseline: all
+	rm -rf results/baseline.new
+	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
+	rm -rf results/baseline && mv results/baseline.new results/baseline
 
 install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab

@@ -17,6 +17,7 @@ extern const struct allocator alloc_segregated;
 extern const struct allocator alloc_tlsf;
 extern const struct allocator alloc_buddy;
 extern const struct allocator alloc_slab;
+extern const struct allocator alloc_tlsf_tcache;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -30,6 +31,7 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_tlsf,
 	&alloc_buddy,
 	&alloc_slab,
+	&alloc_tlsf_tcache,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 

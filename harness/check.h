@@ -62,6 +62,13 @@ uint32_t check_index_overlap(const struct check_index *ix, uintptr_t addr, uint6
 /* Record block `slot` (not live) at addr/size and make it live. */
 void check_index_insert(struct check_index *ix, uint32_t slot, uintptr_t addr, uint64_t size);
 
+/*
+ * check_index_overlap and check_index_insert in one descent: when the range
+ * meets a live block, return that block (as check_index_overlap would) and
+ * change nothing; otherwise make block `slot` live there and return CHECK_NIL.
+ */
+uint32_t check_index_add(struct check_index *ix, uint32_t slot, uintptr_t addr, uint64_t size);
+
 /* Take live block `slot` out of the index; its slot becomes SLOT_EMPTY. */
 void check_index_remove(struct check_index *ix, uint32_t slot);
 

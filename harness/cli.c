@@ -72,7 +72,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LIST, OPT_TIMEOUT };
+enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS, OPT_TIMEOUT };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -81,10 +81,12 @@ static const struct option long_options[] = {
 	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
 	{ "help",       no_argument,       NULL, 'h' },
 	{ "json",       no_argument,       NULL, 'j' },
+	{ "latency",    no_argument,       NULL, OPT_LATENCY },
 	{ "list",       no_argument,       NULL, OPT_LIST },
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
 	{ "runs",       required_argument, NULL, 'r' },
+	{ "threads",    no_argument,       NULL, OPT_THREADS },
 	{ "timeout",    required_argument, NULL, OPT_TIMEOUT },
 	{ "trace",      required_argument, NULL, 't' },
 	{ "version",    no_argument,       NULL, 'V' },
@@ -103,13 +105,26 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 	while ((c = getopt_long(argc, argv, ":a:hjo:qr:t:V", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'a': o->alloc = optarg; break;
-		case 't': o->trace = optarg; break;
-		case 'o': o->out = optarg; break;
+		case 't':
+		case 'o':
+			/* "" would only fail later, as "bench: : cannot read" or after the run */
+			if (!optarg[0]) {
+				usage_error(err, errlen, "%s: empty file name",
+				            c == 't' ? "--trace" : "--out");
+				return EXIT_USAGE;
+			}
+			if (c == 't')
+				o->trace = optarg;
+			else
+				o->out = optarg;
+			break;
 		case 'j': o->json = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'h': o->help = 1; break;
 		case 'V': o->version = 1; break;
 		case OPT_LIST: o->list = 1; break;
+		case OPT_LATENCY: o->run.latency = 1; break;
+		case OPT_THREADS: o->run.threads = 1; break;
 		case 'r':
 			if (cli_parse_number("--runs", optarg, 1, RUN_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -175,6 +190,8 @@ void cli_help(FILE *f, const struct command *commands)
 	"                          (allocations beyond it fail and are counted)\n"
 	"  -h, --help              show this help and exit\n"
 	"  -j, --json              print the result as JSON on stdout\n"
+	"      --latency           also time every op on its own in an extra pass\n"
+	"                          (percentiles per op kind, in the JSON)\n"
 	"      --list              list the allocators (built-ins, peers) and exit\n"
 	"  -o, --out FILE|DIR      one cell: write the result as JSON to FILE\n"
 	"                          (atomically); several: the results folder\n"
@@ -182,6 +199,8 @@ void cli_help(FILE *f, const struct command *commands)
 	"  -q, --quiet             no human summary\n"
 	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
 	"                          or more; at most %d)\n"
+	"      --threads           replay each trace thread (t lines) on its own OS\n"
+	"                          thread; built-ins behind one global lock\n"
 	"      --timeout SECONDS   kill a cell that runs longer (default %u; 0: never)\n"
 	"  -t, --trace FILE        trace to replay (.trace or .rep format); a comma\n"
 	"                          list, or a folder (its *.trace and *.rep)\n"

@@ -47,6 +47,15 @@ struct gen {
 	uint32_t  nspare;
 	uint32_t  next_id;   /* the lowest id never used                           */
 	uint32_t  cap;       /* capacity of size/pos/live/spare, in ids            */
+	uint32_t  nthreads;  /* mt-* profiles: simulated threads (--threads)       */
+	int       no_steal;  /* a thread never reuses another thread's freed IDs   */
+	struct tspare {      /* with threads: IDs each thread freed, reused by it  *
+	                      * first (newest), by others when it has none (oldest) */
+		uint32_t *v;
+		uint32_t  head, n, cap;   /* the IDs are v[head .. n) */
+	} tspare[GEN_MAX_THREADS];
+	uint32_t  thread;    /* the thread the next operation belongs to           */
+	uint32_t  written;   /* the thread of the last line written (t lines)      */
 };
 
 /* ---- random numbers ---------------------------------------------------- */
@@ -194,11 +203,59 @@ static int begin_op(struct gen *g)
 	return 1;
 }
 
+/*
+ * With threads, a freed ID is reused by the thread that freed it first (its
+ * private churn then never waits for another thread in a --threads replay),
+ * else by whoever needs one: the next thread with a spare, in order, which
+ * gives up its OLDEST freed ID.  That keeps IDs below the peak live count,
+ * and a producer that reuses its consumers' IDs waits for their frees in a
+ * replay, as its bounded queue made it wait -- but for frees long done, so
+ * the wait rarely blocks.
+ * 0 when no thread has a spare ID (with no_steal: when this one has none).
+ */
+static uint32_t thread_spare(struct gen *g)
+{
+	struct tspare *own = &g->tspare[g->thread];
+	if (own->n > own->head)
+		return own->v[--own->n];
+	for (uint32_t d = 1; !g->no_steal && d < g->nthreads; d++) {
+		struct tspare *sp = &g->tspare[(g->thread + d) % g->nthreads];
+		if (sp->n > sp->head)
+			return sp->v[sp->head++];
+	}
+	return 0;
+}
+
+static void thread_spare_push(struct gen *g, uint32_t id)
+{
+	struct tspare *sp = &g->tspare[g->thread];
+	if (sp->head == sp->n)
+		sp->head = sp->n = 0;
+	if (sp->n == sp->cap && sp->head) {   /* slide the live part down */
+		memmove(sp->v, sp->v + sp->head, (size_t)(sp->n - sp->head) * sizeof *sp->v);
+		sp->n -= sp->head;
+		sp->head = 0;
+	}
+	if (sp->n == sp->cap) {
+		uint32_t cap = sp->cap ? sp->cap * 2 : 256;
+		uint32_t *v = realloc(sp->v, (size_t)cap * sizeof *v);
+		if (!v) {
+			fail(g, ENOMEM);
+			return;
+		}
+		sp->v = v;
+		sp->cap = cap;
+	}
+	sp->v[sp->n++] = id;
+}
+
 /* A fresh id for a new block (0 when done: profiles treat 0 as "no block"). */
 static uint32_t new_id(struct gen *g, uint64_t size)
 {
 	uint32_t id;
-	if (g->nspare) {
+	if (g->nthreads > 1 && (id = thread_spare(g))) {
+		/* reused, within or across threads */
+	} else if (g->nspare) {
 		id = g->spare[--g->nspare];
 	} else {
 		if (g->next_id + 1 >= g->cap) {
@@ -216,13 +273,24 @@ static uint32_t new_id(struct gen *g, uint64_t size)
 	return id;
 }
 
+/* Before an operation's line: `t N` when its thread is not the last line's. */
+static void put_thread(struct gen *g)
+{
+	if (g->thread != g->written) {
+		fprintf(g->out, "t %" PRIu32 "\n", g->thread);
+		g->written = g->thread;
+	}
+}
+
 static uint32_t g_alloc(struct gen *g, uint64_t size)
 {
 	if (!begin_op(g))
 		return 0;
 	uint32_t id = new_id(g, size);
-	if (id)
+	if (id) {
+		put_thread(g);
 		fprintf(g->out, "a %" PRIu32 " %" PRIu64 "\n", id, size);
+	}
 	return id;
 }
 
@@ -231,8 +299,10 @@ static uint32_t g_calloc(struct gen *g, uint64_t nmemb, uint64_t size)
 	if (!begin_op(g))
 		return 0;
 	uint32_t id = new_id(g, nmemb * size);
-	if (id)
+	if (id) {
+		put_thread(g);
 		fprintf(g->out, "c %" PRIu32 " %" PRIu64 " %" PRIu64 "\n", id, nmemb, size);
+	}
 	return id;
 }
 
@@ -241,8 +311,10 @@ static uint32_t g_memalign(struct gen *g, uint64_t align, uint64_t size)
 	if (!begin_op(g))
 		return 0;
 	uint32_t id = new_id(g, size);
-	if (id)
+	if (id) {
+		put_thread(g);
 		fprintf(g->out, "m %" PRIu32 " %" PRIu64 " %" PRIu64 "\n", id, align, size);
+	}
 	return id;
 }
 
@@ -269,6 +341,7 @@ static void g_realloc(struct gen *g, uint32_t id, uint64_t size)
 	if (!begin_op(g))
 		return;
 	g->size[id] = size;
+	put_thread(g);
 	fprintf(g->out, "r %" PRIu32 " %" PRIu64 "\n", id, size);
 }
 
@@ -283,7 +356,11 @@ static void g_free(struct gen *g, uint32_t id)
 	g->live[at] = last;
 	g->pos[last] = at;
 	g->pos[id] = NOT_LIVE;
-	g->spare[g->nspare++] = id;
+	if (g->nthreads > 1)
+		thread_spare_push(g, id);
+	else
+		g->spare[g->nspare++] = id;
+	put_thread(g);
 	fprintf(g->out, "f %" PRIu32 "\n", id);
 }
 
@@ -420,7 +497,12 @@ static void gen_web(struct gen *g)
 		unsigned what = (unsigned)below(g, 1000);
 		if (what < 450) {
 			/* a header name or value, a parsed cookie, a URL piece */
-			web_hold(r, g_alloc(g, weighted(g, hdr_sizes, hdr_w, 8) - below(g, 8)));
+			/* Draws are sequenced one per statement: C leaves the order of
+			 * operands unspecified, and a seed must give the same trace
+			 * whichever compiler built bench. */
+			uint64_t size = weighted(g, hdr_sizes, hdr_w, 8);
+			size -= below(g, 8);
+			web_hold(r, g_alloc(g, size));
 		} else if (what < 620) {
 			/* cache lookup: ~70% hit (no allocation); a miss fills a slot,
 			 * evicting by the clock (second chance), i.e. LRU-ish */
@@ -449,7 +531,8 @@ static void gen_web(struct gen *g)
 			}
 		} else if (what < 990) {
 			/* a zeroed table: query-string parameters, a small hash */
-			web_hold(r, g_calloc(g, range(g, 2, 32), weighted(g, hdr_sizes, hdr_w, 3)));
+			uint64_t elem = weighted(g, hdr_sizes, hdr_w, 3);
+			web_hold(r, g_calloc(g, range(g, 2, 32), elem));
 		} else {
 			/* a large request or response body, 64 KiB - 1 MiB */
 			web_hold(r, g_alloc(g, log_uniform(g, 64 * KIB, MIB)));
@@ -735,10 +818,14 @@ static void gen_random(struct gen *g)
 		unsigned what = (unsigned)below(g, 1000);
 		if (g->nlive && (what < 400 || g->nlive >= max_live))
 			g_free(g, any_live(g));
-		else if (g->nlive && what < 500)
-			g_realloc(g, any_live(g), range(g, 1, 4096));
-		else if (what < 550)
-			g_calloc(g, range(g, 1, 16), range(g, 1, 256));
+		else if (g->nlive && what < 500) {
+			uint64_t size = range(g, 1, 4096);  /* one draw per statement */
+			g_realloc(g, any_live(g), size);
+		}
+		else if (what < 550) {
+			uint64_t elem = range(g, 1, 256);
+			g_calloc(g, range(g, 1, 16), elem);
+		}
 		else
 			g_alloc(g, range(g, 1, 4096));
 	}
@@ -756,6 +843,158 @@ static void gen_grow(struct gen *g)
 		else
 			g_alloc(g, weighted(g, sizes, w, 5));
 	}
+}
+
+/* ---- multi-threaded profiles ---------------------------------------------
+ *
+ * The trace says which thread made each op (`t N` lines); a scheduler here
+ * runs one simulated thread for a burst of 1-32 ops (a time slice), then
+ * switches to a random thread.  Which blocks cross threads is what tells
+ * the three apart.
+ */
+
+
+/* Pick the next thread and the length of its slice. */
+static uint32_t mt_slice(struct gen *g, uint32_t *left)
+{
+	if (*left == 0) {
+		g->thread = (uint32_t)below(g, g->nthreads);
+		*left = (uint32_t)range(g, 1, 32);
+	}
+	(*left)--;
+	return g->thread;
+}
+
+/* Small-object sizes of the threaded servers these model: lognormal-ish
+ * around 64 bytes, 8 B to 1 KiB. */
+static uint64_t mt_size(struct gen *g)
+{
+	return lognormalish(g, 64, 6, 8, 4096);
+}
+
+/*
+ * mt-private: every thread allocates and frees only its own blocks (a
+ * thread-per-request server, or the threadtest benchmark of Hoard): each
+ * keeps up to 400 live blocks, frees one at random 45% of the time and
+ * reallocs one 5%.  Nothing crosses threads: the case thread caches win.
+ */
+static void gen_mt_private(struct gen *g)
+{
+	struct ids own[GEN_MAX_THREADS] = { { 0 } };
+	uint32_t left = 0;
+	g->no_steal = 1;   /* private through and through, IDs included */
+	while (!g->done) {
+		struct ids *l = &own[mt_slice(g, &left)];
+		unsigned what = (unsigned)below(g, 1000);
+		if (l->n && (what < 450 || l->n >= 400)) {
+			g_free(g, ids_take_random(g, l));
+		} else if (l->n && what < 500) {
+			uint64_t size = mt_size(g);   /* one draw per statement */
+			g_realloc(g, l->v[below(g, l->n)], size);
+		} else {
+			uint32_t id = g_alloc(g, mt_size(g));
+			ids_push(g, l, id);
+		}
+	}
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(own[k].v);
+}
+
+/*
+ * mt-producer-consumer: the first half of the threads (at least one)
+ * produce messages and the others consume them, as in xmalloc-test and
+ * larson: a producer allocates a message (lognormal-ish around 256 B) and
+ * queues it for a consumer (each consumer has a queue of at most 256);
+ * a consumer takes the oldest message of its queue, sometimes (10%) grows
+ * it with realloc, and frees it.  Producers also use short-lived scratch
+ * blocks of their own.  With one thread it produces and consumes itself.
+ */
+static void gen_mt_producer_consumer(struct gen *g)
+{
+	uint32_t producers = g->nthreads > 1 ? g->nthreads / 2 : 1;
+	uint32_t consumers = g->nthreads > 1 ? g->nthreads - producers : 1;
+	enum { QUEUE = 256 };
+	struct queue { uint32_t id[QUEUE]; uint32_t head, n; } *q = calloc(consumers, sizeof *q);
+	struct ids scratch[GEN_MAX_THREADS] = { { 0 } };
+	uint32_t left = 0, next = 0;
+	if (!q) {
+		fail(g, ENOMEM);
+		return;
+	}
+	while (!g->done) {
+		uint32_t k = mt_slice(g, &left);
+		int produce = g->nthreads == 1 ? chance(g, 500) : k < producers;
+		if (produce) {
+			struct ids *s = &scratch[k];
+			if (s->n && (chance(g, 400) || s->n >= 16)) {
+				g_free(g, ids_take_random(g, s));
+				continue;
+			}
+			if (chance(g, 200)) {
+				ids_push(g, s, g_alloc(g, mt_size(g)));
+				continue;
+			}
+			struct queue *c = &q[next++ % consumers];
+			if (c->n == QUEUE)
+				continue;   /* the consumer is behind: the producer waits */
+			uint32_t id = g_alloc(g, lognormalish(g, 256, 6, 16, 8192));
+			if (id)
+				c->id[(c->head + c->n++) % QUEUE] = id;
+		} else {
+			struct queue *c = &q[g->nthreads == 1 ? 0 : k - producers];
+			if (!c->n)
+				continue;   /* nothing to consume yet */
+			uint32_t id = c->id[c->head];
+			if (chance(g, 100))
+				g_realloc(g, id, g->size[id] * 2 + 16);
+			if (g->done)
+				break;
+			g_free(g, id);
+			c->head = (c->head + 1) % QUEUE;
+			c->n--;
+		}
+	}
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(scratch[k].v);
+	free(q);
+}
+
+/*
+ * mt-cache: a cache shared by all threads (memcached-like: 512 entries,
+ * lognormal-ish around 512 B, 32 B - 16 KiB) with per-thread churn.  Each
+ * thread mostly allocates and frees temporaries of its own (at most 32
+ * live); 15% of its steps touch a random cache entry: an empty entry is
+ * filled, a full one is replaced (the old value, allocated by whichever
+ * thread, is freed by this one) or, 1 in 5, resized in place with realloc.
+ */
+static void gen_mt_cache(struct gen *g)
+{
+	enum { ENTRIES = 512 };
+	uint32_t cache[ENTRIES] = { 0 };
+	struct ids temp[GEN_MAX_THREADS] = { { 0 } };
+	uint32_t left = 0;
+	while (!g->done) {
+		uint32_t k = mt_slice(g, &left);
+		struct ids *l = &temp[k];
+		if (chance(g, 150)) {
+			uint32_t *e = &cache[below(g, ENTRIES)];
+			uint64_t size = lognormalish(g, 512, 6, 32, 16384);
+			if (!*e) {
+				*e = g_alloc(g, size);
+			} else if (chance(g, 200)) {
+				g_realloc(g, *e, size);
+			} else {
+				g_free(g, *e);
+				*e = g->done ? 0 : g_alloc(g, size);
+			}
+		} else if (l->n && (chance(g, 480) || l->n >= 32)) {
+			g_free(g, ids_take_random(g, l));
+		} else {
+			ids_push(g, l, g_alloc(g, mt_size(g)));
+		}
+	}
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(temp[k].v);
 }
 
 /* ---- profiles and the driver ------------------------------------------ */
@@ -777,6 +1016,12 @@ const struct gen_profile gen_profiles[] = {
 	  "warns about", 20000, gen_random },
 	{ "grow", "a live set growing to ~2M small blocks (few frees), to expose O(n) designs",
 	  2200000, gen_grow },
+	{ "mt-private", "threads allocating and freeing only their own blocks (threadtest, "
+	  "thread-per-request servers); --threads N", 40000, gen_mt_private },
+	{ "mt-producer-consumer", "producer threads allocate messages that consumer threads "
+	  "free (xmalloc-test, larson); --threads N", 40000, gen_mt_producer_consumer },
+	{ "mt-cache", "a cache shared by all threads, entries replaced by any thread, over "
+	  "per-thread temporaries; --threads N", 40000, gen_mt_cache },
 };
 const unsigned gen_nprofiles = sizeof gen_profiles / sizeof gen_profiles[0];
 
@@ -791,7 +1036,21 @@ const struct gen_profile *gen_find(const char *name)
 int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
               const char *command, FILE *out)
 {
+	return gen_write_threads(p, ops, seed, GEN_DEFAULT_THREADS, command, out);
+}
+
+int gen_is_threaded(const struct gen_profile *p)
+{
+	return !strncmp(p->name, "mt-", 3);
+}
+
+int gen_write_threads(const struct gen_profile *p, uint64_t ops, uint64_t seed,
+                      unsigned threads, const char *command, FILE *out)
+{
 	struct gen g = { .out = out, .target = ops };
+	if (threads < 1 || threads > GEN_MAX_THREADS)
+		return EINVAL;
+	g.nthreads = gen_is_threaded(p) ? threads : 1;
 	uint64_t x = seed;
 	for (int i = 0; i < 4; i++)
 		g.rng[i] = splitmix64(&x);
@@ -804,6 +1063,9 @@ int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 	fprintf(out, "# heaplab trace, generated: profile %s, seed %" PRIu64 ", %" PRIu64 " ops\n",
 	        p->name, seed, ops);
 	fprintf(out, "# models: %s\n", p->models);
+	if (gen_is_threaded(p))
+		fprintf(out, "# threads: %u (t lines name the thread of the ops after them)\n",
+		        g.nthreads);
 	fprintf(out, "# regenerate: %s\n", command);
 	if (ops)
 		p->run(&g);
@@ -815,6 +1077,8 @@ int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 	free(g.pos);
 	free(g.live);
 	free(g.spare);
+	for (uint32_t k = 0; k < GEN_MAX_THREADS; k++)
+		free(g.tspare[k].v);
 	return g.err;
 }
 
@@ -822,12 +1086,13 @@ int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 
 static void gen_usage(FILE *f)
 {
-	fputs("usage: bench gen PROFILE [--ops N] [--seed S] -o FILE\n"
+	fputs("usage: bench gen PROFILE [--ops N] [--seed S] [--threads N] -o FILE\n"
 	      "       bench gen --list\n"
 	      "Writes a synthetic native trace (FILE '-' is standard output).\n"
+	      "--threads N (mt-* profiles only, default 4, at most 64): simulated threads.\n"
 	      "Profiles (default --ops):\n", f);
 	for (unsigned i = 0; i < gen_nprofiles; i++)
-		fprintf(f, "  %-11s %8" PRIu64 "  %s\n", gen_profiles[i].name,
+		fprintf(f, "  %-20s %8" PRIu64 "  %s\n", gen_profiles[i].name,
 		        gen_profiles[i].default_ops, gen_profiles[i].models);
 }
 
@@ -848,7 +1113,7 @@ static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
 /* Write to a temporary file beside `path`, then rename it: readers never see
  * half a trace, and a failure leaves any old file in place. */
 static int write_atomically(const char *path, const struct gen_profile *p, uint64_t ops,
-                            uint64_t seed, const char *command)
+                            uint64_t seed, unsigned threads, const char *command)
 {
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
@@ -875,7 +1140,7 @@ static int write_atomically(const char *path, const struct gen_profile *p, uint6
 		return EXIT_SYSTEM;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	int err = gen_write(p, ops, seed, command, f);
+	int err = gen_write_threads(p, ops, seed, threads, command, f);
 	if (fclose(f) && !err)
 		err = errno ? errno : EIO;
 	if (!err && rename(tmp, path))
@@ -890,7 +1155,7 @@ static int write_atomically(const char *path, const struct gen_profile *p, uint6
 
 int gen_main(int argc, char **argv)
 {
-	const char *profile = NULL, *out = NULL, *ops_s = NULL, *seed_s = NULL;
+	const char *profile = NULL, *out = NULL, *ops_s = NULL, *seed_s = NULL, *threads_s = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = NULL;
@@ -910,6 +1175,10 @@ int gen_main(int argc, char **argv)
 			dst = &ops_s;
 		} else if (!strncmp(a, "--ops=", 6)) {
 			dst = &ops_s, val = a + 6;
+		} else if (!strcmp(a, "--threads")) {
+			dst = &threads_s;
+		} else if (!strncmp(a, "--threads=", 10)) {
+			dst = &threads_s, val = a + 10;
 		} else if (!strcmp(a, "--seed")) {
 			dst = &seed_s;
 		} else if (!strncmp(a, "--seed=", 7)) {
@@ -957,20 +1226,33 @@ int gen_main(int argc, char **argv)
 		        seed_s, UINT64_MAX);
 		return EXIT_USAGE;
 	}
+	uint64_t threads = GEN_DEFAULT_THREADS;
+	if (threads_s && !gen_is_threaded(p)) {
+		fprintf(stderr, "bench: gen: --threads applies to the mt-* profiles only, not %s\n",
+		        p->name);
+		return EXIT_USAGE;
+	}
+	if (threads_s && parse_u64(threads_s, 1, GEN_MAX_THREADS, &threads)) {
+		fprintf(stderr, "bench: gen: --threads %s: expected a whole number from 1 to %d\n",
+		        threads_s, GEN_MAX_THREADS);
+		return EXIT_USAGE;
+	}
 	if (!out) {
 		fputs("bench: gen: no output file: give -o FILE (or -o - for standard output)\n",
 		      stderr);
 		return EXIT_USAGE;
 	}
-	char command[1024];
-	snprintf(command, sizeof command, "bench gen %s --ops %" PRIu64 " --seed %" PRIu64 " -o %s",
-	         p->name, ops, seed, out);
+	char command[1024], tpart[32] = "";
+	if (gen_is_threaded(p))
+		snprintf(tpart, sizeof tpart, " --threads %" PRIu64, threads);
+	snprintf(command, sizeof command, "bench gen %s --ops %" PRIu64 " --seed %" PRIu64 "%s -o %s",
+	         p->name, ops, seed, tpart, out);
 	struct stat st;
 	if (strcmp(out, "-") && !stat(out, &st) && !S_ISREG(st.st_mode)) {
 		/* a device or a pipe (/dev/null, a fifo): write to it, never
 		 * rename a file over it */
 		FILE *f = fopen(out, "w");
-		int err = f ? gen_write(p, ops, seed, command, f) : errno;
+		int err = f ? gen_write_threads(p, ops, seed, (unsigned)threads, command, f) : errno;
 		if (f && fclose(f) && !err)
 			err = errno ? errno : EIO;
 		if (err) {
@@ -980,7 +1262,7 @@ int gen_main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(out, "-")) {
-		int err = gen_write(p, ops, seed, command, stdout);
+		int err = gen_write_threads(p, ops, seed, (unsigned)threads, command, stdout);
 		if (!err && fflush(stdout))
 			err = errno;
 		if (err) {
@@ -989,5 +1271,5 @@ int gen_main(int argc, char **argv)
 		}
 		return EXIT_OK;
 	}
-	return write_atomically(out, p, ops, seed, command);
+	return write_atomically(out, p, ops, seed, (unsigned)threads, command);
 }

@@ -35,4 +35,16 @@ const struct gen_profile *gen_find(const char *name);
 int gen_write(const struct gen_profile *p, uint64_t ops, uint64_t seed,
               const char *command, FILE *out);
 
+/* mt-* profiles simulate this many threads unless told (--threads N). */
+#define GEN_DEFAULT_THREADS 4
+#define GEN_MAX_THREADS     64
+
+/* gen_write with `threads` simulated threads (1..GEN_MAX_THREADS; profiles
+ * that are not mt-* ignore it and write no t line).  EINVAL when out of range. */
+int gen_write_threads(const struct gen_profile *p, uint64_t ops, uint64_t seed,
+                      unsigned threads, const char *command, FILE *out);
+
+/* Whether profile p simulates threads (its name starts with "mt-"). */
+int gen_is_threaded(const struct gen_profile *p);
+
 #endif

@@ -17,6 +17,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include "threaded.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +175,14 @@ static void print_text(FILE *f, const struct trace *t, const struct trace_stats 
 		fprintf(f, " %s %" PRIu64 "%s", op_kind_name[k], t->count[k],
 		        k + 1 < OP_KINDS ? "," : "\n");
 	fprintf(f, "block ids    %" PRIu32 " distinct\n", t->nslots);
+	if (t->nthreads > 1 || t->thread_tid) {
+		fprintf(f, "threads      %" PRIu32 " (TIDs", t->nthreads);
+		for (uint32_t k = 0; k < t->nthreads && k < 16; k++)
+			fprintf(f, "%s %u", k ? "," : "", t->thread_tid ? t->thread_tid[k] : 0u);
+		fprintf(f, "%s); %" PRIu64 " frees and reallocs of a block another thread "
+		        "touched last\n",
+		        t->nthreads > 16 ? ", ..." : "", trace_cross_thread_ops(t));
+	}
 	fprintf(f, "peak live    %" PRIu64 " bytes in %" PRIu64 " blocks (requested bytes)\n",
 	        t->peak_live_bytes, t->peak_live_blocks);
 	fprintf(f, "live at end  %" PRIu64 " blocks (never freed)\n", t->live_at_end);
@@ -289,6 +299,11 @@ int info_main(int argc, char **argv)
 	int code = EXIT_OK;
 	if (json) {
 		json_t *j = info_json(&t, &s);
+		if (j) {
+			json_object_set_new(j, "threads", json_integer((json_int_t)t.nthreads));
+			json_object_set_new(j, "cross_thread_ops",
+			                    json_integer((json_int_t)trace_cross_thread_ops(&t)));
+		}
 		char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) : NULL;
 		json_decref(j);
 		if (!text) {

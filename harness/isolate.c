@@ -27,6 +27,7 @@ enum child_mode {
 	MODE_MEMORY  = 2,  /* everyone: the memory pass                        */
 	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
 	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
+	MODE_LATENCY = 5,  /* peers: the --latency pass, in a fresh process    */
 };
 
 /* The one message a child sends: fixed size, no pointers. */
@@ -135,6 +136,9 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 		run_cell(a, t, opt, &m->r);
 	} else if (mode == MODE_CHECKED) {
 		replay_checked(a, t, opt, &m->r);
+	} else if (mode == MODE_LATENCY) {
+		m->r.status = CELL_OK;
+		replay_latency_cell(a, t, opt, &m->r);
 	} else if (mode == MODE_TIMED) {
 		size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
 		void **ptrs = bulk_alloc(bytes);
@@ -181,10 +185,11 @@ static struct replay_progress *map_progress(int fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS` */
+/* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256
+ *  THREADS LATENCY` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 10)
+	if (argc != 13)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
@@ -192,6 +197,8 @@ int isolate_child_main(int argc, char **argv)
 	struct run_options opt = { .peer = 1, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
+	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
+	opt.latency = argv[12][0] == '1';
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -210,6 +217,12 @@ int isolate_child_main(int argc, char **argv)
 	if (ts != TRACE_OK) {
 		m->r.status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
 		snprintf(m->r.message, sizeof m->r.message, "%s", terr.message);
+		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
+	}
+	if (strcmp(t.sha256, argv[10]) != 0) {
+		m->r.status = CELL_BAD_INPUT;
+		snprintf(m->r.message, sizeof m->r.message,
+		         "%.500s: the file changed while bench was running", trace);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
 	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
@@ -310,16 +323,18 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	else
 		unsetenv("LD_PRELOAD");
 	peer_sanitizer_env();
-	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16];
+	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16], a_thr[4];
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
 	snprintf(a_wfd, sizeof a_wfd, "%d", wfd);
 	snprintf(a_pfd, sizeof a_pfd, "%d", pfd);
 	snprintf(a_pass, sizeof a_pass, "%u", pass);
+	snprintf(a_thr, sizeof a_thr, "%d", opt->threads ? 1 : 0);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass, NULL,
+		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
+		(char *)t->sha256, a_thr, opt->latency ? "1" : "0", NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);
@@ -551,6 +566,22 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 			r->ns_per_op[k] = t->nops ? ns / (double)t->nops : 0.0;
 			r->ops_per_sec[k] = ns > 0 ? (double)t->nops * 1e9 / ns : 0.0;
 			r->runs = k + 1;
+		}
+		if (ropt.latency) {
+			memset(m, 0, sizeof *m);
+			run_child(s, t, &ropt, MODE_LATENCY, 0, deadline, m, &o);
+			if (!o.got_msg) {
+				judge(s, t, &o, timeout, r, x);
+				r->runs = 0;
+				goto out;
+			}
+			if (m->r.status != CELL_OK) {
+				r->status = m->r.status;
+				snprintf(r->message, sizeof r->message, "%.600s", m->r.message);
+				r->runs = 0;
+				goto out;
+			}
+			r->latency = m->r.latency;
 		}
 	}
 

@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	{ "gen", gen_main, "write a synthetic trace from a named profile" },
 	{ "record", record_main, "record the heap operations of a real program as a trace" },
 	{ "info", info_main, "describe a trace: counts, peak live, size and lifetime histograms" },
+	{ "report", report_main, "result files as one table (tsv, csv, markdown)" },
+	{ "compare", compare_main, "compare two sets of results; exit 1 on a regression" },
 	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },
 };

@@ -242,7 +242,8 @@ static int finish_file(const char *path, uint64_t *ops)
 		close(fd);
 		return -1;
 	}
-	/* count the lines that are operations (not comments, not blank) */
+	/* count the lines that are operations (not comments, not blank, not
+	 * the `t N` lines that name the thread of the operations after them) */
 	uint64_t count = 0;
 	int at_start = 1;
 	off_t pos = 0;
@@ -254,7 +255,7 @@ static int finish_file(const char *path, uint64_t *ops)
 			return -1;
 		}
 		for (ssize_t i = 0; i < n; i++) {
-			if (at_start && buf[i] != '#' && buf[i] != '\n')
+			if (at_start && buf[i] != '#' && buf[i] != '\n' && buf[i] != 't')
 				count++;
 			at_start = buf[i] == '\n';
 		}

@@ -14,6 +14,7 @@
 
 #include "bulk.h"
 #include "check.h"
+#include "threaded.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -65,6 +66,11 @@ static int open_heap(struct heap *heap, size_t limit)
 	       && reserve > HEAP_BASE_ALIGN)
 		reserve /= 2;
 	return err;
+}
+
+int replay_open_heap(struct heap *heap, size_t limit)
+{
+	return open_heap(heap, limit);
 }
 
 /*
@@ -154,6 +160,8 @@ struct checker {
 	struct check_index      ix;   /* live blocks by address, patterns by slot   */
 	uint64_t                live_bytes;  /* requested bytes of live blocks now  */
 	uint64_t                calloc_next; /* index into t->calloc_nmemb          */
+	unsigned                tl_points;   /* timeline samples this trace gets    */
+	uint64_t                tl_next;     /* ops done at the next sample; 0: none */
 	enum { PHASE_INIT, PHASE_OPS, PHASE_END } phase;  /* for crash messages  */
 };
 
@@ -201,6 +209,11 @@ static int describe_op(char *buf, size_t len, const struct trace *t, size_t i, u
 	return n;
 }
 
+int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb)
+{
+	return describe_op(buf, len, t, i, nmemb);
+}
+
 /* Stop the pass: r->message = "<op description>: <what>". */
 static enum cell_status stop(struct checker *c, enum cell_status status, size_t i,
                              uint64_t nmemb, const char *fmt, ...)
@@ -226,9 +239,13 @@ static enum cell_status stop(struct checker *c, enum cell_status status, size_t 
 	return status;
 }
 
-/* A block the allocator just returned: aligned, in the heap, overlapping nothing live. */
+/*
+ * A block the allocator just returned: aligned, in the heap, overlapping
+ * nothing live.  When it passes, it is live in the index as block `slot`.
+ */
 static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nmemb,
-                                        const void *p, uint64_t size, size_t align)
+                                        uint32_t slot, const void *p, uint64_t size,
+                                        size_t align)
 {
 	uintptr_t addr = (uintptr_t)p;
 	const char *name = c->a->name;
@@ -250,7 +267,7 @@ static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nm
 		            "%s returned %#lx, whose %llu bytes run past the break at %#lx",
 		            name, (unsigned long)addr, (unsigned long long)size, (unsigned long)hi);
 	}
-	uint32_t other = check_index_overlap(&c->ix, addr, size);
+	uint32_t other = check_index_add(&c->ix, slot, addr, size);
 	if (other != CHECK_NIL) {
 		const struct check_block *b = &c->ix.blocks[other];
 		return stop(c, CELL_CHECK_FAILED, i, nmemb,
@@ -369,7 +386,7 @@ static enum cell_status checked_alloc(struct checker *c, size_t i)
 		return stop(c, CELL_CHECK_FAILED, i, nmemb,
 		            "%s returned %#lx for a calloc whose size overflows size_t "
 		            "(expected NULL)", c->a->name, (unsigned long)(uintptr_t)p);
-	enum cell_status s = check_new_block(c, i, nmemb, p, size, align);
+	enum cell_status s = check_new_block(c, i, nmemb, op->slot, p, size, align);
 	if (s)
 		return s;
 	if (op->kind == OP_CALLOC) {
@@ -381,7 +398,6 @@ static enum cell_status checked_alloc(struct checker *c, size_t i)
 	}
 	b->seed = (uint32_t)i;
 	check_fill(p, 0, size, op->slot, b->seed);
-	check_index_insert(&c->ix, op->slot, (uintptr_t)p, size);
 	c->live_bytes += size;
 	note_live(c);
 	return CELL_OK;
@@ -453,7 +469,7 @@ static enum cell_status checked_realloc(struct checker *c, size_t i)
 		b->seed = old_seed;
 		return verify_payload(c, i, 0, op->slot, old_size, "after a failed realloc");
 	}
-	s = check_new_block(c, i, 0, p, op->size, HEAPLAB_ALIGN);
+	s = check_new_block(c, i, 0, op->slot, p, op->size, HEAPLAB_ALIGN);
 	if (s)
 		return s;
 	uint64_t keep = old_size < op->size ? old_size : op->size;
@@ -467,7 +483,6 @@ static enum cell_status checked_realloc(struct checker *c, size_t i)
 		            (long long)off, want, got);
 	b->seed = (uint32_t)i;
 	check_fill(p, 0, op->size, op->slot, b->seed);
-	check_index_insert(&c->ix, op->slot, (uintptr_t)p, op->size);
 	c->live_bytes += op->size;
 	c->live_bytes -= old_size;
 	note_live(c);
@@ -492,6 +507,22 @@ static void snapshot_figures(struct checker *c)
 	memory_figures_from_heap(m, &c->heap);
 	m->failed_allocations = failed;
 	m->skipped_ops = skipped;
+}
+
+/* One timeline sample: the heap as it stands after c->tl_next ops. */
+static void timeline_note(struct checker *c)
+{
+	struct timeline *tl = &c->r->timeline;
+	unsigned k = tl->points;
+
+	tl->op[k] = c->tl_next;
+	/* A peer takes memory from the system, not from the provider. */
+	tl->has_break = !c->opt->peer;
+	tl->break_bytes[k] = tl->has_break
+	                     ? (uint64_t)(heap_break(&c->heap) - heap_start(&c->heap)) : 0;
+	tl->live_bytes[k] = c->live_bytes;
+	tl->points = ++k;
+	c->tl_next = k < c->tl_points ? timeline_mark(k, c->tl_points, c->t->nops) : 0;
 }
 
 static enum cell_status checked_ops(struct checker *c)
@@ -521,6 +552,8 @@ static enum cell_status checked_ops(struct checker *c)
 		}
 		if (!s) {
 			c->r->ops_replayed = i + 1;
+			if (i + 1 == c->tl_next)
+				timeline_note(c);
 			if (every && (i + 1) % every == 0)
 				s = self_check(c, i, 0);
 		}
@@ -582,6 +615,8 @@ static enum cell_status checked_pass(struct checker *c)
 		return r->status = CELL_CHECK_FAILED;
 	}
 	c->phase = PHASE_OPS;
+	c->tl_points = timeline_points(c->t->nops);
+	c->tl_next = c->tl_points ? timeline_mark(0, c->tl_points, c->t->nops) : 0;
 	s = checked_ops(c);
 	snapshot_figures(c);
 	c->phase = PHASE_END;
@@ -627,12 +662,15 @@ static enum cell_status guarded_pass(struct checker *c)
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
                                 const struct run_options *opt, struct cell_result *r)
 {
+	if (opt->threads)
+		return threaded_checked(a, t, opt, r);   /* threaded.c */
 	struct checker c = { .a = a, .t = t, .opt = opt, .r = r };
 	enum cell_status s;
 	int err;
 
 	r->status = CELL_OK;
 	r->message[0] = '\0';
+	r->timeline.points = 0;
 	publish(REPLAY_PASS_CHECKED, REPLAY_OP_NONE);
 	if ((s = validate_slots(&c)))
 		return s;
@@ -772,6 +810,8 @@ int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,
                  uint64_t *ns, struct memory_figures *m)
 {
+	if (opt->threads)
+		return threaded_timed(a, t, opt, ns, m);   /* threaded.c */
 	struct timed tp = { .a = a, .t = t, .ptrs = ptrs };
 	struct crash_guard guard;
 	int err = open_heap(&tp.heap, opt->heap_limit);
@@ -792,6 +832,157 @@ int replay_timed(const struct allocator *a, const struct trace *t,
 	return crashed ? REPLAY_CRASHED : tp.init_failed ? REPLAY_INIT_FAILED : 0;
 }
 
+/* ---- the --latency pass ---- */
+
+/* One latency pass's state, kept in replay_latency's frame. */
+struct lat_pass {
+	const struct allocator *a;
+	const struct trace     *t;
+	void                  **ptrs;
+	uint32_t               *samples;   /* ns of op i, overhead subtracted */
+	uint64_t                overhead;  /* ns of one pair of clock reads   */
+	struct heap             heap;
+	int                     init_failed;
+};
+
+/*
+ * timed_body's loop with the clock read around every op.  The failure
+ * semantics are the same; the loop is kept separate so the plain timed
+ * passes carry no branch for it.
+ */
+static void latency_body(struct lat_pass *lp)
+{
+	const struct trace *t = lp->t;
+	void *self = lp->a->init(&lp->heap);
+	if (!self) {
+		lp->init_failed = 1;
+		return;
+	}
+	void **ptrs = lp->ptrs;
+	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+	const struct allocator *a = lp->a;
+	const uint64_t *nmemb = t->calloc_nmemb;
+	uint32_t *out = lp->samples;
+	uint64_t overhead = lp->overhead;
+	void *p;
+
+	for (size_t i = 0; i < t->nops; i++) {
+		const struct op *op = &t->ops[i];
+		void **slot = &ptrs[op->slot];
+		uint64_t t0 = now_ns();
+		switch (op->kind) {
+		case OP_MALLOC:
+			p = a->malloc(self, op->size);
+			goto allocated;
+		case OP_CALLOC:
+			p = a->calloc(self, *nmemb++, op->size);
+			goto allocated;
+		case OP_MEMALIGN:
+			p = a->memalign(self, (size_t)1 << op->align_log2, op->size);
+		allocated:
+			*slot = p ? p : FAILED_BLOCK;
+			break;
+		case OP_REALLOC:
+			if (*slot == FAILED_BLOCK)
+				break;
+			p = a->realloc(self, *slot, op->size);
+			if (p)
+				*slot = p;
+			else if (!*slot || op->size == 0)
+				*slot = FAILED_BLOCK;
+			break;
+		case OP_FREE:
+			if (*slot != FAILED_BLOCK)
+				a->free(self, *slot);
+			*slot = NULL;
+			break;
+		}
+		uint64_t d = now_ns() - t0;
+		d = d > overhead ? d - overhead : 0;
+		out[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
+}
+
+static int guarded_latency(struct lat_pass *lp)
+{
+	if (sigsetjmp(crash_jump, 1))
+		return 1;
+	latency_body(lp);
+	return 0;
+}
+
+int replay_latency(const struct allocator *a, const struct trace *t,
+                   const struct run_options *opt, void **ptrs,
+                   uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
+                   struct latency_figures *f)
+{
+	struct lat_pass lp = { .a = a, .t = t, .ptrs = ptrs, .samples = samples };
+	struct crash_guard guard;
+	int err = open_heap(&lp.heap, opt->heap_limit);
+	if (err)
+		return err;
+	if ((err = crash_guard_arm(&guard, opt))) {
+		heap_close(&lp.heap);
+		return err;
+	}
+	memset(f, 0, sizeof *f);
+	lp.overhead = latency_timer_overhead();
+	int crashed = guarded_latency(&lp);
+	crash_guard_disarm(&guard);
+	heap_close(&lp.heap);
+	if (crashed)
+		return REPLAY_CRASHED;
+	if (lp.init_failed)
+		return REPLAY_INIT_FAILED;
+	f->timer_overhead_ns = lp.overhead;
+	latency_summarise(t, samples, scratch_a, scratch_b, f);
+	f->measured = 1;
+	return 0;
+}
+
+/* The --latency pass with its sample arrays; a failure goes into r. */
+static void run_latency(const struct allocator *a, const struct trace *t,
+                        const struct run_options *opt, void **ptrs, struct cell_result *r)
+{
+	size_t bytes = (t->nops ? t->nops : 1) * sizeof(uint32_t);
+	uint32_t *s = bulk_alloc(bytes), *x = bulk_alloc(bytes), *y = bulk_alloc(bytes);
+	publish(REPLAY_PASS_LATENCY, REPLAY_OP_NONE);
+	int err = s && x && y ? replay_latency(a, t, opt, ptrs, s, x, y, &r->latency) : ENOMEM;
+
+	if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
+		char what[160] = "";
+		if (err == REPLAY_CRASHED)
+			crash_text(what, sizeof what);
+		snprintf(r->message, sizeof r->message, "%s: latency pass: %s %s%s", t->path,
+		         a->name, err == REPLAY_CRASHED ? "crashed with " : "init returned NULL",
+		         what);
+		r->violations++;
+		r->status = CELL_CHECK_FAILED;
+	} else if (err) {
+		snprintf(r->message, sizeof r->message, "latency pass: cannot reserve memory: %s",
+		         strerror(err));
+		r->status = CELL_SYSTEM;
+	}
+	bulk_free(s, bytes);
+	bulk_free(x, bytes);
+	bulk_free(y, bytes);
+}
+
+void replay_latency_cell(const struct allocator *a, const struct trace *t,
+                         const struct run_options *opt, struct cell_result *r)
+{
+	size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+	void **ptrs = bulk_alloc(bytes);
+	if (!ptrs) {
+		snprintf(r->message, sizeof r->message,
+		         "latency pass: cannot reserve memory for %u block pointers", t->nslots);
+		r->status = CELL_SYSTEM;
+		return;
+	}
+	run_latency(a, t, opt, ptrs, r);
+	bulk_free(ptrs, bytes);
+}
+
 static void figure_mismatch(struct cell_result *r, const struct trace *t, unsigned run,
                             const char *against, const char *field)
 {
@@ -806,7 +997,10 @@ static void figure_mismatch(struct cell_result *r, const struct trace *t, unsign
 enum cell_status run_cell(const struct allocator *a, const struct trace *t,
                           const struct run_options *opt, struct cell_result *r)
 {
+	if (opt->threads)
+		return threaded_run_cell(a, t, opt, r);   /* threaded.c */
 	memset(r, 0, sizeof *r);
+	r->threads = 1;
 	if (replay_checked(a, t, opt, r))
 		return r->status;
 
@@ -860,6 +1054,8 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 			break;
 		}
 	}
+	if (r->status == CELL_OK && opt->latency)
+		run_latency(a, t, opt, ptrs, r);
 	bulk_free(ptrs, bytes);
 	return r->status;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../allocators/allocator.h"
+#include "latency.h"
 #include "metrics.h"
 #include "trace.h"
 
@@ -35,11 +36,14 @@ struct run_options {
 	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
 	uint64_t check_every;  /* self-check every N ops as well; 0: only at the end */
 	size_t   heap_limit;   /* cap on the break in bytes; 0: none            */
+	int      latency;      /* --latency: also time each op in an extra pass */
 	int      peer;         /* no heap provider behind the allocator (a peer):
 	                        * skip the inside-the-heap check; blocks under 16
 	                        * bytes need only their size's power-of-two alignment */
 	int      let_crash;    /* in a child process: no in-process crash guard,
 	                        * a fatal signal kills the child (see isolate.h) */
+	int      threads;      /* --threads: each trace thread on its own OS thread
+	                        * (threaded.h); 0: serial, in trace order     */
 };
 
 enum cell_status {
@@ -82,6 +86,17 @@ struct cell_result {
 
 	struct cell_stat stats[STATS_MAX];  /* the allocator's own counters, after the checked pass */
 	unsigned nstats;
+
+	struct timeline timeline;       /* the heap over the checked pass (always)    */
+	struct latency_figures latency; /* the --latency pass; measured 0 otherwise   */
+
+	/* threads (threaded.h) */
+	int      threaded;            /* replayed with --threads                        */
+	unsigned threads;             /* OS threads that ran ops (1 when serial)        */
+	int      locked;              /* calls went through the global lock             */
+	uint64_t cross_thread_waits;  /* ops that waited for another thread's op        */
+	uint64_t cross_thread_blocked;/* of those, most that found it not done yet, in
+	                                 one timed pass (built-ins only)                */
 };
 
 /*
@@ -100,6 +115,7 @@ struct replay_progress {
 #define REPLAY_PASS_CHECKED  1
 #define REPLAY_PASS_TIMED    2        /* + k, k = 0 .. RUN_MAX - 1            */
 #define REPLAY_PASS_MEMORY   0xffffu
+#define REPLAY_PASS_LATENCY  0xfffeu  /* the --latency pass                  */
 #define REPLAY_OP_NONE       UINT64_MAX
 extern struct replay_progress *replay_progress;
 
@@ -128,6 +144,30 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,
                  uint64_t *ns, struct memory_figures *m);
+
+/*
+ * The --latency pass on a fresh heap: every op timed on its own (latency.h).
+ * `ptrs` as for replay_timed; `samples`, `a` and `b` have room for t->nops
+ * each.  Returns as replay_timed; fills *f when it returns 0.
+ */
+int replay_latency(const struct allocator *a, const struct trace *t,
+                   const struct run_options *opt, void **ptrs,
+                   uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
+                   struct latency_figures *f);
+
+/*
+ * The --latency pass with its own arrays, into r->latency; a failure sets
+ * r->status and r->message.  For a peer, whose heap only a fresh process
+ * makes fresh, the caller runs it in a process of its own.
+ */
+void replay_latency_cell(const struct allocator *a, const struct trace *t,
+                         const struct run_options *opt, struct cell_result *r);
+
+/* A fresh heap for one pass (as the passes above open theirs): 0 or an errno. */
+int replay_open_heap(struct heap *heap, size_t limit);
+
+/* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
+int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);
 
 /* Human-readable name of an op kind ("malloc", ...). */
 const char *replay_kind_name(unsigned kind);

@@ -38,6 +38,8 @@ static const char *pass_name(uint32_t pass, char *buf, size_t len)
 		return "checked";
 	if (pass == REPLAY_PASS_MEMORY)
 		return "memory";
+	if (pass == REPLAY_PASS_LATENCY)
+		return "latency";
 	if (pass >= REPLAY_PASS_TIMED && pass < REPLAY_PASS_TIMED + RUN_MAX) {
 		snprintf(buf, len, "timed %u", pass - REPLAY_PASS_TIMED + 1);
 		return buf;
@@ -71,6 +73,52 @@ static json_t *summary_json(const double *samples, unsigned n, int *bad)
 }
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
+
+/* "latency": null unless the --latency pass ran to its end. */
+static json_t *latency_json(const struct latency_figures *f, int *bad)
+{
+	if (!f->measured)
+		return json_null();
+	json_t *o = json_object();
+	if (!o)
+		return *bad = 1, NULL;
+	put(o, "method", json_string(LATENCY_METHOD), bad);
+	put(o, "timer_overhead_ns", u64(f->timer_overhead_ns), bad);
+	for (unsigned k = 0; k < LATENCY_KINDS; k++) {
+		const struct latency_stat *s = &f->kind[k];
+		put(o, k == LATENCY_ALL ? "all" : replay_kind_name(k),
+		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)s->count,
+		              "p50", (json_int_t)s->p50, "p90", (json_int_t)s->p90,
+		              "p99", (json_int_t)s->p99, "p999", (json_int_t)s->p999,
+		              "max", (json_int_t)s->max), bad);
+	}
+	return o;
+}
+
+static json_t *u64_array(const uint64_t *v, unsigned n, int *bad)
+{
+	json_t *a = json_array();
+	for (unsigned k = 0; a && k < n; k++)
+		if (json_array_append_new(a, u64(v[k])))
+			*bad = 1;
+	if (!a)
+		*bad = 1;
+	return a;
+}
+
+/* "timeline": the heap at evenly spaced points of the checked pass. */
+static json_t *timeline_json(const struct timeline *tl, int *bad)
+{
+	json_t *o = json_object();
+	if (!o)
+		return *bad = 1, NULL;
+	put(o, "points", json_integer(tl->points), bad);
+	put(o, "op", u64_array(tl->op, tl->points, bad), bad);
+	put(o, "break_bytes", tl->has_break || !tl->points
+	                      ? u64_array(tl->break_bytes, tl->points, bad) : json_null(), bad);
+	put(o, "live_bytes", u64_array(tl->live_bytes, tl->points, bad), bad);
+	return o;
+}
 
 json_t *report_json(const struct report_input *in)
 {
@@ -188,6 +236,8 @@ json_t *report_json(const struct report_input *in)
 	for (unsigned k = 0; stats && k < r->nstats; k++)
 		put(stats, r->stats[k].name, u64(r->stats[k].value), &bad);
 	put(root, "allocator_stats", stats, &bad);
+	put(root, "latency", latency_json(&r->latency, &bad), &bad);
+	put(root, "timeline", timeline_json(&r->timeline, &bad), &bad);
 	if (x && x->lib.method[0]) {
 		json_t *vals = json_object();
 		for (unsigned k = 0; vals && k < x->lib.n; k++)
@@ -212,6 +262,23 @@ json_t *report_json(const struct report_input *in)
 	if (x)
 		put(root, "elapsed_seconds", json_real(x->seconds), &bad);
 	put(root, "status", json_string(report_status_name(r->status)), &bad);
+	/* threads (docs/threads.md): how the trace was replayed */
+	put(root, "replay", json_string(r->threaded ? "threaded" : "serial"), &bad);
+	put(root, "threads", u64(r->threads ? r->threads : 1), &bad);
+	json_t *wall = json_null();
+	if (r->runs) {
+		struct sample_summary ns;
+		metrics_summarise(r->ns_per_op, r->runs, &ns);
+		wall = json_real(ns.median * (double)t->nops / 1e9);
+	}
+	put(root, "threading", json_pack("{s:I, s:b, s:I, s:I, s:o}",
+	                                 "trace_threads", (json_int_t)t->nthreads,
+	                                 "global_lock", r->threaded && r->locked,
+	                                 "cross_thread_waits",
+	                                 (json_int_t)r->cross_thread_waits,
+	                                 "blocked_waits_max",
+	                                 (json_int_t)r->cross_thread_blocked,
+	                                 "wall_seconds_median", wall), &bad);
 
 	if (bad) {
 		json_decref(root);
@@ -372,6 +439,14 @@ void report_summary(FILE *f, const struct report_input *in)
 	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
 	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
 	        (unsigned long long)r->peak_live_blocks);
+	if (r->threaded)
+		fprintf(f, "threads      %u OS threads, one per trace thread%s; %llu ops waited for "
+		        "another thread's op on their block\n", r->threads,
+		        r->locked ? ", allocator behind one global lock" : "",
+		        (unsigned long long)r->cross_thread_waits);
+	else if (t->nthreads > 1)
+		fprintf(f, "threads      serial replay of a %u-thread trace, in trace order "
+		        "(--threads runs them in parallel)\n", t->nthreads);
 	if (r->runs) {
 		struct sample_summary ops, ns;
 		metrics_summarise(r->ops_per_sec, r->runs, &ops);
@@ -419,6 +494,12 @@ void report_summary(FILE *f, const struct report_input *in)
 	fprintf(f, "failures     %llu failed allocation%s, %llu skipped op%s\n",
 	        (unsigned long long)m->failed_allocations, m->failed_allocations == 1 ? "" : "s",
 	        (unsigned long long)m->skipped_ops, m->skipped_ops == 1 ? "" : "s");
+	const struct latency_stat *l = &r->latency.kind[LATENCY_ALL];
+	if (r->latency.measured)
+		fprintf(f, "latency      p50 %llu ns, p99 %llu ns, p99.9 %llu ns, max %llu ns "
+		        "(timer overhead %llu ns subtracted)\n", (unsigned long long)l->p50,
+		        (unsigned long long)l->p99, (unsigned long long)l->p999,
+		        (unsigned long long)l->max, (unsigned long long)r->latency.timer_overhead_ns);
 	if (r->status == CELL_OK)
 		fprintf(f, "check        passed (%llu self-check%s, every block verified)\n",
 		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s");

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "peer.h"
 #include "exitcodes.h"
 #include "../allocators/allocator.h"
 
@@ -98,13 +99,32 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "bench: run: no command to run\n%s", run_usage);
 		return EXIT_USAGE;
 	}
-	if (!allocator_find(name)) {
-		fprintf(stderr, "bench: unknown allocator '%s' (try --list)\n", name);
-		return EXIT_USAGE;
-	}
-
 	char lib[PATH_MAX + 64];
-	if (find_library(name, lib, sizeof lib) != 0) {
+	if (!allocator_find(name)) {
+		/*
+		 * A peer or a library path: the program runs on that malloc as
+		 * it ships (glibc: nothing to preload).  Only the built-ins'
+		 * libraries know heaplab's statistics and self-check.
+		 */
+		struct alloc_spec spec;
+		char err[512];
+		if (peer_resolve(name, &spec, err, sizeof err) != 0 || spec.kind == ALLOC_TEST) {
+			fprintf(stderr, "bench: unknown allocator '%s' (try --list)\n", name);
+			return EXIT_USAGE;
+		}
+		if (stats || check) {
+			fprintf(stderr, "bench: run: --stats and --check need a built-in allocator; "
+			        "'%s' is a peer\n", name);
+			return EXIT_USAGE;
+		}
+		if (!spec.preload) {
+			fflush(NULL);
+			execvp(argv[i], argv + i);
+			fprintf(stderr, "bench: run: cannot run '%s': %s\n", argv[i], strerror(errno));
+			return EXIT_SYSTEM;
+		}
+		snprintf(lib, sizeof lib, "%s", spec.library);
+	} else if (find_library(name, lib, sizeof lib) != 0) {
 		fprintf(stderr, "bench: no preload library %s for allocator '%s' "
 		        "(run make, or set HEAPLAB_LIB_DIR)\n", lib, name);
 		return EXIT_SYSTEM;

@@ -123,6 +123,15 @@ struct parser {
 	unsigned __int128   peak_bytes;  /* highest live_bytes seen                         */
 	uint64_t            live_blocks; /* blocks live now                                 */
 
+	/* threads: `t TID` lines */
+	uint32_t           *tid_dense;   /* tid_dense[TID]: its thread index + 1 (0: no op yet);
+	                                    NULL until the first t line                     */
+	uint16_t           *dense_tid;   /* dense_tid[index]: the TID, by first op            */
+	uint32_t            cur_thread;  /* index of the ops' thread, or NO_THREAD: a TID
+	                                    with no op yet (assigned at its first op)         */
+	uint32_t            cur_tid;     /* the TID of the last t line (0 before any)         */
+	uint32_t            nthreads;    /* indexes handed out (counting TID 0's implicit one) */
+
 	/* .rep only */
 	unsigned            rep_nheader;        /* header numbers read so far (0..4)        */
 	uint32_t            rep_header_line[4]; /* where each header number was             */
@@ -311,10 +320,23 @@ static int grow(void **p, size_t *cap, size_t elem, size_t min_cap)
 }
 
 /* Pass 1 keeps the ID as written in op.slot; pass 2 replaces it by the slot. */
+#define NO_THREAD     UINT32_MAX
+#define TID_MAP_BYTES ((size_t)(TRACE_MAX_TID + 1) * sizeof(uint32_t))
+
+/* The first op of TID cur_tid: give the TID the next dense thread index. */
+static void assign_thread(struct parser *ps)
+{
+	ps->tid_dense[ps->cur_tid] = ps->nthreads + 1;
+	ps->dense_tid[ps->nthreads] = (uint16_t)ps->cur_tid;
+	ps->cur_thread = ps->nthreads++;
+}
+
 static inline int push_op(struct parser *ps, enum op_kind kind, uint32_t id, uint64_t size,
                    unsigned align_log2)
 {
 	struct trace *t = ps->t;
+	if (__builtin_expect(ps->cur_thread == NO_THREAD, 0))
+		assign_thread(ps);
 	if (t->nops == ps->ops_cap || t->nops == ps->line_cap) {
 		if ((t->nops == ps->ops_cap &&
 		     grow((void **)&t->ops, &ps->ops_cap, sizeof *t->ops, 64)) ||
@@ -323,7 +345,8 @@ static inline int push_op(struct parser *ps, enum op_kind kind, uint32_t id, uin
 			return out_of_memory(ps), -1;
 	}
 	t->ops[t->nops] = (struct op){ .size = size, .slot = id, .kind = (uint8_t)kind,
-	                               .align_log2 = (uint8_t)align_log2 };
+	                               .align_log2 = (uint8_t)align_log2,
+	                               .thread = (uint16_t)ps->cur_thread };
 	t->line[t->nops] = (uint32_t)ps->lineno;
 	t->nops++;
 	t->count[kind]++;
@@ -541,10 +564,53 @@ static int op_index(char letter)
 
 static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[3]);
 
+/*
+ * `t TID`: the ops that follow belong to thread TID.  Ops before the first t
+ * line are thread 0's.  Threads get dense indexes in the order of their
+ * first op, so a t line that no op follows costs nothing.
+ */
+static int parse_thread(struct parser *ps, const char *p, const char *e)
+{
+	struct field f;
+	uint64_t tid;
+	char q[QUOTE_MAX * 4 + 4];
+	if (!next_field(&p, e, &f)) {
+		fail(ps, "missing TID (the form is \"t TID\")");
+		return -1;
+	}
+	if (parse_number(ps, f, "TID", &tid))
+		return -1;
+	if (tid > TRACE_MAX_TID) {
+		fail(ps, "TID %llu is too large (TIDs must be below %u)", (unsigned long long)tid,
+		     TRACE_MAX_TID + 1);
+		return -1;
+	}
+	if (next_field(&p, e, &f)) {
+		fail(ps, "extra field \"%s\" (the form is \"t TID\")", quote(f, q));
+		return -1;
+	}
+	if (!ps->tid_dense) {
+		ps->tid_dense = bulk_alloc(TID_MAP_BYTES);
+		ps->dense_tid = bulk_alloc(TID_MAP_BYTES);
+		if (!ps->tid_dense || !ps->dense_tid)
+			return out_of_memory(ps), -1;
+		/* ops so far were the implicit thread 0's; with none, it has no index */
+		if (ps->t->nops)
+			ps->tid_dense[0] = 1;
+		else
+			ps->nthreads = 0;
+	}
+	ps->cur_tid = (uint32_t)tid;
+	ps->cur_thread = ps->tid_dense[tid] ? ps->tid_dense[tid] - 1u : NO_THREAD;
+	return 0;
+}
+
 /* One operation line whose first field is `op`; the rest starts at p. */
 static int parse_op(struct parser *ps, struct field op, const char *p, const char *e)
 {
 	int rep = ps->t->format == TRACE_REP;
+	if (!rep && op.n == 1 && op.s[0] == 't')
+		return parse_thread(ps, p, e);
 	int k = op.n == 1 ? op_index(op.s[0]) : -1;
 	if (rep && (k == OP_CALLOC || k == OP_MEMALIGN))
 		k = -1;
@@ -760,11 +826,16 @@ static void release(struct parser *ps)
 	ps->table = NULL;
 	bulk_free(ps->direct, ps->direct_cap * sizeof *ps->direct);
 	ps->direct = NULL;
+	bulk_free(ps->tid_dense, TID_MAP_BYTES);
+	ps->tid_dense = NULL;
+	bulk_free(ps->dense_tid, TID_MAP_BYTES);
+	ps->dense_tid = NULL;
 	if (ps->status != TRACE_OK) {
 		bulk_free(t->ops, ps->ops_cap * sizeof *t->ops);
 		bulk_free(t->line, ps->line_cap * sizeof *t->line);
 		bulk_free(t->calloc_nmemb, ps->calloc_cap * sizeof *t->calloc_nmemb);
 		bulk_free(t->slot_id, ps->ids_cap * sizeof *t->slot_id);
+		bulk_free(t->thread_tid, t->nthreads * sizeof *t->thread_tid);
 		if (t->path)
 			bulk_free(t->path, strlen(t->path) + 1);
 		memset(t, 0, sizeof *t);
@@ -790,6 +861,7 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 		data = "";   /* (NULL, 0) is an empty input, not undefined pointer arithmetic */
 	struct parser ps = {
 		.name = name, .next = data, .end = data + len, .t = t, .err = err,
+		.cur_thread = 0, .nthreads = 1,   /* thread 0 until a t line says otherwise */
 	};
 	const char *nul = len ? memchr(data, '\0', len) : NULL;
 	ps.nul = nul ? nul : ps.end;
@@ -867,7 +939,16 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 		           sizeof *t->calloc_nmemb))
 			out_of_memory(&ps);   /* shrinking a mapping practically never fails */
 	}
+	if (ps.status == TRACE_OK && ps.tid_dense &&
+	    !(ps.nthreads == 1 && ps.dense_tid[0] == 0)) {
+		t->thread_tid = bulk_alloc(ps.nthreads * sizeof *t->thread_tid);
+		if (!t->thread_tid)
+			out_of_memory(&ps);
+		else
+			memcpy(t->thread_tid, ps.dense_tid, ps.nthreads * sizeof *t->thread_tid);
+	}
 	if (ps.status == TRACE_OK) {
+		t->nthreads = ps.nthreads;
 		t->peak_live_bytes = ps.peak_bytes > UINT64_MAX ? UINT64_MAX
 		                                                : (uint64_t)ps.peak_bytes;
 		t->live_at_end = ps.live_blocks;
@@ -946,6 +1027,7 @@ void trace_free(struct trace *t)
 	bulk_free(t->line, t->nops * sizeof *t->line);
 	bulk_free(t->calloc_nmemb, t->ncalloc * sizeof *t->calloc_nmemb);
 	bulk_free(t->slot_id, (size_t)t->nslots * sizeof *t->slot_id);
+	bulk_free(t->thread_tid, t->nthreads * sizeof *t->thread_tid);
 	if (t->path)
 		bulk_free(t->path, strlen(t->path) + 1);
 	memset(t, 0, sizeof *t);

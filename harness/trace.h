@@ -32,11 +32,17 @@ struct op {
 	uint32_t slot;        /* dense block index                                         */
 	uint8_t  kind;        /* enum op_kind                                              */
 	uint8_t  align_log2;  /* memalign: log2 of ALIGN; otherwise 0                      */
-	uint16_t reserved;    /* zero                                                      */
+	union {
+		uint16_t thread;   /* dense thread index (0..nthreads-1): see struct trace      */
+		uint16_t reserved; /* its name before threads (zero in single-threaded traces)  */
+	};
 };
 _Static_assert(sizeof(struct op) == 16, "struct op must stay 16 bytes");
 
 enum trace_format { TRACE_NATIVE, TRACE_REP };
+
+/* `t TID` lines name the thread of the ops that follow; TIDs are below this. */
+#define TRACE_MAX_TID  65535u
 
 struct trace {
 	char             *path;            /* as given by the user (owned)                      */
@@ -54,6 +60,10 @@ struct trace {
 	uint64_t          peak_live_blocks;/* max over the trace of blocks live                 */
 	uint64_t          live_at_end;     /* blocks never freed                                */
 	uint64_t          file_bytes;      /* size of the file read                             */
+	uint32_t          nthreads;        /* distinct threads with ops (1: single-threaded)    */
+	uint16_t         *thread_tid;      /* thread_tid[k]: TID as written of thread index k,
+	                                      in order of first op (NULL when nthreads is 1 and
+	                                      that thread is TID 0)                             */
 	char              sha256[65];      /* hex digest of the file's bytes                    */
 	/* .rep only: the header as written */
 	uint64_t          rep_heap_size, rep_num_ids, rep_num_ops, rep_weight;

@@ -22,6 +22,13 @@
  *  - Pointers the recorder never saw allocated (made before it loaded, or by
  *    the dynamic loader) are passed through and not written; nor are failed
  *    allocations.  So the trace never frees a block it did not allocate.
+ *  - Threads: each thread gets a small number (0 for the first to allocate,
+ *    then 1, 2, ... in order of first operation; gettid values would be
+ *    large and sparse), and a `t N` line is written before an operation whose
+ *    thread differs from the previous operation's.  A single-threaded program
+ *    therefore writes no t line at all.  Numbers above 65535 (the format's
+ *    limit) wrap: two real threads then share a trace thread, which is still
+ *    a valid trace (their operations stay in the recorded order).
  *  - fork: pthread_atfork takes the lock across fork so the child never
  *    inherits it held.  By default the child stops recording (its operations
  *    are not in any trace); with HEAPLAB_RECORD_FOLLOW_FORK=1 it starts a
@@ -87,6 +94,9 @@ struct recorder {
 	size_t       nspare;
 	size_t       spare_cap;
 	uint32_t     next_id;     /* lowest ID never handed out                    */
+	uint32_t     nthreads;    /* thread numbers handed out                     */
+	uint32_t     last_thread; /* thread of the previous line (0 at the start)  */
+	uint32_t     thread_gen;  /* bumped by fork, so the child renumbers        */
 	char         out[4096];   /* path of the main trace                        */
 };
 
@@ -95,6 +105,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 /* Set while this thread is inside the recorder: anything allocated then (by
  * libc on our behalf) passes straight through. */
 static __thread int busy __attribute__((tls_model("initial-exec")));
+/* This thread's number + 1 (0: none yet), valid while my_gen == rec.thread_gen. */
+static __thread uint32_t my_thread __attribute__((tls_model("initial-exec")));
+static __thread uint32_t my_gen __attribute__((tls_model("initial-exec")));
 
 /* ---- small helpers that never allocate ---------------------------------- */
 
@@ -186,9 +199,31 @@ static void emit(const char *line, size_t len)
 	}
 }
 
+/* Before a line: a `t N` line when this thread is not the previous line's. */
+static void note_thread(void)
+{
+	if (!my_thread || my_gen != rec.thread_gen) {
+		my_thread = (rec.nthreads++ & 0xffff) + 1;
+		my_gen = rec.thread_gen;
+	}
+	uint32_t me = my_thread - 1;
+	if (me == rec.last_thread)
+		return;
+	char line[16], *s = line;
+	*s++ = 't';
+	*s++ = ' ';
+	s = put_u64(s, me);
+	*s++ = '\n';
+	emit(line, (size_t)(s - line));
+	rec.last_thread = me;
+}
+
 /* One trace line: the kind letter and up to three numbers. */
 static void write_op(char kind, int n, uint64_t a, uint64_t b, uint64_t c)
 {
+	note_thread();
+	if (!rec.on)
+		return;
 	char line[MAX_LINE], *s = line;
 	*s++ = kind;
 	uint64_t v[3] = { a, b, c };
@@ -246,6 +281,9 @@ static void map_reset(void)
 	rec.map_cap = rec.map_used = 0;
 	rec.nspare = 0;
 	rec.next_id = 0;
+	rec.nthreads = 0;
+	rec.last_thread = 0;
+	rec.thread_gen++;
 }
 
 /* The slot holding p, or NULL. */

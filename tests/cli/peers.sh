@@ -144,6 +144,24 @@ single_crash() {
 }
 check "a single crashing cell: status crashed, exit 1, result still written" single_crash
 
+peer_dies() {
+	printf 'a 1 100\na 2 777777\nf 1\nf 2\n' > "$TMP/crash.trace"
+	printf 'a 1 100\nf 1\na 2 777778\nf 2\n' > "$TMP/hang.trace"
+	expect_exit 1 "$BENCH" --alloc "$TESTLIB_DIR/libtestmalloc-dying.so" \
+		--trace "$TMP/crash.trace,$TMP/hang.trace,workloads/coalesce.trace" --timeout 2 \
+		--runs 1 --out "$TMP/pd" -q || return 1
+	jq_true "$TMP/pd/summary.json" '[.cells[] | .status] == ["crashed", "timeout", "ok"]' &&
+	jq_true "$TMP/pd/libtestmalloc-dying/crash.json" '.failure.signal == "SIGSEGV"
+		and .failure.pass == "checked" and .failure.op == 1 and .allocator.kind == "peer"' &&
+	jq_true "$TMP/pd/libtestmalloc-dying/hang.json" '.failure.pass == "checked" and .failure.op == 2'
+}
+if [ $SANITIZED -eq 0 ]; then
+	check "a preloaded library that crashes or hangs is reported at its op; the suite goes on" peer_dies
+else
+	echo "skip a dying preloaded library: a sanitizer build cannot preload a malloc"
+	SKIPPED=$((SKIPPED + 1))
+fi
+
 timeout_values() {
 	expect_exit 2 "$BENCH" --alloc tlsf --trace $WEB --timeout -1 || return 1
 	err_has "--timeout" || return 1

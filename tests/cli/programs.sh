@@ -16,7 +16,7 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 
 # Every allocator --list shows, in its order.
-ALLOCS=$("$BENCH" --list | awk '{print $1}')
+ALLOCS=$("$BENCH" --list | awk '$2 != "peer:" { print $1 }')  # built-ins only
 
 libs_match_registry() {
 	want=$(printf '%s\n' $ALLOCS | sort)

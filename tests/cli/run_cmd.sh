@@ -19,7 +19,7 @@ default_lookup() {
 [ -d "$(dirname "$BENCH")/build/lib" ] &&
 	check "run finds build/lib beside the bench binary" default_lookup
 PROGDIR=${PROGS:-build/tests/programs}
-ALLOCS=$("$BENCH" --list | awk '{print $1}')
+ALLOCS=$("$BENCH" --list | awk '$2 != "peer:" { print $1 }')  # built-ins only
 # An allocator with boundary tags in front of each block, for the corruption test.
 TAGGED=
 for a in tlsf segregated explicit-lifo implicit-first; do
@@ -162,5 +162,26 @@ if [ -n "$TAGGED" ]; then
 	check "--check reports a program's heap corruption, exit status kept ($TAGGED)" \
 		check_finds_corruption
 fi
+
+# Peers run a program on their own library (glibc: nothing preloaded).
+run_on_jemalloc_preloads_it() {
+	expect_exit 0 "$BENCH" run --alloc jemalloc -- sh -c 'echo "$LD_PRELOAD"' &&
+	out_has libjemalloc
+}
+run_on_glibc_preloads_nothing() {
+	expect_exit 0 "$BENCH" run --alloc glibc -- sh -c 'echo "[$LD_PRELOAD]"' &&
+	out_has "[]"
+}
+run_on_peer_refuses_stats() {
+	expect_exit 2 "$BENCH" run --alloc glibc --stats -- true &&
+	err_has "need a built-in allocator"
+}
+if "$BENCH" --list | grep -q '^jemalloc '; then
+	check "run --alloc jemalloc preloads the jemalloc library" run_on_jemalloc_preloads_it
+else
+	echo "skip run --alloc jemalloc: jemalloc is not installed"
+fi
+check "run --alloc glibc runs the program on the system malloc" run_on_glibc_preloads_nothing
+check "run --stats on a peer is a usage error" run_on_peer_refuses_stats
 
 finish

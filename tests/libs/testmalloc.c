@@ -14,6 +14,9 @@
  * posix_memalign and aligned_alloc; with -DTESTMALLOC_NO_ALIGN
  * (libtestmalloc-noalign.so) it exports none of them, to test that bench
  * reports a trace with memalign ops as unsupported for such a library.
+ * With -DTESTMALLOC_DYING (libtestmalloc-dying.so) malloc(777777) segfaults
+ * and malloc(777778) never returns: a peer that crashes or hangs at a known
+ * op of a trace.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define HDR        16u
 #define MIN_SHIFT  5u                     /* 32-byte smallest class        */
@@ -129,7 +133,20 @@ static void *aligned(size_t align, size_t n)
 	return (void *)p;
 }
 
-void *malloc(size_t n) { return aligned(16, n); }
+#ifdef TESTMALLOC_DYING
+static char *volatile wild = (char *)16;
+#endif
+
+void *malloc(size_t n)
+{
+#ifdef TESTMALLOC_DYING
+	if (n == 777777)
+		*wild = 1;
+	while (n == 777778)
+		pause();
+#endif
+	return aligned(16, n);
+}
 
 void free(void *p)
 {

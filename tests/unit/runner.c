@@ -44,14 +44,26 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 int test_failures(void) { return failures; }
 
+/*
+ * `unit NAME...` runs the tests whose name or file contains a NAME; `-NAME`
+ * leaves out those that contain NAME (valgrind skips the tests that crash on
+ * purpose with `unit -crash`).
+ */
 static int selected(const struct test_entry *t, int argc, char **argv)
 {
-	if (argc < 2)
-		return 1;
-	for (int i = 1; i < argc; i++)
-		if (strstr(t->name, argv[i]) || strstr(t->file, argv[i]))
-			return 1;
-	return 0;
+	int includes = 0, hit = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-') {
+			if (a[1] && (strstr(t->name, a + 1) || strstr(t->file, a + 1)))
+				return 0;
+			continue;
+		}
+		includes = 1;
+		if (strstr(t->name, a) || strstr(t->file, a))
+			hit = 1;
+	}
+	return !includes || hit;
 }
 
 static int by_file_then_name(const void *a, const void *b)

@@ -1,0 +1,400 @@
+/*
+ * report_cmd.c - `bench report`: result files (or folders of them) as one
+ * flat table, a row per cell, for spreadsheets, gnuplot and pull requests.
+ *
+ *   bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline] RESULTS...
+ *
+ * A figure a result does not have (null for a peer, latency when it was not
+ * measured) is an empty field (tsv, csv) or "-" (markdown).  --timeline
+ * prints the heap timelines instead: a row per sample.
+ */
+#define _GNU_SOURCE
+#include "commands.h"
+
+#include "exitcodes.h"
+#include "result.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum format { FMT_TSV, FMT_CSV, FMT_MARKDOWN };
+
+/* A column: its value for one result into buf; 0 when the result lacks it. */
+struct field {
+	const char *name;
+	int       (*get)(const struct result *r, const struct field *f, char *buf, size_t len);
+	int         arg;      /* latency: op kind; else unused  */
+	int         arg2;     /* latency: which percentile      */
+};
+
+#define STR_GETTER(fn, member) \
+	static int fn(const struct result *r, const struct field *f, char *b, size_t n) \
+	{ (void)f; snprintf(b, n, "%s", r->member); return r->member[0] != '\0'; }
+STR_GETTER(get_file, file)
+STR_GETTER(get_allocator, allocator)
+STR_GETTER(get_kind, kind)
+STR_GETTER(get_trace, trace_name)
+STR_GETTER(get_trace_path, trace_path)
+STR_GETTER(get_sha256, sha256)
+STR_GETTER(get_status, status)
+
+#define U64_GETTER(fn, has, member) \
+	static int fn(const struct result *r, const struct field *f, char *b, size_t n) \
+	{ (void)f; snprintf(b, n, "%llu", (unsigned long long)r->member); return (has); }
+U64_GETTER(get_ops, 1, ops)
+U64_GETTER(get_runs, 1, runs)
+U64_GETTER(get_peak_break, r->has_peak_break, peak_break)
+U64_GETTER(get_peak_rss, r->has_peak_rss, peak_rss)
+U64_GETTER(get_peak_live, r->has_peak_live, peak_live)
+U64_GETTER(get_provider_calls, r->has_provider_calls, provider_calls)
+
+#define DBL_GETTER(fn, has, member, fmt) \
+	static int fn(const struct result *r, const struct field *f, char *b, size_t n) \
+	{ (void)f; snprintf(b, n, fmt, r->member); return (has); }
+DBL_GETTER(get_ops_median, r->has_throughput, ops_median, "%.1f")
+DBL_GETTER(get_ops_min, r->has_throughput, ops_min, "%.1f")
+DBL_GETTER(get_ops_max, r->has_throughput, ops_max, "%.1f")
+DBL_GETTER(get_ns_median, r->has_throughput, ns_median, "%.3f")
+DBL_GETTER(get_utilization, r->has_utilization, utilization, "%.6f")
+DBL_GETTER(get_fragmentation, r->has_fragmentation, fragmentation, "%.6f")
+DBL_GETTER(get_utilization_rss, r->has_utilization_rss, utilization_rss, "%.6f")
+
+static int get_fragmentation_rss(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	snprintf(b, n, "%.6f", 1 - r->utilization_rss);
+	return r->has_utilization_rss;
+}
+
+static int get_latency(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	const struct result_latency *l = &r->latency[f->arg];
+	if (!r->has_latency || !l->present || !l->count)
+		return 0;
+	const uint64_t v[] = { l->p50, l->p90, l->p99, l->p999, l->max, l->count };
+	snprintf(b, n, "%llu", (unsigned long long)v[f->arg2]);
+	return 1;
+}
+
+static const char *const pct_names[] = { "p50", "p90", "p99", "p999", "max", "count" };
+static const char *const kind_names[LATENCY_KINDS] = {
+	"malloc", "calloc", "realloc", "memalign", "free", "all",
+};
+
+static const struct field plain_fields[] = {
+	{ "file", get_file, 0, 0 },
+	{ "allocator", get_allocator, 0, 0 },
+	{ "kind", get_kind, 0, 0 },
+	{ "trace", get_trace, 0, 0 },
+	{ "trace_path", get_trace_path, 0, 0 },
+	{ "sha256", get_sha256, 0, 0 },
+	{ "status", get_status, 0, 0 },
+	{ "runs", get_runs, 0, 0 },
+	{ "ops", get_ops, 0, 0 },
+	{ "ops_per_sec_median", get_ops_median, 0, 0 },
+	{ "ops_per_sec_min", get_ops_min, 0, 0 },
+	{ "ops_per_sec_max", get_ops_max, 0, 0 },
+	{ "ns_per_op_median", get_ns_median, 0, 0 },
+	{ "peak_break_bytes", get_peak_break, 0, 0 },
+	{ "peak_rss_bytes", get_peak_rss, 0, 0 },
+	{ "peak_live_bytes", get_peak_live, 0, 0 },
+	{ "utilization", get_utilization, 0, 0 },
+	{ "fragmentation", get_fragmentation, 0, 0 },
+	{ "provider_calls", get_provider_calls, 0, 0 },
+	{ "utilization_rss", get_utilization_rss, 0, 0 },
+	{ "fragmentation_rss", get_fragmentation_rss, 0, 0 },
+};
+#define NPLAIN (sizeof plain_fields / sizeof plain_fields[0])
+
+static const char default_fields[] =
+	"allocator,kind,trace,status,ops,ops_per_sec_median,ops_per_sec_min,ops_per_sec_max,"
+	"ns_per_op_median,peak_break_bytes,peak_rss_bytes,peak_live_bytes,utilization,"
+	"fragmentation,provider_calls";
+static const char default_latency_fields[] =
+	",latency_p50,latency_p99,latency_p999,latency_max";
+
+/*
+ * A field by name: a plain one, or latency_P (every op) / latency_KIND_P,
+ * P one of p50 p90 p99 p999 max count.  Returns 0, or -1 if unknown.
+ */
+static int field_find(const char *name, size_t len, struct field *out)
+{
+	for (size_t i = 0; i < NPLAIN; i++)
+		if (strlen(plain_fields[i].name) == len && !strncmp(plain_fields[i].name, name, len)) {
+			*out = plain_fields[i];
+			return 0;
+		}
+	static const char prefix[] = "latency_";
+	if (len <= sizeof prefix - 1 || strncmp(name, prefix, sizeof prefix - 1))
+		return -1;
+	const char *rest = name + sizeof prefix - 1;
+	size_t rlen = len - (sizeof prefix - 1);
+	int kind = LATENCY_ALL;
+	for (int k = 0; k < LATENCY_KINDS; k++) {
+		size_t kl = strlen(kind_names[k]);
+		if (rlen > kl + 1 && !strncmp(rest, kind_names[k], kl) && rest[kl] == '_') {
+			kind = k;
+			rest += kl + 1;
+			rlen -= kl + 1;
+			break;
+		}
+	}
+	for (int p = 0; p < 6; p++)
+		if (strlen(pct_names[p]) == rlen && !strncmp(pct_names[p], rest, rlen)) {
+			*out = (struct field){ "", get_latency, kind, p };
+			return 0;
+		}
+	return -1;
+}
+
+struct columns {
+	struct field f[64];
+	char         names[64][40];
+	size_t       n;
+};
+
+static int parse_fields(const char *list, struct columns *c)
+{
+	c->n = 0;
+	for (const char *p = list; *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (c->n == 64 || len == 0 || len >= sizeof c->names[0] ||
+		    field_find(p, len, &c->f[c->n])) {
+			fprintf(stderr, "bench: report: --fields: unknown field '%.*s' (fields: ",
+			        (int)len, p);
+			for (size_t i = 0; i < NPLAIN; i++)
+				fprintf(stderr, "%s, ", plain_fields[i].name);
+			fprintf(stderr, "latency_[KIND_]{p50,p90,p99,p999,max,count} with KIND one "
+			        "of malloc calloc realloc memalign free)\n");
+			return -1;
+		}
+		memcpy(c->names[c->n], p, len);
+		c->names[c->n][len] = '\0';
+		c->n++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!c->n) {
+		fputs("bench: report: --fields: no field named\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* One cell of output, escaped for the format. */
+static void put_cell(FILE *out, enum format fmt, const char *s, int first)
+{
+	if (fmt == FMT_TSV) {
+		if (!first)
+			putc('\t', out);
+		for (; *s; s++)
+			putc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, out);
+	} else if (fmt == FMT_CSV) {
+		if (!first)
+			putc(',', out);
+		if (strpbrk(s, ",\"\n\r")) {
+			putc('"', out);
+			for (; *s; s++) {
+				if (*s == '"')
+					putc('"', out);
+				putc(*s, out);
+			}
+			putc('"', out);
+		} else {
+			fputs(s, out);
+		}
+	} else {
+		fputs(first ? "| " : " | ", out);
+		for (; *s; s++) {
+			if (*s == '|')
+				putc('\\', out);
+			putc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+		}
+	}
+}
+
+static void end_row(FILE *out, enum format fmt)
+{
+	fputs(fmt == FMT_MARKDOWN ? " |\n" : "\n", out);
+}
+
+static void print_header(FILE *out, enum format fmt, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put_cell(out, fmt, names[i], i == 0);
+	end_row(out, fmt);
+	if (fmt == FMT_MARKDOWN) {
+		for (size_t i = 0; i < n; i++)
+			fputs(i ? "|---" : "|---", out);
+		fputs("|\n", out);
+	}
+}
+
+static void print_table(FILE *out, enum format fmt, const struct columns *c,
+                        const struct result_set *set)
+{
+	const char *names[64];
+	for (size_t i = 0; i < c->n; i++)
+		names[i] = c->names[i];
+	print_header(out, fmt, names, c->n);
+	for (size_t r = 0; r < set->n; r++) {
+		for (size_t i = 0; i < c->n; i++) {
+			char buf[RESULT_PATH_MAX + 8];
+			if (!c->f[i].get(&set->items[r], &c->f[i], buf, sizeof buf))
+				snprintf(buf, sizeof buf, "%s", fmt == FMT_MARKDOWN ? "-" : "");
+			put_cell(out, fmt, buf, i == 0);
+		}
+		end_row(out, fmt);
+	}
+}
+
+static void print_timeline(FILE *out, enum format fmt, const struct result_set *set)
+{
+	static const char *const names[] = {
+		"allocator", "trace", "op", "break_bytes", "live_bytes",
+	};
+	print_header(out, fmt, names, 5);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct result *r = &set->items[i];
+		for (unsigned k = 0; k < r->timeline_points; k++) {
+			char op[24], brk[24] = "", live[24] = "";
+			snprintf(op, sizeof op, "%llu", (unsigned long long)r->timeline_op[k]);
+			if (r->has_timeline_break)
+				snprintf(brk, sizeof brk, "%llu",
+				         (unsigned long long)r->timeline_break[k]);
+			else if (fmt == FMT_MARKDOWN)
+				strcpy(brk, "-");
+			if (r->has_timeline_live)
+				snprintf(live, sizeof live, "%llu",
+				         (unsigned long long)r->timeline_live[k]);
+			else if (fmt == FMT_MARKDOWN)
+				strcpy(live, "-");
+			put_cell(out, fmt, r->allocator, 1);
+			put_cell(out, fmt, r->trace_name, 0);
+			put_cell(out, fmt, op, 0);
+			put_cell(out, fmt, brk, 0);
+			put_cell(out, fmt, live, 0);
+			end_row(out, fmt);
+		}
+	}
+}
+
+static void report_usage(FILE *f)
+{
+	fputs("usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
+	      "                    RESULTS...\n"
+	      "\n"
+	      "Prints heaplab result files as one table, a row per cell.  RESULTS are\n"
+	      "files or folders (searched recursively for *.json results; summary.json\n"
+	      "is skipped).  --timeline prints the heap timelines instead (allocator,\n"
+	      "trace, op, break_bytes, live_bytes).  Missing figures are empty (\"-\" in\n"
+	      "markdown).  Exit 2 when a file is not a heaplab result.\n", f);
+}
+
+/* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */
+int results_from_args(const char *cmd, int argc, char **argv, struct result_set *set)
+{
+	char err[2048];
+	if (argc <= 0) {
+		fprintf(stderr, "bench: %s: no result file or folder given\n", cmd);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < argc; i++)
+		if (result_collect(argv[i], set, err, sizeof err)) {
+			fprintf(stderr, "bench: %s\n", err);
+			return EXIT_USAGE;
+		}
+	return 0;
+}
+
+int report_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "fields", required_argument, NULL, 'f' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "timeline", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum format fmt = FMT_TSV;
+	const char *fields = NULL;
+	int timeline = 0, c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:f:F:ht", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': fields = optarg; break;
+		case 't': timeline = 1; break;
+		case 'h': report_usage(stdout); return commands_finish_stdout(EXIT_OK);
+		case 'F':
+			if (!strcmp(optarg, "tsv"))
+				fmt = FMT_TSV;
+			else if (!strcmp(optarg, "csv"))
+				fmt = FMT_CSV;
+			else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
+				fmt = FMT_MARKDOWN;
+			else {
+				fprintf(stderr, "bench: report: --format: '%s' is not tsv, csv or "
+				        "markdown\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case ':':
+			fprintf(stderr, "bench: report: %s needs a value\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "bench: report: unknown option '%s' (see bench report --help)\n",
+			        argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	struct result_set set = { 0 };
+	int code = results_from_args("report", argc - optind, argv + optind, &set);
+	if (code) {
+		result_set_free(&set);
+		return code;
+	}
+	if (timeline) {
+		print_timeline(stdout, fmt, &set);
+	} else {
+		struct columns *cols = calloc(1, sizeof *cols);
+		char list[sizeof default_fields + sizeof default_latency_fields];
+		if (!cols) {
+			result_set_free(&set);
+			fputs("bench: report: out of memory\n", stderr);
+			return EXIT_SYSTEM;
+		}
+		if (!fields) {
+			int any_latency = 0;
+			for (size_t i = 0; i < set.n; i++)
+				any_latency |= set.items[i].has_latency;
+			snprintf(list, sizeof list, "%s%s", default_fields,
+			         any_latency ? default_latency_fields : "");
+			fields = list;
+		}
+		if (parse_fields(fields, cols)) {
+			free(cols);
+			result_set_free(&set);
+			return EXIT_USAGE;
+		}
+		print_table(stdout, fmt, cols, &set);
+		free(cols);
+	}
+	result_set_free(&set);
+	return commands_finish_stdout(EXIT_OK);
+}
+
+int commands_finish_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
+		return EXIT_SYSTEM;
+	}
+	return code;
+}

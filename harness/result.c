@@ -1,0 +1,589 @@
+/* result.c - reading result files back, strictly (see result.h). */
+#define _GNU_SOURCE
+#include "result.h"
+
+#include "report.h"
+#include "replay.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+/* One parse: where errors go. */
+struct reader {
+	const char *name;    /* the file, for messages        */
+	char       *err;
+	size_t      errlen;
+};
+
+static int bad(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * `src` with control bytes as \xNN: a reason quotes the file's own text (a
+ * string value, jansson's "near '...'"), and a message stays one line that
+ * cannot drive the terminal.
+ */
+static const char *printable(char *dst, size_t cap, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *src && o + 5 < cap; src++) {
+		unsigned char c = (unsigned char)*src;
+		if (c < 0x20 || c == 0x7f) {
+			dst[o++] = '\\'; dst[o++] = 'x';
+			dst[o++] = hex[c >> 4]; dst[o++] = hex[c & 15];
+		} else {
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}
+
+static int bad(struct reader *rd, const char *fmt, ...)
+{
+	char why[512], shown[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	snprintf(rd->err, rd->errlen, "%s: not a heaplab result (%s)", rd->name,
+	         printable(shown, sizeof shown, why));
+	return RESULT_BAD;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:  return "an object";
+	case JSON_ARRAY:   return "an array";
+	case JSON_STRING:  return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL:    return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:   return "a boolean";
+	default:           return "null";
+	}
+}
+
+/* Field access: `where` is the dotted path of `obj` ("" for the root), for messages. */
+#define AT(where, key) (where), *(where) ? "." : "", (key)
+enum presence { REQUIRED, NULLABLE };
+
+/*
+ * obj[key] as an object.  NULLABLE: *out = NULL when null or absent.
+ * Returns 0 or RESULT_BAD.
+ */
+static int get_object(struct reader *rd, const json_t *obj, const char *where, const char *key,
+                      enum presence p, json_t **out)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (p == NULLABLE)
+			return 0;
+		return bad(rd, "%s%s%s: missing", AT(where, key));
+	}
+	if (!json_is_object(v))
+		return bad(rd, "%s%s%s: expected an object, found %s", where, *where ? "." : "",
+		           key, type_name(v));
+	*out = v;
+	return 0;
+}
+
+static int get_string(struct reader *rd, const json_t *obj, const char *where, const char *key,
+                      enum presence p, char *out, size_t outlen)
+{
+	json_t *v = json_object_get(obj, key);
+	out[0] = '\0';
+	if (!v || json_is_null(v)) {
+		if (p == NULLABLE)
+			return 0;
+		return bad(rd, "%s%s%s: missing", AT(where, key));
+	}
+	if (!json_is_string(v))
+		return bad(rd, "%s%s%s: expected a string, found %s", AT(where, key), type_name(v));
+	size_t n = json_string_length(v);
+	const char *s = json_string_value(v);
+	if (n == 0 && p == REQUIRED)
+		return bad(rd, "%s%s%s: empty", AT(where, key));
+	if (n >= outlen)
+		return bad(rd, "%s%s%s: longer than %zu characters", AT(where, key), outlen - 1);
+	if (memchr(s, '\0', n))
+		return bad(rd, "%s%s%s: contains a NUL character", AT(where, key));
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
+/* A whole number >= 0.  *has = 0 for null/absent when NULLABLE. */
+static int get_count(struct reader *rd, const json_t *obj, const char *where, const char *key,
+                     enum presence p, int *has, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = 0;
+	if (has)
+		*has = 0;
+	if (!v || json_is_null(v)) {
+		if (p == NULLABLE)
+			return 0;
+		return bad(rd, "%s%s%s: missing", AT(where, key));
+	}
+	if (!json_is_integer(v))
+		return bad(rd, "%s%s%s: expected a whole number, found %s", AT(where, key), type_name(v));
+	json_int_t n = json_integer_value(v);
+	if (n < 0)
+		return bad(rd, "%s%s%s: %lld is negative", AT(where, key), (long long)n);
+	*out = (uint64_t)n;
+	if (has)
+		*has = 1;
+	return 0;
+}
+
+/* A finite number (integer or real) in [lo, hi]. */
+static int get_number(struct reader *rd, const json_t *obj, const char *where, const char *key,
+                      enum presence p, double lo, double hi, int *has, double *out)
+{
+	json_t *v = json_object_get(obj, key);
+	*out = 0;
+	if (has)
+		*has = 0;
+	if (!v || json_is_null(v)) {
+		if (p == NULLABLE)
+			return 0;
+		return bad(rd, "%s%s%s: missing", AT(where, key));
+	}
+	if (!json_is_number(v))
+		return bad(rd, "%s%s%s: expected a number, found %s", AT(where, key), type_name(v));
+	double d = json_number_value(v);
+	if (!isfinite(d) || d < lo || d > hi)
+		return bad(rd, "%s%s%s: %g is out of range [%g, %g]", AT(where, key), d, lo, hi);
+	*out = d;
+	if (has)
+		*has = 1;
+	return 0;
+}
+
+static int read_summary(struct reader *rd, const json_t *tp, const char *key,
+                        double *median, double *min, double *max)
+{
+	json_t *o;
+	char where[64];
+	snprintf(where, sizeof where, "throughput.%s", key);
+	if (get_object(rd, tp, "throughput", key, REQUIRED, &o) ||
+	    get_number(rd, o, where, "median", REQUIRED, 0, HUGE_VAL, NULL, median) ||
+	    get_number(rd, o, where, "min", REQUIRED, 0, HUGE_VAL, NULL, min) ||
+	    get_number(rd, o, where, "max", REQUIRED, 0, HUGE_VAL, NULL, max))
+		return RESULT_BAD;
+	if (!(*min <= *median && *median <= *max))
+		return bad(rd, "%s: min %g, median %g and max %g are not in order", where,
+		           *min, *median, *max);
+	return 0;
+}
+
+static int read_throughput(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *tp;
+	double ns_min, ns_max;
+	if (get_object(rd, root, "", "throughput", NULLABLE, &tp))
+		return RESULT_BAD;
+	if (!tp) {
+		if (r->runs > 0 && !strcmp(r->status, "ok"))
+			return bad(rd, "throughput: null, but %llu timed runs and status ok",
+			           (unsigned long long)r->runs);
+		return 0;
+	}
+	if (read_summary(rd, tp, "ops_per_sec", &r->ops_median, &r->ops_min, &r->ops_max) ||
+	    read_summary(rd, tp, "ns_per_op", &r->ns_median, &ns_min, &ns_max))
+		return RESULT_BAD;
+	r->has_throughput = 1;
+	return 0;
+}
+
+static int read_memory(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *m;
+	if (get_object(rd, root, "", "memory", REQUIRED, &m) ||
+	    get_count(rd, m, "memory", "peak_break_bytes", NULLABLE, &r->has_peak_break,
+	              &r->peak_break) ||
+	    get_count(rd, m, "memory", "peak_rss_bytes", NULLABLE, &r->has_peak_rss,
+	              &r->peak_rss) ||
+	    get_count(rd, m, "memory", "peak_live_bytes", NULLABLE, &r->has_peak_live,
+	              &r->peak_live) ||
+	    get_number(rd, m, "memory", "utilization", NULLABLE, 0, 1, &r->has_utilization,
+	               &r->utilization) ||
+	    get_number(rd, m, "memory", "fragmentation", NULLABLE, 0, 1, &r->has_fragmentation,
+	               &r->fragmentation) ||
+	    get_count(rd, m, "memory", "provider_calls", NULLABLE, &r->has_provider_calls,
+	              &r->provider_calls) ||
+	    get_number(rd, m, "memory", "utilization_rss", NULLABLE, 0, 1,
+	               &r->has_utilization_rss, &r->utilization_rss))
+		return RESULT_BAD;
+	if (r->has_peak_break && r->has_peak_live && r->peak_live > r->peak_break &&
+	    r->peak_break > 0)
+		return bad(rd, "memory: peak_live_bytes %llu exceeds peak_break_bytes %llu",
+		           (unsigned long long)r->peak_live, (unsigned long long)r->peak_break);
+	return 0;
+}
+
+static const char *const latency_keys[LATENCY_KINDS] = {
+	[OP_MALLOC] = "malloc", [OP_CALLOC] = "calloc", [OP_REALLOC] = "realloc",
+	[OP_MEMALIGN] = "memalign", [OP_FREE] = "free", [LATENCY_ALL] = "all",
+};
+
+static int read_latency(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *lat;
+	if (get_object(rd, root, "", "latency", NULLABLE, &lat))
+		return RESULT_BAD;
+	if (!lat)
+		return 0;
+	if (get_count(rd, lat, "latency", "timer_overhead_ns", REQUIRED, NULL,
+	              &r->timer_overhead_ns))
+		return RESULT_BAD;
+	for (unsigned k = 0; k < LATENCY_KINDS; k++) {
+		struct result_latency *l = &r->latency[k];
+		char where[64];
+		json_t *o;
+		snprintf(where, sizeof where, "latency.%s", latency_keys[k]);
+		if (get_object(rd, lat, "latency", latency_keys[k],
+		               k == LATENCY_ALL ? REQUIRED : NULLABLE, &o))
+			return RESULT_BAD;
+		if (!o)
+			continue;
+		if (get_count(rd, o, where, "count", REQUIRED, NULL, &l->count) ||
+		    get_count(rd, o, where, "p50", REQUIRED, NULL, &l->p50) ||
+		    get_count(rd, o, where, "p90", REQUIRED, NULL, &l->p90) ||
+		    get_count(rd, o, where, "p99", REQUIRED, NULL, &l->p99) ||
+		    get_count(rd, o, where, "p999", REQUIRED, NULL, &l->p999) ||
+		    get_count(rd, o, where, "max", REQUIRED, NULL, &l->max))
+			return RESULT_BAD;
+		if (!(l->p50 <= l->p90 && l->p90 <= l->p99 && l->p99 <= l->p999 &&
+		      l->p999 <= l->max))
+			return bad(rd, "%s: percentiles are not in order (p50 <= p90 <= p99 <= "
+			           "p999 <= max)", where);
+		l->present = 1;
+	}
+	r->has_latency = 1;
+	return 0;
+}
+
+/* obj[key]: an array of exactly n whole numbers >= 0, or (NULLABLE) null. */
+static int read_u64_array(struct reader *rd, const json_t *obj, const char *key,
+                          enum presence p, unsigned n, int *has, uint64_t **out)
+{
+	json_t *a = json_object_get(obj, key);
+	*has = 0;
+	if (!a || json_is_null(a)) {
+		if (p == NULLABLE)
+			return 0;
+		return bad(rd, "timeline.%s: missing", key);
+	}
+	if (!json_is_array(a))
+		return bad(rd, "timeline.%s: expected an array, found %s", key, type_name(a));
+	if (json_array_size(a) != n)
+		return bad(rd, "timeline.%s: %zu values, but points is %u", key,
+		           json_array_size(a), n);
+	*out = calloc(n ? n : 1, sizeof **out);
+	if (!*out)
+		return bad(rd, "timeline.%s: out of memory", key);
+	for (unsigned k = 0; k < n; k++) {
+		json_t *v = json_array_get(a, k);
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return bad(rd, "timeline.%s[%u]: expected a whole number >= 0, found %s",
+			           key, k, json_is_integer(v) ? "a negative one" : type_name(v));
+		(*out)[k] = (uint64_t)json_integer_value(v);
+	}
+	*has = 1;
+	return 0;
+}
+
+static int read_timeline(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *tl;
+	uint64_t points;
+	int has_op;
+	if (get_object(rd, root, "", "timeline", NULLABLE, &tl))
+		return RESULT_BAD;
+	if (!tl)
+		return 0;
+	if (get_count(rd, tl, "timeline", "points", REQUIRED, NULL, &points))
+		return RESULT_BAD;
+	if (points > RESULT_TIMELINE_MAX)
+		return bad(rd, "timeline.points: %llu is more than %u", (unsigned long long)points,
+		           RESULT_TIMELINE_MAX);
+	unsigned n = (unsigned)points;
+	if (read_u64_array(rd, tl, "op", REQUIRED, n, &has_op, &r->timeline_op) ||
+	    read_u64_array(rd, tl, "break_bytes", NULLABLE, n, &r->has_timeline_break,
+	                   &r->timeline_break) ||
+	    read_u64_array(rd, tl, "live_bytes", NULLABLE, n, &r->has_timeline_live,
+	                   &r->timeline_live))
+		return RESULT_BAD;
+	for (unsigned k = 0; k < n; k++) {
+		if (r->timeline_op[k] > r->ops)
+			return bad(rd, "timeline.op[%u]: %llu is past the trace's %llu ops", k,
+			           (unsigned long long)r->timeline_op[k],
+			           (unsigned long long)r->ops);
+		if (k && r->timeline_op[k] < r->timeline_op[k - 1])
+			return bad(rd, "timeline.op[%u]: goes backwards", k);
+	}
+	r->timeline_points = n;
+	return 0;
+}
+
+static int is_hex64(const char *s)
+{
+	size_t n = strlen(s);
+	if (n != 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int read_root(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *v, *alloc, *trace;
+	char schema[64];
+
+	if (!json_is_object(root))
+		return bad(rd, "expected a JSON object, found %s", type_name(root));
+	v = json_object_get(root, "schema");
+	if (!v)
+		return bad(rd, "no \"schema\" field");
+	if (!json_is_string(v))
+		return bad(rd, "schema: expected a string, found %s", type_name(v));
+	if (strcmp(json_string_value(v), REPORT_SCHEMA) != 0) {
+		snprintf(schema, sizeof schema, "%s", json_string_value(v));
+		bad(rd, "schema is \"%s\", not \"%s\"", schema, REPORT_SCHEMA);
+		return RESULT_FOREIGN;
+	}
+	uint64_t version;
+	if (get_count(rd, root, "", "schema_version", REQUIRED, NULL, &version))
+		return RESULT_BAD;
+	if (version != REPORT_SCHEMA_VERSION)
+		return bad(rd, "schema_version %llu; this bench reads version %d",
+		           (unsigned long long)version, REPORT_SCHEMA_VERSION);
+
+	if (get_object(rd, root, "", "allocator", REQUIRED, &alloc) ||
+	    get_string(rd, alloc, "allocator", "name", REQUIRED, r->allocator,
+	               sizeof r->allocator) ||
+	    get_string(rd, alloc, "allocator", "kind", NULLABLE, r->kind, sizeof r->kind))
+		return RESULT_BAD;
+	if (get_object(rd, root, "", "trace", REQUIRED, &trace) ||
+	    get_string(rd, trace, "trace", "path", REQUIRED, r->trace_path, sizeof r->trace_path) ||
+	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
+	    get_count(rd, trace, "trace", "ops", REQUIRED, NULL, &r->ops))
+		return RESULT_BAD;
+	if (r->sha256[0] && !is_hex64(r->sha256))
+		return bad(rd, "trace.sha256: not 64 lowercase hex digits");
+	const char *slash = strrchr(r->trace_path, '/');
+	const char *base = slash ? slash + 1 : r->trace_path;
+	if (!*base)
+		return bad(rd, "trace.path: \"%s\" names no file", r->trace_path);
+	if (strlen(base) >= sizeof r->trace_name)
+		return bad(rd, "trace.path: file name longer than %zu characters",
+		           sizeof r->trace_name - 1);
+	strcpy(r->trace_name, base);
+
+	if (get_count(rd, root, "", "runs", REQUIRED, NULL, &r->runs) ||
+	    get_string(rd, root, "", "status", REQUIRED, r->status, sizeof r->status))
+		return RESULT_BAD;
+	for (const char *c = r->status; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
+			return bad(rd, "status: \"%s\" is not a status word", r->status);
+	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
+	    read_latency(rd, root, r) || read_timeline(rd, root, r))
+		return RESULT_BAD;
+	return RESULT_OK;
+}
+
+int result_parse(const char *name, const char *text, size_t len, struct result *out,
+                 char *err, size_t errlen)
+{
+	struct reader rd = { .name = name, .err = err, .errlen = errlen };
+	json_error_t je;
+
+	memset(out, 0, sizeof *out);
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		char shown[sizeof je.text * 4];
+		snprintf(err, errlen, "%s:%d: not a heaplab result (bad JSON: %s)", name,
+		         je.line > 0 ? je.line : 1, printable(shown, sizeof shown, je.text));
+		return RESULT_BAD;
+	}
+	int s = read_root(&rd, root, out);
+	json_decref(root);
+	if (s != RESULT_OK) {
+		result_free(out);
+		return s;
+	}
+	snprintf(out->file, sizeof out->file, "%s", name);
+	return RESULT_OK;
+}
+
+void result_free(struct result *r)
+{
+	free(r->timeline_op);
+	free(r->timeline_break);
+	free(r->timeline_live);
+	r->timeline_op = r->timeline_break = r->timeline_live = NULL;
+	r->timeline_points = 0;
+}
+
+int result_load(const char *path, struct result *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return RESULT_BAD;
+	}
+	if (S_ISDIR(st.st_mode) || (S_ISREG(st.st_mode) && (size_t)st.st_size > RESULT_FILE_MAX)) {
+		snprintf(err, errlen, "%s: not a heaplab result (%s)", path,
+		         S_ISDIR(st.st_mode) ? "a directory" : "too large");
+		close(fd);
+		return RESULT_BAD;
+	}
+	/* Read to the end whatever the file is (a pipe has no size). */
+	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			close(fd);
+			return RESULT_BAD;
+		}
+		if (len == cap) {
+			if (cap >= RESULT_FILE_MAX) {
+				snprintf(err, errlen, "%s: not a heaplab result (too large)", path);
+				free(buf);
+				close(fd);
+				return RESULT_BAD;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+			continue;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return RESULT_BAD;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	int s = result_parse(path, buf, len, out, err, errlen);
+	free(buf);
+	return s;
+}
+
+static int set_add(struct result_set *set, const struct result *r, char *err, size_t errlen)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 16;
+		struct result *items = realloc(set->items, cap * sizeof *items);
+		if (!items) {
+			snprintf(err, errlen, "out of memory for %zu results", cap);
+			return -1;
+		}
+		set->items = items;
+		set->cap = cap;
+	}
+	set->items[set->n++] = *r;
+	return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int collect(const char *path, int top, struct result_set *set, char *err,
+                   size_t errlen, int depth)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (depth > 32) {
+			snprintf(err, errlen, "%s: directories nested too deeply", path);
+			return -1;
+		}
+		struct dirent **names;
+		int n = scandir(path, &names, NULL, alphasort);
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		int rc = 0;
+		for (int i = 0; i < n; i++) {
+			const char *e = names[i]->d_name;
+			if (!rc && e[0] != '.') {
+				char *child;
+				if (asprintf(&child, "%s%s%s", path,
+				             ends_with(path, "/") ? "" : "/", e) < 0) {
+					snprintf(err, errlen, "%s: out of memory", path);
+					rc = -1;
+				} else {
+					struct stat cs;
+					int dir = stat(child, &cs) == 0 && S_ISDIR(cs.st_mode);
+					if (dir || (ends_with(e, ".json") && strcmp(e, "summary.json")))
+						rc = collect(child, 0, set, err, errlen, depth + 1);
+					free(child);
+				}
+			}
+			free(names[i]);
+		}
+		free(names);
+		return rc;
+	}
+	struct result r;
+	int s = result_load(path, &r, err, errlen);
+	if (s == RESULT_FOREIGN && !top)
+		return 0;   /* someone else's JSON in a results folder */
+	if (s != RESULT_OK)
+		return -1;
+	if (set_add(set, &r, err, errlen)) {
+		result_free(&r);
+		return -1;
+	}
+	return 0;
+}
+
+int result_collect(const char *path, struct result_set *set, char *err, size_t errlen)
+{
+	return collect(path, 1, set, err, errlen, 0);
+}
+
+void result_set_free(struct result_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		result_free(&set->items[i]);
+	free(set->items);
+	memset(set, 0, sizeof *set);
+}

@@ -1,0 +1,106 @@
+/*
+ * result.h - reading heaplab result files back (schema "heaplab-result",
+ * docs/harness.md) for `bench report` and `bench compare`.
+ *
+ * The reader trusts nothing: every field it uses is checked for its type and
+ * range (counts are whole numbers >= 0, min <= median <= max, utilization in
+ * [0, 1], percentiles in order, timeline arrays as long as "points" says),
+ * and a file that fails is "not a heaplab result" with the reason.  Fields a
+ * peer (a production allocator measured by RSS) cannot have, such as the
+ * provider figures, may be null or absent: has_* says which are known.
+ *
+ * This runs after the measurements, so it may use malloc.
+ */
+#ifndef HEAPLAB_RESULT_H
+#define HEAPLAB_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "latency.h"
+
+#define RESULT_NAME_MAX      128
+#define RESULT_PATH_MAX      1024
+#define RESULT_TIMELINE_MAX  4096      /* most timeline points a result may have */
+#define RESULT_FILE_MAX      ((size_t)256 << 20)  /* larger files are refused     */
+
+struct result_latency {
+	int      present;  /* the result has this op kind's figures        */
+	uint64_t count;
+	uint64_t p50, p90, p99, p999, max;  /* ns, p50 <= ... <= max       */
+};
+
+struct result {
+	char     file[RESULT_PATH_MAX];        /* where it was read from               */
+	char     allocator[RESULT_NAME_MAX];   /* allocator.name                       */
+	char     kind[32];                     /* allocator.kind; "" when absent       */
+	char     trace_path[RESULT_PATH_MAX];  /* trace.path                           */
+	char     trace_name[RESULT_NAME_MAX];  /* its last component                   */
+	char     sha256[65];                   /* trace.sha256; "" when absent or null */
+	char     status[32];                   /* "ok", "check-failed", ...            */
+	uint64_t ops;                          /* trace.ops                            */
+	uint64_t runs;                         /* timed passes done                    */
+
+	int      has_throughput;               /* throughput is not null               */
+	double   ops_median, ops_min, ops_max; /* ops/s                                */
+	double   ns_median;                    /* ns/op                                */
+
+	int      has_peak_break, has_peak_rss, has_peak_live;
+	uint64_t peak_break, peak_rss, peak_live;   /* bytes                           */
+	int      has_utilization, has_fragmentation, has_provider_calls, has_utilization_rss;
+	double   utilization, fragmentation;        /* in [0, 1]                       */
+	double   utilization_rss;                   /* peak live / peak RSS, in [0, 1] */
+	uint64_t provider_calls;
+
+	int      has_latency;                  /* latency is not null                  */
+	uint64_t timer_overhead_ns;
+	struct result_latency latency[LATENCY_KINDS];  /* by op kind, then "all"      */
+
+	unsigned timeline_points;              /* 0 when absent                        */
+	int      has_timeline_break;           /* break_bytes is not null              */
+	int      has_timeline_live;
+	uint64_t *timeline_op;                 /* malloc'd; result_free releases them  */
+	uint64_t *timeline_break;
+	uint64_t *timeline_live;
+};
+
+enum result_parse_status {
+	RESULT_OK       = 0,
+	RESULT_BAD      = -1,  /* not JSON, not a heaplab result, or a field is wrong */
+	RESULT_FOREIGN  = -2,  /* valid JSON object whose "schema" names another format */
+};
+
+/*
+ * Parse `len` bytes of `text` (need not be NUL-terminated) read from `name`.
+ * Returns RESULT_OK with *out filled (release with result_free), or an error
+ * with a message in err: "NAME:LINE: not a heaplab result (bad JSON: ...)" or
+ * "NAME: not a heaplab result (memory.peak_break_bytes: ...)".  On error *out
+ * holds nothing to free.
+ */
+int result_parse(const char *name, const char *text, size_t len, struct result *out,
+                 char *err, size_t errlen);
+
+/* Read and parse the file `path`; as result_parse (an unreadable file is RESULT_BAD). */
+int result_load(const char *path, struct result *out, char *err, size_t errlen);
+
+void result_free(struct result *r);
+
+/* A growable list of results. */
+struct result_set {
+	struct result *items;
+	size_t         n;
+	size_t         cap;
+};
+
+/*
+ * Add the results named by `path`: a file (which must be a result), or a
+ * directory searched recursively (names sorted) for *.json files; there
+ * summary.json, hidden files and JSON of another schema are skipped, but a
+ * broken file or a result with bad fields is an error.  Returns 0, or -1
+ * with a message in err.
+ */
+int result_collect(const char *path, struct result_set *set, char *err, size_t errlen);
+
+void result_set_free(struct result_set *set);
+
+#endif

@@ -1,0 +1,291 @@
+#!/bin/sh
+# tests/cli/bad_input.sh - the catalogue of bad input, end to end through the
+# command line.  Every case asserts the exact exit status (2 for bad usage or
+# input, 3 for a system or output error), the exact one-line message
+# ("bench: FILE:LINE: problem" for a trace, "bench: --option: ..." for an
+# option), and that nothing is written: each case runs with --out into an
+# empty directory of its own, which must still be empty afterwards (no result,
+# no temporary file).  A few near-misses that must be ACCEPTED (CRLF, missing
+# final newline, ID 2^32-1, SIZE 2^64-1, a 4096-byte line) are here too, so the
+# limits are pinned from both sides.
+#
+# tests/unit/test_trace.c checks the reader's messages one by one; this file
+# checks what a user sees.  Awkward bytes live in tests/data/bad/.
+. tests/lib.sh
+
+DATA=tests/data/bad
+N=0
+
+# A fresh trace path and an empty output directory for the next case.
+next_case() {
+	N=$((N + 1))
+	F=$TMP/case$N.trace
+	D=$TMP/out$N
+	mkdir "$D"
+}
+
+# stderr is exactly the one line $1.
+err_is() {
+	got=$(cat "$ERR")
+	[ "$got" = "$1" ] || { echo "    stderr: $got"; echo "    wanted: $1"; return 1; }
+}
+
+# Nothing was written into $D: no result, no temporary file.
+nothing_written() {
+	left=$(ls -A "$D")
+	[ -z "$left" ] || { echo "    left behind in the output directory: $left"; return 1; }
+}
+
+# run_rejected CODE MESSAGE BENCH-ARGS...: bench exits CODE, says exactly
+# MESSAGE on stderr, nothing on stdout, and writes nothing into $D.
+run_rejected() {
+	code=$1 msg=$2; shift 2
+	expect_exit "$code" "$BENCH" "$@" --runs 1 --out "${TARGET:-$D/r.json}" -q &&
+	err_is "$msg" &&
+	[ ! -s "$OUT" ] && [ ! -e "$D/r.json" ] && nothing_written
+}
+
+# bad NAME FORMAT WHERE: a trace made by printf FORMAT is refused with exit 2
+# and the message "bench: FILE" followed by WHERE (":LINE: problem" or ": problem").
+bad() {
+	next_case
+	printf "$2" > "$F"
+	check "rejects $1" run_rejected 2 "bench: $F$3" --alloc bump --trace "$F"
+}
+
+# bad_file NAME PATH WHERE: same for a file that exists already.
+bad_file() {
+	next_case
+	check "rejects $1" run_rejected 2 "bench: $2$3" --alloc bump --trace "$2"
+}
+
+# bad_option NAME MESSAGE ARGS...: a bad command line on a good trace.
+GOOD=$TMP/good.trace
+printf 'a 0 24\nc 1 4 10\nm 2 64 40\nr 0 300\nf 1\nf 0\nf 2\n' > "$GOOD"
+bad_option() {
+	name=$1 msg=$2; shift 2
+	next_case
+	check "rejects $name" run_rejected 2 "bench: $msg" --trace "$GOOD" "$@"
+}
+
+# accepted: the result is written, valid, status ok, and it is the only file.
+run_accepted() {
+	expect_exit 0 "$BENCH" "$@" --runs 1 --out "$D/r.json" -q &&
+	jq -e '.status == "ok" and .check.passed' "$D/r.json" > /dev/null &&
+	[ "$(ls -A "$D")" = r.json ]
+}
+ok() {
+	next_case
+	printf "$2" > "$F"
+	check "accepts $1" run_accepted --alloc bump --trace "$F"
+}
+
+## operation lines
+bad "an unknown operation letter" 'a 0 8\nx 1 2\n' \
+	':2: unknown operation "x" (expected a, c, r, m or f)'
+bad "an upper-case operation letter" 'A 0 8\n' \
+	':1: unknown operation "A" (expected a, c, r, m or f)'
+bad "an operation word" 'alloc 0 8\n' \
+	':1: unknown operation "alloc" (expected a, c, r, m or f)'
+bad "malloc without SIZE" '# header\n\na 1\n' \
+	':3: missing SIZE (the form is "a ID SIZE")'
+bad "free without ID" 'a 1 8\nf\n' \
+	':2: missing ID (the form is "f ID")'
+bad "calloc without SIZE" 'c 1 4\n' \
+	':1: missing SIZE (the form is "c ID NMEMB SIZE")'
+bad "memalign without SIZE" 'm 1 64\n' \
+	':1: missing SIZE (the form is "m ID ALIGN SIZE")'
+bad "an extra field after free" 'a 1 8\nf 1 9\n' \
+	':2: extra field "9" (the form is "f ID")'
+bad "an extra field after malloc" 'a 1 8 16\n' \
+	':1: extra field "16" (the form is "a ID SIZE")'
+
+## numbers
+bad "a SIZE with letters" 'a 1 12abc\n' \
+	':1: SIZE "12abc" is not a number (expected decimal digits only)'
+bad "a hexadecimal SIZE" 'a 1 0x10\n' \
+	':1: SIZE "0x10" is not a number (expected decimal digits only)'
+bad "a negative SIZE" 'a 1 -5\n' \
+	':1: SIZE "-5" is not a number (expected decimal digits only)'
+bad "a negative ID" 'a -1 5\n' \
+	':1: ID "-1" is not a number (expected decimal digits only)'
+bad "a SIZE with a plus sign" 'a 1 +5\n' \
+	':1: SIZE "+5" is not a number (expected decimal digits only)'
+bad "a SIZE with an exponent" 'a 1 1e3\n' \
+	':1: SIZE "1e3" is not a number (expected decimal digits only)'
+bad "a comment glued to a number" 'a 1 10#x\n' \
+	':1: SIZE "10#x" is not a number (expected decimal digits only)'
+bad "a bare CR inside a line" 'a 1 10\rf 1\n' \
+	':1: SIZE "10\x0df" is not a number (expected decimal digits only)'
+bad "non-ASCII digits" 'a 1 \357\274\221\357\274\220\n' \
+	':1: SIZE "\xef\xbc\x91\xef\xbc\x90" is not a number (expected decimal digits only)'
+bad "a SIZE of 2^64" 'a 1 18446744073709551616\n' \
+	':1: SIZE 18446744073709551616 overflows 64 bits'
+bad "a SIZE of thirty digits" 'a 1 000123456789012345678901234567\n' \
+	':1: SIZE 000123456789012345678901234567 overflows 64 bits'
+bad "an NMEMB of 2^64" 'c 1 18446744073709551616 1\n' \
+	':1: NMEMB 18446744073709551616 overflows 64 bits'
+bad "an ALIGN past 64 bits" 'm 1 99999999999999999999 8\n' \
+	':1: ALIGN 99999999999999999999 overflows 64 bits'
+bad "a calloc whose product overflows" 'c 1 4294967296 4294967296\n' \
+	':1: calloc of 4294967296 x 4294967296 bytes overflows 64 bits'
+bad "a calloc of 2^63 x 2" 'c 7 9223372036854775808 2\n' \
+	':1: calloc of 9223372036854775808 x 2 bytes overflows 64 bits'
+ok "a SIZE of 2^64-1 (the allocation fails, the run goes on)" 'a 1 18446744073709551615\nf 1\na 1 8\nf 1\n'
+ok "a calloc of 2^32 x (2^32-1), just inside 64 bits" 'c 1 4294967296 4294967295\n'
+
+## block IDs
+bad "an ID of 2^32" 'a 4294967296 8\n' \
+	':1: ID 4294967296 is too large (IDs must be below 2^32)'
+bad "an ID far past 2^32" 'a 1 8\nf 99999999999\n' \
+	':2: ID 99999999999 is too large (IDs must be below 2^32)'
+bad "an ID past 64 bits" 'f 18446744073709551616\n' \
+	':1: ID 18446744073709551616 overflows 64 bits'
+ok "an ID of 2^32-1" 'a 4294967295 8\nr 4294967295 16\nf 4294967295\n'
+bad "a free of a block never allocated" 'a 1 8\nf 7\n' \
+	':2: free of block 7, which is not live (it was never allocated)'
+bad "a realloc of a block never allocated" 'r 7 8\n' \
+	':1: realloc of block 7, which is not live (it was never allocated)'
+bad "a double free" 'a 7 8\n\nf 7\nf 7\n' \
+	':4: double free of block 7 (already freed at line 3)'
+bad "a realloc of a freed block" 'a 7 8\nf 7\nr 7 16\n' \
+	':3: realloc of block 7, which is not live (freed at line 2)'
+bad "a malloc into a live ID" 'a 7 8\na 7 16\n' \
+	':2: malloc of block 7, which is already live (allocated at line 1)'
+bad "a calloc into a live ID" 'a 7 8\nc 7 2 16\n' \
+	':2: calloc of block 7, which is already live (allocated at line 1)'
+bad "a memalign into a realloc'd live ID" 'a 7 8\nr 7 32\nm 7 64 16\n' \
+	':3: memalign of block 7, which is already live (allocated at line 2)'
+
+## alignment
+bad "alignment 0" 'm 1 0 8\n' ':1: alignment 0 is not a power of two'
+bad "alignment 3" 'm 1 3 8\n' ':1: alignment 3 is not a power of two'
+bad "alignment 24" 'm 1 24 8\n' ':1: alignment 24 is not a power of two'
+bad "alignment 2^41" 'm 1 2199023255552 8\n' \
+	':1: alignment 2199023255552 is absurdly large (the limit is 2^40)'
+ok "alignment 1 and alignment 2^40 (the allocation fails)" 'm 1 1 8\nm 2 1099511627776 8\n'
+
+## .rep files
+bad ".rep with fewer operations than its header says" '100\n2\n3\n1\na 0 8\na 1 8\n' \
+	':3: the header declares 3 operations, but the file has only 2'
+bad ".rep with more operations than its header says" '100\n2\n2\n1\na 0 8\na 1 8\nf 0\n' \
+	':7: more operations than the 2 the header (line 3) declares'
+bad ".rep with an ID outside the header's range" '100\n2\n2\n1\na 0 8\na 2 8\n' \
+	':6: ID 2 is out of range: the header (line 2) declares 2 IDs, so IDs run from 0 to 1'
+bad ".rep declaring more IDs than it uses" '100\n3\n2\n1\na 0 8\na 1 8\n' \
+	':2: the header declares 3 IDs, but only 2 distinct IDs are used'
+bad ".rep that ends inside its header" '100\n2\n' \
+	':2: truncated .rep header: the file ends after 2 of its 4 numbers (the number of operations is missing)'
+bad ".rep whose header is cut short by an operation" '100\n2\n2\na 0 8\na 1 8\n' \
+	':4: truncated .rep header: expected the weight (header number 4 of 4), found "a"'
+bad ".rep with two numbers on a header line" '100\n2 2\n2\n1\na 0 8\na 1 8\n' \
+	':2: extra field "2" after the number of IDs (a .rep header line holds one number)'
+bad ".rep with a calloc" '100\n1\n1\n1\nc 0 1 8\n' \
+	':5: unknown operation "c" (a .rep file has only a, r and f)'
+bad ".rep with a header number past 64 bits" '18446744073709551616\n1\n1\n1\na 0 8\n' \
+	':1: suggested heap size 18446744073709551616 overflows 64 bits'
+bad ".rep with a double free" '100\n1\n3\n1\na 0 8\nf 0\nf 0\n' \
+	':7: double free of block 0 (already freed at line 6)'
+bad ".rep with a header and no operations" '100\n0\n0\n1\n' ': no operations'
+ok ".rep with CRLF line endings" '20\r\n2\r\n3\r\n1\r\na 0 8\r\na 1 8\r\nf 0\r\n'
+
+## whole files
+bad "an empty file" '' ': no operations'
+bad "a file of comments and blank lines" '# nothing\n\n   \n\t# more\n' ': no operations'
+bad "a file of CRLF blank lines" '\r\n\r\n' ': no operations'
+bad_file "a file of binary garbage" "$DATA/garbage.bin" \
+	':1: unknown operation "\x7fELF\x02\x01\x01\xff\xfe" (expected a, c, r, m or f)'
+bad_file "the start of an ELF binary" "$DATA/elf-header.bin" \
+	':1: NUL byte at column 8 (is this a binary file?)'
+bad_file "a NUL byte inside an operation line" "$DATA/nul-byte.trace" \
+	':2: NUL byte at column 6 (is this a binary file?)'
+next_case
+{ printf 'a 1 8\n'; head -c 5000000 /dev/zero | tr '\0' 7; printf '\nf 1\n'; } > "$F"
+check "rejects a single line of 5 MB" \
+	run_rejected 2 "bench: $F:2: line is 5000000 bytes long (the limit is 4096)" \
+	--alloc bump --trace "$F"
+next_case
+{ printf 'a 1 8'; head -c 4090 /dev/zero | tr '\0' ' '; printf '#\r\nf 1\n'; } > "$F"
+check "accepts a line of exactly 4096 bytes (CRLF not counted)" run_accepted --alloc bump --trace "$F"
+next_case
+{ printf 'a 1 8'; head -c 4091 /dev/zero | tr '\0' ' '; printf '#\nf 1\n'; } > "$F"
+check "rejects a line of 4097 bytes" \
+	run_rejected 2 "bench: $F:1: line is 4097 bytes long (the limit is 4096)" \
+	--alloc bump --trace "$F"
+ok "CRLF line endings" 'a 1 8\r\nc 2 3 4\r\nf 1\r\nf 2\r\n'
+ok "a missing final newline" 'a 1 8\nf 1'
+ok "a missing final newline after a comment" 'a 1 8\nf 1 # done'
+ok "a .rep file without a final newline" '20\n1\n2\n1\na 0 8\nf 0'
+
+mkdir "$TMP/adir"
+# A directory names the traces in it (a suite); one with none is bad input.
+bad_file "a directory without traces as the trace" "$TMP/adir" ': no *.trace or *.rep file in it'
+bad_file "a missing file" "$TMP/no-such.trace" ': cannot read: No such file or directory'
+# Root reads any file whatever its mode, so unreadability comes from the path:
+# a regular file used as a directory fails with ENOTDIR for everyone.
+bad_file "a path through a file (unreadable)" "$GOOD/x" ': cannot read: Not a directory'
+bad_file "a character device with nothing in it" /dev/null ': no operations'
+next_case
+check "rejects an empty trace name" run_rejected 2 "bench: --trace: empty file name" \
+	--alloc bump --trace ''
+empty_out() {
+	expect_exit 2 "$BENCH" --alloc bump --trace "$GOOD" --runs 1 --out '' &&
+	err_is "bench: --out: empty file name" && [ ! -s "$OUT" ]
+}
+check "rejects an empty output name before running (exit 2)" empty_out
+
+## the command line
+bad_option "an unknown allocator" "unknown allocator 'xyz' (try --list)" --alloc xyz
+bad_option "an allocator name in the wrong case" "unknown allocator 'BUMP' (try --list)" \
+	--alloc BUMP
+bad_option "an empty allocator name" "--alloc: empty allocator name" --alloc ''
+bad_option "--runs 0" "--runs: must be at least 1" --alloc bump --runs 0
+bad_option "--runs abc" "--runs: 'abc' is not a whole number" --alloc bump --runs abc
+bad_option "--runs -1" \
+	"--runs: '-1' is not a whole number (negative values make no sense here)" \
+	--alloc bump --runs -1
+bad_option "--runs 1001" "--runs: must be at most 1000" --alloc bump --runs 1001
+bad_option "--runs 1.5" "--runs: '1.5' is not a whole number" --alloc bump --runs 1.5
+bad_option "--check abc" "--check: 'abc' is not a whole number" --alloc bump --check abc
+bad_option "--check -5" \
+	"--check: '-5' is not a whole number (negative values make no sense here)" \
+	--alloc bump --check -5
+bad_option "--heap-limit 12Q" \
+	"--heap-limit: '12Q' is not a whole number (K, M, G or T may follow)" \
+	--alloc bump --heap-limit 12Q
+bad_option "--heap-limit 0" "--heap-limit: must be at least 1" --alloc bump --heap-limit 0
+bad_option "--heap-limit past 64 bits" "--heap-limit: '99999999T' is too large" \
+	--alloc bump --heap-limit 99999999T
+if "$BENCH" --help | grep -q -- '--timeout'; then
+	bad_option "--timeout -1" \
+		"--timeout: '-1' is not a whole number (negative values make no sense here)" \
+		--alloc bump --timeout -1
+	bad_option "--timeout abc" "--timeout: 'abc' is not a whole number" \
+		--alloc bump --timeout abc
+else
+	echo "skip --timeout -1 and --timeout abc: this bench has no --timeout option yet"
+fi
+
+## where the result goes
+next_case
+TARGET=$D/no/such/r.json
+check "refuses an output path in a missing directory (exit 3, nothing created)" \
+	run_rejected 3 \
+	"bench: $D/no/such/r.json: cannot create a file in $D/no/such: No such file or directory" \
+	--alloc bump --trace "$GOOD"
+TARGET=
+next_case
+TARGET=$TMP/adir
+check "refuses an existing directory as the output (exit 3)" \
+	run_rejected 3 "bench: $TMP/adir: is a directory" --alloc bump --trace "$GOOD"
+TARGET=
+[ -z "$(ls -A "$TMP/adir")" ] || { echo "FAIL    bench wrote into $TMP/adir"; T_FAILED=$((T_FAILED + 1)); }
+dev_full() {
+	[ -c /dev/full ] || { echo "    no /dev/full here"; return 0; }
+	expect_exit 3 "$BENCH" --alloc bump --trace "$GOOD" --runs 1 --out /dev/full -q &&
+	err_is "bench: /dev/full: No space left on device" && [ -c /dev/full ]
+}
+check "refuses a full device (exit 3) and leaves /dev/full a character device" dev_full
+
+echo "$N catalogue cases"
+finish

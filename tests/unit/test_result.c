@@ -1,0 +1,282 @@
+/* test_result.c - the result reader: what it accepts, what it refuses, and why. */
+#include "test.h"
+
+#include "../../harness/bulk.h"
+#include "../../harness/latency.h"
+#include "../../harness/machine.h"
+#include "../../harness/replay.h"
+#include "../../harness/report.h"
+#include "../../harness/result.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A small valid result; %s slots let a test swap one part. */
+static const char valid_fmt[] =
+	"{\"schema\": \"heaplab-result\", \"schema_version\": 1,\n"
+	" \"allocator\": {\"name\": \"tlsf\", \"kind\": \"builtin\"},\n"
+	" \"trace\": {\"path\": \"workloads/web.trace\", \"sha256\": "
+	"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"ops\": 10},\n"
+	" \"runs\": 3,\n"
+	" \"throughput\": %s,\n"
+	" \"memory\": %s,\n"
+	" \"latency\": %s,\n"
+	" \"timeline\": %s,\n"
+	" \"status\": \"ok\"}\n";
+static const char tp_ok[] = "{\"ops_per_sec\": {\"median\": 2e6, \"min\": 1e6, \"max\": 3e6},"
+	" \"ns_per_op\": {\"median\": 500, \"min\": 333, \"max\": 1000}}";
+static const char mem_ok[] = "{\"peak_break_bytes\": 4096, \"peak_live_bytes\": 1024, "
+	"\"utilization\": 0.25, \"fragmentation\": 0.75, \"provider_calls\": 2}";
+static const char lat_ok[] = "{\"timer_overhead_ns\": 20, "
+	"\"all\": {\"count\": 10, \"p50\": 1, \"p90\": 2, \"p99\": 3, \"p999\": 4, \"max\": 5}}";
+static const char tl_ok[] = "{\"points\": 2, \"op\": [5, 10], \"break_bytes\": [0, 4096], "
+	"\"live_bytes\": [0, 1024]}";
+
+static char text[4096];
+static char err[1024];
+
+static int parse(const char *tp, const char *mem, const char *lat, const char *tl,
+                 struct result *r)
+{
+	snprintf(text, sizeof text, valid_fmt, tp, mem, lat, tl);
+	return result_parse("r.json", text, strlen(text), r, err, sizeof err);
+}
+
+TEST(result_reader_accepts_a_valid_result_and_reads_its_fields)
+{
+	struct result r;
+	REQUIRE(parse(tp_ok, mem_ok, lat_ok, tl_ok, &r) == RESULT_OK);
+	EXPECT(!strcmp(r.allocator, "tlsf"));
+	EXPECT(!strcmp(r.trace_name, "web.trace"));
+	EXPECT(!strcmp(r.status, "ok"));
+	EXPECT_EQ(r.ops, 10);
+	EXPECT(r.has_throughput && r.ops_min == 1e6 && r.ops_max == 3e6);
+	EXPECT(r.has_peak_break && r.peak_break == 4096);
+	EXPECT(!r.has_peak_rss);
+	EXPECT(r.has_latency && r.latency[LATENCY_ALL].p999 == 4);
+	EXPECT(!r.latency[0].present);
+	EXPECT_EQ(r.timeline_points, 2);
+	EXPECT_EQ(r.timeline_break[1], 4096);
+	result_free(&r);
+}
+
+TEST(result_reader_accepts_null_provider_figures_of_a_peer)
+{
+	struct result r;
+	REQUIRE(parse(tp_ok, "{\"peak_break_bytes\": null, \"peak_rss_bytes\": 9000000, "
+	              "\"peak_live_bytes\": 1024, \"utilization\": null, \"fragmentation\": null,"
+	              " \"provider_calls\": null}", "null",
+	              "{\"points\": 1, \"op\": [10], \"break_bytes\": null, \"live_bytes\": [5]}",
+	              &r) == RESULT_OK);
+	EXPECT(!r.has_peak_break && r.has_peak_rss && r.peak_rss == 9000000);
+	EXPECT(!r.has_utilization && !r.has_provider_calls && !r.has_latency);
+	EXPECT(!r.has_timeline_break && r.has_timeline_live);
+	result_free(&r);
+}
+
+TEST(result_reader_reports_the_line_of_a_json_syntax_error)
+{
+	struct result r;
+	const char *bad = "{\"schema\": \"heaplab-result\",\n\"runs\": 1,\n oops}";
+	EXPECT(result_parse("x.json", bad, strlen(bad), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "x.json:3: not a heaplab result (bad JSON");
+}
+
+TEST(result_reader_refuses_json_without_a_schema)
+{
+	struct result r;
+	const char *j = "{\"a\": 1}";
+	EXPECT(result_parse("x.json", j, strlen(j), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "x.json: not a heaplab result (no \"schema\" field)");
+}
+
+TEST(result_reader_calls_another_schema_foreign)
+{
+	struct result r;
+	const char *j = "{\"schema\": \"heaplab-summary\"}";
+	EXPECT(result_parse("s.json", j, strlen(j), &r, err, sizeof err) == RESULT_FOREIGN);
+	EXPECT_STR_CONTAINS(err, "schema is \"heaplab-summary\"");
+}
+
+TEST(result_reader_refuses_a_top_level_array)
+{
+	struct result r;
+	EXPECT(result_parse("a.json", "[1]", 3, &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "expected a JSON object, found an array");
+}
+
+TEST(result_reader_refuses_a_newer_schema_version)
+{
+	struct result r;
+	snprintf(text, sizeof text, valid_fmt, tp_ok, mem_ok, "null", "null");
+	char *v = strstr(text, "\"schema_version\": 1");
+	REQUIRE(v);
+	v[strlen("\"schema_version\": ")] = '2';
+	EXPECT(result_parse("r.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "schema_version 2");
+}
+
+TEST(result_reader_names_a_field_of_the_wrong_type)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, "{\"peak_break_bytes\": \"4096\"}", "null", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "r.json: not a heaplab result (memory.peak_break_bytes: "
+	                    "expected a whole number, found a string)");
+}
+
+TEST(result_reader_names_a_missing_field)
+{
+	struct result r;
+	EXPECT(parse("{\"ops_per_sec\": {\"median\": 1, \"min\": 1}, \"ns_per_op\": "
+	             "{\"median\": 1, \"min\": 1, \"max\": 1}}", mem_ok, "null", "null",
+	             &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.ops_per_sec.max: missing");
+}
+
+TEST(result_reader_refuses_a_negative_count)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, "{\"peak_break_bytes\": -1}", "null", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "memory.peak_break_bytes: -1 is negative");
+}
+
+TEST(result_reader_refuses_utilization_above_one)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, "{\"utilization\": 1.5}", "null", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "memory.utilization: 1.5 is out of range");
+}
+
+TEST(result_reader_refuses_min_above_median)
+{
+	struct result r;
+	EXPECT(parse("{\"ops_per_sec\": {\"median\": 1, \"min\": 2, \"max\": 3}, \"ns_per_op\": "
+	             "{\"median\": 1, \"min\": 1, \"max\": 1}}", mem_ok, "null", "null",
+	             &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.ops_per_sec: min 2, median 1 and max 3 are not in order");
+}
+
+TEST(result_reader_refuses_percentiles_out_of_order)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, mem_ok, "{\"timer_overhead_ns\": 1, \"all\": {\"count\": 1, "
+	             "\"p50\": 9, \"p90\": 2, \"p99\": 3, \"p999\": 4, \"max\": 5}}", "null",
+	             &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "latency.all: percentiles are not in order");
+}
+
+TEST(result_reader_refuses_a_timeline_shorter_than_its_points)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, mem_ok, "null", "{\"points\": 3, \"op\": [1, 2]}", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "timeline.op: 2 values, but points is 3");
+}
+
+TEST(result_reader_refuses_a_timeline_past_the_trace)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, mem_ok, "null", "{\"points\": 1, \"op\": [11]}", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "timeline.op[0]: 11 is past the trace's 10 ops");
+}
+
+TEST(result_reader_refuses_null_throughput_of_an_ok_run)
+{
+	struct result r;
+	EXPECT(parse("null", mem_ok, "null", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput: null, but 3 timed runs and status ok");
+}
+
+TEST(result_reader_refuses_duplicate_keys)
+{
+	struct result r;
+	const char *j = "{\"schema\": \"heaplab-result\", \"schema\": \"heaplab-result\"}";
+	EXPECT(result_parse("d.json", j, strlen(j), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "d.json:1: not a heaplab result (bad JSON: duplicate");
+}
+
+TEST(result_reader_survives_text_that_is_not_nul_terminated)
+{
+	struct result r;
+	char buf[8];
+	memcpy(buf, "{\"a\":1}X", 8);
+	EXPECT(result_parse("n.json", buf, 7, &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "no \"schema\" field");
+}
+
+/* A real run written by report_json reads back with the same figures. */
+TEST(result_reader_reads_back_what_report_json_writes)
+{
+	char path[] = "/tmp/heaplab-result-XXXXXX";
+	int fd = mkstemp(path);
+	REQUIRE(fd >= 0);
+	const char *tr = "a 0 24\na 1 100\nf 0\nc 2 4 10\nr 1 300\nm 3 64 40\nf 1\nf 2\n";
+	REQUIRE(write(fd, tr, strlen(tr)) == (ssize_t)strlen(tr));
+	close(fd);
+	struct trace t;
+	struct trace_error te;
+	REQUIRE(trace_load(path, &t, &te) == TRACE_OK);
+	struct cell_result *cr = bulk_alloc(sizeof *cr);
+	struct run_options opt = { .runs = 2, .latency = 1 };
+	REQUIRE(run_cell(allocator_find("bump"), &t, &opt, cr) == CELL_OK);
+	struct machine_info m;
+	machine_describe(&m);
+	struct report_input in = { .alloc = allocator_find("bump"), .trace = &t, .opt = &opt,
+	                           .result = cr, .machine = &m, .when = 0 };
+	json_t *j = report_json(&in);
+	char *s = json_dumps(j, 0);
+	struct result r;
+	REQUIRE(result_parse("rt.json", s, strlen(s), &r, err, sizeof err) == RESULT_OK);
+	EXPECT_EQ(r.peak_break, cr->memory.peak_break);
+	EXPECT_EQ(r.peak_live, cr->peak_live_bytes);
+	EXPECT_EQ(r.runs, 2);
+	EXPECT_EQ(r.timeline_points, 8);
+	EXPECT_EQ(r.timeline_op[7], 8);
+	EXPECT(r.has_latency && r.latency[LATENCY_ALL].count == 8);
+	EXPECT_EQ(r.latency[OP_FREE].count, 3);
+	result_free(&r);
+	free(s);
+	json_decref(j);
+	bulk_free(cr, sizeof *cr);
+	trace_free(&t);
+	unlink(path);
+}
+
+TEST(latency_sort_orders_and_percentiles_use_nearest_rank)
+{
+	uint32_t v[1000], scratch[1000];
+	for (unsigned i = 0; i < 1000; i++)
+		v[i] = (i * 7919u) % 1000 + 1;   /* a permutation of 1..1000 */
+	latency_sort(v, scratch, 1000);
+	for (unsigned i = 0; i < 1000; i++)
+		EXPECT_EQ(v[i], i + 1);
+	struct latency_stat s;
+	latency_stat_from_sorted(v, 1000, &s);
+	EXPECT_EQ(s.p50, 500);
+	EXPECT_EQ(s.p90, 900);
+	EXPECT_EQ(s.p99, 990);
+	EXPECT_EQ(s.p999, 999);
+	EXPECT_EQ(s.max, 1000);
+	uint32_t one = 42;
+	latency_stat_from_sorted(&one, 1, &s);
+	EXPECT(s.p50 == 42 && s.p999 == 42 && s.max == 42);
+}
+
+TEST(latency_sort_handles_values_across_all_four_bytes)
+{
+	uint32_t v[6] = { 0xffffffffu, 0, 0x01000000u, 0x100u, 0x10000u, 7 }, s[6];
+	latency_sort(v, s, 6);
+	for (unsigned i = 1; i < 6; i++)
+		EXPECT(v[i - 1] <= v[i]);
+}
+
+TEST(timeline_marks_are_even_and_end_at_the_last_op)
+{
+	EXPECT_EQ(timeline_points(10), 10);
+	EXPECT_EQ(timeline_points(1000000), TIMELINE_POINTS);
+	EXPECT_EQ(timeline_mark(TIMELINE_POINTS - 1, TIMELINE_POINTS, 1851), 1851);
+	for (unsigned k = 1; k < TIMELINE_POINTS; k++)
+		EXPECT(timeline_mark(k, TIMELINE_POINTS, 1851) >
+		       timeline_mark(k - 1, TIMELINE_POINTS, 1851));
+}
