@@ -176,7 +176,9 @@ run_on_peer_refuses_stats() {
 	expect_exit 2 "$BENCH" run --alloc glibc --stats -- true &&
 	err_has "need a built-in allocator"
 }
-if "$BENCH" --list | grep -q '^jemalloc '; then
+if [ -n "${HEAPLAB_SANITIZER:-}" ]; then
+	echo "skip run --alloc jemalloc: a sanitizer build refuses peers"
+elif "$BENCH" --list | grep -q '^jemalloc '; then
 	check "run --alloc jemalloc preloads the jemalloc library" run_on_jemalloc_preloads_it
 else
 	echo "skip run --alloc jemalloc: jemalloc is not installed"
