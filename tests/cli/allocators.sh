@@ -1,7 +1,7 @@
 #!/bin/sh
-# tests/cli/allocators.sh - every registered allocator replays every workload
-# (workloads/*.trace, workloads/*.rep) with all checks on and a self-check
-# every 10000 ops, and passes.  The table grows as allocators and workloads
+# tests/cli/allocators.sh - every registered allocator replays every shipped
+# workload (workloads/*.trace, *.rep, malloclab/*.trace, extra/*.trace) with
+# all checks on and a self-check every 10000 ops, and passes.  The table grows as allocators and workloads
 # are added.  The heap is capped so a wasteful allocator (bump) on a large
 # workload records failed allocations instead of eating the machine's memory.
 #
@@ -38,7 +38,7 @@ cell() {
 }
 
 found=0
-for w in workloads/*.trace workloads/*.rep; do
+for w in workloads/*.trace workloads/*.rep workloads/malloclab/*.trace workloads/extra/*.trace; do
 	[ -e "$w" ] || continue
 	found=1
 	for a in $ALLOCS; do
