@@ -211,7 +211,15 @@ static int read_throughput(struct reader *rd, const json_t *root, struct result 
 static int read_memory(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *m;
-	if (get_object(rd, root, "", "memory", REQUIRED, &m) ||
+	/* A cell that crashed or timed out before any figure has memory: null. */
+	if (get_object(rd, root, "", "memory", NULLABLE, &m))
+		return RESULT_BAD;
+	if (!m) {
+		if (!strcmp(r->status, "ok"))
+			return bad(rd, "memory: null, but status ok");
+		return 0;
+	}
+	if (
 	    get_count(rd, m, "memory", "peak_break_bytes", NULLABLE, &r->has_peak_break,
 	              &r->peak_break) ||
 	    get_count(rd, m, "memory", "peak_rss_bytes", NULLABLE, &r->has_peak_rss,

@@ -280,3 +280,28 @@ TEST(timeline_marks_are_even_and_end_at_the_last_op)
 		EXPECT(timeline_mark(k, TIMELINE_POINTS, 1851) >
 		       timeline_mark(k - 1, TIMELINE_POINTS, 1851));
 }
+
+/* A cell that timed out or crashed before any figure: the writer puts nulls. */
+TEST(result_reader_accepts_a_timed_out_cell_without_figures)
+{
+	struct result r;
+	static const char timed_out[] =
+		"{\"schema\": \"heaplab-result\", \"schema_version\": 1,\n"
+		" \"allocator\": {\"name\": \"implicit-best\", \"kind\": \"builtin\"},\n"
+		" \"trace\": {\"path\": \"workloads/large/grow.trace\", \"sha256\": "
+		"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\", \"ops\": 10},\n"
+		" \"runs\": 0, \"throughput\": null, \"memory\": null, \"latency\": null,\n"
+		" \"timeline\": null, \"status\": \"timeout\"}\n";
+	REQUIRE(result_parse("t.json", timed_out, strlen(timed_out), &r, err, sizeof err)
+	        == RESULT_OK);
+	EXPECT(!strcmp(r.status, "timeout"));
+	EXPECT(!r.has_throughput && !r.has_peak_break && !r.has_peak_rss);
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_a_result_of_status_ok_without_memory)
+{
+	struct result r;
+	EXPECT(parse(tp_ok, "null", lat_ok, tl_ok, &r) != RESULT_OK);
+	EXPECT_STR_CONTAINS(err, "memory: null, but status ok");
+}
