@@ -1,6 +1,7 @@
 /* mempass.c - the memory pass (see mempass.h). */
 #define _GNU_SOURCE
 #include "mempass.h"
+#include "timed_op.h"   /* FAILED_BLOCK: one marker for every pass */
 
 #include "bulk.h"
 
@@ -41,8 +42,6 @@ static inline void touch(void *p, uint64_t n)
 	c[n - 1] = 1;
 }
 
-static char failed_marker;
-#define FAILED_BLOCK ((void *)&failed_marker)
 
 /*
  * The replay itself: the timed loop's semantics, plus the writes, and a

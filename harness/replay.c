@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "replay.h"
+#include "timed_op.h"
 
 #include "bulk.h"
 #include "check.h"
@@ -702,9 +703,8 @@ out:
 
 /* ---- the timed passes ---- */
 
-/* Marks a slot whose allocation failed, so its later f/r is skipped. */
-static char failed_marker;
-#define FAILED_BLOCK ((void *)&failed_marker)
+/* Marks a slot whose allocation failed, so its later f/r is skipped (timed_op.h). */
+char replay_failed_marker;
 
 static uint64_t now_ns(void)
 {
@@ -736,65 +736,19 @@ static void timed_body(struct timed *tp)
 	void **ptrs = tp->ptrs;
 	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
 
-	/* Locals, so the loop reloads nothing through `a` or `t`. */
-	void *(*do_malloc)(void *, size_t) = tp->a->malloc;
-	void *(*do_calloc)(void *, size_t, size_t) = tp->a->calloc;
-	void *(*do_realloc)(void *, void *, size_t) = tp->a->realloc;
-	void *(*do_memalign)(void *, size_t, size_t) = tp->a->memalign;
-	void (*do_free)(void *, void *) = tp->a->free;
+	/* A local copy, so the loop reloads nothing through `a` or `t`. */
+	const struct timed_calls calls = { tp->a->malloc, tp->a->calloc, tp->a->realloc,
+	                                   tp->a->memalign, tp->a->free, self };
 	const struct op *op = t->ops, *end = t->ops + t->nops;
 	const uint64_t *nmemb = t->calloc_nmemb;
-	uint64_t failed = 0, skipped = 0;
-	void *p;
+	struct timed_counts n = { 0, 0 };
 
 	uint64_t start = now_ns();
-	for (; op < end; op++) {
-		void **slot = &ptrs[op->slot];
-		switch (op->kind) {
-		case OP_MALLOC:
-			p = do_malloc(self, op->size);
-			goto allocated;
-		case OP_CALLOC:
-			p = do_calloc(self, *nmemb++, op->size);
-			goto allocated;
-		case OP_MEMALIGN:
-			p = do_memalign(self, (size_t)1 << op->align_log2, op->size);
-		allocated:
-			if (__builtin_expect(!p, 0)) {
-				failed++;
-				p = FAILED_BLOCK;
-			}
-			*slot = p;
-			break;
-		case OP_REALLOC:
-			if (__builtin_expect(*slot == FAILED_BLOCK, 0)) {
-				skipped++;
-				break;
-			}
-			p = do_realloc(self, *slot, op->size);
-			if (__builtin_expect(!p, 0)) {
-				if (*slot && op->size == 0)
-					*slot = FAILED_BLOCK;  /* freed, glibc style */
-				else if (!*slot)
-					failed++, *slot = FAILED_BLOCK;
-				else
-					failed++;              /* the old block stays */
-				break;
-			}
-			*slot = p;
-			break;
-		case OP_FREE:
-			if (__builtin_expect(*slot == FAILED_BLOCK, 0))
-				skipped++;
-			else
-				do_free(self, *slot);
-			*slot = NULL;
-			break;
-		}
-	}
+	for (; op < end; op++)
+		timed_op(&calls, op, &ptrs[op->slot], &nmemb, &n);
 	tp->ns = now_ns() - start;
-	tp->failed = failed;
-	tp->skipped = skipped;
+	tp->failed = n.failed;
+	tp->skipped = n.skipped;
 }
 
 /* timed_body under the crash guard: 1 when it crashed. */

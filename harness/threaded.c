@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "threaded.h"
+#include "timed_op.h"
 
 #include "bulk.h"
 #include "check.h"
@@ -258,15 +259,7 @@ static void locked_free(void *s, void *p)
 	unlock(l);
 }
 
-/* The calls a pass makes: the allocator's own, or the locked ones. */
-struct calls {
-	void *(*malloc)(void *, size_t);
-	void *(*calloc)(void *, size_t, size_t);
-	void *(*realloc)(void *, void *, size_t);
-	void *(*memalign)(void *, size_t, size_t);
-	void  (*free)(void *, void *);
-	void  *self;
-};
+/* The calls a pass makes (struct timed_calls): the allocator's own, or the locked ones. */
 
 /* The built-ins that are thread-safe by themselves (their own locking). */
 extern const struct allocator alloc_tlsf_tcache;
@@ -286,16 +279,16 @@ static int needs_lock(const struct allocator *a, const struct run_options *opt)
 	return !opt->peer && !self_locking(a);
 }
 
-static void calls_for(struct calls *c, const struct allocator *a, void *self, struct locked *l,
+static void calls_for(struct timed_calls *c, const struct allocator *a, void *self, struct locked *l,
                       int use_lock)
 {
 	if (use_lock) {
 		l->inner = a;
 		l->self = self;
-		*c = (struct calls){ locked_malloc, locked_calloc, locked_realloc, locked_memalign,
+		*c = (struct timed_calls){ locked_malloc, locked_calloc, locked_realloc, locked_memalign,
 		                     locked_free, l };
 	} else {
-		*c = (struct calls){ a->malloc, a->calloc, a->realloc, a->memalign, a->free, self };
+		*c = (struct timed_calls){ a->malloc, a->calloc, a->realloc, a->memalign, a->free, self };
 	}
 }
 
@@ -391,7 +384,7 @@ struct pass {
 	const struct trace      *t;
 	const struct run_options *opt;
 	const struct thread_plan *plan;
-	struct calls             calls;
+	struct timed_calls             calls;
 	struct locked            lk;
 	int                      use_lock;
 	struct heap              heap;
@@ -486,8 +479,6 @@ static void start_line(struct pass *ps)
 
 /* ---- the timed loop ------------------------------------------------------ */
 
-static char failed_marker;
-#define FAILED_BLOCK ((void *)&failed_marker)
 
 static void timed_ops(struct worker *w)
 {
@@ -499,14 +490,8 @@ static void timed_ops(struct worker *w)
 	const uint64_t *nmemb = plan->nmemb + plan->cfirst[w->k];
 	const uint32_t *sync = plan->sync, *place = plan->place;
 	void **ptrs = ps->ptrs;
-	void *self = ps->calls.self;
-	void *(*do_malloc)(void *, size_t) = ps->calls.malloc;
-	void *(*do_calloc)(void *, size_t, size_t) = ps->calls.calloc;
-	void *(*do_realloc)(void *, void *, size_t) = ps->calls.realloc;
-	void *(*do_memalign)(void *, size_t, size_t) = ps->calls.memalign;
-	void (*do_free)(void *, void *) = ps->calls.free;
-	uint64_t failed = 0, skipped = 0;
-	void *p;
+	const struct timed_calls calls = ps->calls;  /* a local copy: kept in registers */
+	struct timed_counts n = { 0, 0 };
 
 	for (; order < end; order++) {
 		uint32_t i = *order, sy = sync[i];
@@ -516,53 +501,12 @@ static void timed_ops(struct worker *w)
 		    wait_turn(ps, rs, sy & SYNC_SEQ_MASK, &w->blocked))
 			break;
 		w->cur = i;
-		void **slot = &ptrs[rs];
-		switch (op->kind) {
-		case OP_MALLOC:
-			p = do_malloc(self, op->size);
-			goto allocated;
-		case OP_CALLOC:
-			p = do_calloc(self, *nmemb++, op->size);
-			goto allocated;
-		case OP_MEMALIGN:
-			p = do_memalign(self, (size_t)1 << op->align_log2, op->size);
-		allocated:
-			if (__builtin_expect(!p, 0)) {
-				failed++;
-				p = FAILED_BLOCK;
-			}
-			*slot = p;
-			break;
-		case OP_REALLOC:
-			if (__builtin_expect(*slot == FAILED_BLOCK, 0)) {
-				skipped++;
-				break;
-			}
-			p = do_realloc(self, *slot, op->size);
-			if (__builtin_expect(!p, 0)) {
-				if (*slot && op->size == 0)
-					*slot = FAILED_BLOCK;
-				else if (!*slot)
-					failed++, *slot = FAILED_BLOCK;
-				else
-					failed++;
-				break;
-			}
-			*slot = p;
-			break;
-		case OP_FREE:
-			if (__builtin_expect(*slot == FAILED_BLOCK, 0))
-				skipped++;
-			else
-				do_free(self, *slot);
-			*slot = NULL;
-			break;
-		}
+		timed_op(&calls, op, &ptrs[rs], &nmemb, &n);
 		if (__builtin_expect(sy & SYNC_PUBLISH, 0))
 			publish(ps, rs, sy);
 	}
-	w->failed = failed;
-	w->skipped = skipped;
+	w->failed = n.failed;
+	w->skipped = n.skipped;
 }
 
 /* ---- the checked ops ------------------------------------------------------ */
