@@ -6,7 +6,8 @@
 #     plus the error paths: a malformed trace (exit 2), a heap limit that makes
 #     allocations fail, an unwritable output (exit 3).
 #  2. the unit tests, except those that crash on purpose (their names contain
-#     "crash": an allocator writing into PROT_NONE pages is exactly what
+#     "crash", and the garbled-progress one whose allocator scribbles and dies:
+#     an allocator writing into PROT_NONE pages is exactly what
 #     memcheck reports, and the harness's recovery is checked without valgrind)
 #     and the one that bounds a measured RSS (valgrind's own memory counts in it).
 #
@@ -57,7 +58,7 @@ run 3 "an output in a missing directory" --alloc bump --trace workloads/basic.tr
 	--runs 1 -q --out "$TMP/no/dir/r.json"
 
 echo "== unit tests under memcheck (without the deliberate crashes)"
-valgrind -q --error-exitcode=99 --leak-check=no ./build/unit-tests -crash -mempass_counts > "$TMP/unit" 2>&1
+valgrind -q --error-exitcode=99 --leak-check=no ./build/unit-tests -crash -garbled -mempass_counts > "$TMP/unit" 2>&1
 rc=$?
 grep -v '^ok ' "$TMP/unit" | head -60
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$TMP/unit" | tail -1)
