@@ -72,7 +72,7 @@ PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
 .PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
-	demo baseline bench-harness benchmark
+	demo demo-run test-run baseline bench-harness benchmark
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -152,7 +152,14 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-test check: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS) $(BENCH_TEST) $(TESTLIBS)
+# `make test` and `make demo` are the README's two commands on a fresh
+# machine: they install what is missing first (a no-op when nothing is), then
+# build in a second make so that -j cannot start compiling before the headers
+# are there.
+test check: deps
+	$(MAKE) test-run
+
+test-run: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS) $(BENCH_TEST) $(TESTLIBS)
 	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs \
 	  BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests \
 	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
@@ -218,7 +225,10 @@ DEMO_TRACE_NAMES ?= web binary coalescing realloc-growth random
 comma := ,
 space := $(subst ,, )
 DEMO_TRACES = $(subst $(space),$(comma),$(DEMO_TRACE_NAMES:%=workloads/%.trace))
-demo: deps all
+demo: deps
+	$(MAKE) demo-run
+
+demo-run: all
 	rm -rf results/demo charts/demo
 	./$(BENCH) --alloc "$(DEMO_ALLOCS)" --trace "$(DEMO_TRACES)" --runs 3 --latency \
 	  --out results/demo
