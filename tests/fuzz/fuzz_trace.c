@@ -114,8 +114,9 @@ static void check_trace(const struct trace *t)
 	size_t ci = 0;
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
-		if (op->kind >= OP_KINDS || op->slot >= t->nslots || op->reserved)
-			die("an op with a bad kind, slot or reserved field");
+		if (op->kind >= OP_KINDS || op->slot >= t->nslots ||
+		    op->thread >= (t->nthreads ? t->nthreads : 1))
+			die("an op with a bad kind, slot or thread");
 		if (i && t->line[i] <= t->line[i - 1])
 			die("line numbers of ops do not increase");
 		if (op->kind != OP_MEMALIGN && op->align_log2)

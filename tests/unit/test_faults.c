@@ -73,3 +73,23 @@ TEST(result_raw_control_byte_is_not_echoed)
 	EXPECT_EQ(result_parse("c.json", text, sizeof text - 1, &r, err, sizeof err), RESULT_BAD);
 	EXPECT(one_line_without_control_bytes(err));
 }
+
+/* tests/data/fuzz/trace-thread-line.trace: a fuzzed trace with `t 6` lines.
+ * The reader was right; the fuzz target still required the field that now
+ * holds the thread to be zero.  What must hold: every op names one of the
+ * trace's threads, and the TIDs are the ones written. */
+TEST(trace_from_fuzzer_with_thread_lines_names_only_its_threads)
+{
+	struct trace t;
+	struct trace_error e;
+	REQUIRE(trace_load("tests/data/fuzz/trace-thread-line.trace", &t, &e) == TRACE_OK);
+	EXPECT_EQ(t.nthreads, 2);
+	size_t bad = 0;
+	for (size_t i = 0; i < t.nops; i++)
+		bad += t.ops[i].thread >= t.nthreads;
+	EXPECT_EQ(bad, 0);
+	REQUIRE(t.thread_tid != NULL);
+	EXPECT_EQ(t.thread_tid[0], 0);
+	EXPECT_EQ(t.thread_tid[1], 6);
+	trace_free(&t);
+}
