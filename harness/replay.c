@@ -215,6 +215,22 @@ int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, u
 	return describe_op(buf, len, t, i, nmemb);
 }
 
+void replay_fail_va(struct cell_result *r, const struct trace *t, enum cell_status status,
+                    size_t i, uint64_t nmemb, const char *fmt, va_list ap)
+{
+	char *m = r->message;
+	size_t len = sizeof r->message;
+	int n = describe_op(m, len, t, i, nmemb);
+
+	if (n >= 0 && (size_t)n + 2 < len) {
+		memcpy(m + n, ": ", 3);
+		vsnprintf(m + n + 2, len - (size_t)n - 2, fmt, ap);
+	}
+	if (status == CELL_CHECK_FAILED)
+		r->violations++;
+	r->status = status;
+}
+
 /* Stop the pass: r->message = "<op description>: <what>". */
 static enum cell_status stop(struct checker *c, enum cell_status status, size_t i,
                              uint64_t nmemb, const char *fmt, ...)
@@ -223,20 +239,10 @@ static enum cell_status stop(struct checker *c, enum cell_status status, size_t 
 static enum cell_status stop(struct checker *c, enum cell_status status, size_t i,
                              uint64_t nmemb, const char *fmt, ...)
 {
-	char *m = c->r->message;
-	size_t len = sizeof c->r->message;
-	int n = describe_op(m, len, c->t, i, nmemb);
-
-	if (n >= 0 && (size_t)n + 2 < len) {
-		memcpy(m + n, ": ", 3);
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(m + n + 2, len - (size_t)n - 2, fmt, ap);
-		va_end(ap);
-	}
-	if (status == CELL_CHECK_FAILED)
-		c->r->violations++;
-	c->r->status = status;
+	va_list ap;
+	va_start(ap, fmt);
+	replay_fail_va(c->r, c->t, status, i, nmemb, fmt, ap);
+	va_end(ap);
 	return status;
 }
 

@@ -18,6 +18,7 @@
 #ifndef HEAPLAB_REPLAY_H
 #define HEAPLAB_REPLAY_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -168,6 +169,14 @@ int replay_open_heap(struct heap *heap, size_t limit);
 
 /* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
 int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);
+
+/*
+ * Record that op i failed: r->message = "<op description>: <what>" (fmt, ap),
+ * r->status = status, and a violation counted when it is a failed check.
+ * The serial and the threaded checked passes both report through it.
+ */
+void replay_fail_va(struct cell_result *r, const struct trace *t, enum cell_status status,
+                    size_t i, uint64_t nmemb, const char *fmt, va_list ap);
 
 /* Human-readable name of an op kind ("malloc", ...). */
 const char *replay_kind_name(unsigned kind);

@@ -531,19 +531,10 @@ static enum cell_status violation(struct worker *w, enum cell_status status, siz
 	pthread_mutex_lock(&ps->msg_lock);
 	if (!ps->stopped) {
 		ps->stopped = 1;
-		char *m = ps->r->message;
-		size_t len = sizeof ps->r->message;
-		int n = replay_describe_op(m, len, ps->t, i, nmemb);
-		if (n >= 0 && (size_t)n + 2 < len) {
-			memcpy(m + n, ": ", 3);
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(m + n + 2, len - (size_t)n - 2, fmt, ap);
-			va_end(ap);
-		}
-		if (status == CELL_CHECK_FAILED)
-			ps->r->violations++;
-		ps->r->status = status;
+		va_list ap;
+		va_start(ap, fmt);
+		replay_fail_va(ps->r, ps->t, status, i, nmemb, fmt, ap);
+		va_end(ap);
 	}
 	pthread_mutex_unlock(&ps->msg_lock);
 	atomic_store(&ps->abort, 1);
