@@ -5,48 +5,10 @@
  * come from allocators/boundary_tags.h; the list links are the first two
  * words of a free block's payload (next, then prev).
  */
-#include "test.h"
-#include "allocators/allocator.h"
-#include "allocators/boundary_tags.h"
+#include "bt_fixture.h"
 
 extern const struct allocator alloc_explicit_lifo, alloc_explicit_addr;
 
-struct run {
-	const struct allocator *a;
-	struct heap             heap;
-	void                   *self;
-	struct bt_core         *core;
-};
-
-static int open_run(struct run *r, const struct allocator *a)
-{
-	r->a = a;
-	if (heap_open(&r->heap, (size_t)1 << 32, 0) != 0)
-		return 0;
-	r->self = a->init(&r->heap);
-	r->core = r->self;
-	return r->self != NULL;
-}
-
-static unsigned long violations(struct run *r)
-{
-	struct check_report rep = { 0 };
-	unsigned long n = r->a->check(r->self, &rep);
-	if (n)
-		test_fail(__FILE__, __LINE__, "%s: %lu violations, first: %s", r->a->name, n,
-		          rep.nmessages ? rep.messages[0] : "?");
-	return n;
-}
-
-static unsigned long count_violations(struct run *r)
-{
-	struct check_report rep = { 0 };
-	return r->a->check(r->self, &rep);
-}
-
-static void *m(struct run *r, size_t n) { return r->a->malloc(r->self, n); }
-static void  f(struct run *r, void *p)  { r->a->free(r->self, p); }
-static size_t block_size(void *p)       { return bt_size(bt_block(p)); }
 static char **next_link(void *p)        { return (char **)p; }
 static char **prev_link(void *p)        { return (char **)p + 1; }
 

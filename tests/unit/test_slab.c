@@ -12,6 +12,7 @@
  */
 #include "test.h"
 #include "allocators/allocator.h"
+#include "alloc_helpers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,51 +352,9 @@ TEST(slab_everything_freed_leaves_only_idle_slabs_and_free_units)
 /* A longer seeded mix than the conformance test: more live blocks, big ones, realloc. */
 TEST(slab_random_workload_keeps_payloads_and_passes_periodic_self_checks)
 {
-	enum { LIVE = 4000, OPS = 150000 };
-	static unsigned char *p[LIVE];
-	static size_t size[LIVE];
 	struct fixture f;
 	REQUIRE(open_slab(&f));
-	uint64_t seed = 1;
-	unsigned long bad = 0;
-	for (int op = 0; op < OPS; op++) {
-		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-		unsigned r = (unsigned)(seed >> 33);
-		int k = (int)(r % LIVE);
-		size_t want = r % 97 == 0 ? (r >> 7) % 3000000 : r % 7 == 0 ? (r >> 5) % 40000
-		            : (r >> 5) % 700;
-		if (p[k]) {
-			bad += size[k] && p[k][0] != (unsigned char)k;
-			bad += size[k] > 1 && p[k][size[k] - 1] != (unsigned char)(k >> 3);
-			if (r % 3 == 0) {
-				unsigned char *q = A->realloc(f.self, p[k], want);
-				REQUIRE(q);
-				if (want && size[k])
-					bad += q[0] != (unsigned char)k;
-				p[k] = q;
-			} else {
-				A->free(f.self, p[k]);
-				p[k] = NULL;
-				continue;
-			}
-		} else {
-			p[k] = r % 13 == 0 ? A->memalign(f.self, (size_t)32 << (r % 10), want)
-			                   : A->malloc(f.self, want);
-			REQUIRE(p[k]);
-		}
-		size[k] = want;
-		if (want > 1)
-			p[k][want - 1] = (unsigned char)(k >> 3);
-		if (want)
-			p[k][0] = (unsigned char)k;
-		if (op % 15000 == 0)
-			EXPECT_EQ(violations(&f), 0);
-	}
-	EXPECT_EQ(bad, 0);
-	EXPECT_EQ(violations(&f), 0);
-	for (int k = 0; k < LIVE; k++)
-		A->free(f.self, p[k]);
-	EXPECT_EQ(violations(&f), 0);
+	alloc_stress_mix(A, f.self);
 }
 
 /*
