@@ -620,7 +620,7 @@ static int parse_op(struct parser *ps, struct field op, const char *p, const cha
 			fail(ps, "unknown operation \"%s\" (a .rep file has only a, r and f)",
 			     quote(op, q));
 		else
-			fail(ps, "unknown operation \"%s\" (expected a, c, r, m or f)",
+			fail(ps, "unknown operation \"%s\" (expected a, c, r, m, f or t)",
 			     quote(op, q));
 		return -1;
 	}

@@ -82,11 +82,11 @@ ok() {
 
 ## operation lines
 bad "an unknown operation letter" 'a 0 8\nx 1 2\n' \
-	':2: unknown operation "x" (expected a, c, r, m or f)'
+	':2: unknown operation "x" (expected a, c, r, m, f or t)'
 bad "an upper-case operation letter" 'A 0 8\n' \
-	':1: unknown operation "A" (expected a, c, r, m or f)'
+	':1: unknown operation "A" (expected a, c, r, m, f or t)'
 bad "an operation word" 'alloc 0 8\n' \
-	':1: unknown operation "alloc" (expected a, c, r, m or f)'
+	':1: unknown operation "alloc" (expected a, c, r, m, f or t)'
 bad "malloc without SIZE" '# header\n\na 1\n' \
 	':3: missing SIZE (the form is "a ID SIZE")'
 bad "free without ID" 'a 1 8\nf\n' \
@@ -194,7 +194,7 @@ bad "an empty file" '' ': no operations'
 bad "a file of comments and blank lines" '# nothing\n\n   \n\t# more\n' ': no operations'
 bad "a file of CRLF blank lines" '\r\n\r\n' ': no operations'
 bad_file "a file of binary garbage" "$DATA/garbage.bin" \
-	':1: unknown operation "\x7fELF\x02\x01\x01\xff\xfe" (expected a, c, r, m or f)'
+	':1: unknown operation "\x7fELF\x02\x01\x01\xff\xfe" (expected a, c, r, m, f or t)'
 bad_file "the start of an ELF binary" "$DATA/elf-header.bin" \
 	':1: NUL byte at column 8 (is this a binary file?)'
 bad_file "a NUL byte inside an operation line" "$DATA/nul-byte.trace" \
