@@ -347,6 +347,76 @@ static int read_timeline(struct reader *rd, const json_t *root, struct result *r
 	return 0;
 }
 
+/*
+ * ---- What `bench compare` judges by (issue 14) ----
+ * Timing samples (wall and CPU), the touch policy, the exact cost figure and
+ * the failed-allocation counts.  Every one is optional, so results written
+ * before these fields existed still read.
+ */
+
+/* throughput[key]: absent/null, or an array of at most RESULT_SAMPLES_MAX numbers >= 0. */
+static int read_samples(struct reader *rd, const json_t *tp, const char *key, size_t *n,
+                        double **out)
+{
+	json_t *a = json_object_get(tp, key);
+	*n = 0;
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.%s: expected an array, found %s", key, type_name(a));
+	size_t len = json_array_size(a);
+	if (len > RESULT_SAMPLES_MAX)
+		return bad(rd, "throughput.%s: more than %d samples", key, RESULT_SAMPLES_MAX);
+	*out = calloc(len ? len : 1, sizeof **out);
+	if (!*out)
+		return bad(rd, "throughput.%s: out of memory", key);
+	for (size_t k = 0; k < len; k++) {
+		json_t *v = json_array_get(a, k);
+		double d = json_is_number(v) ? json_number_value(v) : -1;
+		if (!isfinite(d) || d < 0)
+			return bad(rd, "throughput.%s[%zu]: expected a number >= 0, found %s", key, k,
+			           json_is_number(v) ? "a negative one" : type_name(v));
+		(*out)[k] = d;
+	}
+	*n = len;
+	return 0;
+}
+
+static int read_compare_fields(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *tp, *opt, *cost, *ops;
+	if (get_object(rd, root, "", "throughput", NULLABLE, &tp) ||
+	    get_object(rd, root, "", "options", NULLABLE, &opt) ||
+	    get_object(rd, root, "", "cost", NULLABLE, &cost) ||
+	    get_object(rd, root, "", "ops", NULLABLE, &ops))
+		return RESULT_BAD;
+	if (tp && (read_samples(rd, tp, "samples_ns_per_op", &r->n_samples_ns, &r->samples_ns) ||
+	           read_samples(rd, tp, "samples_cpu_ns_per_op", &r->n_samples_cpu_ns,
+	                        &r->samples_cpu_ns)))
+		return RESULT_BAD;
+	if (opt && get_string(rd, opt, "options", "touch", NULLABLE, r->touch, sizeof r->touch))
+		return RESULT_BAD;
+	if (cost) {
+		uint64_t instructions;
+		if (get_string(rd, cost, "cost", "method", REQUIRED, r->cost_method,
+		               sizeof r->cost_method) ||
+		    get_count(rd, cost, "cost", "instructions", REQUIRED, NULL, &instructions) ||
+		    get_number(rd, cost, "cost", "instructions_per_op", REQUIRED, 0, HUGE_VAL, NULL,
+		               &r->instructions_per_op))
+			return RESULT_BAD;
+		r->has_cost = 1;
+	}
+	if (ops) {
+		int has_failed, has_skipped;
+		if (get_count(rd, ops, "ops", "failed_allocations", NULLABLE, &has_failed,
+		              &r->failed_allocations) ||
+		    get_count(rd, ops, "ops", "skipped_ops", NULLABLE, &has_skipped, &r->skipped_ops))
+			return RESULT_BAD;
+		r->has_op_failures = has_failed || has_skipped;
+	}
+	return 0;
+}
+
 static int is_hex64(const char *s)
 {
 	size_t n = strlen(s);
@@ -410,7 +480,8 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
-	    read_latency(rd, root, r) || read_timeline(rd, root, r))
+	    read_latency(rd, root, r) || read_timeline(rd, root, r) ||
+	    read_compare_fields(rd, root, r))
 		return RESULT_BAD;
 	return RESULT_OK;
 }
@@ -445,6 +516,10 @@ void result_free(struct result *r)
 	free(r->timeline_break);
 	free(r->timeline_live);
 	r->timeline_op = r->timeline_break = r->timeline_live = NULL;
+	free(r->samples_ns);
+	free(r->samples_cpu_ns);
+	r->samples_ns = r->samples_cpu_ns = NULL;
+	r->n_samples_ns = r->n_samples_cpu_ns = 0;
 	r->timeline_points = 0;
 }
 

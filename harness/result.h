@@ -22,6 +22,7 @@
 #define RESULT_NAME_MAX      128
 #define RESULT_PATH_MAX      1024
 #define RESULT_TIMELINE_MAX  4096      /* most timeline points a result may have */
+#define RESULT_SAMPLES_MAX   100000    /* most timing samples a result may have  */
 #define RESULT_FILE_MAX      ((size_t)256 << 20)  /* larger files are refused     */
 
 struct result_latency {
@@ -55,6 +56,20 @@ struct result {
 	int      has_latency;                  /* latency is not null                  */
 	uint64_t timer_overhead_ns;
 	struct result_latency latency[LATENCY_KINDS];  /* by op kind, then "all"      */
+
+	/*
+	 * The figures `bench compare` judges throughput and failures by; all may
+	 * be absent (older results): n_* = 0, has_* = 0, touch "".
+	 */
+	size_t   n_samples_ns, n_samples_cpu_ns;  /* lengths of the two arrays below     */
+	double   *samples_ns;                  /* throughput.samples_ns_per_op, malloc'd */
+	double   *samples_cpu_ns;              /* throughput.samples_cpu_ns_per_op      */
+	char     touch[16];                    /* options.touch: "none", "pages", "all" */
+	int      has_cost;                     /* cost is an object with instructions   */
+	char     cost_method[32];              /* cost.method                           */
+	double   instructions_per_op;          /* cost.instructions_per_op              */
+	int      has_op_failures;              /* ops.failed_allocations is present     */
+	uint64_t failed_allocations, skipped_ops;   /* ops.*                            */
 
 	unsigned timeline_points;              /* 0 when absent                        */
 	int      has_timeline_break;           /* break_bytes is not null              */
