@@ -12,6 +12,8 @@
 #   make demo       run a small suite into results/demo and chart it (plot.sh)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
+#   make bench-compare  measure bench compare's false alarms, power and the
+#                   fairness of the timed passes on this machine (docs/compare.md)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -72,7 +74,7 @@ PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
 .PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
-	demo demo-run test-run baseline bench-harness benchmark
+	demo demo-run test-run baseline bench-harness bench-compare benchmark
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -128,6 +130,10 @@ $(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
 
 bench-harness: $(BENCH) $(HBENCH)
 	BENCH=./$(BENCH) HBENCH=./$(HBENCH) scripts/bench_harness.sh
+
+# the compare gate's quality: a benchmark (minutes, timing), never part of make test
+bench-compare: all $(BENCH_TEST)
+	BENCH=./$(BENCH) BENCH_TEST=./$(BENCH_TEST) sh scripts/bench_compare.sh
 
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
