@@ -45,6 +45,7 @@ struct compare_options {
 	double      min_effect;     /* fraction: smaller slowdowns never fail (5%)   */
 	double      alpha;          /* significance level of the two-sided test      */
 	double      max_instr;      /* fraction of instruction growth allowed (1%)   */
+	double      noise_k;        /* a slowdown must exceed k x run-to-run noise   */
 	double      max_growth;     /* fraction of memory growth allowed            */
 	double      rss_tolerance;  /* extra fraction for peak RSS                  */
 	const char *reference;      /* allocator to normalise throughput by, or NULL */
@@ -64,6 +65,8 @@ struct row {
 	int  fail;                        /* this cell regressed              */
 	int  compared;                    /* both sides present               */
 	int  unjudged;                    /* throughput: too few runs to say  */
+	int  timed;                       /* time was judged: est and p hold  */
+	double est, p_value;              /* Hodges-Lehmann ratio, its p      */
 	enum basis basis;
 	char status[80];
 	char effect[64];                  /* "+12.3% [+9.8, +15.1]", "n/c"     */
@@ -310,14 +313,10 @@ static void judge_timing(const struct compare_options *o, const struct result_se
 		return;
 	}
 	snprintf(w->p, sizeof w->p, p < 0.001 ? "%.0e" : "%.3f", p);
-	if (p < o->alpha && est > 1 + o->min_effect) {
-		w->fail = 1;
-		note(w, "slower: %s %s time per op (p %.2g < %.3g, above the %.4g%% minimum)", e,
-		     basis_name[k], p, o->alpha, 100 * o->min_effect);
-	} else if (p < o->alpha && est > 1) {
-		note(w, "slower by %s (significant, but under the %.4g%% minimum)", e,
-		     100 * o->min_effect);
-	}
+	/* the verdict waits for the run-to-run noise of all cells (judge_time_verdicts) */
+	w->timed = 1;
+	w->est = est;
+	w->p_value = p;
 	return;
 not_judged:
 	snprintf(w->effect, sizeof w->effect, "-");
@@ -358,6 +357,74 @@ static void compare_throughput(const struct compare_options *o, const struct res
 	if (b->has_cost != c->has_cost)
 		note(w, "instruction count on one side only: judged by time");
 	judge_timing(o, bs, cs, w);
+}
+
+/*
+ * Run-to-run noise.  The passes of one cell run back to back and share the
+ * machine's state of that moment, so two runs of the same code differ by
+ * more than their passes' spread says, and the test, which takes the passes
+ * as independent, calls such a shift significant.  How large these shifts
+ * are is measured across the cells of the comparison itself: the spread
+ * (1.4826 x the median absolute deviation, robust to a minority of cells
+ * that really changed) of the cells' log ratios.  A slowdown fails only when
+ * it also exceeds noise_k times that spread.  With fewer than NOISE_MIN_CELLS
+ * cells the spread cannot be estimated and is not used (the footer says so).
+ */
+#define NOISE_MIN_CELLS 8
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The run-to-run noise (a log-ratio sigma) of the timed rows, or -1 when too few. */
+static double run_noise(const struct row *rows, size_t n, size_t *cells)
+{
+	double *v = malloc((n ? n : 1) * sizeof *v);
+	size_t k = 0;
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].timed && !rows[i].unjudged && rows[i].est > 0)
+			v[k++] = log(rows[i].est);
+	*cells = k;
+	double sigma = -1;
+	if (k >= NOISE_MIN_CELLS) {
+		qsort(v, k, sizeof *v, cmp_dbl);
+		double med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+		for (size_t i = 0; i < k; i++)
+			v[i] = fabs(v[i] - med);
+		qsort(v, k, sizeof *v, cmp_dbl);
+		sigma = 1.4826 * (k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2);
+	}
+	free(v);
+	return sigma;
+}
+
+static void judge_time_verdicts(const struct compare_options *o, struct row *rows, size_t n,
+                                double sigma)
+{
+	/* the smallest ratio the noise rule lets fail: exp(k sigma) */
+	double noise_floor = sigma > 0 && o->noise_k > 0 ? exp(o->noise_k * sigma) : 1;
+	for (size_t i = 0; i < n; i++) {
+		struct row *w = &rows[i];
+		if (!w->timed || w->unjudged || !(w->p_value < o->alpha) || !(w->est > 1))
+			continue;
+		char e[16];
+		pct_text(e, sizeof e, w->est);
+		if (w->est <= 1 + o->min_effect) {
+			note(w, "slower by %s (significant, but under the %.4g%% minimum)", e,
+			     100 * o->min_effect);
+		} else if (w->est <= noise_floor) {
+			note(w, "slower by %s (p %.2g), but within %g x the run-to-run noise", e,
+			     w->p_value, o->noise_k);
+		} else {
+			w->fail = 1;
+			note(w, "slower: %s %s time per op (p %.2g < %.3g, above the %.4g%% minimum)",
+			     e, basis_name[w->basis], w->p_value, o->alpha, 100 * o->min_effect);
+		}
+	}
 }
 
 /* Failed allocations and skipped ops: more than in the baseline is a regression. */
@@ -548,6 +615,8 @@ static void compare_usage(FILE *f)
 	      "                         5 runs a side p can reach 0.008, with 3 only 0.1)\n"
 	      "  --max-instructions-growth P\n"
 	      "                         instructions per op may grow by P (default 1%)\n"
+	      "  --run-noise K          a slowdown must also exceed K times the run-to-run\n"
+	      "                         noise measured across the cells (default 3; 0: off)\n"
 	      "  --time cpu|wall        time samples to judge by (default cpu when both\n"
 	      "                         sides have them)\n"
 	      "  --max-memory-growth P  peak break (exact) or peak RSS growth beyond P fails\n"
@@ -567,7 +636,7 @@ static void compare_usage(FILE *f)
 int compare_main(int argc, char **argv)
 {
 	enum { O_SLOW = 256, O_GROWTH, O_RSS, O_REF, O_MISSING, O_MEM, O_FORMAT, O_EFFECT,
-	       O_ALPHA, O_INSTR, O_TIME };
+	       O_ALPHA, O_INSTR, O_TIME, O_NOISE };
 	static const struct option opts[] = {
 		{ "allow-missing", no_argument, NULL, O_MISSING },
 		{ "alpha", required_argument, NULL, O_ALPHA },
@@ -580,11 +649,12 @@ int compare_main(int argc, char **argv)
 		{ "only-memory", no_argument, NULL, O_MEM },
 		{ "reference", required_argument, NULL, O_REF },
 		{ "rss-tolerance", required_argument, NULL, O_RSS },
+		{ "run-noise", required_argument, NULL, O_NOISE },
 		{ "time", required_argument, NULL, O_TIME },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct compare_options o = { .min_effect = 0.05, .alpha = 0.01, .max_instr = 0.01,
-	                             .rss_tolerance = 0.05 };
+	                             .noise_k = 3, .rss_tolerance = 0.05 };
 	int c;
 
 	opterr = 0;
@@ -606,6 +676,17 @@ int compare_main(int argc, char **argv)
 			if (parse_alpha(optarg, &o.alpha))
 				return EXIT_USAGE;
 			break;
+		case O_NOISE: {
+			char *end;
+			errno = 0;
+			o.noise_k = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(o.noise_k >= 0 && o.noise_k <= 100)) {
+				fprintf(stderr, "bench: compare: --run-noise: '%s' is not a number from 0 "
+				        "to 100\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case O_INSTR:
 			if (parse_percent("--max-instructions-growth", optarg, 100, &o.max_instr))
 				return EXIT_USAGE;
@@ -712,13 +793,25 @@ int compare_main(int argc, char **argv)
 		snprintf(w->mem, sizeof w->mem, "-");
 		note(w, "not in BASELINE");
 	}
+	size_t noise_cells = 0;
+	double sigma = o.noise_k > 0 ? run_noise(rows, n, &noise_cells) : -1;
+	judge_time_verdicts(&o, rows, n, sigma);
 	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].fail;
 		unjudged += rows[i].unjudged;
 		by[rows[i].basis]++;
 	}
 
-	char rules[240], tally[160], few[160] = "";
+	char rules[240], tally[160], few[160] = "", noise[160] = "";
+	if (o.noise_k <= 0)
+		snprintf(noise, sizeof noise, "run-to-run noise: not used (--run-noise 0)");
+	else if (sigma < 0)
+		snprintf(noise, sizeof noise, "run-to-run noise: too few timed cells (%zu < %d) to "
+		         "measure; not used", noise_cells, NOISE_MIN_CELLS);
+	else
+		snprintf(noise, sizeof noise, "run-to-run noise across %zu cells: %.1f%%; time "
+		         "fails from +%.1f%% (%g x)", noise_cells, 100 * (exp(sigma) - 1),
+		         100 * (exp(o.noise_k * sigma) - 1), o.noise_k);
 	if (o.only_memory)
 		snprintf(rules, sizeof rules, "memory only: max growth %.4g%%, RSS tolerance "
 		         "%.4g%%", 100 * o.max_growth, 100 * o.rss_tolerance);
@@ -740,7 +833,7 @@ int compare_main(int argc, char **argv)
 			printf("\n**✅ No regression** in %zu compared cells\n", compared);
 		printf("\nRules: %s.\n", rules);
 		if (!o.only_memory)
-			printf("\n%c%s.%s%s%s\n", 'T', tally + 1, few[0] ? " **" : "", few,
+			printf("\n%c%s; %s.%s%s%s\n", 'T', tally + 1, noise, few[0] ? " **" : "", few,
 			       few[0] ? "**" : "");
 	} else {
 		print_text(rows, n);
@@ -750,7 +843,7 @@ int compare_main(int argc, char **argv)
 			printf("\ncompare: no regression in %zu compared cells\n", compared);
 		printf("rules: %s\n", rules);
 		if (!o.only_memory)
-			printf("%s\n%s%s", tally, few, few[0] ? "\n" : "");
+			printf("%s\n%s\n%s%s", tally, noise, few, few[0] ? "\n" : "");
 	}
 	code = commands_finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
 out:

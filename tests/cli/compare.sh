@@ -115,7 +115,7 @@ too_few_runs() {
 	rm -rf "$TMP/t3" && mkdir -p "$TMP/t3/bump" && mv "$TMP/cur/bump/x" "$TMP/t3/bump/b.json" &&
 	mkdir -p "$TMP/t3c/bump" && cp "$TMP/cur/bump/basic.trace.json" "$TMP/t3c/bump/b.json" &&
 	expect_exit 0 "$BENCH" compare "$TMP/t3" "$TMP/t3c" &&
-	out_has "1 cells: too few runs for p < 0.01" && out_has "[?, ?]" &&
+	out_has "1 cells: too few runs for p < 0.01" && out_has "too few timed cells" && out_has "[?, ?]" &&
 	expect_exit 1 "$BENCH" compare --alpha 0.2 "$TMP/t3" "$TMP/t3c"
 }
 check "compare: 3 vs 3 runs cannot reach p < 0.01: not judged, and said" too_few_runs
@@ -200,6 +200,32 @@ text_width() {
 }
 check "compare: the text table fits 80 columns" text_width
 
+# ten cells: NAME:FACTOR... written to $TMP/$1 from bump on basic.trace, samples scaled
+ten_cells() {
+	dir=$TMP/$1; shift
+	rm -rf "$dir" && mkdir -p "$dir" &&
+	for c in "$@"; do
+		jq --arg n "${c%%:*}" "${c#*:} as \$k | $scale | .allocator.name = \$n" \
+			"$B/bump/basic.trace.json" > "$dir/${c%%:*}.json" || return 1
+	done
+}
+run_noise() {
+	names="a b c d e f g h i j"
+	ten_cells n0 $(for n in $names; do echo "$n:1"; done) &&
+	# a noisy machine: every cell shifted by up to 25%, j by 30%: all within 3x the noise
+	ten_cells n1 a:0.8 b:1.15 c:0.9 d:1.25 e:0.95 f:1.1 g:0.85 h:1.2 i:1 j:1.3 &&
+	expect_exit 0 "$BENCH" compare "$TMP/n0" "$TMP/n1" && out_has "run-to-run noise across 10 cells" &&
+	out_has "within 3 x the run-to-run noise" &&
+	expect_exit 1 "$BENCH" compare --run-noise 0 "$TMP/n0" "$TMP/n1" &&
+	out_has "REGRESSION: 5 of 10 cells" &&
+	# a quiet machine: the same +30% cell stands out and fails
+	ten_cells n2 a:1 b:1.001 c:0.999 d:1 e:1.002 f:0.998 g:1 h:1.001 i:1 j:1.3 &&
+	expect_exit 1 "$BENCH" compare "$TMP/n0" "$TMP/n2" && out_has "REGRESSION: 1 of 10 cells" &&
+	grep -q '^FAIL *j ' "$OUT"
+}
+check "compare: a slowdown within the run-to-run noise of the cells passes, outside fails" \
+	run_noise
+
 # A slower machine: every cell 3x slower; relative to tlsf nothing changed.
 slower_machine() {
 	rm -rf "$TMP/slow" && cp -r "$B" "$TMP/slow" &&
@@ -278,6 +304,7 @@ usage_errors() {
 	expect_exit 2 "$BENCH" compare --alpha 0 "$B" "$B" && err_has "--alpha" &&
 	expect_exit 2 "$BENCH" compare --time user "$B" "$B" && err_has "--time" &&
 	expect_exit 2 "$BENCH" compare --min-effect lots "$B" "$B" && err_has "--min-effect" &&
+	expect_exit 2 "$BENCH" compare --run-noise -1 "$B" "$B" && err_has "--run-noise" &&
 	expect_exit 2 "$BENCH" compare "$B" "$TMP/nowhere" && err_has "$TMP/nowhere" &&
 	mkdir -p "$TMP/empty" && expect_exit 2 "$BENCH" compare "$TMP/empty" "$B" &&
 	err_has "no heaplab results in BASELINE"
