@@ -90,7 +90,7 @@ flagged() {
 # ---- false alarms ----
 case " $SECTIONS " in *" false "*)
 	ntraces=$(echo "$TRACES" | tr ',' '\n' | wc -l)
-	variants="default|--time wall|--min-effect 10%|--alpha 0.05|--reference glibc"
+	variants="default|--run-noise 0|--run-noise 0 --min-effect 10%|--time wall|--reference glibc"
 	: > "$tmp/false.tsv"
 	r=1
 	while [ $r -le "$REPEAT" ]; do
@@ -106,18 +106,23 @@ case " $SECTIONS " in *" false "*)
 			else n=$(flagged "$tmp/fa.a" "$tmp/fa.b" $v); fi
 			printf '%s\t%s\n' "$v" "$n" >> "$tmp/false.tsv"
 		done
+		"$BENCH" compare "$tmp/fa.a" "$tmp/fa.b" 2>/dev/null |
+			sed -n 's/^run-to-run noise across [0-9]* cells: \([0-9.]*\)%.*/\1/p' >> "$tmp/noise.txt"
 		r=$((r + 1))
 	done
 	cells=$(find "$tmp/fa.a" -name '*.json' ! -name summary.json | wc -l)
 	echo
 	echo "false alarms: unchanged code, $cells cells ($ALLOCS x $ntraces traces), $REPEAT comparisons"
-	printf '  %-28s %16s %22s\n' "rule" "cells flagged" "comparisons failing"
+	printf '  %-32s %14s %20s\n' "rule" "cells flagged" "comparisons failing"
 	echo "$variants" | tr '|' '\n' | while read -r v; do
 		awk -F'\t' -v v="$v" -v cells="$cells" -v reps="$REPEAT" '
 			$1 == v { s += $2; f += ($2 > 0) }
-			END { printf "  %-28s %9d / %-5d %13d / %d\n", v, s, cells * reps, f, reps }' \
+			END { printf "  %-32s %7d / %-5d %11d / %d\n", v, s, cells * reps, f, reps }' \
 			"$tmp/false.tsv"
 	done
+	[ -s "$tmp/noise.txt" ] && sort -n "$tmp/noise.txt" | awk '{ v[NR] = $1 }
+		END { printf "  run-to-run noise measured by compare: median %.1f%%, %.1f%% to %.1f%%\n",
+			v[int((NR + 1) / 2)], v[1], v[NR] }'
 ;; esac
 
 # ---- power ----
@@ -181,7 +186,7 @@ case " $SECTIONS " in *" power "*)
 		done
 		for p in $PCTS; do
 			n=$(flagged "$tmp/pw/base" "$tmp/pw/p$p")
-			nw=$(flagged "$tmp/pw/base" "$tmp/pw/p$p" --time wall)
+			nw=$(flagged "$tmp/pw/base" "$tmp/pw/p$p" --run-noise 0)
 			# the time change actually seen: ratio of medians, per cell
 			for f in "$tmp/pw/p$p"/*/*.json; do
 				b=$tmp/pw/base/${f#"$tmp/pw/p$p/"}
@@ -243,7 +248,7 @@ case " $SECTIONS " in *" power "*)
 	echo "work added per call = P% of the cell's instructions per op in a timed pass"
 	echo "(callgrind: $per_spin instructions a step), vs the same wrapper with none;"
 	echo "time: $POWER_REPEAT repetitions; instructions: $imethod"
-	printf '  %-6s %-19s %-19s %-19s %s\n' "added" "flagged (default)" "flagged (wall)" \
+	printf '  %-6s %-19s %-19s %-19s %s\n' "added" "flagged (default)" "(--run-noise 0)" \
 		"flagged (instr)" "time seen"
 	for p in $PCTS; do
 		awk -F'\t' -v p="$p" -v cells="$pcells" -v reps="$POWER_REPEAT" '
