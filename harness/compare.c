@@ -20,7 +20,8 @@
  *     (CPU time per op when both have it, else wall time) go through the
  *     Mann-Whitney U test (harness/stats.h); a slowdown fails only when it
  *     is significant (two-sided p < --alpha, default 0.01) AND its estimate
- *     (Hodges-Lehmann ratio) exceeds --min-effect (default 5%).  With
+ *     (Hodges-Lehmann ratio) exceeds --min-effect (default 5%) AND 3x the
+ *     run-to-run noise measured across the cells (--run-noise).  With
  *     --reference ALLOC each pass is first divided by ALLOC's median on the
  *     same trace in the same run, which cancels a faster or slower machine;
  *   - a baseline cell missing from the current results (unless --allow-missing).
