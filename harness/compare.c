@@ -279,11 +279,12 @@ static void judge_timing(const struct compare_options *o, const struct result_se
 		if (k == BASIS_CPU && !(samples_of(br, k, &n1) && samples_of(cr, k, &n2)))
 			k = BASIS_WALL;   /* the reference has wall time only */
 		double *rb = timing_samples(br, k, 1, &n1), *rc = timing_samples(cr, k, 1, &n2);
-		if (rb && rc)
+		int usable = rb && rc;
+		if (usable)
 			bscale = stats_median(rb, n1), cscale = stats_median(rc, n2);
 		free(rb);
 		free(rc);
-		if (!rb || !rc || !(bscale > 0) || !(cscale > 0)) {
+		if (!usable || !(bscale > 0) || !(cscale > 0)) {
 			w->fail = 1;
 			note(w, "%s has no usable timing to normalise by", o->reference);
 			goto not_judged;
