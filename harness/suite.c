@@ -703,6 +703,24 @@ out:
 	return code;
 }
 
+int suite_expand_traces(const char *list, char ***paths, size_t *n, char *err, size_t errlen)
+{
+	struct strv sv = { 0 };
+	int code = expand_traces(list, &sv, err, errlen);
+	if (code) {
+		strv_free(&sv);
+		return code;
+	}
+	*paths = sv.v;
+	*n = sv.n;
+	return 0;
+}
+
+void suite_trace_stem(const char *path, char *buf, size_t len)
+{
+	trace_stem(path, buf, len);
+}
+
 int suite_main(const struct cli_options *o)
 {
 	struct alloc_spec *specs = NULL;
@@ -732,8 +750,25 @@ int suite_main(const struct cli_options *o)
 		fprintf(stderr, "bench: %s: the result exists; skipped (--skip-existing)\n",
 		        o->out);
 		code = EXIT_OK;
-	} else if (nspecs == 1 && traces.n == 1)
-		code = single_cell(o, &specs[0], traces.v[0]);
+	} else if (nspecs == 1 && traces.n == 1) {
+		code = 0;
+		if (o->skip_existing) {
+			/* A unit of a plan may be the first to write into its folder here. */
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof dir, "%s", o->out);
+			char *slash = strrchr(dir, '/');
+			int e;
+			if (slash && slash != dir) {
+				*slash = '\0';
+				if ((e = mkdir_p(dir))) {
+					fprintf(stderr, "bench: %s: %s\n", dir, strerror(e));
+					code = EXIT_SYSTEM;
+				}
+			}
+		}
+		if (!code)
+			code = single_cell(o, &specs[0], traces.v[0]);
+	}
 	else
 		code = run_suite(o, specs, nspecs, &traces);
 out:
