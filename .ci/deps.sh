@@ -4,9 +4,15 @@
 # One list, used by `make deps`, `make test`, `make demo` and .ci/run, so they
 # cannot disagree.  It only calls apt-get when a package is missing, so it is
 # cheap to run before every build.
+#
+# --ci (what .ci/run passes) also installs a one-node Slurm cluster's
+# packages for tests/cli/slurm.sh, which starts its own daemons; on a
+# developer's machine that test says it is skipped instead.
 set -eu
 PACKAGES="make gcc clang libclang-rt-14-dev libjansson-dev pkg-config gnuplot-nox
-  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git"
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git
+  parallel"
+[ "${1:-}" = --ci ] && PACKAGES="$PACKAGES slurm-wlm munge"
 
 missing=
 for p in $PACKAGES; do
