@@ -258,7 +258,10 @@ static int build_manifest(const struct cli_options *o, const char *bench, json_t
 			struct args a = { 0 };
 			snprintf(file, sizeof file, "%s/%s.json", s->name, stems[ti]);
 			join(output, sizeof output, o->out, file);
-			join(slots, sizeof slots, o->out, ".slots");
+			if (o->slots)
+				snprintf(slots, sizeof slots, "%s", o->slots);
+			else
+				join(slots, sizeof slots, o->out, ".slots");
 			args_push(&a, bench);
 			args_push(&a, "--alloc");
 			args_push(&a, s->kind == ALLOC_LIBRARY ? s->library : s->name);
@@ -428,6 +431,9 @@ static void plan_usage(FILE *f)
 	      "\n"
 	      "  --format shell|json  the units as shell commands (default) or the manifest\n"
 	      "  --bench PATH         the program the units run (default: this bench)\n"
+	      "  --slots SDIR         the units' slot folder (default DIR/.slots): one every\n"
+	      "                       unit on a machine sees, e.g. /tmp/heaplab-slots when\n"
+	      "                       units run in folders of their own\n"
 	      "  --unit N MANIFEST    run unit N (from 0) of MANIFEST with this bench\n"
 	      "\n"
 	      "bench merge DIR then writes DIR/summary.json (docs/distributed.md).\n", f);
@@ -488,11 +494,11 @@ int plan_main(int argc, char **argv)
 		fprintf(stderr, "bench: plan: --%s is required (see bench plan --help)\n",
 		        !o.alloc ? "alloc" : !o.trace ? "trace" : "out");
 		code = EXIT_USAGE;
-	} else if (o.json || o.list || o.help || o.version || o.slots || o.skip_existing) {
+	} else if (o.json || o.list || o.help || o.version || o.skip_existing) {
 		fprintf(stderr, "bench: plan: %s is not a plan option (every unit gets --quiet, "
-		        "--skip-existing and --slots DIR/.slots)\n",
+		        "--skip-existing and --slots)\n",
 		        o.json ? "--json" : o.list ? "--list" : o.version ? "--version"
-		        : o.slots ? "--slots" : o.skip_existing ? "--skip-existing" : "--help");
+		        : o.skip_existing ? "--skip-existing" : "--help");
 		code = EXIT_USAGE;
 	}
 	if (code) {

@@ -72,10 +72,18 @@ plan_quoting() {
 }
 check "plan: the commands are quoted for any path" plan_quoting
 
+plan_slots() {
+	expect_exit 0 "$BENCH" plan --alloc buddy --trace "$TR/web-1.trace" --slots /tmp/heaplab-slots \
+		--out "$TMP/ps" && out_has " --slots /tmp/heaplab-slots --out $TMP/ps/buddy/web-1.json"
+}
+check "plan --slots SDIR: the units' slot folder" plan_slots
+
 plan_errors() {
 	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TR" && err_has "bench: plan: --out is required" &&
 	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TR" --out "$TMP/x" --json &&
 	err_has "--json is not a plan option" &&
+	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TR" --out "$TMP/x" --skip-existing &&
+	err_has "--skip-existing is not a plan option" &&
 	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TR" --out "$TMP/x" --format yaml &&
 	err_has "--format: 'yaml' is not shell or json" &&
 	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TMP/none.trace" --out "$TMP/x" &&
