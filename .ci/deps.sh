@@ -5,14 +5,15 @@
 # cannot disagree.  It only calls apt-get when a package is missing, so it is
 # cheap to run before every build.
 #
-# --ci (what .ci/run passes) also installs a one-node Slurm cluster's
-# packages for tests/cli/slurm.sh, which starts its own daemons; on a
-# developer's machine that test says it is skipped instead.
+# --ci (what .ci/run passes) also installs what tests/cli/slurm.sh (a
+# one-node Slurm cluster) and tests/cli/parallel_ssh.sh (an sshd on
+# localhost) need: they start daemons of their own, so on a developer's
+# machine they say they are skipped instead.
 set -eu
 PACKAGES="make gcc clang libclang-rt-14-dev libjansson-dev pkg-config gnuplot-nox
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git
   parallel"
-[ "${1:-}" = --ci ] && PACKAGES="$PACKAGES slurm-wlm munge"
+[ "${1:-}" = --ci ] && PACKAGES="$PACKAGES slurm-wlm munge openssh-server rsync"
 
 missing=
 for p in $PACKAGES; do
