@@ -789,8 +789,9 @@ int merge_main(int argc, char **argv)
 		fputs("bench: merge: no result yet:", stderr);
 		for (size_t i = 0; i < n && shown < 10; i++)
 			if (!cells[i].file[0])
-				fprintf(stderr, " %s/%s", cells[i].allocator, cells[i].trace), shown++;
-		fputs(missing > shown ? " ...\n" : "\n", stderr);
+				fprintf(stderr, "%s %s on %s", shown++ ? ";" : "", cells[i].allocator,
+				        cells[i].trace);
+		fputs(missing > shown ? "; ...\n" : "\n", stderr);
 	}
 	code = commands_finish_stdout(missing || failed ? EXIT_CHECK : EXIT_OK);
 out:
