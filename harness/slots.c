@@ -62,7 +62,7 @@ static int pin(unsigned index)
 	return -1;
 }
 
-int slot_claim(const char *dir, struct slot *s, char *err, size_t errlen)
+int slot_claim(const char *dir, int pin_it, struct slot *s, char *err, size_t errlen)
 {
 	struct utsname u;
 	char path[PATH_MAX];
@@ -90,7 +90,7 @@ int slot_claim(const char *dir, struct slot *s, char *err, size_t errlen)
 		struct flock fl;
 		if (lock_byte(s->fd, n, F_SETLK, &fl) == 0) {
 			s->index = n;
-			s->pinned_cpu = pin(n);
+			s->pinned_cpu = pin_it ? pin(n) : -1;
 			slot_sample(s);
 			return 0;
 		}

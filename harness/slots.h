@@ -29,10 +29,11 @@ struct slot {
 };
 
 /*
- * Claim a slot under `dir` (created if missing) and pin to its CPU.
- * Returns 0, or -1 with a message in err.
+ * Claim a slot under `dir` (created if missing) and, with `pin`, pin to its
+ * CPU (a cell replaying on several threads is not pinned: one core would
+ * serialise them).  Returns 0, or -1 with a message in err.
  */
-int slot_claim(const char *dir, struct slot *s, char *err, size_t errlen);
+int slot_claim(const char *dir, int pin, struct slot *s, char *err, size_t errlen);
 
 /* Count the slots held now (ours included) and keep the largest count seen. */
 void slot_sample(struct slot *s);

@@ -217,7 +217,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 	}
 	if (o->slots) {
 		char serr[PATH_MAX + 256];
-		if (slot_claim(o->slots, &cell_slot, serr, sizeof serr)) {
+		if (slot_claim(o->slots, !o->run.threads, &cell_slot, serr, sizeof serr)) {
 			fprintf(stderr, "bench: %s\n", serr);
 			code = EXIT_SYSTEM;
 			goto out;

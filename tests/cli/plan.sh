@@ -151,6 +151,14 @@ slots_alone() {
 }
 check "--slots alone: slot 0, the first CPU, 1 cell; bench report shows them" slots_alone
 
+slots_threads_unpinned() {
+	"$BENCH" gen mt-private --ops 400 --threads 2 -o "$TMP/mt.trace" 2> /dev/null &&
+	expect_exit 0 "$BENCH" --alloc tlsf-tcache --trace "$TMP/mt.trace" --threads --runs 1 -q \
+		--slots "$TMP/sl3" --out "$TMP/sl3/r.json" &&
+	jq -e '.concurrency == {"cells_running": 1, "pinned_cpu": null}' "$TMP/sl3/r.json" > /dev/null
+}
+check "--slots with --threads: counted, not pinned (pinned_cpu null)" slots_threads_unpinned
+
 no_concurrency_still_reads() {
 	jq 'del(.concurrency, .machine.name)' "$TMP/sl2/r.json" > "$TMP/old.json" &&
 	expect_exit 0 "$BENCH" report --fields allocator,machine,cells_running "$TMP/old.json" &&
