@@ -62,6 +62,7 @@ stop_sshd() {
 	rm -rf "$TMP"
 }
 trap stop_sshd EXIT
+trap "exit 130" INT TERM   # so that the EXIT trap stops sshd
 # sshd wants its privilege separation folder; the ssh service would make it.
 if [ ! -d /run/sshd ]; then mkdir -p /run/sshd && made_run_dir=1; fi
 "$(command -v sshd)" -f "$S/sshd_config" -E "$S/log" 2> "$S/err" || skip "sshd did not start: $(cat "$S/err")"

@@ -64,6 +64,7 @@ stop_cluster() {
 	rm -rf "$TMP"
 }
 trap stop_cluster EXIT
+trap "exit 130" INT TERM   # so that the EXIT trap stops the daemons
 
 started=
 if munged --force -S "$S/munge/sock" --key-file="$S/munge/key" --log-file="$S/munge/log" \
