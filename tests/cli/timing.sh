@@ -141,6 +141,15 @@ count_summary() {
 	grep -qE '^cost +[0-9.]+ instructions/op' "$OUT" ||
 	{ echo "    no cost line"; cat "$OUT"; return 1; }
 }
+# perf counters: measured where the machine has them, else null with the reason
+count_perf() {
+	expect_exit 0 "$BENCH" --alloc buddy --trace "$TR" --runs 1 --count=perf --out "$TMP/p.json" &&
+	jq -e '(.cost.method == "perf_event" and .cost.instructions > 0 and .cost_note == null) or
+	       (.cost == null and (.cost_note | test("perf_event_open")))' "$TMP/p.json" >/dev/null &&
+	jq -e '.options.count == "perf_event"' "$TMP/p.json" >/dev/null
+}
+check "--count=perf: counts, or says why not (no counters in this VM), exit 0" count_perf
+
 if [ $SANITIZED -eq 1 ]; then
 	echo "skip --count: valgrind cannot run a sanitizer build"
 elif ! command -v valgrind >/dev/null 2>&1; then

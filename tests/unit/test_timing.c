@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- an "allocator" that hands out fixed buffers, so the test sees the bytes ---- */
 
@@ -203,4 +204,64 @@ TEST(run_cell_records_the_figures_of_every_timed_pass)
 	EXPECT(r->memory_identical);   /* warm passes compare with each other */
 	free(r);
 	trace_free(&t);
+}
+
+/* ---- --count ---- */
+
+TEST(count_methods_parse_by_name)
+{
+	EXPECT_EQ(count_method_parse(NULL), COUNT_AUTO);   /* plain --count */
+	EXPECT_EQ(count_method_parse("auto"), COUNT_AUTO);
+	EXPECT_EQ(count_method_parse("perf"), COUNT_PERF);
+	EXPECT_EQ(count_method_parse("perf_event"), COUNT_PERF);
+	EXPECT_EQ(count_method_parse("callgrind"), COUNT_CALLGRIND);
+	EXPECT_EQ(count_method_parse("cachegrind"), -1);
+	EXPECT(!strcmp(count_method_name(COUNT_CALLGRIND), "callgrind"));
+	EXPECT(count_method_name(COUNT_OFF) == NULL);
+}
+
+static const char *write_tmp(const char *text)
+{
+	static char path[] = "/tmp/heaplab-cg-XXXXXX";
+	strcpy(path, "/tmp/heaplab-cg-XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		return NULL;
+	close(fd);
+	return path;
+}
+
+TEST(count_reads_callgrind_totals_by_event_name)
+{
+	const char *p = write_tmp("# callgrind format\nversion: 1\ncreator: callgrind-3.19.0\n"
+	                          "events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
+	                          "summary: 0\nfl=(1) x.c\nfn=(1) f\n16 5 1\n"
+	                          "totals: 4000 900 800 7 30 20 7 3\n");
+	REQUIRE(p);
+	struct cost_figures c;
+	char why[200];
+	REQUIRE(count_read_callgrind(p, 10, &c, why, sizeof why) == 0);
+	EXPECT_EQ(c.method, COUNT_CALLGRIND);
+	EXPECT_EQ(c.instructions, 4000);
+	EXPECT_EQ(c.ops, 10);
+	EXPECT(c.has_l1d && c.l1d_misses == 50);          /* D1mr + D1mw */
+	EXPECT(c.has_ll && c.ll_misses == 7 + 3 + 0);     /* a trailing zero is left out */
+	EXPECT(!c.has_cycles);
+	unlink(p);
+}
+
+TEST(count_refuses_a_file_that_is_not_callgrind_output)
+{
+	const char *p = write_tmp("events: Dr Dw\ntotals: 1 2\n");
+	REQUIRE(p);
+	struct cost_figures c;
+	char why[200];
+	EXPECT(count_read_callgrind(p, 10, &c, why, sizeof why) == -1);
+	EXPECT_STR_CONTAINS(why, "no Ir (instructions) count");
+	unlink(p);
+	p = write_tmp("hello\n");
+	EXPECT(count_read_callgrind(p, 10, &c, why, sizeof why) == -1);
+	EXPECT_STR_CONTAINS(why, "not a callgrind output");
+	unlink(p);
+	EXPECT(count_read_callgrind("/nonexistent/cg.out", 1, &c, why, sizeof why) == -1);
 }
