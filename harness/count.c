@@ -215,15 +215,14 @@ int count_read_callgrind(const char *path, uint64_t ops, struct cost_figures *ou
 	out->ops = ops;
 	out->instructions = (uint64_t)ir;
 	int64_t d1r = event_value(events, totals, "D1mr"), d1w = event_value(events, totals, "D1mw");
-	int64_t ilr = event_value(events, totals, "ILmr"), dlr = event_value(events, totals, "DLmr");
-	int64_t dlw = event_value(events, totals, "DLmw");
+	int64_t dlr = event_value(events, totals, "DLmr"), dlw = event_value(events, totals, "DLmw");
 	if (d1r >= 0 && d1w >= 0) {
 		out->has_l1d = 1;
 		out->l1d_misses = (uint64_t)(d1r + d1w);
 	}
-	if (ilr >= 0 && dlr >= 0 && dlw >= 0) {
+	if (dlr >= 0 && dlw >= 0) {   /* data, as for L1: the blocks, not the code */
 		out->has_ll = 1;
-		out->ll_misses = (uint64_t)(ilr + dlr + dlw);
+		out->ll_misses = (uint64_t)(dlr + dlw);
 	}
 	return 0;
 }

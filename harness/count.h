@@ -37,8 +37,10 @@ struct cost_figures {
 	uint64_t instructions;   /* in the timed loop, user mode                    */
 	int      has_cycles, has_l1d, has_ll;
 	uint64_t cycles;
-	uint64_t l1d_misses;     /* level-1 data cache misses (reads and writes)    */
-	uint64_t ll_misses;      /* last-level cache misses                         */
+	uint64_t l1d_misses;     /* level-1 data cache misses: callgrind reads and
+	                            writes, perf reads (the event the CPU has)      */
+	uint64_t ll_misses;      /* last-level misses: callgrind data reads and
+	                            writes, perf the CPU's generic cache-misses     */
 	char     note[200];      /* --count asked but nothing measured: why         */
 };
 
