@@ -851,6 +851,7 @@ struct lat_pass {
 	const struct allocator *a;
 	const struct trace     *t;
 	void                  **ptrs;
+	int                     touch;     /* --touch, as in the timed passes */
 	uint32_t               *samples;   /* ns of op i, overhead subtracted */
 	uint64_t                overhead;  /* ns of one pair of clock reads   */
 	struct heap             heap;
@@ -858,9 +859,10 @@ struct lat_pass {
 };
 
 /*
- * timed_body's loop with the clock read around every op.  The failure
- * semantics are the same; the loop is kept separate so the plain timed
- * passes carry no branch for it.
+ * timed_body's loop with the clock read around every op: the same op
+ * (timed_op.h), its writes into the block included, so that a page fault
+ * lands in the op that hands out the page whoever's code takes it.  The
+ * loop is kept separate so the plain timed passes carry no clock reads.
  */
 static void latency_body(struct lat_pass *lp)
 {
@@ -871,44 +873,21 @@ static void latency_body(struct lat_pass *lp)
 		return;
 	}
 	void **ptrs = lp->ptrs;
+	uint64_t *sizes = (uint64_t *)(void *)(ptrs + t->nslots + 1);
 	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
-	const struct allocator *a = lp->a;
+	memset(sizes, 0, (size_t)t->nslots * sizeof *sizes);
+	const struct timed_calls calls = { lp->a->malloc, lp->a->calloc, lp->a->realloc,
+	                                   lp->a->memalign, lp->a->free, self };
 	const uint64_t *nmemb = t->calloc_nmemb;
 	uint32_t *out = lp->samples;
 	uint64_t overhead = lp->overhead;
-	void *p;
+	struct timed_counts n = { 0, 0 };
+	int touch = lp->touch;
 
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
-		void **slot = &ptrs[op->slot];
 		uint64_t t0 = now_ns();
-		switch (op->kind) {
-		case OP_MALLOC:
-			p = a->malloc(self, op->size);
-			goto allocated;
-		case OP_CALLOC:
-			p = a->calloc(self, *nmemb++, op->size);
-			goto allocated;
-		case OP_MEMALIGN:
-			p = a->memalign(self, (size_t)1 << op->align_log2, op->size);
-		allocated:
-			*slot = p ? p : FAILED_BLOCK;
-			break;
-		case OP_REALLOC:
-			if (*slot == FAILED_BLOCK)
-				break;
-			p = a->realloc(self, *slot, op->size);
-			if (p)
-				*slot = p;
-			else if (!*slot || op->size == 0)
-				*slot = FAILED_BLOCK;
-			break;
-		case OP_FREE:
-			if (*slot != FAILED_BLOCK)
-				a->free(self, *slot);
-			*slot = NULL;
-			break;
-		}
+		timed_op(&calls, op, &ptrs[op->slot], &nmemb, &n, touch, &sizes[op->slot]);
 		uint64_t d = now_ns() - t0;
 		d = d > overhead ? d - overhead : 0;
 		out[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
@@ -928,7 +907,8 @@ int replay_latency(const struct allocator *a, const struct trace *t,
                    uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
                    struct latency_figures *f)
 {
-	struct lat_pass lp = { .a = a, .t = t, .ptrs = ptrs, .samples = samples };
+	struct lat_pass lp = { .a = a, .t = t, .ptrs = ptrs, .touch = opt->touch,
+	                       .samples = samples };
 	struct crash_guard guard;
 	int err = open_heap(&lp.heap, opt->heap_limit);
 	if (err)
@@ -983,7 +963,7 @@ static void run_latency(const struct allocator *a, const struct trace *t,
 void replay_latency_cell(const struct allocator *a, const struct trace *t,
                          const struct run_options *opt, struct cell_result *r)
 {
-	size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+	size_t bytes = replay_slots_bytes(t);
 	void **ptrs = bulk_alloc(bytes);
 	if (!ptrs) {
 		snprintf(r->message, sizeof r->message,

@@ -171,7 +171,8 @@ void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
                       const struct pass_figures *f);
 
 /*
- * The --latency pass on a fresh heap: every op timed on its own (latency.h).
+ * The --latency pass on a fresh heap: every op timed on its own (latency.h),
+ * its writes into the block (--touch) inside the op's time.
  * `ptrs` as for replay_timed; `samples`, `a` and `b` have room for t->nops
  * each.  Returns as replay_timed; fills *f when it returns 0.
  */
