@@ -79,13 +79,6 @@ static void args_push(struct args *a, const char *s)
 	a->v[++a->n] = NULL;
 }
 
-static void args_pushf(struct args *a, const char *fmt, unsigned long long v)
-{
-	char buf[32];
-	snprintf(buf, sizeof buf, fmt, v);
-	args_push(a, buf);
-}
-
 static void args_free(struct args *a)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -148,21 +141,53 @@ static int file_sha256(const char *path, char hex[65], char *err, size_t errlen)
 	return 0;
 }
 
-/* The options every unit repeats: the run options of the plan's command line. */
-static void run_options(struct args *a, const struct cli_options *o)
+/*
+ * Whether `arg` names the cell (--alloc, --trace, --out, in any form getopt
+ * takes: --out=X, an unambiguous prefix such as --ou, -oX, a bundle such as
+ * -qo); *value_next says that its value is the next argument.  The plan's
+ * command line has been parsed already, so only valid forms reach here.
+ */
+static int is_cell_option(const char *arg, int *value_next)
 {
-	if (o->run.runs)
-		args_push(a, "--runs"), args_pushf(a, "%llu", o->run.runs);
-	if (o->run.check_every)
-		args_push(a, "--check"), args_pushf(a, "%llu", o->run.check_every);
-	if (o->run.heap_limit)
-		args_push(a, "--heap-limit"), args_pushf(a, "%llu", o->run.heap_limit);
-	if (o->run.latency)
-		args_push(a, "--latency");
-	if (o->run.threads)
-		args_push(a, "--threads");
-	if (o->timeout != ISOLATE_TIMEOUT_DEFAULT)
-		args_push(a, "--timeout"), args_pushf(a, "%llu", o->timeout);
+	*value_next = 0;
+	if (arg[0] != '-' || !arg[1])
+		return 0;
+	if (arg[1] == '-') {
+		static const char *const cell[] = { "alloc", "trace", "out" };
+		size_t len = strcspn(arg + 2, "=");
+		for (int i = 0; i < 3; i++)
+			if (len && !strncmp(cell[i], arg + 2, len)) {
+				*value_next = arg[2 + len] != '=';
+				return 1;
+			}
+		return 0;
+	}
+	for (const char *c = arg + 1; *c; c++) {
+		if (strchr("ato", *c)) {
+			*value_next = c[1] == '\0';
+			return 1;
+		}
+		if (*c == 'r')   /* --runs: its value is the rest, or the next argument */
+			return 0;
+	}
+	return 0;
+}
+
+/*
+ * The plan's own run options (--runs, --check, --warmup, ...: whatever the
+ * benchmark mode takes), copied word for word into every unit, so a unit
+ * runs exactly as the suite would have.
+ */
+static void run_options(struct args *a, const struct args *given)
+{
+	for (size_t i = 1; i < given->n; i++) {
+		int value_next;
+		if (is_cell_option(given->v[i], &value_next)) {
+			i += value_next;
+			continue;
+		}
+		args_push(a, given->v[i]);
+	}
 }
 
 static int mkdir_p(const char *path)
@@ -213,7 +238,8 @@ static char *json_text(json_t *j, size_t *len)
 }
 
 /* The manifest of every cell (trace-major, as a suite runs them), or an exit code. */
-static int build_manifest(const struct cli_options *o, const char *bench, json_t **out)
+static int build_manifest(const struct cli_options *o, const struct args *given,
+                          const char *bench, json_t **out)
 {
 	struct alloc_spec *specs = NULL;
 	size_t nspecs = 0, ntraces = 0;
@@ -267,7 +293,7 @@ static int build_manifest(const struct cli_options *o, const char *bench, json_t
 			args_push(&a, s->kind == ALLOC_LIBRARY ? s->library : s->name);
 			args_push(&a, "--trace");
 			args_push(&a, traces[ti]);
-			run_options(&a, o);
+			run_options(&a, given);
 			args_push(&a, "--quiet");
 			args_push(&a, "--skip-existing");
 			args_push(&a, "--slots");
@@ -426,8 +452,9 @@ static void plan_usage(FILE *f)
 	      "command per line, or with --format json the manifest, which is also\n"
 	      "written to DIR/plan.json.  Each unit writes DIR/<allocator>/<trace>.json\n"
 	      "atomically and does nothing when that result exists, so running every\n"
-	      "unit again resumes a half-finished plan.  Run options (--runs, --check,\n"
-	      "--heap-limit, --latency, --threads, --timeout) are passed to each unit.\n"
+	      "unit again resumes a half-finished plan.  The other options of the\n"
+	      "benchmark mode (--runs, --check, --timeout, --warmup, ...) go to every\n"
+	      "unit as written.\n"
 	      "\n"
 	      "  --format shell|json  the units as shell commands (default) or the manifest\n"
 	      "  --bench PATH         the program the units run (default: this bench)\n"
@@ -517,7 +544,7 @@ int plan_main(int argc, char **argv)
 		bench = self;
 	}
 	json_t *manifest = NULL;
-	if ((code = build_manifest(&o, bench, &manifest))) {
+	if ((code = build_manifest(&o, &rest, bench, &manifest))) {
 		args_free(&rest);
 		return code;
 	}

@@ -78,6 +78,18 @@ plan_slots() {
 }
 check "plan --slots SDIR: the units' slot folder" plan_slots
 
+# Every benchmark-mode option but the cell's own reaches the units as written,
+# whatever its form (--x=V, an abbreviation, a short bundle).
+plan_passes_options() {
+	expect_exit 0 "$BENCH" plan -abuddy --tr "$TR/web-1.trace" --runs=3 --latency -qo "$TMP/po" \
+		--heap-limit 64M --ou="$TMP/po" &&
+	out_has " --alloc buddy --trace $TR/web-1.trace --runs=3 --latency --heap-limit 64M --quiet --skip-existing" &&
+	! grep -q -- "-qo\|--ou=\|-abuddy\|--tr " "$OUT" &&
+	sh "$OUT" 2> "$ERR" && jq -e '.runs == 3 and .options.heap_limit == 67108864 and .latency != null' \
+		"$TMP/po/buddy/web-1.json" > /dev/null
+}
+check "plan: the run options go to every unit word for word" plan_passes_options
+
 plan_errors() {
 	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TR" && err_has "bench: plan: --out is required" &&
 	expect_exit 2 "$BENCH" plan --alloc buddy --trace "$TR" --out "$TMP/x" --json &&
