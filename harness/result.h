@@ -57,17 +57,21 @@ struct result {
 	uint64_t timer_overhead_ns;
 	struct result_latency latency[LATENCY_KINDS];  /* by op kind, then "all"      */
 
+	/* where and how it ran (docs/distributed.md); absent in older results */
+	char     machine[RESULT_NAME_MAX];     /* machine.name, else machine.hostname,
+	                                        * else "" (unknown)                    */
+	int      has_concurrency;              /* the unit claimed a slot (--slots)    */
+	uint64_t cells_running;                /* most cells on the machine at once    */
+	int      has_pinned_cpu;
+	uint64_t pinned_cpu;
+
 	/*
-	 * The figures `bench compare` judges throughput and failures by; all may
-	 * be absent (older results): n_* = 0, has_* = 0, touch "".
+	 * The samples and failure counts `bench compare` judges by; absent in
+	 * older results: n_* = 0, has_op_failures = 0.  (touch and cost: below.)
 	 */
 	size_t   n_samples_ns, n_samples_cpu_ns;  /* lengths of the two arrays below     */
 	double   *samples_ns;                  /* throughput.samples_ns_per_op, malloc'd */
 	double   *samples_cpu_ns;              /* throughput.samples_cpu_ns_per_op      */
-	char     touch[16];                    /* options.touch: "none", "pages", "all" */
-	int      has_cost;                     /* cost is an object with instructions   */
-	char     cost_method[32];              /* cost.method                           */
-	double   instructions_per_op;          /* cost.instructions_per_op              */
 	int      has_op_failures;              /* ops.failed_allocations is present     */
 	uint64_t failed_allocations, skipped_ops;   /* ops.*                            */
 
@@ -77,6 +81,26 @@ struct result {
 	uint64_t *timeline_op;                 /* malloc'd; result_free releases them  */
 	uint64_t *timeline_break;
 	uint64_t *timeline_live;
+
+	/* How the timed passes ran and where their time went; results written
+	 * before these existed lack them (has_* 0, touch ""). */
+	char     touch[16];                    /* throughput.touch: none, pages, all   */
+	int      has_warmup;
+	uint64_t warmup;                       /* throughput.warmup_passes             */
+	int      has_cpu;                      /* throughput.cpu_ns_per_op             */
+	double   cpu_ns_median, cpu_ns_min, cpu_ns_max;     /* CPU ns/op              */
+	double   cpu_ops_median, cpu_ops_min, cpu_ops_max;  /* CPU-time ops/s         */
+	int      has_passes;                   /* throughput.passes, one per run       */
+	double   minor_faults_median, major_faults_median;  /* per pass, medians     */
+	double   voluntary_switches_median, involuntary_switches_median;
+
+	/* cost: the --count figure (null or absent: has_cost 0) */
+	int      has_cost;
+	char     cost_method[16];              /* "perf_event", "callgrind"            */
+	uint64_t instructions;
+	double   instructions_per_op;
+	int      has_cycles, has_l1d_misses, has_ll_misses;
+	double   cycles_per_op, l1d_misses_per_op, ll_misses_per_op;
 };
 
 enum result_parse_status {

@@ -9,7 +9,7 @@
 #   power         build/bench-test's test-slow-* allocators (a built-in plus
 #                 a fixed amount of work per call, tests/allocators/slow.c)
 #                 with the work set to 2%, 5% and 10% of the cell's
-#                 instructions per op (measured with callgrind), against the
+#                 instructions per op (bench --count, else callgrind), against the
 #                 same wrapper with no work, POWER_REPEAT times: the fraction
 #                 of cells flagged from time samples, and from instruction
 #                 counts (bench --count when bench has it, else the script's
@@ -127,10 +127,17 @@ case " $SECTIONS " in *" false "*)
 
 # ---- power ----
 tracelist=$(echo "$TRACES" | tr ',' ' ')
-# instr ALLOC TRACE SPINS: instructions per op of one timed pass (callgrind)
+# instr ALLOC TRACE SPINS: instructions per op of one timed pass: bench --count
+# when bench has it, else callgrind around the timed pass (guarded_timed)
 instr() {
 	d=$tmp/cg
 	rm -rf "$d" && mkdir -p "$d"
+	if [ $count_has = 1 ]; then
+		HEAPLAB_SLOW_SPINS=$3 "$BENCH_TEST" --alloc "$1" --trace "$2" --runs 1 --count -q \
+			--out "$d/r.json" >/dev/null 2>&1
+		jq '.cost.instructions_per_op // 0' "$d/r.json" 2>/dev/null || echo 0
+		return
+	fi
 	HEAPLAB_SLOW_SPINS=$3 valgrind --tool=callgrind --trace-children=yes \
 		--toggle-collect=guarded_timed --callgrind-out-file="$d/cg.%p" \
 		"$BENCH_TEST" --alloc "$1" --trace "$2" --runs 1 -q --out "$d/r.json" >/dev/null 2>&1
@@ -153,7 +160,7 @@ case " $SECTIONS " in *" power "*)
 	command -v valgrind >/dev/null || { say "valgrind is not installed: no power section"; SECTIONS=""; }
 ;; esac
 case " $SECTIONS " in *" power "*)
-	say "power: calibrating with callgrind"
+	say "power: calibrating from instruction counts"
 	# instructions of one step of work: the difference 0 -> 200 steps per call
 	a0=$(instr test-slow-segregated workloads/web.trace 0)
 	a1=$(instr test-slow-segregated workloads/web.trace 200)
@@ -246,7 +253,7 @@ case " $SECTIONS " in *" power "*)
 	echo
 	echo "power: $POWER_ALLOCS x $(echo "$tracelist" | wc -w) traces = $pcells cells, each with"
 	echo "work added per call = P% of the cell's instructions per op in a timed pass"
-	echo "(callgrind: $per_spin instructions a step), vs the same wrapper with none;"
+	echo "($per_spin instructions a step), vs the same wrapper with none;"
 	echo "time: $POWER_REPEAT repetitions; instructions: $imethod"
 	printf '  %-6s %-19s %-19s %-19s %s\n' "added" "flagged (default)" "(--run-noise 0)" \
 		"flagged (instr)" "time seen"

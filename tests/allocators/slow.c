@@ -10,7 +10,9 @@
  * HEAPLAB_SLOW_SPINS (read once per heap, default 0) steps of a 64-bit
  * linear congruential generator, a dependency chain the compiler can neither
  * vectorise nor fold (an empty asm keeps each step) and whose result is kept
- * in the allocator's state.  Each step is a fixed handful of instructions, so
+ * in the allocator's state, then read back into the call's argument (a real
+ * dependency, so the work costs time, not only instructions).  Each step is
+ * a fixed handful of instructions, so
  * the script turns "2% more instructions per op" into a spin count from an
  * instruction-count measurement.  With 0 spins the wrapper costs one
  * indirection per call; the script's baseline is the wrapper at 0 spins, so
@@ -43,6 +45,18 @@ static inline void burn(struct slow *s)
 }
 
 /*
+ * 0, read back through memory after the work: the call that follows takes
+ * it into its argument, so the processor cannot run the allocator's own
+ * work alongside the chain (without it, out-of-order execution hides most
+ * of the chain's time and the added instructions cost almost nothing).
+ */
+static inline size_t after(struct slow *s)
+{
+	volatile uint64_t *v = &s->acc;
+	return (size_t)(*v - *v);
+}
+
+/*
  * The wrapper's state lives outside the heap, so the wrapped allocator's own
  * self-check finds its heap exactly as it laid it out.  One heap at a time
  * (each init starts afresh), which is how the serial replay uses it.
@@ -67,35 +81,35 @@ static void *slow_malloc(void *self, size_t n)
 {
 	struct slow *s = self;
 	burn(s);
-	return s->inner->malloc(s->self, n);
+	return s->inner->malloc(s->self, n + after(s));
 }
 
 static void slow_free(void *self, void *p)
 {
 	struct slow *s = self;
 	burn(s);
-	s->inner->free(s->self, p);
+	s->inner->free(s->self, (char *)p + after(s));
 }
 
 static void *slow_realloc(void *self, void *p, size_t n)
 {
 	struct slow *s = self;
 	burn(s);
-	return s->inner->realloc(s->self, p, n);
+	return s->inner->realloc(s->self, p, n + after(s));
 }
 
 static void *slow_calloc(void *self, size_t n, size_t m)
 {
 	struct slow *s = self;
 	burn(s);
-	return s->inner->calloc(s->self, n, m);
+	return s->inner->calloc(s->self, n + after(s), m);
 }
 
 static void *slow_memalign(void *self, size_t a, size_t n)
 {
 	struct slow *s = self;
 	burn(s);
-	return s->inner->memalign(s->self, a, n);
+	return s->inner->memalign(s->self, a, n + after(s));
 }
 
 static size_t slow_usable_size(void *self, void *p)
