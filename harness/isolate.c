@@ -4,6 +4,7 @@
 
 #include "bulk.h"
 #include "exitcodes.h"
+#include "student.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -186,10 +187,10 @@ static struct replay_progress *map_progress(int fd)
 }
 
 /* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256
- *  THREADS LATENCY` */
+ *  THREADS LATENCY ALIGN` */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 13)
+	if (argc != 14)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
@@ -199,6 +200,7 @@ int isolate_child_main(int argc, char **argv)
 	opt.check_every = strtoull(argv[6], NULL, 10);
 	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
 	opt.latency = argv[12][0] == '1';
+	opt.align = (size_t)strtoull(argv[13], NULL, 10);
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -309,8 +311,10 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	if (pid != 0)
 		return pid;
 	child_setup();
-	if (s->kind == ALLOC_BUILTIN || s->kind == ALLOC_TEST) {
+	if (s->kind == ALLOC_BUILTIN || s->kind == ALLOC_TEST || s->kind == ALLOC_STUDENT) {
 		struct run_options o = *opt;
+		if (s->kind == ALLOC_STUDENT)
+			student_enter(s);
 		o.let_crash = 1;
 		replay_progress = prog;
 		_exit(child_run(mode, s->table, t, &o, pass, wfd));
@@ -324,6 +328,8 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		unsetenv("LD_PRELOAD");
 	peer_sanitizer_env();
 	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16], a_thr[4];
+	char a_align[24];
+	snprintf(a_align, sizeof a_align, "%zu", opt->align);
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
@@ -334,7 +340,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
 		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
-		(char *)t->sha256, a_thr, opt->latency ? "1" : "0", NULL,
+		(char *)t->sha256, a_thr, opt->latency ? "1" : "0", a_align, NULL,
 	};
 	execv("/proc/self/exe", argv);
 	_exit(127);

@@ -45,7 +45,15 @@ struct run_options {
 	                        * a fatal signal kills the child (see isolate.h) */
 	int      threads;      /* --threads: each trace thread on its own OS thread
 	                        * (threaded.h); 0: serial, in trace order     */
+	size_t   align;        /* --align: the alignment every block must have
+	                        * (a power of two); 0: HEAPLAB_ALIGN           */
 };
+
+/* The alignment the checked pass demands of every block. */
+static inline size_t run_align(const struct run_options *o)
+{
+	return o->align ? o->align : HEAPLAB_ALIGN;
+}
 
 enum cell_status {
 	CELL_OK           = 0,  /* checked pass clean, timed passes done          */

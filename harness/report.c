@@ -161,9 +161,10 @@ json_t *report_json(const struct report_input *in)
 	                             "op_counts", counts,
 	                             "peak_live_bytes", (json_int_t)t->peak_live_bytes,
 	                             "peak_live_blocks", (json_int_t)t->peak_live_blocks), &bad);
-	put(root, "options", json_pack("{s:I, s:I}",
+	put(root, "options", json_pack("{s:I, s:I, s:I}",
 	                               "check_every", (json_int_t)in->opt->check_every,
-	                               "heap_limit", (json_int_t)in->opt->heap_limit), &bad);
+	                               "heap_limit", (json_int_t)in->opt->heap_limit,
+	                               "align", (json_int_t)run_align(in->opt)), &bad);
 	put(root, "runs", json_integer(r->runs), &bad);
 
 	if (r->runs) {
