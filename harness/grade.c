@@ -14,7 +14,7 @@ struct grade {
 	size_t      valid;        /* traces whose status is ok                         */
 	double      util_sum;     /* sum of the utilizations of the valid traces       */
 	double      ops, secs;    /* totals over the valid traces with a throughput    */
-	double      util, kops;   /* U (average), T (Kops)                             */
+	double      util, kops;   /* U (average over the valid traces), T (Kops)       */
 	double      util_points, thru_points, index;  /* 0..100                         */
 };
 
@@ -78,7 +78,7 @@ static void score(struct grade *g, const struct result_set *set, const size_t *o
 			g->secs += secs;
 		}
 	}
-	g->util = g->n ? g->util_sum / (double)g->n : 0;
+	g->util = g->valid ? g->util_sum / (double)g->valid : 0;
 	g->kops = g->secs > 0 ? g->ops / g->secs / 1000 : 0;
 }
 

@@ -409,8 +409,9 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 				    && !(rc = peer_resolve(peers[i].name, &s, err, errlen)))
 					rc = push(&v, &nv, &cap, &s, err, errlen);
 		} else if (!all && strcmp(tok, "builtin") != 0) {
-			if (!(rc = peer_resolve(tok, &s, err, errlen)))
-				rc = push(&v, &nv, &cap, &s, err, errlen);
+			if (!(rc = peer_resolve(tok, &s, err, errlen))
+			    && (rc = push(&v, &nv, &cap, &s, err, errlen)))
+				student_release(&s);   /* not kept: a no-op for the others */
 		}
 		if (!p[len])
 			break;
@@ -429,7 +430,8 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 
 void peer_specs_free(struct alloc_spec *specs, size_t n)
 {
-	(void)n;
+	for (size_t i = 0; specs && i < n; i++)
+		student_release(&specs[i]);
 	free(specs);
 }
 

@@ -265,14 +265,15 @@ static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nm
 	if (addr % align)
 		return stop(c, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, not %zu-byte aligned%s",
 		            name, (unsigned long)addr, align,
-		            asked ? "" : align == HEAPLAB_ALIGN
-		            ? " (every block must be; --align 8 if the assignment asks for 8)"
-		            : " (as --align demands)");
+		            asked ? "" : " (the alignment this run demands of every block; "
+		            "--align sets it when an assignment states another)");
 	if (!c->opt->peer && !heap_contains(&c->heap, p, size ? size : 1)) {
 		uintptr_t lo = (uintptr_t)heap_start(&c->heap), hi = (uintptr_t)heap_break(&c->heap);
 		if (addr < lo || addr >= hi)
 			return stop(c, CELL_CHECK_FAILED, i, nmemb,
-			            "%s returned %#lx, outside its heap [%#lx, %#lx) below the break",
+			            "%s returned %#lx, outside its heap [%#lx, %#lx) below the break "
+			            "(every block must lie in memory taken from the heap provider: "
+			            "mem_sbrk or sbrk in a student's source)",
 			            name, (unsigned long)addr, (unsigned long)lo, (unsigned long)hi);
 		return stop(c, CELL_CHECK_FAILED, i, nmemb,
 		            "%s returned %#lx, whose %llu bytes run past the break at %#lx",

@@ -688,6 +688,18 @@ void student_enter(const struct alloc_spec *s)
 	active = s->student;
 }
 
+void student_release(struct alloc_spec *s)
+{
+	struct student_lib *lib = s->kind == ALLOC_STUDENT ? s->student : NULL;
+	if (!lib)
+		return;
+	for (unsigned i = 0; i < lib->nsegs; i++)
+		free(lib->pristine[i]);
+	dlclose(lib->handle);
+	free(lib);
+	s->student = NULL;
+}
+
 int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t errlen)
 {
 	struct student_build b;
@@ -712,13 +724,19 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 		dl_iterate_phdr(find_segments, &search);
 	}
 	if (!lib->table || !search.found) {
+		dlclose(lib->handle);
 		free(lib);
 		return fail(err, errlen, EXIT_SYSTEM, "%s: its build %s is not a heaplab student "
 		            "object", path, b.bench_so);
 	}
 	for (unsigned i = 0; i < lib->nsegs; i++) {
-		if (!(lib->pristine[i] = malloc(lib->len[i] ? lib->len[i] : 1)))
+		if (!(lib->pristine[i] = malloc(lib->len[i] ? lib->len[i] : 1))) {
+			while (i-- > 0)
+				free(lib->pristine[i]);
+			dlclose(lib->handle);
+			free(lib);
 			return fail(err, errlen, EXIT_SYSTEM, "out of memory");
+		}
 		memcpy(lib->pristine[i], lib->seg[i], lib->len[i]);
 	}
 

@@ -64,4 +64,7 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 /* In a child process about to run spec `s`: make it the student whose runs start. */
 void student_enter(const struct alloc_spec *s);
 
+/* Unload a student's object and free what student_resolve kept (other kinds: nothing). */
+void student_release(struct alloc_spec *s);
+
 #endif
