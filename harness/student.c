@@ -547,6 +547,23 @@ static int build_in(const char *source, const char *kit, const char *tmp,
 	return 0;
 }
 
+/* A complete build in the cache: its interface file and both objects. */
+static int read_cached(struct student_build *out, const char *iface_file)
+{
+	FILE *f = fopen(iface_file, "r");
+	int v = 0, ok;
+	if (!f)
+		return 0;
+	ok = fscanf(f, "%d", &v) == 1 && (v == STUDENT_IFACE_MM || v == STUDENT_IFACE_MALLOC)
+	     && file_exists(out->bench_so) && file_exists(out->preload_so);
+	fclose(f);
+	if (ok) {
+		out->iface = (enum student_iface)v;
+		out->cached = 1;
+	}
+	return ok;
+}
+
 int student_build(const char *path, struct student_build *out, char *err, size_t errlen)
 {
 	char kit[PATH_MAX], cache[PATH_MAX], dir[PATH_MAX + 80], tmp[PATH_MAX + 80];
@@ -585,18 +602,9 @@ int student_build(const char *path, struct student_build *out, char *err, size_t
 	snprintf(iface_file, sizeof iface_file, "%s/interface", dir);
 	snprintf(out->bench_so, sizeof out->bench_so, "%s/bench.so", dir);
 	snprintf(out->preload_so, sizeof out->preload_so, "%s/preload.so", dir);
-	FILE *f = fopen(iface_file, "r");
-	if (f) {
-		int v = 0;
-		if (fscanf(f, "%d", &v) == 1 && (v == STUDENT_IFACE_MM || v == STUDENT_IFACE_MALLOC)
-		    && file_exists(out->bench_so) && file_exists(out->preload_so)) {
-			fclose(f);
-			out->iface = (enum student_iface)v;
-			out->cached = 1;
-			fprintf(stderr, "bench: %s: built before (cache %s)\n", path, dir);
-			return 0;
-		}
-		fclose(f);
+	if (read_cached(out, iface_file)) {
+		fprintf(stderr, "bench: %s: built before (cache %s)\n", path, dir);
+		return 0;
 	}
 
 	fprintf(stderr, "bench: %s: compiling with %s%s%s\n", path, compiler(),
@@ -616,9 +624,19 @@ int student_build(const char *path, struct student_build *out, char *err, size_t
 	snprintf(text, sizeof text, "%d\n", (int)iface);
 	snprintf(tmp_iface, sizeof tmp_iface, "%s/interface", tmp);
 	write_text(tmp_iface, text);
-	/* Atomic: a concurrent build of the same source leaves one or the other. */
+	/*
+	 * Atomic: readers see a whole build or none.  If another bench stored
+	 * the same build meanwhile, keep that one (it may be in use); a broken
+	 * folder left by a crash is replaced.
+	 */
 	if (rename(tmp, dir) != 0) {
-		if (errno == ENOTEMPTY || errno == EEXIST) {
+		int taken = errno == ENOTEMPTY || errno == EEXIST, e = errno;
+		if (taken && read_cached(out, iface_file)) {
+			remove_tree(tmp);
+			return 0;
+		}
+		errno = e;
+		if (taken) {
 			remove_tree(dir);
 			if (rename(tmp, dir) != 0) {
 				remove_tree(tmp);
