@@ -384,7 +384,7 @@ static void remove_tree(const char *dir)
  * Compile, inspect and link in `tmp`; the caller renames it into the cache.
  * Returns 0 or an exit code with a message.
  */
-static int build_in(const char *source, const char *kit, const char *tmp,
+static int build_in(const char *source, const char *display, const char *kit, const char *tmp,
                     enum student_iface *iface, char *err, size_t errlen)
 {
 	char obj[PATH_MAX * 2], renamed[PATH_MAX * 2], inc[PATH_MAX * 2];
@@ -480,7 +480,32 @@ static int build_in(const char *source, const char *kit, const char *tmp,
 		            mm ? "mm_init, mm_malloc, mm_free and mm_realloc" : "malloc, free and realloc");
 	}
 
-	/* 3. a malloc.c: its malloc family and its sbrk/brk calls renamed */
+	/* 3. the name the preload library reports ("heaplab: alice/mm.c: ...") */
+	char name_c[PATH_MAX * 2], name_o[PATH_MAX * 2];
+	snprintf(name_c, sizeof name_c, "%s/name.c", tmp);
+	snprintf(name_o, sizeof name_o, "%s/name.o", tmp);
+	FILE *nf = fopen(name_c, "w");
+	if (!nf) {
+		free(sym.defined);
+		free(sym.undefined);
+		return fail(err, errlen, EXIT_SYSTEM, "cannot write %s: %s", name_c, strerror(errno));
+	}
+	fputs("const char heaplab_student_name[] = \"", nf);
+	for (const char *c = display; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fputc('\\', nf);
+		fputc((unsigned char)*c < ' ' ? '?' : *c, nf);
+	}
+	fputs("\";\n", nf);
+	fclose(nf);
+	char *ncc[] = { (char *)compiler(), "-c", "-fPIC", "-o", name_o, name_c, NULL };
+	if (run_tool(ncc, -1) != 0) {
+		free(sym.defined);
+		free(sym.undefined);
+		return fail(err, errlen, EXIT_SYSTEM, "cannot compile %s", name_c);
+	}
+
+	/* 4. a malloc.c: its malloc family and its sbrk/brk calls renamed */
 	const char *linked = obj;
 	if (*iface == STUDENT_IFACE_MALLOC) {
 		static char defs[NFAMILY + 2][96];
@@ -516,7 +541,7 @@ static int build_in(const char *source, const char *kit, const char *tmp,
 	snprintf(adapter, sizeof adapter, "%s/adapter-%s.o", kit,
 	         *iface == STUDENT_IFACE_MM ? "mm" : "malloc");
 
-	/* 4. the two shared objects; -z defs: a function used but defined
+	/* 5. the two shared objects; -z defs: a function used but defined
 	 *    nowhere is the link's error now, not a crash later */
 	for (int preload = 0; preload < 2; preload++) {
 		struct argv_buf l = { .n = 0 };
@@ -535,6 +560,7 @@ static int build_in(const char *source, const char *kit, const char *tmp,
 			argv_add(&l, api);
 		}
 		argv_add(&l, linked);
+		argv_add(&l, name_o);
 		argv_add(&l, adapter);
 		argv_add(&l, archive);
 		argv_add(&l, "-lpthread");
@@ -591,6 +617,7 @@ int student_build(const char *path, struct student_build *out, char *err, size_t
 	if (hash_file(&h, out->source) != 0)
 		return fail(err, errlen, EXIT_USAGE, "%s: %s", path, strerror(errno));
 	hash_headers(&h, out->source);
+	hash_str(&h, path);   /* the name the preload library reports */
 	hash_str(&h, student_cflags);
 	hash_kit(&h, kit);
 	hash_compiler(&h, cache);
@@ -615,7 +642,7 @@ int student_build(const char *path, struct student_build *out, char *err, size_t
 	if (mkdir(tmp, 0755) != 0)
 		return fail(err, errlen, EXIT_SYSTEM, "cannot create %s: %s", tmp, strerror(errno));
 	enum student_iface iface = 0;
-	int rc = build_in(out->source, kit, tmp, &iface, err, errlen);
+	int rc = build_in(out->source, path, kit, tmp, &iface, err, errlen);
 	if (rc) {
 		remove_tree(tmp);
 		return rc;
