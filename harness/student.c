@@ -432,7 +432,7 @@ static int build_in(const char *source, const char *display, const char *kit, co
 		            compiler());
 	if (rc != 0)
 		return fail(err, errlen, EXIT_USAGE,
-		            "%s: does not compile (the compiler's messages are above)", source);
+		            "%s: does not compile (the compiler's messages are above)", display);
 
 	/* 2. which interface: the object's defined symbols */
 	struct symbols sym = { nm_names(obj, tmp, 1), nm_names(obj, tmp, 0) };
@@ -440,7 +440,7 @@ static int build_in(const char *source, const char *display, const char *kit, co
 		free(sym.defined);
 		free(sym.undefined);
 		return fail(err, errlen, EXIT_SYSTEM, "%s: cannot list its symbols (nm from "
-		            "binutils is needed)", source);
+		            "binutils is needed)", display);
 	}
 	const char *missing = NULL;
 	if (has_sym(sym.defined, "mm_malloc") || has_sym(sym.defined, "mm_init")) {
@@ -456,26 +456,29 @@ static int build_in(const char *source, const char *display, const char *kit, co
 			if (has_sym(sym.undefined, forbidden[i]))
 				fprintf(stderr, "bench: %s: warning: calls %s(); the malloc lab takes "
 				        "memory only from mem_sbrk, and what %s gives is not counted\n",
-				        source, forbidden[i], forbidden[i]);
+				        display, forbidden[i], forbidden[i]);
 	} else if (has_sym(sym.defined, "malloc")) {
 		static const char *const need[] = { "malloc", "free", "realloc" };
 		*iface = STUDENT_IFACE_MALLOC;
 		for (size_t i = 0; i < 3 && !missing; i++)
 			if (!has_sym(sym.defined, need[i]))
 				missing = need[i];
+		if (has_sym(sym.undefined, "mmap"))
+			fprintf(stderr, "bench: %s: warning: calls mmap(); blocks from it lie outside "
+			        "the heap sbrk grows, and the checked pass refuses them\n", display);
 	} else {
 		free(sym.defined);
 		free(sym.undefined);
 		return fail(err, errlen, EXIT_USAGE,
 		            "%s: defines neither the malloc lab's mm_init/mm_malloc/mm_free/"
-		            "mm_realloc nor malloc/free/realloc (see docs/students.md)", source);
+		            "mm_realloc nor malloc/free/realloc (see docs/students.md)", display);
 	}
 	if (missing) {
 		int mm = *iface == STUDENT_IFACE_MM;
 		free(sym.defined);
 		free(sym.undefined);
 		return fail(err, errlen, EXIT_USAGE, "%s: defines %s but not %s (a %s needs "
-		            "%s)", source, mm ? "mm_malloc" : "malloc", missing,
+		            "%s)", display, mm ? "mm_malloc" : "malloc", missing,
 		            mm ? "malloc lab mm.c" : "malloc.c",
 		            mm ? "mm_init, mm_malloc, mm_free and mm_realloc" : "malloc, free and realloc");
 	}
@@ -532,7 +535,7 @@ static int build_in(const char *source, const char *display, const char *kit, co
 			free(sym.defined);
 			free(sym.undefined);
 			return fail(err, errlen, EXIT_SYSTEM, "%s: objcopy failed (binutils is "
-			            "needed)", source);
+			            "needed)", display);
 		}
 		linked = renamed;
 	}
@@ -568,7 +571,7 @@ static int build_in(const char *source, const char *display, const char *kit, co
 		free(l.words);
 		if (rc != 0)
 			return fail(err, errlen, rc < 0 || rc == 127 ? EXIT_SYSTEM : EXIT_USAGE,
-			            "%s: does not link (the linker's messages are above)", source);
+			            "%s: does not link (the linker's messages are above)", display);
 	}
 	return 0;
 }
