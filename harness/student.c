@@ -31,9 +31,13 @@ struct student_lib {
 	char                   *seg[STUDENT_SEGS];   /* writable data, in place   */
 	size_t                  len[STUDENT_SEGS];
 	void                   *pristine[STUDENT_SEGS]; /* its bytes after loading */
+	char                    so[PATH_MAX + 128];  /* the object's path         */
 };
 
 static const struct student_lib *active;
+
+static struct student_lib *load(const char *so, const char *path, int *rc,
+                                char *err, size_t errlen);
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -736,6 +740,27 @@ void student_enter(const struct alloc_spec *s)
 	active = s->student;
 }
 
+const char *student_object(const struct alloc_spec *s)
+{
+	const struct student_lib *lib = s->kind == ALLOC_STUDENT ? s->student : NULL;
+	return lib ? lib->so : "";
+}
+
+const struct allocator *student_child_table(const char *so, const char *name,
+                                            char *err, size_t errlen)
+{
+	static struct allocator table;
+	int rc;
+	struct student_lib *lib = load(so, name, &rc, err, errlen);
+	if (!lib)
+		return NULL;
+	active = lib;
+	table = *lib->table;
+	table.init = student_init;
+	table.name = name;
+	return &table;
+}
+
 void student_release(struct alloc_spec *s)
 {
 	struct student_lib *lib = s->kind == ALLOC_STUDENT ? s->student : NULL;
@@ -748,21 +773,23 @@ void student_release(struct alloc_spec *s)
 	s->student = NULL;
 }
 
-int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t errlen)
+/* Load a student's object and keep its writable data as loaded; NULL with *rc. */
+static struct student_lib *load(const char *so, const char *path, int *rc,
+                                char *err, size_t errlen)
 {
-	struct student_build b;
-	int rc = student_build(path, &b, err, errlen);
-	if (rc)
-		return rc;
 	struct student_lib *lib = calloc(1, sizeof *lib);
-	if (!lib)
-		return fail(err, errlen, EXIT_SYSTEM, "out of memory");
-	lib->handle = dlopen(b.bench_so, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		*rc = fail(err, errlen, EXIT_SYSTEM, "out of memory");
+		return NULL;
+	}
+	snprintf(lib->so, sizeof lib->so, "%s", so);
+	lib->handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
 	if (!lib->handle) {
 		const char *e = dlerror();
 		free(lib);
-		return fail(err, errlen, EXIT_USAGE, "%s: cannot load its build: %s", path,
-		            e ? e : "?");
+		*rc = fail(err, errlen, EXIT_USAGE, "%s: cannot load its build: %s", path,
+		           e ? e : "?");
+		return NULL;
 	}
 	lib->table = dlsym(lib->handle, "heaplab_student_table");
 	struct link_map *lm = NULL;
@@ -774,8 +801,9 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 	if (!lib->table || !search.found) {
 		dlclose(lib->handle);
 		free(lib);
-		return fail(err, errlen, EXIT_SYSTEM, "%s: its build %s is not a heaplab student "
-		            "object", path, b.bench_so);
+		*rc = fail(err, errlen, EXIT_SYSTEM, "%s: its build %s is not a heaplab student "
+		           "object", path, so);
+		return NULL;
 	}
 	for (unsigned i = 0; i < lib->nsegs; i++) {
 		if (!(lib->pristine[i] = malloc(lib->len[i] ? lib->len[i] : 1))) {
@@ -783,10 +811,23 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 				free(lib->pristine[i]);
 			dlclose(lib->handle);
 			free(lib);
-			return fail(err, errlen, EXIT_SYSTEM, "out of memory");
+			*rc = fail(err, errlen, EXIT_SYSTEM, "out of memory");
+			return NULL;
 		}
 		memcpy(lib->pristine[i], lib->seg[i], lib->len[i]);
 	}
+	return lib;
+}
+
+int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t errlen)
+{
+	struct student_build b;
+	int rc = student_build(path, &b, err, errlen);
+	if (rc)
+		return rc;
+	struct student_lib *lib = load(b.bench_so, path, &rc, err, errlen);
+	if (!lib)
+		return rc;
 
 	memset(s, 0, sizeof *s);
 	/* "alice/mm.c" -> "alice-mm"; "mm.c" -> "mm" */

@@ -64,6 +64,17 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 /* In a child process about to run spec `s`: make it the student whose runs start. */
 void student_enter(const struct alloc_spec *s);
 
+/* The shared object a student spec runs (what a child process started by exec loads). */
+const char *student_object(const struct alloc_spec *s);
+
+/*
+ * In a child started by exec (a count under valgrind): load the student's
+ * object `so` and return its table named `name`, ready to run; NULL with a
+ * message in err.
+ */
+const struct allocator *student_child_table(const char *so, const char *name,
+                                            char *err, size_t errlen);
+
 /* Unload a student's object and free what student_resolve kept (other kinds: nothing). */
 void student_release(struct alloc_spec *s);
 
