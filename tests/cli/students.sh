@@ -98,6 +98,20 @@ cflags_passed() {
 }
 check "--cflags reaches the compiler (and is part of the cache key)" cflags_passed
 
+count_callgrind() {
+	expect_exit 0 "$BENCH" --alloc examples/mm.c --align 8 --trace $REP --runs 1 \
+	  --count=callgrind --out "$TMP/cg.json" --quiet &&
+	[ "$(json_get "$TMP/cg.json" 'd["cost"]["method"]')" = callgrind ] &&
+	[ "$(json_get "$TMP/cg.json" 'd["cost"]["instructions"] > 0')" = True ]
+}
+if [ -n "${HEAPLAB_SANITIZER:-}" ]; then
+	echo "skip --count=callgrind on a source: valgrind cannot run a sanitizer build"
+elif command -v valgrind > /dev/null; then
+	check "--count=callgrind counts a student's source (its build loaded under valgrind)" count_callgrind
+else
+	echo "skip --count=callgrind on a source: valgrind is not installed"
+fi
+
 # ---- suites and grading ------------------------------------------------------
 
 suite_two() {
