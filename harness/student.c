@@ -830,18 +830,22 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 		return rc;
 
 	memset(s, 0, sizeof *s);
-	/* "alice/mm.c" -> "alice-mm"; "mm.c" -> "mm" */
-	const char *base = strrchr(path, '/');
+	/*
+	 * "alice/mm.c" -> "alice-mm": the folder the file is in, found from its
+	 * real path, so "mm.c" run in alice/ (or a plan's unit given the absolute
+	 * path) names the same cells.
+	 */
+	const char *real = b.source, *base = strrchr(real, '/');
 	char parent[64] = "";
 	if (base) {
 		const char *p = base;
-		while (p > path && p[-1] != '/')
+		while (p > real && p[-1] != '/')
 			p--;
 		size_t plen = (size_t)(base - p);
-		if (plen && !(plen == 1 && p[0] == '.') && !(plen == 2 && !strncmp(p, "..", 2)))
+		if (plen)
 			snprintf(parent, sizeof parent, "%.*s-", (int)(plen < 40 ? plen : 40), p);
 	}
-	base = base ? base + 1 : path;
+	base = base ? base + 1 : real;
 	snprintf(s->name, sizeof s->name, "%s%.*s", parent,
 	         (int)(strlen(base) - 2 < 40 ? strlen(base) - 2 : 40), base);
 	snprintf(s->description, sizeof s->description, "%s (%s, built with %s%s%.60s)", path,

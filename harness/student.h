@@ -56,8 +56,9 @@ int student_build(const char *path, struct student_build *out, char *err, size_t
 
 /*
  * Build `path`, load its shared object and fill `s` (kind ALLOC_STUDENT).
- * The cell's name is the source's stem, after its folder's name when it
- * has one ("alice/mm.c" -> "alice-mm"), so two mm.c stay apart.
+ * The cell's name is the source's stem after the name of the folder it is
+ * in ("alice/mm.c" -> "alice-mm", and so is "mm.c" run in alice/), so two
+ * mm.c stay apart.
  */
 int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t errlen);
 

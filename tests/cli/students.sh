@@ -179,6 +179,16 @@ json.dump(d, open(sys.argv[2], "w"))' "$TMP/class/bob-mm/short1.json" "$TMP/old.
 }
 check "the result reader takes options.align, and 16 for results without it" old_result_align
 
+plan_unit() {
+	expect_exit 0 "$BENCH" plan --alloc examples/mm.c --align 8 --trace $REP --runs 1 \
+	  --out "$TMP/plan" &&
+	out_has "--alloc $PWD/examples/mm.c " &&
+	unit=$(grep -- "--alloc $PWD/examples/mm.c " "$OUT" | head -1) &&
+	expect_exit 0 sh -c "$unit" &&
+	[ "$(json_get "$TMP/plan/examples-mm/short1.json" 'd["allocator"]["name"]')" = examples-mm ]
+}
+check "bench plan: a source's unit names it by its absolute path and the same cell" plan_unit
+
 # ---- the gallery: one classic bug each, one precise message each ------------
 
 gallery_suite() {
