@@ -6,7 +6,8 @@
 # cheap to run before every build.
 set -eu
 PACKAGES="make gcc clang libclang-rt-14-dev libjansson-dev pkg-config gnuplot-nox
-  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git"
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git
+  xz-utils coreutils"
 
 missing=
 for p in $PACKAGES; do
