@@ -552,12 +552,17 @@ int program_cells_main(int argc, char **argv)
 		program_list_free(progs, nprogs);
 		return EXIT_SYSTEM;
 	}
-	char stats_path[PATH_MAX], err_path[PATH_MAX + 128];
-	snprintf(stats_path, sizeof stats_path, "%s/.stats-%d", outdir, (int)getpid());
-	/* Relative paths would be resolved in the program's own folder. */
-	char abs_out[PATH_MAX] = "";
-	if (realpath(outdir, abs_out))
-		snprintf(stats_path, sizeof stats_path, "%s/.stats-%d", abs_out, (int)getpid());
+	char stats_path[PATH_MAX + 32], err_path[2 * PATH_MAX + 16];
+	/* Absolute: a program's dir= would resolve a relative path elsewhere. */
+	char abs_out[PATH_MAX];
+	if (!realpath(outdir, abs_out)) {
+		fprintf(stderr, "bench: run: %s: %s\n", outdir, strerror(errno));
+		free(runs);
+		free(allocs);
+		program_list_free(progs, nprogs);
+		return EXIT_SYSTEM;
+	}
+	snprintf(stats_path, sizeof stats_path, "%s/.stats-%d", abs_out, (int)getpid());
 	struct sigaction sa = { .sa_handler = on_sigint }, old_sa;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_sa);
@@ -565,6 +570,10 @@ int program_cells_main(int argc, char **argv)
 	unsigned failed = 0, written = 0;
 	double *glibc_wall = calloc(nprogs, sizeof *glibc_wall);
 	double *glibc_rss = calloc(nprogs, sizeof *glibc_rss);
+	if (!glibc_wall || !glibc_rss) {
+		fputs("bench: run: out of memory\n", stderr);
+		code = EXIT_SYSTEM;
+	}
 	fprintf(stderr, "bench: run: %zu program%s x %zu allocator%s, %u run%s each, into %s\n",
 	        nprogs, nprogs == 1 ? "" : "s", nallocs, nallocs == 1 ? "" : "s", nruns,
 	        nruns == 1 ? "" : "s", outdir);
@@ -598,8 +607,8 @@ int program_cells_main(int argc, char **argv)
 				code = EXIT_SYSTEM;
 				break;
 			}
-			snprintf(err_path, sizeof err_path, "%s/%s/%s.stderr",
-			         abs_out[0] ? abs_out : outdir, a->spec.name, p->name);
+			snprintf(err_path, sizeof err_path, "%s/%s/%s.stderr", abs_out, a->spec.name,
+			         p->name);
 			if (setup_failed) {
 				status = "setup-failed";
 				snprintf(msg, sizeof msg, "setup '%s' failed", p->setup);

@@ -51,10 +51,12 @@ cell_fields() {
 check "a program cell records time, RSS, faults, break and the output's sha256" cell_fields
 
 rss_sampled() {
-	expect_exit 0 "$BENCH" run --alloc glibc --runs 1 --out "$TMP/sleep" -- sleep 0.2 &&
+	# every 5 ms on an idle machine; a loaded one delays the parent's wake-ups
+	expect_exit 0 "$BENCH" run --alloc glibc --runs 1 --out "$TMP/sleep" -- sleep 0.3 &&
 	"$BENCH" report --rss-timeline "$TMP/sleep" > "$OUT" &&
-	[ "$(wc -l < "$OUT")" -ge 10 ] &&
-	awk -F '\t' 'NR > 1 && ($3 > 400 || $4 < 100000) { bad = 1 } END { exit bad }' "$OUT"
+	[ "$(wc -l < "$OUT")" -ge 6 ] &&
+	awk -F '\t' 'NR > 1 && ($3 > 5000 || $4 < 100000 || $3 < last) { bad = 1 } NR > 1 { last = $3 }
+		END { exit bad }' "$OUT"
 }
 check "RSS is sampled over time from the parent, peers included" rss_sampled
 
