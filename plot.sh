@@ -383,11 +383,14 @@ plot for [a=2:$((na + 1))] '$out/programs-memory.tsv' using a:xtic(1) title colu
 EOF
 	fi
 	# RSS over time of one program: every allocator, peers included.
+	# Default: the longest glibc run among the programs sampled at least once
+	# (a program shorter than the sampling step has no timeline).
 	if [ -z "$program" ]; then
-		program=$(awk -F '\t' 'NR > 1 && $'$P_STATUS' == "ok" && first == "" { first = $'$P_PROG' }
-			NR > 1 && $'$P_STATUS' == "ok" && $'$P_ALLOC' == "glibc" &&
-			$'$P_WALL' + 0 > best { best = $'$P_WALL' + 0; p = $'$P_PROG' }
-			END { print p != "" ? p : first }' "$out/programs.tsv")
+		program=$(awk -F '\t' 'FNR == 1 { f++; next } f == 1 { sampled[$2] = 1; next }
+			!($'$P_PROG' in sampled) || $'$P_STATUS' != "ok" { next }
+			first == "" { first = $'$P_PROG' }
+			$'$P_ALLOC' == "glibc" && $'$P_WALL' + 0 > best { best = $'$P_WALL' + 0; p = $'$P_PROG' }
+			END { print p != "" ? p : first }' "$out/rss-timeline.tsv" "$out/programs.tsv")
 	fi
 	awk -F '\t' -v p="$program" 'NR == 1 || $2 == p' "$out/rss-timeline.tsv" \
 		> "$out/programs-footprint.tsv"

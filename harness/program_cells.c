@@ -59,6 +59,13 @@ struct cell_alloc {
 	int    builtin;              /* has heaplab statistics            */
 };
 
+/* A cell while its runs go on. */
+struct cell_state {
+	const char *status;              /* "ok" until a run goes wrong */
+	char        msg[PATH_MAX + 256];
+	unsigned    done;                /* runs made                   */
+};
+
 /* What the reference (glibc) run printed and returned. */
 struct reference {
 	int  known;
@@ -545,8 +552,11 @@ int program_cells_main(int argc, char **argv)
 	}
 	struct machine_info machine;
 	machine_describe(&machine);
-	struct program_run *runs = calloc(nruns, sizeof *runs);
-	if (!runs) {
+	struct program_run *runs = calloc(nallocs * nruns, sizeof *runs);
+	struct cell_state *cells = calloc(nallocs, sizeof *cells);
+	if (!runs || !cells) {
+		free(runs);
+		free(cells);
 		fputs("bench: run: out of memory\n", stderr);
 		free(allocs);
 		program_list_free(progs, nprogs);
@@ -558,6 +568,7 @@ int program_cells_main(int argc, char **argv)
 	if (!realpath(outdir, abs_out)) {
 		fprintf(stderr, "bench: run: %s: %s\n", outdir, strerror(errno));
 		free(runs);
+		free(cells);
 		free(allocs);
 		program_list_free(progs, nprogs);
 		return EXIT_SYSTEM;
@@ -595,57 +606,67 @@ int program_cells_main(int argc, char **argv)
 				snprintf(ref.sha, sizeof ref.sha, "%s", r->output_sha256);
 			}
 		}
-		for (size_t ai = 0; ai < nallocs && !interrupted; ai++) {
-			struct cell_alloc *a = &allocs[ai];
-			const char *status = "ok";
-			char msg[PATH_MAX + 256] = "";
-			unsigned done = 0;
-			snprintf(err_path, sizeof err_path, "%s/%s", outdir, a->spec.name);
+		for (size_t ai = 0; ai < nallocs; ai++) {
+			cells[ai].status = setup_failed ? "setup-failed" : "ok";
+			cells[ai].done = 0;
+			cells[ai].msg[0] = '\0';
+			if (setup_failed)
+				snprintf(cells[ai].msg, sizeof cells[ai].msg, "setup '%s' failed", p->setup);
+			snprintf(err_path, sizeof err_path, "%s/%s", abs_out, allocs[ai].spec.name);
 			if (mkdir(err_path, 0755) != 0 && errno != EEXIST) {
 				fprintf(stderr, "bench: run: cannot create %s: %s\n", err_path,
 				        strerror(errno));
 				code = EXIT_SYSTEM;
-				break;
 			}
-			snprintf(err_path, sizeof err_path, "%s/%s/%s.stderr", abs_out, a->spec.name,
-			         p->name);
-			if (setup_failed) {
-				status = "setup-failed";
-				snprintf(msg, sizeof msg, "setup '%s' failed", p->setup);
-			}
-			for (unsigned k = 0; k < nruns && !setup_failed && !interrupted; k++) {
+		}
+		/*
+		 * Round k runs every allocator once before round k+1 starts: a burst
+		 * of load on a shared machine then lands on one run of every cell
+		 * rather than on all the runs of one.  glibc, first, sets the
+		 * reference in round 0 before anyone is judged against it.
+		 */
+		for (unsigned k = 0; k < nruns && !setup_failed && !interrupted && !code; k++)
+			for (size_t ai = 0; ai < nallocs && !interrupted; ai++) {
+				struct cell_alloc *a = &allocs[ai];
+				struct cell_state *cs = &cells[ai];
+				struct program_run *r = &runs[ai * nruns + k];
+				if (strcmp(cs->status, "ok"))
+					continue;   /* this cell already went wrong */
+				snprintf(err_path, sizeof err_path, "%s/%s/%s.stderr", abs_out,
+				         a->spec.name, p->name);
 				if (program_run_once(p, a->lib[0] ? a->lib : NULL,
-				                     a->builtin ? stats_path : NULL, err_path, t, &runs[k],
-				                     msg, sizeof msg) != 0) {
-					status = "not-run";
-					break;
+				                     a->builtin ? stats_path : NULL, err_path, t, r,
+				                     cs->msg, sizeof cs->msg) != 0) {
+					cs->status = "not-run";
+					continue;
 				}
-				done = k + 1;
+				cs->done = k + 1;
 				int is_ref = !ref.known && a->spec.kind == ALLOC_PEER && !a->spec.preload;
-				if (is_ref && !runs[k].timed_out) {
-					ref.known = 1, ref.exit_code = runs[k].exit_code;
-					ref.signal = runs[k].signal;
-					snprintf(ref.sha, sizeof ref.sha, "%s", runs[k].output_sha256);
+				if (is_ref && !r->timed_out) {
+					ref.known = 1, ref.exit_code = r->exit_code, ref.signal = r->signal;
+					snprintf(ref.sha, sizeof ref.sha, "%s", r->output_sha256);
 				}
-				status = judge(&runs[k], &ref, msg, sizeof msg);
-				if (strcmp(status, "ok"))
-					break;
+				cs->status = judge(r, &ref, cs->msg, sizeof cs->msg);
 			}
-			if (interrupted)
-				break;
-			json_t *j = cell_json(p, a, runs, done, status, msg, &ref, &machine, when);
+		if (interrupted || code)
+			break;
+		for (size_t ai = 0; ai < nallocs; ai++) {
+			struct cell_alloc *a = &allocs[ai];
+			struct cell_state *cs = &cells[ai];
+			const struct program_run *cr = &runs[ai * nruns];
+			json_t *j = cell_json(p, a, cr, cs->done, cs->status, cs->msg, &ref, &machine, when);
 			if (!j || write_cell(outdir, a, p, j) != 0)
 				code = EXIT_SYSTEM;
 			json_decref(j);
 			written++;
-			int ok = !strcmp(status, "ok");
+			int ok = !strcmp(cs->status, "ok");
 			failed += !ok;
 			double wall[RUNS_MAX], rss[RUNS_MAX];
-			for (unsigned k = 0; k < done; k++)
-				wall[k] = runs[k].wall, rss[k] = (double)runs[k].maxrss;
+			for (unsigned k = 0; k < cs->done; k++)
+				wall[k] = cr[k].wall, rss[k] = (double)cr[k].maxrss;
 			char rb[32] = "-", wr[16] = "-", rr[16] = "-", wb[16] = "-";
-			if (ok && done) {
-				double w = median_of(wall, done), m = median_of(rss, done);
+			if (ok && cs->done) {
+				double w = median_of(wall, cs->done), m = median_of(rss, cs->done);
 				snprintf(wb, sizeof wb, "%.3f", w);
 				human_bytes(rb, sizeof rb, m);
 				if (a->spec.kind == ALLOC_PEER && !a->spec.preload)
@@ -655,8 +676,8 @@ int program_cells_main(int argc, char **argv)
 					snprintf(rr, sizeof rr, "%.2f", m / glibc_rss[pi]);
 				}
 			}
-			fprintf(stderr, "%-14s %-14s %-16s %10s %10s %8s %8s%s%s\n", p->name, a->spec.name,
-			        status, wb, rb, wr, rr, msg[0] ? "  " : "", msg);
+			fprintf(stderr, "%-14s %-14s %-16s %10s %10s %8s %8s%s%s\n", p->name,
+			        a->spec.name, cs->status, wb, rb, wr, rr, cs->msg[0] ? "  " : "", cs->msg);
 		}
 	}
 	unlink(stats_path);
@@ -673,6 +694,7 @@ int program_cells_main(int argc, char **argv)
 	free(glibc_wall);
 	free(glibc_rss);
 	free(runs);
+	free(cells);
 	free(allocs);
 	program_list_free(progs, nprogs);
 	return code;
