@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+volatile sig_atomic_t program_interrupted;
+
 #define SAMPLE_MS_FIRST 5
 #define TREE_MAX        256   /* processes summed per sample */
 
@@ -236,6 +238,11 @@ int program_run_once(const struct program *p, const char *preload, const char *s
 		if (!exited && timeout > 0 && now - t0 > timeout) {
 			kill(-pid, SIGKILL);
 			r->timed_out = 1;
+		}
+		if (program_interrupted) {
+			kill(-pid, SIGKILL);   /* the program has its own process group: no ^C */
+			if (exited)
+				break;
 		}
 		if (exited && timeout > 0 && now - t0 > timeout + 5)
 			break;   /* a descendant keeps stdout open: stop reading */

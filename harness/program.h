@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #define PROGRAM_SCHEMA_VERSION  2      /* the result schema version program cells write */
@@ -67,6 +68,9 @@ struct program_run {
 int program_run_once(const struct program *p, const char *preload, const char *stats_path,
                      const char *err_path, double timeout, struct program_run *out,
                      char *err, size_t errlen);
+
+/* Set from a signal handler: the run in progress is killed and returns. */
+extern volatile sig_atomic_t program_interrupted;
 
 /*
  * Parse a --programs FILE (format in docs/run.md) into *list (malloc'd, *n

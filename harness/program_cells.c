@@ -74,7 +74,7 @@ struct reference {
 };
 
 static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig) { (void)sig; interrupted = 1; }
+static void on_sigint(int sig) { (void)sig; interrupted = 1; program_interrupted = 1; }
 
 static json_t *summary3(const double *v, unsigned n)
 {
@@ -576,6 +576,7 @@ int program_cells_main(int argc, char **argv)
 	snprintf(stats_path, sizeof stats_path, "%s/.stats-%d", abs_out, (int)getpid());
 	struct sigaction sa = { .sa_handler = on_sigint }, old_sa;
 	sigemptyset(&sa.sa_mask);
+	program_interrupted = 0;
 	sigaction(SIGINT, &sa, &old_sa);
 
 	unsigned failed = 0, written = 0;

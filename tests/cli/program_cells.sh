@@ -97,6 +97,25 @@ timeout() {
 }
 check "a program that runs past --timeout is killed and reported as timeout" timeout
 
+interrupted() {
+	printf 'short -- true\nlong -- sleep 20\n' > "$TMP/int.list"
+	"$BENCH" run --alloc glibc --runs 1 --out "$TMP/int" --programs "$TMP/int.list" \
+		> "$OUT" 2> "$ERR" &
+	pid=$!
+	# once the short program's cell is written, the long one is running
+	n=0
+	while [ ! -f "$TMP/int/glibc/short.json" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	sleep 0.3
+	start=$(date +%s)
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	# bench did not wait for the 20 s program: it killed it
+	[ $rc -eq 130 ] && [ $(($(date +%s) - start)) -lt 10 ] &&
+	err_has "interrupted; 1 cell written" && [ ! -f "$TMP/int/glibc/long.json" ]
+}
+check "Ctrl-C kills the program running, keeps the cells written, exits 130" interrupted
+
 bad_list() {
 	printf 'ok -- true\nbroken dir=x\n' > "$TMP/bad.list"
 	expect_exit 2 "$BENCH" run --alloc glibc --programs "$TMP/bad.list" &&
