@@ -12,6 +12,7 @@
 #define HEAPLAB_PROGRAM_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -82,6 +83,7 @@ void program_list_free(struct program *list, size_t n);
 
 /* `bench run` with measuring options: the cells (program_cells.c). */
 int program_cells_main(int argc, char **argv);
+void program_cells_usage(FILE *f);
 
 /* The preload library of built-in allocator `name` (run.c). */
 int run_find_library(const char *name, char *out, size_t outsz);

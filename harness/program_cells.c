@@ -50,7 +50,13 @@ static const char cells_usage[] =
 	"  --timeout  seconds per run (default 60); a program's timeout= wins\n"
 	"  --programs FILE  programs to run, one a line (docs/run.md)\n"
 	"  --name     the cell name of CMD (default: CMD's file name)\n"
-	"exit status: 0 every cell ok, 1 a cell was not ok, 2 bad usage, 3 system error\n";
+	"exit status: 0 every cell ok, 1 a cell was not ok, 2 bad usage, 3 system error,\n"
+	"130 interrupted\n";
+
+void program_cells_usage(FILE *f)
+{
+	fputs(cells_usage, f);
+}
 
 /* One allocator of the run. */
 struct cell_alloc {

@@ -23,14 +23,11 @@
 
 static const char run_usage[] =
 	"usage: bench run --alloc NAME [--stats] [--check] [--] CMD [ARGS...]\n"
-	"       bench run --alloc A,B,... [--runs N] [--out DIR] [--timeout S]\n"
-	"                 (--programs FILE | [--name NAME] [--] CMD [ARGS...])\n"
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
 	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
 	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n"
-	"  The second form measures: every allocator x program a cell, results in DIR\n"
-	"  (bench run --runs 1 --help for its options; docs/run.md).\n";
+	"\n";
 
 /*
  * Where the libraries are: $HEAPLAB_LIB_DIR, else build/lib beside the bench
@@ -118,6 +115,7 @@ int run_main(int argc, char **argv)
 			check = 1;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(run_usage, stdout);
+			program_cells_usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "bench: run: unknown option '%s'\n%s", a, run_usage);
