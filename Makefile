@@ -12,7 +12,7 @@
 #   make demo       run a small suite into results/demo and chart it (plot.sh)
 #   make programs   the program suite (workloads/programs/): whole programs on
 #                   the built-ins that scale and every installed peer, into
-#                   results/programs, charted into charts/programs (~3-5 min)
+#                   results/programs, charted into charts/programs (~4 min CPU)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
 #
