@@ -149,6 +149,26 @@ mixed_folder() {
 }
 check "report and compare read a folder mixing trace and program cells" mixed_folder
 
+compare_programs() {
+	command -v jq > /dev/null 2>&1 || return 0
+	rm -rf "$TMP/slow" && cp -r "$TMP/cell" "$TMP/slow" &&
+	f=$TMP/slow/tlsf/crasher.json &&
+	# every current run 10x slower than the slowest baseline run: a regression
+	jq '.time.wall_seconds |= {median: (.max * 10), min: (.max * 10), max: (.max * 11)}' \
+		"$TMP/cell/tlsf/crasher.json" > "$f" &&
+	expect_exit 1 "$BENCH" compare "$TMP/cell" "$TMP/slow" && out_has "slower: best current" &&
+	# within the spread: no verdict against it
+	jq '.time.wall_seconds |= {median: (.max * 1.05), min: .min, max: (.max * 1.1)}' \
+		"$TMP/cell/tlsf/crasher.json" > "$f" &&
+	expect_exit 0 "$BENCH" compare "$TMP/cell" "$TMP/slow" &&
+	# peak break 3% larger passes (a program is not exact), 20% larger fails
+	jq '.memory.peak_break_bytes |= (. * 1.03 | floor)' "$TMP/cell/tlsf/crasher.json" > "$f" &&
+	expect_exit 0 "$BENCH" compare "$TMP/cell" "$TMP/slow" &&
+	jq '.memory.peak_break_bytes |= (. * 1.2 | floor)' "$TMP/cell/tlsf/crasher.json" > "$f" &&
+	expect_exit 1 "$BENCH" compare "$TMP/cell" "$TMP/slow" && out_has "peak break grew"
+}
+check "compare judges program cells by wall time and memory, with a tolerance" compare_programs
+
 old_and_bad_results() {
 	# a program cell whose figures are missing although it is ok is refused
 	sed 's/"time": {/"time_": {/' "$TMP/cell/tlsf/crasher.json" > "$TMP/bad.json" &&
