@@ -496,6 +496,34 @@ static int is_hex64(const char *s)
 	return 1;
 }
 
+/*
+ * machine (which one, for merging the results of several hosts) and
+ * concurrency (written by units that claimed a slot): both optional, so
+ * results written before them still read.
+ */
+static int read_placement(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *m, *c;
+	if (get_object(rd, root, "", "machine", NULLABLE, &m))
+		return RESULT_BAD;
+	if (m && (get_string(rd, m, "machine", "name", NULLABLE, r->machine, sizeof r->machine)
+	          || (!r->machine[0] && get_string(rd, m, "machine", "hostname", NULLABLE,
+	                                           r->machine, sizeof r->machine))))
+		return RESULT_BAD;
+	if (get_object(rd, root, "", "concurrency", NULLABLE, &c))
+		return RESULT_BAD;
+	if (!c)
+		return RESULT_OK;
+	r->has_concurrency = 1;
+	if (get_count(rd, c, "concurrency", "cells_running", REQUIRED, NULL, &r->cells_running) ||
+	    get_count(rd, c, "concurrency", "pinned_cpu", NULLABLE, &r->has_pinned_cpu,
+	              &r->pinned_cpu))
+		return RESULT_BAD;
+	if (r->cells_running < 1)
+		return bad(rd, "concurrency.cells_running: 0, but the cell itself was running");
+	return RESULT_OK;
+}
+
 static int read_cell_kind(struct reader *rd, const json_t *root, uint64_t version,
                           int *program);
 static int read_program(struct reader *rd, const json_t *root, struct result *r);
@@ -534,7 +562,8 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	    get_string(rd, alloc, "allocator", "kind", NULLABLE, r->kind, sizeof r->kind))
 		return RESULT_BAD;
 	if (program)
-		return read_program(rd, root, r);
+		return read_program(rd, root, r) || read_placement(rd, root, r) ? RESULT_BAD
+		                                                                : RESULT_OK;
 	if (get_object(rd, root, "", "trace", REQUIRED, &trace) ||
 	    get_string(rd, trace, "trace", "path", REQUIRED, r->trace_path, sizeof r->trace_path) ||
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
@@ -558,7 +587,8 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
-	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r))
+	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
+	    read_placement(rd, root, r))
 		return RESULT_BAD;
 	return RESULT_OK;
 }
