@@ -31,7 +31,8 @@ static int valid(const struct result *r)
 	return strcmp(r->status, "ok") == 0;
 }
 
-/* Group results by allocator, in the order the allocators first appear. */
+/* Group results by allocator, in the order the allocators first appear; only
+ * trace cells are graded (a program cell has no ops to grade). */
 static struct grade *group(const struct result_set *set, size_t *ngrades, size_t **order)
 {
 	struct grade *g = calloc(set->n ? set->n : 1, sizeof *g);
@@ -45,6 +46,8 @@ static struct grade *group(const struct result_set *set, size_t *ngrades, size_t
 	for (size_t i = 0; i < set->n; i++) {
 		const char *name = set->items[i].allocator;
 		size_t j;
+		if (set->items[i].is_program)
+			continue;
 		for (j = 0; j < ng; j++)
 			if (strcmp(g[j].name, name) == 0)
 				break;
@@ -53,7 +56,7 @@ static struct grade *group(const struct result_set *set, size_t *ngrades, size_t
 		g[ng].name = name;
 		g[ng].first = k;
 		for (size_t m = i; m < set->n; m++)
-			if (strcmp(set->items[m].allocator, name) == 0) {
+			if (!set->items[m].is_program && strcmp(set->items[m].allocator, name) == 0) {
 				ord[k++] = m;
 				g[ng].n++;
 			}

@@ -32,6 +32,7 @@ struct student_lib {
 	size_t                  len[STUDENT_SEGS];
 	void                   *pristine[STUDENT_SEGS]; /* its bytes after loading */
 	char                    so[PATH_MAX + 128];  /* the object's path         */
+	char                    preload[PATH_MAX + 128]; /* its preload library   */
 };
 
 static const struct student_lib *active;
@@ -746,6 +747,12 @@ const char *student_object(const struct alloc_spec *s)
 	return lib ? lib->so : "";
 }
 
+const char *student_preload(const struct alloc_spec *s)
+{
+	const struct student_lib *lib = s->kind == ALLOC_STUDENT ? s->student : NULL;
+	return lib ? lib->preload : "";
+}
+
 const struct allocator *student_child_table(const char *so, const char *name,
                                             char *err, size_t errlen)
 {
@@ -828,6 +835,7 @@ int student_resolve(const char *path, struct alloc_spec *s, char *err, size_t er
 	struct student_lib *lib = load(b.bench_so, path, &rc, err, errlen);
 	if (!lib)
 		return rc;
+	snprintf(lib->preload, sizeof lib->preload, "%s", b.preload_so);
 
 	memset(s, 0, sizeof *s);
 	/*

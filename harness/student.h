@@ -68,6 +68,9 @@ void student_enter(const struct alloc_spec *s);
 /* The shared object a student spec runs (what a child process started by exec loads). */
 const char *student_object(const struct alloc_spec *s);
 
+/* The preload library built from a student spec's source (`bench run`). */
+const char *student_preload(const struct alloc_spec *s);
+
 /*
  * In a child started by exec (a count under valgrind): load the student's
  * object `so` and return its table named `name`, ready to run; NULL with a

@@ -266,6 +266,15 @@ run_mm_c() {
 }
 check "bench run --alloc mm.c runs a real program on the adapter's malloc" run_mm_c
 
+run_cells() {
+	expect_exit 0 "$BENCH" run --alloc examples/malloc.c,glibc --runs 1 --out "$TMP/prog" \
+	  -- sort -r /etc/services &&
+	[ "$(json_get "$TMP/prog/examples-malloc/sort.json" 'd["allocator"]["kind"]')" = student ] &&
+	[ "$(json_get "$TMP/prog/examples-malloc/sort.json" 'd["status"]')" = ok ] &&
+	[ "$(json_get "$TMP/prog/examples-malloc/sort.json" 'd["memory"]["peak_break_bytes"] > 0')" = True ]
+}
+check "bench run --alloc malloc.c,glibc --runs: a program cell on the student's library" run_cells
+
 run_compile_error() {
 	expect_exit 2 "$BENCH" run --alloc "$TMP/broken/mm.c" -- true &&
 	err_has "does not compile"
