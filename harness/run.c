@@ -10,7 +10,9 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "peer.h"
+#include "program.h"
 #include "exitcodes.h"
+#include "student.h"
 #include "../allocators/allocator.h"
 
 #include <errno.h>
@@ -21,18 +23,21 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: bench run --alloc NAME [--stats] [--check] [--] CMD [ARGS...]\n"
+	"usage: bench run --alloc NAME [--stats] [--check] [--cflags FLAGS] [--] CMD [ARGS...]\n"
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
 	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
+	"  NAME may be a student's source, path/mm.c or path/malloc.c (docs/students.md):\n"
+	"  it is built as a preload library (--cflags: extra compiler flags).\n"
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
-	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n";
+	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n"
+	"\n";
 
 /*
  * Where the libraries are: $HEAPLAB_LIB_DIR, else build/lib beside the bench
  * binary (the source tree), else ../lib/heaplab beside it (`make install`).
  * On success `out` is the library's absolute path, else the first place tried.
  */
-static int find_library(const char *name, char *out, size_t outsz)
+int run_find_library(const char *name, char *out, size_t outsz)
 {
 	static const char *const beside[] = { "/build/lib", "/../lib/heaplab" };
 	char exe[PATH_MAX - 64], abs[PATH_MAX];
@@ -63,10 +68,40 @@ static int find_library(const char *name, char *out, size_t outsz)
 	return -1;
 }
 
+/*
+ * Measuring options (or several allocators) make `bench run` run program
+ * cells (program_cells.c); without them it execs the program, as below.
+ */
+static int wants_cells(int argc, char **argv)
+{
+	static const char *const opts[] = { "--runs", "--out", "--programs", "--timeout", "--name" };
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i], *v = NULL;
+		for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+			size_t n = strlen(opts[k]);
+			if (!strncmp(a, opts[k], n) && (a[n] == '\0' || a[n] == '='))
+				return 1;
+		}
+		if (!strcmp(a, "--alloc") && i + 1 < argc)
+			v = argv[++i];
+		else if (!strncmp(a, "--alloc=", 8))
+			v = a + 8;
+		if (v && (strchr(v, ',') || !strcmp(v, "all") || !strcmp(v, "builtin") ||
+		          !strcmp(v, "peers")))
+			return 1;
+		if (a[0] != '-')
+			break;
+	}
+	return 0;
+}
+
 int run_main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int stats = 0, check = 0, i;
+
+	if (wants_cells(argc, argv))
+		return program_cells_main(argc, argv);
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -81,8 +116,11 @@ int run_main(int argc, char **argv)
 			stats = 1;
 		} else if (strcmp(a, "--check") == 0) {
 			check = 1;
+		} else if (strcmp(a, "--cflags") == 0 && i + 1 < argc) {
+			student_cflags = argv[++i];
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(run_usage, stdout);
+			program_cells_usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "bench: run: unknown option '%s'\n%s", a, run_usage);
@@ -99,8 +137,18 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "bench: run: no command to run\n%s", run_usage);
 		return EXIT_USAGE;
 	}
-	char lib[PATH_MAX + 64];
-	if (!allocator_find(name)) {
+	char lib[PATH_MAX + 128];
+	if (student_is_source(name)) {
+		/* A student's source: built (or found in the cache) as a preload library. */
+		struct student_build b;
+		char err[1024];
+		int rc = student_build(name, &b, err, sizeof err);
+		if (rc) {
+			fprintf(stderr, "bench: %s\n", err);
+			return rc;
+		}
+		snprintf(lib, sizeof lib, "%s", b.preload_so);
+	} else if (!allocator_find(name)) {
 		/*
 		 * A peer or a library path: the program runs on that malloc as
 		 * it ships (glibc: nothing to preload).  Only the built-ins'
@@ -124,7 +172,7 @@ int run_main(int argc, char **argv)
 			return EXIT_SYSTEM;
 		}
 		snprintf(lib, sizeof lib, "%s", spec.library);
-	} else if (find_library(name, lib, sizeof lib) != 0) {
+	} else if (run_find_library(name, lib, sizeof lib) != 0) {
 		fprintf(stderr, "bench: no preload library %s for allocator '%s' "
 		        "(run make, or set HEAPLAB_LIB_DIR)\n", lib, name);
 		return EXIT_SYSTEM;
