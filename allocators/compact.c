@@ -1,77 +1,91 @@
 /*
- * segregated.c - segregated free lists with boundary tags (the dlmalloc idea).
+ * compact.c - the memory-first design: segregated fits taken as far towards
+ * low peak memory as measurements on the shipped traces support.
+ *
+ * Why segregated taken further rather than a new layout: `segregated`
+ * already has the block format the CS:APP lab's best solutions use (an
+ * 8-byte header holding size | allocated | previous-allocated, a footer only
+ * on free blocks, payloads 16-byte aligned), address-ordered fits over exact
+ * and ranged bins, immediate coalescing, and a realloc that grows into either
+ * free neighbour or extends the break.  What it gives away is placement
+ * quality for speed, and that is what this file changes; everything below
+ * is measured as peak break on the traces in workloads/, which the harness
+ * reports exactly (`bench --json | jq .memory`).
  *
  * Algorithm: every block starts with an 8-byte header holding its size (a
  * multiple of 16) and two bits: "this block is allocated" and "the block
- * before me is allocated".  Because the previous block's state lives in my
- * header, only free blocks need a footer (a copy of their size in their last
- * word), so an allocated block costs 8 bytes of overhead and a free one can
- * still be found from its right-hand neighbour for coalescing.  The smallest
- * block is 32 bytes: header, two list links and the footer.  Payloads are
- * 16-byte aligned because block headers sit at addresses 8 mod 16.
+ * before me is allocated".  Only free blocks carry a footer (a copy of their
+ * size in their last word), so an allocated block costs 8 bytes and the
+ * smallest block is 32 (header, two links, footer).  Free blocks sit on
+ * doubly linked bins: one per exact size below 512 bytes, then four per
+ * power of two; a bitmap finds the next non-empty bin.  Differences from
+ * segregated:
  *
- * Free blocks live on doubly linked lists ("bins") chosen by size: one bin
- * per exact size below 512 bytes (16-byte steps), then four bins per power of
- * two up to 8 GiB (the last bin takes everything bigger).  A bitmap has one
- * bit per non-empty bin, so the next bin that can satisfy a request is found
- * with a count-trailing-zeros.  An exact-size bin is first fit and best fit
- * at once; in a range bin the first 16 nodes are scanned for the best fit,
- * ties going to the lower address (a full scan happens only before the heap
- * would otherwise grow).  The chosen block is split and the remainder goes
- * back to its bin.  Blocks under 128 bytes are carved from the high end of a
- * free block and larger ones from the low end, so that interleaved streams
- * of small and large requests end up in separate runs and freeing one kind
- * leaves holes that merge into room for bigger blocks (CS:APP's binary
- * traces); the exception is a big free block ending the heap, which a small
- * block at its top would wall off from the next growth.  free coalesces
- * immediately with both neighbours; a merge or split that leaves a free
- * block at its address and in its class does not touch the lists.
+ *   - True best fit.  An exact bin's head fits exactly; in a range bin the
+ *     whole list is scanned for the smallest block that fits (the lower
+ *     address among equals), and when the request's own bin has none, the
+ *     whole of the next non-empty bin is scanned (every block there is
+ *     bigger, so its smallest is the best fit overall).
+ *   - Small and mid-size blocks apart.  Blocks under 128 bytes are carved
+ *     from the high end of a free block, larger ones from the low end (as in
+ *     segregated).  When the heap must grow, a request of 256 to 1023 bytes
+ *     grows it by exactly what is missing, while a small one grows it by a
+ *     chunk (1/32 of the heap, 1 KiB to 256 KiB) and takes the chunk's top:
+ *     the chunk's rest then serves the next mid-size requests from its low
+ *     end and small ones from its high end, so alternating small and large
+ *     requests (CS:APP's binary traces) end up in separate runs, and freeing
+ *     one kind leaves holes that merge.  Segregated rounds every growth to a
+ *     chunk, which both mixes the two kinds and leaves up to 1/32 of the heap
+ *     unused at the peak.
+ *   - Kept from segregated: freed blocks under 256 bytes wait in per-size
+ *     caches (still marked allocated) and are coalesced for real before the
+ *     heap would grow.  Delaying their coalescing measured better, not worse:
+ *     without the caches the malloclab-style average drops by 1.2 points,
+ *     because a block freed and soon requested again at the same size does
+ *     not first merge into a neighbour that a different size then splits.
+ *   - realloc shrinks in place, grows into a free next neighbour, extends
+ *     the break when the block is last (or followed only by a free last
+ *     block), slides down into a free previous neighbour (absorbing both
+ *     sides), and only then moves, to the best fit or, when nothing fits, to
+ *     the top of the heap grown by exactly its size, so its next growth
+ *     extends the break.
  *
- * realloc shrinks in place, grows in place into a free next neighbour,
- * extends the break by exactly the difference when the block is the last one
- * in the heap (or is followed only by a free last block), slides down into a
- * free previous neighbour, and only then moves; a block that moves to the
- * end of the heap gets no slack after it, so that its next growth is again
- * an extension of the break.  memalign looks for a free block in which the
- * aligned block plus a leading free pad fits, else grows the heap by that
- * much; pad and tail go back to the bins.  A free block at the end of the
- * heap of 256 KiB or more is trimmed down to 64 KiB (the break is lowered);
- * each time the heap has to grow again after a trim, that threshold doubles
- * (up to 64 MiB), so a program that keeps freeing and re-allocating a big
- * block settles instead of trimming and re-faulting the same pages.
+ * Tried and measured worse (malloclab-style averages at 16-byte alignment):
+ * moving every growing block of 4 KiB or more to the top instead of a best
+ * fit (0.819; realloc-2 falls to 0.41: the top buffer is the only one that
+ * grows in place, and leaving best-fit holes unused costs more); moving into
+ * a hole twice the new size to leave room to grow (0.873); exact growth for
+ * every size (0.796: binary falls to 0.54, small and large interleave) or
+ * for every size from 256 bytes up (0.880, but 6% worse than segregated on
+ * web.trace, whose mid-size and big blocks then interleave).  A 16-byte minimum block needs 4-byte links and headers (a
+ * 64 GiB heap can use 32-bit offsets, but the header then sits at 12 mod 16
+ * and saves nothing on 16-byte sizes); headerless runs of small blocks need
+ * a map from address to run, whose cost a small heap cannot repay.
  *
- * In front of all this sits a cache of freed tiny blocks (under 256 bytes),
- * one LIFO list per 16-byte size, up to 1024 blocks each (dlmalloc's
- * "fastbins", glibc's tcache): free of such a block pushes it, still marked
- * allocated, without coalescing; malloc of that size pops it.  Programs free
- * small nodes in bursts and allocate the same sizes again (a compiler's
- * trees, an interpreter's objects), and the cache turns each such pair from
- * coalesce-then-split into two pointer moves.  So that the cache costs no
- * memory, every cached block is freed for real (flush) before the heap would
- * grow and before a request would cut into the free block that ends the
- * heap: cached memory is coalesced and reused before fresh memory is taken.
- * The self-check walks the caches too.
+ * Time: malloc O(1) for cached and exact-bin sizes, otherwise O(blocks in
+ * one range bin) for the best-fit scan (the price of the memory; bins are
+ * quarter-powers of two, so a scan covers blocks within 25% of each other);
+ * free O(1); realloc O(1) plus the copy when it moves; memalign a bounded
+ * scan per non-empty bin; a cache flush O(cached blocks).
  *
- * Time: malloc O(1) for small sizes and O(1) plus a bounded scan otherwise
- * (O(free blocks in one bin) in the rare fallback before growing; a flush
- * costs O(cached blocks), each block flushed at most once per free); free O(1);
- * realloc O(1) plus the copy when it cannot stay in place; memalign a bounded
- * scan per non-empty bin.
+ * Fragmentation, measured (peak live / peak break): 0.877 average on the
+ * ten malloclab-style traces against segregated's 0.867 and the 0.946 bound
+ * a zero-fragmentation allocator with this block format reaches
+ * (scripts/util-bound.awk); binary 0.927 (bound 0.947), coalescing
+ * 0.955/0.950 (0.969/0.962), compiler 0.790/0.831 (0.806/0.849), random
+ * 0.900/0.936 (0.992), realloc 0.705/0.855 (0.999: forty buffers doubling
+ * at once, only one of which can sit at the top; each move holds the old and
+ * the new copy at once).  On the other shipped traces its peak break is at
+ * most segregated's but for three within 0.35% (cc1, perl, random);
+ * docs/benchmark.md has the table.  The state costs 672 bytes of the break.
  *
- * Fragmentation: address-ordered best fit over size classes with immediate
- * coalescing is among the lowest-fragmentation policies known (Wilson et
- * al.).  Internal waste is the 8-byte header plus rounding to 16 (so 1 to 24
- * byte requests take 32).  The heap grows by what is missing rounded up to a
- * chunk of 1/32 of the heap (at least 1 KiB, at most 256 KiB), merged with a
- * free block already at the end; the state (bin heads as 32-bit offsets, the
- * bitmap, the cache heads and counts) costs 672 bytes of the break.  The heap may span at most
- * 64 GiB, the reach of those offsets.
-
- * Origin: Doug Lea, "A Memory Allocator" (the dlmalloc design notes): bins
- * by size, boundary tags, the previous-in-use bit; Knuth TAOCP vol. 1 §2.5
- * (boundary tags); Wilson, Johnstone, Neely and Boles 1995, "Dynamic Storage
- * Allocation: A Survey and Critical Review" (segregated fits, best fit,
- * wilderness preservation); Bryant and O'Hallaron, CS:APP §9.9.
+ * Origin: segregated.c (Doug Lea's dlmalloc design: bins, boundary tags,
+ * the previous-in-use bit; Knuth TAOCP vol. 1 section 2.5); best fit and
+ * wilderness preservation as surveyed by Wilson, Johnstone, Neely and Boles,
+ * "Dynamic Storage Allocation: A Survey and Critical Review" (1995), which
+ * also measured address-ordered best fit among the least fragmenting
+ * policies; Johnstone and Wilson, "The Memory Fragmentation Problem: Solved?"
+ * (ISMM 1998); Bryant and O'Hallaron, CS:APP section 9.9 and its malloc lab.
  */
 #include "allocator.h"
 
@@ -91,10 +105,12 @@
 #define NWORDS      ((NBINS + 63) / 64)
 
 #define HIGH_LIMIT  ((size_t)128)       /* blocks below: carved from the high end   */
-#define SCAN_LIMIT  100000                  /* nodes examined per range bin             */
-#define CHUNK_MIN   ((size_t)1 << 10)   /* growth: at least this much...            */
-#define CHUNK_SHIFT 5
-#define CHUNK_MAX   ((size_t)1 << 18)   /* ...and 1/32 of the heap, up to this      */
+#define EXACT_MIN   ((size_t)256)       /* blocks this big: the heap grows exactly  */
+#define EXACT_MAX   ((size_t)1024)      /* ...and smaller than this                 */
+#define SCAN_LIMIT  (~0UL)              /* range bins: full best fit                */
+#define CHUNK_MIN   ((size_t)1 << 10)   /* ...at least this much...                 */
+#define CHUNK_SHIFT 5                   /* growth: 1/32 of the heap...              */
+#define CHUNK_MAX   ((size_t)1 << 18)   /* ...at most this                          */
 #define TRIM_AT     ((size_t)256 << 10) /* trim a free end block at least this big  */
 #define TRIM_AT_MAX ((size_t)64 << 20)  /* ...a threshold that doubles up to this   */
 #define TRIM_KEEP   ((size_t)64 << 10)  /* ...down to this, to avoid sbrk ping-pong */
@@ -124,7 +140,6 @@ struct compact {
 	uint64_t     ncached;       /* blocks in all caches                          */
 	uint64_t     trim_at;       /* free end block this big is trimmed (TRIM_AT..) */
 	uint64_t     trimmed;       /* 1: trimmed since the heap last grew           */
-	uint64_t     tail_large;    /* 1: the last growth was for a large block      */
 };
 
 /* The first block's header: right after the state, at 8 mod 16. */
@@ -137,7 +152,7 @@ _Static_assert(FIRST_OFFSET % 16 == WORD && FIRST_OFFSET >= sizeof(struct compac
                "the first header follows the state at 8 mod 16");
 _Static_assert(MIN_BLOCK >= 4 * WORD, "a free block holds header, two links and a footer");
 _Static_assert(HEAPLAB_ALIGN == 16, "headers at 8 mod 16 give 16-byte payloads");
-_Static_assert(sizeof(struct compact) == 680, "the opening comment quotes the state's size");
+_Static_assert(sizeof(struct compact) == 672, "the opening comment quotes the state's size");
 _Static_assert(NCACHE * 16 == CACHE_LIMIT && CACHE_MAX < 65536 + 0, "cache classes and counts");
 
 /* ---- block layout -------------------------------------------------------- */
@@ -531,9 +546,8 @@ static void *seg_malloc(void *self, size_t n)
 		bin_remove(s, b, bs);
 		return place(s, b, size, high);
 	}
-	if (!(b = grow(s, size, size >= HIGH_LIMIT || !s->tail_large)))
+	if (!(b = grow(s, size, size >= EXACT_MIN && size < EXACT_MAX)))
 		return NULL;
-	s->tail_large = size >= HIGH_LIMIT;
 	return place(s, b, size, carve_high(s, b, bsize(b), size));
 }
 
@@ -686,7 +700,6 @@ static void *seg_realloc(void *self, void *ptr, size_t n)
 	if (!nb) {
 		if (!(nb = grow(s, size, 1)))
 			return NULL;
-		s->tail_large = size >= HIGH_LIMIT;
 	}
 	void *q = place(s, nb, size, 0);
 	memcpy(q, ptr, bs - WORD);
