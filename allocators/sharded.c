@@ -205,10 +205,17 @@ static void *sh_init(struct heap *heap)
 }
 
 /* The calling thread's heap, made on first use; NULL when tlsf refuses it. */
-static struct sheap *my_heap(struct sharded *st)
+static __attribute__((noinline)) struct sheap *new_heap(struct sharded *st);
+
+static inline struct sheap *my_heap(struct sharded *st)
 {
 	if (__builtin_expect(sh_mine_gen == st->gen, 1))
 		return sh_mine;
+	return new_heap(st);
+}
+
+static struct sheap *new_heap(struct sharded *st)
+{
 	pthread_mutex_lock(&st->lock);
 	struct sheap *h = BACKEND.malloc(st->tlsf, sizeof *h);
 	if (h) {
@@ -297,7 +304,7 @@ static struct page *new_page(struct sharded *st, struct sheap *h, unsigned c)
 }
 
 /* Give an empty page back to tlsf. */
-static void drop_page(struct sharded *st, struct sheap *h, struct page *pg)
+static __attribute__((noinline)) void drop_page(struct sharded *st, struct sheap *h, struct page *pg)
 {
 	unlink_page(pg->full ? &h->full : &h->queue[pg->cls], pg);
 	h->pages_returned++;
@@ -309,7 +316,7 @@ static void drop_page(struct sharded *st, struct sheap *h, struct page *pg)
 
 /* ---- malloc and free ------------------------------------------------------ */
 
-static void *large_malloc(struct sharded *st, size_t n)
+static __attribute__((noinline)) void *large_malloc(struct sharded *st, size_t n)
 {
 	pthread_mutex_lock(&st->lock);
 	void *p = BACKEND.malloc(st->tlsf, n);
@@ -337,7 +344,7 @@ static inline int has_room(const struct page *pg)
 	return pg->free || pg->bump < pg->end;
 }
 
-static void *malloc_slow(struct sharded *st, struct sheap *h, unsigned c)
+static __attribute__((noinline)) void *malloc_slow(struct sharded *st, struct sheap *h, unsigned c)
 {
 	struct page *pg = h->queue[c];
 	while (pg) {
