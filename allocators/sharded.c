@@ -1,65 +1,86 @@
 /*
  * sharded.c - free-list sharding: size-class pages with a free list each,
  * per-thread heaps (the design mimalloc made known).  The speed-first
- * built-in, thread-safe by itself.
+ * built-in, and thread-safe by itself.
  *
- * Algorithm: requests up to SMALL_MAX (4 KiB) are rounded to one of 28 size
+ * Algorithm: requests up to SMALL_MAX (1 KiB) are rounded to one of 20 size
  * classes (16-byte steps to 128, then four classes per power of two) and
- * served from 64 KiB pages.  A page holds blocks of one class only, and
- * starts with its header (struct page) at a 64 KiB-aligned address, so the
- * page of any small block is its address with the low 16 bits cleared: small
- * blocks carry no header at all.  Each page has its own free list ("free-list
- * sharding": the lists are short and local, and a page's blocks stay
- * together), and a bump pointer over the part of the page never handed out,
- * so a fresh page costs nothing up front.  malloc pops the first page of its
- * class; when that page has nothing left it collects the page's remote frees,
- * bumps, or moves on to the next page of the class (a page with nothing free
- * goes to the heap's "full" list), and only then takes a new page.
+ * served from 16 KiB pages.  A page holds blocks of one class only and
+ * starts with its header (struct page) at a 16 KiB-aligned address, so the
+ * page of any small block is its address with the low 14 bits cleared:
+ * small blocks carry no header at all.  Each page has its own free list
+ * ("free-list sharding": the lists are short and local, and a page's blocks
+ * stay together) and a bump pointer over the part never handed out, so a
+ * fresh page costs nothing up front.  malloc pops from the first page of its
+ * class; when that page has nothing left it bumps, collects the page's
+ * remote frees, or moves on to the next page of the class (a page with
+ * nothing free goes to the heap's "full" list), and only then takes a new
+ * page.
  *
  * Threads: every thread has its own heap (its own page queues), found
  * through a thread-local pointer tagged with the instance's generation, so
- * malloc and a free by the page's owner take no lock and no atomic
+ * malloc, and free by the page's owner, take no lock and no atomic
  * operation.  A block freed by another thread is pushed with a
  * compare-and-swap on the page's `remote` list; the owner takes the whole
  * list with one exchange when the page runs dry (mimalloc's thread_free).
- * A full page that receives remote frees is found again when its owner would
- * otherwise take a new page.
+ * A full page that receives remote frees is found again when its owner
+ * would otherwise take a new page.
  *
- * Pages and large blocks (over SMALL_MAX, or aligned beyond 16) come from
- * tlsf (allocators/tlsf.c), behind one lock, and tlsf takes its memory from
- * the heap provider, so the whole allocator lives in the measured break.
- * free() tells a small block from a large one with a bitmap over the heap,
- * one bit per 64 KiB ("this is a small page"), in leaves of 2 KiB per GiB of
- * heap made on first use: one load of the leaf pointer and one of the word.
- * A page whose last block is freed by its owner goes back to tlsf, unless it
- * is the only page of its class (so a loop allocating and freeing one block
- * does not take and return a page every time).
+ * Memory: pages and large blocks (over 1 KiB, or aligned beyond 16) come
+ * from `segregated` (allocators/segregated.c) behind one lock: a page is a
+ * segregated block aligned by its memalign, and segregated takes everything
+ * from the heap provider, so the whole allocator lives in the measured
+ * break.  (mimalloc reserves aligned 4 MiB segments; here the break is the
+ * measured figure and a segment's unused tail would count in it, so pages
+ * are aligned one at a time and packed with the large blocks.)  free() tells
+ * a small block from a large one with a bitmap over the heap, one bit per
+ * 16 KiB ("this is a small page"), in leaves of 8 KiB per GiB of heap made
+ * on first use: one load of the leaf pointer and one of the word.  A page
+ * whose last block its owner frees goes back to segregated, unless it is the
+ * only page of its class (so a loop allocating and freeing one block does
+ * not take and return a page each time).
  *
- * Time: malloc and free O(1) without locks or atomics on the owner's path;
- * the slow path of malloc collects a remote list (O(blocks on it), each block
- * collected once) and, before taking a new page, scans the full list for
- * remote frees (O(full pages)); large blocks cost tlsf's O(1) plus the lock.
- * realloc of a small block stays when the new size fits its class.
+ * Why 16 KiB pages and 1 KiB classes rather than mimalloc's 64 KiB pages
+ * and 8 KiB classes: every partly used page counts in the break, and the
+ * issue's yardstick is glibc's peak.  On the recorded traces 64 KiB pages
+ * with classes to 4 KiB cost 10-60% more peak break than 16 KiB ones (sqlite
+ * 2.19 MB against 1.03 MB, jq 2.45 against 1.13), and 4 KiB pages save a
+ * further 5-15% but cost 20-35% more instructions per operation (more page
+ * turnover, more blocks through segregated's lock).  Eight classes per
+ * power of two (12.5% steps) measured worse than four: the rounding saved is
+ * smaller than the extra partly used pages.
  *
- * Fragmentation: a block wastes at most one class step (12.5-25% above 128
- * bytes, under 16 bytes below); a page header takes 128 bytes of 64 KiB and
- * a partly used page is memory no other class can use, so a program with few
- * blocks of many classes pays up to 64 KiB per class, and every thread pays
- * for its own pages.  A remote free is not reusable until the owner collects
- * it.  Large blocks cost tlsf's 8-byte header and its fragmentation.
+ * Time: malloc and free O(1) without locks or atomics on the owner's path
+ * (34 and 45 instructions on average on python.trace, callgrind); the slow
+ * path of malloc collects a remote list (O(blocks on it), each collected
+ * once) and, before taking a new page, scans the full list for pages with
+ * remote frees (O(full pages)); large blocks cost segregated's malloc or
+ * free plus the lock.  realloc of a small block stays where it is when the
+ * new size fits its class.
+ *
+ * Fragmentation: a block wastes at most one class step (under 16 bytes up
+ * to 128, then up to 25%); a page header takes 128 of 16,384 bytes; a partly
+ * used page is memory no other class can use, so a program with few blocks
+ * of many classes pays up to 16 KiB per class, and every thread pays for its
+ * own pages; pages pinned by a few live blocks split the free space that
+ * large blocks could use.  A remote free is not reusable until the owner
+ * collects it, and the pages of a thread that has exited are not adopted by
+ * another (their remote frees are never collected).  docs/benchmark.md
+ * compares the peak with glibc's trace by trace.
  *
  * Origin: D. Leijen, B. Zorn, L. de Moura, "Mimalloc: Free List Sharding in
- * Action", APLAS 2019 (pages per class, free list per page, thread-free
- * lists); the size-class pages of Bonwick's slab allocator (USENIX 1994) and
- * of Hoard (Berger et al., ASPLOS 2000).  Written from the paper's
- * description; the large-block path and the page bitmap are this project's.
+ * Action", APLAS 2019 (pages per class, a free list per page, thread-free
+ * lists, the bump pointer); the size-class pages of Bonwick's slab allocator
+ * (USENIX 1994) and of Hoard (Berger et al., ASPLOS 2000).  Written from the
+ * paper's description; the page bitmap and the large-block path are this
+ * project's.
  *
- * The self-check runs tlsf's check, then walks every page of every heap
- * (only the calling thread's heap when other threads may be running): free
- * and remote lists stay inside their page on block boundaries without
- * repeats, the counts add up to the page's capacity, each page sits on the
- * right list of its owner and has its bit in the bitmap, and the bitmap marks
- * no other page.
+ * The self-check runs segregated's check, then walks every page of every
+ * heap (only the calling thread's heap when other threads may be running):
+ * free and remote lists stay inside their page on block boundaries without
+ * repeats, the counts add up to what the page handed out, each page sits on
+ * the right list of its owner with its bit set in the bitmap, and (when
+ * every heap was walked) the bitmap marks no other page.
  */
 #include "allocator.h"
 
@@ -71,18 +92,14 @@ extern const struct allocator alloc_segregated;
 #define BACKEND alloc_segregated   /* pages and large blocks come from here */
 const struct allocator alloc_sharded;
 
-#ifndef PAGE_LOG2
 #define PAGE_LOG2   14
-#endif
-#define PAGE        ((size_t)1 << PAGE_LOG2)  /* a small page: 64 KiB, aligned     */
+#define PAGE        ((size_t)1 << PAGE_LOG2)  /* a small page: 16 KiB, aligned     */
 #define PAGE_HDR    ((size_t)128)             /* struct page, rounded               */
-#ifndef NCLASS
 #define NCLASS      20                        /* 16..128 by 16, then 4 per doubling */
-#endif
 #define SMALL_MAX   ((size_t)class_size[NCLASS - 1]) /* largest size served from pages */
 #define GIB_LOG2    30
 #define NLEAF       64                        /* bitmap leaves: 64 GiB of heap      */
-#define LEAF_WORDS  (((size_t)1 << (GIB_LOG2 - PAGE_LOG2)) / 64)  /* 256 words      */
+#define LEAF_WORDS  (((size_t)1 << (GIB_LOG2 - PAGE_LOG2)) / 64)  /* 1024 words, 8 KiB */
 
 struct sheap;
 
@@ -107,26 +124,25 @@ struct sheap {
 	struct page  *queue[NCLASS];  /* pages that may have free blocks, per class  */
 	struct page  *full;           /* pages with nothing free when last looked at */
 	struct sheap *next;           /* every heap of the instance                  */
-	uint64_t      pages_taken;    /* pages taken from tlsf                       */
+	uint64_t      pages_taken;    /* pages taken from segregated                 */
 	uint64_t      pages_returned; /* pages given back                            */
 	uint64_t      remote_collected; /* remote frees taken back                   */
 };
 
 struct sharded {
-	pthread_mutex_t          lock;          /* guards tlsf, the heap list, leaves    */
-	void                    *tlsf;          /* tlsf's state, in the same heap         */
+	pthread_mutex_t          lock;          /* guards the backend, heaps, leaves     */
+	void                    *backend;       /* segregated's state, in the same heap   */
 	char                    *base;          /* the heap's first byte (1 GiB aligned)  */
 	uint64_t                 gen;           /* this instance's generation             */
 	struct sheap            *heaps;         /* every thread's heap                    */
 	_Atomic(uint64_t *)      leaf[NLEAF];   /* page bitmap, one leaf per GiB          */
-	uint64_t                 large_allocs;  /* blocks served by tlsf                  */
+	uint64_t                 large_allocs;  /* blocks served by the backend           */
 };
 
 /* Block size of every class, and the class of every size (computed). */
-static const uint32_t class_size[28] = {
+static const uint32_t class_size[NCLASS] = {
 	16, 32, 48, 64, 80, 96, 112, 128,
 	160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024,
-	1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
 };
 
 static inline unsigned class_of(size_t n)
@@ -171,7 +187,7 @@ static int mark_page(struct sharded *st, struct page *pg, int on)
 		return 0;
 	uint64_t *leaf = atomic_load_explicit(&st->leaf[li], memory_order_relaxed);
 	if (!leaf) {
-		leaf = BACKEND.malloc(st->tlsf, LEAF_WORDS * sizeof(uint64_t));
+		leaf = BACKEND.malloc(st->backend, LEAF_WORDS * sizeof(uint64_t));
 		if (!leaf)
 			return 0;
 		memset(leaf, 0, LEAF_WORDS * sizeof(uint64_t));
@@ -198,13 +214,13 @@ static void *sh_init(struct heap *heap)
 		return NULL;
 	memset(st, 0, sizeof *st);
 	pthread_mutex_init(&st->lock, NULL);
-	st->tlsf = t;
+	st->backend = t;
 	st->base = heap_start(heap);
 	st->gen = atomic_fetch_add(&sh_generation, 1) + 1;
 	return st;
 }
 
-/* The calling thread's heap, made on first use; NULL when tlsf refuses it. */
+/* The calling thread's heap, made on first use; NULL when the backend refuses it. */
 static __attribute__((noinline)) struct sheap *new_heap(struct sharded *st);
 
 static inline struct sheap *my_heap(struct sharded *st)
@@ -217,7 +233,7 @@ static inline struct sheap *my_heap(struct sharded *st)
 static struct sheap *new_heap(struct sharded *st)
 {
 	pthread_mutex_lock(&st->lock);
-	struct sheap *h = BACKEND.malloc(st->tlsf, sizeof *h);
+	struct sheap *h = BACKEND.malloc(st->backend, sizeof *h);
 	if (h) {
 		memset(h, 0, sizeof *h);
 		h->next = st->heaps;
@@ -275,13 +291,13 @@ static int collect(struct sheap *h, struct page *pg)
 	return 1;
 }
 
-/* A fresh page of class `c` from tlsf, owned by `h`; NULL when refused. */
+/* A fresh page of class `c` from the backend, owned by `h`; NULL when refused. */
 static struct page *new_page(struct sharded *st, struct sheap *h, unsigned c)
 {
 	pthread_mutex_lock(&st->lock);
-	struct page *pg = BACKEND.memalign(st->tlsf, PAGE, PAGE - 8);
+	struct page *pg = BACKEND.memalign(st->backend, PAGE, PAGE - 8);
 	if (pg && !mark_page(st, pg, 1)) {
-		BACKEND.free(st->tlsf, pg);
+		BACKEND.free(st->backend, pg);
 		pg = NULL;
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -303,14 +319,14 @@ static struct page *new_page(struct sharded *st, struct sheap *h, unsigned c)
 	return pg;
 }
 
-/* Give an empty page back to tlsf. */
+/* Give an empty page back to the backend. */
 static __attribute__((noinline)) void drop_page(struct sharded *st, struct sheap *h, struct page *pg)
 {
 	unlink_page(pg->full ? &h->full : &h->queue[pg->cls], pg);
 	h->pages_returned++;
 	pthread_mutex_lock(&st->lock);
 	mark_page(st, pg, 0);
-	BACKEND.free(st->tlsf, pg);
+	BACKEND.free(st->backend, pg);
 	pthread_mutex_unlock(&st->lock);
 }
 
@@ -319,7 +335,7 @@ static __attribute__((noinline)) void drop_page(struct sharded *st, struct sheap
 static __attribute__((noinline)) void *large_malloc(struct sharded *st, size_t n)
 {
 	pthread_mutex_lock(&st->lock);
-	void *p = BACKEND.malloc(st->tlsf, n);
+	void *p = BACKEND.malloc(st->backend, n);
 	if (p)
 		st->large_allocs++;
 	pthread_mutex_unlock(&st->lock);
@@ -424,7 +440,7 @@ static void sh_free(void *self, void *p)
 		return;
 	if (__builtin_expect(!is_small(st, p), 0)) {
 		pthread_mutex_lock(&st->lock);
-		BACKEND.free(st->tlsf, p);
+		BACKEND.free(st->backend, p);
 		pthread_mutex_unlock(&st->lock);
 		return;
 	}
@@ -447,7 +463,7 @@ static size_t sh_usable_size(void *self, void *p)
 	struct sharded *st = self;
 	if (is_small(st, p))
 		return page_of(p)->size;
-	return BACKEND.usable_size(st->tlsf, p);
+	return BACKEND.usable_size(st->backend, p);
 }
 
 static void *sh_realloc(void *self, void *p, size_t n)
@@ -467,11 +483,11 @@ static void *sh_realloc(void *self, void *p, size_t n)
 	} else {
 		if (n > SMALL_MAX) {
 			pthread_mutex_lock(&st->lock);
-			void *q = BACKEND.realloc(st->tlsf, p, n);
+			void *q = BACKEND.realloc(st->backend, p, n);
 			pthread_mutex_unlock(&st->lock);
 			return q;
 		}
-		have = BACKEND.usable_size(st->tlsf, p);
+		have = BACKEND.usable_size(st->backend, p);
 	}
 	void *q = sh_malloc(self, n);
 	if (!q)
@@ -493,7 +509,7 @@ static void *sh_memalign(void *self, size_t align, size_t n)
 		return sh_malloc(self, n);
 	/* Not from pages: class sizes are not multiples of every alignment. */
 	pthread_mutex_lock(&st->lock);
-	void *p = BACKEND.memalign(st->tlsf, align, n);
+	void *p = BACKEND.memalign(st->backend, align, n);
 	if (p)
 		st->large_allocs++;
 	pthread_mutex_unlock(&st->lock);
@@ -599,7 +615,7 @@ static unsigned long sh_check(void *self, struct check_report *r)
 	unsigned long bad = 0;
 	uint64_t pages = 0, marked = 0;
 	pthread_mutex_lock(&st->lock);
-	bad += BACKEND.check(st->tlsf, r);
+	bad += BACKEND.check(st->backend, r);
 	int all = !(st->heaps && st->heaps->next);
 	for (struct sheap *h = st->heaps; h; h = h->next) {
 		if (!all && !(sh_mine_gen == st->gen && h == sh_mine))
