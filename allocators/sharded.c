@@ -42,13 +42,16 @@
  *
  * Why 16 KiB pages and 1 KiB classes rather than mimalloc's 64 KiB pages
  * and 8 KiB classes: every partly used page counts in the break, and the
- * issue's yardstick is glibc's peak.  On the recorded traces 64 KiB pages
- * with classes to 4 KiB cost 10-60% more peak break than 16 KiB ones (sqlite
- * 2.19 MB against 1.03 MB, jq 2.45 against 1.13), and 4 KiB pages save a
- * further 5-15% but cost 20-35% more instructions per operation (more page
- * turnover, more blocks through segregated's lock).  Eight classes per
- * power of two (12.5% steps) measured worse than four: the rounding saved is
- * smaller than the extra partly used pages.
+ * issue's yardstick is glibc's peak.  On the recorded and generated real-
+ * program traces, 64 KiB pages with classes to 4 KiB cost 22% (web) to 190%
+ * (compiler) more peak break than 16 KiB pages with classes to 1 KiB
+ * (sqlite 2.19 MB against 1.03 MB, jq 2.45 against 1.13).  8 KiB pages with
+ * classes to 512 bytes save another 3-18% on seven of those traces but cost
+ * 7% on web and 27% more allocator instructions there; 4 KiB pages cost 20-35%
+ * more instructions everywhere (page turnover, more blocks through
+ * segregated's lock).  Eight classes per power of two (12.5% steps) measured
+ * worse than four: the rounding saved is less than the extra partly used
+ * pages cost.
  *
  * Time: malloc and free O(1) without locks or atomics on the owner's path
  * (34 and 45 instructions on average on python.trace, callgrind); the slow
