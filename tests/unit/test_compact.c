@@ -770,6 +770,10 @@ TEST(compact_huge_requests_fail_cleanly)
 	EXPECT(A->malloc(s.self, SIZE_MAX) == NULL);
 	EXPECT(A->malloc(s.self, SIZE_MAX / 2) == NULL);
 	EXPECT(A->malloc(s.self, (size_t)1 << 40) == NULL);   /* beyond the reservation */
+	EXPECT(A->malloc(s.self, (size_t)PTRDIFF_MAX) == NULL);
+	EXPECT(A->malloc(s.self, (size_t)1 << 63) == NULL);
+	EXPECT(A->calloc(s.self, (size_t)1 << 33, (size_t)1 << 33) == NULL);
+	EXPECT(A->memalign(s.self, 64, (size_t)PTRDIFF_MAX) == NULL);
 	EXPECT(A->memalign(s.self, (size_t)1 << 20, SIZE_MAX - 100) == NULL);
 	void *p = A->malloc(s.self, 100);
 	REQUIRE(p);
