@@ -113,12 +113,12 @@ struct page {
 	struct page      *next;       /* in the owner's class queue or full list      */
 	struct page      *prev;
 	struct sheap     *owner;      /* the heap (thread) that allocates from it     */
-	_Atomic(void *)   remote;     /* blocks freed by other threads                */
+	_Atomic uintptr_t remote;     /* blocks freed by other threads | REMOTE_FULL  */
 	uint32_t          used;       /* blocks handed out (remote ones included)     */
 	uint32_t          size;       /* block size                                   */
 	uint32_t          capacity;   /* blocks in the page                           */
 	uint16_t          cls;        /* size class                                   */
-	uint16_t          full;       /* 1: on the full list                          */
+	uint16_t          full;       /* 1: on the full list (the owner's view)       */
 };
 _Static_assert(sizeof(struct page) <= PAGE_HDR, "the page header fits its slot");
 _Static_assert(PAGE_HDR % HEAPLAB_ALIGN == 0, "blocks after the header stay aligned");
@@ -126,6 +126,7 @@ _Static_assert(PAGE_HDR % HEAPLAB_ALIGN == 0, "blocks after the header stay alig
 struct sheap {
 	struct page  *queue[NCLASS];  /* pages that may have free blocks, per class  */
 	struct page  *full;           /* pages with nothing free when last looked at */
+	_Atomic uint64_t remote_full; /* remote frees into full pages since looked  */
 	struct sheap *next;           /* every heap of the instance                  */
 	uint64_t      pages_taken;    /* pages taken from segregated                 */
 	uint64_t      pages_returned; /* pages given back                            */
@@ -165,6 +166,18 @@ static inline struct page *page_of(const void *p)
 {
 	return (struct page *)((uintptr_t)p & ~(uintptr_t)(PAGE - 1));
 }
+
+/*
+ * A page's remote word is the head of its remote list with one flag in the
+ * low bit (blocks are 16-byte aligned): set while the page is on its
+ * owner's full list, where the owner does not look at it.  A thread that
+ * pushes onto a flagged page then bumps the owner's remote_full, so the
+ * owner scans its full list only when there is something to find.  Flag and
+ * list change together, in one compare-and-swap, so no push is missed.
+ */
+#define REMOTE_FULL ((uintptr_t)1)
+
+static inline int is_full(const struct page *pg) { return pg->full; }
 
 /* ---- the page bitmap ------------------------------------------------------ */
 
@@ -273,9 +286,11 @@ static inline void push_page(struct page **list, struct page *pg)
 /* Take the page's remote frees onto its own free list; 1 if there were any. */
 static int collect(struct sheap *h, struct page *pg)
 {
-	if (!atomic_load_explicit(&pg->remote, memory_order_relaxed))
+	if (!(atomic_load_explicit(&pg->remote, memory_order_relaxed) & ~REMOTE_FULL))
 		return 0;
-	void *list = atomic_exchange_explicit(&pg->remote, NULL, memory_order_acquire);
+	/* Taking the list also clears the flag: the caller puts the page back in its queue. */
+	void *list = (void *)(atomic_exchange_explicit(&pg->remote, 0, memory_order_acquire)
+	                      & ~REMOTE_FULL);
 	if (!list)
 		return 0;
 	uint32_t n = 0;
@@ -312,7 +327,7 @@ static struct page *new_page(struct sharded *st, struct sheap *h, unsigned c)
 	pg->capacity = (uint32_t)((PAGE - 8 - PAGE_HDR) / size);
 	pg->end = pg->bump + (size_t)pg->capacity * size;
 	pg->owner = h;
-	atomic_init(&pg->remote, NULL);
+	atomic_init(&pg->remote, 0);
 	pg->used = 0;
 	pg->size = size;
 	pg->cls = (uint16_t)c;
@@ -325,7 +340,7 @@ static struct page *new_page(struct sharded *st, struct sheap *h, unsigned c)
 /* Give an empty page back to the backend. */
 static __attribute__((noinline)) void drop_page(struct sharded *st, struct sheap *h, struct page *pg)
 {
-	unlink_page(pg->full ? &h->full : &h->queue[pg->cls], pg);
+	unlink_page(is_full(pg) ? &h->full : &h->queue[pg->cls], pg);
 	h->pages_returned++;
 	pthread_mutex_lock(&st->lock);
 	mark_page(st, pg, 0);
@@ -375,19 +390,39 @@ static __attribute__((noinline)) void *malloc_slow(struct sharded *st, struct sh
 			return take(pg);
 		}
 		struct page *nx = pg->next;
-		unlink_page(&h->queue[c], pg);
+		/* Flag it full, unless a remote free arrived since collect() looked. */
+		uintptr_t empty = 0;
+		if (!atomic_compare_exchange_strong(&pg->remote, &empty, REMOTE_FULL)) {
+			collect(h, pg);
+			if (pg != h->queue[c]) {
+				unlink_page(&h->queue[c], pg);
+				push_page(&h->queue[c], pg);
+			}
+			return take(pg);
+		}
 		pg->full = 1;
+		unlink_page(&h->queue[c], pg);
 		push_page(&h->full, pg);
 		pg = nx;
 	}
-	/* Before taking a new page: a full page of this class that got remote frees. */
-	for (pg = h->full; pg; pg = pg->next) {
-		if (pg->cls == c && collect(h, pg)) {
-			unlink_page(&h->full, pg);
-			pg->full = 0;
-			push_page(&h->queue[c], pg);
-			return take(pg);
+	/*
+	 * Before taking a new page: if other threads freed into full pages,
+	 * give every such page back to its class (one pass over the full list,
+	 * only when there is something to find).
+	 */
+	if (atomic_load_explicit(&h->remote_full, memory_order_relaxed) &&
+	    atomic_exchange(&h->remote_full, 0)) {
+		for (struct page *f = h->full, *nf; f; f = nf) {
+			nf = f->next;
+			if (collect(h, f)) {
+				unlink_page(&h->full, f);
+				f->full = 0;
+				push_page(&h->queue[f->cls], f);
+			}
 		}
+		pg = h->queue[c];
+		if (pg && has_room(pg))
+			return take(pg);
 	}
 	pg = new_page(st, h, c);
 	return pg ? take(pg) : NULL;
@@ -425,11 +460,13 @@ static inline void local_free(struct sharded *st, struct sheap *h, struct page *
 	pg->free = p;
 	if (__builtin_expect(--pg->used == 0, 0)) {
 		/* Keep a class's only page: a malloc/free loop would churn it. */
-		if (pg->full || pg->next || pg->prev || h->queue[pg->cls] != pg)
+		if (is_full(pg) || pg->next || pg->prev || h->queue[pg->cls] != pg)
 			drop_page(st, h, pg);
 		return;
 	}
-	if (__builtin_expect(pg->full, 0)) {
+	if (__builtin_expect(is_full(pg), 0)) {
+		/* Back to its queue, where the owner looks at its remote list again. */
+		atomic_fetch_and(&pg->remote, ~REMOTE_FULL);
 		unlink_page(&h->full, pg);
 		pg->full = 0;
 		push_page(&h->queue[pg->cls], pg);
@@ -452,13 +489,21 @@ static void sh_free(void *self, void *p)
 		local_free(st, sh_mine, pg, p);
 		return;
 	}
-	/* Another thread's page: push on its remote list. */
-	void *head = atomic_load_explicit(&pg->remote, memory_order_relaxed);
+	/*
+	 * Another thread's page: push on its remote list, keeping the flag.
+	 * The owner is read first: once the block is pushed, the owner may
+	 * collect it and give the page away.
+	 */
+	struct sheap *owner = pg->owner;
+	uintptr_t head = atomic_load_explicit(&pg->remote, memory_order_relaxed);
 	do
-		*(void **)p = head;
-	while (!atomic_compare_exchange_weak_explicit(&pg->remote, &head, p,
+		*(void **)p = (void *)(head & ~REMOTE_FULL);
+	while (!atomic_compare_exchange_weak_explicit(&pg->remote, &head,
+	                                              (uintptr_t)p | (head & REMOTE_FULL),
 	                                              memory_order_release,
 	                                              memory_order_relaxed));
+	if (head & REMOTE_FULL)   /* into a page its owner no longer looks at */
+		atomic_fetch_add_explicit(&owner->remote_full, 1, memory_order_relaxed);
 }
 
 static size_t sh_usable_size(void *self, void *p)
@@ -559,10 +604,10 @@ static unsigned long check_page(struct sharded *st, struct sheap *h, struct page
 	if (((uintptr_t)pg & (PAGE - 1)) || !is_small(st, pg))
 		return check_violation(r, "sharded: page %p is not an aligned page marked in "
 		                       "the bitmap", (void *)pg);
-	if (pg->owner != h || pg->cls != c || pg->full != full || pg->size != class_size[c])
+	if (pg->owner != h || pg->cls != c || is_full(pg) != full || pg->size != class_size[c])
 		return check_violation(r, "sharded: page %p (class %u, size %u, full %u) is on "
 		                       "the %s list of class %u of another heap or class",
-		                       (void *)pg, pg->cls, pg->size, pg->full,
+		                       (void *)pg, pg->cls, pg->size, is_full(pg),
 		                       full ? "full" : "class", c);
 	char *first = (char *)pg + PAGE_HDR;
 	if (pg->capacity != (PAGE - 8 - PAGE_HDR) / pg->size ||
@@ -572,7 +617,12 @@ static unsigned long check_page(struct sharded *st, struct sheap *h, struct page
 		                       "pointer", (void *)pg);
 	memset(seen, 0, sizeof seen);
 	uint32_t nfree = walk_list(pg, pg->free, seen, "free", &bad, r);
-	uint32_t nremote = walk_list(pg, atomic_load(&pg->remote), seen, "remote", &bad, r);
+	uintptr_t rw = atomic_load(&pg->remote);
+	uint32_t nremote = walk_list(pg, (void *)(rw & ~REMOTE_FULL), seen, "remote", &bad, r);
+	if (!(rw & REMOTE_FULL) != !pg->full)
+		bad += check_violation(r, "sharded: page %p is %son the full list but its remote "
+		                       "word says %sfull", (void *)pg, pg->full ? "" : "not ",
+		                       (rw & REMOTE_FULL) ? "" : "not ");
 	uint32_t bumped = (uint32_t)((size_t)(pg->bump - first) / pg->size);
 	if (nremote > pg->used || pg->used + nfree != bumped)
 		bad += check_violation(r, "sharded: page %p: %u in use + %u free != %u handed "
