@@ -76,7 +76,7 @@
  * 0.900/0.936 (0.992), realloc 0.705/0.855 (0.999: forty buffers doubling
  * at once, only one of which can sit at the top; each move holds the old and
  * the new copy at once).  On the other shipped traces its peak break is at
- * most segregated's but for three within 0.35% (cc1, perl, random);
+ * most segregated's but on cc1, perl and random (and its copy in extra/), by at most 0.33%;
  * docs/benchmark.md has the table.  The state costs 672 bytes of the break.
  *
  * Origin: segregated.c (Doug Lea's dlmalloc design: bins, boundary tags,
