@@ -76,8 +76,9 @@
  * 0.900/0.936 (0.992), realloc 0.705/0.855 (0.999: forty buffers doubling
  * at once, only one of which can sit at the top; each move holds the old and
  * the new copy at once).  On the other shipped traces its peak break is at
- * most segregated's but on cc1, perl and random (and its copy in extra/), by at most 0.33%;
- * docs/benchmark.md has the table.  The state costs 672 bytes of the break.
+ * most segregated's except on cc1, perl and random (and random's copy in
+ * extra/), by at most 0.33%; docs/benchmark.md has the figures.  The state
+ * costs 672 bytes of the break.
  *
  * Origin: segregated.c (Doug Lea's dlmalloc design: bins, boundary tags,
  * the previous-in-use bit; Knuth TAOCP vol. 1 section 2.5); best fit and
