@@ -710,11 +710,13 @@ unsigned sharded_class_of(size_t n);
 size_t   sharded_class_size(unsigned c);
 int      sharded_is_small(void *self, const void *p);
 void    *sharded_page_of(const void *p);
+uintptr_t *sharded_remote_word(void *page);
 
 unsigned sharded_class_of(size_t n) { return class_of(n); }
 size_t   sharded_class_size(unsigned c) { return c < NCLASS ? class_size[c] : 0; }
 int      sharded_is_small(void *self, const void *p) { return is_small(self, p); }
 void    *sharded_page_of(const void *p) { return page_of(p); }
+uintptr_t *sharded_remote_word(void *page) { return (uintptr_t *)&((struct page *)page)->remote; }
 
 const struct allocator alloc_sharded = {
 	.name        = "sharded",

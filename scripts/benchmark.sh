@@ -18,7 +18,8 @@
 #   TIMEOUT  seconds per cell on a committed trace (60)
 #   TIMEOUT_LARGE  seconds per cell on workloads/large/* (30)
 #   OUT      folder for the per-cell JSON results (results/benchmark)
-#   ROUNDS   interleaved rounds for the glibc comparison (3; 0: skip it)
+#   ROUNDS   interleaved rounds for the glibc comparison and for sharded and
+#            compact against glibc and mimalloc (3; 0: skip both)
 #
 # Columns: median Mops/s and ns/op over the timed passes, and the best
 # (lowest) ns/op of them in brackets (on a shared machine the median moves

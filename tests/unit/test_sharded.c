@@ -25,6 +25,7 @@ unsigned sharded_class_of(size_t n);
 size_t   sharded_class_size(unsigned c);
 int      sharded_is_small(void *self, const void *p);
 void    *sharded_page_of(const void *p);
+uintptr_t *sharded_remote_word(void *page);
 
 #define SH_PAGE  ((size_t)16384)
 #define SH_FIRST ((size_t)128)
@@ -333,5 +334,25 @@ TEST(sharded_long_stress_mix_keeps_payloads_and_passes_self_check)
 	struct inst in;
 	open_inst(&in);
 	alloc_stress_mix(A, in.self);
+	heap_close(&in.heap);
+}
+
+TEST(sharded_check_catches_a_full_page_whose_remote_word_lost_its_flag)
+{
+	struct inst in;
+	open_inst(&in);
+	enum { N = 40 };                       /* 31 blocks of 512 B fill a page */
+	void *p[N];
+	for (int i = 0; i < N; i++)
+		REQUIRE((p[i] = A->malloc(in.self, 512)) != NULL);
+	EXPECT(clean(&in));                    /* the first page is on the full list now */
+	uintptr_t *remote = sharded_remote_word(sharded_page_of(p[0]));
+	REQUIRE(*remote == 1);                 /* empty remote list, flagged full */
+	*remote = 0;
+	struct check_report r;
+	EXPECT(violations(&in, &r) >= 1);
+	EXPECT(reported(&r, "remote word"));
+	*remote = 1;
+	EXPECT(clean(&in));
 	heap_close(&in.heap);
 }
