@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "result.h"
 
+#include "program.h"
 #include "report.h"
 #include "replay.h"
 
@@ -189,6 +190,143 @@ static int read_summary(struct reader *rd, const json_t *tp, const char *key,
 	return 0;
 }
 
+/* A median of n >= 1 values (sorted in place). */
+static double median_of(double *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* throughput.samples_cpu_ns_per_op: absent, or runs numbers >= 0. */
+static int read_cpu_samples(struct reader *rd, const json_t *tp, const struct result *r)
+{
+	json_t *a = json_object_get(tp, "samples_cpu_ns_per_op");
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.samples_cpu_ns_per_op: expected an array, found %s",
+		           type_name(a));
+	if (json_array_size(a) != r->runs)
+		return bad(rd, "throughput.samples_cpu_ns_per_op: %zu values, but runs is %llu",
+		           json_array_size(a), (unsigned long long)r->runs);
+	for (size_t k = 0; k < json_array_size(a); k++) {
+		json_t *v = json_array_get(a, k);
+		if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0)
+			return bad(rd, "throughput.samples_cpu_ns_per_op[%zu]: expected a number >= 0",
+			           k);
+	}
+	return 0;
+}
+
+static const char *const pass_keys[] = {
+	"wall_ns", "user_ns", "sys_ns", "minor_faults", "major_faults",
+	"voluntary_switches", "involuntary_switches",
+};
+#define NPASS_KEYS (sizeof pass_keys / sizeof pass_keys[0])
+
+/* throughput.passes: absent, or one object per run with every counter. */
+static int read_passes(struct reader *rd, const json_t *tp, struct result *r)
+{
+	json_t *a = json_object_get(tp, "passes");
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.passes: expected an array, found %s", type_name(a));
+	size_t n = json_array_size(a);
+	if (n != r->runs)
+		return bad(rd, "throughput.passes: %zu passes, but runs is %llu", n,
+		           (unsigned long long)r->runs);
+	if (!n)
+		return 0;
+	double *v = calloc(n * NPASS_KEYS, sizeof *v);
+	if (!v)
+		return bad(rd, "throughput.passes: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		json_t *o = json_array_get(a, k);
+		char where[64];
+		snprintf(where, sizeof where, "throughput.passes[%zu]", k);
+		if (!json_is_object(o)) {
+			free(v);
+			return bad(rd, "%s: expected an object, found %s", where, type_name(o));
+		}
+		for (size_t q = 0; q < NPASS_KEYS; q++) {
+			uint64_t x;
+			if (get_count(rd, o, where, pass_keys[q], REQUIRED, NULL, &x)) {
+				free(v);
+				return RESULT_BAD;
+			}
+			v[q * n + k] = (double)x;
+		}
+	}
+	r->minor_faults_median = median_of(v + 3 * n, n);
+	r->major_faults_median = median_of(v + 4 * n, n);
+	r->voluntary_switches_median = median_of(v + 5 * n, n);
+	r->involuntary_switches_median = median_of(v + 6 * n, n);
+	free(v);
+	r->has_passes = 1;
+	return 0;
+}
+
+/*
+ * The figures added with --touch, --warmup and the CPU-time probe: each
+ * optional (older results lack them), each checked when present.
+ */
+static int read_pass_figures(struct reader *rd, const json_t *tp, struct result *r)
+{
+	double lo, hi;
+	if (json_object_get(tp, "cpu_ns_per_op")) {
+		if (read_summary(rd, tp, "cpu_ns_per_op", &r->cpu_ns_median, &r->cpu_ns_min,
+		                 &r->cpu_ns_max) ||
+		    read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &r->cpu_ops_min,
+		                 &r->cpu_ops_max))
+			return RESULT_BAD;
+		r->has_cpu = 1;
+	} else if (json_object_get(tp, "cpu_ops_per_sec") &&
+	           read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &lo, &hi)) {
+		return RESULT_BAD;
+	}
+	if (read_cpu_samples(rd, tp, r) || read_passes(rd, tp, r) ||
+	    get_string(rd, tp, "throughput", "touch", NULLABLE, r->touch, sizeof r->touch) ||
+	    get_count(rd, tp, "throughput", "warmup_passes", NULLABLE, &r->has_warmup,
+	              &r->warmup))
+		return RESULT_BAD;
+	if (r->touch[0] && strcmp(r->touch, "none") && strcmp(r->touch, "pages") &&
+	    strcmp(r->touch, "all"))
+		return bad(rd, "throughput.touch: \"%s\" is not none, pages or all", r->touch);
+	return 0;
+}
+
+/* cost: absent or null (not counted), or the --count figures. */
+static int read_cost(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *c;
+	if (get_object(rd, root, "", "cost", NULLABLE, &c))
+		return RESULT_BAD;
+	if (!c)
+		return 0;
+	double ipo;
+	if (get_string(rd, c, "cost", "method", REQUIRED, r->cost_method, sizeof r->cost_method) ||
+	    get_count(rd, c, "cost", "instructions", REQUIRED, NULL, &r->instructions) ||
+	    get_number(rd, c, "cost", "instructions_per_op", REQUIRED, 0, HUGE_VAL, NULL, &ipo) ||
+	    get_number(rd, c, "cost", "cycles_per_op", NULLABLE, 0, HUGE_VAL, &r->has_cycles,
+	               &r->cycles_per_op) ||
+	    get_number(rd, c, "cost", "l1d_misses_per_op", NULLABLE, 0, HUGE_VAL,
+	               &r->has_l1d_misses, &r->l1d_misses_per_op) ||
+	    get_number(rd, c, "cost", "ll_misses_per_op", NULLABLE, 0, HUGE_VAL,
+	               &r->has_ll_misses, &r->ll_misses_per_op))
+		return RESULT_BAD;
+	if (strcmp(r->cost_method, "perf_event") && strcmp(r->cost_method, "callgrind"))
+		return bad(rd, "cost.method: \"%s\" is not perf_event or callgrind", r->cost_method);
+	r->instructions_per_op = ipo;
+	r->has_cost = 1;
+	return 0;
+}
+
 static int read_throughput(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *tp;
@@ -205,7 +343,7 @@ static int read_throughput(struct reader *rd, const json_t *root, struct result 
 	    read_summary(rd, tp, "ns_per_op", &r->ns_median, &ns_min, &ns_max))
 		return RESULT_BAD;
 	r->has_throughput = 1;
-	return 0;
+	return read_pass_figures(rd, tp, r);
 }
 
 static int read_memory(struct reader *rd, const json_t *root, struct result *r)
@@ -358,6 +496,38 @@ static int is_hex64(const char *s)
 	return 1;
 }
 
+/*
+ * machine (which one, for merging the results of several hosts) and
+ * concurrency (written by units that claimed a slot): both optional, so
+ * results written before them still read.
+ */
+static int read_placement(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *m, *c;
+	if (get_object(rd, root, "", "machine", NULLABLE, &m))
+		return RESULT_BAD;
+	if (m && (get_string(rd, m, "machine", "name", NULLABLE, r->machine, sizeof r->machine)
+	          || (!r->machine[0] && get_string(rd, m, "machine", "hostname", NULLABLE,
+	                                           r->machine, sizeof r->machine))))
+		return RESULT_BAD;
+	if (get_object(rd, root, "", "concurrency", NULLABLE, &c))
+		return RESULT_BAD;
+	if (!c)
+		return RESULT_OK;
+	r->has_concurrency = 1;
+	if (get_count(rd, c, "concurrency", "cells_running", REQUIRED, NULL, &r->cells_running) ||
+	    get_count(rd, c, "concurrency", "pinned_cpu", NULLABLE, &r->has_pinned_cpu,
+	              &r->pinned_cpu))
+		return RESULT_BAD;
+	if (r->cells_running < 1)
+		return bad(rd, "concurrency.cells_running: 0, but the cell itself was running");
+	return RESULT_OK;
+}
+
+static int read_cell_kind(struct reader *rd, const json_t *root, uint64_t version,
+                          int *program);
+static int read_program(struct reader *rd, const json_t *root, struct result *r);
+
 static int read_root(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *v, *alloc, *trace;
@@ -378,15 +548,22 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	uint64_t version;
 	if (get_count(rd, root, "", "schema_version", REQUIRED, NULL, &version))
 		return RESULT_BAD;
-	if (version != REPORT_SCHEMA_VERSION)
-		return bad(rd, "schema_version %llu; this bench reads version %d",
-		           (unsigned long long)version, REPORT_SCHEMA_VERSION);
+	if (version != REPORT_SCHEMA_VERSION && version != PROGRAM_SCHEMA_VERSION)
+		return bad(rd, "schema_version %llu; this bench reads versions %d and %d",
+		           (unsigned long long)version, REPORT_SCHEMA_VERSION,
+		           PROGRAM_SCHEMA_VERSION);
+	int program;
+	if (read_cell_kind(rd, root, version, &program))
+		return RESULT_BAD;
 
 	if (get_object(rd, root, "", "allocator", REQUIRED, &alloc) ||
 	    get_string(rd, alloc, "allocator", "name", REQUIRED, r->allocator,
 	               sizeof r->allocator) ||
 	    get_string(rd, alloc, "allocator", "kind", NULLABLE, r->kind, sizeof r->kind))
 		return RESULT_BAD;
+	if (program)
+		return read_program(rd, root, r) || read_placement(rd, root, r) ? RESULT_BAD
+		                                                                : RESULT_OK;
 	if (get_object(rd, root, "", "trace", REQUIRED, &trace) ||
 	    get_string(rd, trace, "trace", "path", REQUIRED, r->trace_path, sizeof r->trace_path) ||
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
@@ -410,7 +587,8 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
-	    read_latency(rd, root, r) || read_timeline(rd, root, r))
+	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
+	    read_placement(rd, root, r))
 		return RESULT_BAD;
 	return RESULT_OK;
 }
@@ -446,6 +624,12 @@ void result_free(struct result *r)
 	free(r->timeline_live);
 	r->timeline_op = r->timeline_break = r->timeline_live = NULL;
 	r->timeline_points = 0;
+	if (r->program) {
+		free(r->program->timeline_ms);
+		free(r->program->timeline_rss);
+		free(r->program);
+		r->program = NULL;
+	}
 }
 
 int result_load(const char *path, struct result *out, char *err, size_t errlen)
@@ -594,4 +778,148 @@ void result_set_free(struct result_set *set)
 		result_free(&set->items[i]);
 	free(set->items);
 	memset(set, 0, sizeof *set);
+}
+
+/*
+ * ---- program cells (schema version 2, "cell": "program") ----
+ *
+ * Version 2 adds "cell": "trace" (absent: trace) or "program".  A program
+ * cell has "program" instead of "trace", its figures under "time", "faults",
+ * "context_switches" and "memory" (null unless status is ok), and an
+ * "rss_timeline" instead of the heap timeline.
+ */
+static int read_cell_kind(struct reader *rd, const json_t *root, uint64_t version,
+                          int *program)
+{
+	char cell[16];
+	*program = 0;
+	if (version < PROGRAM_SCHEMA_VERSION)
+		return 0;
+	if (get_string(rd, root, "", "cell", NULLABLE, cell, sizeof cell))
+		return RESULT_BAD;
+	if (!cell[0] || !strcmp(cell, "trace"))
+		return 0;
+	if (strcmp(cell, "program"))
+		return bad(rd, "cell: \"%s\" is neither \"trace\" nor \"program\"", cell);
+	*program = 1;
+	return 0;
+}
+
+/* obj[key] as a summary {median, min, max} in order, each in [0, hi]. */
+static int read_spread(struct reader *rd, const json_t *obj, const char *where,
+                       const char *key, double hi, double *median, double *min, double *max)
+{
+	json_t *o;
+	char at[96];
+	double lo_, hi_;
+	snprintf(at, sizeof at, "%s.%s", where, key);
+	if (!min)
+		min = &lo_;
+	if (!max)
+		max = &hi_;
+	if (get_object(rd, obj, where, key, REQUIRED, &o) ||
+	    get_number(rd, o, at, "median", REQUIRED, 0, hi, NULL, median) ||
+	    get_number(rd, o, at, "min", REQUIRED, 0, hi, NULL, min) ||
+	    get_number(rd, o, at, "max", REQUIRED, 0, hi, NULL, max))
+		return RESULT_BAD;
+	if (!(*min <= *median && *median <= *max))
+		return bad(rd, "%s: min %g, median %g and max %g are not in order", at, *min,
+		           *median, *max);
+	return 0;
+}
+
+static int read_program_figures(struct reader *rd, const json_t *root, struct result *r)
+{
+	struct result_program *p = r->program;
+	json_t *t, *f, *cs, *m;
+	if (get_object(rd, root, "", "time", NULLABLE, &t) ||
+	    get_object(rd, root, "", "faults", NULLABLE, &f) ||
+	    get_object(rd, root, "", "context_switches", NULLABLE, &cs) ||
+	    get_object(rd, root, "", "memory", NULLABLE, &m))
+		return RESULT_BAD;
+	if (!t || !f || !cs || !m) {
+		if (!strcmp(r->status, "ok"))
+			return bad(rd, "%s: null, but status ok",
+			           !t ? "time" : !f ? "faults" : !cs ? "context_switches" : "memory");
+		return 0;
+	}
+	const double big = 1e15;
+	if (read_spread(rd, t, "time", "wall_seconds", big, &p->wall_median, &p->wall_min,
+	                &p->wall_max) ||
+	    read_spread(rd, t, "time", "user_seconds", big, &p->user_median, NULL, NULL) ||
+	    read_spread(rd, t, "time", "system_seconds", big, &p->sys_median, NULL, NULL) ||
+	    read_spread(rd, f, "faults", "minor", big, &p->minor_faults, NULL, NULL) ||
+	    read_spread(rd, f, "faults", "major", big, &p->major_faults, NULL, NULL) ||
+	    read_spread(rd, cs, "context_switches", "voluntary", big, &p->voluntary_switches,
+	                NULL, NULL) ||
+	    read_spread(rd, cs, "context_switches", "involuntary", big,
+	                &p->involuntary_switches, NULL, NULL) ||
+	    get_count(rd, m, "memory", "peak_rss_bytes", REQUIRED, &r->has_peak_rss,
+	              &r->peak_rss) ||
+	    get_count(rd, m, "memory", "sampled_peak_rss_bytes", NULLABLE, &p->has_sampled_rss,
+	              &p->sampled_rss) ||
+	    get_count(rd, m, "memory", "peak_break_bytes", NULLABLE, &r->has_peak_break,
+	              &r->peak_break) ||
+	    get_count(rd, m, "memory", "provider_calls", NULLABLE, &r->has_provider_calls,
+	              &r->provider_calls))
+		return RESULT_BAD;
+	p->has_figures = 1;
+	return 0;
+}
+
+static int read_rss_timeline(struct reader *rd, const json_t *root, struct result *r)
+{
+	struct result_program *p = r->program;
+	json_t *tl;
+	uint64_t points;
+	int has;
+	if (get_object(rd, root, "", "rss_timeline", NULLABLE, &tl))
+		return RESULT_BAD;
+	if (!tl)
+		return 0;
+	if (get_count(rd, tl, "rss_timeline", "points", REQUIRED, NULL, &points))
+		return RESULT_BAD;
+	if (points > RESULT_TIMELINE_MAX)
+		return bad(rd, "rss_timeline.points: %llu is more than %u",
+		           (unsigned long long)points, RESULT_TIMELINE_MAX);
+	/* read_u64_array names its arrays timeline.KEY in messages. */
+	if (read_u64_array(rd, tl, "ms", REQUIRED, (unsigned)points, &has, &p->timeline_ms) ||
+	    read_u64_array(rd, tl, "rss_bytes", REQUIRED, (unsigned)points, &has,
+	                   &p->timeline_rss))
+		return RESULT_BAD;
+	for (unsigned k = 1; k < points; k++)
+		if (p->timeline_ms[k] < p->timeline_ms[k - 1])
+			return bad(rd, "rss_timeline.ms[%u]: goes backwards", k);
+	p->timeline_points = (unsigned)points;
+	return 0;
+}
+
+static int read_program(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *prog;
+	r->is_program = 1;
+	r->program = calloc(1, sizeof *r->program);
+	if (!r->program)
+		return bad(rd, "out of memory");
+	struct result_program *p = r->program;
+	if (get_object(rd, root, "", "program", REQUIRED, &prog) ||
+	    get_string(rd, prog, "program", "name", REQUIRED, r->trace_name,
+	               sizeof r->trace_name) ||
+	    get_string(rd, prog, "program", "command", NULLABLE, p->command, sizeof p->command) ||
+	    get_string(rd, root, "", "output_sha256", NULLABLE, p->output_sha256,
+	               sizeof p->output_sha256) ||
+	    get_count(rd, root, "", "runs", REQUIRED, NULL, &r->runs) ||
+	    get_string(rd, root, "", "status", REQUIRED, r->status, sizeof r->status))
+		return RESULT_BAD;
+	if (strchr(r->trace_name, '/'))
+		return bad(rd, "program.name: \"%s\" contains '/'", r->trace_name);
+	if (p->output_sha256[0] && !is_hex64(p->output_sha256))
+		return bad(rd, "output_sha256: not 64 lowercase hex digits");
+	snprintf(r->trace_path, sizeof r->trace_path, "%s", r->trace_name);
+	for (const char *c = r->status; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
+			return bad(rd, "status: \"%s\" is not a status word", r->status);
+	if (read_program_figures(rd, root, r) || read_rss_timeline(rd, root, r))
+		return RESULT_BAD;
+	return RESULT_OK;
 }

@@ -30,6 +30,28 @@ struct result_latency {
 	uint64_t p50, p90, p99, p999, max;  /* ns, p50 <= ... <= max       */
 };
 
+/*
+ * A program cell (schema version 2, "cell": "program"; docs/run.md): a whole
+ * program run under the allocator.  Its name is also the result's
+ * trace_name and trace_path, so the tools that match cells by trace match
+ * program cells by program; ops is 0 and throughput absent.
+ */
+struct result_program {
+	char     command[RESULT_PATH_MAX];     /* program.command                      */
+	char     output_sha256[65];            /* of the last run's stdout; "" if none */
+	int      has_figures;                  /* time, faults, switches (status ok)   */
+	double   wall_median, wall_min, wall_max;   /* seconds                         */
+	double   user_median, sys_median;
+	double   minor_faults, major_faults;   /* medians over the runs                */
+	double   voluntary_switches, involuntary_switches;
+	int      has_sampled_rss;
+	uint64_t sampled_rss;                  /* memory.sampled_peak_rss_bytes        */
+	unsigned timeline_points;              /* rss_timeline; 0 when absent          */
+	uint64_t *timeline_ms, *timeline_rss;  /* malloc'd                             */
+	int      has_ratio;                    /* set by `bench report`: glibc's cell  */
+	double   wall_ratio, rss_ratio;        /* of the same program in the set       */
+};
+
 struct result {
 	char     file[RESULT_PATH_MAX];        /* where it was read from               */
 	char     allocator[RESULT_NAME_MAX];   /* allocator.name                       */
@@ -56,12 +78,43 @@ struct result {
 	uint64_t timer_overhead_ns;
 	struct result_latency latency[LATENCY_KINDS];  /* by op kind, then "all"      */
 
+	/* where and how it ran (docs/distributed.md); absent in older results */
+	char     machine[RESULT_NAME_MAX];     /* machine.name, else machine.hostname,
+	                                        * else "" (unknown)                    */
+	int      has_concurrency;              /* the unit claimed a slot (--slots)    */
+	uint64_t cells_running;                /* most cells on the machine at once    */
+	int      has_pinned_cpu;
+	uint64_t pinned_cpu;
+
 	unsigned timeline_points;              /* 0 when absent                        */
 	int      has_timeline_break;           /* break_bytes is not null              */
 	int      has_timeline_live;
 	uint64_t *timeline_op;                 /* malloc'd; result_free releases them  */
 	uint64_t *timeline_break;
 	uint64_t *timeline_live;
+
+	/* How the timed passes ran and where their time went; results written
+	 * before these existed lack them (has_* 0, touch ""). */
+	char     touch[16];                    /* throughput.touch: none, pages, all   */
+	int      has_warmup;
+	uint64_t warmup;                       /* throughput.warmup_passes             */
+	int      has_cpu;                      /* throughput.cpu_ns_per_op             */
+	double   cpu_ns_median, cpu_ns_min, cpu_ns_max;     /* CPU ns/op              */
+	double   cpu_ops_median, cpu_ops_min, cpu_ops_max;  /* CPU-time ops/s         */
+	int      has_passes;                   /* throughput.passes, one per run       */
+	double   minor_faults_median, major_faults_median;  /* per pass, medians     */
+	double   voluntary_switches_median, involuntary_switches_median;
+
+	/* cost: the --count figure (null or absent: has_cost 0) */
+	int      has_cost;
+	char     cost_method[16];              /* "perf_event", "callgrind"            */
+	uint64_t instructions;
+	double   instructions_per_op;
+	int      has_cycles, has_l1d_misses, has_ll_misses;
+	double   cycles_per_op, l1d_misses_per_op, ll_misses_per_op;
+
+	int      is_program;                   /* "cell": "program" (below)            */
+	struct result_program *program;        /* its figures; NULL for a trace cell   */
 };
 
 enum result_parse_status {

@@ -113,9 +113,74 @@ TEST(result_reader_refuses_a_newer_schema_version)
 	snprintf(text, sizeof text, valid_fmt, tp_ok, mem_ok, "null", "null");
 	char *v = strstr(text, "\"schema_version\": 1");
 	REQUIRE(v);
-	v[strlen("\"schema_version\": ")] = '2';
+	v[strlen("\"schema_version\": ")] = '3';
 	EXPECT(result_parse("r.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
-	EXPECT_STR_CONTAINS(err, "schema_version 2");
+	EXPECT_STR_CONTAINS(err, "schema_version 3");
+}
+
+TEST(result_reader_reads_a_version_2_trace_cell)
+{
+	struct result r;
+	snprintf(text, sizeof text, valid_fmt, tp_ok, mem_ok, "null", "null");
+	char *v = strstr(text, "\"schema_version\": 1");
+	REQUIRE(v);
+	v[strlen("\"schema_version\": ")] = '2';
+	REQUIRE(result_parse("r.json", text, strlen(text), &r, err, sizeof err) == RESULT_OK);
+	EXPECT(!r.is_program && r.program == NULL);
+	EXPECT(strcmp(r.trace_name, "web.trace") == 0);
+	result_free(&r);
+}
+
+/* A program cell as bench run writes it, with %s for its memory object. */
+static const char program_fmt[] =
+	"{\"schema\": \"heaplab-result\", \"schema_version\": 2, \"cell\": \"program\",\n"
+	" \"allocator\": {\"name\": \"tlsf\", \"kind\": \"builtin\"},\n"
+	" \"program\": {\"name\": \"sqlite\", \"command\": \"sqlite3 :memory:\"},\n"
+	" \"runs\": 3, \"status\": \"ok\", \"throughput\": null,\n"
+	" \"time\": {\"wall_seconds\": {\"median\": 0.5, \"min\": 0.4, \"max\": 0.7},\n"
+	"   \"user_seconds\": {\"median\": 0.4, \"min\": 0.3, \"max\": 0.5},\n"
+	"   \"system_seconds\": {\"median\": 0.1, \"min\": 0.0, \"max\": 0.1}},\n"
+	" \"faults\": {\"minor\": {\"median\": 900, \"min\": 800, \"max\": 1000},\n"
+	"   \"major\": {\"median\": 0, \"min\": 0, \"max\": 0}},\n"
+	" \"context_switches\": {\"voluntary\": {\"median\": 3, \"min\": 2, \"max\": 4},\n"
+	"   \"involuntary\": {\"median\": 9, \"min\": 1, \"max\": 20}},\n"
+	" \"memory\": %s,\n"
+	" \"output_sha256\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\n"
+	" \"rss_timeline\": {\"points\": 3, \"ms\": [5, 10, 15], "
+	"\"rss_bytes\": [1000, 2000, 1500]}}\n";
+
+TEST(result_reader_reads_a_program_cell)
+{
+	struct result r;
+	snprintf(text, sizeof text, program_fmt, "{\"peak_rss_bytes\": 33554432, "
+	         "\"sampled_peak_rss_bytes\": 30000000, \"peak_break_bytes\": 29630688, "
+	         "\"provider_calls\": 381}");
+	REQUIRE(result_parse("p.json", text, strlen(text), &r, err, sizeof err) == RESULT_OK);
+	EXPECT(r.is_program && r.program && r.program->has_figures);
+	EXPECT(strcmp(r.trace_name, "sqlite") == 0);
+	EXPECT(r.runs == 3 && r.ops == 0 && !r.has_throughput);
+	EXPECT(r.has_peak_rss && r.peak_rss == 33554432);
+	EXPECT(r.has_peak_break && r.peak_break == 29630688 && r.provider_calls == 381);
+	EXPECT(r.program->wall_median == 0.5 && r.program->wall_max == 0.7);
+	EXPECT(r.program->minor_faults == 900);
+	EXPECT(r.program->timeline_points == 3 && r.program->timeline_rss[1] == 2000);
+	result_free(&r);
+	EXPECT(r.program == NULL);
+}
+
+TEST(result_reader_refuses_a_program_cell_with_figures_out_of_order)
+{
+	struct result r;
+	snprintf(text, sizeof text, program_fmt, "{\"peak_rss_bytes\": 1}");
+	char *v = strstr(text, "\"min\": 0.4");
+	REQUIRE(v);
+	memcpy(v, "\"min\": 0.9", 10);
+	EXPECT(result_parse("p.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "time.wall_seconds: min 0.9, median 0.5 and max 0.7 are not in order");
+	/* and an ok program cell must have its memory */
+	snprintf(text, sizeof text, program_fmt, "null");
+	EXPECT(result_parse("p.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "memory: null, but status ok");
 }
 
 TEST(result_reader_names_a_field_of_the_wrong_type)
@@ -235,6 +300,9 @@ TEST(result_reader_reads_back_what_report_json_writes)
 	EXPECT_EQ(r.timeline_op[7], 8);
 	EXPECT(r.has_latency && r.latency[LATENCY_ALL].count == 8);
 	EXPECT_EQ(r.latency[OP_FREE].count, 3);
+	EXPECT(r.has_cpu && r.has_passes && r.has_warmup && r.warmup == 0);
+	EXPECT(!strcmp(r.touch, "pages"));
+	EXPECT(!r.has_cost);   /* no --count */
 	result_free(&r);
 	free(s);
 	json_decref(j);
@@ -304,4 +372,98 @@ TEST(result_reader_refuses_a_result_of_status_ok_without_memory)
 	struct result r;
 	EXPECT(parse(tp_ok, "null", lat_ok, tl_ok, &r) != RESULT_OK);
 	EXPECT_STR_CONTAINS(err, "memory: null, but status ok");
+}
+
+/* ---- the timed passes' figures (--touch, --warmup, CPU time, --count) ---- */
+
+static const char tp_new_fmt[] = "{\"ops_per_sec\": {\"median\": 2e6, \"min\": 1e6, \"max\": 3e6},"
+	" \"ns_per_op\": {\"median\": 500, \"min\": 333, \"max\": 1000},"
+	" \"cpu_ns_per_op\": {\"median\": 400, \"min\": 300, \"max\": 900},"
+	" \"cpu_ops_per_sec\": {\"median\": 2.5e6, \"min\": 1.1e6, \"max\": 3.3e6},"
+	" \"samples_cpu_ns_per_op\": [400, 300, 900],"
+	" \"passes\": [%s],"
+	" \"touch\": \"%s\", \"warmup_passes\": 2}";
+static const char pass_ok[] = "{\"wall_ns\": 5000, \"user_ns\": 3000, \"sys_ns\": 1000, "
+	"\"minor_faults\": %d, \"major_faults\": 0, \"voluntary_switches\": 1, "
+	"\"involuntary_switches\": 2}";
+
+static int parse_timing(const char *passes, const char *touch, const char *cost, struct result *r)
+{
+	char tp[2048];
+	snprintf(tp, sizeof tp, tp_new_fmt, passes, touch);
+	snprintf(text, sizeof text, valid_fmt, tp, mem_ok, lat_ok, tl_ok);
+	/* "cost" goes in before the closing brace */
+	char *end = strrchr(text, '}');
+	snprintf(end, sizeof text - (size_t)(end - text), ", \"cost\": %s}\n", cost);
+	return result_parse("r.json", text, strlen(text), r, err, sizeof err);
+}
+
+static void three_passes(char *buf, size_t len, int a, int b, int c)
+{
+	char p1[256], p2[256], p3[256];
+	snprintf(p1, sizeof p1, pass_ok, a);
+	snprintf(p2, sizeof p2, pass_ok, b);
+	snprintf(p3, sizeof p3, pass_ok, c);
+	snprintf(buf, len, "%s, %s, %s", p1, p2, p3);
+}
+
+TEST(result_reader_reads_cpu_time_pass_counters_touch_and_warmup)
+{
+	struct result r;
+	char passes[1024];
+	three_passes(passes, sizeof passes, 10, 30, 20);
+	REQUIRE(parse_timing(passes, "none", "null", &r) == RESULT_OK);
+	EXPECT(r.has_cpu && r.cpu_ns_median == 400 && r.cpu_ops_max == 3.3e6);
+	EXPECT(r.has_passes && r.minor_faults_median == 20 && r.involuntary_switches_median == 2);
+	EXPECT(!strcmp(r.touch, "none"));
+	EXPECT(r.has_warmup && r.warmup == 2);
+	EXPECT(!r.has_cost);
+	result_free(&r);
+}
+
+TEST(result_reader_reads_the_cost_figure)
+{
+	struct result r;
+	char passes[1024];
+	three_passes(passes, sizeof passes, 1, 1, 1);
+	REQUIRE(parse_timing(passes, "pages", "{\"method\": \"callgrind\", \"ops\": 10, "
+	                     "\"instructions\": 4200, \"instructions_per_op\": 420, "
+	                     "\"cycles_per_op\": null, \"l1d_misses_per_op\": 1.5, "
+	                     "\"ll_misses_per_op\": 0.25}", &r) == RESULT_OK);
+	EXPECT(r.has_cost && !strcmp(r.cost_method, "callgrind"));
+	EXPECT(r.instructions == 4200 && r.instructions_per_op == 420);
+	EXPECT(!r.has_cycles && r.has_l1d_misses && r.ll_misses_per_op == 0.25);
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_bad_timing_figures)
+{
+	struct result r;
+	char passes[1024];
+	three_passes(passes, sizeof passes, 1, 2, 3);
+	EXPECT(parse_timing(passes, "sometimes", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.touch: \"sometimes\" is not none, pages or all");
+	char two[600];
+	snprintf(two, sizeof two, pass_ok, 1);
+	EXPECT(parse_timing(two, "pages", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.passes: 1 passes, but runs is 3");
+	three_passes(passes, sizeof passes, -1, 2, 3);
+	EXPECT(parse_timing(passes, "pages", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.passes[0].minor_faults: -1 is negative");
+	three_passes(passes, sizeof passes, 1, 2, 3);
+	EXPECT(parse_timing(passes, "pages", "{\"method\": \"guess\", \"instructions\": 1, "
+	                    "\"instructions_per_op\": 1}", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "cost.method: \"guess\" is not perf_event or callgrind");
+	EXPECT(parse_timing(passes, "pages", "{\"method\": \"callgrind\"}", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "cost.instructions: missing");
+}
+
+TEST(result_reader_accepts_a_result_without_the_timing_figures)
+{
+	/* what results/baseline holds: written before CPU time, touch and cost existed */
+	struct result r;
+	REQUIRE(parse(tp_ok, mem_ok, lat_ok, tl_ok, &r) == RESULT_OK);
+	EXPECT(r.has_throughput && !r.has_cpu && !r.has_passes && !r.has_warmup && !r.has_cost);
+	EXPECT(r.touch[0] == '\0');
+	result_free(&r);
 }
