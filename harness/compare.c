@@ -998,7 +998,8 @@ int compare_main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].fail;
 		unjudged += rows[i].unjudged;
-		by[rows[i].basis]++;
+		if (!rows[i].unjudged)
+			by[rows[i].basis]++;
 	}
 
 	char rules[240], tally[160], few[160] = "", noise[160] = "";
