@@ -56,4 +56,30 @@ double stats_min_p(size_t n, size_t m);
 int stats_ratio(const double *x, size_t n, const double *y, size_t m, double alpha,
                 double *estimate, double *lo, double *hi);
 
+/*
+ * Paired samples (x[i] and y[i] measured together, e.g. the i-th round of an
+ * interleaved suite): the Wilcoxon signed-rank test on the log ratios
+ * d_i = log y[i] - log x[i].  Zero differences are dropped (Wilcoxon's
+ * rule), ties among |d_i| get midranks; p is exact (every sign assignment)
+ * for up to STATS_EXACT_MAX non-zero differences, normal with tie and
+ * continuity corrections beyond.  p is 1 when every d_i is 0.  n > 0 pairs
+ * of positive finite samples.  *exact may be NULL.  Returns 0, or -1 on bad
+ * arguments or out of memory.
+ */
+int stats_signed_rank(const double *x, const double *y, size_t n, double *p, int *exact);
+
+/* Smallest two-sided p the signed-rank test can give with n pairs: 2 / 2^n. */
+double stats_paired_min_p(size_t n);
+
+/*
+ * The paired ratio y / x: exp(Hodges-Lehmann estimate of the log ratios, the
+ * median of the Walsh averages (d_i + d_j) / 2, i <= j), with the interval at
+ * confidence 1 - alpha from the order statistics of those averages (the
+ * signed-rank distribution without ties).  Unbounded (*lo = 0, *hi =
+ * INFINITY) when n is too small for that confidence (n < 6 at alpha 0.05).
+ * Returns 0, or -1 on bad arguments or out of memory.
+ */
+int stats_paired_ratio(const double *x, const double *y, size_t n, double alpha,
+                       double *estimate, double *lo, double *hi);
+
 #endif

@@ -219,3 +219,128 @@ TEST(stats_interval_agrees_with_the_test)
 			          shift, p, lo, hi);
 	}
 }
+
+/* ---- paired samples (the signed-rank test on log ratios) ---- */
+
+static void ratios(const double *d, size_t n, double *x, double *y)
+{
+	/* a slowdown by -d is a speedup swapped, so equal |d| tie exactly */
+	for (size_t i = 0; i < n; i++) {
+		double v = 100 * exp(fabs(d[i]));
+		x[i] = d[i] < 0 ? v : 100;
+		y[i] = d[i] < 0 ? 100 : v;
+	}
+}
+
+TEST(stats_signed_rank_all_slower_6_is_2_over_64)
+{
+	double d[6] = { .01, .02, .03, .04, .05, .06 }, x[6], y[6], p;
+	int exact = 0;
+	ratios(d, 6, x, y);
+	REQUIRE(stats_signed_rank(x, y, 6, &p, &exact) == 0);
+	EXPECT_NEAR(p, 2.0 / 64, 1e-12);
+	EXPECT(exact);
+	EXPECT_NEAR(stats_paired_min_p(6), 2.0 / 64, 1e-12);
+	REQUIRE(stats_signed_rank(y, x, 6, &p, NULL) == 0);   /* symmetric */
+	EXPECT_NEAR(p, 2.0 / 64, 1e-12);
+}
+
+TEST(stats_signed_rank_known_value)
+{
+	/* ranks 1 2 3 -4 5 6: W- = 4; P(W <= 4) = 7/64 for n = 6, p = 14/64 */
+	double d[6] = { .01, .02, .03, -.04, .05, .06 }, x[6], y[6], p;
+	ratios(d, 6, x, y);
+	REQUIRE(stats_signed_rank(x, y, 6, &p, NULL) == 0);
+	EXPECT_NEAR(p, 14.0 / 64, 1e-12);
+}
+
+TEST(stats_signed_rank_identical_and_zeros)
+{
+	double x[5] = { 1, 2, 3, 4, 5 }, p, est, lo, hi;
+	REQUIRE(stats_signed_rank(x, x, 5, &p, NULL) == 0);
+	EXPECT_NEAR(p, 1, 0);
+	REQUIRE(stats_paired_ratio(x, x, 5, 0.05, &est, &lo, &hi) == 0);
+	EXPECT_NEAR(est, 1, 1e-12);
+	/* zero differences are dropped: 3 zeros + 5 slower = the 5-pair p */
+	double d[8] = { 0, .01, 0, .02, .03, 0, .04, .05 }, a[8], b[8];
+	ratios(d, 8, a, b);
+	REQUIRE(stats_signed_rank(a, b, 8, &p, NULL) == 0);
+	EXPECT_NEAR(p, 2.0 / 32, 1e-12);
+}
+
+TEST(stats_signed_rank_ties_match_brute_force)
+{
+	/* |d| with ties; signs + + - + - + */
+	double d[6] = { .01, .01, -.02, .03, -.03, .03 }, x[6], y[6], p;
+	ratios(d, 6, x, y);
+	REQUIRE(stats_signed_rank(x, y, 6, &p, NULL) == 0);
+	/* doubled midranks of |d|: 3 3 6 10 10 10, observed positive sum 26 */
+	int r2[6] = { 3, 3, 6, 10, 10, 10 };
+	double mean2 = 21, dev = fabs(26 - mean2);
+	int extreme = 0;
+	for (int mask = 0; mask < 64; mask++) {
+		int s = 0;
+		for (int i = 0; i < 6; i++)
+			if (mask >> i & 1)
+				s += r2[i];
+		extreme += fabs(s - mean2) >= dev - 1e-9;
+	}
+	EXPECT_NEAR(p, extreme / 64.0, 1e-12);
+}
+
+TEST(stats_signed_rank_rejects_bad_samples)
+{
+	double x[3] = { 1, 2, 3 }, y[3] = { 1, 0, 3 }, p, e, lo, hi;
+	EXPECT(stats_signed_rank(x, y, 3, &p, NULL) == -1);
+	EXPECT(stats_signed_rank(x, x, 0, &p, NULL) == -1);
+	EXPECT(stats_paired_ratio(x, y, 3, 0.05, &e, &lo, &hi) == -1);
+	EXPECT(stats_paired_ratio(x, x, 3, 0, &e, &lo, &hi) == -1);
+}
+
+TEST(stats_paired_ratio_estimate_and_interval)
+{
+	/* Walsh averages of .01 .02 .03: .01 .015 .02 .02 .025 .03, median .02 */
+	double d3[3] = { .01, .02, .03 }, x[6], y[6], est, lo, hi;
+	ratios(d3, 3, x, y);
+	REQUIRE(stats_paired_ratio(x, y, 3, 0.05, &est, &lo, &hi) == 0);
+	EXPECT_NEAR(est, exp(.02), 1e-12);
+	EXPECT(lo == 0 && isinf(hi));          /* 3 pairs: no 95% interval */
+	/* 6 pairs at 95%: P(W <= 0) = 1/64 <= .025 < P(W <= 1): the extremes */
+	double d6[6] = { .03, -.01, .05, .02, .04, .06 };
+	ratios(d6, 6, x, y);
+	REQUIRE(stats_paired_ratio(x, y, 6, 0.05, &est, &lo, &hi) == 0);
+	EXPECT_NEAR(lo, exp(-.01), 1e-12);
+	EXPECT_NEAR(hi, exp(.06), 1e-12);
+}
+
+TEST(stats_paired_sees_through_shared_load)
+{
+	/* each round's load hits both sides; y is 5% slower in every round */
+	double load[10] = { 1, 2.5, 1.1, 3, 1, 1.4, 2.2, 1, 1.9, 1.2 };
+	double x[10], y[10], p, est, lo, hi;
+	for (int i = 0; i < 10; i++)
+		x[i] = 100 * load[i], y[i] = 105 * load[i] * (1 + 0.001 * (i % 3));
+	REQUIRE(stats_mann_whitney(x, 10, y, 10, &p, NULL) == 0);
+	EXPECT(p > 0.3);                        /* unpaired: lost in the load */
+	REQUIRE(stats_signed_rank(x, y, 10, &p, NULL) == 0);
+	EXPECT_NEAR(p, 2.0 / 1024, 1e-12);     /* paired: every round slower */
+	REQUIRE(stats_paired_ratio(x, y, 10, 0.05, &est, &lo, &hi) == 0);
+	EXPECT(lo > 1.04 && hi < 1.06 && est > 1.049 && est < 1.053);
+}
+
+TEST(stats_signed_rank_normal_approximation_is_close)
+{
+	/* 70 pairs (beyond the exact limit), alternating signs with a drift */
+	double x[70], y[70], p;
+	for (int i = 0; i < 70; i++)
+		x[i] = 100, y[i] = 100 * exp((i % 2 ? 1 : -1) * 0.001 * (i + 1) + 0.0003);
+	int exact = 1;
+	REQUIRE(stats_signed_rank(x, y, 70, &p, &exact) == 0);
+	EXPECT(!exact);
+	EXPECT(p > 0 && p <= 1);
+	/* all 70 slower: far below any alpha */
+	for (int i = 0; i < 70; i++)
+		y[i] = 101 + i;
+	REQUIRE(stats_signed_rank(x, y, 70, &p, NULL) == 0);
+	EXPECT(p < 1e-10);
+}
