@@ -75,7 +75,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 
 enum { OPT_CHECK = 256, OPT_COUNT, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS,
        OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP, OPT_SKIP_EXISTING, OPT_SLOTS, OPT_ALIGN,
-       OPT_CFLAGS };
+       OPT_CFLAGS, OPT_INTERLEAVE };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -86,6 +86,7 @@ static const struct option long_options[] = {
 	{ "count",      optional_argument, NULL, OPT_COUNT },
 	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
 	{ "help",       no_argument,       NULL, 'h' },
+	{ "interleave", no_argument,       NULL, OPT_INTERLEAVE },
 	{ "json",       no_argument,       NULL, 'j' },
 	{ "latency",    no_argument,       NULL, OPT_LATENCY },
 	{ "list",       no_argument,       NULL, OPT_LIST },
@@ -178,6 +179,9 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 			o->run.touch = mode;
 			break;
 		}
+		case OPT_INTERLEAVE:
+			o->run.interleave = 1;
+			break;
 		case OPT_WARMUP:
 			if (cli_parse_number("--warmup", optarg, 0, WARMUP_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -215,6 +219,12 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 	}
 	if (optind < argc) {
 		usage_error(err, errlen, "unexpected argument '%s' (see bench --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->run.interleave && (o->run.count || o->run.latency)) {
+		/* counts are exact and need no pairing; rounds would repeat the pass */
+		usage_error(err, errlen, "--interleave cannot be combined with --%s",
+		            o->run.count ? "count" : "latency");
 		return EXIT_USAGE;
 	}
 	if (o->run.count && o->run.threads) {
@@ -256,6 +266,9 @@ void cli_help(FILE *f, const struct command *commands)
 	"      --heap-limit BYTES  cap the heap's break; K, M, G or T may follow\n"
 	"                          (allocations beyond it fail and are counted)\n"
 	"  -h, --help              show this help and exit\n"
+	"      --interleave        a suite: run each trace's timed passes in rounds,\n"
+	"                          one pass of every allocator per round, so load\n"
+	"                          hits all alike (bench compare --pair)\n"
 	"  -j, --json              print the result as JSON on stdout\n"
 	"      --latency           also time every op on its own in an extra pass\n"
 	"                          (percentiles per op kind, in the JSON)\n"

@@ -59,6 +59,9 @@ struct run_options {
 	                        * the probe counts the timed loop (count.h)     */
 	size_t   align;        /* --align: the alignment every block must have
 	                        * (a power of two); 0: HEAPLAB_ALIGN           */
+	int      interleave;   /* --interleave (a suite): the timed passes of a
+	                        * trace's cells ran in rounds (suite.c); only
+	                        * recorded, the parent schedules them          */
 };
 
 /* The alignment the checked pass demands of every block. */

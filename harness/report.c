@@ -227,6 +227,11 @@ json_t *report_json(const struct report_input *in)
 	                                                      : count_method_name(in->opt->count))
 	                                        : json_null(),
 	                               "align", (json_int_t)run_align(in->opt)), &bad);
+	if (in->opt->interleave) {
+		json_t *op = json_object_get(root, "options");
+		if (op && json_object_set_new(op, "interleave", json_true()))
+			bad = 1;
+	}
 	put(root, "runs", json_integer(r->runs), &bad);
 
 	if (r->runs) {

@@ -649,6 +649,13 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	if (get_object(rd, root, "", "options", NULLABLE, &opts) ||
 	    (opts && get_count(rd, opts, "options", "align", NULLABLE, &has_align, &r->align)))
 		return RESULT_BAD;
+	if (opts) {
+		json_t *il = json_object_get(opts, "interleave");
+		if (il && !json_is_boolean(il) && !json_is_null(il))
+			return bad(rd, "options.interleave: expected true or false, found %s",
+			           type_name(il));
+		r->interleaved = json_is_true(il);
+	}
 	if (!has_align)
 		r->align = 16;
 	else if (!r->align || (r->align & (r->align - 1)))

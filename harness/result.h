@@ -66,6 +66,9 @@ struct result {
 	uint64_t align;                        /* options.align: the alignment demanded
 	                                          (results written before it: 16)      */
 	char     message[1024];                /* check.message; "" when absent/null   */
+	int      interleaved;                  /* options.interleave: the timed passes
+	                                          ran in rounds with the suite's other
+	                                          allocators (pass k = round k)        */
 
 	int      has_throughput;               /* throughput is not null               */
 	double   ops_median, ops_min, ops_max; /* ops/s                                */

@@ -542,6 +542,72 @@ static int exit_rank(int code)
 
 static int worse(int a, int b) { return exit_rank(b) > exit_rank(a) ? b : a; }
 
+/* Record cell i's outcome (st, r, x) and write its result file. */
+static int record_cell(struct suite *su, size_t i, const struct trace *t,
+                       const struct machine_info *machine, const struct cell_result *r,
+                       const struct cell_extra *x, enum cell_status st, time_t when, int show)
+{
+	struct cell_rec *c = &su->cells[i];
+	c->status = st;
+	c->seconds = x->seconds;
+	snprintf(c->message, sizeof c->message, "%s", r->message);
+	c->runs = r->runs;
+	if (r->runs) {
+		struct sample_summary ss;
+		metrics_summarise(r->ops_per_sec, r->runs, &ss);
+		c->ops_median = ss.median;
+	}
+	c->has_break = c->spec->kind == ALLOC_BUILTIN || c->spec->kind == ALLOC_TEST
+	               || c->spec->kind == ALLOC_STUDENT;
+	c->has_break = c->has_break && st == CELL_OK;
+	c->peak_break = r->memory.peak_break;
+	c->has_rss = x->mem.measured;
+	c->peak_rss = x->mem.peak_rss_bytes;
+	c->peak_live = r->peak_live_bytes;
+	int code = st == CELL_OK ? EXIT_OK : st == CELL_BAD_INPUT ? EXIT_USAGE
+	           : st == CELL_SYSTEM ? EXIT_SYSTEM : EXIT_CHECK;
+	if (st == CELL_BAD_INPUT || st == CELL_SYSTEM)
+		return code;   /* nothing to report for these, as for a single run */
+
+	struct report_input in;
+	fill_input(&in, c->spec, t, &su->o->run, r, x, machine, when);
+	size_t len = 0;
+	json_t *j = report_json(&in);
+	char *text = json_text(j, &len);
+	json_decref(j);
+	char sub[PATH_MAX], path[PATH_MAX * 2], err[PATH_MAX * 2 + 256];
+	int e;
+	snprintf(sub, sizeof sub, "%.3000s/%s", su->dir, c->spec->name);
+	snprintf(path, sizeof path, "%s/%s.json", sub, c->stem);
+	if (!text) {
+		fputs("bench: out of memory while building a result\n", stderr);
+		code = EXIT_SYSTEM;
+	} else if ((e = mkdir_p(sub))) {
+		fprintf(stderr, "%sbench: %s: %s\n", show ? "\n" : "", sub, strerror(e));
+		code = EXIT_SYSTEM;
+	} else if (report_write_file(path, text, len, err, sizeof err) != 0) {
+		fprintf(stderr, "%sbench: %s\n", show ? "\n" : "", err);
+		code = EXIT_SYSTEM;
+	} else {
+		snprintf(c->file, sizeof c->file, "%s/%s.json", c->spec->name, c->stem);
+	}
+	free(text);
+	if (write_summary(su, 0))
+		code = EXIT_SYSTEM;
+	return code;
+}
+
+static void show_progress(struct suite *su, size_t i, double t0, int show)
+{
+	if (!show)
+		return;
+	progress.su = su;
+	progress.cell = i;
+	progress.t0 = t0;
+	isolate_tick = progress_tick;
+	progress_line(su, i, mono_now() - t0);
+}
+
 /* Run the cells of one trace (already loaded) and write their results. */
 static int run_trace_cells(struct suite *su, size_t first, size_t n, const struct trace *t,
                            const struct machine_info *machine, struct cell_result *r,
@@ -552,66 +618,102 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 		struct cell_rec *c = &su->cells[i];
 		if (isolate_interrupted)
 			break;
-		if (show) {
-			progress.su = su;
-			progress.cell = i;
-			progress.t0 = t0;
-			isolate_tick = progress_tick;
-			progress_line(su, i, mono_now() - t0);
-		}
+		show_progress(su, i, t0, show);
 		time_t when = time(NULL);
 		enum cell_status st = isolate_cell(c->spec, t, &su->o->run, su->o->timeout, r, x);
 		if (st == CELL_NOT_RUN) {
 			snprintf(c->message, sizeof c->message, "%s", r->message);
 			break;
 		}
-		c->status = st;
-		c->seconds = x->seconds;
-		snprintf(c->message, sizeof c->message, "%s", r->message);
-		c->runs = r->runs;
-		if (r->runs) {
-			struct sample_summary ss;
-			metrics_summarise(r->ops_per_sec, r->runs, &ss);
-			c->ops_median = ss.median;
-		}
-		c->has_break = c->spec->kind == ALLOC_BUILTIN || c->spec->kind == ALLOC_TEST
-		               || c->spec->kind == ALLOC_STUDENT;
-		c->has_break = c->has_break && st == CELL_OK;
-		c->peak_break = r->memory.peak_break;
-		c->has_rss = x->mem.measured;
-		c->peak_rss = x->mem.peak_rss_bytes;
-		c->peak_live = r->peak_live_bytes;
-		code = worse(code, st == CELL_OK ? EXIT_OK : st == CELL_BAD_INPUT ? EXIT_USAGE
-		                   : st == CELL_SYSTEM ? EXIT_SYSTEM : EXIT_CHECK);
-		if (st == CELL_BAD_INPUT || st == CELL_SYSTEM)
-			continue;   /* nothing to report for these, as for a single run */
-
-		struct report_input in;
-		fill_input(&in, c->spec, t, &su->o->run, r, x, machine, when);
-		size_t len = 0;
-		json_t *j = report_json(&in);
-		char *text = json_text(j, &len);
-		json_decref(j);
-		char sub[PATH_MAX], path[PATH_MAX * 2], err[PATH_MAX * 2 + 256];
-		int e;
-		snprintf(sub, sizeof sub, "%.3000s/%s", su->dir, c->spec->name);
-		snprintf(path, sizeof path, "%s/%s.json", sub, c->stem);
-		if (!text) {
-			fputs("bench: out of memory while building a result\n", stderr);
-			code = EXIT_SYSTEM;
-		} else if ((e = mkdir_p(sub))) {
-			fprintf(stderr, "%sbench: %s: %s\n", show ? "\n" : "", sub, strerror(e));
-			code = EXIT_SYSTEM;
-		} else if (report_write_file(path, text, len, err, sizeof err) != 0) {
-			fprintf(stderr, "%sbench: %s\n", show ? "\n" : "", err);
-			code = EXIT_SYSTEM;
-		} else {
-			snprintf(c->file, sizeof c->file, "%s/%s.json", c->spec->name, c->stem);
-		}
-		free(text);
-		if (write_summary(su, 0))
-			code = EXIT_SYSTEM;
+		code = worse(code, record_cell(su, i, t, machine, r, x, st, when, show));
 	}
+	return code;
+}
+
+/*
+ * --interleave: the same cells, their timed passes in rounds.  Round k runs
+ * one timed pass of every cell (in --alloc order) before round k + 1, so a
+ * burst of load on the machine falls on all of them alike and the per-round
+ * ratios between two allocators cancel it (bench compare --pair).  Each
+ * round is a whole cell run with --runs 1 (checked pass, one timed pass,
+ * memory pass, each in its child processes as usual); round 0's result is
+ * kept and later rounds add their timed pass to it.  A round whose checked
+ * pass or memory figures differ from round 0's makes memory_identical 0; a
+ * round that fails ends that cell with the failure, as a single run would.
+ */
+static int run_trace_interleaved(struct suite *su, size_t first, size_t n,
+                                 const struct trace *t, const struct machine_info *machine,
+                                 struct cell_result *r, struct cell_extra *x, double t0,
+                                 int show)
+{
+	struct cell_result *acc = bulk_alloc(n * sizeof *acc);
+	struct cell_extra *accx = calloc(n, sizeof *accx);
+	time_t *when = calloc(n, sizeof *when);
+	unsigned char *done = calloc(n, 1);
+	int code = EXIT_OK;
+	if (!acc || !accx || !when || !done) {
+		fputs("bench: cannot reserve memory for the results\n", stderr);
+		code = EXIT_SYSTEM;
+		goto out;
+	}
+	struct run_options one = su->o->run;
+	unsigned rounds = run_count(&su->o->run, t);
+	one.runs = 1;
+	for (unsigned k = 0; k < rounds && !isolate_interrupted; k++) {
+		for (size_t q = 0; q < n && !isolate_interrupted; q++) {
+			size_t i = first + q;
+			if (done[q])
+				continue;
+			show_progress(su, i, t0, show);
+			if (k == 0)
+				when[q] = time(NULL);
+			enum cell_status st = isolate_cell(su->cells[i].spec, t, &one,
+			                                   su->o->timeout, r, x);
+			if (st == CELL_NOT_RUN)
+				break;
+			if (k == 0) {
+				memcpy(&acc[q], r, sizeof *r);
+				accx[q] = *x;
+			} else if (st != CELL_OK) {
+				double secs = accx[q].seconds + x->seconds;
+				memcpy(&acc[q], r, sizeof *r);
+				accx[q] = *x;
+				accx[q].seconds = secs;
+				snprintf(acc[q].message, sizeof acc[q].message, "round %u: %.600s",
+				         k + 1, r->message);
+			} else {
+				struct cell_result *a = &acc[q];
+				accx[q].seconds += x->seconds;
+				if (r->runs && a->runs < RUN_MAX) {
+					a->ns_per_op[a->runs] = r->ns_per_op[0];
+					a->ops_per_sec[a->runs] = r->ops_per_sec[0];
+					a->pass[a->runs] = r->pass[0];
+					a->runs++;
+				}
+				if (!r->memory_identical ||
+				    memcmp(&r->memory, &a->memory, sizeof r->memory) ||
+				    r->peak_live_bytes != a->peak_live_bytes)
+					a->memory_identical = 0;
+			}
+			if (acc[q].status != CELL_OK)
+				done[q] = 1;
+		}
+	}
+	for (size_t q = 0; q < n; q++) {
+		size_t i = first + q;
+		if (!when[q])
+			continue;            /* never started: stays not-run */
+		if (isolate_interrupted && !done[q] && acc[q].runs < rounds)
+			continue;            /* cut short: not a result */
+		code = worse(code, record_cell(su, i, t, machine, &acc[q], &accx[q],
+		                               acc[q].status, when[q], show));
+	}
+out:
+	if (acc)
+		bulk_free(acc, n * sizeof *acc);
+	free(accx);
+	free(when);
+	free(done);
 	return code;
 }
 
@@ -673,8 +775,8 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 			code = worse(code, ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM);
 			continue;
 		}
-		code = worse(code, run_trace_cells(&su, ti * nspecs, nspecs, &t, &machine, r, x,
-		                                   t0, show));
+		code = worse(code, (o->run.interleave ? run_trace_interleaved : run_trace_cells)
+		                   (&su, ti * nspecs, nspecs, &t, &machine, r, x, t0, show));
 		trace_free(&t);
 	}
 	isolate_tick = NULL;
@@ -744,6 +846,10 @@ int suite_main(const struct cli_options *o)
 		fprintf(stderr, "bench: %s runs one cell (one allocator, one trace); a matrix "
 		        "becomes units with bench plan (docs/distributed.md)\n",
 		        o->slots ? "--slots" : "--skip-existing");
+		code = EXIT_USAGE;
+	} else if (o->run.interleave && nspecs < 2) {
+		fputs("bench: --interleave alternates the timed passes of two or more "
+		      "allocators; --alloc names one\n", stderr);
 		code = EXIT_USAGE;
 	} else if (o->skip_existing && !o->out) {
 		fputs("bench: --skip-existing needs --out FILE, the result it looks for\n", stderr);

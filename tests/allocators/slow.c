@@ -18,12 +18,18 @@
  * indirection per call; the script's baseline is the wrapper at 0 spins, so
  * the difference it measures is exactly the added work.
  *
+ * With HEAPLAB_SLOW_LOG=FILE each init (each pass's fresh heap) appends the
+ * wrapped allocator's name and a newline to FILE, so a test can see the
+ * order in which passes ran (bench --interleave).
+ *
  * Test-only: reachable from build/bench-test (tests/allocators/registry.h).
  */
 #include "registry.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern const struct allocator alloc_segregated, alloc_tlsf;
 
@@ -70,6 +76,19 @@ static void *slow_init(struct heap *heap, const struct allocator *inner)
 	s->inner = inner;
 	const char *e = getenv("HEAPLAB_SLOW_SPINS");
 	s->spins = e ? strtoul(e, NULL, 10) : 0;
+	const char *log = getenv("HEAPLAB_SLOW_LOG");
+	if (log) {
+		char line[64];
+		size_t n = strlen(inner->name);
+		n = n < sizeof line - 1 ? n : sizeof line - 1;
+		memcpy(line, inner->name, n);
+		line[n++] = '\n';
+		int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			if (write(fd, line, n) < 0) { /* the test sees the line missing */ }
+			close(fd);
+		}
+	}
 	s->self = inner->init(heap);
 	return s->self ? s : NULL;
 }
