@@ -87,7 +87,7 @@ KIT_FILES    := $(KIT)/adapter-mm.o $(KIT)/adapter-malloc.o $(KIT)/malloc_api.o 
                 $(KIT)/include/mm.h $(KIT)/include/memlib.h
 
 .PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install workloads-large \
-	demo demo-run test-run baseline bench-harness bench-compare benchmark programs programs-run
+	demo demo-run test-run baseline bench-harness bench-compare bench-pair benchmark programs programs-run
 all: $(BENCH) $(RECORD_LIB) preload student-kit $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 student-kit: $(KIT_FILES)
@@ -170,6 +170,10 @@ bench-harness: $(BENCH) $(HBENCH)
 # the compare gate's quality: a benchmark (minutes, timing), never part of make test
 bench-compare: all $(BENCH_TEST)
 	BENCH=./$(BENCH) BENCH_TEST=./$(BENCH_TEST) sh scripts/bench_compare.sh
+
+# the same for bench compare --pair on interleaved suites (docs/compare.md)
+bench-pair: all $(BENCH_TEST)
+	BENCH=./$(BENCH) BENCH_TEST=./$(BENCH_TEST) sh scripts/bench_pair.sh
 
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)

@@ -31,6 +31,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 
+#include "compare_pair.h"
 #include "exitcodes.h"
 #include "stats.h"
 
@@ -758,6 +759,7 @@ static void compare_usage(FILE *f)
 {
 	fputs("usage: bench compare [options] BASELINE CURRENT\n"
 	      "       bench compare [options] BASELINE... -- CURRENT...\n"
+	      "       bench compare --pair BASE,CUR [options] RESULTS...\n"
 	      "\n"
 	      "Compares two sets of heaplab results (files or folders) cell by cell\n"
 	      "(allocator x trace file name) and exits 1 when a cell regressed.\n"
@@ -787,6 +789,10 @@ static void compare_usage(FILE *f)
 	      "  --allow-missing        a baseline cell missing from CURRENT is not a failure\n"
 	      "  --format text|markdown markdown: a table for a pull-request comment\n"
 	      "  --max-slowdown P       deprecated: the same as --min-effect P\n"
+	      "  --pair BASE,CUR        compare two allocators of one suite run with\n"
+	      "                         bench --interleave, round by round (Wilcoxon\n"
+	      "                         signed-rank test on the per-round ratios; time\n"
+	      "                         only; --min-effect, --alpha, --time apply)\n"
 	      "\n"
 	      "A cell whose status was ok and is not any more always fails, and so does\n"
 	      "one that fails more allocations or skips more ops than the baseline.  A\n"
@@ -820,7 +826,7 @@ static int sides_split(int argc, char **argv, int first, int *nbase, int *cur_at
 int compare_main(int argc, char **argv)
 {
 	enum { O_SLOW = 256, O_GROWTH, O_RSS, O_REF, O_MISSING, O_MEM, O_FORMAT, O_EFFECT,
-	       O_ALPHA, O_INSTR, O_TIME, O_NOISE };
+	       O_ALPHA, O_INSTR, O_TIME, O_NOISE, O_PAIR };
 	static const struct option opts[] = {
 		{ "allow-missing", no_argument, NULL, O_MISSING },
 		{ "alpha", required_argument, NULL, O_ALPHA },
@@ -831,6 +837,7 @@ int compare_main(int argc, char **argv)
 		{ "max-slowdown", required_argument, NULL, O_SLOW },
 		{ "min-effect", required_argument, NULL, O_EFFECT },
 		{ "only-memory", no_argument, NULL, O_MEM },
+		{ "pair", required_argument, NULL, O_PAIR },
 		{ "reference", required_argument, NULL, O_REF },
 		{ "rss-tolerance", required_argument, NULL, O_RSS },
 		{ "run-noise", required_argument, NULL, O_NOISE },
@@ -839,6 +846,7 @@ int compare_main(int argc, char **argv)
 	};
 	struct compare_options o = { .min_effect = 0.05, .alpha = 0.01, .max_instr = 0.01,
 	                             .noise_k = 3, .rss_tolerance = 0.05 };
+	const char *pair = NULL;
 	int c;
 
 	opterr = 0;
@@ -894,6 +902,7 @@ int compare_main(int argc, char **argv)
 			break;
 		case O_REF: o.reference = optarg; break;
 		case O_MISSING: o.allow_missing = 1; break;
+		case O_PAIR: pair = optarg; break;
 		case O_MEM: o.only_memory = 1; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
@@ -914,6 +923,11 @@ int compare_main(int argc, char **argv)
 			        argv[optind - 1]);
 			return EXIT_USAGE;
 		}
+	}
+	if (pair) {
+		struct pair_options po = { .pair = pair, .min_effect = o.min_effect,
+		                           .alpha = o.alpha, .wall = o.wall };
+		return compare_pair(&po, argc - optind, argv + optind);
 	}
 	int nbase = 1, cur_at = optind + 1, ncur = 1;
 	if (sides_split(argc, argv, optind, &nbase, &cur_at, &ncur))

@@ -1,0 +1,147 @@
+#!/bin/sh
+# tests/cli/pair.sh - bench --interleave (the order of the timed passes, what
+# the results record) and bench compare --pair on hand-set samples.
+. tests/lib.sh
+
+BT=${BENCH_TEST:-build/bench-test}
+
+# ---- --interleave ----
+
+# test-slow-* log every init (one per pass: checked, timed, memory) with
+# HEAPLAB_SLOW_LOG; collapsing repeats gives the order the cells ran in.
+order_of() {
+	rm -f "$TMP/log" "$TMP/$1" && rm -rf "$TMP/s-$1" &&
+	HEAPLAB_SLOW_LOG=$TMP/log "$BT" --alloc test-slow-segregated,test-slow-tlsf \
+		--trace workloads/basic.trace,workloads/coalesce.trace --runs 3 \
+		--out "$TMP/s-$1" -q $2 2>"$ERR" &&
+	uniq "$TMP/log" | tr '\n' ' ' > "$TMP/$1"
+}
+interleaved_order() {
+	order_of il --interleave &&
+	# per trace: 3 rounds of (segregated, tlsf)
+	want="segregated tlsf segregated tlsf segregated tlsf"
+	[ "$(cat "$TMP/il")" = "$want $want " ] ||
+		{ echo "    order: $(cat "$TMP/il")"; return 1; }
+}
+check "--interleave: timed passes alternate, round by round" interleaved_order
+
+plain_order() {
+	order_of plain "" &&
+	[ "$(cat "$TMP/plain")" = "segregated tlsf segregated tlsf " ] ||
+		{ echo "    order: $(cat "$TMP/plain")"; return 1; }
+}
+check "without --interleave: each cell runs whole (unchanged)" plain_order
+
+interleave_recorded() {
+	f=$TMP/s-il/test-slow-tlsf/coalesce.json
+	[ "$(jq '.options.interleave' "$f")" = true ] &&
+	[ "$(jq '.runs' "$f")" = 3 ] &&
+	[ "$(jq '.throughput.samples_ns_per_op | length' "$f")" = 3 ] &&
+	[ "$(jq '.throughput.passes | length' "$f")" = 3 ] &&
+	[ "$(jq -r '.status' "$f")" = ok ] &&
+	[ "$(jq '.options | has("interleave")' "$TMP/s-plain/test-slow-tlsf/coalesce.json")" \
+		= false ]
+}
+check "--interleave: recorded in options, every round's pass kept" interleave_recorded
+
+same_memory() {
+	# the memory figures do not depend on the schedule
+	for a in test-slow-segregated test-slow-tlsf; do
+		for t in basic coalesce; do
+			for k in '.memory.peak_break_bytes' '.memory.fragmentation' \
+			         '.memory.identical_across_runs' '.check.violations'; do
+				x=$(jq "$k" "$TMP/s-il/$a/$t.json")
+				y=$(jq "$k" "$TMP/s-plain/$a/$t.json")
+				[ "$x" = "$y" ] || { echo "    $a $t $k: $x vs $y"; return 1; }
+			done
+		done
+	done
+}
+check "--interleave: memory figures and checks as without it" same_memory
+
+one_alloc() {
+	expect_exit 2 "$BENCH" --alloc bump --trace workloads/basic.trace --interleave &&
+	err_has "--interleave alternates the timed passes of two or more allocators"
+}
+check "--interleave with one allocator: exit 2" one_alloc
+
+with_count() {
+	expect_exit 2 "$BENCH" --alloc bump,tlsf --trace workloads/basic.trace --interleave \
+		--count &&
+	err_has "--interleave cannot be combined with --count"
+}
+check "--interleave --count: exit 2" with_count
+
+# ---- compare --pair ----
+
+# A suite of bump and tlsf on two traces, interleaved, 8 rounds; the samples
+# are then set by hand: a shared "load" pattern times a per-cell factor.
+S=$TMP/suite
+"$BENCH" --alloc bump,tlsf --trace workloads/basic.trace,workloads/coalesce.trace \
+	--runs 8 --interleave --out "$S" -q 2>/dev/null || echo "setup: the suite failed"
+load='[100, 250, 110, 300, 100, 140, 220, 190]'
+# set_samples FACTOR ALLOC TRACE
+set_samples() {
+	jq --argjson k "$1" "del(.throughput.samples_cpu_ns_per_op) |
+		.throughput.samples_ns_per_op = ($load | map(. * \$k))" \
+		"$S/$2/$3.json" > "$TMP/x.json" && mv "$TMP/x.json" "$S/$2/$3.json"
+}
+for a in bump tlsf; do for t in basic coalesce; do set_samples 1 $a $t; done; done
+
+pair_identical() {
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf "$S" &&
+	out_has "no regression in 2 cells (2 judged)" && out_has "+0.0% [+0.0, +0.0]"
+}
+check "compare --pair: identical rounds pass, exit 0" pair_identical
+
+pair_slower() {
+	set_samples 2 tlsf coalesce &&
+	expect_exit 1 "$BENCH" compare --pair bump,tlsf "$S" &&
+	out_has "REGRESSION: 1 of 2 cells failed" &&
+	grep -q "^coalesce.trace.*+100% \[+100, +100\] *0.008 *SLOWER" "$OUT" ||
+		{ cat "$OUT"; return 1; }
+}
+check "compare --pair: 2x slower in every round, exit 1" pair_slower
+
+pair_faster() {
+	expect_exit 0 "$BENCH" compare --pair tlsf,bump "$S" && out_has "faster"
+}
+check "compare --pair: the other way round is faster, exit 0" pair_faster
+
+pair_sees_through_load() {
+	# 6% slower in every round, under a load that moves rounds 3x
+	set_samples 1 tlsf coalesce && set_samples 1.06 tlsf basic &&
+	expect_exit 1 "$BENCH" compare --pair bump,tlsf "$S" &&
+	grep -q "^basic.trace.*+6.0%.*SLOWER" "$OUT" || { cat "$OUT"; return 1; }
+}
+check "compare --pair: a 6% slowdown under shared load fails" pair_sees_through_load
+
+pair_min_effect() {
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --min-effect 10% "$S"
+}
+check "compare --pair: below --min-effect passes" pair_min_effect
+
+pair_not_interleaved() {
+	set_samples 1 tlsf basic &&
+	jq 'del(.options.interleave)' "$S/tlsf/basic.json" > "$TMP/x.json" &&
+	mv "$TMP/x.json" "$S/tlsf/basic.json" &&
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf "$S" &&
+	out_has "not from one interleaved suite: not judged"
+}
+check "compare --pair: results not interleaved are not judged" pair_not_interleaved
+
+pair_bad_usage() {
+	expect_exit 2 "$BENCH" compare --pair bump "$S" && err_has "is not BASE,CURRENT" &&
+	expect_exit 2 "$BENCH" compare --pair bump,bump "$S" &&
+	expect_exit 2 "$BENCH" compare --pair glibc,tlsf "$S" && err_has "no results of glibc"
+}
+check "compare --pair: bad names, exit 2" pair_bad_usage
+
+pair_missing() {
+	rm "$S/tlsf/coalesce.json" &&
+	expect_exit 1 "$BENCH" compare --pair bump,tlsf "$S" &&
+	out_has "no result of the second allocator"
+}
+check "compare --pair: a missing cell of CUR fails" pair_missing
+
+finish
