@@ -17,6 +17,7 @@
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
 #   make bench-compare  measure bench compare's false alarms, power and the
 #                   fairness of the timed passes on this machine (docs/compare.md)
+#   make bench-pair     the same for bench compare --pair (interleaved suites)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
