@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 
+#include "cli.h"
 #include "exitcodes.h"
 #include "result.h"
 
@@ -286,14 +287,14 @@ static void print_timeline(FILE *out, enum format fmt, const struct result_set *
 
 static void report_usage(FILE *f)
 {
-	fputs("usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
+	cli_usage_text(f, "usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
 	      "                    RESULTS...\n"
 	      "\n"
 	      "Prints heaplab result files as one table, a row per cell.  RESULTS are\n"
 	      "files or folders (searched recursively for *.json results; summary.json\n"
 	      "is skipped).  --timeline prints the heap timelines instead (allocator,\n"
 	      "trace, op, break_bytes, live_bytes).  Missing figures are empty (\"-\" in\n"
-	      "markdown).  Exit 2 when a file is not a heaplab result.\n", f);
+	      "markdown).  Exit 2 when a file is not a heaplab result.\n");
 }
 
 /* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "peer.h"
+#include "cli.h"
 #include "exitcodes.h"
 #include "../allocators/allocator.h"
 
@@ -82,7 +83,7 @@ int run_main(int argc, char **argv)
 		} else if (strcmp(a, "--check") == 0) {
 			check = 1;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(run_usage, stdout);
+			cli_usage_text(stdout, run_usage);
 			return EXIT_OK;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "bench: run: unknown option '%s'\n%s", a, run_usage);

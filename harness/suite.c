@@ -7,6 +7,7 @@
 #include "isolate.h"
 #include "machine.h"
 #include "peer.h"
+#include "progress.h"
 #include "report.h"
 
 #include <dirent.h>
@@ -192,7 +193,10 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		code = EXIT_SYSTEM;
 		goto out;
 	}
+	progress_start(isatty(STDERR_FILENO) && !o->no_progress, 1);
+	progress_cell(0, s->name, t.path, t.nops, run_count(&o->run, &t));
 	enum cell_status st = isolate_cell(s, &t, &o->run, o->timeout, r, x);
+	progress_stop();
 	if (st == CELL_BAD_INPUT || st == CELL_SYSTEM || st == CELL_NOT_RUN) {
 		fprintf(stderr, "bench: %s\n", st == CELL_NOT_RUN ? "interrupted" : r->message);
 		code = st == CELL_BAD_INPUT ? EXIT_USAGE : st == CELL_SYSTEM ? EXIT_SYSTEM
@@ -389,50 +393,6 @@ static int write_summary(struct suite *su, int complete)
 	return rc;
 }
 
-static void clock_text(char *buf, size_t len, double s)
-{
-	unsigned long t = (unsigned long)(s + 0.5);
-	if (t >= 3600)
-		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
-	else
-		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void progress_line(const struct suite *su, size_t i, double elapsed);
-
-/* The progress line's state, for the once-a-second refresh while a cell runs. */
-static struct {
-	const struct suite *su;
-	size_t              cell;
-	double              t0;
-} progress;
-
-static void progress_tick(void)
-{
-	if (progress.su)
-		progress_line(progress.su, progress.cell, mono_now() - progress.t0);
-}
-
-static void progress_line(const struct suite *su, size_t i, double elapsed)
-{
-	char e[32], r[32] = "?";
-	const struct cell_rec *c = &su->cells[i];
-	const char *base = strrchr(c->trace, '/');
-	if (i)
-		clock_text(r, sizeof r, elapsed / (double)i * (double)(su->ncells - i));
-	clock_text(e, sizeof e, elapsed);
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s on %s  elapsed %s  remaining ~%s", i + 1,
-	        su->ncells, c->spec->name, base ? base + 1 : c->trace, e, r);
-	fflush(stderr);
-}
-
 static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
 {
 	if (!has) {
@@ -505,20 +465,14 @@ static int worse(int a, int b) { return exit_rank(b) > exit_rank(a) ? b : a; }
 /* Run the cells of one trace (already loaded) and write their results. */
 static int run_trace_cells(struct suite *su, size_t first, size_t n, const struct trace *t,
                            const struct machine_info *machine, struct cell_result *r,
-                           struct cell_extra *x, double t0, int show)
+                           struct cell_extra *x)
 {
 	int code = EXIT_OK;
 	for (size_t i = first; i < first + n; i++) {
 		struct cell_rec *c = &su->cells[i];
 		if (isolate_interrupted)
 			break;
-		if (show) {
-			progress.su = su;
-			progress.cell = i;
-			progress.t0 = t0;
-			isolate_tick = progress_tick;
-			progress_line(su, i, mono_now() - t0);
-		}
+		progress_cell(i, c->spec->name, c->trace, t->nops, run_count(&su->o->run, t));
 		time_t when = time(NULL);
 		enum cell_status st = isolate_cell(c->spec, t, &su->o->run, su->o->timeout, r, x);
 		if (st == CELL_NOT_RUN) {
@@ -559,10 +513,12 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 			fputs("bench: out of memory while building a result\n", stderr);
 			code = EXIT_SYSTEM;
 		} else if ((e = mkdir_p(sub))) {
-			fprintf(stderr, "%sbench: %s: %s\n", show ? "\n" : "", sub, strerror(e));
+			progress_clear();
+			fprintf(stderr, "bench: %s: %s\n", sub, strerror(e));
 			code = EXIT_SYSTEM;
 		} else if (report_write_file(path, text, len, err, sizeof err) != 0) {
-			fprintf(stderr, "%sbench: %s\n", show ? "\n" : "", err);
+			progress_clear();
+			fprintf(stderr, "bench: %s\n", err);
 			code = EXIT_SYSTEM;
 		} else {
 			snprintf(c->file, sizeof c->file, "%s/%s.json", c->spec->name, c->stem);
@@ -579,7 +535,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 {
 	struct suite su = { .o = o, .started = time(NULL) };
 	char err[PATH_MAX + 256];
-	int code = EXIT_OK, show = isatty(STDERR_FILENO) && !o->quiet;
+	int code = EXIT_OK, show = isatty(STDERR_FILENO) && !o->no_progress;
 
 	su.ncells = nspecs * traces->n;
 	su.cells = calloc(su.ncells, sizeof *su.cells);
@@ -617,7 +573,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	}
 	struct machine_info machine;
 	machine_describe(&machine);
-	double t0 = mono_now();
+	progress_start(show, su.ncells);
 	for (size_t ti = 0; ti < traces->n && !isolate_interrupted; ti++) {
 		struct trace t;
 		struct trace_error terr;
@@ -628,17 +584,15 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 				c->status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
 				snprintf(c->message, sizeof c->message, "%s", terr.message);
 			}
-			fprintf(stderr, "%sbench: %s\n", show ? "\r\033[K" : "", terr.message);
+			progress_clear();
+			fprintf(stderr, "bench: %s\n", terr.message);
 			code = worse(code, ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM);
 			continue;
 		}
-		code = worse(code, run_trace_cells(&su, ti * nspecs, nspecs, &t, &machine, r, x,
-		                                   t0, show));
+		code = worse(code, run_trace_cells(&su, ti * nspecs, nspecs, &t, &machine, r, x));
 		trace_free(&t);
 	}
-	isolate_tick = NULL;
-	if (show)
-		fputs("\r\033[K", stderr);
+	progress_stop();
 	su.interrupted = isolate_interrupted != 0;
 	if (write_summary(&su, !su.interrupted))
 		code = EXIT_SYSTEM;
