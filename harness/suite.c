@@ -261,6 +261,8 @@ struct cell_rec {
 	int              has_rss;
 	uint64_t         peak_rss;
 	uint64_t         peak_live;
+	uint64_t         failed;        /* failed allocations                   */
+	uint64_t         skipped;       /* ops skipped on blocks that failed    */
 	double           seconds;
 };
 
@@ -353,7 +355,10 @@ static int write_summary(struct suite *su, int complete)
 	json_t *cells = json_array();
 	for (size_t i = 0; cells && i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f}",
+		double urss = 0;
+		int has_urss = c->has_rss && metrics_utilization_rss(c->peak_live, c->peak_rss, &urss);
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:I, "
+		                      "s:I, s:f}",
 			"allocator", c->spec->name, "kind", peer_kind_name(c->spec->kind),
 			"trace", c->trace, "status", report_status_name(c->status),
 			"file", c->file[0] ? json_string(c->file) : json_null(),
@@ -362,9 +367,9 @@ static int write_summary(struct suite *su, int complete)
 			"peak_break_bytes", int_or_null(c->has_break, c->peak_break),
 			"peak_rss_bytes", int_or_null(c->has_rss, c->peak_rss),
 			"peak_live_bytes", (json_int_t)c->peak_live,
-			"utilization_rss", num_or_null(c->has_rss && c->peak_rss,
-			                               c->peak_rss ? (double)c->peak_live
-			                                             / (double)c->peak_rss : 0),
+			"utilization_rss", num_or_null(has_urss, urss),
+			"failed_allocations", (json_int_t)c->failed,
+			"skipped_ops", (json_int_t)c->skipped,
 			"elapsed_seconds", c->seconds);
 		if (!e || json_array_append_new(cells, e)) {
 			json_decref(cells);
@@ -393,6 +398,7 @@ static int write_summary(struct suite *su, int complete)
 	return rc;
 }
 
+/* "12.3 MiB": short enough for the table's 80 columns. */
 static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
 {
 	if (!has) {
@@ -404,49 +410,72 @@ static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
 	unsigned u = 0;
 	while (v >= 1024 && u < 4)
 		v /= 1024, u++;
-	snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", v, unit[u]);
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 	return buf;
 }
 
+/*
+ * The table at the end of a suite, within 80 columns for names up to 14
+ * characters: a heading per trace, then a row per allocator.  "failed" is
+ * the failed allocations plus the ops skipped on their blocks; such a cell
+ * passed its checks but its figures are not comparable (a note says so).
+ */
 static void print_table(const struct suite *su, FILE *f)
 {
-	char b1[32], b2[32], ops[32], util[32];
+	char b1[32], b2[32], ops[32], util[32], fail[32];
 	const char *last = NULL;
-	int tw = 5, aw = 9;   /* column widths: the longest name */
+	int aw = 14, any_failed = 0, any_util_unknown = 0;
 	for (size_t i = 0; i < su->ncells; i++) {
-		const char *base = strrchr(su->cells[i].trace, '/');
-		int n = (int)strlen(base ? base + 1 : su->cells[i].trace);
-		tw = n > tw ? n : tw;
-		n = (int)strlen(su->cells[i].spec->name);
+		int n = (int)strlen(su->cells[i].spec->name);
 		aw = n > aw ? n : aw;
 	}
-	fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw, "trace", aw, "allocator",
-	        "status", "Mops/s", "peak break", "peak RSS", "util RSS");
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		const char *base = strrchr(c->trace, '/');
-		base = base ? base + 1 : c->trace;
+		if (!last || strcmp(last, c->trace) != 0) {
+			fprintf(f, "%s%s\n", last ? "\n" : "", c->trace);
+			fprintf(f, "  %-*s %-12s %7s %10s %10s %8s %10s\n", aw, "allocator", "status",
+			        "Mops/s", "peak break", "peak RSS", "util RSS", "fail+skip");
+		}
+		last = c->trace;
+		int ran = c->status == CELL_OK || c->status == CELL_CHECK_FAILED;
 		if (c->runs)
 			snprintf(ops, sizeof ops, "%.2f", c->ops_median / 1e6);
 		else
 			snprintf(ops, sizeof ops, "-");
-		if (c->has_rss && c->peak_rss)
-			snprintf(util, sizeof util, "%.1f%%",
-			         100.0 * (double)c->peak_live / (double)c->peak_rss);
+		double urss;
+		if (c->has_rss && metrics_utilization_rss(c->peak_live, c->peak_rss, &urss))
+			snprintf(util, sizeof util, "%.1f%%", 100.0 * urss);
+		else if (c->has_rss && c->peak_rss < c->peak_live)
+			snprintf(util, sizeof util, "?"), any_util_unknown = 1;
 		else
 			snprintf(util, sizeof util, "-");
-		fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw,
-		        last && strcmp(last, c->trace) == 0 ? "" : base, aw, c->spec->name,
+		if (!ran)
+			snprintf(fail, sizeof fail, "-");
+		else
+			snprintf(fail, sizeof fail, c->failed + c->skipped ? "%llu+%llu" : "0",
+			         (unsigned long long)c->failed, (unsigned long long)c->skipped);
+		any_failed |= ran && c->failed > 0;
+		fprintf(f, "  %-*s %-12s %7s %10s %10s %8s %10s\n", aw, c->spec->name,
 		        report_status_name(c->status), ops,
 		        short_bytes(b1, sizeof b1, c->has_break, c->peak_break),
-		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util);
-		last = c->trace;
+		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util, fail);
 	}
+	if (any_failed)
+		fprintf(f, "\nfail+skip: allocations that failed (--heap-limit) + ops skipped on\n"
+		        "their blocks.  Such a cell passed its checks, but its throughput and\n"
+		        "memory are not comparable with a cell where every allocation succeeded.\n");
+	if (any_util_unknown)
+		fprintf(f, "%sutil RSS ?: the RSS grew less than the live bytes (the library reused\n"
+		        "memory resident before the pass; docs/peers.md): not known.\n",
+		        any_failed ? "" : "\n");
+	int first = 1;
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		if (c->status != CELL_OK && c->status != CELL_NOT_RUN)
-			fprintf(f, "%s on %s: %s: %s\n", c->spec->name, c->trace,
+		if (c->status != CELL_OK && c->status != CELL_NOT_RUN) {
+			fprintf(f, "%s%s on %s: %s: %s\n", first ? "\n" : "", c->spec->name, c->trace,
 			        report_status_name(c->status), c->message);
+			first = 0;
+		}
 	}
 }
 
@@ -494,6 +523,8 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 		c->has_rss = x->mem.measured;
 		c->peak_rss = x->mem.peak_rss_bytes;
 		c->peak_live = r->peak_live_bytes;
+		c->failed = r->memory.failed_allocations;
+		c->skipped = r->memory.skipped_ops;
 		code = worse(code, st == CELL_OK ? EXIT_OK : st == CELL_BAD_INPUT ? EXIT_USAGE
 		                   : st == CELL_SYSTEM ? EXIT_SYSTEM : EXIT_CHECK);
 		if (st == CELL_BAD_INPUT || st == CELL_SYSTEM)
