@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "exitcodes.h"
+#include "report_md.h"
 #include "result.h"
 
 #include <errno.h>
@@ -248,6 +249,8 @@ static void print_table(FILE *out, enum format fmt, const struct columns *c,
 			char buf[RESULT_PATH_MAX + 8];
 			if (!c->f[i].get(&set->items[r], &c->f[i], buf, sizeof buf))
 				snprintf(buf, sizeof buf, "%s", fmt == FMT_MARKDOWN ? "-" : "");
+			else if (fmt == FMT_MARKDOWN)
+				report_md_humanize(c->names[i], buf, sizeof buf);
 			put_cell(out, fmt, buf, i == 0);
 		}
 		end_row(out, fmt);
@@ -288,13 +291,17 @@ static void print_timeline(FILE *out, enum format fmt, const struct result_set *
 static void report_usage(FILE *f)
 {
 	cli_usage_text(f, "usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
-	      "                    RESULTS...\n"
+	      "                    [--reference ALLOC] RESULTS...\n"
 	      "\n"
 	      "Prints heaplab result files as one table, a row per cell.  RESULTS are\n"
 	      "files or folders (searched recursively for *.json results; summary.json\n"
 	      "is skipped).  --timeline prints the heap timelines instead (allocator,\n"
 	      "trace, op, break_bytes, live_bytes).  Missing figures are empty (\"-\" in\n"
-	      "markdown).  Exit 2 when a file is not a heaplab result.\n");
+	      "markdown).  Exit 2 when a file is not a heaplab result.\n"
+	      "\n"
+	      "--format markdown is ready to paste: human units (MiB, Mops/s, ns, %), and\n"
+	      "without --fields one table per trace with a column of throughput relative\n"
+	      "to --reference ALLOC on the same trace (default glibc, when present).\n");
 }
 
 /* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */
@@ -319,18 +326,20 @@ int report_main(int argc, char **argv)
 		{ "fields", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "reference", required_argument, NULL, 'R' },
 		{ "timeline", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum format fmt = FMT_TSV;
-	const char *fields = NULL;
+	const char *fields = NULL, *reference = NULL;
 	int timeline = 0, c;
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:f:F:ht", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:f:F:htR:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fields = optarg; break;
+		case 'R': reference = optarg; break;
 		case 't': timeline = 1; break;
 		case 'h': report_usage(stdout); return commands_finish_stdout(EXIT_OK);
 		case 'F':
@@ -361,8 +370,17 @@ int report_main(int argc, char **argv)
 		result_set_free(&set);
 		return code;
 	}
+	const char *ref = NULL;
+	if (report_md_reference(&set, reference, &ref)) {
+		fprintf(stderr, "bench: report: --reference %s: no result of that allocator in "
+		        "the results\n", reference);
+		result_set_free(&set);
+		return EXIT_USAGE;
+	}
 	if (timeline) {
 		print_timeline(stdout, fmt, &set);
+	} else if (fmt == FMT_MARKDOWN && !fields) {
+		report_md_tables(stdout, &set, ref);
 	} else {
 		struct columns *cols = calloc(1, sizeof *cols);
 		char list[sizeof default_fields + sizeof default_latency_fields];
