@@ -12,6 +12,9 @@
 #   make demo       run a small suite into results/demo and chart it (plot.sh)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
+#   make install    install heaplab-bench, heaplab-plot, the libraries, the man
+#                   pages and the bash completion under PREFIX (DESTDIR too)
+#   make uninstall  remove exactly what make install put there
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -71,7 +74,8 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
+.PHONY: all preload test check deps san test-san fuzz fuzz-build clean install uninstall \
+	workloads-large \
 	demo demo-run test-run baseline bench-harness benchmark
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
@@ -243,11 +247,32 @@ baseline: all
 	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
 	rm -rf results/baseline && mv results/baseline.new results/baseline
 
+# The installed layout: bench finds its libraries in ../lib/heaplab beside
+# itself (harness/run.c, record.c), heaplab-plot finds heaplab-bench beside
+# itself; help texts name the program as installed (argv[0]).
+BINDIR   = $(PREFIX)/bin
+HLLIBDIR = $(PREFIX)/lib/heaplab
+MAN1DIR  = $(PREFIX)/share/man/man1
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
+MANPAGES = docs/man/heaplab-bench.1 docs/man/heaplab-plot.1
 install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
-	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
-	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
-	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(PREFIX)/lib/heaplab/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HLLIBDIR) $(DESTDIR)$(MAN1DIR) \
+	  $(DESTDIR)$(COMPDIR)
+	install -m 755 $(BENCH) $(DESTDIR)$(BINDIR)/heaplab-bench
+	install -m 755 plot.sh $(DESTDIR)$(BINDIR)/heaplab-plot
+	install -m 644 $(RECORD_LIB) $(DESTDIR)$(HLLIBDIR)/libheaplab-record.so
+	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(HLLIBDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	install -m 644 scripts/completion.bash $(DESTDIR)$(COMPDIR)/heaplab-bench
+	ln -sf heaplab-bench $(DESTDIR)$(COMPDIR)/heaplab-plot
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/heaplab-bench $(DESTDIR)$(BINDIR)/heaplab-plot
+	rm -f $(DESTDIR)$(HLLIBDIR)/libheaplab-record.so \
+	  $(patsubst $(LIBDIR)/%,$(DESTDIR)$(HLLIBDIR)/%,$(PRELOAD_LIBS))
+	-rmdir $(DESTDIR)$(HLLIBDIR) 2>/dev/null
+	rm -f $(patsubst docs/man/%,$(DESTDIR)$(MAN1DIR)/%,$(MANPAGES))
+	rm -f $(DESTDIR)$(COMPDIR)/heaplab-bench $(DESTDIR)$(COMPDIR)/heaplab-plot
 
 clean:
 	rm -rf $(BUILD) $(BENCH)

@@ -33,6 +33,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${BENCH:-}" ]; then
 	if [ -x "$here/bench" ]; then BENCH=$here/bench
+	elif [ -x "$here/heaplab-bench" ]; then BENCH=$here/heaplab-bench
 	elif command -v heaplab-bench > /dev/null 2>&1; then BENCH=$(command -v heaplab-bench)
 	else BENCH=$(command -v bench 2>/dev/null || echo "$here/bench")
 	fi
@@ -45,7 +46,7 @@ die() { code=$1; shift; echo "$me: $*" >&2; exit "$code"; }
 
 usage() {
 	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' \
-		-e "s|\./plot\.sh|$me|g"
+		-e "s|\(\./\)\{0,1\}plot\.sh|$me|g"
 }
 
 # Long options getopts does not know: --help, and `help`.
