@@ -55,7 +55,7 @@ static int finish_stdout(int code)
  */
 static int help_main(int argc, char **argv)
 {
-	if (argc < 2) {
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		cli_help(stdout, commands);
 		return finish_stdout(EXIT_OK);
 	}

@@ -25,7 +25,7 @@ static void short_bytes(char *buf, size_t len, double n)
 {
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	unsigned u = 0;
-	while (n >= 1024 && u < 4)
+	while (n >= 1000 && u < 4)   /* 1023.5 KiB would be wider than 1.0 MiB */
 		n /= 1024, u++;
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", n, unit[u]);
 }

@@ -408,7 +408,7 @@ static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)n;
 	unsigned u = 0;
-	while (v >= 1024 && u < 4)
+	while (v >= 1000 && u < 4)   /* 1023.5 KiB would be wider than 1.0 MiB */
 		v /= 1024, u++;
 	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 	return buf;
