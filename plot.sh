@@ -40,7 +40,7 @@ if [ -z "${BENCH:-}" ]; then
 fi
 out=
 trace=
-me=$(basename "$0")
+me=${0##*/}
 
 die() { code=$1; shift; echo "$me: $*" >&2; exit "$code"; }
 
@@ -83,7 +83,7 @@ command -v gnuplot > /dev/null 2>&1 ||
 # Where the charts go: decided, and checked, before anything is made.
 if [ -z "$out" ]; then
 	if [ $# -eq 1 ] && [ -d "$1" ]; then
-		name=$(cd "$1" && basename "$(pwd)")
+		name=$(cd "$1" && pwd); name=${name##*/}
 	else
 		name=$(date -u +%Y%m%dT%H%M%SZ)
 	fi
