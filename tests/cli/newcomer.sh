@@ -246,7 +246,9 @@ check "report --reference ALLOC; an unknown one exits 2; --fields in markdown in
 
 # ---- 5. plot.sh ----
 if command -v gnuplot > /dev/null 2>&1; then
-	"$BENCH" --alloc tlsf,bump,$PEER --trace workloads/mt-cache.trace --threads --runs 1 \
+	THR_ALLOCS=tlsf,bump,glibc
+	[ $SANITIZED -eq 1 ] && THR_ALLOCS=tlsf,bump
+	"$BENCH" --alloc $THR_ALLOCS --trace workloads/mt-cache.trace --threads --runs 1 \
 		--no-progress -q --out "$TMP/thr" 2> /dev/null
 	plot_threads() {
 		mkdir -p "$TMP/cwd" &&
