@@ -52,8 +52,8 @@ struct record_opts {
 
 static void record_usage(FILE *f)
 {
-	cli_usage_text(f, "usage: bench record -o FILE [--max-ops N] [--follow-fork] [--follow-exec]"
-	      " -- CMD [ARGS...]\n"
+	cli_usage_text(f, "usage: bench record -o FILE [--max-ops N] [--follow-fork] [--follow-exec]\n"
+	      "                    -- CMD [ARGS...]\n"
 	      "Runs CMD with the recorder preloaded and writes its malloc, calloc, realloc,\n"
 	      "free and aligned allocations to FILE as a native trace.\n"
 	      "  --max-ops N     stop recording after N operations (CMD runs on)\n"

@@ -24,7 +24,8 @@
 static const char run_usage[] =
 	"usage: bench run --alloc NAME [--stats] [--check] [--] CMD [ARGS...]\n"
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
-	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
+	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the\n"
+	"  folder).\n"
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
 	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n";
 

@@ -47,7 +47,7 @@ every_command_helps() {
 	for c in $COMMANDS; do
 		for h in --help -h; do
 			expect_exit 0 "$BENCH" "$c" "$h" || return 1
-			out_has "usage: bench $c" || return 1
+			out_has "usage: bench $c" && narrow "$OUT" || return 1
 			[ ! -s "$ERR" ] || { echo "    $c $h wrote to stderr"; return 1; }
 		done
 		"$BENCH" "$c" --help > "$TMP/a" 2>&1
@@ -55,7 +55,8 @@ every_command_helps() {
 		cmp -s "$TMP/a" "$TMP/b" || { echo "    help $c differs from $c --help"; return 1; }
 	done
 }
-check "every command answers --help and -h on stdout, as help COMMAND does" every_command_helps
+check "every command answers --help and -h on stdout within 80 columns, as help COMMAND does" \
+	every_command_helps
 
 no_arguments() {
 	expect_exit 2 "$BENCH" && err_has "usage: bench --alloc" && err_has "commands:" &&
