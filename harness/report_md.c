@@ -59,20 +59,25 @@ int report_md_reference(const struct result_set *set, const char *name, const ch
 	return name ? -1 : 0;
 }
 
-/* A cell's text, with what would break the table (|, newlines, control
- * characters) made harmless. */
-static void cell(FILE *out, const char *s)
+/* Text as Markdown shows it literally: |, *, _, ` and \ escaped (a table
+ * or an emphasis cannot be broken), control characters as '?'. */
+static void md_text(FILE *out, const char *s)
 {
-	fputs("| ", out);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '|')
-			fputs("\\|", out);
+		if (strchr("|*_`\\", c))
+			putc('\\', out), putc(c, out);
 		else if (c < 0x20 || c == 0x7f)
 			putc('?', out);
 		else
 			putc(c, out);
 	}
+}
+
+static void cell(FILE *out, const char *s)
+{
+	fputs("| ", out);
+	md_text(out, s);
 	putc(' ', out);
 }
 
@@ -112,12 +117,11 @@ void report_md_tables(FILE *out, const struct result_set *set, const char *ref)
 		if (base && !base->has_throughput)
 			base = NULL;
 		fprintf(out, "%s**", i ? "\n" : "");
-		for (const char *s = t->trace_name; *s; s++)
-			putc((unsigned char)*s < 0x20 || *s == '*' || *s == '_' ? '?' : *s, out);
+		md_text(out, t->trace_name);
 		fprintf(out, "** (%llu ops)\n\n", (unsigned long long)t->ops);
 		fputs(any_not_ok ? "| allocator | status | Mops/s " : "| allocator | Mops/s ", out);
 		if (ref)
-			fprintf(out, "| x %s ", ref);
+			fputs("| x ", out), md_text(out, ref), putc(' ', out);
 		fputs("| break | RSS | util | util RSS ", out);
 		if (any_failed)
 			fputs("| failed ", out);
@@ -187,8 +191,8 @@ void report_md_tables(FILE *out, const struct result_set *set, const char *ref)
 	}
 	fputs("\nMops/s: median of the timed runs.", out);
 	if (ref)
-		fprintf(out, "  x %.40s: throughput relative to %.40s\non the same trace "
-		        "(above 1.00x: faster).", ref, ref);
+		fputs("  x ", out), md_text(out, ref), fputs(": throughput relative to ", out),
+		md_text(out, ref), fputs("\non the same trace (above 1.00x: faster).", out);
 	fprintf(out, "\nbreak, RSS: peak break%s and peak RSS (memory pass).\n",
 	        any_peer ? " (a peer has none)" : "");
 	fputs("util, util RSS: peak live bytes / peak break, / peak RSS.\n", out);
