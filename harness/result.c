@@ -189,6 +189,143 @@ static int read_summary(struct reader *rd, const json_t *tp, const char *key,
 	return 0;
 }
 
+/* A median of n >= 1 values (sorted in place). */
+static double median_of(double *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* throughput.samples_cpu_ns_per_op: absent, or runs numbers >= 0. */
+static int read_cpu_samples(struct reader *rd, const json_t *tp, const struct result *r)
+{
+	json_t *a = json_object_get(tp, "samples_cpu_ns_per_op");
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.samples_cpu_ns_per_op: expected an array, found %s",
+		           type_name(a));
+	if (json_array_size(a) != r->runs)
+		return bad(rd, "throughput.samples_cpu_ns_per_op: %zu values, but runs is %llu",
+		           json_array_size(a), (unsigned long long)r->runs);
+	for (size_t k = 0; k < json_array_size(a); k++) {
+		json_t *v = json_array_get(a, k);
+		if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0)
+			return bad(rd, "throughput.samples_cpu_ns_per_op[%zu]: expected a number >= 0",
+			           k);
+	}
+	return 0;
+}
+
+static const char *const pass_keys[] = {
+	"wall_ns", "user_ns", "sys_ns", "minor_faults", "major_faults",
+	"voluntary_switches", "involuntary_switches",
+};
+#define NPASS_KEYS (sizeof pass_keys / sizeof pass_keys[0])
+
+/* throughput.passes: absent, or one object per run with every counter. */
+static int read_passes(struct reader *rd, const json_t *tp, struct result *r)
+{
+	json_t *a = json_object_get(tp, "passes");
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.passes: expected an array, found %s", type_name(a));
+	size_t n = json_array_size(a);
+	if (n != r->runs)
+		return bad(rd, "throughput.passes: %zu passes, but runs is %llu", n,
+		           (unsigned long long)r->runs);
+	if (!n)
+		return 0;
+	double *v = calloc(n * NPASS_KEYS, sizeof *v);
+	if (!v)
+		return bad(rd, "throughput.passes: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		json_t *o = json_array_get(a, k);
+		char where[64];
+		snprintf(where, sizeof where, "throughput.passes[%zu]", k);
+		if (!json_is_object(o)) {
+			free(v);
+			return bad(rd, "%s: expected an object, found %s", where, type_name(o));
+		}
+		for (size_t q = 0; q < NPASS_KEYS; q++) {
+			uint64_t x;
+			if (get_count(rd, o, where, pass_keys[q], REQUIRED, NULL, &x)) {
+				free(v);
+				return RESULT_BAD;
+			}
+			v[q * n + k] = (double)x;
+		}
+	}
+	r->minor_faults_median = median_of(v + 3 * n, n);
+	r->major_faults_median = median_of(v + 4 * n, n);
+	r->voluntary_switches_median = median_of(v + 5 * n, n);
+	r->involuntary_switches_median = median_of(v + 6 * n, n);
+	free(v);
+	r->has_passes = 1;
+	return 0;
+}
+
+/*
+ * The figures added with --touch, --warmup and the CPU-time probe: each
+ * optional (older results lack them), each checked when present.
+ */
+static int read_pass_figures(struct reader *rd, const json_t *tp, struct result *r)
+{
+	double lo, hi;
+	if (json_object_get(tp, "cpu_ns_per_op")) {
+		if (read_summary(rd, tp, "cpu_ns_per_op", &r->cpu_ns_median, &r->cpu_ns_min,
+		                 &r->cpu_ns_max) ||
+		    read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &r->cpu_ops_min,
+		                 &r->cpu_ops_max))
+			return RESULT_BAD;
+		r->has_cpu = 1;
+	} else if (json_object_get(tp, "cpu_ops_per_sec") &&
+	           read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &lo, &hi)) {
+		return RESULT_BAD;
+	}
+	if (read_cpu_samples(rd, tp, r) || read_passes(rd, tp, r) ||
+	    get_string(rd, tp, "throughput", "touch", NULLABLE, r->touch, sizeof r->touch) ||
+	    get_count(rd, tp, "throughput", "warmup_passes", NULLABLE, &r->has_warmup,
+	              &r->warmup))
+		return RESULT_BAD;
+	if (r->touch[0] && strcmp(r->touch, "none") && strcmp(r->touch, "pages") &&
+	    strcmp(r->touch, "all"))
+		return bad(rd, "throughput.touch: \"%s\" is not none, pages or all", r->touch);
+	return 0;
+}
+
+/* cost: absent or null (not counted), or the --count figures. */
+static int read_cost(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *c;
+	if (get_object(rd, root, "", "cost", NULLABLE, &c))
+		return RESULT_BAD;
+	if (!c)
+		return 0;
+	double ipo;
+	if (get_string(rd, c, "cost", "method", REQUIRED, r->cost_method, sizeof r->cost_method) ||
+	    get_count(rd, c, "cost", "instructions", REQUIRED, NULL, &r->instructions) ||
+	    get_number(rd, c, "cost", "instructions_per_op", REQUIRED, 0, HUGE_VAL, NULL, &ipo) ||
+	    get_number(rd, c, "cost", "cycles_per_op", NULLABLE, 0, HUGE_VAL, &r->has_cycles,
+	               &r->cycles_per_op) ||
+	    get_number(rd, c, "cost", "l1d_misses_per_op", NULLABLE, 0, HUGE_VAL,
+	               &r->has_l1d_misses, &r->l1d_misses_per_op) ||
+	    get_number(rd, c, "cost", "ll_misses_per_op", NULLABLE, 0, HUGE_VAL,
+	               &r->has_ll_misses, &r->ll_misses_per_op))
+		return RESULT_BAD;
+	if (strcmp(r->cost_method, "perf_event") && strcmp(r->cost_method, "callgrind"))
+		return bad(rd, "cost.method: \"%s\" is not perf_event or callgrind", r->cost_method);
+	r->instructions_per_op = ipo;
+	r->has_cost = 1;
+	return 0;
+}
+
 static int read_throughput(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *tp;
@@ -205,7 +342,7 @@ static int read_throughput(struct reader *rd, const json_t *root, struct result 
 	    read_summary(rd, tp, "ns_per_op", &r->ns_median, &ns_min, &ns_max))
 		return RESULT_BAD;
 	r->has_throughput = 1;
-	return 0;
+	return read_pass_figures(rd, tp, r);
 }
 
 static int read_memory(struct reader *rd, const json_t *root, struct result *r)
@@ -427,7 +564,7 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
-	    read_latency(rd, root, r) || read_timeline(rd, root, r))
+	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r))
 		return RESULT_BAD;
 	if (read_ops(rd, root, r))
 		return RESULT_BAD;
