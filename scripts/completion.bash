@@ -44,16 +44,19 @@ _heaplab_bench()
 	--reference)
 		COMPREPLY=($(compgen -W "$("$prog" --list 2>/dev/null | awk '$1 ~ /^[a-z]/ { print $1 }')" -- "$cur"))
 		return ;;
-	--runs|-r|--check|--heap-limit|--timeout|--ops|--seed|--threads|--max-ops|--fields)
+	--touch)
+		COMPREPLY=($(compgen -W "pages all none" -- "$cur"))
+		return ;;
+	--runs|-r|--check|--heap-limit|--timeout|--ops|--seed|--threads|--max-ops|--fields|--warmup)
 		return ;;
 	esac
 
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--alloc --check --heap-limit --help --json --latency
-				--list --no-progress --out --quiet --runs --threads --timeout --trace
-				--version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--alloc --check --count --heap-limit --help --json
+				--latency --list --no-progress --out --quiet --runs --threads --timeout
+				--touch --trace --version --warmup" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi ;;
