@@ -28,12 +28,14 @@ static int help_main(int argc, char **argv);
 
 /* `bench NAME ...`: helpers add their subcommands here. */
 static const struct command commands[] = {
-	{ "run", run_main, "run a program on an allocator (LD_PRELOAD; docs/run.md)" },
+	{ "run", run_main, "run a program on an allocator, or measure programs (docs/run.md)" },
 	{ "gen", gen_main, "write a synthetic trace from a named profile" },
 	{ "record", record_main, "record the heap operations of a real program as a trace" },
 	{ "info", info_main, "describe a trace: counts, peak live, size and lifetime histograms" },
 	{ "report", report_main, "result files as one table (tsv, csv, markdown)" },
 	{ "compare", compare_main, "compare two sets of results; exit 1 on a regression" },
+	{ "plan", plan_main, "a suite as units for GNU parallel, Slurm, CI (docs/distributed.md)" },
+	{ "merge", merge_main, "summary.json for a folder the units of a plan filled" },
 	{ "help", help_main, "this help, or a command's: help COMMAND" },
 	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },

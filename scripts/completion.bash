@@ -15,7 +15,7 @@ _heaplab_bench()
 		words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
 	fi
 	local prog=${words[0]} cmd= i
-	local commands="run gen record info report compare help"
+	local commands="run gen record info report compare plan merge help"
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		-*) ;;

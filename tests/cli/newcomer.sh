@@ -31,7 +31,7 @@ narrow() {  # narrow FILE [MAX]: no line wider than MAX (80)
 }
 
 # ---- 1. help everywhere ----
-COMMANDS="run gen record info report compare"
+COMMANDS="run gen record info report compare plan merge"
 
 help_command() {
 	expect_exit 0 "$BENCH" help && out_has "usage: " && out_has "commands:" &&
