@@ -335,7 +335,10 @@ fi
 # One block per allocator (blank lines between) so gnuplot draws separate lines.
 awk -F '\t' 'NR > 1 && $4 != "" { if ($1 != last) { if (n++) printf "\n\n"; print "# " $1; last = $1 }
 	printf "%s\t%s\t%s\n", $3, $4 / 1048576, $5 / 1048576 }' "$out/footprint.tsv" > "$out/footprint.dat"
-names=$(awk -F '\t' 'NR > 1 && $4 != "" && !s[$1]++ { printf "%s ", $1 }' "$out/footprint.tsv")
+# gnuplot's words() splits at spaces: a name's own spaces ("tlsf @ alpha")
+# become no-break spaces, which it keeps (and draws as spaces)
+names=$(awk -F '\t' 'NR > 1 && $4 != "" && !s[$1]++ { n = $1; gsub(/ /, "\302\240", n)
+	printf "%s ", n }' "$out/footprint.tsv")
 # each line in its allocator's colour (its place in allocators.list)
 types=$(awk -F '\t' 'FILENAME == ARGV[1] { i[$1] = FNR; next }
 	FNR > 1 && $4 != "" && !s[$1]++ { printf "%d ", i[$1] }' "$out/allocators.list" "$out/footprint.tsv")

@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "metrics.h"
 
 #include "cli.h"
 #include "exitcodes.h"
@@ -610,7 +611,10 @@ static json_t *merged_cell(const struct merged *m)
 	int have = m->file[0] != '\0';
 	int ok = have && !strcmp(r->status, "ok");
 	int rss = have && r->has_peak_rss;
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f}",
+	double urss = 0;
+	int has_urss = rss && metrics_utilization_rss(r->peak_live, r->peak_rss, &urss);
+	int fails = have && r->has_failures;
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:I, s:f}",
 		"allocator", have ? r->allocator : m->allocator,
 		"kind", have && r->kind[0] ? r->kind : m->kind ? m->kind : "builtin",
 		"trace", have ? r->trace_path : m->trace,
@@ -622,8 +626,9 @@ static json_t *merged_cell(const struct merged *m)
 		"peak_break_bytes", int_or_null(ok && r->has_peak_break, r->peak_break),
 		"peak_rss_bytes", int_or_null(rss, r->peak_rss),
 		"peak_live_bytes", (json_int_t)(have ? r->peak_live : 0),
-		"utilization_rss", num_or_null(rss && r->peak_rss, rss && r->peak_rss
-		                               ? (double)r->peak_live / (double)r->peak_rss : 0),
+		"utilization_rss", num_or_null(has_urss, urss),
+		"failed_allocations", (json_int_t)(fails ? r->failed_allocations : 0),
+		"skipped_ops", (json_int_t)(fails ? r->skipped_ops : 0),
 		"elapsed_seconds", have ? m->elapsed : 0.0);
 }
 
