@@ -77,10 +77,44 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san test-san fuzz fuzz-build clean install uninstall \
-	workloads-large demo demo-run test-run baseline bench-harness benchmark programs programs-run
-all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
+# The student kit (docs/students.md): what `bench --alloc path/mm.c` links a
+# student's source with - the adapter for each interface, the preload wrapper
+# built for it, the heap provider and the lab's headers - in build/lib/student,
+# where bench looks for it (beside the preload libraries).  Never built with
+# the sanitizers: it goes into shared objects like the preload libraries.
+KIT          := $(LIBDIR)/student
+KIT_FILES    := $(KIT)/adapter-mm.o $(KIT)/adapter-malloc.o $(KIT)/malloc_api.o \
+                $(KIT)/libheaplab-student.a $(KIT)/exports.map \
+                $(KIT)/include/mm.h $(KIT)/include/memlib.h
+
+.PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install \
+	uninstall workloads-large demo demo-run test-run baseline bench-harness benchmark programs \
+	programs-run
+all: $(BENCH) $(RECORD_LIB) preload student-kit $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
+student-kit: $(KIT_FILES)
+
+$(KIT)/adapter-%.o: student/adapter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -DSTUDENT_$(shell echo $* | tr a-z A-Z) -c -o $@ $<
+
+$(KIT)/malloc_api.o: preload/malloc_api.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -DHEAPLAB_ALLOCATOR=heaplab_student_table \
+	  -DHEAPLAB_PTR_ALIGN=8 -c -o $@ $<
+
+$(KIT)/libheaplab-student.a: $(PIC)/harness/heap.o $(PIC)/allocators/common.o
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(KIT)/exports.map: preload/exports.map
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(KIT)/include/%.h: student/include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
 
 $(PIC)/%.o: %.c
@@ -165,7 +199,8 @@ $(BUILD)/%.o: %.c
 test check: deps
 	$(MAKE) test-run
 
-test-run: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS) $(BENCH_TEST) $(TESTLIBS)
+test-run: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(KIT_FILES) $(TEST_PROGS) $(BENCH_TEST) \
+	  $(TESTLIBS)
 	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs \
 	  BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests \
 	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
@@ -186,7 +221,7 @@ san:
 # of the harness itself still kills the test.
 SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
-test-san: san $(TEST_PROGS) $(PRELOAD_LIBS)
+test-san: san $(TEST_PROGS) $(PRELOAD_LIBS) $(KIT_FILES)
 	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests PROGS=./build/tests/programs \
 	  BENCH_TEST=build/san/bench-test TESTLIB_DIR=build/san/tests \
 	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
@@ -280,9 +315,13 @@ HLLIBDIR = $(PREFIX)/lib/heaplab
 MAN1DIR  = $(PREFIX)/share/man/man1
 COMPDIR  = $(PREFIX)/share/bash-completion/completions
 MANPAGES = docs/man/heaplab-bench.1 docs/man/heaplab-plot.1
-install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS)
+install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS) $(KIT_FILES)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HLLIBDIR) $(DESTDIR)$(MAN1DIR) \
-	  $(DESTDIR)$(COMPDIR)
+	  $(DESTDIR)$(COMPDIR) $(DESTDIR)$(HLLIBDIR)/student/include
+	install -m 644 $(filter-out $(KIT)/include/%,$(KIT_FILES)) \
+	  $(DESTDIR)$(HLLIBDIR)/student/
+	install -m 644 $(KIT)/include/mm.h $(KIT)/include/memlib.h \
+	  $(DESTDIR)$(HLLIBDIR)/student/include/
 	install -m 755 $(BENCH) $(DESTDIR)$(BINDIR)/heaplab-bench
 	install -m 755 plot.sh $(DESTDIR)$(BINDIR)/heaplab-plot
 	install -m 644 $(RECORD_LIB) $(DESTDIR)$(HLLIBDIR)/libheaplab-record.so
@@ -295,7 +334,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/heaplab-bench $(DESTDIR)$(BINDIR)/heaplab-plot
 	rm -f $(DESTDIR)$(HLLIBDIR)/libheaplab-record.so \
 	  $(patsubst $(LIBDIR)/%,$(DESTDIR)$(HLLIBDIR)/%,$(PRELOAD_LIBS))
-	-rmdir $(DESTDIR)$(HLLIBDIR) 2>/dev/null
+	rm -f $(patsubst $(KIT)/%,$(DESTDIR)$(HLLIBDIR)/student/%,$(KIT_FILES))
+	-rmdir $(DESTDIR)$(HLLIBDIR)/student/include $(DESTDIR)$(HLLIBDIR)/student \
+	  $(DESTDIR)$(HLLIBDIR) 2>/dev/null
 	rm -f $(patsubst docs/man/%,$(DESTDIR)$(MAN1DIR)/%,$(MANPAGES))
 	rm -f $(DESTDIR)$(COMPDIR)/heaplab-bench $(DESTDIR)$(COMPDIR)/heaplab-plot
 

@@ -603,6 +603,21 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	for (const char *c = r->status; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
+	/* options.align and check.message came later: older results lack them */
+	json_t *opts = NULL, *check = NULL;
+	int has_align = 0;
+	if (get_object(rd, root, "", "options", NULLABLE, &opts) ||
+	    (opts && get_count(rd, opts, "options", "align", NULLABLE, &has_align, &r->align)))
+		return RESULT_BAD;
+	if (!has_align)
+		r->align = 16;
+	else if (!r->align || (r->align & (r->align - 1)))
+		return bad(rd, "options.align: %llu is not a power of two",
+		           (unsigned long long)r->align);
+	if (get_object(rd, root, "", "check", NULLABLE, &check) ||
+	    (check && get_string(rd, check, "check", "message", NULLABLE, r->message,
+	                         sizeof r->message)))
+		return RESULT_BAD;
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
 	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
 	    read_placement(rd, root, r))

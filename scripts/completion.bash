@@ -39,7 +39,7 @@ _heaplab_bench()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--format)
-		COMPREPLY=($(compgen -W "tsv csv markdown" -- "$cur"))
+		COMPREPLY=($(compgen -W "tsv csv markdown grade grade-csv grade-json" -- "$cur"))
 		return ;;
 	--reference)
 		COMPREPLY=($(compgen -W "$("$prog" --list 2>/dev/null | awk '$1 ~ /^[a-z]/ { print $1 }')" -- "$cur"))
@@ -47,14 +47,15 @@ _heaplab_bench()
 	--touch)
 		COMPREPLY=($(compgen -W "pages all none" -- "$cur"))
 		return ;;
-	--runs|-r|--check|--heap-limit|--timeout|--ops|--seed|--threads|--max-ops|--fields|--warmup)
+	--runs|-r|--check|--heap-limit|--timeout|--ops|--seed|--threads|--max-ops|--fields|--warmup|\
+	--align|--cflags|--grade-weight|--grade-ref-kops)
 		return ;;
 	esac
 
 	case $cmd in
 	'')
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--alloc --check --count --heap-limit --help --json
+			COMPREPLY=($(compgen -W "--align --alloc --cflags --check --count --heap-limit --help --json
 				--latency --list --no-progress --out --quiet --runs --threads --timeout
 				--touch --trace --version --warmup" -- "$cur"))
 		else
@@ -80,7 +81,8 @@ _heaplab_bench()
 		fi ;;
 	report|compare)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--format --fields --timeline --reference --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--format --fields --timeline --reference --group-by --cells
+				--rss-timeline --grade-weight --grade-ref --grade-ref-kops --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
