@@ -307,8 +307,11 @@ static void set_peer_table(struct alloc_spec *s)
 	s->table = &s->renamed;
 }
 
-/* A student's table is already the renamed copy: point it at this spec's strings. */
-static void set_student_table(struct alloc_spec *s)
+/*
+ * The renamed copy is already made (a student's, or a peer's whose spec has
+ * moved): point it, and the table, at this spec's own strings.
+ */
+static void point_at_renamed(struct alloc_spec *s)
 {
 	s->renamed.name = s->name;
 	s->renamed.description = s->description;
@@ -401,18 +404,21 @@ static int push(struct alloc_spec **v, size_t *n, size_t *cap, const struct allo
 			return fmt_err(err, errlen, "out of memory"), EXIT_SYSTEM;
 		*v = nv;
 		*cap = ncap;
-		/* A peer's table points into its own spec, which just moved. */
+		/*
+		 * A peer's or student's table and names point into its own
+		 * spec, which just moved: point them at the moved copy (the old
+		 * one is freed, so it must not be read, as set_peer_table would).
+		 */
 		for (size_t i = 0; i < *n; i++)
-			if (nv[i].kind == ALLOC_PEER || nv[i].kind == ALLOC_LIBRARY)
-				set_peer_table(&nv[i]);
-			else if (nv[i].kind == ALLOC_STUDENT)
-				set_student_table(&nv[i]);
+			if (nv[i].kind == ALLOC_PEER || nv[i].kind == ALLOC_LIBRARY
+			    || nv[i].kind == ALLOC_STUDENT)
+				point_at_renamed(&nv[i]);
 	}
 	(*v)[*n] = *s;
 	if (s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY)
 		set_peer_table(&(*v)[*n]);
 	else if (s->kind == ALLOC_STUDENT)
-		set_student_table(&(*v)[*n]);
+		point_at_renamed(&(*v)[*n]);
 	(*n)++;
 	return 0;
 }
