@@ -15,6 +15,8 @@
 #                   results/programs, charted into charts/programs (~4 min CPU)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
+#   make bench-compare  measure bench compare's false alarms, power and the
+#                   fairness of the timed passes on this machine (docs/compare.md)
 #   make install    install heaplab-bench, heaplab-plot, the libraries, the man
 #                   pages and the bash completion under PREFIX (DESTDIR too)
 #   make uninstall  remove exactly what make install put there
@@ -88,8 +90,8 @@ KIT_FILES    := $(KIT)/adapter-mm.o $(KIT)/adapter-malloc.o $(KIT)/malloc_api.o 
                 $(KIT)/include/mm.h $(KIT)/include/memlib.h
 
 .PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install \
-	uninstall workloads-large demo demo-run test-run baseline bench-harness benchmark programs \
-	programs-run
+	uninstall workloads-large demo demo-run test-run baseline bench-harness bench-compare \
+	benchmark programs programs-run
 all: $(BENCH) $(RECORD_LIB) preload student-kit $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 student-kit: $(KIT_FILES)
@@ -168,6 +170,10 @@ $(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
 
 bench-harness: $(BENCH) $(HBENCH)
 	BENCH=./$(BENCH) HBENCH=./$(HBENCH) scripts/bench_harness.sh
+
+# the compare gate's quality: a benchmark (minutes, timing), never part of make test
+bench-compare: all $(BENCH_TEST)
+	BENCH=./$(BENCH) BENCH_TEST=./$(BENCH_TEST) sh scripts/bench_compare.sh
 
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)
