@@ -614,7 +614,7 @@ static json_t *merged_cell(const struct merged *m)
 	int rss = have && r->has_peak_rss;
 	double urss = 0;
 	int has_urss = rss && metrics_utilization_rss(r->peak_live, r->peak_rss, &urss);
-	int fails = have && r->has_failures;
+	int fails = have && r->has_op_failures;
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:I, s:f}",
 		"allocator", have ? r->allocator : m->allocator,
 		"kind", have && r->kind[0] ? r->kind : m->kind ? m->kind : "builtin",

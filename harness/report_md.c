@@ -101,7 +101,7 @@ void report_md_tables(FILE *out, const struct result_set *set, const char *ref)
 {
 	int any_failed = 0, any_peer = 0, any_not_ok = 0;
 	for (size_t i = 0; i < set->n; i++) {
-		any_failed |= set->items[i].has_failures && set->items[i].failed_allocations;
+		any_failed |= set->items[i].has_op_failures && set->items[i].failed_allocations;
 		any_peer |= is_peer(&set->items[i]);
 		any_not_ok |= strcmp(set->items[i].status, "ok") != 0;
 	}
@@ -178,12 +178,12 @@ void report_md_tables(FILE *out, const struct result_set *set, const char *ref)
 				snprintf(b, sizeof b, "-");
 			cell(out, b);
 			if (any_failed) {
-				if (r->has_failures && r->failed_allocations + r->skipped_ops)
+				if (r->has_op_failures && r->failed_allocations + r->skipped_ops)
 					snprintf(b, sizeof b, "%llu+%llu",
 					         (unsigned long long)r->failed_allocations,
 					         (unsigned long long)r->skipped_ops);
 				else
-					snprintf(b, sizeof b, r->has_failures ? "0" : "-");
+					snprintf(b, sizeof b, r->has_op_failures ? "0" : "-");
 				cell(out, b);
 			}
 			fputs("|\n", out);

@@ -380,23 +380,6 @@ static int read_memory(struct reader *rd, const json_t *root, struct result *r)
 	return 0;
 }
 
-/* ops.failed_allocations and ops.skipped_ops, when the result has them. */
-static int read_ops(struct reader *rd, const json_t *root, struct result *r)
-{
-	json_t *o;
-	int has_failed = 0, has_skipped = 0;
-	if (get_object(rd, root, "", "ops", NULLABLE, &o))
-		return RESULT_BAD;
-	if (!o)
-		return 0;
-	if (get_count(rd, o, "ops", "failed_allocations", NULLABLE, &has_failed,
-	              &r->failed_allocations) ||
-	    get_count(rd, o, "ops", "skipped_ops", NULLABLE, &has_skipped, &r->skipped_ops))
-		return RESULT_BAD;
-	r->has_failures = has_failed && has_skipped;
-	return 0;
-}
-
 static const char *const latency_keys[LATENCY_KINDS] = {
 	[OP_MALLOC] = "malloc", [OP_CALLOC] = "calloc", [OP_REALLOC] = "realloc",
 	[OP_MEMALIGN] = "memalign", [OP_FREE] = "free", [LATENCY_ALL] = "all",
@@ -678,8 +661,6 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
 	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
 	    read_placement(rd, root, r) || read_compare_fields(rd, root, r))
-		return RESULT_BAD;
-	if (read_ops(rd, root, r))
 		return RESULT_BAD;
 	return RESULT_OK;
 }

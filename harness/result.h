@@ -78,9 +78,6 @@ struct result {
 	double   utilization_rss;                   /* peak live / peak RSS, in [0, 1] */
 	uint64_t provider_calls;
 
-	int      has_failures;                 /* ops.failed_allocations, skipped_ops  */
-	uint64_t failed_allocations;           /* allocations that returned NULL       */
-	uint64_t skipped_ops;                  /* ops on blocks whose allocation failed */
 
 	int      has_latency;                  /* latency is not null                  */
 	uint64_t timer_overhead_ns;
