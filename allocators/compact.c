@@ -70,9 +70,11 @@
  * quarter or an eighth of the chunk for them (perl 1.5-1.7%, web 6.5%
  * above), or exact growth only when the heap ends in a free block (web
  * 6.5%), only when it ends in an allocated one (perl 1.6%, random.trace
- * 1.8%), or
- * only once the heap passes 1 MiB (perl 1.75%); growth by 1/64 or 1/128 of
- * the heap (0.879, with mt-cache 1.4% above segregated; 0.877, web 6.5%);
+ * 1.8%), or only once the heap passes 1 MiB (perl 1.75%); growth by 1/64 or
+ * 1/128 of the heap (0.879, with mt-cache 1.4% above segregated; 0.877, web
+ * 6.5%); trimming a free end block from 64 or 128 KiB (0.863, 0.870 keeping
+ * 16 KiB; 0.864 keeping 64 KiB: realloc-2 0.58 to 0.64), or never (0.860:
+ * realloc-2 0.535, web 12% above segregated);
  * moving a growing block of 4 KiB or more to the top of a chunk grown
  * for it, so that the small blocks that follow fill the room below it
  * instead of walling it in (0.870; realloc-2 0.618, web 11.9%); carving
