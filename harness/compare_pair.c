@@ -156,6 +156,23 @@ int compare_pair(const struct pair_options *o, int argc, char **argv)
 		result_set_free(&s);
 		return EXIT_USAGE;
 	}
+	/* rounds pair up only within one suite: one result per (allocator, cell) */
+	for (size_t i = 0; i < s.n; i++) {
+		const struct result *a = &s.items[i];
+		if (a->is_program || (strcmp(a->allocator, base) && strcmp(a->allocator, cur)))
+			continue;
+		for (size_t j = i + 1; j < s.n; j++) {
+			const struct result *b = &s.items[j];
+			if (!b->is_program && !strcmp(a->allocator, b->allocator) &&
+			    !strcmp(a->machine, b->machine) && !strcmp(a->trace_name, b->trace_name)) {
+				fprintf(stderr, "bench: compare: --pair: %s and %s are both %s on %s; "
+				        "give the results of one suite\n", a->file, b->file,
+				        a->allocator, a->trace_name);
+				result_set_free(&s);
+				return EXIT_USAGE;
+			}
+		}
+	}
 	struct prow *rows = calloc(nrows, sizeof *rows);
 	if (!rows) {
 		fputs("bench: compare: out of memory\n", stderr);

@@ -137,6 +137,12 @@ pair_bad_usage() {
 }
 check "compare --pair: bad names, exit 2" pair_bad_usage
 
+pair_two_suites() {
+	expect_exit 2 "$BENCH" compare --pair bump,tlsf "$S" "$S/bump" &&
+	err_has "give the results of one suite"
+}
+check "compare --pair: two results of one cell, exit 2" pair_two_suites
+
 pair_missing() {
 	rm "$S/tlsf/coalesce.json" &&
 	expect_exit 1 "$BENCH" compare --pair bump,tlsf "$S" &&
