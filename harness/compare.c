@@ -924,6 +924,12 @@ int compare_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (pair && (o.markdown || o.reference || o.only_memory)) {
+		fprintf(stderr, "bench: compare: --pair judges time as text only; it cannot be "
+		        "combined with %s\n", o.markdown ? "--format markdown"
+		        : o.reference ? "--reference" : "--only-memory");
+		return EXIT_USAGE;
+	}
 	if (pair) {
 		struct pair_options po = { .pair = pair, .min_effect = o.min_effect,
 		                           .alpha = o.alpha, .wall = o.wall };

@@ -133,7 +133,9 @@ check "compare --pair: results not interleaved are not judged" pair_not_interlea
 pair_bad_usage() {
 	expect_exit 2 "$BENCH" compare --pair bump "$S" && err_has "is not BASE,CURRENT" &&
 	expect_exit 2 "$BENCH" compare --pair bump,bump "$S" &&
-	expect_exit 2 "$BENCH" compare --pair glibc,tlsf "$S" && err_has "no results of glibc"
+	expect_exit 2 "$BENCH" compare --pair glibc,tlsf "$S" && err_has "no results of glibc" &&
+	expect_exit 2 "$BENCH" compare --pair bump,tlsf --format markdown "$S" &&
+	err_has "cannot be combined with --format markdown"
 }
 check "compare --pair: bad names, exit 2" pair_bad_usage
 
