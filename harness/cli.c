@@ -223,8 +223,10 @@ void cli_help(FILE *f, const struct command *commands)
 	"       trace (the result is still written, with its status)\n"
 	"  %d    bad command line or bad input (nothing is written)\n"
 	"  %d    the system failed: cannot write the result, cannot reserve memory\n"
-	"  %d  interrupted (SIGINT): finished cells are kept, the rest marked not-run\n",
-	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED);
+	"  %d  interrupted (SIGINT; %d for SIGHUP, %d for SIGTERM): finished cells are\n"
+	"       kept, the rest marked not-run\n",
+	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED, EXIT_HANGUP,
+	EXIT_TERMINATED);
 }
 
 void cli_list(FILE *f)

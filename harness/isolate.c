@@ -45,19 +45,24 @@ struct child_msg {
 volatile sig_atomic_t isolate_interrupted;
 void (*isolate_tick)(void);
 
+/* The first of SIGINT, SIGTERM, SIGHUP wins: its number decides the exit status. */
 static void on_sigint(int sig)
 {
-	(void)sig;
-	isolate_interrupted = 1;
+	if (!isolate_interrupted)
+		isolate_interrupted = sig;
 }
 
 void isolate_catch_sigint(void)
 {
+	static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
+	for (size_t k = 0; k < sizeof stop / sizeof stop[0]; k++)
+		sigaddset(&sa.sa_mask, stop[k]);
+	for (size_t k = 0; k < sizeof stop / sizeof stop[0]; k++)
+		sigaction(stop[k], &sa, NULL);
 }
 
 static double now_s(void)
@@ -164,7 +169,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 }
 
 /*
- * In a fresh child: the parent decides about SIGINT; no core; die with it;
+ * In a fresh child: the parent decides about SIGINT, SIGTERM and SIGHUP; no core; die with it;
  * and a fatal signal kills the child, even where a sanitizer runtime had
  * installed its own handler, so the parent sees which signal it was.
  */
@@ -174,7 +179,10 @@ static void child_setup(void)
 	struct rlimit no_core = { 0, 0 };
 	for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
 		signal(fatal[k], SIG_DFL);
+	/* SIGINT, SIGTERM and SIGHUP sent to the whole group are the parent's to act on. */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setrlimit(RLIMIT_CORE, &no_core);
 }

@@ -6,6 +6,7 @@
 #include "exitcodes.h"
 #include "isolate.h"
 #include "machine.h"
+#include "outpath.h"
 #include "peer.h"
 #include "report.h"
 
@@ -196,7 +197,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 	if (st == CELL_BAD_INPUT || st == CELL_SYSTEM || st == CELL_NOT_RUN) {
 		fprintf(stderr, "bench: %s\n", st == CELL_NOT_RUN ? "interrupted" : r->message);
 		code = st == CELL_BAD_INPUT ? EXIT_USAGE : st == CELL_SYSTEM ? EXIT_SYSTEM
-		                                                                : EXIT_INTERRUPTED;
+		       : exit_for_signal(isolate_interrupted);
 		goto out;
 	}
 	struct machine_info machine;
@@ -218,7 +219,13 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 			code = EXIT_SYSTEM;
 			goto out;
 		}
-		char err[PATH_MAX + 256];
+		char err[PATH_MAX + 256], target[PATH_MAX];
+		if (o->out && outpath_resolve(o->out, target, sizeof target) == 0) {
+			char *slash = strrchr(target, '/');
+			if (slash)
+				*slash = '\0';
+			outpath_remove_stale(slash ? (target[0] ? target : "/") : ".");
+		}
 		if (o->out && report_write_file(o->out, text, len, err, sizeof err) != 0) {
 			fprintf(stderr, "bench: %s\n", err);
 			code = EXIT_SYSTEM;
@@ -306,6 +313,7 @@ static int make_run_dir(struct suite *su, char *err, size_t errlen)
 			         strerror(e));
 			return EXIT_SYSTEM;
 		}
+		outpath_remove_stale(su->dir);
 		return 0;
 	}
 	struct tm tm;
@@ -561,7 +569,7 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 		} else if ((e = mkdir_p(sub))) {
 			fprintf(stderr, "%sbench: %s: %s\n", show ? "\n" : "", sub, strerror(e));
 			code = EXIT_SYSTEM;
-		} else if (report_write_file(path, text, len, err, sizeof err) != 0) {
+		} else if (outpath_remove_stale(sub), report_write_file(path, text, len, err, sizeof err) != 0) {
 			fprintf(stderr, "%sbench: %s\n", show ? "\n" : "", err);
 			code = EXIT_SYSTEM;
 		} else {
@@ -603,6 +611,18 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 					return EXIT_USAGE;
 				}
 		}
+	/* Every input is read before anything runs or is created: bad input writes nothing. */
+	for (size_t ti = 0; ti < traces->n; ti++) {
+		struct trace t;
+		struct trace_error terr;
+		enum trace_status ts = trace_load(traces->v[ti], &t, &terr);
+		if (ts != TRACE_OK) {
+			fprintf(stderr, "bench: %s\n", terr.message);
+			free(su.cells);
+			return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
+		}
+		trace_free(&t);
+	}
 	if ((code = make_run_dir(&su, err, sizeof err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		free(su.cells);
@@ -654,7 +674,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	fprintf(stderr, "bench: results in %s/\n", su.dir);
 	code = finish_stdout(code);
 	if (su.interrupted)
-		code = EXIT_INTERRUPTED;
+		code = exit_for_signal(isolate_interrupted);
 out:
 	if (r)
 		bulk_free(r, sizeof *r);
@@ -679,6 +699,17 @@ int suite_main(const struct cli_options *o)
 	if ((code = expand_traces(o->trace, &traces, err, sizeof err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		goto out;
+	}
+	/* Where results go is checked before anything runs, too. */
+	if (o->out) {
+		const char *const *inputs = (const char *const *)traces.v;
+		code = nspecs == 1 && traces.n == 1
+		       ? outpath_check_file(o->out, inputs, traces.n, err, sizeof err)
+		       : outpath_check_dir(o->out, err, sizeof err);
+		if (code) {
+			fprintf(stderr, "bench: %s\n", err);
+			goto out;
+		}
 	}
 	isolate_catch_sigint();
 	if (nspecs == 1 && traces.n == 1)

@@ -280,12 +280,75 @@ check "refuses an existing directory as the output (exit 3)" \
 	run_rejected 3 "bench: $TMP/adir: is a directory" --alloc bump --trace "$GOOD"
 TARGET=
 [ -z "$(ls -A "$TMP/adir")" ] || { echo "FAIL    bench wrote into $TMP/adir"; T_FAILED=$((T_FAILED + 1)); }
+# --out naming the input trace (by its name, a symlink or a hard link): the
+# trace would be overwritten, so it is refused before running, unchanged.
+out_is_input() {
+	cp "$GOOD" "$D/in.trace"
+	sum=$(cksum < "$D/in.trace")
+	expect_exit 2 "$BENCH" --alloc bump --trace "$1" --runs 1 --out "$2" -q &&
+	err_is "bench: $2: --out names the input $1; it would be overwritten" &&
+	[ "$(cksum < "$D/in.trace")" = "$sum" ] && [ "$(ls -A "$D" | tr '\n' ' ')" = "$3" ]
+}
+next_case
+check "refuses --out naming the input trace (exit 2, the trace unchanged)" \
+	out_is_input "$D/in.trace" "$D/in.trace" "in.trace "
+next_case
+ln -s in.trace "$D/link.json"
+check "refuses --out that is a symlink to the input trace" \
+	out_is_input "$D/in.trace" "$D/link.json" "in.trace link.json "
+next_case
+check "refuses --out naming the input through a hard link" \
+	sh -c 'cp "$1" "$2/in.trace" && ln "$2/in.trace" "$2/hard.json"' sh "$GOOD" "$D"
+check "refuses --out that is a hard link to the input trace" \
+	out_is_input "$D/in.trace" "$D/hard.json" "hard.json in.trace "
+
+# A suite reads every input and checks where results go before running: a
+# missing or bad trace among good ones, or a results folder under a file,
+# runs nothing and writes nothing (no summary.json, no results/<time>/).
+suite_rejected() {
+	code=$1 msg=$2; shift 2
+	expect_exit "$code" "$BENCH" "$@" --runs 1 -q && err_is "$msg" && [ ! -s "$OUT" ] &&
+	nothing_written
+}
+next_case
+check "a suite with a missing trace runs nothing (exit 2, no folder created)" \
+	suite_rejected 2 "bench: $TMP/no-such.trace: cannot read: No such file or directory" \
+	--alloc bump,tlsf --trace "$GOOD,$TMP/no-such.trace" --out "$D/suite"
+next_case
+printf 'a 1 8\nf 2\n' > "$F"
+check "a suite with a bad trace after a good one runs nothing (exit 2)" \
+	suite_rejected 2 "bench: $F:2: free of block 2, which is not live (it was never allocated)" \
+	--alloc bump,tlsf --trace "$GOOD,$F" --out "$D/suite"
+next_case
+suite_no_results_folder() {
+	case $BENCH in /*) b=$BENCH ;; *) b=$PWD/$BENCH ;; esac
+	(cd "$D" && "$b" --alloc bump,tlsf --trace "$GOOD,$TMP/no-such.trace" --runs 1 -q \
+	    > "$OUT" 2> "$ERR"; [ $? -eq 2 ]) && nothing_written
+}
+check "a suite with a missing trace and no --out creates no results/ folder" \
+	suite_no_results_folder
+next_case
+check "a suite whose results folder would be under a file runs nothing (exit 3)" \
+	suite_rejected 3 "bench: $GOOD/suite: cannot create the results folder: Not a directory" \
+	--alloc bump,tlsf --trace "$GOOD,$GOOD" --out "$GOOD/suite"
 dev_full() {
 	[ -c /dev/full ] || { echo "    no /dev/full here"; return 0; }
 	expect_exit 3 "$BENCH" --alloc bump --trace "$GOOD" --runs 1 --out /dev/full -q &&
 	err_is "bench: /dev/full: No space left on device" && [ -c /dev/full ]
 }
 check "refuses a full device (exit 3) and leaves /dev/full a character device" dev_full
+
+# --out through a dangling symlink: the result is written (atomically) where
+# the link points, in a folder that exists, and the link stays a link.
+next_case
+mkdir "$D/sub"
+ln -s sub/r.json "$D/link.json"
+dangling() {
+	expect_exit 0 "$BENCH" --alloc bump --trace "$GOOD" --runs 1 --out "$D/link.json" -q &&
+	[ -L "$D/link.json" ] && jq -e '.status == "ok"' "$D/sub/r.json" > /dev/null &&
+	[ "$(ls -A "$D/sub")" = r.json ]
+}
+check "accepts --out through a dangling symlink (writes its target, keeps the link)" dangling
 
 echo "$N catalogue cases"
 finish

@@ -217,17 +217,18 @@ BIG=$TMP/zbig.trace
 awk 'BEGIN { n = 60000; for (i = 0; i < n; i++) print "a", i, 16;
 	for (i = 0; i < n; i += 2) print "f", i; for (i = 0; i < n; i += 2) print "a", i, 64 }' > "$BIG"
 interrupted() {
-	D=$TMP/int
+	sig=$1 want=$2
+	D=$TMP/int-$sig
 	"$BENCH" --alloc tlsf,implicit-first,bump --trace workloads/basic.trace,"$BIG" --runs 1 \
 		--out "$D" -q > "$OUT" 2> "$ERR" &
 	pid=$!
 	i=0
 	while [ ! -f "$D/tlsf/zbig.json" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	sleep 0.3
-	kill -INT $pid
+	kill -$sig $pid
 	wait $pid
 	code=$?
-	[ $code -eq 130 ] || { echo "    exit $code, expected 130"; return 1; }
+	[ $code -eq $want ] || { echo "    exit $code, expected $want"; return 1; }
 	jq_true "$D/summary.json" '.complete == false and .interrupted and
 		([.cells[] | .status] == ["ok", "ok", "ok", "ok", "not-run", "not-run"]) and
 		([.cells[4:][] | .file] == [null, null])' || return 1
@@ -238,6 +239,30 @@ interrupted() {
 	err_has "bench: interrupted; cells not run: implicit-first/zbig bump/zbig" &&
 	[ -z "$(find "$D" -name '.*')" ]
 }
-check "SIGINT during a slow cell: finished results kept, the rest named as not run" interrupted
+check "SIGINT during a slow cell: finished results kept, the rest named as not run" \
+	interrupted INT 130
+check "SIGTERM during a slow cell: the same as SIGINT, exit 143" interrupted TERM 143
+check "SIGHUP during a slow cell: the same as SIGINT, exit 129" interrupted HUP 129
+
+# A bench killed by SIGKILL leaves its temporary file; the next run into the
+# same folder removes it (its writer is dead), and leaves a live writer's alone.
+stale_temps() {
+	D=$TMP/stale
+	mkdir -p "$D/tlsf"
+	sh -c 'exit 0' & dead=$!
+	wait $dead
+	: > "$D/.summary.json.$dead.AbC123"
+	: > "$D/tlsf/.basic.json.$dead.XyZ789"
+	: > "$D/tlsf/.basic.json.$$.LiVe00"         # this shell still runs
+	: > "$D/tlsf/.realloc.json.Old123"           # no PID (an older bench) ...
+	touch -d '2 hours ago' "$D/tlsf/.realloc.json.Old123"   # ... and old
+	: > "$D/tlsf/.notes.txt.$dead.KeepMe"        # not a result's temporary file
+	expect_exit 0 "$BENCH" --alloc tlsf,bump --trace workloads/basic.trace --runs 1 \
+		--out "$D" -q || return 1
+	left=$(cd "$D" && find . -name '.*' -type f | sort | tr '\n' ' ')
+	[ "$left" = "./tlsf/.basic.json.$$.LiVe00 ./tlsf/.notes.txt.$dead.KeepMe " ] ||
+		{ echo "    left: $left"; return 1; }
+}
+check "a suite removes stale temporary files of killed runs from its folders" stale_temps
 
 finish
