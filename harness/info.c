@@ -290,6 +290,7 @@ int info_main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", err.message);
 		return st == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
 	}
+	trace_warn_cut_short(&t, stderr);
 	struct trace_stats s;
 	if (compute(&t, &s)) {
 		trace_free(&t);

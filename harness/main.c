@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,13 @@ int main(int argc, char **argv)
 		return isolate_child_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "__probe") == 0)
 		return peer_probe_main(argc - 1, argv + 1);
+	/*
+	 * A closed stdout (`bench --json | head -c1`) is a write error reported
+	 * with exit 3, not a silent death by SIGPIPE.  `run` and `record` exec a
+	 * program, which gets the default disposition back.
+	 */
+	if (!(argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "record") == 0)))
+		signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && argv[1][0] != '-') {
 		for (const struct command *c = commands; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0)

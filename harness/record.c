@@ -343,7 +343,7 @@ int record_main(int argc, char **argv)
 	if (!stat(o.out, &st) && !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "bench: record: %s is not a regular file (the recorder maps the "
 		        "trace into memory)\n", o.out);
-		return EXIT_USAGE;
+		return EXIT_SYSTEM;   /* the trace cannot be written there */
 	}
 	if (write_header(o.out, &o)) {
 		fprintf(stderr, "bench: record: %s: cannot write: %s\n", o.out, strerror(errno));
@@ -382,6 +382,7 @@ int record_main(int argc, char **argv)
 	if (o.follow_fork || o.follow_exec)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "bench: record: cannot start %s: %s\n", o.cmd[0], strerror(errno));
@@ -390,6 +391,10 @@ int record_main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
+		/* CMD must not outlive bench: killed with it, even by SIGKILL (checked
+		 * after the prctl, in case bench died between fork and prctl). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
 		if (setenv("LD_PRELOAD", preload, 1) || setenv("HEAPLAB_RECORD_OUT", out_abs, 1) ||
 		    setenv("HEAPLAB_RECORD_STATE", "fresh", 1) ||
 		    setenv("HEAPLAB_RECORD_MAX_OPS", max_ops, 1) ||

@@ -184,6 +184,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		fprintf(stderr, "bench: %s\n", terr.message);
 		return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
 	}
+	trace_warn_cut_short(&t, stderr);
 	/* The result is large (per-run samples): bulk memory, not the stack. */
 	struct cell_result *r = bulk_alloc(sizeof *r);
 	struct cell_extra *x = bulk_alloc(sizeof *x);
@@ -621,6 +622,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 			free(su.cells);
 			return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
 		}
+		trace_warn_cut_short(&t, stderr);
 		trace_free(&t);
 	}
 	if ((code = make_run_dir(&su, err, sizeof err))) {

@@ -217,6 +217,25 @@ ok "a missing final newline" 'a 1 8\nf 1'
 ok "a missing final newline after a comment" 'a 1 8\nf 1 # done'
 ok "a .rep file without a final newline" '20\n1\n2\n1\na 0 8\nf 0'
 
+# A recording cut short ends in zero bytes (preallocated, never written),
+# maybe after half a line: read up to the last complete line, with a warning.
+cut_short() {
+	run_accepted --alloc bump --trace "$F" &&
+	err_is "bench: $F: warning: the last $1 bytes (zero bytes after the last complete line: a recording cut short) are ignored" &&
+	[ "$(jq .ops.replayed "$D/r.json")" -eq "$2" ]
+}
+next_case
+{ printf 'a 1 8\na 2 16\nf 1\na 3 4'; head -c 1000 /dev/zero; } > "$F"
+check "accepts a trace cut short in zero bytes after half a line (reads 3 ops)" cut_short 1005 3
+next_case
+{ printf 'a 1 8\nf 1\n'; head -c 4096 /dev/zero; } > "$F"
+check "accepts a trace cut short in zero bytes after a complete line" cut_short 4096 2
+next_case
+{ printf 'a 1 8'; head -c 100 /dev/zero; } > "$F"
+check "rejects zero bytes with no complete line before them" \
+	run_rejected 2 "bench: $F:1: NUL byte at column 6 (is this a binary file?)" \
+	--alloc bump --trace "$F"
+
 mkdir "$TMP/adir"
 # A directory names the traces in it (a suite); one with none is bad input.
 bad_file "a directory without traces as the trace" "$TMP/adir" ': no *.trace or *.rep file in it'
@@ -349,6 +368,21 @@ dangling() {
 	[ "$(ls -A "$D/sub")" = r.json ]
 }
 check "accepts --out through a dangling symlink (writes its target, keeps the link)" dangling
+
+# A reader that goes away is an output error (exit 3), not a death by SIGPIPE.
+closed_pipe() {
+	# the reader has gone before bench starts (sleep), so the write must fail
+	{ sleep 0.3; "$BENCH" --alloc bump --trace "$GOOD" --runs 1 --json -q 2> "$ERR"
+	  echo $? > "$TMP/pipe.rc"; } | true
+	[ "$(cat "$TMP/pipe.rc")" -eq 3 ] && err_is "bench: standard output: Broken pipe"
+}
+check "a closed standard output (| head -c1) exits 3 with a message" closed_pipe
+record_dev_full() {
+	[ -c /dev/full ] || { echo "    no /dev/full here"; return 0; }
+	expect_exit 3 "$BENCH" record -o /dev/full -- true &&
+	err_is "bench: record: /dev/full is not a regular file (the recorder maps the trace into memory)"
+}
+check "record -o /dev/full exits 3 (the trace cannot be written there)" record_dev_full
 
 echo "$N catalogue cases"
 finish

@@ -187,4 +187,38 @@ missing_lib() {
 }
 check record_reports_missing_library missing_lib
 
+# SIGKILL to bench record: the recorded program dies with it (it would go on
+# writing the trace forever), and the trace, cut short in the zero bytes the
+# recorder had preallocated, still reads up to its last complete line (with a
+# warning) and replays.
+alive() {   # $1 runs and is not a zombie
+	[ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+killed_recording() {
+	"$BENCH" record -o "$TMP/killed.trace" -- \
+		awk 'BEGIN { while (1) { s = s "x"; if (length(s) > 1000) s = "" } }' 2> "$ERR" &
+	bp=$!
+	child= i=0
+	while [ $i -lt 100 ]; do
+		child=$(cat "/proc/$bp/task/$bp/children" 2>/dev/null)
+		[ -n "$child" ] && [ "$(wc -c < "$TMP/killed.trace")" -gt 100000 ] && break
+		sleep 0.05; i=$((i + 1))
+	done
+	[ -n "$child" ] || { echo "    no recorded program found"; kill -9 $bp; return 1; }
+	kill -9 $bp
+	wait $bp 2> /dev/null
+	i=0
+	while alive $child && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	alive $child && { echo "    the recorded program $child outlived bench"; kill -9 $child; return 1; }
+	[ "$(tail -c 1 "$TMP/killed.trace" | od -An -tx1 | tr -d ' ')" = 00 ] ||
+		echo "    (the trace was not cut short this time: nothing to read past)"
+	expect_exit 0 "$BENCH" --alloc tlsf --trace "$TMP/killed.trace" --runs 1 -q || return 1
+	if [ "$(tail -c 1 "$TMP/killed.trace" | od -An -tx1 | tr -d ' ')" = 00 ]; then
+		err_has "zero bytes after the last complete line: a recording cut short) are ignored" ||
+			return 1
+	fi
+	rm -f "$TMP/killed.trace"
+}
+check "SIGKILL to bench record kills the program; the cut trace replays" killed_recording
+
 finish
