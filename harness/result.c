@@ -4,6 +4,7 @@
 
 #include "report.h"
 #include "replay.h"
+#include "safe_text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -204,6 +205,26 @@ static int read_throughput(struct reader *rd, const json_t *root, struct result 
 	if (read_summary(rd, tp, "ops_per_sec", &r->ops_median, &r->ops_min, &r->ops_max) ||
 	    read_summary(rd, tp, "ns_per_op", &r->ns_median, &ns_min, &ns_max))
 		return RESULT_BAD;
+	/* The per-pass samples, when present: one finite time per timed run. */
+	json_t *samples = json_object_get(tp, "samples_ns_per_op"), *v;
+	size_t k;
+	if (samples && !json_is_null(samples)) {
+		if (!json_is_array(samples))
+			return bad(rd, "throughput.samples_ns_per_op: expected an array, found %s",
+			           type_name(samples));
+		if (json_array_size(samples) != r->runs)
+			return bad(rd, "throughput.samples_ns_per_op: %zu samples for %llu runs",
+			           json_array_size(samples), (unsigned long long)r->runs);
+		json_array_foreach(samples, k, v) {
+			if (!json_is_number(v))
+				return bad(rd, "throughput.samples_ns_per_op[%zu]: expected a number, "
+				           "found %s", k, type_name(v));
+			double d = json_number_value(v);
+			if (!isfinite(d) || d < 0)
+				return bad(rd, "throughput.samples_ns_per_op[%zu]: %g is out of range "
+				           "[0, inf]", k, d);
+		}
+	}
 	r->has_throughput = 1;
 	return 0;
 }
@@ -409,6 +430,16 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	for (const char *c = r->status; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
+	static const char *const statuses[] = {   /* report_status_name's words */
+		"ok", "check-failed", "bad-input", "system-error", "crashed", "timeout",
+		"unsupported", "not-run",
+	};
+	size_t known = 0;
+	while (known < sizeof statuses / sizeof statuses[0] && strcmp(r->status, statuses[known]))
+		known++;
+	if (known == sizeof statuses / sizeof statuses[0])
+		return bad(rd, "status: \"%s\" is not one of ok, check-failed, bad-input, "
+		           "system-error, crashed, timeout, unsupported, not-run", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
 	    read_latency(rd, root, r) || read_timeline(rd, root, r))
 		return RESULT_BAD;
@@ -436,6 +467,16 @@ int result_parse(const char *name, const char *text, size_t len, struct result *
 		return s;
 	}
 	snprintf(out->file, sizeof out->file, "%s", name);
+	/* Names are printed by report and compare: never raw control characters. */
+	char *texts[] = { out->file, out->allocator, out->kind, out->trace_path, out->trace_name };
+	size_t sizes[] = { sizeof out->file, sizeof out->allocator, sizeof out->kind,
+	                   sizeof out->trace_path, sizeof out->trace_name };
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+		if (safe_text_needed(texts[k])) {
+			char tmp[RESULT_PATH_MAX * 4];
+			safe_text(tmp, sizes[k], texts[k]);
+			memcpy(texts[k], tmp, strlen(tmp) + 1);
+		}
 	return RESULT_OK;
 }
 
@@ -559,8 +600,10 @@ static int collect(const char *path, int top, struct result_set *set, char *err,
 					rc = -1;
 				} else {
 					struct stat cs;
-					int dir = stat(child, &cs) == 0 && S_ISDIR(cs.st_mode);
-					if (dir || (ends_with(e, ".json") && strcmp(e, "summary.json")))
+					int ok = stat(child, &cs) == 0, dir = ok && S_ISDIR(cs.st_mode);
+					/* Regular files only: a FIFO named *.json would block the read. */
+					if (dir || (ok && S_ISREG(cs.st_mode) && ends_with(e, ".json")
+					            && strcmp(e, "summary.json")))
 						rc = collect(child, 0, set, err, errlen, depth + 1);
 					free(child);
 				}

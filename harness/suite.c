@@ -9,6 +9,7 @@
 #include "outpath.h"
 #include "peer.h"
 #include "report.h"
+#include "safe_text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -431,14 +432,14 @@ static void progress_tick(void)
 
 static void progress_line(const struct suite *su, size_t i, double elapsed)
 {
-	char e[32], r[32] = "?";
+	char e[32], r[32] = "?", shown[NAME_MAX * 4];
 	const struct cell_rec *c = &su->cells[i];
-	const char *base = strrchr(c->trace, '/');
+	const char *base = strrchr(safe_text(shown, sizeof shown, c->trace), '/');
 	if (i)
 		clock_text(r, sizeof r, elapsed / (double)i * (double)(su->ncells - i));
 	clock_text(e, sizeof e, elapsed);
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s on %s  elapsed %s  remaining ~%s", i + 1,
-	        su->ncells, c->spec->name, base ? base + 1 : c->trace, e, r);
+	        su->ncells, c->spec->name, base ? base + 1 : shown, e, r);
 	fflush(stderr);
 }
 
@@ -462,9 +463,11 @@ static void print_table(const struct suite *su, FILE *f)
 	char b1[32], b2[32], ops[32], util[32];
 	const char *last = NULL;
 	int tw = 5, aw = 9;   /* column widths: the longest name */
+	char shown[PATH_MAX * 4];
 	for (size_t i = 0; i < su->ncells; i++) {
-		const char *base = strrchr(su->cells[i].trace, '/');
-		int n = (int)strlen(base ? base + 1 : su->cells[i].trace);
+		const char *t = safe_text(shown, sizeof shown, su->cells[i].trace);
+		const char *base = strrchr(t, '/');
+		int n = (int)strlen(base ? base + 1 : t);
 		tw = n > tw ? n : tw;
 		n = (int)strlen(su->cells[i].spec->name);
 		aw = n > aw ? n : aw;
@@ -473,8 +476,9 @@ static void print_table(const struct suite *su, FILE *f)
 	        "status", "Mops/s", "peak break", "peak RSS", "util RSS");
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		const char *base = strrchr(c->trace, '/');
-		base = base ? base + 1 : c->trace;
+		const char *t = safe_text(shown, sizeof shown, c->trace);
+		const char *base = strrchr(t, '/');
+		base = base ? base + 1 : t;
 		if (c->runs)
 			snprintf(ops, sizeof ops, "%.2f", c->ops_median / 1e6);
 		else
@@ -494,7 +498,8 @@ static void print_table(const struct suite *su, FILE *f)
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
 		if (c->status != CELL_OK && c->status != CELL_NOT_RUN)
-			fprintf(f, "%s on %s: %s: %s\n", c->spec->name, c->trace,
+			fprintf(f, "%s on %s: %s: %s\n", c->spec->name,
+			        safe_text(shown, sizeof shown, c->trace),
 			        report_status_name(c->status), c->message);
 	}
 }

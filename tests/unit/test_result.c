@@ -305,3 +305,55 @@ TEST(result_reader_refuses_a_result_of_status_ok_without_memory)
 	EXPECT(parse(tp_ok, "null", lat_ok, tl_ok, &r) != RESULT_OK);
 	EXPECT_STR_CONTAINS(err, "memory: null, but status ok");
 }
+
+/* One substitution in the valid text: `from` (which must occur) becomes `to`. */
+static int parse_with(const char *from, const char *to, struct result *r)
+{
+	char base[4096];
+	snprintf(base, sizeof base, valid_fmt, tp_ok, mem_ok, lat_ok, tl_ok);
+	char *at = strstr(base, from);
+	if (!at)
+		return 99;
+	snprintf(text, sizeof text, "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+	return result_parse("r.json", text, strlen(text), r, err, sizeof err);
+}
+
+TEST(result_reader_refuses_an_unknown_status_word)
+{
+	struct result r;
+	EXPECT_EQ(parse_with("\"status\": \"ok\"", "\"status\": \"great\"", &r), RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "status: \"great\" is not one of ok, check-failed");
+	EXPECT_EQ(parse_with("\"status\": \"ok\"", "\"status\": \"crashed\"", &r), RESULT_OK);
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_samples_that_are_not_numbers_or_miscounted)
+{
+	struct result r;
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "[500, \"fast\", 400]", &r), RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "samples_ns_per_op[1]: expected a number, found a string");
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "[500, 400]", &r), RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "samples_ns_per_op: 2 samples for 3 runs");
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "[500, -1, 400]", &r), RESULT_BAD);
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "{\"a\": 1}", &r), RESULT_BAD);
+	REQUIRE(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                   "[500, 333, 1000]", &r) == RESULT_OK);
+	result_free(&r);
+}
+
+TEST(result_reader_escapes_control_characters_in_names)
+{
+	struct result r;
+	REQUIRE(parse_with("\"name\": \"tlsf\"", "\"name\": \"tl\\u001b[2Jsf\\u009b\"", &r)
+	        == RESULT_OK);
+	EXPECT(!strcmp(r.allocator, "tl\\x1b[2Jsf\\xc2\\x9b"));
+	result_free(&r);
+	REQUIRE(parse_with("workloads/web.trace", "w/\\u0007we\\nb.trace", &r) == RESULT_OK);
+	EXPECT(!strcmp(r.trace_name, "\\x07we\\x0ab.trace"));
+	EXPECT(!strcmp(r.trace_path, "w/\\x07we\\x0ab.trace"));
+	result_free(&r);
+}
