@@ -73,6 +73,8 @@ static void replay_touching(const struct allocator *a, void *self, const struct 
 			uint64_t n = *nmemb++;
 			p = a->calloc(self, n, op->size);
 			size = mul_size(n, op->size, &overflow);
+			if (overflow && p)
+				size = 0;   /* the checked pass failed this lie; touch nothing */
 			goto allocated;
 		}
 		case OP_MEMALIGN:

@@ -534,8 +534,9 @@ static int resolve(struct parser *ps)
 				return -1;
 			}
 			uint64_t bytes = op->size;
-			if (kind == OP_CALLOC)
-				bytes *= t->calloc_nmemb[ci++];   /* checked in pass 1 */
+			if (kind == OP_CALLOC && __builtin_mul_overflow(bytes, t->calloc_nmemb[ci++],
+			                                                &bytes))
+				bytes = UINT64_MAX;   /* never granted; counted as the most there is */
 			s->size = bytes;
 			s->line = line;
 			s->slot1 |= ID_LIVE;
@@ -676,12 +677,7 @@ static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[
 		ps->max_id = (uint32_t)id;
 	switch (k) {
 	case OP_CALLOC: {
-		uint64_t bytes;
-		if (__builtin_mul_overflow(v[1], v[2], &bytes)) {
-			fail(ps, "calloc of %llu x %llu bytes overflows 64 bits",
-			     (unsigned long long)v[1], (unsigned long long)v[2]);
-			return -1;
-		}
+		/* NMEMB x SIZE may overflow: a legitimate call, whose answer must be NULL. */
 		if (ps->t->ncalloc == ps->calloc_cap &&
 		    grow((void **)&ps->t->calloc_nmemb, &ps->calloc_cap,
 		         sizeof *ps->t->calloc_nmemb, 512))

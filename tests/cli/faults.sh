@@ -180,6 +180,33 @@ for a in $BUILTINS; do
 	check "$a: after failures under a heap limit and a free, allocations succeed again" refill "$a"
 done
 
+# A calloc whose NMEMB x SIZE overflows: every allocator must return NULL (a
+# failed allocation), serial and --threads; one that returns a block fails the
+# check naming the op.
+OVF=$TMP/overflow.trace
+printf 'a 1 8\nc 2 4294967296 4294967296\nc 3 9223372036854775808 2\nf 1\n' > "$OVF"
+overflow_fails() {   # ALLOC [--threads]
+	expect_exit 0 "$BENCH" --alloc "$1" $2 --trace "$OVF" --runs 2 --json -q || return 1
+	jq_true "$OUT" '.status == "ok" and .ops.failed_allocations == 2 and .check.passed' &&
+	expect_exit 0 "$BENCH" info --json "$OVF" &&
+	jq_true "$OUT" '.requests.calloc_overflows == 2'
+}
+for a in $BUILTINS; do
+	check "$a: a calloc whose size overflows returns NULL (a failed allocation)" \
+		overflow_fails "$a"
+done
+check "tlsf --threads: a calloc whose size overflows is a failed allocation" \
+	overflow_fails tlsf --threads
+overflow_lie() {   # [--threads]
+	expect_exit 1 "$BENCH_TEST" --alloc broken-calloc-overflow $1 --trace "$OVF" --runs 1 \
+		--json -q || return 1
+	jq_true "$OUT" '.status == "check-failed"' &&
+	err_has "$OVF:2: op 1 (calloc of 4294967296 x 4294967296 bytes for block 2): broken-calloc-overflow returned 0x" &&
+	err_has "for a calloc whose size overflows size_t (expected NULL)"
+}
+check "a calloc that ignores overflow is caught from a trace" overflow_lie
+check "a calloc that ignores overflow is caught from a trace under --threads" overflow_lie --threads
+
 # ---- nothing lost --------------------------------------------------------
 # Two suites into one folder at once, sharing one allocator (bump): every
 # file is valid JSON, every cell of both is there, no temporary file is left,

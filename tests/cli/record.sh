@@ -48,8 +48,15 @@ every_api() {
 	id=$(sed -n 's/^a \([0-9]*\) 4444$/\1/p' "$TMP/api.trace")
 	grep -A1 "^a $id 4444\$" "$TMP/api.trace" | grep -q "^f $id\$" ||
 		{ echo "    realloc(p, 0) not written as a free"; return 1; }
-	# failed allocations are not written
-	! grep -qE ' [0-9]{16,}$' "$TMP/api.trace" || { echo "    failed allocation written"; return 1; }
+	# a failed allocation is not written (there is no block to name) ...
+	! grep -qE '^a [0-9]+ [0-9]{16,}$' "$TMP/api.trace" ||
+		{ echo "    failed allocation written"; return 1; }
+	# ... except a calloc whose size overflows: the replay asks it of every allocator
+	[ "$(grep -cE '^c [0-9]+ 9223372036854775807 4$' "$TMP/api.trace")" -eq 1 ] ||
+		{ echo "    the overflowing calloc is not in the trace once"; return 1; }
+	"$BENCH" --alloc tlsf --trace "$TMP/api.trace" --runs 1 --json -q 2> "$ERR" |
+		jq -e '.ops.failed_allocations == 1' > /dev/null ||
+		{ echo "    its replay does not count one failed allocation"; return 1; }
 }
 check record_writes_every_allocation_function_as_specified every_api
 
@@ -174,7 +181,7 @@ bad_usage() {
 	err_has "no command" || return 1
 	expect_exit 2 "$BENCH" record -o "$TMP/u.trace" --max-ops x -- true || return 1
 	expect_exit 2 "$BENCH" record -o - -- true && err_has "needs a file" || return 1
-	expect_exit 2 "$BENCH" record -o /dev/null -- true && err_has "not a regular file" || return 1
+	expect_exit 3 "$BENCH" record -o /dev/null -- true && err_has "not a regular file" || return 1
 	expect_exit 2 "$BENCH" record --bogus -o "$TMP/u.trace" -- true || return 1
 	expect_exit 3 "$BENCH" record -o "$TMP/u.trace" -- /nonexistent/program || return 1
 	err_has "cannot run /nonexistent/program"
