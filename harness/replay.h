@@ -167,6 +167,9 @@ void replay_latency_cell(const struct allocator *a, const struct trace *t,
 /* A fresh heap for one pass (as the passes above open theirs): 0 or an errno. */
 int replay_open_heap(struct heap *heap, size_t limit);
 
+/* What to say when replay_open_heap failed with `err` (heap_describe_failure). */
+void replay_heap_failure(char *buf, size_t len, size_t limit, int err);
+
 /* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
 int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);
 

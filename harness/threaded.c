@@ -1018,7 +1018,7 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	int err;
 
 	if ((err = pass_open(&ps, a, t, opt, plan, ptrs, seq, w))) {
-		snprintf(r->message, sizeof r->message, "cannot reserve a heap: %s", strerror(err));
+		replay_heap_failure(r->message, sizeof r->message, opt->heap_limit, err);
 		return r->status = CELL_SYSTEM;
 	}
 	ps.checked = 1;

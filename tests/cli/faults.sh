@@ -207,6 +207,40 @@ overflow_lie() {   # [--threads]
 check "a calloc that ignores overflow is caught from a trace" overflow_lie
 check "a calloc that ignores overflow is caught from a trace under --threads" overflow_lie --threads
 
+# Under a tight address-space limit (ulimit -v) runs still work: the heap
+# reserves what --heap-limit says (or what is left) without an extra GiB to
+# align itself, and the figures are the same as without the limit.  When even
+# that is refused, the message says how much was asked and what the limit is.
+# (Not under ASan, whose shadow memory needs terabytes of address space.)
+tight_ulimit() {
+	expect_exit 0 "$BENCH" --alloc "$1" --trace workloads/web.trace --runs 1 $2 --json -q ||
+		return 1
+	free=$(jq -c '[.memory.peak_break_bytes, .ops]' "$OUT")
+	(ulimit -v 400000 && exec "$BENCH" --alloc "$1" --trace workloads/web.trace --runs 1 $2 \
+		--json -q) > "$OUT" 2> "$ERR" || { echo "    exit $? under ulimit -v 400000"; return 1; }
+	jq_true "$OUT" '.status == "ok"' &&
+	[ "$(jq -c '[.memory.peak_break_bytes, .ops]' "$OUT")" = "$free" ] ||
+		{ echo "    figures differ: $free vs $(jq -c '[.memory.peak_break_bytes, .ops]' "$OUT")"; return 1; }
+}
+tight_refused() {
+	(ulimit -v 400000 && exec "$BENCH" --alloc tlsf --trace workloads/basic.trace --runs 1 \
+		--heap-limit 1G -q) > "$OUT" 2> "$ERR"
+	[ $? -eq 3 ] &&
+	err_has "cannot reserve 1024 MiB of address space for the heap: Cannot allocate memory (the address space limit, ulimit -v, is 390 MiB in all"
+}
+if [ -z "${HEAPLAB_SANITIZER:-}" ]; then
+	for a in buddy tlsf; do
+		check "$a under ulimit -v 400000 with --heap-limit 16M: runs, same figures" \
+			tight_ulimit $a "--heap-limit 16M"
+		check "$a under ulimit -v 400000 without --heap-limit: runs, same figures" \
+			tight_ulimit $a ""
+	done
+	check "a heap the address-space limit refuses: exit 3, what was asked, the limit" \
+		tight_refused
+else
+	echo "skip ulimit -v tests: the sanitizer runtime needs the address space"
+fi
+
 # ---- nothing lost --------------------------------------------------------
 # Two suites into one folder at once, sharing one allocator (bump): every
 # file is valid JSON, every cell of both is there, no temporary file is left,
