@@ -34,6 +34,7 @@
 
 #define SPINS        256               /* pause loops before a waiter yields   */
 #define YIELDS       256               /* sched_yields before it sleeps (futex) */
+#define START_SPINS_OWN_CORE (1u << 22)  /* at the start line, a core each: ~0.1 s */
 #define THREAD_STACK ((size_t)1 << 20) /* replay threads need little stack    */
 #define CRASH_STACK  ((size_t)64 << 10)
 #define NO_OP        UINT32_MAX
@@ -390,7 +391,9 @@ struct pass {
 	struct heap              heap;
 	void                   **ptrs;     /* block pointers by slot                */
 	_Atomic uint32_t        *seq;      /* per slot: ops on it published done    */
-	atomic_int               go;       /* start line                            */
+	_Atomic uint32_t         go;       /* start line (a futex word)             */
+	atomic_int               go_sleepers; /* a thread sleeps at the start line  */
+	unsigned                 start_spins; /* pause loops there before sleeping  */
 	atomic_int               ready;    /* threads at the start line             */
 	atomic_int               abort;    /* stop: a violation or a crash          */
 	uint64_t                 start_ns;
@@ -470,11 +473,24 @@ static inline void publish(struct pass *ps, uint32_t slot, uint32_t sync)
 		futex(&ps->seq[slot], FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
 }
 
+/*
+ * Wait at the start line until run_threads releases every thread.  With a
+ * core each (few threads), spin, so that all leave at once; with more threads
+ * than cores, spinning would starve the thread still starting the others
+ * (quadratic time in the number of threads), so spin briefly, then sleep on
+ * the word with a futex until the release wakes everyone.
+ */
 static void start_line(struct pass *ps)
 {
 	atomic_fetch_add_explicit(&ps->ready, 1, memory_order_acq_rel);
-	while (!atomic_load_explicit(&ps->go, memory_order_acquire))
-		__builtin_ia32_pause();
+	for (unsigned spins = 0; !atomic_load_explicit(&ps->go, memory_order_acquire); spins++) {
+		if (spins < ps->start_spins) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		atomic_store_explicit(&ps->go_sleepers, 1, memory_order_seq_cst);
+		futex(&ps->go, FUTEX_WAIT_PRIVATE, 0, NULL);   /* returns at once if go != 0 */
+	}
 }
 
 /* ---- the timed loop ------------------------------------------------------ */
@@ -915,6 +931,9 @@ static int run_threads(struct pass *ps)
 	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	atomic_store(&ps->go, 0);
 	atomic_store(&ps->ready, 0);
+	atomic_store(&ps->go_sleepers, 0);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	ps->start_spins = cores > 0 && n <= (uint32_t)cores ? START_SPINS_OWN_CORE : SPINS;
 	uint32_t started = 0;
 	for (uint32_t k = 0; k < n; k++) {
 		ps->w[k] = (struct worker){ .ps = ps, .k = k };
@@ -929,7 +948,9 @@ static int run_threads(struct pass *ps)
 	while ((uint32_t)atomic_load(&ps->ready) < started)
 		sched_yield();
 	ps->start_ns = now_ns();
-	atomic_store_explicit(&ps->go, 1, memory_order_release);
+	atomic_store_explicit(&ps->go, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&ps->go_sleepers, memory_order_seq_cst))
+		futex(&ps->go, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
 	for (uint32_t k = 0; k < n; k++)
 		if (ps->w[k].started)
 			pthread_join(ps->w[k].thread, NULL);

@@ -135,4 +135,20 @@ help_mentions() {
 }
 check threads_help_lists_the_option help_mentions
 
+# 2000 short-lived threads: replay blocks waiting threads instead of spinning,
+# so this takes about a second (it took minutes when the start line spun and
+# starved the thread starting the others).  Behaviour, not speed: --timeout
+# is generous; scripts/threads_scaling.sh measures the scaling.
+many_threads() {
+	awk 'BEGIN { n = 2000; for (k = 0; k < n; k++) { print "t", k
+		for (j = 0; j < 4; j++) print "a", k * 4 + j, 16 + 8 * j
+		if (k > 0) print "f", (k - 1) * 4 + 3
+		for (j = 0; j < 3; j++) print "f", k * 4 + j }
+		print "t", n - 1; print "f", (n - 1) * 4 + 3 }' > "$TMP/many.trace"
+	expect_exit 0 "$BENCH" --alloc tlsf --threads --trace "$TMP/many.trace" --runs 1 \
+		--timeout 90 --json -q &&
+	jq -e '.status == "ok" and .threads == 2000 and .check.passed' "$OUT" > /dev/null
+}
+check threads_two_thousand_short_lived_threads_replay many_threads
+
 finish
