@@ -76,6 +76,12 @@ static double now_s(void)
 
 void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op)
 {
+	isolate_where_threads(buf, len, t, pass, op, 0, 1);
+}
+
+void isolate_where_threads(char *buf, size_t len, const struct trace *t, uint32_t pass,
+                           uint64_t op, uint32_t threads, int exact)
+{
 	char p[48];
 	if (pass == REPLAY_PASS_CHECKED)
 		snprintf(p, sizeof p, "the checked pass");
@@ -101,12 +107,16 @@ void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, 
 	} else {
 		const struct op *o = &t->ops[op];
 		unsigned long long id = t->slot_id ? t->slot_id[o->slot] : o->slot;
+		int n;
 		if (t->line)
-			snprintf(buf, len, "in %s at op %" PRIu64 " (%s:%u: %s of block %llu)", p, op,
-			         t->path, t->line[op], replay_kind_name(o->kind), id);
+			n = snprintf(buf, len, "in %s at op %" PRIu64 " (%s:%u: %s of block %llu)", p,
+			             op, t->path, t->line[op], replay_kind_name(o->kind), id);
 		else
-			snprintf(buf, len, "in %s at op %" PRIu64 " (%s: %s of block %llu)", p, op,
-			         t->path, replay_kind_name(o->kind), id);
+			n = snprintf(buf, len, "in %s at op %" PRIu64 " (%s: %s of block %llu)", p, op,
+			             t->path, replay_kind_name(o->kind), id);
+		if (threads > 1 && !exact && n > 0 && (size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, ", the last op begun of %u threads running "
+			         "at once: the op at fault is not known for certain", threads);
 	}
 }
 
@@ -460,7 +470,8 @@ static enum cell_status judge(const struct alloc_spec *s, const struct trace *t,
 	char where[400];
 	x->pass = o->progress.pass;
 	x->op = o->progress.op;
-	isolate_where(where, sizeof where, t, x->pass, x->op);
+	isolate_where_threads(where, sizeof where, t, x->pass, x->op, o->progress.threads,
+	                      o->progress.op_exact);
 	/* The JSON says only what is plausible (the child could write anything there). */
 	if (x->pass != REPLAY_PASS_CHECKED && x->pass != REPLAY_PASS_MEMORY
 	    && !(x->pass >= REPLAY_PASS_TIMED && x->pass < REPLAY_PASS_TIMED + RUN_MAX))

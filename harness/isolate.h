@@ -81,4 +81,9 @@ int isolate_child_main(int argc, char **argv);
 /* "in the checked pass at op 17 (web.trace:42: malloc of 24 bytes)" */
 void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op);
 
+/* The same for a --threads pass: `threads` at once (0/1: serial); unless `exact`,
+ * `op` is only the last one begun, and the message says so. */
+void isolate_where_threads(char *buf, size_t len, const struct trace *t, uint32_t pass,
+                           uint64_t op, uint32_t threads, int exact);
+
 #endif

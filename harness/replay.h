@@ -111,6 +111,11 @@ struct replay_progress {
 	volatile uint32_t started;  /* the child reached the replay              */
 	volatile uint32_t pass;     /* REPLAY_PASS_*, or 2 + k for timed pass k  */
 	volatile uint64_t op;
+	/* --threads checked pass: how many trace threads run at once (0: serial),
+	 * and whether `op` is certainly the one at fault (it holds the global
+	 * lock, or its thread took the fatal signal) or only the last one begun. */
+	volatile uint32_t threads;
+	volatile uint32_t op_exact;
 };
 #define REPLAY_PASS_NONE     0
 #define REPLAY_PASS_CHECKED  1

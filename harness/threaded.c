@@ -199,15 +199,27 @@ struct locked {
 	pthread_mutex_t         m;      /* the one lock                     */
 	const struct allocator *inner;  /* the allocator it serialises      */
 	void                   *self;   /* inner's state                    */
+	int                     track;  /* checked pass in a child: name the
+	                                   op in the progress page          */
 };
 
 /* The lock this thread holds, so a crash inside the allocator can release it. */
 static __thread struct locked *held;
 
+/* The op this thread is doing in a checked pass (NO_OP elsewhere), for the
+ * progress page a parent reads when the child crashes or hangs. */
+static __thread uint64_t cur_op = REPLAY_OP_NONE;
+
 static inline void lock(struct locked *l)
 {
 	pthread_mutex_lock(&l->m);
 	held = l;
+	/* Holding the lock, this op is the one inside the allocator: if it never
+	 * comes back (a hang), the page names it. */
+	if (__builtin_expect(l->track, 0) && cur_op != REPLAY_OP_NONE) {
+		replay_progress->op = cur_op;
+		replay_progress->op_exact = 1;
+	}
 }
 
 static inline void unlock(struct locked *l)
@@ -320,27 +332,52 @@ static void crash_handler(int sig, siginfo_t *si, void *ctx)
 	siglongjmp(j->env, 1);
 }
 
+/*
+ * In a child that must die of the signal (let_crash): first write the op of
+ * the thread that took it into the progress page, then die of it as without
+ * us (the default action, delivered when the handler returns).
+ */
+static void name_and_die(int sig)
+{
+	if (replay_progress && cur_op != REPLAY_OP_NONE) {
+		replay_progress->op = cur_op;
+		replay_progress->op_exact = 1;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);   /* blocked until we return; a fault re-executes and dies too */
+}
+
 struct guard {
 	struct sigaction old[NCRASH];  /* handlers to restore            */
 	int              armed;        /* 0: let_crash, nothing installed */
+	int              naming;       /* let_crash: name_and_die is in   */
 };
 
 static void guard_arm(struct guard *g, const struct run_options *opt)
 {
-	g->armed = !opt->let_crash;   /* in a child process: let the signal kill it */
-	if (!g->armed)
-		return;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	g->armed = !opt->let_crash;   /* in a child process: let the signal kill it */
+	g->naming = opt->let_crash && replay_progress;
+	if (g->naming) {
+		sa.sa_handler = name_and_die;
+		for (size_t k = 0; k < NCRASH; k++)
+			sigaction(crash_signals[k], &sa, &g->old[k]);
+	}
+	if (!g->armed)
+		return;
 	sa.sa_sigaction = crash_handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
 	for (size_t k = 0; k < NCRASH; k++)
 		sigaction(crash_signals[k], &sa, &g->old[k]);
 }
 
 static void guard_disarm(struct guard *g)
 {
+	if (g->naming)
+		for (size_t k = 0; k < NCRASH; k++)
+			sigaction(crash_signals[k], &g->old[k], NULL);
 	if (!g->armed)
 		return;
 	for (size_t k = 0; k < NCRASH; k++)
@@ -844,6 +881,9 @@ static void checked_ops(struct worker *w)
 		if ((sy & SYNC_WAIT) && wait_turn(ps, t->ops[i].slot, sy & SYNC_SEQ_MASK, &w->blocked))
 			return;
 		w->cur = i;
+		cur_op = i;
+		if (replay_progress && !ps->use_lock)   /* no lock: the last op begun */
+			replay_progress->op = i;
 		w->nmemb = op->kind == OP_CALLOC ? *nmemb++ : 0;
 		enum cell_status s;
 		switch (op->kind) {
@@ -1060,6 +1100,9 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	if (replay_progress) {
 		replay_progress->pass = REPLAY_PASS_CHECKED;
 		replay_progress->op = REPLAY_OP_NONE;
+		replay_progress->op_exact = 0;
+		replay_progress->threads = plan->nthreads;
+		ps.lk.track = ps.use_lock;
 	}
 	guard_arm(&g, opt);
 	err = pass_init(&ps, &j);
@@ -1088,6 +1131,11 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 		         plan->nthreads, strerror(err));
 		r->status = CELL_SYSTEM;
 		goto out;
+	}
+	if (replay_progress) {   /* the closing checks, in this thread alone */
+		ps.lk.track = 0;
+		replay_progress->op = t->nops;
+		replay_progress->op_exact = 1;
 	}
 	uint64_t failed, skipped, end_ns;
 	sum_workers(&ps, &r->ops_replayed, r->count, &failed, &skipped, &end_ns);
