@@ -113,10 +113,18 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 				            c == 't' ? "--trace" : "--out");
 				return EXIT_USAGE;
 			}
-			if (c == 't')
-				o->trace = optarg;
-			else
+			if (c == 't') {
+				/* repeatable: each occurrence is one more FILE|DIR[,...]|@LIST */
+				if (!o->traces && !(o->traces = calloc((size_t)argc, sizeof *o->traces))) {
+					usage_error(err, errlen, "out of memory");
+					return EXIT_USAGE;
+				}
+				o->traces[o->ntraces++] = optarg;
+				if (!o->trace)
+					o->trace = optarg;
+			} else {
 				o->out = optarg;
+			}
 			break;
 		case 'j': o->json = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -232,4 +240,11 @@ void cli_help(FILE *f, const struct command *commands)
 void cli_list(FILE *f)
 {
 	peer_list(f);
+}
+
+void cli_free(struct cli_options *o)
+{
+	free(o->traces);
+	o->traces = NULL;
+	o->ntraces = 0;
 }

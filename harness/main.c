@@ -47,36 +47,46 @@ static int finish_stdout(int code)
 	return code;
 }
 
+static int bench_options(int argc, char **argv, struct cli_options *op);
+
 static int bench_mode(int argc, char **argv)
 {
 	struct cli_options o;
+	int code = bench_options(argc, argv, &o);
+	cli_free(&o);
+	return code;
+}
+
+/* The benchmark mode on parsed options; bench_mode frees what cli_parse allocated. */
+static int bench_options(int argc, char **argv, struct cli_options *op)
+{
 	char err[512];
 
-	if (cli_parse(argc, argv, &o, err, sizeof err)) {
+	if (cli_parse(argc, argv, op, err, sizeof err)) {
 		fprintf(stderr, "bench: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (o.help) {
+	if (op->help) {
 		cli_help(stdout, commands);
 		return finish_stdout(EXIT_OK);
 	}
-	if (o.version) {
+	if (op->version) {
 		printf("%s %s\n", HEAPLAB_NAME, HEAPLAB_VERSION);
 		return finish_stdout(EXIT_OK);
 	}
-	if (o.list) {
+	if (op->list) {
 		cli_list(stdout);
 		return finish_stdout(EXIT_OK);
 	}
-	if (!o.alloc) {
+	if (!op->alloc) {
 		fputs("bench: --alloc is required (try --list, or see bench --help)\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (!o.trace) {
+	if (!op->trace) {
 		fputs("bench: --trace is required (see bench --help)\n", stderr);
 		return EXIT_USAGE;
 	}
-	return suite_main(&o);
+	return suite_main(op);
 }
 
 int main(int argc, char **argv)

@@ -110,49 +110,105 @@ static void strv_free(struct strv *sv)
 	free(sv->v);
 }
 
-/* --trace FILE|DIR[,...]: a folder gives its *.trace and *.rep, sorted. */
-static int expand_traces(const char *list, struct strv *out, char *err, size_t errlen)
+/* One trace name, taken whole: a folder gives its *.trace and *.rep, sorted. */
+static int expand_one(const char *tok, struct strv *out, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(tok, &st) == 0 && S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(tok);
+		struct dirent *e;
+		size_t first = out->n;
+		if (!d) {
+			snprintf(err, errlen, "%s: %s", tok, strerror(errno));
+			return EXIT_USAGE;
+		}
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && (has_suffix(e->d_name, ".trace")
+			                            || has_suffix(e->d_name, ".rep"))) {
+				char *path = NULL;
+				if (asprintf(&path, "%s%s%s", tok,
+				             has_suffix(tok, "/") ? "" : "/", e->d_name) < 0
+				    || strv_push(out, path)) {
+					closedir(d);
+					snprintf(err, errlen, "out of memory");
+					return EXIT_SYSTEM;
+				}
+			}
+		closedir(d);
+		if (out->n == first) {
+			snprintf(err, errlen, "%s: no *.trace or *.rep file in it", tok);
+			return EXIT_USAGE;
+		}
+		qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
+	} else if (strv_push(out, strdup(tok))) {
+		snprintf(err, errlen, "out of memory");
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+/* --trace @LIST: one trace or folder per line, taken whole (commas and all). */
+static int expand_list(const char *list, struct strv *out, char *err, size_t errlen)
+{
+	FILE *f = fopen(list, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot read: %s", list, strerror(errno));
+		return EXIT_USAGE;
+	}
+	char line[PATH_MAX + 2];
+	unsigned lineno = 0;
+	size_t first = out->n;
+	int code = 0;
+	while (!code && fgets(line, sizeof line, f)) {
+		size_t n = strlen(line);
+		lineno++;
+		if (n && line[n - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: a trace name longer than %d bytes", list, lineno,
+			         PATH_MAX);
+			code = EXIT_USAGE;
+			break;
+		}
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;   /* blank lines and comments */
+		code = expand_one(line, out, err, errlen);
+	}
+	if (!code && ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", list, strerror(errno));
+		code = EXIT_USAGE;
+	}
+	fclose(f);
+	if (!code && out->n == first) {
+		snprintf(err, errlen, "%s: names no trace", list);
+		code = EXIT_USAGE;
+	}
+	return code;
+}
+
+/*
+ * One --trace argument: @LIST; or a name that exists, taken whole (so a file
+ * whose name holds a comma can be named); or FILE|DIR[,FILE|DIR...].
+ */
+static int expand_traces(const char *arg, struct strv *out, char *err, size_t errlen)
 {
 	char tok[PATH_MAX];
-	for (const char *p = list; ; ) {
+	struct stat st;
+	if (arg[0] == '@' && arg[1])
+		return expand_list(arg + 1, out, err, errlen);
+	if (stat(arg, &st) == 0)
+		return expand_one(arg, out, err, errlen);
+	for (const char *p = arg; ; ) {
 		size_t len = strcspn(p, ",");
-		struct stat st;
 		if (len == 0 || len >= sizeof tok) {
 			snprintf(err, errlen, "--trace: %s trace name", len ? "too long a" : "empty");
 			return EXIT_USAGE;
 		}
 		memcpy(tok, p, len);
 		tok[len] = '\0';
-		if (stat(tok, &st) == 0 && S_ISDIR(st.st_mode)) {
-			DIR *d = opendir(tok);
-			struct dirent *e;
-			size_t first = out->n;
-			if (!d) {
-				snprintf(err, errlen, "%s: %s", tok, strerror(errno));
-				return EXIT_USAGE;
-			}
-			while ((e = readdir(d)))
-				if (e->d_name[0] != '.' && (has_suffix(e->d_name, ".trace")
-				                            || has_suffix(e->d_name, ".rep"))) {
-					char *path = NULL;
-					if (asprintf(&path, "%s%s%s", tok,
-					             has_suffix(tok, "/") ? "" : "/", e->d_name) < 0
-					    || strv_push(out, path)) {
-						closedir(d);
-						snprintf(err, errlen, "out of memory");
-						return EXIT_SYSTEM;
-					}
-				}
-			closedir(d);
-			if (out->n == first) {
-				snprintf(err, errlen, "%s: no *.trace or *.rep file in it", tok);
-				return EXIT_USAGE;
-			}
-			qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
-		} else if (strv_push(out, strdup(tok))) {
-			snprintf(err, errlen, "out of memory");
-			return EXIT_SYSTEM;
-		}
+		int code = expand_one(tok, out, err, errlen);
+		if (code)
+			return code;
 		if (!p[len])
 			return 0;
 		p += len + 1;
@@ -703,10 +759,12 @@ int suite_main(const struct cli_options *o)
 		fprintf(stderr, "bench: %s\n", err);
 		return code;
 	}
-	if ((code = expand_traces(o->trace, &traces, err, sizeof err))) {
-		fprintf(stderr, "bench: %s\n", err);
-		goto out;
-	}
+	for (unsigned k = 0; k < (o->traces ? o->ntraces : 1); k++)
+		if ((code = expand_traces(o->traces ? o->traces[k] : o->trace, &traces, err,
+		                          sizeof err))) {
+			fprintf(stderr, "bench: %s\n", err);
+			goto out;
+		}
 	/* Where results go is checked before anything runs, too. */
 	if (o->out) {
 		const char *const *inputs = (const char *const *)traces.v;

@@ -254,6 +254,38 @@ empty_out() {
 }
 check "rejects an empty output name before running (exit 2)" empty_out
 
+## naming traces: a comma in a file name, repeated --trace, @LIST
+next_case
+cp "$GOOD" "$D/../comma,name.trace"
+check "accepts a trace whose file name holds a comma (an existing name is taken whole)" \
+	run_accepted --alloc bump --trace "$D/../comma,name.trace"
+several_traces() {   # ARGS...: a suite of bump on GOOD and comma,name.trace
+	expect_exit 0 "$BENCH" --alloc bump "$@" --runs 1 --out "$D/s" -q &&
+	jq -e --arg a "$GOOD" --arg b "$TMP/comma,name.trace" \
+		'[.cells[] | .trace] == [$a, $b] and ([.cells[] | .status == "ok"] | all)' \
+		"$D/s/summary.json" > /dev/null
+}
+next_case
+check "accepts --trace repeated: each occurrence one more trace" \
+	several_traces --trace "$GOOD" --trace "$TMP/comma,name.trace"
+next_case
+printf '# traces, one a line\n%s\n\n%s\r\n' "$GOOD" "$TMP/comma,name.trace" > "$TMP/list$N.txt"
+check "accepts --trace @LIST: one name a line, taken whole; comments, blanks and CRLF skipped" \
+	several_traces --trace "@$TMP/list$N.txt"
+next_case
+check "rejects a --trace @LIST that does not exist" run_rejected 2 \
+	"bench: $TMP/no-list.txt: cannot read: No such file or directory" \
+	--alloc bump --trace "@$TMP/no-list.txt"
+next_case
+printf '# nothing\n\n' > "$TMP/empty-list.txt"
+check "rejects a --trace @LIST that names no trace" run_rejected 2 \
+	"bench: $TMP/empty-list.txt: names no trace" --alloc bump --trace "@$TMP/empty-list.txt"
+next_case
+printf '%s\n%s\n' "$GOOD" "$TMP/no-such.trace" > "$TMP/bad-list.txt"
+check "rejects a --trace @LIST naming a missing trace (exit 2, nothing run)" run_rejected 2 \
+	"bench: $TMP/no-such.trace: cannot read: No such file or directory" \
+	--alloc bump --trace "@$TMP/bad-list.txt"
+
 ## the command line
 bad_option "an unknown allocator" "unknown allocator 'xyz' (try --list)" --alloc xyz
 bad_option "an allocator name in the wrong case" "unknown allocator 'BUMP' (try --list)" \
