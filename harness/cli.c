@@ -211,7 +211,9 @@ void cli_help(FILE *f, const struct command *commands)
 	"                          thread; built-ins behind one global lock\n"
 	"      --timeout SECONDS   kill a cell that runs longer (default %u; 0: never)\n"
 	"  -t, --trace FILE        trace to replay (.trace or .rep format); a comma\n"
-	"                          list, or a folder (its *.trace and *.rep)\n"
+	"                          list, or a folder (its *.trace and *.rep); may be\n"
+	"                          repeated; @LIST reads one name a line (a name\n"
+	"                          that exists is never split at its commas)\n"
 	"  -V, --version           print the version and exit\n",
 	RUN_DEFAULT, RUN_DEFAULT_HUGE, RUN_HUGE_OPS, RUN_MAX, ISOLATE_TIMEOUT_DEFAULT);
 	if (commands && commands[0].name) {

@@ -12,11 +12,16 @@
  * and appends a `#` comment with the operation count and how CMD ended.
  *
  * SIGINT and SIGQUIT are left to CMD (as system() does) and SIGTERM and SIGHUP
- * are passed on to it: bench outlives CMD to finish the trace.
+ * are passed on to it: bench outlives CMD to finish the trace.  CMD never
+ * outlives bench: killed by SIGKILL, bench takes CMD with it
+ * (PR_SET_PDEATHSIG), and the trace it leaves, cut short in the zero bytes
+ * the recorder had reserved, is read up to its last complete line with a
+ * warning (workloads/README.md).
  *
  * Exit status: 0 when the trace was written, whatever CMD's own status (it is
  * printed on stderr and recorded in the trace's last line); 2 for bad usage;
- * 3 when CMD cannot be started or the trace cannot be written.  CMD's
+ * 3 when CMD cannot be started or the trace cannot be written (including -o
+ * naming something that is not a regular file, such as /dev/full).  CMD's
  * standard streams are its own: bench prints only to stderr, after CMD ends.
  */
 #define _GNU_SOURCE
