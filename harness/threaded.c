@@ -206,8 +206,8 @@ struct locked {
 /* The lock this thread holds, so a crash inside the allocator can release it. */
 static __thread struct locked *held;
 
-/* The op this thread is doing in a checked pass (NO_OP elsewhere), for the
- * progress page a parent reads when the child crashes or hangs. */
+/* The op this thread is doing in a checked pass (REPLAY_OP_NONE elsewhere),
+ * for the progress page a parent reads when the child crashes or hangs. */
 static __thread uint64_t cur_op = REPLAY_OP_NONE;
 
 static inline void lock(struct locked *l)
