@@ -413,6 +413,9 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
 	    get_count(rd, trace, "trace", "ops", REQUIRED, NULL, &r->ops))
 		return RESULT_BAD;
+	if (r->kind[0] && strcmp(r->kind, "builtin") && strcmp(r->kind, "peer")
+	    && strcmp(r->kind, "test"))
+		return bad(rd, "allocator.kind: \"%s\" is not one of builtin, peer, test", r->kind);
 	if (r->sha256[0] && !is_hex64(r->sha256))
 		return bad(rd, "trace.sha256: not 64 lowercase hex digits");
 	const char *slash = strrchr(r->trace_path, '/');

@@ -327,6 +327,16 @@ TEST(result_reader_refuses_an_unknown_status_word)
 	result_free(&r);
 }
 
+TEST(result_reader_refuses_an_unknown_allocator_kind)
+{
+	struct result r;
+	EXPECT_EQ(parse_with("\"kind\": \"builtin\"", "\"kind\": \"\\u001b[31m\"", &r),
+	          RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "allocator.kind: \"\\x1b[31m\" is not one of builtin, peer, test");
+	REQUIRE(parse_with("\"kind\": \"builtin\"", "\"kind\": \"peer\"", &r) == RESULT_OK);
+	result_free(&r);
+}
+
 TEST(result_reader_refuses_samples_that_are_not_numbers_or_miscounted)
 {
 	struct result r;
