@@ -72,12 +72,14 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS, OPT_TIMEOUT };
+enum { OPT_CHECK = 256, OPT_COUNT, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS,
+       OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
 	{ "alloc",      required_argument, NULL, 'a' },
 	{ "check",      required_argument, NULL, OPT_CHECK },
+	{ "count",      optional_argument, NULL, OPT_COUNT },
 	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
 	{ "help",       no_argument,       NULL, 'h' },
 	{ "json",       no_argument,       NULL, 'j' },
@@ -88,8 +90,10 @@ static const struct option long_options[] = {
 	{ "runs",       required_argument, NULL, 'r' },
 	{ "threads",    no_argument,       NULL, OPT_THREADS },
 	{ "timeout",    required_argument, NULL, OPT_TIMEOUT },
+	{ "touch",      required_argument, NULL, OPT_TOUCH },
 	{ "trace",      required_argument, NULL, 't' },
 	{ "version",    no_argument,       NULL, 'V' },
+	{ "warmup",     required_argument, NULL, OPT_WARMUP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -149,6 +153,30 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 				return EXIT_USAGE;
 			o->timeout = (unsigned)v;
 			break;
+		case OPT_TOUCH: {
+			int mode = touch_parse(optarg);
+			if (mode < 0) {
+				usage_error(err, errlen, "--touch: '%s' is not none, pages or all", optarg);
+				return EXIT_USAGE;
+			}
+			o->run.touch = mode;
+			break;
+		}
+		case OPT_WARMUP:
+			if (cli_parse_number("--warmup", optarg, 0, WARMUP_MAX, 0, &v, err, errlen))
+				return EXIT_USAGE;
+			o->run.warmup = (unsigned)v;
+			break;
+		case OPT_COUNT: {
+			int method = count_method_parse(optarg);
+			if (method < 0) {
+				usage_error(err, errlen, "--count: '%s' is not auto, perf or callgrind "
+				            "(write --count=METHOD)", optarg);
+				return EXIT_USAGE;
+			}
+			o->run.count = method;
+			break;
+		}
 		case OPT_HEAP_LIMIT:
 			if (cli_parse_number("--heap-limit", optarg, 1, HEAP_DEFAULT_RESERVE, 1,
 			                     &v, err, errlen))
@@ -173,6 +201,12 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 		usage_error(err, errlen, "unexpected argument '%s' (see bench --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (o->run.count && o->run.threads) {
+		/* Waiting threads spin: their instructions would be the schedule's, not the allocator's. */
+		usage_error(err, errlen, "--count counts a serial pass; it cannot be combined "
+		            "with --threads");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -194,6 +228,10 @@ void cli_help(FILE *f, const struct command *commands)
 	"                          builtin, peers\n"
 	"      --check N           also run the allocator's self-check every N ops\n"
 	"                          (it always runs once at the end)\n"
+	"      --count[=METHOD]    also count one timed pass's instructions per op\n"
+	"                          (and cycles, cache misses): METHOD perf (hardware\n"
+	"                          counters), callgrind (valgrind), or auto (default:\n"
+	"                          perf where the machine has counters)\n"
 	"      --heap-limit BYTES  cap the heap's break; K, M, G or T may follow\n"
 	"                          (allocations beyond it fail and are counted)\n"
 	"  -h, --help              show this help and exit\n"
@@ -210,11 +248,17 @@ void cli_help(FILE *f, const struct command *commands)
 	"      --threads           replay each trace thread (t lines) on its own OS\n"
 	"                          thread; built-ins behind one global lock\n"
 	"      --timeout SECONDS   kill a cell that runs longer (default %u; 0: never)\n"
+	"      --touch MODE        what timed passes write into each new block: pages\n"
+	"                          (default: one byte per page, as a program does),\n"
+	"                          all (every byte), none (nothing: the allocator's\n"
+	"                          own work only)\n"
 	"  -t, --trace FILE        trace to replay (.trace or .rep format); a comma\n"
 	"                          list, or a folder (its *.trace and *.rep); may be\n"
 	"                          repeated; @LIST reads one name a line (a name\n"
 	"                          that exists is never split at its commas)\n"
-	"  -V, --version           print the version and exit\n",
+	"  -V, --version           print the version and exit\n"
+	"      --warmup N          untimed passes before each timed one, on the same\n"
+	"                          heap (a peer: the same process); default 0: cold\n",
 	RUN_DEFAULT, RUN_DEFAULT_HUGE, RUN_HUGE_OPS, RUN_MAX, ISOLATE_TIMEOUT_DEFAULT);
 	if (commands && commands[0].name) {
 		fprintf(f, "\ncommands:\n");

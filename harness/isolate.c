@@ -28,6 +28,7 @@ enum child_mode {
 	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
 	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
 	MODE_LATENCY = 5,  /* peers: the --latency pass, in a fresh process    */
+	MODE_COUNT   = 6,  /* everyone: one timed pass, counted (--count)      */
 };
 
 /* The one message a child sends: fixed size, no pointers. */
@@ -37,8 +38,10 @@ struct child_msg {
 	struct cell_result   r;       /* MODE_MAIN, MODE_CHECKED                */
 	struct mempass_result mem;    /* MODE_MEMORY                            */
 	struct lib_stats     lib;     /* MODE_MEMORY, peers                     */
-	uint64_t             ns;      /* MODE_TIMED: wall time of the loop      */
-	int                  timed_rc;/* MODE_TIMED: replay_timed's return      */
+	struct pass_figures  fig;     /* MODE_TIMED, MODE_COUNT: the timed loop */
+	int                  timed_rc;/* MODE_TIMED, MODE_COUNT: replay_timed's return */
+	struct cost_figures  cost;    /* MODE_COUNT: perf counts, or the note why
+	                               * not (callgrind's counts: its file)   */
 	uint64_t end_magic;           /* MSG_MAGIC again: the whole struct came */
 };
 
@@ -137,6 +140,23 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The counting child's probe for `method`: 0, or -1 with m->cost.note
+ * saying why nothing can be counted here (the parent may try callgrind).
+ */
+static int count_open(struct count_probe *c, int method, struct child_msg *m)
+{
+	char why[160];
+	int rc = method == COUNT_CALLGRIND ? count_callgrind_ready(c, why, sizeof why)
+	                                   : count_perf_open(c, why, sizeof why);
+	if (rc) {
+		m->cost.method = COUNT_OFF;
+		snprintf(m->cost.note, sizeof m->cost.note, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* What both kinds of child do once the allocator's table is in hand. */
 static int child_run(enum child_mode mode, const struct allocator *a, const struct trace *t,
                      const struct run_options *opt, unsigned pass, int fd)
@@ -154,18 +174,27 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	} else if (mode == MODE_LATENCY) {
 		m->r.status = CELL_OK;
 		replay_latency_cell(a, t, opt, &m->r);
-	} else if (mode == MODE_TIMED) {
-		size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
-		void **ptrs = bulk_alloc(bytes);
+	} else if (mode == MODE_TIMED || mode == MODE_COUNT) {
+		void **ptrs = bulk_alloc(replay_slots_bytes(t));
 		struct memory_figures fig;
+		struct count_probe probe;
+		struct run_options o = *opt;
 		if (!ptrs) {
 			m->r.status = CELL_SYSTEM;
 			snprintf(m->r.message, sizeof m->r.message,
 			         "cannot reserve memory for %u block pointers", t->nslots);
+		} else if (mode == MODE_COUNT && count_open(&probe, opt->count, m)) {
+			/* nothing to count with: the note says why */
 		} else {
+			if (mode == MODE_COUNT)
+				o.count_probe = &probe;
 			replay_progress->pass = REPLAY_PASS_TIMED + pass;
 			replay_progress->op = REPLAY_OP_NONE;
-			m->timed_rc = replay_timed(a, t, opt, ptrs, &m->ns, &fig);
+			m->timed_rc = replay_timed(a, t, &o, ptrs, &m->fig, &fig);
+			if (mode == MODE_COUNT && probe.method == COUNT_PERF) {
+				count_perf_figures(&probe, t->nops, &m->cost);
+				count_perf_close(&probe);
+			}
 		}
 	} else {
 		replay_progress->pass = REPLAY_PASS_MEMORY;
@@ -204,19 +233,25 @@ static struct replay_progress *map_progress(int fd)
 }
 
 /* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256
- *  THREADS LATENCY` */
+ *  THREADS LATENCY TOUCH WARMUP HEAP_LIMIT BUILTIN COUNT`; BUILTIN 1: NAME is a
+ *  built-in or test allocator (a count under valgrind), 0: the process's malloc */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 13)
+	if (argc != 18)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
-	struct run_options opt = { .peer = 1, .let_crash = 1 };
+	int builtin = argv[16][0] == '1';
+	struct run_options opt = { .peer = !builtin, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
 	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
 	opt.latency = argv[12][0] == '1';
+	opt.touch = atoi(argv[13]);
+	opt.warmup = (unsigned)strtoul(argv[14], NULL, 10);
+	opt.heap_limit = (size_t)strtoull(argv[15], NULL, 10);
+	opt.count = atoi(argv[17]);
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -243,7 +278,15 @@ int isolate_child_main(int argc, char **argv)
 		         "%.500s: the file changed while bench was running", trace);
 		return write_all(fd, m, sizeof *m) ? EXIT_SYSTEM : 0;
 	}
-	const struct allocator *a = peer_system_bind(library, &has_aligned, err, sizeof err);
+	const struct allocator *a;
+	if (builtin) {
+		a = allocator_find(argv[3]);
+		if (!a && test_allocator_find)
+			a = test_allocator_find(argv[3]);
+		snprintf(err, sizeof err, "%.200s: no such built-in allocator", argv[3]);
+	} else {
+		a = peer_system_bind(library, &has_aligned, err, sizeof err);
+	}
 	if (!a) {
 		m->r.status = CELL_BAD_INPUT;
 		snprintf(m->r.message, sizeof m->r.message, "%s", err);
@@ -274,6 +317,15 @@ const char *isolate_result_invalid(const struct cell_result *r, const struct tra
 		if (!isfinite(r->ns_per_op[k]) || r->ns_per_op[k] < 0
 		    || !isfinite(r->ops_per_sec[k]) || r->ops_per_sec[k] < 0)
 			return "timing samples";
+	for (unsigned k = 0; k < r->runs; k++) {
+		const char *why = pass_figures_invalid(&r->pass[k]);
+		if (why)
+			return why;
+	}
+	if (!memchr(r->cost.note, '\0', sizeof r->cost.note))
+		return "cost note";
+	if (r->cost.method != COUNT_OFF)
+		return "cost (sent by a child)";
 	if (r->nstats > STATS_MAX)
 		return "nstats";
 	for (unsigned k = 0; k < r->nstats; k++)
@@ -297,6 +349,11 @@ static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
 		return "memory note";
 	if (m->mem.measured && m->mem.peak_rss_bytes > m->mem.high_bytes)
 		return "peak_rss_bytes";
+	if (pass_figures_invalid(&m->fig))
+		return "pass figures";
+	if (!memchr(m->cost.note, '\0', sizeof m->cost.note)
+	    || (m->cost.method != COUNT_OFF && m->cost.method != COUNT_PERF))
+		return "cost";
 	if (m->timed_rc != 0 && m->timed_rc != REPLAY_INIT_FAILED
 	    && (m->timed_rc < 0 || m->timed_rc > 4095))
 		return "timed pass outcome";
@@ -318,16 +375,26 @@ struct child_outcome {
 	struct replay_progress progress;  /* copy, read after the child ended */
 };
 
+/*
+ * Where a callgrind count writes (count_callgrind): NULL for every other
+ * child.  `out` and `log` are the files valgrind writes.
+ */
+struct grind {
+	char out[PATH_MAX];
+	char log[PATH_MAX];
+};
+
 static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
                    const struct run_options *opt, enum child_mode mode, unsigned pass,
-                   int wfd, int pfd, struct replay_progress *prog)
+                   int wfd, int pfd, struct replay_progress *prog, const struct grind *grind)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
 	child_setup();
-	if (s->kind == ALLOC_BUILTIN || s->kind == ALLOC_TEST) {
+	int builtin = s->kind == ALLOC_BUILTIN || s->kind == ALLOC_TEST;
+	if (builtin && !grind) {
 		struct run_options o = *opt;
 		o.let_crash = 1;
 		replay_progress = prog;
@@ -342,6 +409,11 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		unsetenv("LD_PRELOAD");
 	peer_sanitizer_env();
 	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16], a_thr[4];
+	char a_touch[8], a_warm[16], a_limit[32], a_count[8];
+	snprintf(a_touch, sizeof a_touch, "%d", opt->touch);
+	snprintf(a_warm, sizeof a_warm, "%u", opt->warmup);
+	snprintf(a_limit, sizeof a_limit, "%zu", opt->heap_limit);
+	snprintf(a_count, sizeof a_count, "%d", opt->count);
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
@@ -351,16 +423,37 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	snprintf(a_thr, sizeof a_thr, "%d", opt->threads ? 1 : 0);
 	char *argv[] = {
 		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
-		(char *)s->name, t->path, a_runs, a_check, a_wfd, a_pfd, a_pass,
-		(char *)t->sha256, a_thr, opt->latency ? "1" : "0", NULL,
+		(char *)(builtin && s->table ? s->table->name : s->name), t->path, a_runs,
+		a_check, a_wfd, a_pfd, a_pass, (char *)t->sha256, a_thr,
+		opt->latency ? "1" : "0", a_touch, a_warm, a_limit, builtin ? "1" : "0", a_count,
+		NULL,
 	};
-	execv("/proc/self/exe", argv);
+	if (!grind) {
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	/* valgrind runs the program it is given by path: name bench itself. */
+	char exe[PATH_MAX], outopt[PATH_MAX + 32], logopt[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0)
+		_exit(127);
+	exe[n] = '\0';
+	snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s", grind->out);
+	snprintf(logopt, sizeof logopt, "--log-file=%s", grind->log);
+	char *vargv[sizeof argv / sizeof argv[0] + 8] = {
+		"valgrind", "--tool=callgrind", "--cache-sim=yes", "--instr-atstart=no",
+		"--collect-atstart=no", outopt, logopt, exe,
+	};
+	for (size_t k = 1; k < sizeof argv / sizeof argv[0]; k++)
+		vargv[7 + k] = argv[k];
+	execvp("valgrind", vargv);
 	_exit(127);
 }
 
 static void run_child(const struct alloc_spec *s, const struct trace *t,
                       const struct run_options *opt, enum child_mode mode, unsigned pass,
-                      double deadline, struct child_msg *m, struct child_outcome *o)
+                      double deadline, struct child_msg *m, struct child_outcome *o,
+                      const struct grind *grind)
 {
 	int fds[2] = { -1, -1 }, pfd = -1;
 	struct replay_progress *prog = MAP_FAILED;
@@ -373,7 +466,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		o->start_error = errno ? errno : EIO;
 		goto out;
 	}
-	pid_t pid = spawn(s, t, opt, mode, pass, fds[1], pfd, prog);
+	pid_t pid = spawn(s, t, opt, mode, pass, fds[1], pfd, prog, grind);
 	if (pid < 0) {
 		o->start_error = errno;
 		goto out;
@@ -517,6 +610,122 @@ static enum cell_status judge(const struct alloc_spec *s, const struct trace *t,
 	return r->status = CELL_CRASHED;
 }
 
+/* Is `prog` an executable file in one of PATH's folders? */
+static int in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char file[PATH_MAX];
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; *p; ) {
+		size_t n = strcspn(p, ":");
+		if (n && (size_t)snprintf(file, sizeof file, "%.*s/%s", (int)n, p, prog) < sizeof file
+		    && access(file, X_OK) == 0)
+			return 1;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return 0;
+}
+
+/* Why a counting child gave no count, into `note` (one line). */
+static void count_failure(char *note, size_t len, const char *method,
+                          const struct child_msg *m, const struct child_outcome *o)
+{
+	if (!o->got_msg) {
+		if (o->start_error)
+			snprintf(note, len, "%s: cannot start a child: %s", method,
+			         strerror(o->start_error));
+		else if (WIFSIGNALED(o->status))
+			snprintf(note, len, "%s: the counting child died of signal %d", method,
+			         WTERMSIG(o->status));
+		else
+			snprintf(note, len, "%s: the counting child exited with status %d and no "
+			         "result", method, WIFEXITED(o->status) ? WEXITSTATUS(o->status) : -1);
+	} else if (m->r.status != CELL_OK) {
+		snprintf(note, len, "%s: %.150s", method, m->r.message);
+	} else if (m->cost.note[0]) {
+		snprintf(note, len, "%.190s", m->cost.note);
+	} else {
+		snprintf(note, len, "%s: the counted pass failed (%s)", method,
+		         m->timed_rc == REPLAY_CRASHED ? "crashed"
+		         : m->timed_rc == REPLAY_INIT_FAILED ? "init returned NULL"
+		         : strerror(m->timed_rc));
+	}
+}
+
+/*
+ * --count: one more timed pass, counted (count.h), into r->cost; when
+ * nothing could count it, r->cost.note says why and the cell stands.
+ * Returns -1 only when the cell must stop (timeout, interrupt: judged).
+ */
+static int count_cell(const struct alloc_spec *s, const struct trace *t,
+                      const struct run_options *opt, double deadline, unsigned timeout,
+                      struct child_msg *m, struct cell_result *r, struct cell_extra *x)
+{
+	struct run_options co = *opt;
+	struct child_outcome o;
+	char note[sizeof r->cost.note] = "";
+
+	memset(&r->cost, 0, sizeof r->cost);
+	if (opt->count == COUNT_AUTO || opt->count == COUNT_PERF) {
+		co.count = COUNT_PERF;
+		memset(m, 0, sizeof *m);
+		run_child(s, t, &co, MODE_COUNT, 0, deadline, m, &o, NULL);
+		if (o.timed_out || o.interrupted) {
+			judge(s, t, &o, timeout, r, x);
+			r->runs = 0;
+			return -1;
+		}
+		if (o.got_msg && m->r.status == CELL_OK && !m->timed_rc
+		    && m->cost.method == COUNT_PERF) {
+			r->cost = m->cost;
+			return 0;
+		}
+		count_failure(note, sizeof note, "perf_event", m, &o);
+		if (opt->count == COUNT_PERF) {
+			snprintf(r->cost.note, sizeof r->cost.note, "%s", note);
+			return 0;
+		}
+	}
+	if (!in_path("valgrind")) {
+		snprintf(r->cost.note, sizeof r->cost.note, "%.120s%scallgrind: valgrind is not "
+		         "installed (Debian package valgrind)", note, note[0] ? "; " : "");
+		return 0;
+	}
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX - 32];
+	struct grind g;
+	snprintf(dir, sizeof dir, "%s/heaplab-count-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		snprintf(r->cost.note, sizeof r->cost.note, "callgrind: cannot make a folder "
+		         "for its output: %s", strerror(errno));
+		return 0;
+	}
+	snprintf(g.out, sizeof g.out, "%s/callgrind.out", dir);
+	snprintf(g.log, sizeof g.log, "%s/valgrind.log", dir);
+	co.count = COUNT_CALLGRIND;
+	memset(m, 0, sizeof *m);
+	run_child(s, t, &co, MODE_COUNT, 0, deadline, m, &o, &g);
+	int rc = 0;
+	if (o.timed_out || o.interrupted) {
+		judge(s, t, &o, timeout, r, x);
+		r->runs = 0;
+		rc = -1;
+	} else if (o.got_msg && m->r.status == CELL_OK && !m->timed_rc && !m->cost.note[0]) {
+		char why[200];
+		if (count_read_callgrind(g.out, t->nops, &r->cost, why, sizeof why))
+			snprintf(r->cost.note, sizeof r->cost.note, "callgrind: %.180s", why);
+	} else {
+		count_failure(r->cost.note, sizeof r->cost.note, "callgrind", m, &o);
+	}
+	unlink(g.out);
+	unlink(g.log);
+	rmdir(dir);
+	return rc;
+}
+
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
                               const struct run_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x)
@@ -551,7 +760,7 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 	 * cannot: after its checked pass its heap is grown and its caches warm,
 	 * so each of its timed passes runs in a fresh process of its own.
 	 */
-	run_child(s, t, &ropt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o);
+	run_child(s, t, &ropt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o, NULL);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		goto out;
@@ -564,7 +773,7 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 		r->memory_identical = 1;
 		for (unsigned k = 0; k < n && k < RUN_MAX; k++) {
 			memset(m, 0, sizeof *m);
-			run_child(s, t, &ropt, MODE_TIMED, k, deadline, m, &o);
+			run_child(s, t, &ropt, MODE_TIMED, k, deadline, m, &o, NULL);
 			if (!o.got_msg) {
 				judge(s, t, &o, timeout, r, x);
 				r->runs = 0;
@@ -581,14 +790,11 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 				r->runs = 0;
 				goto out;
 			}
-			double ns = (double)m->ns;
-			r->ns_per_op[k] = t->nops ? ns / (double)t->nops : 0.0;
-			r->ops_per_sec[k] = ns > 0 ? (double)t->nops * 1e9 / ns : 0.0;
-			r->runs = k + 1;
+			replay_note_pass(r, t, k, &m->fig);
 		}
 		if (ropt.latency) {
 			memset(m, 0, sizeof *m);
-			run_child(s, t, &ropt, MODE_LATENCY, 0, deadline, m, &o);
+			run_child(s, t, &ropt, MODE_LATENCY, 0, deadline, m, &o, NULL);
 			if (!o.got_msg) {
 				judge(s, t, &o, timeout, r, x);
 				r->runs = 0;
@@ -604,8 +810,11 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 		}
 	}
 
+	if (ropt.count && count_cell(s, t, &ropt, deadline, timeout, m, r, x))
+		goto out;
+
 	memset(m, 0, sizeof *m);
-	run_child(s, t, &ropt, MODE_MEMORY, 0, deadline, m, &o);
+	run_child(s, t, &ropt, MODE_MEMORY, 0, deadline, m, &o, NULL);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		r->runs = 0;   /* the cell failed: no figure of it stands */

@@ -708,22 +708,53 @@ char replay_failed_marker;
 
 static uint64_t now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return timing_now_ns();
+}
+
+size_t replay_slots_bytes(const struct trace *t)
+{
+	return ((size_t)t->nslots + 1) * (sizeof(void *) + sizeof(uint64_t));
 }
 
 /* One timed pass's state, kept in replay_timed's frame (see guarded_timed). */
 struct timed {
 	const struct allocator *a;
 	const struct trace     *t;
+	const struct run_options *opt;
 	void                  **ptrs;
+	uint64_t               *sizes;    /* block sizes by slot (--touch)      */
 	struct heap             heap;
-	uint64_t                ns;       /* wall time of the loop        */
-	uint64_t                failed;   /* allocations that got NULL    */
-	uint64_t                skipped;  /* f/r of failed blocks         */
+	struct pass_figures     fig;      /* the timed loop                     */
+	uint64_t                failed;   /* allocations that got NULL          */
+	uint64_t                skipped;  /* f/r of failed blocks               */
 	int                     init_failed;
 };
+
+/* The loop, once per touch mode so that the mode is a constant in it. */
+#define TIMED_LOOP(mode)                                                        \
+	for (; op < end; op++)                                                  \
+		timed_op(c, op, &ptrs[op->slot], &nmemb, n, mode, &sizes[op->slot])
+
+static void timed_loop(const struct timed_calls *c, const struct trace *t, void **ptrs,
+                       uint64_t *sizes, int touch, struct timed_counts *n)
+{
+	const struct op *op = t->ops, *end = t->ops + t->nops;
+	const uint64_t *nmemb = t->calloc_nmemb;
+
+	switch (touch) {
+	case TOUCH_NONE: TIMED_LOOP(TOUCH_NONE); break;
+	case TOUCH_ALL:  TIMED_LOOP(TOUCH_ALL);  break;
+	default:         TIMED_LOOP(TOUCH_PAGES); break;
+	}
+}
+
+/* After a warm-up pass: free what the trace left live, as a program's end would. */
+static void free_live(const struct timed_calls *c, void **ptrs, uint32_t nslots)
+{
+	for (uint32_t s = 0; s < nslots; s++)
+		if (ptrs[s] && ptrs[s] != FAILED_BLOCK)
+			c->free(c->self, ptrs[s]);
+}
 
 static void timed_body(struct timed *tp)
 {
@@ -734,19 +765,29 @@ static void timed_body(struct timed *tp)
 		return;
 	}
 	void **ptrs = tp->ptrs;
-	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+	uint64_t *sizes = tp->sizes;
+	int touch = tp->opt->touch;
 
 	/* A local copy, so the loop reloads nothing through `a` or `t`. */
 	const struct timed_calls calls = { tp->a->malloc, tp->a->calloc, tp->a->realloc,
 	                                   tp->a->memalign, tp->a->free, self };
-	const struct op *op = t->ops, *end = t->ops + t->nops;
-	const uint64_t *nmemb = t->calloc_nmemb;
 	struct timed_counts n = { 0, 0 };
 
-	uint64_t start = now_ns();
-	for (; op < end; op++)
-		timed_op(&calls, op, &ptrs[op->slot], &nmemb, &n);
-	tp->ns = now_ns() - start;
+	for (unsigned w = 0; w < tp->opt->warmup; w++) {
+		memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+		timed_loop(&calls, t, ptrs, sizes, touch, &n);
+		free_live(&calls, ptrs, t->nslots);
+	}
+	/* Both arrays written before the clock starts: their page faults are not the pass's. */
+	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
+	if (touch != TOUCH_NONE)
+		memset(sizes, 0, (size_t)t->nslots * sizeof *sizes);
+	n = (struct timed_counts){ 0, 0 };
+
+	struct pass_probe probe = { .count = tp->opt->count_probe };
+	pass_probe_begin(&probe);
+	timed_loop(&calls, t, ptrs, sizes, touch, &n);
+	pass_probe_end(&probe, &tp->fig);
 	tp->failed = n.failed;
 	tp->skipped = n.skipped;
 }
@@ -762,11 +803,12 @@ static int guarded_timed(struct timed *tp)
 
 int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,
-                 uint64_t *ns, struct memory_figures *m)
+                 struct pass_figures *f, struct memory_figures *m)
 {
 	if (opt->threads)
-		return threaded_timed(a, t, opt, ns, m);   /* threaded.c */
-	struct timed tp = { .a = a, .t = t, .ptrs = ptrs };
+		return threaded_timed(a, t, opt, f, m);   /* threaded.c */
+	struct timed tp = { .a = a, .t = t, .opt = opt, .ptrs = ptrs,
+	                    .sizes = (uint64_t *)(void *)(ptrs + t->nslots + 1) };
 	struct crash_guard guard;
 	int err = open_heap(&tp.heap, opt->heap_limit);
 	if (err)
@@ -778,12 +820,22 @@ int replay_timed(const struct allocator *a, const struct trace *t,
 	int crashed = guarded_timed(&tp);
 	crash_guard_disarm(&guard);
 
-	*ns = tp.ns;
+	*f = tp.fig;
 	memory_figures_from_heap(m, &tp.heap);
 	m->failed_allocations = tp.failed;
 	m->skipped_ops = tp.skipped;
 	heap_close(&tp.heap);
 	return crashed ? REPLAY_CRASHED : tp.init_failed ? REPLAY_INIT_FAILED : 0;
+}
+
+void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
+                      const struct pass_figures *f)
+{
+	double ns = (double)f->wall_ns;
+	r->ns_per_op[k] = t->nops ? ns / (double)t->nops : 0.0;
+	r->ops_per_sec[k] = ns > 0 ? (double)t->nops * 1e9 / ns : 0.0;
+	r->pass[k] = *f;
+	r->runs = k + 1;
 }
 
 /* ---- the --latency pass ---- */
@@ -793,6 +845,7 @@ struct lat_pass {
 	const struct allocator *a;
 	const struct trace     *t;
 	void                  **ptrs;
+	int                     touch;     /* --touch, as in the timed passes */
 	uint32_t               *samples;   /* ns of op i, overhead subtracted */
 	uint64_t                overhead;  /* ns of one pair of clock reads   */
 	struct heap             heap;
@@ -800,9 +853,10 @@ struct lat_pass {
 };
 
 /*
- * timed_body's loop with the clock read around every op.  The failure
- * semantics are the same; the loop is kept separate so the plain timed
- * passes carry no branch for it.
+ * timed_body's loop with the clock read around every op: the same op
+ * (timed_op.h), its writes into the block included, so that a page fault
+ * lands in the op that hands out the page whoever's code takes it.  The
+ * loop is kept separate so the plain timed passes carry no clock reads.
  */
 static void latency_body(struct lat_pass *lp)
 {
@@ -813,44 +867,21 @@ static void latency_body(struct lat_pass *lp)
 		return;
 	}
 	void **ptrs = lp->ptrs;
+	uint64_t *sizes = (uint64_t *)(void *)(ptrs + t->nslots + 1);
 	memset(ptrs, 0, (size_t)t->nslots * sizeof *ptrs);
-	const struct allocator *a = lp->a;
+	memset(sizes, 0, (size_t)t->nslots * sizeof *sizes);
+	const struct timed_calls calls = { lp->a->malloc, lp->a->calloc, lp->a->realloc,
+	                                   lp->a->memalign, lp->a->free, self };
 	const uint64_t *nmemb = t->calloc_nmemb;
 	uint32_t *out = lp->samples;
 	uint64_t overhead = lp->overhead;
-	void *p;
+	struct timed_counts n = { 0, 0 };
+	int touch = lp->touch;
 
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
-		void **slot = &ptrs[op->slot];
 		uint64_t t0 = now_ns();
-		switch (op->kind) {
-		case OP_MALLOC:
-			p = a->malloc(self, op->size);
-			goto allocated;
-		case OP_CALLOC:
-			p = a->calloc(self, *nmemb++, op->size);
-			goto allocated;
-		case OP_MEMALIGN:
-			p = a->memalign(self, (size_t)1 << op->align_log2, op->size);
-		allocated:
-			*slot = p ? p : FAILED_BLOCK;
-			break;
-		case OP_REALLOC:
-			if (*slot == FAILED_BLOCK)
-				break;
-			p = a->realloc(self, *slot, op->size);
-			if (p)
-				*slot = p;
-			else if (!*slot || op->size == 0)
-				*slot = FAILED_BLOCK;
-			break;
-		case OP_FREE:
-			if (*slot != FAILED_BLOCK)
-				a->free(self, *slot);
-			*slot = NULL;
-			break;
-		}
+		timed_op(&calls, op, &ptrs[op->slot], &nmemb, &n, touch, &sizes[op->slot]);
 		uint64_t d = now_ns() - t0;
 		d = d > overhead ? d - overhead : 0;
 		out[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
@@ -870,7 +901,8 @@ int replay_latency(const struct allocator *a, const struct trace *t,
                    uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
                    struct latency_figures *f)
 {
-	struct lat_pass lp = { .a = a, .t = t, .ptrs = ptrs, .samples = samples };
+	struct lat_pass lp = { .a = a, .t = t, .ptrs = ptrs, .touch = opt->touch,
+	                       .samples = samples };
 	struct crash_guard guard;
 	int err = open_heap(&lp.heap, opt->heap_limit);
 	if (err)
@@ -925,7 +957,7 @@ static void run_latency(const struct allocator *a, const struct trace *t,
 void replay_latency_cell(const struct allocator *a, const struct trace *t,
                          const struct run_options *opt, struct cell_result *r)
 {
-	size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+	size_t bytes = replay_slots_bytes(t);
 	void **ptrs = bulk_alloc(bytes);
 	if (!ptrs) {
 		snprintf(r->message, sizeof r->message,
@@ -961,7 +993,7 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 	unsigned n = run_count(opt, t);
 	if (n > RUN_MAX)
 		n = RUN_MAX;
-	size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);
+	size_t bytes = replay_slots_bytes(t);
 	void **ptrs = bulk_alloc(bytes);
 	if (!ptrs) {
 		snprintf(r->message, sizeof r->message,
@@ -972,9 +1004,9 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 	r->memory_identical = 1;
 	for (unsigned k = 0; k < n; k++) {
 		struct memory_figures m;
-		uint64_t ns = 0;
+		struct pass_figures f = { 0 };
 		publish(REPLAY_PASS_TIMED + k, REPLAY_OP_NONE);
-		int err = replay_timed(a, t, opt, ptrs, &ns, &m);
+		int err = replay_timed(a, t, opt, ptrs, &f, &m);
 		if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
 			char what[160] = "";
 			if (err == REPLAY_CRASHED)
@@ -993,9 +1025,7 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 			r->status = CELL_SYSTEM;
 			break;
 		}
-		r->ns_per_op[k] = t->nops ? (double)ns / (double)t->nops : 0.0;
-		r->ops_per_sec[k] = ns ? (double)t->nops * 1e9 / (double)ns : 0.0;
-		r->runs = k + 1;
+		replay_note_pass(r, t, k, &f);
 
 		const char *field;
 		if (k == 0)
@@ -1004,7 +1034,9 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 			figure_mismatch(r, t, k, "timed pass 1", field);
 			break;
 		}
-		if ((field = memory_figures_differ(&r->memory, &m, 0))) {
+		/* After warm-up passes the heap's counters cover those passes too:
+		 * comparable with each other, not with the checked pass. */
+		if (!opt->warmup && (field = memory_figures_differ(&r->memory, &m, 0))) {
 			figure_mismatch(r, t, k, "the checked pass", field);
 			break;
 		}

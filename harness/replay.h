@@ -12,8 +12,11 @@
  * own self-check every N ops and at the end.  The first violation stops it.
  *
  * Each timed pass, on another fresh heap, replays the same ops in a tight
- * loop with no checking and never touches the blocks; the clock is read
- * once before and once after the loop.
+ * loop with no checking.  It writes into each new block as a program would
+ * (--touch: one byte per page by default, timed_op.h), and after --warmup
+ * untimed passes on the same allocator instance (each ends by freeing what
+ * is still live).  The clock and the process's resource usage are read
+ * once before and once after the loop (timing.h).
  */
 #ifndef HEAPLAB_REPLAY_H
 #define HEAPLAB_REPLAY_H
@@ -23,8 +26,10 @@
 #include <stdint.h>
 
 #include "../allocators/allocator.h"
+#include "count.h"
 #include "latency.h"
 #include "metrics.h"
+#include "timing.h"
 #include "trace.h"
 
 #define RUN_MAX           1000       /* most timed passes one cell keeps      */
@@ -32,6 +37,7 @@
 #define RUN_DEFAULT_HUGE  3          /* ... for a trace of RUN_HUGE_OPS or more */
 #define RUN_HUGE_OPS      20000000u
 #define STATS_MAX         64         /* allocator stats kept per cell         */
+#define WARMUP_MAX        1000       /* most --warmup passes                  */
 
 struct run_options {
 	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
@@ -45,6 +51,12 @@ struct run_options {
 	                        * a fatal signal kills the child (see isolate.h) */
 	int      threads;      /* --threads: each trace thread on its own OS thread
 	                        * (threaded.h); 0: serial, in trace order     */
+	int      touch;        /* --touch: enum touch_mode (0: pages)           */
+	unsigned warmup;       /* --warmup: untimed passes before each timed one,
+	                        * on the same allocator instance                */
+	int      count;        /* --count: enum count_method; COUNT_OFF: none   */
+	struct count_probe *count_probe;  /* set only in the child that counts:
+	                        * the probe counts the timed loop (count.h)     */
 };
 
 enum cell_status {
@@ -83,6 +95,7 @@ struct cell_result {
 	unsigned runs;                /* timed passes done                              */
 	double   ns_per_op[RUN_MAX];  /* one per timed pass                             */
 	double   ops_per_sec[RUN_MAX];
+	struct pass_figures pass[RUN_MAX];  /* wall, CPU, faults, switches of each */
 	int      memory_identical;    /* every timed pass matched the others and the checked one */
 
 	struct cell_stat stats[STATS_MAX];  /* the allocator's own counters, after the checked pass */
@@ -98,6 +111,8 @@ struct cell_result {
 	uint64_t cross_thread_waits;  /* ops that waited for another thread's op        */
 	uint64_t cross_thread_blocked;/* of those, most that found it not done yet, in
 	                                 one timed pass (built-ins only)                */
+
+	struct cost_figures cost;     /* --count (count.h); cost.method 0: none         */
 };
 
 /*
@@ -142,17 +157,27 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 #define REPLAY_CRASHED      (-1)  /* the allocator died of a fatal signal */
 #define REPLAY_INIT_FAILED  (-2)  /* init returned NULL                   */
 
+/* Bytes of the scratch array a timed pass needs: block pointers and sizes. */
+size_t replay_slots_bytes(const struct trace *t);
+
 /*
- * One timed pass on a fresh heap; `ptrs` has room for t->nslots pointers.
- * Fills *ns (wall time of the loop) and *m.  Returns 0, REPLAY_CRASHED,
- * REPLAY_INIT_FAILED, or an errno value when the heap cannot be reserved.
+ * One timed pass on a fresh heap (after opt->warmup untimed ones on the
+ * same allocator instance); `ptrs` has room for replay_slots_bytes(t)
+ * bytes.  Fills *f (wall and CPU time, faults, switches of the timed loop)
+ * and *m.  Returns 0, REPLAY_CRASHED, REPLAY_INIT_FAILED, or an errno
+ * value when the heap cannot be reserved.
  */
 int replay_timed(const struct allocator *a, const struct trace *t,
                  const struct run_options *opt, void **ptrs,
-                 uint64_t *ns, struct memory_figures *m);
+                 struct pass_figures *f, struct memory_figures *m);
+
+/* Record timed pass k's figures in r (ns_per_op, ops_per_sec, pass[k], runs). */
+void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
+                      const struct pass_figures *f);
 
 /*
- * The --latency pass on a fresh heap: every op timed on its own (latency.h).
+ * The --latency pass on a fresh heap: every op timed on its own (latency.h),
+ * its writes into the block (--touch) inside the op's time.
  * `ptrs` as for replay_timed; `samples`, `a` and `b` have room for t->nops
  * each.  Returns as replay_timed; fills *f when it returns 0.
  */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -121,6 +122,60 @@ static json_t *timeline_json(const struct timeline *tl, int *bad)
 	return o;
 }
 
+/* CPU time per op of each pass: (user + system) / ops. */
+static void cpu_samples(const struct cell_result *r, const struct trace *t, double *ns,
+                        double *ops)
+{
+	for (unsigned k = 0; k < r->runs; k++) {
+		double cpu = (double)(r->pass[k].user_ns + r->pass[k].sys_ns);
+		ns[k] = t->nops ? cpu / (double)t->nops : 0.0;
+		ops[k] = cpu > 0 ? (double)t->nops * 1e9 / cpu : 0.0;
+	}
+}
+
+/* throughput.passes: each timed pass's figures. */
+static json_t *passes_json(const struct cell_result *r, int *bad)
+{
+	json_t *a = json_array();
+	if (!a)
+		return *bad = 1, NULL;
+	for (unsigned k = 0; k < r->runs; k++) {
+		const struct pass_figures *f = &r->pass[k];
+		if (json_array_append_new(a, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		        "wall_ns", (json_int_t)f->wall_ns, "user_ns", (json_int_t)f->user_ns,
+		        "sys_ns", (json_int_t)f->sys_ns,
+		        "minor_faults", (json_int_t)f->minor_faults,
+		        "major_faults", (json_int_t)f->major_faults,
+		        "voluntary_switches", (json_int_t)f->voluntary_switches,
+		        "involuntary_switches", (json_int_t)f->involuntary_switches)))
+			*bad = 1;
+	}
+	return a;
+}
+
+static json_t *per_op(int has, uint64_t n, uint64_t ops)
+{
+	return has && ops ? json_real((double)n / (double)ops) : json_null();
+}
+
+/* "cost": null, or the --count figures (count.h). */
+static json_t *cost_json(const struct cost_figures *c, int *bad)
+{
+	if (c->method == COUNT_OFF)
+		return json_null();
+	json_t *o = json_object();
+	if (!o)
+		return *bad = 1, NULL;
+	put(o, "method", json_string(count_method_name(c->method)), bad);
+	put(o, "ops", u64(c->ops), bad);
+	put(o, "instructions", u64(c->instructions), bad);
+	put(o, "instructions_per_op", per_op(1, c->instructions, c->ops), bad);
+	put(o, "cycles_per_op", per_op(c->has_cycles, c->cycles, c->ops), bad);
+	put(o, "l1d_misses_per_op", per_op(c->has_l1d, c->l1d_misses, c->ops), bad);
+	put(o, "ll_misses_per_op", per_op(c->has_ll, c->ll_misses, c->ops), bad);
+	return o;
+}
+
 json_t *report_json(const struct report_input *in)
 {
 	const struct cell_result *r = in->result;
@@ -162,26 +217,47 @@ json_t *report_json(const struct report_input *in)
 	                             "op_counts", counts,
 	                             "peak_live_bytes", (json_int_t)t->peak_live_bytes,
 	                             "peak_live_blocks", (json_int_t)t->peak_live_blocks), &bad);
-	put(root, "options", json_pack("{s:I, s:I}",
+	put(root, "options", json_pack("{s:I, s:I, s:s, s:I, s:o}",
 	                               "check_every", (json_int_t)in->opt->check_every,
-	                               "heap_limit", (json_int_t)in->opt->heap_limit), &bad);
+	                               "heap_limit", (json_int_t)in->opt->heap_limit,
+	                               "touch", touch_name(in->opt->touch),
+	                               "warmup", (json_int_t)in->opt->warmup,
+	                               "count", in->opt->count
+	                                        ? json_string(in->opt->count == COUNT_AUTO ? "auto"
+	                                                      : count_method_name(in->opt->count))
+	                                        : json_null()), &bad);
 	put(root, "runs", json_integer(r->runs), &bad);
 
 	if (r->runs) {
-		json_t *samples = json_array();
-		for (unsigned k = 0; samples && k < r->runs; k++)
-			if (json_array_append_new(samples, json_real(r->ns_per_op[k])))
+		double cpu_ns[RUN_MAX], cpu_ops[RUN_MAX];
+		cpu_samples(r, t, cpu_ns, cpu_ops);
+		json_t *samples = json_array(), *cpu = json_array();
+		for (unsigned k = 0; samples && cpu && k < r->runs; k++)
+			if (json_array_append_new(samples, json_real(r->ns_per_op[k])) ||
+			    json_array_append_new(cpu, json_real(cpu_ns[k])))
 				bad = 1;
 		json_t *tp = json_object();
 		if (tp) {
 			put(tp, "ops_per_sec", summary_json(r->ops_per_sec, r->runs, &bad), &bad);
 			put(tp, "ns_per_op", summary_json(r->ns_per_op, r->runs, &bad), &bad);
 			put(tp, "samples_ns_per_op", samples, &bad);
+			put(tp, "cpu_ops_per_sec", summary_json(cpu_ops, r->runs, &bad), &bad);
+			put(tp, "cpu_ns_per_op", summary_json(cpu_ns, r->runs, &bad), &bad);
+			put(tp, "samples_cpu_ns_per_op", cpu, &bad);
+			put(tp, "passes", passes_json(r, &bad), &bad);
+			put(tp, "touch", json_string(touch_name(in->opt->touch)), &bad);
+			put(tp, "warmup_passes", json_integer(in->opt->warmup), &bad);
+		} else {
+			json_decref(samples);
+			json_decref(cpu);
 		}
 		put(root, "throughput", tp, &bad);
 	} else {
 		put(root, "throughput", json_null(), &bad);
 	}
+	put(root, "cost", cost_json(&r->cost, &bad), &bad);
+	put(root, "cost_note", r->cost.method == COUNT_OFF && r->cost.note[0]
+	                       ? json_string(r->cost.note) : json_null(), &bad);
 
 	const struct memory_figures *m = &r->memory;
 	const struct cell_extra *x = in->extra;
@@ -404,6 +480,71 @@ int report_write_file(const char *out, const char *text, size_t len,
 
 /* ---- the human summary ---- */
 
+/* The median over the timed passes of one pass_figures field. */
+static double pass_median(const struct cell_result *r, size_t offset)
+{
+	double v[RUN_MAX];
+	struct sample_summary s;
+	for (unsigned k = 0; k < r->runs; k++)
+		v[k] = (double)*(const uint64_t *)(const void *)((const char *)&r->pass[k] + offset);
+	metrics_summarise(v, r->runs, &s);
+	return s.median;
+}
+#define PASS_MEDIAN(r, field) pass_median((r), offsetof(struct pass_figures, field))
+
+/* After the wall-clock line: CPU time, the OS's counters, how the passes ran. */
+static void report_timing_lines(FILE *f, const struct report_input *in)
+{
+	const struct cell_result *r = in->result;
+	double cpu_ns[RUN_MAX], cpu_ops[RUN_MAX];
+	struct sample_summary ops, ns;
+	cpu_samples(r, in->trace, cpu_ns, cpu_ops);
+	metrics_summarise(cpu_ops, r->runs, &ops);
+	metrics_summarise(cpu_ns, r->runs, &ns);
+	double user = PASS_MEDIAN(r, user_ns), sys = PASS_MEDIAN(r, sys_ns);
+	fprintf(f, "CPU time     %.2f Mops/s (%.2f-%.2f), %.1f ns/op (%.1f-%.1f) of CPU, "
+	        "%.0f%% in the kernel\n", ops.median / 1e6, ops.min / 1e6, ops.max / 1e6,
+	        ns.median, ns.min, ns.max, user + sys > 0 ? 100 * sys / (user + sys) : 0.0);
+	fprintf(f, "per pass     %.0f minor + %.0f major page faults, %.0f voluntary + %.0f "
+	        "involuntary context switches (medians)\n", PASS_MEDIAN(r, minor_faults),
+	        PASS_MEDIAN(r, major_faults), PASS_MEDIAN(r, voluntary_switches),
+	        PASS_MEDIAN(r, involuntary_switches));
+	const struct run_options *o = in->opt;
+	const char *touch = o->touch == TOUCH_NONE
+	    ? "touch none: blocks never written, the allocator's own work only"
+	    : o->touch == TOUCH_ALL ? "touch all: every byte of each new block written"
+	    : "touch pages: one write per page of each new block, as a program";
+	if (o->warmup)
+		fprintf(f, "passes       warm: %u untimed pass%s on the same %s first; %s\n",
+		        o->warmup, o->warmup == 1 ? "" : "es",
+		        is_peer(in) ? "process" : "heap", touch);
+	else
+		fprintf(f, "passes       cold: each on a fresh %s; %s\n",
+		        is_peer(in) ? "process" : "heap", touch);
+}
+
+/* The --count line, when it was asked for. */
+static void report_cost_line(FILE *f, const struct report_input *in)
+{
+	const struct cost_figures *c = &in->result->cost;
+	if (!in->opt->count)
+		return;
+	if (c->method == COUNT_OFF) {
+		fprintf(f, "cost         not measured: %s\n", c->note[0] ? c->note : "the cell failed");
+		return;
+	}
+	double n = c->ops ? (double)c->ops : 1;
+	fprintf(f, "cost         %.1f instructions/op", (double)c->instructions / n);
+	if (c->has_cycles)
+		fprintf(f, ", %.1f cycles/op", (double)c->cycles / n);
+	if (c->has_l1d)
+		fprintf(f, ", %.3f L1d misses/op", (double)c->l1d_misses / n);
+	if (c->has_ll)
+		fprintf(f, ", %.3f LL misses/op", (double)c->ll_misses / n);
+	fprintf(f, " (%s, one timed pass%s)\n", count_method_name(c->method),
+	        c->method == COUNT_CALLGRIND ? ", caches simulated" : "");
+}
+
 /* "4.50 MiB" style, with the exact figure when it is not tiny. */
 static const char *bytes_text(char *buf, size_t len, uint64_t n)
 {
@@ -451,9 +592,11 @@ void report_summary(FILE *f, const struct report_input *in)
 		fprintf(f, "throughput   %.2f Mops/s (%.2f-%.2f), %.1f ns/op (%.1f-%.1f), "
 		        "median of %u run%s\n", ops.median / 1e6, ops.min / 1e6, ops.max / 1e6,
 		        ns.median, ns.min, ns.max, r->runs, r->runs == 1 ? "" : "s");
+		report_timing_lines(f, in);
 	} else {
 		fprintf(f, "throughput   not measured (the checked pass failed)\n");
 	}
+	report_cost_line(f, in);
 	const struct cell_extra *x = in->extra;
 	if (x && x->mem.measured)
 		fprintf(f, "peak RSS     %s above a baseline of %s (memory pass: every page written)\n",

@@ -40,6 +40,8 @@ STR_GETTER(get_trace, trace_name)
 STR_GETTER(get_trace_path, trace_path)
 STR_GETTER(get_sha256, sha256)
 STR_GETTER(get_status, status)
+STR_GETTER(get_touch, touch)
+STR_GETTER(get_cost_method, cost_method)
 
 #define U64_GETTER(fn, has, member) \
 	static int fn(const struct result *r, const struct field *f, char *b, size_t n) \
@@ -50,6 +52,8 @@ U64_GETTER(get_peak_break, r->has_peak_break, peak_break)
 U64_GETTER(get_peak_rss, r->has_peak_rss, peak_rss)
 U64_GETTER(get_peak_live, r->has_peak_live, peak_live)
 U64_GETTER(get_provider_calls, r->has_provider_calls, provider_calls)
+U64_GETTER(get_warmup, r->has_warmup, warmup)
+U64_GETTER(get_instructions, r->has_cost, instructions)
 
 #define DBL_GETTER(fn, has, member, fmt) \
 	static int fn(const struct result *r, const struct field *f, char *b, size_t n) \
@@ -61,6 +65,16 @@ DBL_GETTER(get_ns_median, r->has_throughput, ns_median, "%.3f")
 DBL_GETTER(get_utilization, r->has_utilization, utilization, "%.6f")
 DBL_GETTER(get_fragmentation, r->has_fragmentation, fragmentation, "%.6f")
 DBL_GETTER(get_utilization_rss, r->has_utilization_rss, utilization_rss, "%.6f")
+DBL_GETTER(get_cpu_ns_median, r->has_cpu, cpu_ns_median, "%.3f")
+DBL_GETTER(get_cpu_ops_median, r->has_cpu, cpu_ops_median, "%.1f")
+DBL_GETTER(get_minor_faults, r->has_passes, minor_faults_median, "%.1f")
+DBL_GETTER(get_major_faults, r->has_passes, major_faults_median, "%.1f")
+DBL_GETTER(get_vol_switches, r->has_passes, voluntary_switches_median, "%.1f")
+DBL_GETTER(get_invol_switches, r->has_passes, involuntary_switches_median, "%.1f")
+DBL_GETTER(get_instructions_per_op, r->has_cost, instructions_per_op, "%.3f")
+DBL_GETTER(get_cycles_per_op, r->has_cost && r->has_cycles, cycles_per_op, "%.3f")
+DBL_GETTER(get_l1d_per_op, r->has_cost && r->has_l1d_misses, l1d_misses_per_op, "%.4f")
+DBL_GETTER(get_ll_per_op, r->has_cost && r->has_ll_misses, ll_misses_per_op, "%.4f")
 
 static int get_fragmentation_rss(const struct result *r, const struct field *f, char *b, size_t n)
 {
@@ -106,6 +120,20 @@ static const struct field plain_fields[] = {
 	{ "provider_calls", get_provider_calls, 0, 0 },
 	{ "utilization_rss", get_utilization_rss, 0, 0 },
 	{ "fragmentation_rss", get_fragmentation_rss, 0, 0 },
+	{ "touch", get_touch, 0, 0 },
+	{ "warmup", get_warmup, 0, 0 },
+	{ "cpu_ns_per_op_median", get_cpu_ns_median, 0, 0 },
+	{ "cpu_ops_per_sec_median", get_cpu_ops_median, 0, 0 },
+	{ "minor_faults_median", get_minor_faults, 0, 0 },
+	{ "major_faults_median", get_major_faults, 0, 0 },
+	{ "voluntary_switches_median", get_vol_switches, 0, 0 },
+	{ "involuntary_switches_median", get_invol_switches, 0, 0 },
+	{ "cost_method", get_cost_method, 0, 0 },
+	{ "instructions", get_instructions, 0, 0 },
+	{ "instructions_per_op", get_instructions_per_op, 0, 0 },
+	{ "cycles_per_op", get_cycles_per_op, 0, 0 },
+	{ "l1d_misses_per_op", get_l1d_per_op, 0, 0 },
+	{ "ll_misses_per_op", get_ll_per_op, 0, 0 },
 };
 #define NPLAIN (sizeof plain_fields / sizeof plain_fields[0])
 

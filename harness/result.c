@@ -190,6 +190,146 @@ static int read_summary(struct reader *rd, const json_t *tp, const char *key,
 	return 0;
 }
 
+/* A median of n >= 1 values (sorted in place). */
+static double median_of(double *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			double x = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* throughput.KEY (per-pass samples): absent or null, or `runs` finite numbers >= 0. */
+static int read_samples(struct reader *rd, const json_t *tp, const char *key,
+                        const struct result *r)
+{
+	json_t *a = json_object_get(tp, key), *v;
+	size_t k;
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.%s: expected an array, found %s", key, type_name(a));
+	if (json_array_size(a) != r->runs)
+		return bad(rd, "throughput.%s: %zu samples for %llu runs", key,
+		           json_array_size(a), (unsigned long long)r->runs);
+	json_array_foreach(a, k, v) {
+		if (!json_is_number(v))
+			return bad(rd, "throughput.%s[%zu]: expected a number, found %s", key, k,
+			           type_name(v));
+		double d = json_number_value(v);
+		if (!isfinite(d) || d < 0)
+			return bad(rd, "throughput.%s[%zu]: %g is out of range [0, inf]", key, k, d);
+	}
+	return 0;
+}
+
+static const char *const pass_keys[] = {
+	"wall_ns", "user_ns", "sys_ns", "minor_faults", "major_faults",
+	"voluntary_switches", "involuntary_switches",
+};
+#define NPASS_KEYS (sizeof pass_keys / sizeof pass_keys[0])
+
+/* throughput.passes: absent, or one object per run with every counter. */
+static int read_passes(struct reader *rd, const json_t *tp, struct result *r)
+{
+	json_t *a = json_object_get(tp, "passes");
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return bad(rd, "throughput.passes: expected an array, found %s", type_name(a));
+	size_t n = json_array_size(a);
+	if (n != r->runs)
+		return bad(rd, "throughput.passes: %zu passes, but runs is %llu", n,
+		           (unsigned long long)r->runs);
+	if (!n)
+		return 0;
+	double *v = calloc(n * NPASS_KEYS, sizeof *v);
+	if (!v)
+		return bad(rd, "throughput.passes: out of memory");
+	for (size_t k = 0; k < n; k++) {
+		json_t *o = json_array_get(a, k);
+		char where[64];
+		snprintf(where, sizeof where, "throughput.passes[%zu]", k);
+		if (!json_is_object(o)) {
+			free(v);
+			return bad(rd, "%s: expected an object, found %s", where, type_name(o));
+		}
+		for (size_t q = 0; q < NPASS_KEYS; q++) {
+			uint64_t x;
+			if (get_count(rd, o, where, pass_keys[q], REQUIRED, NULL, &x)) {
+				free(v);
+				return RESULT_BAD;
+			}
+			v[q * n + k] = (double)x;
+		}
+	}
+	r->minor_faults_median = median_of(v + 3 * n, n);
+	r->major_faults_median = median_of(v + 4 * n, n);
+	r->voluntary_switches_median = median_of(v + 5 * n, n);
+	r->involuntary_switches_median = median_of(v + 6 * n, n);
+	free(v);
+	r->has_passes = 1;
+	return 0;
+}
+
+/*
+ * The figures added with --touch, --warmup and the CPU-time probe: each
+ * optional (older results lack them), each checked when present.
+ */
+static int read_pass_figures(struct reader *rd, const json_t *tp, struct result *r)
+{
+	double lo, hi;
+	if (json_object_get(tp, "cpu_ns_per_op")) {
+		if (read_summary(rd, tp, "cpu_ns_per_op", &r->cpu_ns_median, &r->cpu_ns_min,
+		                 &r->cpu_ns_max) ||
+		    read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &r->cpu_ops_min,
+		                 &r->cpu_ops_max))
+			return RESULT_BAD;
+		r->has_cpu = 1;
+	} else if (json_object_get(tp, "cpu_ops_per_sec") &&
+	           read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &lo, &hi)) {
+		return RESULT_BAD;
+	}
+	if (read_samples(rd, tp, "samples_cpu_ns_per_op", r) || read_passes(rd, tp, r) ||
+	    get_string(rd, tp, "throughput", "touch", NULLABLE, r->touch, sizeof r->touch) ||
+	    get_count(rd, tp, "throughput", "warmup_passes", NULLABLE, &r->has_warmup,
+	              &r->warmup))
+		return RESULT_BAD;
+	if (r->touch[0] && strcmp(r->touch, "none") && strcmp(r->touch, "pages") &&
+	    strcmp(r->touch, "all"))
+		return bad(rd, "throughput.touch: \"%s\" is not none, pages or all", r->touch);
+	return 0;
+}
+
+/* cost: absent or null (not counted), or the --count figures. */
+static int read_cost(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *c;
+	if (get_object(rd, root, "", "cost", NULLABLE, &c))
+		return RESULT_BAD;
+	if (!c)
+		return 0;
+	double ipo;
+	if (get_string(rd, c, "cost", "method", REQUIRED, r->cost_method, sizeof r->cost_method) ||
+	    get_count(rd, c, "cost", "instructions", REQUIRED, NULL, &r->instructions) ||
+	    get_number(rd, c, "cost", "instructions_per_op", REQUIRED, 0, HUGE_VAL, NULL, &ipo) ||
+	    get_number(rd, c, "cost", "cycles_per_op", NULLABLE, 0, HUGE_VAL, &r->has_cycles,
+	               &r->cycles_per_op) ||
+	    get_number(rd, c, "cost", "l1d_misses_per_op", NULLABLE, 0, HUGE_VAL,
+	               &r->has_l1d_misses, &r->l1d_misses_per_op) ||
+	    get_number(rd, c, "cost", "ll_misses_per_op", NULLABLE, 0, HUGE_VAL,
+	               &r->has_ll_misses, &r->ll_misses_per_op))
+		return RESULT_BAD;
+	if (strcmp(r->cost_method, "perf_event") && strcmp(r->cost_method, "callgrind"))
+		return bad(rd, "cost.method: \"%s\" is not perf_event or callgrind", r->cost_method);
+	r->instructions_per_op = ipo;
+	r->has_cost = 1;
+	return 0;
+}
+
 static int read_throughput(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *tp;
@@ -205,28 +345,10 @@ static int read_throughput(struct reader *rd, const json_t *root, struct result 
 	if (read_summary(rd, tp, "ops_per_sec", &r->ops_median, &r->ops_min, &r->ops_max) ||
 	    read_summary(rd, tp, "ns_per_op", &r->ns_median, &ns_min, &ns_max))
 		return RESULT_BAD;
-	/* The per-pass samples, when present: one finite time per timed run. */
-	json_t *samples = json_object_get(tp, "samples_ns_per_op"), *v;
-	size_t k;
-	if (samples && !json_is_null(samples)) {
-		if (!json_is_array(samples))
-			return bad(rd, "throughput.samples_ns_per_op: expected an array, found %s",
-			           type_name(samples));
-		if (json_array_size(samples) != r->runs)
-			return bad(rd, "throughput.samples_ns_per_op: %zu samples for %llu runs",
-			           json_array_size(samples), (unsigned long long)r->runs);
-		json_array_foreach(samples, k, v) {
-			if (!json_is_number(v))
-				return bad(rd, "throughput.samples_ns_per_op[%zu]: expected a number, "
-				           "found %s", k, type_name(v));
-			double d = json_number_value(v);
-			if (!isfinite(d) || d < 0)
-				return bad(rd, "throughput.samples_ns_per_op[%zu]: %g is out of range "
-				           "[0, inf]", k, d);
-		}
-	}
+	if (read_samples(rd, tp, "samples_ns_per_op", r))
+		return RESULT_BAD;
 	r->has_throughput = 1;
-	return 0;
+	return read_pass_figures(rd, tp, r);
 }
 
 static int read_memory(struct reader *rd, const json_t *root, struct result *r)
@@ -444,7 +566,7 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		return bad(rd, "status: \"%s\" is not one of ok, check-failed, bad-input, "
 		           "system-error, crashed, timeout, unsupported, not-run", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
-	    read_latency(rd, root, r) || read_timeline(rd, root, r))
+	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r))
 		return RESULT_BAD;
 	return RESULT_OK;
 }

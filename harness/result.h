@@ -62,6 +62,26 @@ struct result {
 	uint64_t *timeline_op;                 /* malloc'd; result_free releases them  */
 	uint64_t *timeline_break;
 	uint64_t *timeline_live;
+
+	/* How the timed passes ran and where their time went; results written
+	 * before these existed lack them (has_* 0, touch ""). */
+	char     touch[16];                    /* throughput.touch: none, pages, all   */
+	int      has_warmup;
+	uint64_t warmup;                       /* throughput.warmup_passes             */
+	int      has_cpu;                      /* throughput.cpu_ns_per_op             */
+	double   cpu_ns_median, cpu_ns_min, cpu_ns_max;     /* CPU ns/op              */
+	double   cpu_ops_median, cpu_ops_min, cpu_ops_max;  /* CPU-time ops/s         */
+	int      has_passes;                   /* throughput.passes, one per run       */
+	double   minor_faults_median, major_faults_median;  /* per pass, medians     */
+	double   voluntary_switches_median, involuntary_switches_median;
+
+	/* cost: the --count figure (null or absent: has_cost 0) */
+	int      has_cost;
+	char     cost_method[16];              /* "perf_event", "callgrind"            */
+	uint64_t instructions;
+	double   instructions_per_op;
+	int      has_cycles, has_l1d_misses, has_ll_misses;
+	double   cycles_per_op, l1d_misses_per_op, ll_misses_per_op;
 };
 
 enum result_parse_status {

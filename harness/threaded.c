@@ -427,6 +427,9 @@ struct pass {
 	int                      use_lock;
 	struct heap              heap;
 	void                   **ptrs;     /* block pointers by slot                */
+	uint64_t                *sizes;    /* block sizes by slot (--touch)         */
+	struct pass_probe       *probe;    /* timed passes: taken around the threads */
+	struct pass_figures      fig;      /* ... what it measured                   */
 	_Atomic uint32_t        *seq;      /* per slot: ops on it published done    */
 	_Atomic uint32_t         go;       /* start line (a futex word)             */
 	atomic_int               go_sleepers; /* a thread sleeps at the start line  */
@@ -533,6 +536,21 @@ static void start_line(struct pass *ps)
 /* ---- the timed loop ------------------------------------------------------ */
 
 
+/* Thread w's ops, with the touch mode a constant in the loop (timed_op.h). */
+#define TIMED_OPS(mode)                                                          \
+	for (; order < end; order++) {                                           \
+		uint32_t i = *order, sy = sync[i];                               \
+		const struct op *op = &ops[i];                                   \
+		uint32_t rs = place[i];                                          \
+		if (__builtin_expect(sy & SYNC_WAIT, 0) &&                       \
+		    wait_turn(ps, rs, sy & SYNC_SEQ_MASK, &w->blocked))          \
+			break;                                                   \
+		w->cur = i;                                                      \
+		timed_op(&calls, op, &ptrs[rs], &nmemb, &n, mode, &sizes[rs]);   \
+		if (__builtin_expect(sy & SYNC_PUBLISH, 0))                      \
+			publish(ps, rs, sy);                                     \
+	}
+
 static void timed_ops(struct worker *w)
 {
 	struct pass *ps = w->ps;
@@ -543,20 +561,14 @@ static void timed_ops(struct worker *w)
 	const uint64_t *nmemb = plan->nmemb + plan->cfirst[w->k];
 	const uint32_t *sync = plan->sync, *place = plan->place;
 	void **ptrs = ps->ptrs;
+	uint64_t *sizes = ps->sizes;
 	const struct timed_calls calls = ps->calls;  /* a local copy: kept in registers */
 	struct timed_counts n = { 0, 0 };
 
-	for (; order < end; order++) {
-		uint32_t i = *order, sy = sync[i];
-		const struct op *op = &ops[i];
-		uint32_t rs = place[i];
-		if (__builtin_expect(sy & SYNC_WAIT, 0) &&
-		    wait_turn(ps, rs, sy & SYNC_SEQ_MASK, &w->blocked))
-			break;
-		w->cur = i;
-		timed_op(&calls, op, &ptrs[rs], &nmemb, &n);
-		if (__builtin_expect(sy & SYNC_PUBLISH, 0))
-			publish(ps, rs, sy);
+	switch (ps->opt->touch) {
+	case TOUCH_NONE: TIMED_OPS(TOUCH_NONE); break;
+	case TOUCH_ALL:  TIMED_OPS(TOUCH_ALL);  break;
+	default:         TIMED_OPS(TOUCH_PAGES); break;
 	}
 	w->failed = n.failed;
 	w->skipped = n.skipped;
@@ -987,6 +999,8 @@ static int run_threads(struct pass *ps)
 		atomic_store(&ps->abort, 1);
 	while ((uint32_t)atomic_load(&ps->ready) < started)
 		sched_yield();
+	if (ps->probe)
+		pass_probe_begin(ps->probe);
 	ps->start_ns = now_ns();
 	atomic_store_explicit(&ps->go, 1, memory_order_seq_cst);
 	if (atomic_load_explicit(&ps->go_sleepers, memory_order_seq_cst))
@@ -994,22 +1008,38 @@ static int run_threads(struct pass *ps)
 	for (uint32_t k = 0; k < n; k++)
 		if (ps->w[k].started)
 			pthread_join(ps->w[k].thread, NULL);
+	if (ps->probe)
+		pass_probe_end(ps->probe, &ps->fig);  /* its wall_ns: see timed_pass */
 	return err;
 }
 
 /* The pass's state, its heap, the allocator started (crash-guarded) in this thread. */
+/* Entries of the per-slot arrays (places, or slots when there are more). */
+static uint32_t places(const struct thread_plan *plan, const struct trace *t)
+{
+	return plan->nplaces > t->nslots ? plan->nplaces : t->nslots;
+}
+
+/* Empty block pointers and published counters: the state a replay starts from. */
+static void pass_reset(struct pass *ps)
+{
+	uint32_t n = places(ps->plan, ps->t);
+	memset(ps->ptrs, 0, (size_t)n * sizeof *ps->ptrs);
+	if (ps->opt->touch != TOUCH_NONE)
+		memset(ps->sizes, 0, (size_t)n * sizeof *ps->sizes);
+	for (uint32_t s = 0; s < n; s++)
+		atomic_init(&ps->seq[s], 0);
+	atomic_init(&ps->abort, 0);
+}
+
 static int pass_open(struct pass *ps, const struct allocator *a, const struct trace *t,
                      const struct run_options *opt, const struct thread_plan *plan,
-                     void **ptrs, _Atomic uint32_t *seq, struct worker *w)
+                     void **ptrs, uint64_t *sizes, _Atomic uint32_t *seq, struct worker *w)
 {
 	memset(ps, 0, offsetof(struct pass, checked));
 	ps->a = a, ps->t = t, ps->opt = opt, ps->plan = plan;
-	ps->ptrs = ptrs, ps->seq = seq, ps->w = w;
-	uint32_t n = plan->nplaces > t->nslots ? plan->nplaces : t->nslots;
-	memset(ptrs, 0, (size_t)n * sizeof *ptrs);
-	for (uint32_t s = 0; s < n; s++)
-		atomic_init(&seq[s], 0);
-	atomic_init(&ps->abort, 0);
+	ps->ptrs = ptrs, ps->sizes = sizes, ps->seq = seq, ps->w = w;
+	pass_reset(ps);
 	ps->use_lock = needs_lock(a, opt);
 	pthread_mutex_init(&ps->lk.m, NULL);
 	return replay_open_heap(&ps->heap, opt->heap_limit);
@@ -1071,14 +1101,14 @@ static void sum_workers(struct pass *ps, uint64_t *done, uint64_t count[OP_KINDS
 static enum cell_status checked_pass(const struct allocator *a, const struct trace *t,
                                      const struct run_options *opt,
                                      const struct thread_plan *plan, void **ptrs,
-                                     _Atomic uint32_t *seq, struct worker *w,
-                                     struct cell_result *r)
+                                     uint64_t *sizes, _Atomic uint32_t *seq,
+                                     struct worker *w, struct cell_result *r)
 {
 	struct pass ps;
 	struct jump j;
 	int err;
 
-	if ((err = pass_open(&ps, a, t, opt, plan, ptrs, seq, w))) {
+	if ((err = pass_open(&ps, a, t, opt, plan, ptrs, sizes, seq, w))) {
 		replay_heap_failure(r->message, sizeof r->message, opt->heap_limit, err);
 		return r->status = CELL_SYSTEM;
 	}
@@ -1212,16 +1242,43 @@ out:
 	return r->status;
 }
 
-/* One timed pass: 0, REPLAY_CRASHED (message in `what`), REPLAY_INIT_FAILED or an errno. */
+/* After a warm-up pass: free what the trace left live (from this thread). */
+static void free_live(struct pass *ps)
+{
+	uint32_t n = places(ps->plan, ps->t);
+	for (uint32_t s = 0; s < n; s++)
+		if (ps->ptrs[s] && ps->ptrs[s] != FAILED_BLOCK)
+			ps->calls.free(ps->calls.self, ps->ptrs[s]);
+}
+
+/* The crash of a timed or warm-up pass, described in `what`: REPLAY_CRASHED, or 0. */
+static int pass_crash(struct pass *ps, char *what, size_t len)
+{
+	struct worker *cw = crashed_worker(ps);
+	if (!cw)
+		return 0;
+	char text[160];
+	crash_text(&cw->jump, text, sizeof text);
+	char op[300];
+	replay_describe_op(op, sizeof op, ps->t, cw->cur, 0);
+	snprintf(what, len, "%.150s at %.200s", text, op);
+	return REPLAY_CRASHED;
+}
+
+/*
+ * One timed pass, after opt->warmup untimed ones on the same allocator
+ * instance: 0, REPLAY_CRASHED (message in `what`), REPLAY_INIT_FAILED or an
+ * errno.
+ */
 static int timed_pass(const struct allocator *a, const struct trace *t,
                       const struct run_options *opt, const struct thread_plan *plan,
-                      void **ptrs, _Atomic uint32_t *seq, struct worker *w,
-                      uint64_t *ns, struct memory_figures *m, char *what, size_t len,
-                      uint64_t *blocked)
+                      void **ptrs, uint64_t *sizes, _Atomic uint32_t *seq, struct worker *w,
+                      struct pass_figures *f, struct memory_figures *m, char *what,
+                      size_t len, uint64_t *blocked)
 {
 	struct pass ps;
 	struct jump j;
-	int err = pass_open(&ps, a, t, opt, plan, ptrs, seq, w);
+	int err = pass_open(&ps, a, t, opt, plan, ptrs, sizes, seq, w);
 	if (err)
 		return err;
 	ps.checked = 0;
@@ -1230,28 +1287,37 @@ static int timed_pass(const struct allocator *a, const struct trace *t,
 	err = pass_init(&ps, &j);
 	if (err == REPLAY_CRASHED)
 		crash_text(&j, what, len);
+	for (unsigned k = 0; !err && k < opt->warmup; k++) {
+		if (!(err = run_threads(&ps)) && !(err = pass_crash(&ps, what, len))) {
+			if (!sigsetjmp(j.env, 1)) {
+				armed = &j;
+				free_live(&ps);
+				armed = NULL;
+			} else {
+				armed = NULL;
+				crash_text(&j, what, len);
+				err = REPLAY_CRASHED;
+			}
+			pass_reset(&ps);
+		}
+	}
+	struct pass_probe probe = { .count = opt->count_probe };
+	ps.probe = &probe;
 	if (!err)
 		err = run_threads(&ps);
 	guard_disarm(&g);
 	if (!err) {
 		uint64_t done, count[OP_KINDS], failed, skipped, end_ns;
 		sum_workers(&ps, &done, count, &failed, &skipped, &end_ns);
-		*ns = end_ns - ps.start_ns;
+		*f = ps.fig;
+		f->wall_ns = end_ns - ps.start_ns;   /* to the last op, not the last join */
 		*blocked = 0;
 		for (uint32_t k = 0; k < plan->nthreads; k++)
 			*blocked += w[k].blocked;
 		memory_figures_from_heap(m, &ps.heap);
 		m->failed_allocations = failed;
 		m->skipped_ops = skipped;
-		struct worker *cw = crashed_worker(&ps);
-		if (cw) {
-			char text[160];
-			crash_text(&cw->jump, text, sizeof text);
-			char op[300];
-			replay_describe_op(op, sizeof op, t, cw->cur, 0);
-			snprintf(what, len, "%.150s at %.200s", text, op);
-			err = REPLAY_CRASHED;
-		}
+		err = pass_crash(&ps, what, len);
 	}
 	pass_close(&ps);
 	return err;
@@ -1261,14 +1327,16 @@ static int timed_pass(const struct allocator *a, const struct trace *t,
 struct setup {
 	struct thread_plan plan;
 	void             **ptrs;   /* block pointers by slot   */
+	uint64_t          *sizes;  /* their sizes (--touch)    */
 	_Atomic uint32_t  *seq;    /* published ops per slot   */
 	struct worker     *w;      /* one per trace thread     */
-	size_t             pbytes, sbytes, wbytes;
+	size_t             pbytes, zbytes, sbytes, wbytes;
 };
 
 static void setup_free(struct setup *u)
 {
 	bulk_free(u->ptrs, u->pbytes);
+	bulk_free(u->sizes, u->zbytes);
 	bulk_free(u->seq, u->sbytes);
 	bulk_free(u->w, u->wbytes);
 	thread_plan_free(&u->plan);
@@ -1300,14 +1368,16 @@ static enum cell_status setup_build(struct setup *u, const struct allocator *a,
 	}
 	r->threads = u->plan.nthreads;
 	r->cross_thread_waits = u->plan.waits;
-	size_t room = (u->plan.nplaces > t->nslots ? u->plan.nplaces : t->nslots) + (size_t)1;
+	size_t room = places(&u->plan, t) + (size_t)1;
 	u->pbytes = room * sizeof *u->ptrs;
+	u->zbytes = room * sizeof *u->sizes;
 	u->sbytes = room * sizeof *u->seq;
 	u->wbytes = (size_t)u->plan.nthreads * sizeof *u->w;
 	u->ptrs = bulk_alloc(u->pbytes);
+	u->sizes = bulk_alloc(u->zbytes);
 	u->seq = bulk_alloc(u->sbytes);
 	u->w = bulk_alloc(u->wbytes);
-	if (!u->ptrs || !u->seq || !u->w) {
+	if (!u->ptrs || !u->sizes || !u->seq || !u->w) {
 		snprintf(r->message, sizeof r->message,
 		         "cannot reserve memory for %u block pointers", t->nslots);
 		setup_free(u);
@@ -1322,13 +1392,14 @@ enum cell_status threaded_checked(const struct allocator *a, const struct trace 
 	struct setup u;
 	if (setup_build(&u, a, t, opt, r))
 		return r->status;
-	checked_pass(a, t, opt, &u.plan, u.ptrs, u.seq, u.w, r);
+	checked_pass(a, t, opt, &u.plan, u.ptrs, u.sizes, u.seq, u.w, r);
 	setup_free(&u);
 	return r->status;
 }
 
 int threaded_timed(const struct allocator *a, const struct trace *t,
-                   const struct run_options *opt, uint64_t *ns, struct memory_figures *m)
+                   const struct run_options *opt, struct pass_figures *f,
+                   struct memory_figures *m)
 {
 	struct setup u;
 	struct cell_result *r = bulk_alloc(sizeof *r);
@@ -1340,8 +1411,8 @@ int threaded_timed(const struct allocator *a, const struct trace *t,
 	if (s)
 		return s == CELL_SYSTEM ? ENOMEM : EINVAL;
 	uint64_t blocked = 0;
-	int err = timed_pass(a, t, opt, &u.plan, u.ptrs, u.seq, u.w, ns, m, what, sizeof what,
-	                     &blocked);
+	int err = timed_pass(a, t, opt, &u.plan, u.ptrs, u.sizes, u.seq, u.w, f, m, what,
+	                     sizeof what, &blocked);
 	setup_free(&u);
 	return err;
 }
@@ -1353,11 +1424,7 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 	memset(r, 0, sizeof *r);
 	if (setup_build(&u, a, t, opt, r))
 		return r->status;
-	struct thread_plan plan = u.plan;
-	void **ptrs = u.ptrs;
-	_Atomic uint32_t *seq = u.seq;
-	struct worker *w = u.w;
-	if (checked_pass(a, t, opt, &plan, ptrs, seq, w, r))
+	if (checked_pass(a, t, opt, &u.plan, u.ptrs, u.sizes, u.seq, u.w, r))
 		goto out;
 
 	unsigned n = run_count(opt, t);
@@ -1367,15 +1434,15 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 	r->memory_identical = 1;
 	for (unsigned k = 0; k < n; k++) {
 		struct memory_figures m;
-		uint64_t ns = 0;
+		struct pass_figures f = { 0 };
 		char what[400] = "";
 		if (replay_progress) {
 			replay_progress->pass = REPLAY_PASS_TIMED + k;
 			replay_progress->op = REPLAY_OP_NONE;
 		}
 		uint64_t blocked = 0;
-		int err = timed_pass(a, t, opt, &plan, ptrs, seq, w, &ns, &m, what, sizeof what,
-		                     &blocked);
+		int err = timed_pass(a, t, opt, &u.plan, u.ptrs, u.sizes, u.seq, u.w, &f, &m,
+		                     what, sizeof what, &blocked);
 		if (!err && (k == 0 || blocked > r->cross_thread_blocked))
 			r->cross_thread_blocked = blocked;
 		if (err == REPLAY_CRASHED || err == REPLAY_INIT_FAILED) {
@@ -1392,9 +1459,7 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 			r->status = CELL_SYSTEM;
 			break;
 		}
-		r->ns_per_op[k] = t->nops ? (double)ns / (double)t->nops : 0.0;
-		r->ops_per_sec[k] = ns ? (double)t->nops * 1e9 / (double)ns : 0.0;
-		r->runs = k + 1;
+		replay_note_pass(r, t, k, &f);
 		/* the interleaving varies, so may the figures: reported, not enforced */
 		if (k == 0)
 			first = m;

@@ -90,6 +90,7 @@ enum cell_status threaded_run_cell(const struct allocator *a, const struct trace
 enum cell_status threaded_checked(const struct allocator *a, const struct trace *t,
                                   const struct run_options *opt, struct cell_result *r);
 int threaded_timed(const struct allocator *a, const struct trace *t,
-                   const struct run_options *opt, uint64_t *ns, struct memory_figures *m);
+                   const struct run_options *opt, struct pass_figures *f,
+                   struct memory_figures *m);
 
 #endif

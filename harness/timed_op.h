@@ -11,14 +11,29 @@
  * slot marked FAILED_BLOCK, so the trace's later f/r of it are skipped and
  * counted; realloc returning NULL for size 0 freed the block (glibc's
  * choice), for a larger size it failed and the old block stays.
+ *
+ * Touching (--touch, timing.h): a program writes into the memory it gets,
+ * and the first write to a page the allocator never wrote costs a page
+ * fault.  Not writing would favour allocators that keep their metadata out
+ * of the blocks (they never fault the pages in), so by default each new
+ * block, and the grown part of a realloc, gets one write per page it spans:
+ * its first byte, the first byte of every 4 KiB page that starts inside it,
+ * and its last byte.  TOUCH_ALL writes every byte; TOUCH_NONE nothing.  The
+ * mode is a constant at each call (the loops are instantiated per mode), so
+ * TOUCH_NONE compiles to the loop without the writes or the size array.
  */
 #ifndef HEAPLAB_TIMED_OP_H
 #define HEAPLAB_TIMED_OP_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "timing.h"
 #include "trace.h"
+
+#define TOUCH_PAGE 4096u  /* the page size touching assumes (x86-64, arm64 4K) */
+#define TOUCH_BYTE 0x5a   /* what the writes store                             */
 
 /* Marks a slot whose allocation failed (defined in replay.c). */
 extern char replay_failed_marker;
@@ -40,11 +55,33 @@ struct timed_counts {
 	uint64_t skipped;  /* f/r of blocks whose allocation failed */
 };
 
-/* Do `op` on `*slot`; `*nmemb` walks the trace's calloc NMEMB array. */
+/* Write bytes [from, to) of block p as `touch` says (see above). */
+static inline __attribute__((always_inline)) void
+timed_touch(char *p, uint64_t from, uint64_t to, int touch)
+{
+	if (touch == TOUCH_NONE || from >= to)
+		return;
+	if (touch == TOUCH_ALL) {
+		memset(p + from, TOUCH_BYTE, (size_t)(to - from));
+		return;
+	}
+	char *q = p + from, *last = p + to - 1;
+	*(volatile char *)q = TOUCH_BYTE;
+	for (q = (char *)(((uintptr_t)q | (TOUCH_PAGE - 1)) + 1); q <= last; q += TOUCH_PAGE)
+		*(volatile char *)q = TOUCH_BYTE;
+	*(volatile char *)last = TOUCH_BYTE;
+}
+
+/*
+ * Do `op` on `*slot`; `*nmemb` walks the trace's calloc NMEMB array.  With
+ * a `touch` other than TOUCH_NONE, `*size` is the slot's block size (kept
+ * for reallocs); with TOUCH_NONE `size` is not used.
+ */
 static inline __attribute__((always_inline)) void
 timed_op(const struct timed_calls *c, const struct op *op, void **slot,
-         const uint64_t **nmemb, struct timed_counts *n)
+         const uint64_t **nmemb, struct timed_counts *n, int touch, uint64_t *size)
 {
+	uint64_t bytes = op->size;
 	void *p;
 
 	switch (op->kind) {
@@ -52,6 +89,8 @@ timed_op(const struct timed_calls *c, const struct op *op, void **slot,
 		p = c->malloc(c->self, op->size);
 		goto allocated;
 	case OP_CALLOC:
+		if (touch != TOUCH_NONE && __builtin_mul_overflow(**nmemb, op->size, &bytes))
+			bytes = 0;   /* an overflowing calloc gets NULL; nothing to write */
 		p = c->calloc(c->self, *(*nmemb)++, op->size);
 		goto allocated;
 	case OP_MEMALIGN:
@@ -60,6 +99,9 @@ timed_op(const struct timed_calls *c, const struct op *op, void **slot,
 		if (__builtin_expect(!p, 0)) {
 			n->failed++;
 			p = FAILED_BLOCK;
+		} else if (touch != TOUCH_NONE) {
+			timed_touch(p, 0, bytes, touch);
+			*size = bytes;
 		}
 		*slot = p;
 		break;
@@ -77,6 +119,10 @@ timed_op(const struct timed_calls *c, const struct op *op, void **slot,
 			else
 				n->failed++;           /* the old block stays */
 			break;
+		}
+		if (touch != TOUCH_NONE) {
+			timed_touch(p, *slot ? *size : 0, bytes, touch);   /* the grown part */
+			*size = bytes;
 		}
 		*slot = p;
 		break;

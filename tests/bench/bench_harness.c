@@ -19,8 +19,11 @@
  * The replay floor is the least a replay can do: the same decoded ops, a
  * switch on the kind, block pointers in a flat array, and the same calls
  * through the same function pointers into the same trivial allocator
- * (trivial.c), with nothing else (no failure or skip handling).  The
- * harness's figure is replay_timed's own loop time on the same trace.
+ * (trivial.c), with nothing else (no failure or skip handling, no writes
+ * into the blocks).  The harness's figure is replay_timed's own loop time
+ * on the same trace with --touch none; a third measurement, with --touch
+ * pages (the default), gives what touching the blocks adds, the same for
+ * every allocator.
  */
 #define _GNU_SOURCE
 #include "harness/bulk.h"
@@ -231,28 +234,35 @@ static int cmd_replay(const char *path, unsigned reps)
 {
 	struct trace t;
 	load_or_die(path, &t);
-	size_t bytes = ((size_t)t.nslots + 1) * sizeof(void *);
+	size_t bytes = replay_slots_bytes(&t);
 	void **ptrs = bulk_alloc(bytes);
 	if (!ptrs)
 		die("%s", "no memory for the block pointers");
-	struct run_options opt = { .runs = 1 };
+	struct run_options opt = { .runs = 1, .touch = TOUCH_NONE };
+	struct run_options touching = { .runs = 1, .touch = TOUCH_PAGES };
 	struct samples harness = {0}, floor = {0}, diff = {0};
-	struct samples harness_wall = {0}, floor_wall = {0};
+	struct samples harness_wall = {0}, floor_wall = {0}, touch = {0}, touch_diff = {0};
 	double n = (double)t.nops;
 
 	/* one warm-up of each, then alternate so drift hits both alike */
 	for (unsigned k = 0; k <= reps; k++) {
 		struct memory_figures m;
-		uint64_t ns = 0;
+		struct pass_figures f = { 0 };
 		uint64_t c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-		int err = replay_timed(&bench_trivial, &t, &opt, ptrs, &ns, &m);
+		int err = replay_timed(&bench_trivial, &t, &opt, ptrs, &f, &m);
+		uint64_t ns = f.wall_ns;
 		uint64_t c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		if (err)
 			die("%s", "replay_timed failed");
 		uint64_t fns = floor_pass(&bench_trivial, &t, ptrs);
 		uint64_t c2 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		if (replay_timed(&bench_trivial, &t, &touching, ptrs, &f, &m))
+			die("%s", "replay_timed failed");
+		uint64_t c3 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 		if (k == 0)
 			continue;
+		add(&touch, (double)(c3 - c2) / n);
+		add(&touch_diff, ((double)(c3 - c2) - (double)(c1 - c0)) / n);
 		add(&harness, (double)(c1 - c0) / n);
 		add(&floor, (double)(c2 - c1) / n);
 		add(&diff, ((double)(c1 - c0) - (double)(c2 - c1)) / n);
@@ -275,6 +285,12 @@ static int cmd_replay(const char *path, unsigned reps)
 	row("replay: harness - floor", name);
 	printf("%7.2f ns/op CPU (%.2f-%.2f), paired per repetition; target <= 2\n",
 	       med, lo, hi);
+	summary(&touch, &med, &lo, &hi);
+	row("replay: harness, touch pages", name);
+	printf("%7.2f ns/op CPU (%.2f-%.2f)\n", med, lo, hi);
+	summary(&touch_diff, &med, &lo, &hi);
+	row("replay: touch pages - touch none", name);
+	printf("%7.2f ns/op CPU (%.2f-%.2f), paired per repetition\n", med, lo, hi);
 	bulk_free(ptrs, bytes);
 	trace_free(&t);
 	return 0;
@@ -293,7 +309,7 @@ static int cmd_check(const char *path, const char *alloc, unsigned reps)
 	struct run_options opt = { .runs = 1 };
 	struct samples checked = {0}, timed = {0}, checked_cpu = {0}, timed_cpu = {0};
 
-	size_t bytes = ((size_t)t.nslots + 1) * sizeof(void *);
+	size_t bytes = replay_slots_bytes(&t);
 	void **ptrs = bulk_alloc(bytes);
 	if (!ptrs)
 		die("%s", "no memory for the block pointers");
@@ -307,12 +323,12 @@ static int cmd_check(const char *path, const char *alloc, unsigned reps)
 		add(&checked_cpu, (double)(c1 - c0) / 1e9);
 
 		struct memory_figures m;
-		uint64_t ns = 0;
+		struct pass_figures f = { 0 };
 		c0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-		if (replay_timed(a, &t, &opt, ptrs, &ns, &m))
+		if (replay_timed(a, &t, &opt, ptrs, &f, &m))
 			die("%s", "timed pass failed");
 		c1 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-		add(&timed, (double)ns / 1e9);
+		add(&timed, (double)f.wall_ns / 1e9);
 		add(&timed_cpu, (double)(c1 - c0) / 1e9);
 	}
 	double cmed, clo, chi, tmed, tlo, thi, ccpu, tcpu, x, y;

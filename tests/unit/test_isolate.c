@@ -180,6 +180,16 @@ TEST(isolate_refuses_implausible_results_from_a_child)
 	r->ns_per_op[1] = NAN;
 	EXPECT_STR_CONTAINS(isolate_result_invalid(r, &t, &opt), "timing");
 	r->ns_per_op[1] = 10;
+	r->pass[1].minor_faults = UINT64_MAX;   /* counters no pass can have */
+	EXPECT_STR_CONTAINS(isolate_result_invalid(r, &t, &opt), "pass counters");
+	r->pass[1].minor_faults = 3;
+	r->pass[0].user_ns = UINT64_MAX;
+	EXPECT_STR_CONTAINS(isolate_result_invalid(r, &t, &opt), "pass times");
+	r->pass[0].user_ns = 0;
+	r->cost.method = COUNT_CALLGRIND;       /* only the parent reads a count */
+	EXPECT_STR_CONTAINS(isolate_result_invalid(r, &t, &opt), "cost");
+	r->cost.method = COUNT_OFF;
+	EXPECT(isolate_result_invalid(r, &t, &opt) == NULL);
 	r->nstats = STATS_MAX + 1;
 	EXPECT_STR_CONTAINS(isolate_result_invalid(r, &t, &opt), "nstats");
 }

@@ -260,11 +260,11 @@ TEST(replay_memory_figures_are_identical_across_timed_runs)
 	EXPECT_EQ(r->runs, 4);
 	EXPECT(r->memory_identical);
 
-	void **ptrs = calloc(t.nslots, sizeof *ptrs);
+	void **ptrs = calloc(1, replay_slots_bytes(&t));
 	struct memory_figures a, b;
-	uint64_t ns;
-	REQUIRE(replay_timed(&alloc_bump, &t, &opt, ptrs, &ns, &a) == 0);
-	REQUIRE(replay_timed(&alloc_bump, &t, &opt, ptrs, &ns, &b) == 0);
+	struct pass_figures f;
+	REQUIRE(replay_timed(&alloc_bump, &t, &opt, ptrs, &f, &a) == 0);
+	REQUIRE(replay_timed(&alloc_bump, &t, &opt, ptrs, &f, &b) == 0);
 	EXPECT(memory_figures_differ(&a, &b, 1) == NULL);
 	EXPECT(memory_figures_differ(&r->memory, &a, 0) == NULL);
 	EXPECT_EQ(a.peak_break, r->memory.peak_break);

@@ -235,6 +235,9 @@ TEST(result_reader_reads_back_what_report_json_writes)
 	EXPECT_EQ(r.timeline_op[7], 8);
 	EXPECT(r.has_latency && r.latency[LATENCY_ALL].count == 8);
 	EXPECT_EQ(r.latency[OP_FREE].count, 3);
+	EXPECT(r.has_cpu && r.has_passes && r.has_warmup && r.warmup == 0);
+	EXPECT(!strcmp(r.touch, "pages"));
+	EXPECT(!r.has_cost);   /* no --count */
 	result_free(&r);
 	free(s);
 	json_decref(j);
@@ -365,5 +368,99 @@ TEST(result_reader_escapes_control_characters_in_names)
 	REQUIRE(parse_with("workloads/web.trace", "w/\\u0007we\\nb.trace", &r) == RESULT_OK);
 	EXPECT(!strcmp(r.trace_name, "\\x07we\\x0ab.trace"));
 	EXPECT(!strcmp(r.trace_path, "w/\\x07we\\x0ab.trace"));
+	result_free(&r);
+}
+
+/* ---- the timed passes' figures (--touch, --warmup, CPU time, --count) ---- */
+
+static const char tp_new_fmt[] = "{\"ops_per_sec\": {\"median\": 2e6, \"min\": 1e6, \"max\": 3e6},"
+	" \"ns_per_op\": {\"median\": 500, \"min\": 333, \"max\": 1000},"
+	" \"cpu_ns_per_op\": {\"median\": 400, \"min\": 300, \"max\": 900},"
+	" \"cpu_ops_per_sec\": {\"median\": 2.5e6, \"min\": 1.1e6, \"max\": 3.3e6},"
+	" \"samples_cpu_ns_per_op\": [400, 300, 900],"
+	" \"passes\": [%s],"
+	" \"touch\": \"%s\", \"warmup_passes\": 2}";
+static const char pass_ok[] = "{\"wall_ns\": 5000, \"user_ns\": 3000, \"sys_ns\": 1000, "
+	"\"minor_faults\": %d, \"major_faults\": 0, \"voluntary_switches\": 1, "
+	"\"involuntary_switches\": 2}";
+
+static int parse_timing(const char *passes, const char *touch, const char *cost, struct result *r)
+{
+	char tp[2048];
+	snprintf(tp, sizeof tp, tp_new_fmt, passes, touch);
+	snprintf(text, sizeof text, valid_fmt, tp, mem_ok, lat_ok, tl_ok);
+	/* "cost" goes in before the closing brace */
+	char *end = strrchr(text, '}');
+	snprintf(end, sizeof text - (size_t)(end - text), ", \"cost\": %s}\n", cost);
+	return result_parse("r.json", text, strlen(text), r, err, sizeof err);
+}
+
+static void three_passes(char *buf, size_t len, int a, int b, int c)
+{
+	char p1[256], p2[256], p3[256];
+	snprintf(p1, sizeof p1, pass_ok, a);
+	snprintf(p2, sizeof p2, pass_ok, b);
+	snprintf(p3, sizeof p3, pass_ok, c);
+	snprintf(buf, len, "%s, %s, %s", p1, p2, p3);
+}
+
+TEST(result_reader_reads_cpu_time_pass_counters_touch_and_warmup)
+{
+	struct result r;
+	char passes[1024];
+	three_passes(passes, sizeof passes, 10, 30, 20);
+	REQUIRE(parse_timing(passes, "none", "null", &r) == RESULT_OK);
+	EXPECT(r.has_cpu && r.cpu_ns_median == 400 && r.cpu_ops_max == 3.3e6);
+	EXPECT(r.has_passes && r.minor_faults_median == 20 && r.involuntary_switches_median == 2);
+	EXPECT(!strcmp(r.touch, "none"));
+	EXPECT(r.has_warmup && r.warmup == 2);
+	EXPECT(!r.has_cost);
+	result_free(&r);
+}
+
+TEST(result_reader_reads_the_cost_figure)
+{
+	struct result r;
+	char passes[1024];
+	three_passes(passes, sizeof passes, 1, 1, 1);
+	REQUIRE(parse_timing(passes, "pages", "{\"method\": \"callgrind\", \"ops\": 10, "
+	                     "\"instructions\": 4200, \"instructions_per_op\": 420, "
+	                     "\"cycles_per_op\": null, \"l1d_misses_per_op\": 1.5, "
+	                     "\"ll_misses_per_op\": 0.25}", &r) == RESULT_OK);
+	EXPECT(r.has_cost && !strcmp(r.cost_method, "callgrind"));
+	EXPECT(r.instructions == 4200 && r.instructions_per_op == 420);
+	EXPECT(!r.has_cycles && r.has_l1d_misses && r.ll_misses_per_op == 0.25);
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_bad_timing_figures)
+{
+	struct result r;
+	char passes[1024];
+	three_passes(passes, sizeof passes, 1, 2, 3);
+	EXPECT(parse_timing(passes, "sometimes", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.touch: \"sometimes\" is not none, pages or all");
+	char two[600];
+	snprintf(two, sizeof two, pass_ok, 1);
+	EXPECT(parse_timing(two, "pages", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.passes: 1 passes, but runs is 3");
+	three_passes(passes, sizeof passes, -1, 2, 3);
+	EXPECT(parse_timing(passes, "pages", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.passes[0].minor_faults: -1 is negative");
+	three_passes(passes, sizeof passes, 1, 2, 3);
+	EXPECT(parse_timing(passes, "pages", "{\"method\": \"guess\", \"instructions\": 1, "
+	                    "\"instructions_per_op\": 1}", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "cost.method: \"guess\" is not perf_event or callgrind");
+	EXPECT(parse_timing(passes, "pages", "{\"method\": \"callgrind\"}", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "cost.instructions: missing");
+}
+
+TEST(result_reader_accepts_a_result_without_the_timing_figures)
+{
+	/* what results/baseline holds: written before CPU time, touch and cost existed */
+	struct result r;
+	REQUIRE(parse(tp_ok, mem_ok, lat_ok, tl_ok, &r) == RESULT_OK);
+	EXPECT(r.has_throughput && !r.has_cpu && !r.has_passes && !r.has_warmup && !r.has_cost);
+	EXPECT(r.touch[0] == '\0');
 	result_free(&r);
 }
