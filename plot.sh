@@ -14,6 +14,8 @@
 #   footprint    the break over the trace, one line per allocator, for TRACE
 #                (-t; default: the trace with the most ops)
 #   latency      per-op latency percentiles per allocator (when measured)
+# Results of several machines (folders from several hosts) are one set, drawn
+# side by side: each allocator is labelled "allocator @ machine".
 # plus the tables it drew them from (cells.tsv, timeline.tsv).  Prints the
 # folder on success.  Exit status: 0 ok, 2 bad usage or a bad result file,
 # 3 gnuplot missing or failing.
@@ -56,6 +58,7 @@ trap 'rm -rf "$tmp"' EXIT
 fields=allocator,kind,trace,status,ops,ops_per_sec_median,ops_per_sec_min,ops_per_sec_max
 fields=$fields,peak_break_bytes,peak_rss_bytes,peak_live_bytes,fragmentation
 fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max,fragmentation_rss
+fields=$fields,machine
 set +e
 "$BENCH" report --format tsv --fields "$fields" "$@" > "$tmp/cells.tsv"
 code=$?
@@ -66,9 +69,22 @@ fi
 set -e
 [ $code -eq 0 ] || die "$code" "cannot read the results (see above); nothing charted"
 
+# by_machine CELLS TIMELINE: results of several machines (folders gathered
+# from several hosts, docs/distributed.md) are drawn side by side: each
+# allocator becomes "allocator @ machine".  bench report adds a machine
+# column to the timeline only then.
+by_machine() {
+	awk -F '\t' 'NR > 1 && !s[$19]++ { n++ } END { exit n < 2 }' "$1" || return 0
+	awk -F '\t' -v OFS='\t' 'NR > 1 { $1 = $1 " @ " $19 } { print }' "$1" > "$1.tmp" &&
+		mv "$1.tmp" "$1"
+	awk -F '\t' -v OFS='\t' 'NR > 1 { $1 = $1 " @ " $6 } { print }' "$2" > "$2.tmp" &&
+		mv "$2.tmp" "$2"
+}
+
 [ -n "$out" ] || out=charts/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$out" || die 3 "cannot create $out"
 mv "$tmp/cells.tsv" "$tmp/timeline.tsv" "$out/"
+by_machine "$out/cells.tsv" "$out/timeline.tsv"
 dups=$(awk -F '\t' 'NR > 1 && seen[$1 FS $3]++ == 1 { n++; if (!e) e = $1 " on " $3 }
 	END { if (n) print n " cells (e.g. " e ")" }' "$out/cells.tsv")
 [ -z "$dups" ] || echo "plot.sh: warning: $dups appear in more than one result;" \

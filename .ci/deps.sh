@@ -4,9 +4,16 @@
 # One list, used by `make deps`, `make test`, `make demo` and .ci/run, so they
 # cannot disagree.  It only calls apt-get when a package is missing, so it is
 # cheap to run before every build.
+#
+# --ci (what .ci/run passes) also installs what tests/cli/slurm.sh (a
+# one-node Slurm cluster) and tests/cli/parallel_ssh.sh (an sshd on
+# localhost) need: they start daemons of their own, so on a developer's
+# machine they say they are skipped instead.
 set -eu
 PACKAGES="make gcc clang libclang-rt-14-dev libjansson-dev pkg-config gnuplot-nox
-  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git"
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git
+  parallel"
+[ "${1:-}" = --ci ] && PACKAGES="$PACKAGES slurm-wlm munge openssh-server rsync"
 
 missing=
 for p in $PACKAGES; do

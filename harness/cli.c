@@ -73,7 +73,7 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 }
 
 enum { OPT_CHECK = 256, OPT_COUNT, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS,
-       OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP };
+       OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP, OPT_SKIP_EXISTING, OPT_SLOTS };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
@@ -88,6 +88,8 @@ static const struct option long_options[] = {
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
 	{ "runs",       required_argument, NULL, 'r' },
+	{ "skip-existing", no_argument,    NULL, OPT_SKIP_EXISTING },
+	{ "slots",      required_argument, NULL, OPT_SLOTS },
 	{ "threads",    no_argument,       NULL, OPT_THREADS },
 	{ "timeout",    required_argument, NULL, OPT_TIMEOUT },
 	{ "touch",      required_argument, NULL, OPT_TOUCH },
@@ -137,6 +139,14 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 		case OPT_LIST: o->list = 1; break;
 		case OPT_LATENCY: o->run.latency = 1; break;
 		case OPT_THREADS: o->run.threads = 1; break;
+		case OPT_SKIP_EXISTING: o->skip_existing = 1; break;
+		case OPT_SLOTS:
+			if (!optarg[0]) {
+				usage_error(err, errlen, "--slots: empty folder name");
+				return EXIT_USAGE;
+			}
+			o->slots = optarg;
+			break;
 		case 'r':
 			if (cli_parse_number("--runs", optarg, 1, RUN_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -245,6 +255,12 @@ void cli_help(FILE *f, const struct command *commands)
 	"  -q, --quiet             no human summary\n"
 	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
 	"                          or more; at most %d)\n"
+	"      --skip-existing     one cell: do nothing when --out FILE already holds\n"
+	"                          its result, else create FILE's folder and run\n"
+	"                          (the units of bench plan; docs/distributed.md)\n"
+	"      --slots DIR         one cell: claim a slot of this machine under DIR,\n"
+	"                          pin to its core, record how many cells shared the\n"
+	"                          machine (\"concurrency\" in the result)\n"
 	"      --threads           replay each trace thread (t lines) on its own OS\n"
 	"                          thread; built-ins behind one global lock\n"
 	"      --timeout SECONDS   kill a cell that runs longer (default %u; 0: never)\n"

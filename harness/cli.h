@@ -25,6 +25,10 @@ struct cli_options {
 	int                list;     /* --list                                       */
 	int                help;     /* --help                                       */
 	int                version;  /* --version                                    */
+	const char        *slots;    /* --slots DIR: claim a slot, pin a core, record
+	                              * concurrency (slots.h); one cell only        */
+	int                skip_existing; /* --skip-existing: --out FILE holds this
+	                                   * cell's result already: do nothing       */
 };
 
 /* A subcommand: `bench NAME ARGS...` calls run(argc, argv) with argv[0] == NAME. */

@@ -15,6 +15,8 @@ int info_main(int argc, char **argv);    /* bench info FILE [--json]            
 int run_main(int argc, char **argv);     /* bench run --alloc NAME [--stats] [--check] -- CMD */
 int report_main(int argc, char **argv);  /* bench report [--format F] [--fields L] RESULTS  */
 int compare_main(int argc, char **argv); /* bench compare [options] BASELINE CURRENT        */
+int plan_main(int argc, char **argv);    /* bench plan [--format F] --alloc --trace --out DIR */
+int merge_main(int argc, char **argv);   /* bench merge [--plan MANIFEST] DIR              */
 
 /*
  * For report and compare: load every path of argv[0..argc) (files or

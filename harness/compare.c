@@ -62,13 +62,72 @@ static const struct result *find(const struct result_set *s, const char *alloc,
 	return NULL;
 }
 
+/* ---- cells of several machines (docs/distributed.md) ---- */
+
+/* Whether every result of the set names the same machine. */
+static int one_machine(const struct result_set *s)
+{
+	for (size_t i = 1; i < s->n; i++)
+		if (strcmp(s->items[i].machine, s->items[0].machine))
+			return 0;
+	return 1;
+}
+
+/*
+ * A cell is (machine, allocator, trace): the result of `alloc` on `trace`
+ * measured on `machine`; when the set holds one machine only, whichever
+ * machine that is (a baseline from one host against a run on another).
+ */
+static const struct result *find_cell(const struct result_set *s, const char *machine,
+                                      const char *alloc, const char *trace)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->items[i].machine, machine) && !strcmp(s->items[i].allocator, alloc)
+		    && !strcmp(s->items[i].trace_name, trace))
+			return &s->items[i];
+	return one_machine(s) ? find(s, alloc, trace) : NULL;
+}
+
+/* "alloc" or, when the sides hold several machines, "alloc@machine". */
+static int show_machines;
+static const char *cell_name(const struct result *r, char *buf, size_t len)
+{
+	if (!show_machines)
+		return r->allocator;
+	snprintf(buf, len, "%s@%s", r->allocator, r->machine[0] ? r->machine : "?");
+	return buf;
+}
+
+/*
+ * Throughput measured on two machines says as much about the machines as
+ * about the allocators: refuse it unless --reference divides each side by an
+ * allocator measured beside it (or only memory is compared).
+ */
+static int check_same_machines(const struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct result *b = rows[i].base, *c = rows[i].cur;
+		if (!b || !c || !strcmp(b->machine, c->machine))
+			continue;
+		fprintf(stderr, "bench: compare: %s on %s ran on machine '%s' in BASELINE and on "
+		        "'%s' in CURRENT: throughput from different machines is not comparable; "
+		        "normalise it with --reference ALLOC (an allocator measured in both), or "
+		        "compare memory only with --only-memory (name identical machines alike "
+		        "with HEAPLAB_MACHINE)\n", b->allocator, b->trace_name,
+		        b->machine[0] ? b->machine : "unknown", c->machine[0] ? c->machine : "unknown");
+		return -1;
+	}
+	return 0;
+}
+
 /* Two results of one side for the same cell make the comparison ambiguous. */
 static int check_unique(const char *side, const struct result_set *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		for (size_t j = i + 1; j < s->n; j++)
 			if (!strcmp(s->items[i].allocator, s->items[j].allocator) &&
-			    !strcmp(s->items[i].trace_name, s->items[j].trace_name)) {
+			    !strcmp(s->items[i].trace_name, s->items[j].trace_name) &&
+			    !strcmp(s->items[i].machine, s->items[j].machine)) {
 				fprintf(stderr, "bench: compare: %s has two results for %s on %s: %s "
 				        "and %s (compare one run folder with another)\n", side,
 				        s->items[i].allocator, s->items[i].trace_name,
@@ -146,9 +205,10 @@ static void compare_memory(const struct compare_options *o, struct row *w)
 /* Reference figures of one side for trace `trace`, or NULL (note why in w). */
 static const struct result *reference_of(const struct compare_options *o,
                                          const struct result_set *s, const char *side,
-                                         const char *trace, struct row *w)
+                                         const struct result *cell, struct row *w)
 {
-	const struct result *r = find(s, o->reference, trace);
+	const char *trace = cell->trace_name;
+	const struct result *r = find_cell(s, cell->machine, o->reference, trace);
 	if (!r || !r->has_throughput || strcmp(r->status, "ok")) {
 		w->fail = 1;
 		append(w->note, sizeof w->note, "%sno usable %s result in %s to normalise by",
@@ -177,8 +237,8 @@ static void compare_throughput(const struct compare_options *o, const struct res
 			         b_med / 1e6, c_med / 1e6);
 			return;
 		}
-		const struct result *br = reference_of(o, bs, "BASELINE", b->trace_name, w);
-		const struct result *cr = reference_of(o, cs, "CURRENT", c->trace_name, w);
+		const struct result *br = reference_of(o, bs, "BASELINE", b, w);
+		const struct result *cr = reference_of(o, cs, "CURRENT", c, w);
 		if (!br || !cr)
 			return;
 		if (br->ops_median <= 0 || br->ops_max <= 0 || cr->ops_median <= 0 || cr->ops_min <= 0) {
@@ -254,8 +314,9 @@ static void print_text(const struct row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct result *r = w->cur ? w->cur : w->base;
-		const char *cols[7] = { w->fail ? "FAIL" : "ok", r->allocator, r->trace_name,
-		                        w->status, w->tput, w->mem, w->note };
+		char name[2 * RESULT_NAME_MAX];
+		const char *cols[7] = { w->fail ? "FAIL" : "ok", cell_name(r, name, sizeof name),
+		                        r->trace_name, w->status, w->tput, w->mem, w->note };
 		for (int k = 0; k < 7; k++)
 			if (strlen(cols[k]) > wd[k])
 				wd[k] = strlen(cols[k]);
@@ -265,8 +326,9 @@ static void print_text(const struct row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct result *r = w->cur ? w->cur : w->base;
-		const char *cols[7] = { w->fail ? "FAIL" : "ok", r->allocator, r->trace_name,
-		                        w->status, w->tput, w->mem, w->note };
+		char name[2 * RESULT_NAME_MAX];
+		const char *cols[7] = { w->fail ? "FAIL" : "ok", cell_name(r, name, sizeof name),
+		                        r->trace_name, w->status, w->tput, w->mem, w->note };
 		for (int k = 0; k < 6; k++)
 			printf("%-*s  ", (int)wd[k], cols[k]);
 		printf("%s\n", cols[6]);
@@ -290,8 +352,9 @@ static void print_markdown(const struct row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct result *r = w->cur ? w->cur : w->base;
-		const char *cols[6] = { r->allocator, r->trace_name, w->status, w->tput, w->mem,
-		                        w->note };
+		char name[2 * RESULT_NAME_MAX];
+		const char *cols[6] = { cell_name(r, name, sizeof name), r->trace_name, w->status,
+		                        w->tput, w->mem, w->note };
 		fputs(w->fail ? "| ❌ " : "| ✅ ", stdout);
 		for (int k = 0; k < 6; k++) {
 			fputs("| ", stdout);
@@ -322,6 +385,7 @@ static int parse_percent(const char *opt, const char *text, double max, double *
 static void compare_usage(FILE *f)
 {
 	fputs("usage: bench compare [options] BASELINE CURRENT\n"
+	      "       bench compare [options] BASELINE... -- CURRENT...\n"
 	      "\n"
 	      "Compares two sets of heaplab results (files or folders) cell by cell\n"
 	      "(allocator x trace file name) and exits 1 when a cell regressed.\n"
@@ -333,12 +397,37 @@ static void compare_usage(FILE *f)
 	      "                         (default 0%)\n"
 	      "  --rss-tolerance P      extra growth allowed for peak RSS (default 5%)\n"
 	      "  --reference ALLOC      compare throughput relative to ALLOC in the same run\n"
+	      "                         (required when the sides ran on different machines)\n"
 	      "  --only-memory          check status and memory only (noisy machines, CI)\n"
 	      "  --allow-missing        a baseline cell missing from CURRENT is not a failure\n"
 	      "  --format text|markdown markdown: a table for a pull-request comment\n"
 	      "\n"
-	      "A cell whose status was ok and is not any more always fails.\n"
+	      "A cell whose status was ok and is not any more always fails.  A cell is\n"
+	      "(machine, allocator, trace): sides may hold folders of several hosts.\n"
 	      "exit status: 0 no regression, 1 a regression, 2 bad usage or input\n", f);
+}
+
+/*
+ * BASELINE CURRENT, or BASELINE... -- CURRENT... (each side several folders,
+ * gathered from several hosts).  Returns 0 or -1 after a message.
+ */
+static int sides_split(int argc, char **argv, int first, int *nbase, int *cur_at, int *ncur)
+{
+	int sep = -1;
+	for (int i = first; i < argc && sep < 0; i++)
+		if (!strcmp(argv[i], "--"))
+			sep = i;
+	if (sep < 0 && argc - first == 2)
+		return 0;
+	if (sep > first && sep < argc - 1) {
+		*nbase = sep - first;
+		*cur_at = sep + 1;
+		*ncur = argc - sep - 1;
+		return 0;
+	}
+	fputs("bench: compare: expected BASELINE and CURRENT, or BASELINE... -- CURRENT... "
+	      "(see bench compare --help)\n", stderr);
+	return -1;
 }
 
 int compare_main(int argc, char **argv)
@@ -398,16 +487,14 @@ int compare_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
-		fputs("bench: compare: expected BASELINE and CURRENT (see bench compare --help)\n",
-		      stderr);
+	int nbase = 1, cur_at = optind + 1, ncur = 1;
+	if (sides_split(argc, argv, optind, &nbase, &cur_at, &ncur))
 		return EXIT_USAGE;
-	}
 	struct result_set bs = { 0 }, cs = { 0 };
 	struct row *rows = NULL;
-	int code = results_from_args("compare", 1, argv + optind, &bs);
+	int code = results_from_args("compare", nbase, argv + optind, &bs);
 	if (!code)
-		code = results_from_args("compare", 1, argv + optind + 1, &cs);
+		code = results_from_args("compare", ncur, argv + cur_at, &cs);
 	if (!code && (check_unique("BASELINE", &bs) || check_unique("CURRENT", &cs)))
 		code = EXIT_USAGE;
 	/* An empty baseline would pass everything: a wrong path must not look green. */
@@ -432,13 +519,30 @@ int compare_main(int argc, char **argv)
 	if (code)
 		goto out;
 
+	show_machines = !one_machine(&bs) || !one_machine(&cs);
+	if (!o.only_memory && !o.reference) {
+		for (size_t i = 0; i < bs.n; i++) {
+			rows[i].base = &bs.items[i];
+			rows[i].cur = find_cell(&cs, bs.items[i].machine, bs.items[i].allocator,
+			                        bs.items[i].trace_name);
+		}
+		if (check_same_machines(rows, bs.n)) {
+			code = EXIT_USAGE;
+			goto out;
+		}
+		memset(rows, 0, bs.n * sizeof *rows);
+	}
+
 	size_t n = 0, failed = 0, compared = 0;
 	for (size_t i = 0; i < bs.n; i++) {
 		struct row *w = &rows[n++];
 		w->base = &bs.items[i];
-		w->cur = find(&cs, w->base->allocator, w->base->trace_name);
+		w->cur = find_cell(&cs, w->base->machine, w->base->allocator, w->base->trace_name);
 		if (w->cur) {
 			compare_cell(&o, &bs, &cs, w);
+			if (strcmp(w->base->machine, w->cur->machine))
+				append(w->note, sizeof w->note, "%smachine %s -> %s",
+				       w->note[0] ? "; " : "", w->base->machine, w->cur->machine);
 			compared++;
 		} else {
 			snprintf(w->status, sizeof w->status, "%s -> missing", w->base->status);
@@ -448,7 +552,8 @@ int compare_main(int argc, char **argv)
 		}
 	}
 	for (size_t i = 0; i < cs.n; i++) {
-		if (find(&bs, cs.items[i].allocator, cs.items[i].trace_name))
+		if (find_cell(&bs, cs.items[i].machine, cs.items[i].allocator,
+		              cs.items[i].trace_name))
 			continue;
 		struct row *w = &rows[n++];
 		w->cur = &cs.items[i];

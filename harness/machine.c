@@ -3,6 +3,7 @@
 #include "machine.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -51,4 +52,8 @@ void machine_describe(struct machine_info *m)
 		snprintf(m->os, sizeof m->os, "unknown");
 		snprintf(m->arch, sizeof m->arch, "unknown");
 	}
+	/* Identical cluster nodes, or one host under two set-ups, can be named. */
+	const char *name = getenv("HEAPLAB_MACHINE");
+	snprintf(m->name, sizeof m->name, "%s",
+	         name && name[0] ? name : m->hostname[0] ? m->hostname : "unknown");
 }

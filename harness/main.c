@@ -33,6 +33,8 @@ static const struct command commands[] = {
 	{ "info", info_main, "describe a trace: counts, peak live, size and lifetime histograms" },
 	{ "report", report_main, "result files as one table (tsv, csv, markdown)" },
 	{ "compare", compare_main, "compare two sets of results; exit 1 on a regression" },
+	{ "plan", plan_main, "a suite as units for GNU parallel, Slurm, CI (docs/distributed.md)" },
+	{ "merge", merge_main, "summary.json for a folder the units of a plan filled" },
 	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },
 };

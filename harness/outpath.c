@@ -73,7 +73,7 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 }
 
 int outpath_check_file(const char *path, const char *const *inputs, size_t ninputs,
-                       char *err, size_t errlen)
+                       int make_dir, char *err, size_t errlen)
 {
 	char target[PATH_MAX], dir[PATH_MAX];
 	struct stat st, in;
@@ -98,6 +98,8 @@ int outpath_check_file(const char *path, const char *const *inputs, size_t ninpu
 	if (n && target[n - 1] == '/')
 		return fail(err, errlen, EXIT_SYSTEM, "%s: is a directory", path);
 	dir_of(target, dir, sizeof dir);
+	if (make_dir && stat(dir, &st) != 0 && errno == ENOENT)
+		return outpath_check_dir(dir, err, errlen);   /* it will be created */
 	if (stat(dir, &st) != 0)
 		return fail(err, errlen, EXIT_SYSTEM, "%s: cannot create a file in %s: %s", path,
 		            dir, strerror(errno));

@@ -24,10 +24,12 @@ int outpath_resolve(const char *path, char *out, size_t outlen);
  * exist and be writable, it must not be a folder, and it must not be one of
  * `inputs` (the same file by device and inode, through any name).  Returns 0,
  * or an exit code (EXIT_USAGE: it names an input; EXIT_SYSTEM: the folder) with
- * a message "PATH: why" in err.  Nothing is created.
+ * a message "PATH: why" in err.  Nothing is created.  With `make_dir` the
+ * folder may be missing (the caller creates it): then what exists of it must
+ * allow that, as outpath_check_dir says.
  */
 int outpath_check_file(const char *path, const char *const *inputs, size_t ninputs,
-                       char *err, size_t errlen);
+                       int make_dir, char *err, size_t errlen);
 
 /*
  * The same for a results FOLDER `dir` (a suite's --out): it may be missing

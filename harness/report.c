@@ -195,10 +195,11 @@ json_t *report_json(const struct report_input *in)
 	put(root, "tool", json_pack("{s:s, s:s}", "name", HEAPLAB_NAME,
 	                            "version", HEAPLAB_VERSION), &bad);
 	put(root, "timestamp", json_string(when), &bad);
-	put(root, "machine", json_pack("{s:s, s:i, s:s, s:s, s:s}",
+	put(root, "machine", json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}",
 	                               "cpu", in->machine->cpu, "cores", in->machine->cores,
 	                               "os", in->machine->os, "arch", in->machine->arch,
-	                               "hostname", in->machine->hostname), &bad);
+	                               "hostname", in->machine->hostname,
+	                               "name", in->machine->name), &bad);
 	put(root, "allocator", json_pack("{s:s, s:s, s:s, s:o}", "name", in->alloc->name,
 	                                 "description", in->alloc->description,
 	                                 "kind", in->kind ? in->kind : "builtin",

@@ -40,6 +40,7 @@ STR_GETTER(get_trace, trace_name)
 STR_GETTER(get_trace_path, trace_path)
 STR_GETTER(get_sha256, sha256)
 STR_GETTER(get_status, status)
+STR_GETTER(get_machine, machine)
 STR_GETTER(get_touch, touch)
 STR_GETTER(get_cost_method, cost_method)
 
@@ -83,6 +84,10 @@ static int get_fragmentation_rss(const struct result *r, const struct field *f, 
 	return r->has_utilization_rss;
 }
 
+/* The concurrency of a unit run with --slots (docs/distributed.md). */
+U64_GETTER(get_cells_running, r->has_concurrency, cells_running)
+U64_GETTER(get_pinned_cpu, r->has_pinned_cpu, pinned_cpu)
+
 static int get_latency(const struct result *r, const struct field *f, char *b, size_t n)
 {
 	const struct result_latency *l = &r->latency[f->arg];
@@ -120,6 +125,9 @@ static const struct field plain_fields[] = {
 	{ "provider_calls", get_provider_calls, 0, 0 },
 	{ "utilization_rss", get_utilization_rss, 0, 0 },
 	{ "fragmentation_rss", get_fragmentation_rss, 0, 0 },
+	{ "machine", get_machine, 0, 0 },
+	{ "cells_running", get_cells_running, 0, 0 },
+	{ "pinned_cpu", get_pinned_cpu, 0, 0 },
 	{ "touch", get_touch, 0, 0 },
 	{ "warmup", get_warmup, 0, 0 },
 	{ "cpu_ns_per_op_median", get_cpu_ns_median, 0, 0 },
@@ -281,12 +289,13 @@ static void print_table(FILE *out, enum format fmt, const struct columns *c,
 	}
 }
 
-static void print_timeline(FILE *out, enum format fmt, const struct result_set *set)
+static void print_timeline(FILE *out, enum format fmt, const struct result_set *set,
+                           int machines)
 {
 	static const char *const names[] = {
-		"allocator", "trace", "op", "break_bytes", "live_bytes",
+		"allocator", "trace", "op", "break_bytes", "live_bytes", "machine",
 	};
-	print_header(out, fmt, names, 5);
+	print_header(out, fmt, names, machines ? 6 : 5);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct result *r = &set->items[i];
 		for (unsigned k = 0; k < r->timeline_points; k++) {
@@ -307,21 +316,73 @@ static void print_timeline(FILE *out, enum format fmt, const struct result_set *
 			put_cell(out, fmt, op, 0);
 			put_cell(out, fmt, brk, 0);
 			put_cell(out, fmt, live, 0);
+			if (machines)
+				put_cell(out, fmt, r->machine, 0);
 			end_row(out, fmt);
 		}
 	}
 }
 
+/* ---- several machines (docs/distributed.md) ---- */
+
+/* How many machines the results name (a result naming none counts as one). */
+static size_t machine_count(const struct result_set *set)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		size_t k = 0;
+		while (k < i && strcmp(set->items[k].machine, set->items[i].machine))
+			k++;
+		n += k == i;
+	}
+	return n;
+}
+
+static int cmp_by_machine(const void *a, const void *b, void *arg)
+{
+	const struct result *items = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(items[x].machine, items[y].machine);
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/* --group-by machine: each machine's rows together, in their order otherwise. */
+static int group_by_machine(struct result_set *set)
+{
+	size_t *idx = malloc((set->n ? set->n : 1) * sizeof *idx);
+	struct result *items = malloc((set->n ? set->n : 1) * sizeof *items);
+	if (!idx || !items) {
+		free(idx);
+		free(items);
+		return -1;
+	}
+	for (size_t i = 0; i < set->n; i++)
+		idx[i] = i;
+	qsort_r(idx, set->n, sizeof *idx, cmp_by_machine, set->items);
+	for (size_t i = 0; i < set->n; i++)
+		items[i] = set->items[idx[i]];
+	free(set->items);
+	set->items = items;
+	set->cap = set->n ? set->n : 1;
+	free(idx);
+	return 0;
+}
+
 static void report_usage(FILE *f)
 {
 	fputs("usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
-	      "                    RESULTS...\n"
+	      "                    [--group-by machine] RESULTS...\n"
 	      "\n"
 	      "Prints heaplab result files as one table, a row per cell.  RESULTS are\n"
 	      "files or folders (searched recursively for *.json results; summary.json\n"
 	      "is skipped).  --timeline prints the heap timelines instead (allocator,\n"
 	      "trace, op, break_bytes, live_bytes).  Missing figures are empty (\"-\" in\n"
-	      "markdown).  Exit 2 when a file is not a heaplab result.\n", f);
+	      "markdown).  Exit 2 when a file is not a heaplab result.\n"
+	      "Results of several machines (folders gathered from several hosts) are\n"
+	      "one set: the default table then starts with a machine column (and the\n"
+	      "timeline ends with one); --group-by machine puts each machine's rows\n"
+	      "together.  Fields machine, cells_running and pinned_cpu tell where and\n"
+	      "beside how many other cells each result was measured.\n", f);
 }
 
 /* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */
@@ -345,18 +406,26 @@ int report_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "fields", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "group-by", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "timeline", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum format fmt = FMT_TSV;
 	const char *fields = NULL;
-	int timeline = 0, c;
+	int timeline = 0, by_machine = 0, c;
 
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:f:F:ht", opts, NULL)) != -1) {
 		switch (c) {
+		case 'g':
+			if (strcmp(optarg, "machine")) {
+				fprintf(stderr, "bench: report: --group-by: '%s' is not machine\n", optarg);
+				return EXIT_USAGE;
+			}
+			by_machine = 1;
+			break;
 		case 'f': fields = optarg; break;
 		case 't': timeline = 1; break;
 		case 'h': report_usage(stdout); return commands_finish_stdout(EXIT_OK);
@@ -388,11 +457,17 @@ int report_main(int argc, char **argv)
 		result_set_free(&set);
 		return code;
 	}
+	if (by_machine && group_by_machine(&set)) {
+		result_set_free(&set);
+		fputs("bench: report: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	int machines = machine_count(&set) > 1;
 	if (timeline) {
-		print_timeline(stdout, fmt, &set);
+		print_timeline(stdout, fmt, &set, machines);
 	} else {
 		struct columns *cols = calloc(1, sizeof *cols);
-		char list[sizeof default_fields + sizeof default_latency_fields];
+		char list[sizeof "machine," + sizeof default_fields + sizeof default_latency_fields];
 		if (!cols) {
 			result_set_free(&set);
 			fputs("bench: report: out of memory\n", stderr);
@@ -402,7 +477,7 @@ int report_main(int argc, char **argv)
 			int any_latency = 0;
 			for (size_t i = 0; i < set.n; i++)
 				any_latency |= set.items[i].has_latency;
-			snprintf(list, sizeof list, "%s%s", default_fields,
+			snprintf(list, sizeof list, "%s%s%s", machines ? "machine," : "", default_fields,
 			         any_latency ? default_latency_fields : "");
 			fields = list;
 		}

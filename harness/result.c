@@ -501,6 +501,34 @@ static int is_hex64(const char *s)
 	return 1;
 }
 
+/*
+ * machine (which one, for merging the results of several hosts) and
+ * concurrency (written by units that claimed a slot): both optional, so
+ * results written before them still read.
+ */
+static int read_placement(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *m, *c;
+	if (get_object(rd, root, "", "machine", NULLABLE, &m))
+		return RESULT_BAD;
+	if (m && (get_string(rd, m, "machine", "name", NULLABLE, r->machine, sizeof r->machine)
+	          || (!r->machine[0] && get_string(rd, m, "machine", "hostname", NULLABLE,
+	                                           r->machine, sizeof r->machine))))
+		return RESULT_BAD;
+	if (get_object(rd, root, "", "concurrency", NULLABLE, &c))
+		return RESULT_BAD;
+	if (!c)
+		return RESULT_OK;
+	r->has_concurrency = 1;
+	if (get_count(rd, c, "concurrency", "cells_running", REQUIRED, NULL, &r->cells_running) ||
+	    get_count(rd, c, "concurrency", "pinned_cpu", NULLABLE, &r->has_pinned_cpu,
+	              &r->pinned_cpu))
+		return RESULT_BAD;
+	if (r->cells_running < 1)
+		return bad(rd, "concurrency.cells_running: 0, but the cell itself was running");
+	return RESULT_OK;
+}
+
 static int read_root(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *v, *alloc, *trace;
@@ -566,7 +594,8 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		return bad(rd, "status: \"%s\" is not one of ok, check-failed, bad-input, "
 		           "system-error, crashed, timeout, unsupported, not-run", r->status);
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
-	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r))
+	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
+	    read_placement(rd, root, r))
 		return RESULT_BAD;
 	return RESULT_OK;
 }

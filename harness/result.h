@@ -56,6 +56,14 @@ struct result {
 	uint64_t timer_overhead_ns;
 	struct result_latency latency[LATENCY_KINDS];  /* by op kind, then "all"      */
 
+	/* where and how it ran (docs/distributed.md); absent in older results */
+	char     machine[RESULT_NAME_MAX];     /* machine.name, else machine.hostname,
+	                                        * else "" (unknown)                    */
+	int      has_concurrency;              /* the unit claimed a slot (--slots)    */
+	uint64_t cells_running;                /* most cells on the machine at once    */
+	int      has_pinned_cpu;
+	uint64_t pinned_cpu;
+
 	unsigned timeline_points;              /* 0 when absent                        */
 	int      has_timeline_break;           /* break_bytes is not null              */
 	int      has_timeline_live;

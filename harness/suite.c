@@ -9,7 +9,9 @@
 #include "outpath.h"
 #include "peer.h"
 #include "report.h"
+#include "result.h"
 #include "safe_text.h"
+#include "slots.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -230,6 +232,27 @@ static void trace_stem(const char *path, char *buf, size_t len)
 
 /* ---- one cell: the single-run command line ---- */
 
+/*
+ * --skip-existing: whether `out` already holds a result of this allocator on
+ * this trace (one written whole: results are written atomically).  Anything
+ * else there (another cell's result, a broken file) is measured over.
+ */
+static int result_exists(const char *out, const struct alloc_spec *s, const char *trace)
+{
+	struct result r;
+	char err[2048];
+	const char *base = strrchr(trace, '/');
+	if (access(out, F_OK) != 0 || result_load(out, &r, err, sizeof err) != RESULT_OK)
+		return 0;
+	int same = !strcmp(r.allocator, s->name) && !strcmp(r.trace_name, base ? base + 1 : trace);
+	result_free(&r);
+	return same;
+}
+
+/* --slots: the slot of this process's one cell, sampled by the once-a-second tick. */
+static struct slot cell_slot = { .fd = -1 };
+static void slot_tick(void) { slot_sample(&cell_slot); }
+
 static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
                        const char *path)
 {
@@ -251,7 +274,20 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		code = EXIT_SYSTEM;
 		goto out;
 	}
+	if (o->slots) {
+		char serr[PATH_MAX + 256];
+		if (slot_claim(o->slots, !o->run.threads, &cell_slot, serr, sizeof serr)) {
+			fprintf(stderr, "bench: %s\n", serr);
+			code = EXIT_SYSTEM;
+			goto out;
+		}
+		isolate_tick = slot_tick;
+	}
 	enum cell_status st = isolate_cell(s, &t, &o->run, o->timeout, r, x);
+	if (o->slots) {
+		isolate_tick = NULL;
+		slot_sample(&cell_slot);
+	}
 	if (st == CELL_BAD_INPUT || st == CELL_SYSTEM || st == CELL_NOT_RUN) {
 		fprintf(stderr, "bench: %s\n", st == CELL_NOT_RUN ? "interrupted" : r->message);
 		code = st == CELL_BAD_INPUT ? EXIT_USAGE : st == CELL_SYSTEM ? EXIT_SYSTEM
@@ -270,6 +306,8 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 	if (o->json || o->out) {
 		size_t len = 0;
 		json_t *j = report_json(&in);
+		if (j && o->slots && json_object_set_new(j, "concurrency", slot_json(&cell_slot)))
+			json_decref(j), j = NULL;
 		char *text = json_text(j, &len);
 		json_decref(j);
 		if (!text) {
@@ -298,6 +336,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 	if (code == EXIT_OK || code == EXIT_CHECK)
 		code = finish_stdout(code);
 out:
+	slot_release(&cell_slot);
 	if (r)
 		bulk_free(r, sizeof *r);
 	if (x)
@@ -747,6 +786,24 @@ out:
 	return code;
 }
 
+int suite_expand_traces(const char *list, char ***paths, size_t *n, char *err, size_t errlen)
+{
+	struct strv sv = { 0 };
+	int code = expand_traces(list, &sv, err, errlen);
+	if (code) {
+		strv_free(&sv);
+		return code;
+	}
+	*paths = sv.v;
+	*n = sv.n;
+	return 0;
+}
+
+void suite_trace_stem(const char *path, char *buf, size_t len)
+{
+	trace_stem(path, buf, len);
+}
+
 int suite_main(const struct cli_options *o)
 {
 	struct alloc_spec *specs = NULL;
@@ -769,7 +826,8 @@ int suite_main(const struct cli_options *o)
 	if (o->out) {
 		const char *const *inputs = (const char *const *)traces.v;
 		code = nspecs == 1 && traces.n == 1
-		       ? outpath_check_file(o->out, inputs, traces.n, err, sizeof err)
+		       ? outpath_check_file(o->out, inputs, traces.n, o->skip_existing, err,
+		                            sizeof err)
 		       : outpath_check_dir(o->out, err, sizeof err);
 		if (code) {
 			fprintf(stderr, "bench: %s\n", err);
@@ -777,8 +835,37 @@ int suite_main(const struct cli_options *o)
 		}
 	}
 	isolate_catch_sigint();
-	if (nspecs == 1 && traces.n == 1)
-		code = single_cell(o, &specs[0], traces.v[0]);
+	if ((o->skip_existing || o->slots) && (nspecs != 1 || traces.n != 1)) {
+		fprintf(stderr, "bench: %s runs one cell (one allocator, one trace); a matrix "
+		        "becomes units with bench plan (docs/distributed.md)\n",
+		        o->slots ? "--slots" : "--skip-existing");
+		code = EXIT_USAGE;
+	} else if (o->skip_existing && !o->out) {
+		fputs("bench: --skip-existing needs --out FILE, the result it looks for\n", stderr);
+		code = EXIT_USAGE;
+	} else if (o->skip_existing && result_exists(o->out, &specs[0], traces.v[0])) {
+		fprintf(stderr, "bench: %s: the result exists; skipped (--skip-existing)\n",
+		        o->out);
+		code = EXIT_OK;
+	} else if (nspecs == 1 && traces.n == 1) {
+		code = 0;
+		if (o->skip_existing) {
+			/* A unit of a plan may be the first to write into its folder here. */
+			char dir[PATH_MAX];
+			snprintf(dir, sizeof dir, "%s", o->out);
+			char *slash = strrchr(dir, '/');
+			int e;
+			if (slash && slash != dir) {
+				*slash = '\0';
+				if ((e = mkdir_p(dir))) {
+					fprintf(stderr, "bench: %s: %s\n", dir, strerror(e));
+					code = EXIT_SYSTEM;
+				}
+			}
+		}
+		if (!code)
+			code = single_cell(o, &specs[0], traces.v[0]);
+	}
 	else
 		code = run_suite(o, specs, nspecs, &traces);
 out:
