@@ -822,12 +822,13 @@ int suite_main(const struct cli_options *o)
 			fprintf(stderr, "bench: %s\n", err);
 			goto out;
 		}
-	/* Where results go is checked before anything runs, too. */
+	/* Where results go is checked before anything runs, too (a plan's unit, with
+	 * --skip-existing or --slots, may write into a folder still to be made). */
 	if (o->out) {
 		const char *const *inputs = (const char *const *)traces.v;
 		code = nspecs == 1 && traces.n == 1
-		       ? outpath_check_file(o->out, inputs, traces.n, o->skip_existing, err,
-		                            sizeof err)
+		       ? outpath_check_file(o->out, inputs, traces.n,
+		                            o->skip_existing || o->slots, err, sizeof err)
 		       : outpath_check_dir(o->out, err, sizeof err);
 		if (code) {
 			fprintf(stderr, "bench: %s\n", err);
