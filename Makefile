@@ -10,6 +10,9 @@
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
 #                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
 #   make demo       run a small suite into results/demo and chart it (plot.sh)
+#   make programs   the program suite (workloads/programs/): whole programs on
+#                   the built-ins that scale and every installed peer, into
+#                   results/programs, charted into charts/programs (~4 min CPU)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
 #
@@ -72,7 +75,7 @@ PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
 .PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
-	demo demo-run test-run baseline bench-harness benchmark
+	demo demo-run test-run baseline bench-harness benchmark programs programs-run
 all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
@@ -234,6 +237,29 @@ demo-run: all
 	  --out results/demo
 	BENCH=./$(BENCH) sh plot.sh -o charts/demo results/demo
 	@echo "demo: results in results/demo/, charts in charts/demo/"
+
+# The program suite (docs/run.md): workloads/programs/programs.list, inputs
+# made at first use by inputs.sh.  bump (never frees) and the O(n) designs
+# (implicit-*, explicit-addr) are left out by default: real programs take
+# minutes on them.  `bench run` exits 1 when a cell is not ok (a mismatch, a
+# crash): the table says which, and the suite is still charted.
+PROGRAM_ALLOCS ?= explicit-lifo,segregated,tlsf,buddy,slab,tlsf-tcache,peers
+PROGRAM_RUNS   ?= 3
+$(BUILD)/programs/%: workloads/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -g -o $@ $< -lpthread
+
+programs: deps
+	$(MAKE) programs-run
+
+programs-run: all $(BUILD)/programs/handoff
+	sh workloads/programs/inputs.sh
+	rm -rf results/programs charts/programs
+	./$(BENCH) run --alloc "$(PROGRAM_ALLOCS)" --runs $(PROGRAM_RUNS) --out results/programs \
+	  --programs workloads/programs/programs.list || [ $$? -eq 1 ]
+	./$(BENCH) report --format markdown --fields allocator,program,status,wall_s_median,peak_rss_bytes,minor_faults,major_faults,wall_ratio_glibc,rss_ratio_glibc results/programs
+	BENCH=./$(BENCH) sh plot.sh -o charts/programs results/programs
+	@echo "programs: results in results/programs/, charts in charts/programs/"
 
 # The memory baseline .ci/regression.sh compares against: every built-in on
 # the small shipped traces.  Only memory figures are compared (exact), so

@@ -1,7 +1,7 @@
 #!/bin/sh
 # plot.sh - charts of heaplab results with gnuplot.
 #
-#   ./plot.sh [-o DIR] [-t TRACE] [RESULTS...]
+#   ./plot.sh [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...]
 #
 # RESULTS are result files or folders (default: the newest folder in results/).  The tables come
 # from `bench report` (this script never reads JSON itself), so a file that is
@@ -14,9 +14,16 @@
 #   footprint    the break over the trace, one line per allocator, for TRACE
 #                (-t; default: the trace with the most ops)
 #   latency      per-op latency percentiles per allocator (when measured)
+# and for program cells (bench run, docs/run.md):
+#   programs-time    wall time per allocator per program (relative to glibc
+#                    when glibc ran; bars from the fastest to the slowest run)
+#   programs-memory  peak RSS per allocator per program (relative to glibc)
+#   programs-footprint  RSS over time of PROGRAM (-p; default: the program
+#                    with the longest glibc run), one line per allocator
 # Results of several machines (folders from several hosts) are one set, drawn
-# side by side: each allocator is labelled "allocator @ machine".
-# plus the tables it drew them from (cells.tsv, timeline.tsv).  Prints the
+# side by side: each allocator is labelled "allocator @ machine" (trace charts).
+# plus the tables it drew them from (cells.tsv, timeline.tsv, programs.tsv,
+# rss-timeline.tsv).  Prints the
 # folder on success.  Exit status: 0 ok, 2 bad usage or a bad result file,
 # 3 gnuplot missing or failing.
 set -eu
@@ -25,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 BENCH=${BENCH:-$here/bench}
 out=
 trace=
+program=
 
 die() { code=$1; shift; echo "plot.sh: $*" >&2; exit "$code"; }
 
@@ -32,12 +40,13 @@ usage() {
 	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//'
 }
 
-while getopts o:t:h opt; do
+while getopts o:t:p:h opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	t) trace=$OPTARG ;;
+	p) program=$OPTARG ;;
 	h) usage; exit 0 ;;
-	*) die 2 "usage: plot.sh [-o DIR] [-t TRACE] [RESULTS...]" ;;
+	*) die 2 "usage: plot.sh [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -58,12 +67,19 @@ trap 'rm -rf "$tmp"' EXIT
 fields=allocator,kind,trace,status,ops,ops_per_sec_median,ops_per_sec_min,ops_per_sec_max
 fields=$fields,peak_break_bytes,peak_rss_bytes,peak_live_bytes,fragmentation
 fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max,fragmentation_rss
+pfields=allocator,kind,program,status,wall_s_median,wall_s_min,wall_s_max,peak_rss_bytes
+pfields=$pfields,sampled_rss_bytes,wall_ratio_glibc,rss_ratio_glibc,file
 fields=$fields,machine
 set +e
-"$BENCH" report --format tsv --fields "$fields" "$@" > "$tmp/cells.tsv"
+"$BENCH" report --format tsv --cells trace --fields "$fields" "$@" > "$tmp/cells.tsv"
 code=$?
 if [ $code -eq 0 ]; then
-	"$BENCH" report --format tsv --timeline "$@" > "$tmp/timeline.tsv"
+	"$BENCH" report --format tsv --cells trace --timeline "$@" > "$tmp/timeline.tsv"
+	code=$?
+fi
+if [ $code -eq 0 ]; then
+	"$BENCH" report --format tsv --cells program --fields "$pfields" "$@" > "$tmp/programs.tsv" &&
+	"$BENCH" report --format tsv --cells program --rss-timeline "$@" > "$tmp/rss-timeline.tsv"
 	code=$?
 fi
 set -e
@@ -83,13 +99,15 @@ by_machine() {
 
 [ -n "$out" ] || out=charts/$(date -u +%Y%m%d-%H%M%S)
 mkdir -p "$out" || die 3 "cannot create $out"
-mv "$tmp/cells.tsv" "$tmp/timeline.tsv" "$out/"
+mv "$tmp/cells.tsv" "$tmp/timeline.tsv" "$tmp/programs.tsv" "$tmp/rss-timeline.tsv" "$out/"
 by_machine "$out/cells.tsv" "$out/timeline.tsv"
 dups=$(awk -F '\t' 'NR > 1 && seen[$1 FS $3]++ == 1 { n++; if (!e) e = $1 " on " $3 }
 	END { if (n) print n " cells (e.g. " e ")" }' "$out/cells.tsv")
 [ -z "$dups" ] || echo "plot.sh: warning: $dups appear in more than one result;" \
 	"the last one read is drawn (chart one run folder at a time)" >&2
-[ "$(wc -l < "$out/cells.tsv")" -gt 1 ] || die 2 "no heaplab results found in: $*"
+trace_cells=$(($(wc -l < "$out/cells.tsv") - 1))
+program_cells=$(($(wc -l < "$out/programs.tsv") - 1))
+[ $((trace_cells + program_cells)) -gt 0 ] || die 2 "no heaplab results found in: $*"
 
 # Columns of cells.tsv, by name (kept in step with $fields).
 C_ALLOC=1 C_KIND=2 C_TRACE=3 C_STATUS=4 C_OPS=5 C_MED=6 C_MIN=7 C_MAX=8
@@ -148,7 +166,7 @@ matrix() {
 			}
 			printf "\n"
 		}
-		print na > "/dev/stderr"
+		print na + 0 > "/dev/stderr"
 	}' "$out/cells.tsv"
 }
 
@@ -244,7 +262,7 @@ if [ -z "$trace" ]; then
 		END { print t }' "$out/cells.tsv")
 fi
 awk -F '\t' -v t="$trace" 'NR == 1 || $2 == t' "$out/timeline.tsv" > "$out/footprint.tsv"
-[ "$(wc -l < "$out/footprint.tsv")" -gt 1 ] ||
+[ "$(wc -l < "$out/footprint.tsv")" -gt 1 ] || [ "$trace_cells" -eq 0 ] ||
 	die 2 "no timeline for trace '$trace' in the results (-t names a trace file, e.g. web.trace)"
 # One block per allocator (blank lines between) so gnuplot draws separate lines.
 awk -F '\t' 'NR > 1 && $4 != "" { if ($1 != last) { if (n++) printf "\n\n"; print "# " $1; last = $1 }
@@ -293,6 +311,124 @@ set style histogram clustered gap 1.5
 # 0 ns cannot sit on a log scale: drawn at 1 ns, the axis' floor (no bar).
 plot for [c=2:6] '$out/latency.tsv' using (column(c) < 1 ? 1 : column(c)):xtic(1) title columnhead(c)
 EOF
+fi
+
+# ---- program cells (bench run; docs/run.md) ----
+# Columns of programs.tsv (kept in step with $pfields).
+P_ALLOC=1 P_KIND=2 P_PROG=3 P_STATUS=4 P_WALL=5 P_WMIN=6 P_WMAX=7 P_RSS=8
+P_WRATIO=10 P_RRATIO=11 P_FILE=12
+if [ "$program_cells" -gt 0 ]; then
+	# Relative to glibc when every ok cell has a ratio (glibc ran each program).
+	rel=$(awk -F '\t' 'NR > 1 && $'$P_STATUS' == "ok" { n++; if ($'$P_WRATIO' == "") miss = 1 }
+		END { print (n && !miss) ? 1 : 0 }' "$out/programs.tsv")
+	# pmatrix COL SCALE [LO HI]: programs as rows, allocators as columns, as
+	# matrix does for traces; with rel=1, LO and HI are divided by glibc's
+	# median (the cell's median over its ratio).
+	pmatrix() {
+		awk -F '\t' -v col="$1" -v scale="$2" -v lo="${3:-0}" -v hi="${4:-0}" -v rel="$rel" '
+		NR == 1 { next }
+		$'$P_STATUS' != "ok" { next }
+		{
+			if (!($'$P_ALLOC' in ai)) {
+				ai[$'$P_ALLOC'] = ++na; an[na] = $'$P_ALLOC'
+				lab[na] = $'$P_ALLOC' ($'$P_KIND' == "peer" ? " (peer)" : "")
+			}
+			if (!($'$P_PROG' in ti)) { ti[$'$P_PROG'] = ++nt; tn[nt] = $'$P_PROG' }
+			k = $'$P_PROG' SUBSEP $'$P_ALLOC'
+			d = (rel && lo) ? $'$P_WALL' / $'$P_WRATIO' : 1
+			v[k] = $col == "" ? "NaN" : $col * scale / d
+			if (lo) { l[k] = $lo * scale / d; h[k] = $hi * scale / d }
+		}
+		END {
+			printf "program"
+			for (a = 1; a <= na; a++) printf "\t%s%s", lab[a], lo ? "\t-\t-" : ""
+			printf "\n"
+			for (t = 1; t <= nt; t++) {
+				printf "%s", tn[t]
+				for (a = 1; a <= na; a++) {
+					k = tn[t] SUBSEP an[a]
+					printf "\t%s", (k in v) ? v[k] : "NaN"
+					if (lo) printf "\t%s\t%s", (k in l) ? l[k] : "NaN", (k in h) ? h[k] : "NaN"
+				}
+				printf "\n"
+			}
+			print na + 0 > "/dev/stderr"
+		}' "$out/programs.tsv"
+	}
+	# The machine the programs ran on, from the first program result.
+	pfile=$(awk -F '\t' 'NR == 2 { print $'$P_FILE' }' "$out/programs.tsv")
+	machine=$(tr -d '\n' < "$pfile" | sed -n 's/.*"cpu": *"\([^"]*\)", *"cores": *\([0-9]*\).*/\1, \2 cores/p')
+	if [ "$rel" = 1 ]; then
+		ylab="wall time / glibc's median (lower is better)"
+		na=$(pmatrix $P_WALL 1 $P_WMIN $P_WMAX 2>&1 > "$out/programs-time.tsv")
+	else
+		ylab='wall seconds (lower is better)'
+		na=$(pmatrix $P_WALL 1 $P_WMIN $P_WMAX 2>&1 > "$out/programs-time.tsv")
+	fi
+	if [ "$na" -gt 0 ]; then
+		log=$(awk -v r="$(ratio "$out/programs-time.tsv")" 'BEGIN { print (r > 30) ? 1 : 0 }')
+		render programs-time <<EOF
+$common
+set title "Whole programs: wall time per allocator (median of the runs; bars: fastest to slowest)\n$machine"
+set ylabel "$ylab"
+set xlabel 'program'
+set style data histograms
+set style histogram errorbars gap 1.5 lw 1
+$( [ "$log" = 1 ] && echo "set logscale y" || echo "set yrange [0:*]")
+plot for [a=1:$na] '$out/programs-time.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
+EOF
+	fi
+	if [ "$rel" = 1 ]; then
+		ylab="peak RSS / glibc's (lower is better)"
+		na=$(pmatrix $P_RRATIO 1 2>&1 > "$out/programs-memory.tsv")
+	else
+		ylab='peak RSS, MiB (lower is better)'
+		na=$(pmatrix $P_RSS "$(awk 'BEGIN { print 1 / 1048576 }')" 2>&1 > "$out/programs-memory.tsv")
+	fi
+	if [ "$na" -gt 0 ]; then
+		log=$(awk -v r="$(ratio "$out/programs-memory.tsv")" 'BEGIN { print (r > 30) ? 1 : 0 }')
+		render programs-memory <<EOF
+$common
+set title "Whole programs: peak RSS per allocator (ru_maxrss of the largest process, median of the runs)\n$machine"
+set ylabel "$ylab"
+set xlabel 'program'
+set style data histograms
+set style histogram clustered gap 1.5
+$( [ "$log" = 1 ] && echo "set logscale y" || echo "set yrange [0:*]")
+plot for [a=2:$((na + 1))] '$out/programs-memory.tsv' using a:xtic(1) title columnhead(a)
+EOF
+	fi
+	# RSS over time of one program: every allocator, peers included.
+	# Default: the longest glibc run among the programs sampled at least once
+	# (a program shorter than the sampling step has no timeline).
+	if [ -z "$program" ]; then
+		program=$(awk -F '\t' 'FNR == 1 { f++; next } f == 1 { sampled[$2] = 1; next }
+			!($'$P_PROG' in sampled) || $'$P_STATUS' != "ok" { next }
+			first == "" { first = $'$P_PROG' }
+			$'$P_ALLOC' == "glibc" && $'$P_WALL' + 0 > best { best = $'$P_WALL' + 0; p = $'$P_PROG' }
+			END { print p != "" ? p : first }' "$out/rss-timeline.tsv" "$out/programs.tsv")
+	fi
+	awk -F '\t' -v p="$program" 'NR == 1 || $2 == p' "$out/rss-timeline.tsv" \
+		> "$out/programs-footprint.tsv"
+	[ -z "$program" ] || [ "$(wc -l < "$out/programs-footprint.tsv")" -gt 1 ] ||
+		die 2 "no RSS timeline for program '$program' in the results (-p names a program)"
+	awk -F '\t' 'NR > 1 { if ($1 != last) { if (n++) printf "\n\n"; print "# " $1; last = $1 }
+		printf "%s\t%s\n", $3 / 1000, $4 / 1048576 }' "$out/programs-footprint.tsv" \
+		> "$out/programs-footprint.dat"
+	pnames=$(awk -F '\t' 'NR > 1 && !s[$1]++ { printf "%s ", $1 }' "$out/programs-footprint.tsv")
+	if [ -n "$pnames" ]; then
+		render programs-footprint <<EOF
+$common
+set title "RSS over time of $program, sampled from /proc every 5 ms or more (the median run)\n$machine"
+set xlabel 'seconds since the start'
+set ylabel 'RSS of the process tree, MiB'
+set grid xtics ytics
+set xtics norotate
+set yrange [0:*]
+names = "$pnames"
+plot for [i=1:words(names)] '$out/programs-footprint.dat' index (i-1) using 1:2 with steps lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i)
+EOF
+	fi
 fi
 
 echo "plot.sh: charts in $out:$(for m in $made; do printf ' %s.png' "$m"; done) (and .svg)"

@@ -12,7 +12,7 @@
 set -eu
 PACKAGES="make gcc clang libclang-rt-14-dev libjansson-dev pkg-config gnuplot-nox
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind jq sqlite3 python3 git
-  parallel"
+  xz-utils coreutils parallel"
 [ "${1:-}" = --ci ] && PACKAGES="$PACKAGES slurm-wlm munge openssh-server rsync"
 
 missing=

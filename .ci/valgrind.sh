@@ -56,6 +56,11 @@ run 2 "a malformed trace" --alloc bump --trace "$TMP/bad.trace" --out "$TMP/bad.
 run 2 "an unknown allocator" --alloc nope --trace workloads/basic.trace
 run 3 "an output in a missing directory" --alloc bump --trace workloads/basic.trace \
 	--runs 1 -q --out "$TMP/no/dir/r.json"
+# program cells: bench forks and execs the programs itself (valgrind does not
+# follow them); report and compare read the cells back
+run 0 "program cells (bench run --runs)" run --alloc glibc,tlsf --runs 2 --out "$TMP/prog" \
+	-- sh -c 'echo hello'
+run 0 "report and compare of program cells" compare --reference glibc "$TMP/prog" "$TMP/prog"
 
 echo "== unit tests under memcheck (without the deliberate crashes)"
 valgrind -q --error-exitcode=99 --leak-check=no ./build/unit-tests -crash -garbled -mempass_counts > "$TMP/unit" 2>&1

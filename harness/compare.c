@@ -266,6 +266,9 @@ static void compare_throughput(const struct compare_options *o, const struct res
 	}
 }
 
+static void compare_program_cell(const struct compare_options *o, const struct result_set *bs,
+                                 const struct result_set *cs, struct row *w);
+
 static void compare_cell(const struct compare_options *o, const struct result_set *bs,
                          const struct result_set *cs, struct row *w)
 {
@@ -296,11 +299,104 @@ static void compare_cell(const struct compare_options *o, const struct result_se
 		snprintf(w->mem, sizeof w->mem, "-");
 		return;
 	}
+	if (b->is_program || c->is_program) {
+		compare_program_cell(o, bs, cs, w);
+		return;
+	}
 	compare_memory(o, w);
 	if (o->only_memory)
 		snprintf(w->tput, sizeof w->tput, "not checked");
 	else
 		compare_throughput(o, bs, cs, w);
+}
+
+/*
+ * ---- program cells (bench run; docs/run.md) ----
+ *
+ * A whole program is not deterministic to the byte (threads, hash seeds,
+ * the environment), so its memory - peak break for built-ins, else peak RSS
+ * (ru_maxrss) - gets the RSS tolerance on top of --max-memory-growth.  Time
+ * is the wall time, judged like throughput: a regression only when the best
+ * current run is slower than the worst baseline run by more than
+ * --max-slowdown; with --reference, each side's times are first divided by
+ * the reference allocator's on the same program in the same run.
+ */
+static const struct result *program_reference(const struct compare_options *o,
+                                              const struct result_set *s, const char *side,
+                                              const char *name, struct row *w)
+{
+	const struct result *r = find(s, o->reference, name);
+	if (!r || !r->is_program || !r->program->has_figures || strcmp(r->status, "ok") ||
+	    r->program->wall_min <= 0) {
+		w->fail = 1;
+		append(w->note, sizeof w->note, "%sno usable %s result in %s to normalise by",
+		       w->note[0] ? "; " : "", o->reference, side);
+		return NULL;
+	}
+	return r;
+}
+
+static void compare_program_cell(const struct compare_options *o, const struct result_set *bs,
+                                 const struct result_set *cs, struct row *w)
+{
+	const struct result *b = w->base, *c = w->cur;
+	if (!b->is_program || !c->is_program) {
+		snprintf(w->tput, sizeof w->tput, "-");
+		snprintf(w->mem, sizeof w->mem, "-");
+		w->fail = 1;
+		append(w->note, sizeof w->note, "%sa program cell on one side, a trace cell on the "
+		       "other", w->note[0] ? "; " : "");
+		return;
+	}
+	if (!b->program->has_figures || !c->program->has_figures) {
+		snprintf(w->tput, sizeof w->tput, "not measured");
+		snprintf(w->mem, sizeof w->mem, "not measured");
+		return;
+	}
+	/* memory, with the tolerance of a real program */
+	struct compare_options loose = *o;
+	loose.max_growth = o->max_growth + o->rss_tolerance;
+	loose.rss_tolerance = 0;
+	struct result bb = *b, cc = *c;
+	if (!(b->has_peak_break && c->has_peak_break))
+		bb.has_peak_break = cc.has_peak_break = 0;
+	struct row tmp = *w;
+	tmp.base = &bb, tmp.cur = &cc;
+	compare_memory(&loose, &tmp);
+	memcpy(w->mem, tmp.mem, sizeof w->mem);
+	memcpy(w->note, tmp.note, sizeof w->note);
+	w->fail |= tmp.fail;
+
+	if (o->only_memory) {
+		snprintf(w->tput, sizeof w->tput, "not checked");
+		return;
+	}
+	double b_med = b->program->wall_median, c_med = c->program->wall_median;
+	double b_worst = b->program->wall_max, c_best = c->program->wall_min;
+	const char *unit = "s";
+	if (o->reference) {
+		if (!strcmp(b->allocator, o->reference)) {
+			snprintf(w->tput, sizeof w->tput, "%.3f -> %.3f s (reference)", b_med, c_med);
+			return;
+		}
+		const struct result *br = program_reference(o, bs, "BASELINE", b->trace_name, w);
+		const struct result *cr = program_reference(o, cs, "CURRENT", c->trace_name, w);
+		if (!br || !cr)
+			return;
+		b_med /= br->program->wall_median, c_med /= cr->program->wall_median;
+		b_worst /= br->program->wall_min, c_best /= cr->program->wall_max;
+		unit = "x ref";
+	}
+	double ratio = b_med > 0 ? c_med / b_med : INFINITY;
+	snprintf(w->tput, sizeof w->tput, "%.3f -> %.3f %s wall (%.2fx)", b_med, c_med, unit, ratio);
+	if (c_best > b_worst / (1 - o->max_slowdown)) {
+		w->fail = 1;
+		append(w->note, sizeof w->note, "%sslower: best current %.3g > worst baseline %.3g "
+		       "plus %.0f%%", w->note[0] ? "; " : "", c_best, b_worst, 100 * o->max_slowdown);
+	} else if (ratio > 1 / (1 - o->max_slowdown)) {
+		append(w->note, sizeof w->note, "%smedian %.2fx, but within the runs' spread "
+		       "(more runs would tell)", w->note[0] ? "; " : "", ratio);
+	}
 }
 
 static void print_text(const struct row *rows, size_t n)

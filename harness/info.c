@@ -20,6 +20,7 @@
 #include "threaded.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +266,30 @@ static json_t *info_json(const struct trace *t, const struct trace_stats *s)
 		"never_freed", (json_int_t)s->never_freed);
 }
 
+/*
+ * The program a recorded trace came from: its `# program: EXE (pid N)`
+ * comment (bench record, recorder/record_preload.c), among the comments at
+ * the top of the file.  "" when there is none.
+ */
+static void recorded_program(const char *path, char *out, size_t len)
+{
+	static const char tag[] = "# program: ";
+	char line[PATH_MAX + 64];
+	FILE *f = fopen(path, "re");
+	out[0] = '\0';
+	for (unsigned n = 0; f && n < 64 && fgets(line, sizeof line, f); n++) {
+		if (line[0] != '#')
+			break;
+		if (!strncmp(line, tag, sizeof tag - 1)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, len, "%s", line + sizeof tag - 1);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 int info_main(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -311,6 +336,9 @@ int info_main(int argc, char **argv)
 	if (json) {
 		json_t *j = info_json(&t, &s);
 		if (j) {
+			char prog[PATH_MAX + 64];
+			recorded_program(path, prog, sizeof prog);
+			json_object_set_new(j, "program", prog[0] ? json_string(prog) : json_null());
 			json_object_set_new(j, "threads", json_integer((json_int_t)t.nthreads));
 			json_object_set_new(j, "cross_thread_ops",
 			                    json_integer((json_int_t)trace_cross_thread_ops(&t)));
@@ -325,6 +353,10 @@ int info_main(int argc, char **argv)
 			free(text);
 		}
 	} else {
+		char prog[PATH_MAX + 64];
+		recorded_program(path, prog, sizeof prog);
+		if (prog[0])
+			printf("program      %s\n", prog);
 		print_text(stdout, &t, &s);
 	}
 	trace_free(&t);

@@ -27,7 +27,7 @@
 
 /* `bench NAME ...`: helpers add their subcommands here. */
 static const struct command commands[] = {
-	{ "run", run_main, "run a program on an allocator (LD_PRELOAD; docs/run.md)" },
+	{ "run", run_main, "run a program on an allocator, or measure programs on several (docs/run.md)" },
 	{ "gen", gen_main, "write a synthetic trace from a named profile" },
 	{ "record", record_main, "record the heap operations of a real program as a trace" },
 	{ "info", info_main, "describe a trace: counts, peak live, size and lifetime histograms" },

@@ -314,6 +314,99 @@ static void side_files(const char *out, int remove, int *count)
 	closedir(d);
 }
 
+/*
+ * ---- the program exec'ing another one ----
+ *
+ * A wrapper script or a version manager's shim (pyenv's python3 is a bash
+ * script) execs the real program: without --follow-exec, only the wrapper
+ * would be recorded.  The recorder, still loaded in the images of the
+ * process bench started, appends "PID EXE" to a log file for every exec;
+ * bench reads it when the program has ended and says what happened.
+ */
+static char exec_log[64];
+
+static int exec_log_create(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(exec_log, sizeof exec_log, "%s/heaplab-record-XXXXXX",
+	         tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	int fd = mkstemp(exec_log);
+	if (fd < 0) {
+		exec_log[0] = '\0';
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Does this program serve small objects without malloc (CPython's pymalloc)? */
+static int bypasses_malloc(const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+	base = base ? base + 1 : exe;
+	const char *pm = getenv("PYTHONMALLOC");
+	return !strncmp(base, "python", 6) &&
+	       !(pm && (!strcmp(pm, "malloc") || !strcmp(pm, "malloc_debug")));
+}
+
+static void exec_log_report(const struct record_opts *o, uint64_t ops)
+{
+	if (!exec_log[0])
+		return;
+	FILE *f = fopen(exec_log, "re");
+	char line[PATH_MAX + 32], last[PATH_MAX] = "";
+	unsigned n = 0;
+	long pid = 0;
+	while (f && fgets(line, sizeof line, f)) {
+		char *sp = strchr(line, ' ');
+		if (!sp)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		pid = strtol(line, NULL, 10);
+		snprintf(last, sizeof last, "%s", sp + 1);
+		n++;
+	}
+	if (f)
+		fclose(f);
+	unlink(exec_log);
+	if (!n) {
+		if (bypasses_malloc(o->cmd[0]))
+			fprintf(stderr, "bench: record: note: CPython serves small objects from its own "
+			        "allocator (pymalloc), not malloc: set PYTHONMALLOC=malloc to record "
+			        "them\n");
+		return;
+	}
+	/* the n-th image of the process writes OUT.<pid>.<n-1> (OUT.<pid> first) */
+	char side[32] = "";
+	if (n > 1)
+		snprintf(side, sizeof side, ".%u", n - 1);
+	if (o->follow_exec)
+		fprintf(stderr, "bench: record: %s exec'd %s (pid %ld)%s: its operations are in "
+		        "%s.%ld%s\n", o->cmd[0], last, pid, n > 1 ? " at the end of a chain of execs" : "",
+		        o->out, pid, side);
+	else
+		fprintf(stderr, "bench: record: warning: %s exec'd %s (pid %ld)%s, which was NOT "
+		        "recorded: the %" PRIu64 " operations in %s are %s's before the exec.  Record "
+		        "the exec'd program with --follow-exec (into %s.<pid>), or name it: bench "
+		        "record -o %s -- %s ...\n", o->cmd[0], last, pid,
+		        n > 1 ? " at the end of a chain of execs" : "", ops, o->out, o->cmd[0],
+		        o->out, o->out, last);
+	if (bypasses_malloc(last))
+		fprintf(stderr, "bench: record: note: CPython serves small objects from its own "
+		        "allocator (pymalloc), not malloc: set PYTHONMALLOC=malloc to record them\n");
+}
+
+/* In the child: who the first process is, and where its execs are logged. */
+static int record_exec_env(void)
+{
+	char pid[24];
+	snprintf(pid, sizeof pid, "%ld", (long)getpid());
+	if (!exec_log[0])
+		return 0;
+	return setenv("HEAPLAB_RECORD_FIRST_PID", pid, 1) ||
+	       setenv("HEAPLAB_RECORD_EXEC_LOG", exec_log, 1);
+}
+
 static volatile pid_t recorded_pid;   /* for forward_signal */
 
 /* SIGTERM or SIGHUP to bench: pass it on and stay to finish the trace. */
@@ -386,6 +479,7 @@ int record_main(int argc, char **argv)
 	 * for them all. */
 	if (o.follow_fork || o.follow_exec)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	exec_log_create();
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();
@@ -404,7 +498,8 @@ int record_main(int argc, char **argv)
 		    setenv("HEAPLAB_RECORD_STATE", "fresh", 1) ||
 		    setenv("HEAPLAB_RECORD_MAX_OPS", max_ops, 1) ||
 		    setenv("HEAPLAB_RECORD_FOLLOW_FORK", o.follow_fork ? "1" : "0", 1) ||
-		    setenv("HEAPLAB_RECORD_FOLLOW_EXEC", o.follow_exec ? "1" : "0", 1)) {
+		    setenv("HEAPLAB_RECORD_FOLLOW_EXEC", o.follow_exec ? "1" : "0", 1) ||
+		    record_exec_env()) {
 			int e = errno;
 			(void)!write(pipefd[1], &e, sizeof e);
 			_exit(127);
@@ -445,6 +540,8 @@ int record_main(int argc, char **argv)
 	sigaction(SIGHUP, &old_hup, NULL);
 	if (got == (ssize_t)sizeof exec_err) {
 		fprintf(stderr, "bench: record: cannot run %s: %s\n", o.cmd[0], strerror(exec_err));
+		if (exec_log[0])
+			unlink(exec_log);
 		unlink(o.out);
 		return EXIT_SYSTEM;
 	}
@@ -473,6 +570,7 @@ int record_main(int argc, char **argv)
 		side_files(out_abs, 0, &nside);
 	fprintf(stderr, "bench: record: %s %s; %" PRIu64 " operations written to %s\n",
 	        o.cmd[0], how, ops, o.out);
+	exec_log_report(&o, ops);
 	if (ops == 0)
 		fprintf(stderr, "bench: record: warning: nothing was recorded; if the program "
 		        "allocates, note that a statically linked or setuid program ignores LD_PRELOAD, and a file system without shared "

@@ -156,8 +156,12 @@ static const char default_latency_fields[] =
  * A field by name: a plain one, or latency_P (every op) / latency_KIND_P,
  * P one of p50 p90 p99 p999 max count.  Returns 0, or -1 if unknown.
  */
+static int program_field_find(const char *name, size_t len, struct field *out);
+
 static int field_find(const char *name, size_t len, struct field *out)
 {
+	if (program_field_find(name, len, out) == 0)
+		return 0;
 	for (size_t i = 0; i < NPLAIN; i++)
 		if (strlen(plain_fields[i].name) == len && !strncmp(plain_fields[i].name, name, len)) {
 			*out = plain_fields[i];
@@ -186,6 +190,8 @@ static int field_find(const char *name, size_t len, struct field *out)
 	return -1;
 }
 
+static void program_fields_list(FILE *f);
+
 struct columns {
 	struct field f[64];
 	char         names[64][40];
@@ -205,7 +211,9 @@ static int parse_fields(const char *list, struct columns *c)
 			for (size_t i = 0; i < NPLAIN; i++)
 				fprintf(stderr, "%s, ", plain_fields[i].name);
 			fprintf(stderr, "latency_[KIND_]{p50,p90,p99,p999,max,count} with KIND one "
-			        "of malloc calloc realloc memalign free)\n");
+			        "of malloc calloc realloc memalign free; program cells: ");
+			program_fields_list(stderr);
+			fputs(")\n", stderr);
 			return -1;
 		}
 		memcpy(c->names[c->n], p, len);
@@ -323,6 +331,11 @@ static void print_timeline(FILE *out, enum format fmt, const struct result_set *
 	}
 }
 
+static void program_cells_prepare(struct result_set *set, const char *cells);
+static int program_cells_only(const struct result_set *set);
+static void print_rss_timeline(FILE *out, enum format fmt, const struct result_set *set);
+static const char program_default_fields[];
+
 /* ---- several machines (docs/distributed.md) ---- */
 
 /* How many machines the results name (a result naming none counts as one). */
@@ -382,7 +395,13 @@ static void report_usage(FILE *f)
 	      "one set: the default table then starts with a machine column (and the\n"
 	      "timeline ends with one); --group-by machine puts each machine's rows\n"
 	      "together.  Fields machine, cells_running and pinned_cpu tell where and\n"
-	      "beside how many other cells each result was measured.\n", f);
+	      "beside how many other cells each result was measured.\n"
+	      "\n"
+	      "Program cells (bench run, docs/run.md) have the program's name as their\n"
+	      "trace and their own fields (the default columns when every result is one).\n"
+	      "  --cells trace|program|all  only that kind of cell (default all)\n"
+	      "  --rss-timeline  the program cells' RSS over time instead (allocator,\n"
+	      "                  program, ms, rss_bytes)\n", f);
 }
 
 /* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */
@@ -404,21 +423,33 @@ int results_from_args(const char *cmd, int argc, char **argv, struct result_set 
 int report_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "cells", required_argument, NULL, 'c' },
 		{ "fields", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "rss-timeline", no_argument, NULL, 'r' },
 		{ "timeline", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum format fmt = FMT_TSV;
 	const char *fields = NULL;
-	int timeline = 0, by_machine = 0, c;
+	int timeline = 0, rss_timeline = 0, by_machine = 0, c;
+	const char *cells = NULL;
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:f:F:ht", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:f:F:g:hrt", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			if (strcmp(optarg, "trace") && strcmp(optarg, "program") && strcmp(optarg, "all")) {
+				fprintf(stderr, "bench: report: --cells: '%s' is not trace, program or "
+				        "all\n", optarg);
+				return EXIT_USAGE;
+			}
+			cells = optarg;
+			break;
+		case 'r': rss_timeline = 1; break;
 		case 'g':
 			if (strcmp(optarg, "machine")) {
 				fprintf(stderr, "bench: report: --group-by: '%s' is not machine\n", optarg);
@@ -457,13 +488,16 @@ int report_main(int argc, char **argv)
 		result_set_free(&set);
 		return code;
 	}
+	program_cells_prepare(&set, cells);
 	if (by_machine && group_by_machine(&set)) {
 		result_set_free(&set);
 		fputs("bench: report: out of memory\n", stderr);
 		return EXIT_SYSTEM;
 	}
 	int machines = machine_count(&set) > 1;
-	if (timeline) {
+	if (rss_timeline) {
+		print_rss_timeline(stdout, fmt, &set);
+	} else if (timeline) {
 		print_timeline(stdout, fmt, &set, machines);
 	} else {
 		struct columns *cols = calloc(1, sizeof *cols);
@@ -472,6 +506,12 @@ int report_main(int argc, char **argv)
 			result_set_free(&set);
 			fputs("bench: report: out of memory\n", stderr);
 			return EXIT_SYSTEM;
+		}
+		char plist[512];
+		if (!fields && program_cells_only(&set)) {
+			snprintf(plist, sizeof plist, "%s%s", machines ? "machine," : "",
+			         program_default_fields);
+			fields = plist;
 		}
 		if (!fields) {
 			int any_latency = 0;
@@ -491,6 +531,179 @@ int report_main(int argc, char **argv)
 	}
 	result_set_free(&set);
 	return commands_finish_stdout(EXIT_OK);
+}
+
+/*
+ * ---- program cells ----
+ *
+ * Their fields, the ratios to glibc (computed here from glibc's cell of the
+ * same program in the same set, so a folder of one run gives them), the
+ * --cells filter and the RSS timelines.
+ */
+#define PROG_DBL(fn, member, fmt) \
+	static int fn(const struct result *r, const struct field *f, char *b, size_t n) \
+	{ (void)f; if (!r->program || !r->program->has_figures) return 0; \
+	  snprintf(b, n, fmt, r->program->member); return 1; }
+PROG_DBL(get_prog_wall_median, wall_median, "%.4f")
+PROG_DBL(get_prog_wall_min, wall_min, "%.4f")
+PROG_DBL(get_prog_wall_max, wall_max, "%.4f")
+PROG_DBL(get_prog_user_median, user_median, "%.4f")
+PROG_DBL(get_prog_sys_median, sys_median, "%.4f")
+PROG_DBL(get_prog_minor_faults, minor_faults, "%.0f")
+PROG_DBL(get_prog_major_faults, major_faults, "%.0f")
+PROG_DBL(get_prog_vol_switches, voluntary_switches, "%.0f")
+PROG_DBL(get_prog_invol_switches, involuntary_switches, "%.0f")
+
+static int get_cell(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	snprintf(b, n, "%s", r->is_program ? "program" : "trace");
+	return 1;
+}
+
+static int get_program(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	snprintf(b, n, "%s", r->trace_name);
+	return r->is_program;
+}
+
+static int get_command(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	if (!r->program || !r->program->command[0])
+		return 0;
+	snprintf(b, n, "%s", r->program->command);
+	return 1;
+}
+
+static int get_output_sha256(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	if (!r->program || !r->program->output_sha256[0])
+		return 0;
+	snprintf(b, n, "%s", r->program->output_sha256);
+	return 1;
+}
+
+static int get_sampled_rss(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	(void)f;
+	if (!r->program || !r->program->has_sampled_rss)
+		return 0;
+	snprintf(b, n, "%llu", (unsigned long long)r->program->sampled_rss);
+	return 1;
+}
+
+static int get_ratio(const struct result *r, const struct field *f, char *b, size_t n)
+{
+	if (!r->program || !r->program->has_ratio)
+		return 0;
+	snprintf(b, n, "%.3f", f->arg ? r->program->rss_ratio : r->program->wall_ratio);
+	return 1;
+}
+
+static const struct field program_fields[] = {
+	{ "cell", get_cell, 0, 0 },
+	{ "program", get_program, 0, 0 },
+	{ "command", get_command, 0, 0 },
+	{ "wall_s_median", get_prog_wall_median, 0, 0 },
+	{ "wall_s_min", get_prog_wall_min, 0, 0 },
+	{ "wall_s_max", get_prog_wall_max, 0, 0 },
+	{ "user_s_median", get_prog_user_median, 0, 0 },
+	{ "sys_s_median", get_prog_sys_median, 0, 0 },
+	{ "sampled_rss_bytes", get_sampled_rss, 0, 0 },
+	{ "minor_faults", get_prog_minor_faults, 0, 0 },
+	{ "major_faults", get_prog_major_faults, 0, 0 },
+	{ "voluntary_switches", get_prog_vol_switches, 0, 0 },
+	{ "involuntary_switches", get_prog_invol_switches, 0, 0 },
+	{ "output_sha256", get_output_sha256, 0, 0 },
+	{ "wall_ratio_glibc", get_ratio, 0, 0 },
+	{ "rss_ratio_glibc", get_ratio, 1, 0 },
+};
+#define NPROGRAM (sizeof program_fields / sizeof program_fields[0])
+
+static const char program_default_fields[] =
+	"allocator,kind,program,status,runs,wall_s_median,wall_s_min,wall_s_max,user_s_median,"
+	"sys_s_median,peak_rss_bytes,sampled_rss_bytes,minor_faults,major_faults,"
+	"voluntary_switches,involuntary_switches,peak_break_bytes,provider_calls,"
+	"wall_ratio_glibc,rss_ratio_glibc";
+
+static int program_field_find(const char *name, size_t len, struct field *out)
+{
+	for (size_t i = 0; i < NPROGRAM; i++)
+		if (strlen(program_fields[i].name) == len &&
+		    !strncmp(program_fields[i].name, name, len)) {
+			*out = program_fields[i];
+			return 0;
+		}
+	return -1;
+}
+
+static void program_fields_list(FILE *f)
+{
+	for (size_t i = 0; i < NPROGRAM; i++)
+		fprintf(f, "%s%s", program_fields[i].name, i + 1 < NPROGRAM ? ", " : "");
+}
+
+static int program_cells_only(const struct result_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (!set->items[i].is_program)
+			return 0;
+	return set->n > 0;
+}
+
+static void program_cells_prepare(struct result_set *set, const char *cells)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		struct result *r = &set->items[i];
+		if (cells && strcmp(cells, "all") &&
+		    (r->is_program != !strcmp(cells, "program"))) {
+			result_free(r);
+			continue;
+		}
+		set->items[k++] = *r;
+	}
+	set->n = k;
+	for (size_t i = 0; i < set->n; i++) {
+		struct result_program *p = set->items[i].program;
+		if (!p || !p->has_figures)
+			continue;
+		for (size_t j = 0; j < set->n; j++) {
+			const struct result *g = &set->items[j];
+			if (g->is_program && g->program->has_figures && !strcmp(g->allocator, "glibc") &&
+			    !strcmp(g->trace_name, set->items[i].trace_name) &&
+			    g->program->wall_median > 0 && g->peak_rss > 0) {
+				p->has_ratio = 1;
+				p->wall_ratio = p->wall_median / g->program->wall_median;
+				p->rss_ratio = (double)set->items[i].peak_rss / (double)g->peak_rss;
+				break;
+			}
+		}
+	}
+}
+
+static void print_rss_timeline(FILE *out, enum format fmt, const struct result_set *set)
+{
+	static const char *const names[] = { "allocator", "program", "ms", "rss_bytes" };
+	print_header(out, fmt, names, 4);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct result *r = &set->items[i];
+		if (!r->program)
+			continue;
+		for (unsigned k = 0; k < r->program->timeline_points; k++) {
+			char ms[24], rss[24];
+			snprintf(ms, sizeof ms, "%llu", (unsigned long long)r->program->timeline_ms[k]);
+			snprintf(rss, sizeof rss, "%llu", (unsigned long long)r->program->timeline_rss[k]);
+			put_cell(out, fmt, r->allocator, 1);
+			put_cell(out, fmt, r->trace_name, 0);
+			put_cell(out, fmt, ms, 0);
+			put_cell(out, fmt, rss, 0);
+			end_row(out, fmt);
+		}
+	}
 }
 
 int commands_finish_stdout(int code)

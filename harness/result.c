@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "result.h"
 
+#include "program.h"
 #include "report.h"
 #include "replay.h"
 #include "safe_text.h"
@@ -529,6 +530,10 @@ static int read_placement(struct reader *rd, const json_t *root, struct result *
 	return RESULT_OK;
 }
 
+static int read_cell_kind(struct reader *rd, const json_t *root, uint64_t version,
+                          int *program);
+static int read_program(struct reader *rd, const json_t *root, struct result *r);
+
 static int read_root(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *v, *alloc, *trace;
@@ -549,15 +554,22 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	uint64_t version;
 	if (get_count(rd, root, "", "schema_version", REQUIRED, NULL, &version))
 		return RESULT_BAD;
-	if (version != REPORT_SCHEMA_VERSION)
-		return bad(rd, "schema_version %llu; this bench reads version %d",
-		           (unsigned long long)version, REPORT_SCHEMA_VERSION);
+	if (version != REPORT_SCHEMA_VERSION && version != PROGRAM_SCHEMA_VERSION)
+		return bad(rd, "schema_version %llu; this bench reads versions %d and %d",
+		           (unsigned long long)version, REPORT_SCHEMA_VERSION,
+		           PROGRAM_SCHEMA_VERSION);
+	int program;
+	if (read_cell_kind(rd, root, version, &program))
+		return RESULT_BAD;
 
 	if (get_object(rd, root, "", "allocator", REQUIRED, &alloc) ||
 	    get_string(rd, alloc, "allocator", "name", REQUIRED, r->allocator,
 	               sizeof r->allocator) ||
 	    get_string(rd, alloc, "allocator", "kind", NULLABLE, r->kind, sizeof r->kind))
 		return RESULT_BAD;
+	if (program)
+		return read_program(rd, root, r) || read_placement(rd, root, r) ? RESULT_BAD
+		                                                                : RESULT_OK;
 	if (get_object(rd, root, "", "trace", REQUIRED, &trace) ||
 	    get_string(rd, trace, "trace", "path", REQUIRED, r->trace_path, sizeof r->trace_path) ||
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
@@ -641,6 +653,12 @@ void result_free(struct result *r)
 	free(r->timeline_live);
 	r->timeline_op = r->timeline_break = r->timeline_live = NULL;
 	r->timeline_points = 0;
+	if (r->program) {
+		free(r->program->timeline_ms);
+		free(r->program->timeline_rss);
+		free(r->program);
+		r->program = NULL;
+	}
 }
 
 int result_load(const char *path, struct result *out, char *err, size_t errlen)
@@ -791,4 +809,148 @@ void result_set_free(struct result_set *set)
 		result_free(&set->items[i]);
 	free(set->items);
 	memset(set, 0, sizeof *set);
+}
+
+/*
+ * ---- program cells (schema version 2, "cell": "program") ----
+ *
+ * Version 2 adds "cell": "trace" (absent: trace) or "program".  A program
+ * cell has "program" instead of "trace", its figures under "time", "faults",
+ * "context_switches" and "memory" (null unless status is ok), and an
+ * "rss_timeline" instead of the heap timeline.
+ */
+static int read_cell_kind(struct reader *rd, const json_t *root, uint64_t version,
+                          int *program)
+{
+	char cell[16];
+	*program = 0;
+	if (version < PROGRAM_SCHEMA_VERSION)
+		return 0;
+	if (get_string(rd, root, "", "cell", NULLABLE, cell, sizeof cell))
+		return RESULT_BAD;
+	if (!cell[0] || !strcmp(cell, "trace"))
+		return 0;
+	if (strcmp(cell, "program"))
+		return bad(rd, "cell: \"%s\" is neither \"trace\" nor \"program\"", cell);
+	*program = 1;
+	return 0;
+}
+
+/* obj[key] as a summary {median, min, max} in order, each in [0, hi]. */
+static int read_spread(struct reader *rd, const json_t *obj, const char *where,
+                       const char *key, double hi, double *median, double *min, double *max)
+{
+	json_t *o;
+	char at[96];
+	double lo_, hi_;
+	snprintf(at, sizeof at, "%s.%s", where, key);
+	if (!min)
+		min = &lo_;
+	if (!max)
+		max = &hi_;
+	if (get_object(rd, obj, where, key, REQUIRED, &o) ||
+	    get_number(rd, o, at, "median", REQUIRED, 0, hi, NULL, median) ||
+	    get_number(rd, o, at, "min", REQUIRED, 0, hi, NULL, min) ||
+	    get_number(rd, o, at, "max", REQUIRED, 0, hi, NULL, max))
+		return RESULT_BAD;
+	if (!(*min <= *median && *median <= *max))
+		return bad(rd, "%s: min %g, median %g and max %g are not in order", at, *min,
+		           *median, *max);
+	return 0;
+}
+
+static int read_program_figures(struct reader *rd, const json_t *root, struct result *r)
+{
+	struct result_program *p = r->program;
+	json_t *t, *f, *cs, *m;
+	if (get_object(rd, root, "", "time", NULLABLE, &t) ||
+	    get_object(rd, root, "", "faults", NULLABLE, &f) ||
+	    get_object(rd, root, "", "context_switches", NULLABLE, &cs) ||
+	    get_object(rd, root, "", "memory", NULLABLE, &m))
+		return RESULT_BAD;
+	if (!t || !f || !cs || !m) {
+		if (!strcmp(r->status, "ok"))
+			return bad(rd, "%s: null, but status ok",
+			           !t ? "time" : !f ? "faults" : !cs ? "context_switches" : "memory");
+		return 0;
+	}
+	const double big = 1e15;
+	if (read_spread(rd, t, "time", "wall_seconds", big, &p->wall_median, &p->wall_min,
+	                &p->wall_max) ||
+	    read_spread(rd, t, "time", "user_seconds", big, &p->user_median, NULL, NULL) ||
+	    read_spread(rd, t, "time", "system_seconds", big, &p->sys_median, NULL, NULL) ||
+	    read_spread(rd, f, "faults", "minor", big, &p->minor_faults, NULL, NULL) ||
+	    read_spread(rd, f, "faults", "major", big, &p->major_faults, NULL, NULL) ||
+	    read_spread(rd, cs, "context_switches", "voluntary", big, &p->voluntary_switches,
+	                NULL, NULL) ||
+	    read_spread(rd, cs, "context_switches", "involuntary", big,
+	                &p->involuntary_switches, NULL, NULL) ||
+	    get_count(rd, m, "memory", "peak_rss_bytes", REQUIRED, &r->has_peak_rss,
+	              &r->peak_rss) ||
+	    get_count(rd, m, "memory", "sampled_peak_rss_bytes", NULLABLE, &p->has_sampled_rss,
+	              &p->sampled_rss) ||
+	    get_count(rd, m, "memory", "peak_break_bytes", NULLABLE, &r->has_peak_break,
+	              &r->peak_break) ||
+	    get_count(rd, m, "memory", "provider_calls", NULLABLE, &r->has_provider_calls,
+	              &r->provider_calls))
+		return RESULT_BAD;
+	p->has_figures = 1;
+	return 0;
+}
+
+static int read_rss_timeline(struct reader *rd, const json_t *root, struct result *r)
+{
+	struct result_program *p = r->program;
+	json_t *tl;
+	uint64_t points;
+	int has;
+	if (get_object(rd, root, "", "rss_timeline", NULLABLE, &tl))
+		return RESULT_BAD;
+	if (!tl)
+		return 0;
+	if (get_count(rd, tl, "rss_timeline", "points", REQUIRED, NULL, &points))
+		return RESULT_BAD;
+	if (points > RESULT_TIMELINE_MAX)
+		return bad(rd, "rss_timeline.points: %llu is more than %u",
+		           (unsigned long long)points, RESULT_TIMELINE_MAX);
+	/* read_u64_array names its arrays timeline.KEY in messages. */
+	if (read_u64_array(rd, tl, "ms", REQUIRED, (unsigned)points, &has, &p->timeline_ms) ||
+	    read_u64_array(rd, tl, "rss_bytes", REQUIRED, (unsigned)points, &has,
+	                   &p->timeline_rss))
+		return RESULT_BAD;
+	for (unsigned k = 1; k < points; k++)
+		if (p->timeline_ms[k] < p->timeline_ms[k - 1])
+			return bad(rd, "rss_timeline.ms[%u]: goes backwards", k);
+	p->timeline_points = (unsigned)points;
+	return 0;
+}
+
+static int read_program(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *prog;
+	r->is_program = 1;
+	r->program = calloc(1, sizeof *r->program);
+	if (!r->program)
+		return bad(rd, "out of memory");
+	struct result_program *p = r->program;
+	if (get_object(rd, root, "", "program", REQUIRED, &prog) ||
+	    get_string(rd, prog, "program", "name", REQUIRED, r->trace_name,
+	               sizeof r->trace_name) ||
+	    get_string(rd, prog, "program", "command", NULLABLE, p->command, sizeof p->command) ||
+	    get_string(rd, root, "", "output_sha256", NULLABLE, p->output_sha256,
+	               sizeof p->output_sha256) ||
+	    get_count(rd, root, "", "runs", REQUIRED, NULL, &r->runs) ||
+	    get_string(rd, root, "", "status", REQUIRED, r->status, sizeof r->status))
+		return RESULT_BAD;
+	if (strchr(r->trace_name, '/'))
+		return bad(rd, "program.name: \"%s\" contains '/'", r->trace_name);
+	if (p->output_sha256[0] && !is_hex64(p->output_sha256))
+		return bad(rd, "output_sha256: not 64 lowercase hex digits");
+	snprintf(r->trace_path, sizeof r->trace_path, "%s", r->trace_name);
+	for (const char *c = r->status; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
+			return bad(rd, "status: \"%s\" is not a status word", r->status);
+	if (read_program_figures(rd, root, r) || read_rss_timeline(rd, root, r))
+		return RESULT_BAD;
+	return RESULT_OK;
 }

@@ -30,6 +30,28 @@ struct result_latency {
 	uint64_t p50, p90, p99, p999, max;  /* ns, p50 <= ... <= max       */
 };
 
+/*
+ * A program cell (schema version 2, "cell": "program"; docs/run.md): a whole
+ * program run under the allocator.  Its name is also the result's
+ * trace_name and trace_path, so the tools that match cells by trace match
+ * program cells by program; ops is 0 and throughput absent.
+ */
+struct result_program {
+	char     command[RESULT_PATH_MAX];     /* program.command                      */
+	char     output_sha256[65];            /* of the last run's stdout; "" if none */
+	int      has_figures;                  /* time, faults, switches (status ok)   */
+	double   wall_median, wall_min, wall_max;   /* seconds                         */
+	double   user_median, sys_median;
+	double   minor_faults, major_faults;   /* medians over the runs                */
+	double   voluntary_switches, involuntary_switches;
+	int      has_sampled_rss;
+	uint64_t sampled_rss;                  /* memory.sampled_peak_rss_bytes        */
+	unsigned timeline_points;              /* rss_timeline; 0 when absent          */
+	uint64_t *timeline_ms, *timeline_rss;  /* malloc'd                             */
+	int      has_ratio;                    /* set by `bench report`: glibc's cell  */
+	double   wall_ratio, rss_ratio;        /* of the same program in the set       */
+};
+
 struct result {
 	char     file[RESULT_PATH_MAX];        /* where it was read from               */
 	char     allocator[RESULT_NAME_MAX];   /* allocator.name                       */
@@ -90,6 +112,9 @@ struct result {
 	double   instructions_per_op;
 	int      has_cycles, has_l1d_misses, has_ll_misses;
 	double   cycles_per_op, l1d_misses_per_op, ll_misses_per_op;
+
+	int      is_program;                   /* "cell": "program" (below)            */
+	struct result_program *program;        /* its figures; NULL for a trace cell   */
 };
 
 enum result_parse_status {

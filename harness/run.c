@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "peer.h"
+#include "program.h"
 #include "exitcodes.h"
 #include "../allocators/allocator.h"
 
@@ -25,14 +26,15 @@ static const char run_usage[] =
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
 	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
-	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n";
+	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n"
+	"\n";
 
 /*
  * Where the libraries are: $HEAPLAB_LIB_DIR, else build/lib beside the bench
  * binary (the source tree), else ../lib/heaplab beside it (`make install`).
  * On success `out` is the library's absolute path, else the first place tried.
  */
-static int find_library(const char *name, char *out, size_t outsz)
+int run_find_library(const char *name, char *out, size_t outsz)
 {
 	static const char *const beside[] = { "/build/lib", "/../lib/heaplab" };
 	char exe[PATH_MAX - 64], abs[PATH_MAX];
@@ -63,10 +65,40 @@ static int find_library(const char *name, char *out, size_t outsz)
 	return -1;
 }
 
+/*
+ * Measuring options (or several allocators) make `bench run` run program
+ * cells (program_cells.c); without them it execs the program, as below.
+ */
+static int wants_cells(int argc, char **argv)
+{
+	static const char *const opts[] = { "--runs", "--out", "--programs", "--timeout", "--name" };
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i], *v = NULL;
+		for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++) {
+			size_t n = strlen(opts[k]);
+			if (!strncmp(a, opts[k], n) && (a[n] == '\0' || a[n] == '='))
+				return 1;
+		}
+		if (!strcmp(a, "--alloc") && i + 1 < argc)
+			v = argv[++i];
+		else if (!strncmp(a, "--alloc=", 8))
+			v = a + 8;
+		if (v && (strchr(v, ',') || !strcmp(v, "all") || !strcmp(v, "builtin") ||
+		          !strcmp(v, "peers")))
+			return 1;
+		if (a[0] != '-')
+			break;
+	}
+	return 0;
+}
+
 int run_main(int argc, char **argv)
 {
 	const char *name = NULL;
 	int stats = 0, check = 0, i;
+
+	if (wants_cells(argc, argv))
+		return program_cells_main(argc, argv);
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -83,6 +115,7 @@ int run_main(int argc, char **argv)
 			check = 1;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(run_usage, stdout);
+			program_cells_usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "bench: run: unknown option '%s'\n%s", a, run_usage);
@@ -124,7 +157,7 @@ int run_main(int argc, char **argv)
 			return EXIT_SYSTEM;
 		}
 		snprintf(lib, sizeof lib, "%s", spec.library);
-	} else if (find_library(name, lib, sizeof lib) != 0) {
+	} else if (run_find_library(name, lib, sizeof lib) != 0) {
 		fprintf(stderr, "bench: no preload library %s for allocator '%s' "
 		        "(run make, or set HEAPLAB_LIB_DIR)\n", lib, name);
 		return EXIT_SYSTEM;

@@ -37,7 +37,14 @@
  *  - exec: unless HEAPLAB_RECORD_FOLLOW_EXEC=1, the library removes itself
  *    from LD_PRELOAD in the environment as it loads, so programs the recorded
  *    one runs are not recorded.  With it, each later image records into
- *    OUT.<pid> (OUT.<pid>.<n> when that exists).
+ *    OUT.<pid> (OUT.<pid>.<n> when that exists).  The one exception is the
+ *    process bench started (HEAPLAB_RECORD_FIRST_PID): it keeps the library
+ *    in LD_PRELOAD so that, if it execs another program (a wrapper script, a
+ *    version manager's shim), the new image loads the library too and
+ *    appends "PID EXE" to HEAPLAB_RECORD_EXEC_LOG: bench then names the
+ *    program that was not recorded and suggests --follow-exec.
+ *  - Every trace the library starts names its program (/proc/self/exe) and
+ *    process in a `# program:` comment, which `bench info` shows.
  *
  * Environment (set by bench record): HEAPLAB_RECORD_OUT (the trace, which
  * bench has created with its header), HEAPLAB_RECORD_MAX_OPS, HEAPLAB_RECORD_
@@ -48,6 +55,7 @@
 #include <errno.h>
 #include <gnu/libc-version.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -395,6 +403,50 @@ static void rec_free(void *p)
 
 /* ---- start-up, fork and exec ------------------------------------------- */
 
+/* "# program: EXE (pid N)\n": which process image wrote this trace. */
+static void emit_program_line(void)
+{
+	char line[PATH_MAX + 64], *s = line;
+	static const char head[] = "# program: ";
+	memcpy(s, head, sizeof head - 1);
+	s += sizeof head - 1;
+	ssize_t n = readlink("/proc/self/exe", s, PATH_MAX);
+	if (n <= 0) {
+		memcpy(s, "unknown", 7);
+		n = 7;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		if (s[i] == '\n')
+			s[i] = '?';
+	s += n;
+	memcpy(s, " (pid ", 6);
+	s = put_u64(s + 6, (uint64_t)getpid());
+	*s++ = ')';
+	*s++ = '\n';
+	emit(line, (size_t)(s - line));
+}
+
+/*
+ * An image of the first process after an exec: append "PID EXE" to the log
+ * bench reads when the program has ended.  No malloc: this runs before the
+ * program's own code.
+ */
+static void log_exec(const char *log)
+{
+	char line[PATH_MAX + 32], *s = put_u64(line, (uint64_t)getpid());
+	*s++ = ' ';
+	ssize_t n = readlink("/proc/self/exe", s, PATH_MAX);
+	if (n <= 0)
+		return;
+	s += n;
+	*s++ = '\n';
+	int fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void)!write(fd, line, (size_t)(s - line));
+	close(fd);
+}
+
 /* Start writing into the file `path` (which exists), after what it holds. */
 static int start_file(const char *path, int create)
 {
@@ -435,6 +487,7 @@ static void start_side_file(void)
 			static const char head[] = "# heaplab trace, recorded by bench record "
 			                           "(a child or exec'd program)\n";
 			emit(head, sizeof head - 1);
+			emit_program_line();
 			return;
 		}
 		if (errno != EEXIST)
@@ -503,16 +556,22 @@ __attribute__((constructor)) static void recorder_init(void)
 	int follow_exec = fe && *fe == '1';
 	rec.follow_fork = ff && *ff == '1';
 	rec.max_ops = get_u64(env("HEAPLAB_RECORD_MAX_OPS"));
-	if (!follow_exec)
+	const char *first = env("HEAPLAB_RECORD_FIRST_PID");
+	int first_process = first && get_u64(first) == (uint64_t)getpid();
+	int fresh = state && !strcmp(state, "fresh");
+	if (!follow_exec && !first_process)
 		unpreload();
-	if (out && strlen(out) < sizeof rec.out) {
+	if (first_process && !fresh && env("HEAPLAB_RECORD_EXEC_LOG"))
+		log_exec(env("HEAPLAB_RECORD_EXEC_LOG"));
+	if (out && strlen(out) < sizeof rec.out && (fresh || follow_exec)) {
 		strcpy(rec.out, out);
 		pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 		pthread_mutex_lock(&lock);
-		if (state && !strcmp(state, "fresh")) {
+		if (fresh) {
 			/* the first image: claim the main trace (in place, same length) */
 			memcpy((char *)state, "taken", 5);
-			start_file(rec.out, 0);
+			if (start_file(rec.out, 0) == 0)
+				emit_program_line();
 		} else {
 			start_side_file();
 		}

@@ -113,9 +113,74 @@ TEST(result_reader_refuses_a_newer_schema_version)
 	snprintf(text, sizeof text, valid_fmt, tp_ok, mem_ok, "null", "null");
 	char *v = strstr(text, "\"schema_version\": 1");
 	REQUIRE(v);
-	v[strlen("\"schema_version\": ")] = '2';
+	v[strlen("\"schema_version\": ")] = '3';
 	EXPECT(result_parse("r.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
-	EXPECT_STR_CONTAINS(err, "schema_version 2");
+	EXPECT_STR_CONTAINS(err, "schema_version 3");
+}
+
+TEST(result_reader_reads_a_version_2_trace_cell)
+{
+	struct result r;
+	snprintf(text, sizeof text, valid_fmt, tp_ok, mem_ok, "null", "null");
+	char *v = strstr(text, "\"schema_version\": 1");
+	REQUIRE(v);
+	v[strlen("\"schema_version\": ")] = '2';
+	REQUIRE(result_parse("r.json", text, strlen(text), &r, err, sizeof err) == RESULT_OK);
+	EXPECT(!r.is_program && r.program == NULL);
+	EXPECT(strcmp(r.trace_name, "web.trace") == 0);
+	result_free(&r);
+}
+
+/* A program cell as bench run writes it, with %s for its memory object. */
+static const char program_fmt[] =
+	"{\"schema\": \"heaplab-result\", \"schema_version\": 2, \"cell\": \"program\",\n"
+	" \"allocator\": {\"name\": \"tlsf\", \"kind\": \"builtin\"},\n"
+	" \"program\": {\"name\": \"sqlite\", \"command\": \"sqlite3 :memory:\"},\n"
+	" \"runs\": 3, \"status\": \"ok\", \"throughput\": null,\n"
+	" \"time\": {\"wall_seconds\": {\"median\": 0.5, \"min\": 0.4, \"max\": 0.7},\n"
+	"   \"user_seconds\": {\"median\": 0.4, \"min\": 0.3, \"max\": 0.5},\n"
+	"   \"system_seconds\": {\"median\": 0.1, \"min\": 0.0, \"max\": 0.1}},\n"
+	" \"faults\": {\"minor\": {\"median\": 900, \"min\": 800, \"max\": 1000},\n"
+	"   \"major\": {\"median\": 0, \"min\": 0, \"max\": 0}},\n"
+	" \"context_switches\": {\"voluntary\": {\"median\": 3, \"min\": 2, \"max\": 4},\n"
+	"   \"involuntary\": {\"median\": 9, \"min\": 1, \"max\": 20}},\n"
+	" \"memory\": %s,\n"
+	" \"output_sha256\": \"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\",\n"
+	" \"rss_timeline\": {\"points\": 3, \"ms\": [5, 10, 15], "
+	"\"rss_bytes\": [1000, 2000, 1500]}}\n";
+
+TEST(result_reader_reads_a_program_cell)
+{
+	struct result r;
+	snprintf(text, sizeof text, program_fmt, "{\"peak_rss_bytes\": 33554432, "
+	         "\"sampled_peak_rss_bytes\": 30000000, \"peak_break_bytes\": 29630688, "
+	         "\"provider_calls\": 381}");
+	REQUIRE(result_parse("p.json", text, strlen(text), &r, err, sizeof err) == RESULT_OK);
+	EXPECT(r.is_program && r.program && r.program->has_figures);
+	EXPECT(strcmp(r.trace_name, "sqlite") == 0);
+	EXPECT(r.runs == 3 && r.ops == 0 && !r.has_throughput);
+	EXPECT(r.has_peak_rss && r.peak_rss == 33554432);
+	EXPECT(r.has_peak_break && r.peak_break == 29630688 && r.provider_calls == 381);
+	EXPECT(r.program->wall_median == 0.5 && r.program->wall_max == 0.7);
+	EXPECT(r.program->minor_faults == 900);
+	EXPECT(r.program->timeline_points == 3 && r.program->timeline_rss[1] == 2000);
+	result_free(&r);
+	EXPECT(r.program == NULL);
+}
+
+TEST(result_reader_refuses_a_program_cell_with_figures_out_of_order)
+{
+	struct result r;
+	snprintf(text, sizeof text, program_fmt, "{\"peak_rss_bytes\": 1}");
+	char *v = strstr(text, "\"min\": 0.4");
+	REQUIRE(v);
+	memcpy(v, "\"min\": 0.9", 10);
+	EXPECT(result_parse("p.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "time.wall_seconds: min 0.9, median 0.5 and max 0.7 are not in order");
+	/* and an ok program cell must have its memory */
+	snprintf(text, sizeof text, program_fmt, "null");
+	EXPECT(result_parse("p.json", text, strlen(text), &r, err, sizeof err) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "memory: null, but status ok");
 }
 
 TEST(result_reader_names_a_field_of_the_wrong_type)
