@@ -100,8 +100,9 @@ int main(int argc, char **argv)
 		return peer_probe_main(argc - 1, argv + 1);
 	/*
 	 * A closed stdout (`bench --json | head -c1`) is a write error reported
-	 * with exit 3, not a silent death by SIGPIPE.  `run` and `record` exec a
-	 * program, which gets the default disposition back.
+	 * with exit 3, not a silent death by SIGPIPE.  `run` and `record` keep the
+	 * default for the program they exec; program cells (program.c) restore it
+	 * in the child before exec.
 	 */
 	if (!(argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "record") == 0)))
 		signal(SIGPIPE, SIG_IGN);
