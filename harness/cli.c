@@ -99,7 +99,19 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static int parse_options(int argc, char **argv, struct cli_options *o, char *err,
+                         size_t errlen);
+
 int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+	int code = parse_options(argc, argv, o, err, errlen);
+	if (code)
+		cli_free(o);   /* on failure nothing is left to free */
+	return code;
+}
+
+static int parse_options(int argc, char **argv, struct cli_options *o, char *err,
+                         size_t errlen)
 {
 	uint64_t v;
 	int c;

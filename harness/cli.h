@@ -44,7 +44,7 @@ struct command {
  */
 int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen);
 
-/* Release what cli_parse allocated (the list of --trace arguments). */
+/* Release what a successful cli_parse allocated (the list of --trace arguments). */
 void cli_free(struct cli_options *o);
 
 /*

@@ -786,10 +786,13 @@ out:
 	return code;
 }
 
-int suite_expand_traces(const char *list, char ***paths, size_t *n, char *err, size_t errlen)
+int suite_expand_traces(const struct cli_options *o, char ***paths, size_t *n, char *err,
+                        size_t errlen)
 {
 	struct strv sv = { 0 };
-	int code = expand_traces(list, &sv, err, errlen);
+	int code = 0;
+	for (unsigned k = 0; !code && k < (o->traces ? o->ntraces : 1); k++)
+		code = expand_traces(o->traces ? o->traces[k] : o->trace, &sv, err, errlen);
 	if (code) {
 		strv_free(&sv);
 		return code;
@@ -816,12 +819,11 @@ int suite_main(const struct cli_options *o)
 		fprintf(stderr, "bench: %s\n", err);
 		return code;
 	}
-	for (unsigned k = 0; k < (o->traces ? o->ntraces : 1); k++)
-		if ((code = expand_traces(o->traces ? o->traces[k] : o->trace, &traces, err,
-		                          sizeof err))) {
-			fprintf(stderr, "bench: %s\n", err);
-			goto out;
-		}
+	if ((code = suite_expand_traces(o, &traces.v, &traces.n, err, sizeof err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		goto out;
+	}
+	traces.cap = traces.n;
 	/* Where results go is checked before anything runs, too (a plan's unit, with
 	 * --skip-existing or --slots, may write into a folder still to be made). */
 	if (o->out) {
