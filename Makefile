@@ -74,10 +74,43 @@ PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
-.PHONY: all preload test check deps san test-san fuzz fuzz-build clean install workloads-large \
+# The student kit (docs/students.md): what `bench --alloc path/mm.c` links a
+# student's source with - the adapter for each interface, the preload wrapper
+# built for it, the heap provider and the lab's headers - in build/lib/student,
+# where bench looks for it (beside the preload libraries).  Never built with
+# the sanitizers: it goes into shared objects like the preload libraries.
+KIT          := $(LIBDIR)/student
+KIT_FILES    := $(KIT)/adapter-mm.o $(KIT)/adapter-malloc.o $(KIT)/malloc_api.o \
+                $(KIT)/libheaplab-student.a $(KIT)/exports.map \
+                $(KIT)/include/mm.h $(KIT)/include/memlib.h
+
+.PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install workloads-large \
 	demo demo-run test-run baseline bench-harness benchmark programs programs-run
-all: $(BENCH) $(RECORD_LIB) preload $(TEST_PROGS)
+all: $(BENCH) $(RECORD_LIB) preload student-kit $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
+student-kit: $(KIT_FILES)
+
+$(KIT)/adapter-%.o: student/adapter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -DSTUDENT_$(shell echo $* | tr a-z A-Z) -c -o $@ $<
+
+$(KIT)/malloc_api.o: preload/malloc_api.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -DHEAPLAB_ALLOCATOR=heaplab_student_table \
+	  -DHEAPLAB_PTR_ALIGN=8 -c -o $@ $<
+
+$(KIT)/libheaplab-student.a: $(PIC)/harness/heap.o $(PIC)/allocators/common.o
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(KIT)/exports.map: preload/exports.map
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(KIT)/include/%.h: student/include/%.h
+	@mkdir -p $(dir $@)
+	cp $< $@
 .SECONDARY: $(patsubst %,$(PIC)/preload/malloc_api-%.o,$(PRELOAD_NAMES))
 
 $(PIC)/%.o: %.c
@@ -162,7 +195,8 @@ $(BUILD)/%.o: %.c
 test check: deps
 	$(MAKE) test-run
 
-test-run: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(TEST_PROGS) $(BENCH_TEST) $(TESTLIBS)
+test-run: $(BENCH) $(UNIT) $(RECORD_LIB) $(PRELOAD_LIBS) $(KIT_FILES) $(TEST_PROGS) $(BENCH_TEST) \
+	  $(TESTLIBS)
 	BENCH=./$(BENCH) UNIT=./$(UNIT) PROGS=./$(BUILD)/tests/programs \
 	  BENCH_TEST=./$(BENCH_TEST) TESTLIB_DIR=./$(BUILD)/tests \
 	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
@@ -183,7 +217,7 @@ san:
 # of the harness itself still kills the test.
 SAN_ENV = ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:allocator_may_return_null=1:exitcode=86:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0 \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 HEAPLAB_SANITIZER=1
-test-san: san $(TEST_PROGS) $(PRELOAD_LIBS)
+test-san: san $(TEST_PROGS) $(PRELOAD_LIBS) $(KIT_FILES)
 	$(SAN_ENV) BENCH=build/san/bench UNIT=build/san/unit-tests PROGS=./build/tests/programs \
 	  BENCH_TEST=build/san/bench-test TESTLIB_DIR=build/san/tests \
 	  HEAPLAB_LIB_DIR=$(CURDIR)/$(LIBDIR) tests/run.sh
@@ -269,8 +303,13 @@ baseline: all
 	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
 	rm -rf results/baseline && mv results/baseline.new results/baseline
 
-install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab
+install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS) $(KIT_FILES)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab \
+	  $(DESTDIR)$(PREFIX)/lib/heaplab/student/include
+	install -m 644 $(filter-out $(KIT)/include/%,$(KIT_FILES)) \
+	  $(DESTDIR)$(PREFIX)/lib/heaplab/student/
+	install -m 644 $(KIT)/include/mm.h $(KIT)/include/memlib.h \
+	  $(DESTDIR)$(PREFIX)/lib/heaplab/student/include/
 	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
 	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
 	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(PREFIX)/lib/heaplab/

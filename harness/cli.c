@@ -7,6 +7,7 @@
 #include "isolate.h"
 #include "peer.h"
 #include "report.h"
+#include "student.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -73,11 +74,14 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 }
 
 enum { OPT_CHECK = 256, OPT_COUNT, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS,
-       OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP, OPT_SKIP_EXISTING, OPT_SLOTS };
+       OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP, OPT_SKIP_EXISTING, OPT_SLOTS, OPT_ALIGN,
+       OPT_CFLAGS };
 
 /* Sorted by name; keep it so, --help follows the same order. */
 static const struct option long_options[] = {
+	{ "align",      required_argument, NULL, OPT_ALIGN },
 	{ "alloc",      required_argument, NULL, 'a' },
+	{ "cflags",     required_argument, NULL, OPT_CFLAGS },
 	{ "check",      required_argument, NULL, OPT_CHECK },
 	{ "count",      optional_argument, NULL, OPT_COUNT },
 	{ "heap-limit", required_argument, NULL, OPT_HEAP_LIMIT },
@@ -164,6 +168,16 @@ static int parse_options(int argc, char **argv, struct cli_options *o, char *err
 				return EXIT_USAGE;
 			o->run.runs = (unsigned)v;
 			break;
+		case OPT_ALIGN:
+			if (cli_parse_number("--align", optarg, 1, 4096, 0, &v, err, errlen))
+				return EXIT_USAGE;
+			if (!is_pow2(v)) {
+				usage_error(err, errlen, "--align: %s is not a power of two", optarg);
+				return EXIT_USAGE;
+			}
+			o->run.align = (size_t)v;
+			break;
+		case OPT_CFLAGS: student_cflags = optarg; break;
 		case OPT_CHECK:
 			if (cli_parse_number("--check", optarg, 1, UINT64_MAX, 0, &v, err, errlen))
 				return EXIT_USAGE;
@@ -244,10 +258,15 @@ void cli_help(FILE *f, const struct command *commands)
 	"fragmentation.  Each cell (allocator x trace) runs in a child process.\n"
 	"\n"
 	"options:\n"
+	"      --align N           the alignment every block must have (a power of\n"
+	"                          two; default 16; 8 for the textbook malloc lab)\n"
 	"  -a, --alloc NAME        allocator to run (see --list): a built-in, a peer\n"
-	"                          (glibc, jemalloc, tcmalloc, mimalloc), or a shared\n"
-	"                          library path (./libmy.so); a comma list, or all,\n"
-	"                          builtin, peers\n"
+	"                          (glibc, jemalloc, tcmalloc, mimalloc), a shared\n"
+	"                          library path (./libmy.so), or a student's C source\n"
+	"                          (path/mm.c, path/malloc.c; docs/students.md); a\n"
+	"                          comma list, or all, builtin, peers\n"
+	"      --cflags FLAGS      extra compiler flags for a student's source\n"
+	"                          (the compiler is cc, or $CC)\n"
 	"      --check N           also run the allocator's self-check every N ops\n"
 	"                          (it always runs once at the end)\n"
 	"      --count[=METHOD]    also count one timed pass's instructions per op\n"

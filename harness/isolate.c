@@ -4,6 +4,7 @@
 
 #include "bulk.h"
 #include "exitcodes.h"
+#include "student.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -233,17 +234,18 @@ static struct replay_progress *map_progress(int fd)
 }
 
 /* `__cell MODE LIBRARY NAME TRACE RUNS CHECK_EVERY RESULT_FD PROGRESS_FD PASS SHA256
- *  THREADS LATENCY TOUCH WARMUP HEAP_LIMIT BUILTIN COUNT`; BUILTIN 1: NAME is a
- *  built-in or test allocator (a count under valgrind), 0: the process's malloc */
+ *  THREADS LATENCY TOUCH WARMUP HEAP_LIMIT BUILTIN COUNT ALIGN`; BUILTIN 1: NAME is a
+ *  built-in or test allocator (a count under valgrind), 2: a student's source whose
+ *  build LIBRARY is (student.h), 0: the process's malloc */
 int isolate_child_main(int argc, char **argv)
 {
-	if (argc != 18)
+	if (argc != 19)
 		return EXIT_USAGE;
 	unsigned pass = (unsigned)strtoul(argv[9], NULL, 10);
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
-	int builtin = argv[16][0] == '1';
-	struct run_options opt = { .peer = !builtin, .let_crash = 1 };
+	int builtin = argv[16][0] == '1', student = argv[16][0] == '2';
+	struct run_options opt = { .peer = !builtin && !student, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
 	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
@@ -252,6 +254,7 @@ int isolate_child_main(int argc, char **argv)
 	opt.warmup = (unsigned)strtoul(argv[14], NULL, 10);
 	opt.heap_limit = (size_t)strtoull(argv[15], NULL, 10);
 	opt.count = atoi(argv[17]);
+	opt.align = (size_t)strtoull(argv[18], NULL, 10);
 	int fd = atoi(argv[7]);
 	child_setup();
 	if (!(replay_progress = map_progress(atoi(argv[8]))))
@@ -284,6 +287,8 @@ int isolate_child_main(int argc, char **argv)
 		if (!a && test_allocator_find)
 			a = test_allocator_find(argv[3]);
 		snprintf(err, sizeof err, "%.200s: no such built-in allocator", argv[3]);
+	} else if (student) {
+		a = student_child_table(library, argv[3], err, sizeof err);
 	} else {
 		a = peer_system_bind(library, &has_aligned, err, sizeof err);
 	}
@@ -394,8 +399,13 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		return pid;
 	child_setup();
 	int builtin = s->kind == ALLOC_BUILTIN || s->kind == ALLOC_TEST;
-	if (builtin && !grind) {
+	int student = s->kind == ALLOC_STUDENT;
+	if ((builtin || student) && !grind) {
+		if (student)
+			student_enter(s);
 		struct run_options o = *opt;
+		if (s->kind == ALLOC_STUDENT)
+			student_enter(s);
 		o.let_crash = 1;
 		replay_progress = prog;
 		_exit(child_run(mode, s->table, t, &o, pass, wfd));
@@ -409,11 +419,12 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 		unsetenv("LD_PRELOAD");
 	peer_sanitizer_env();
 	char a_mode[8], a_runs[16], a_check[32], a_wfd[16], a_pfd[16], a_pass[16], a_thr[4];
-	char a_touch[8], a_warm[16], a_limit[32], a_count[8];
+	char a_touch[8], a_warm[16], a_limit[32], a_count[8], a_align[24];
 	snprintf(a_touch, sizeof a_touch, "%d", opt->touch);
 	snprintf(a_warm, sizeof a_warm, "%u", opt->warmup);
 	snprintf(a_limit, sizeof a_limit, "%zu", opt->heap_limit);
 	snprintf(a_count, sizeof a_count, "%d", opt->count);
+	snprintf(a_align, sizeof a_align, "%zu", opt->align);
 	snprintf(a_mode, sizeof a_mode, "%d", (int)mode);
 	snprintf(a_runs, sizeof a_runs, "%u", opt->runs);
 	snprintf(a_check, sizeof a_check, "%" PRIu64, opt->check_every);
@@ -422,10 +433,12 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	snprintf(a_pass, sizeof a_pass, "%u", pass);
 	snprintf(a_thr, sizeof a_thr, "%d", opt->threads ? 1 : 0);
 	char *argv[] = {
-		"bench", "__cell", a_mode, (char *)(s->preload ? s->library : ""),
+		"bench", "__cell", a_mode,
+		(char *)(s->preload ? s->library : student ? student_object(s) : ""),
 		(char *)(builtin && s->table ? s->table->name : s->name), t->path, a_runs,
 		a_check, a_wfd, a_pfd, a_pass, (char *)t->sha256, a_thr,
-		opt->latency ? "1" : "0", a_touch, a_warm, a_limit, builtin ? "1" : "0", a_count,
+		opt->latency ? "1" : "0", a_touch, a_warm, a_limit,
+		builtin ? "1" : student ? "2" : "0", a_count, a_align,
 		NULL,
 	};
 	if (!grind) {

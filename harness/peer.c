@@ -7,6 +7,7 @@
 
 #include "bulk.h"
 #include "exitcodes.h"
+#include "student.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -64,6 +65,7 @@ const char *peer_kind_name(enum alloc_kind kind)
 	case ALLOC_PEER:
 	case ALLOC_LIBRARY: return "peer";
 	case ALLOC_TEST:    return "test";
+	case ALLOC_STUDENT: return "student";
 	default:            return "builtin";
 	}
 }
@@ -269,6 +271,17 @@ static void set_peer_table(struct alloc_spec *s)
 	s->table = &s->renamed;
 }
 
+/*
+ * The renamed copy is already made (a student's, or a peer's whose spec has
+ * moved): point it, and the table, at this spec's own strings.
+ */
+static void point_at_renamed(struct alloc_spec *s)
+{
+	s->renamed.name = s->name;
+	s->renamed.description = s->description;
+	s->table = &s->renamed;
+}
+
 extern const struct allocator peer_system;
 
 int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errlen)
@@ -278,6 +291,8 @@ int peer_resolve(const char *name, struct alloc_spec *s, char *err, size_t errle
 	memset(s, 0, sizeof *s);
 	if (!name[0])
 		return fmt_err(err, errlen, "--alloc: empty allocator name");
+	if (student_is_source(name))
+		return student_resolve(name, s, err, errlen);
 	if (is_path(name)) {
 		int has = 0, rc;
 		/* dlopen needs a slash to take the name as a path, not a soname. */
@@ -353,14 +368,21 @@ static int push(struct alloc_spec **v, size_t *n, size_t *cap, const struct allo
 			return fmt_err(err, errlen, "out of memory"), EXIT_SYSTEM;
 		*v = nv;
 		*cap = ncap;
-		/* A peer's table points into its own spec, which just moved. */
+		/*
+		 * A peer's or student's table and names point into its own
+		 * spec, which just moved: point them at the moved copy (the old
+		 * one is freed, so it must not be read, as set_peer_table would).
+		 */
 		for (size_t i = 0; i < *n; i++)
-			if (nv[i].kind == ALLOC_PEER || nv[i].kind == ALLOC_LIBRARY)
-				set_peer_table(&nv[i]);
+			if (nv[i].kind == ALLOC_PEER || nv[i].kind == ALLOC_LIBRARY
+			    || nv[i].kind == ALLOC_STUDENT)
+				point_at_renamed(&nv[i]);
 	}
 	(*v)[*n] = *s;
 	if (s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY)
 		set_peer_table(&(*v)[*n]);
+	else if (s->kind == ALLOC_STUDENT)
+		point_at_renamed(&(*v)[*n]);
 	(*n)++;
 	return 0;
 }
@@ -396,8 +418,9 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 				    && !(rc = peer_resolve(peers[i].name, &s, err, errlen)))
 					rc = push(&v, &nv, &cap, &s, err, errlen);
 		} else if (!all && strcmp(tok, "builtin") != 0) {
-			if (!(rc = peer_resolve(tok, &s, err, errlen)))
-				rc = push(&v, &nv, &cap, &s, err, errlen);
+			if (!(rc = peer_resolve(tok, &s, err, errlen))
+			    && (rc = push(&v, &nv, &cap, &s, err, errlen)))
+				student_release(&s);   /* not kept: a no-op for the others */
 		}
 		if (!p[len])
 			break;
@@ -416,7 +439,8 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 
 void peer_specs_free(struct alloc_spec *specs, size_t n)
 {
-	(void)n;
+	for (size_t i = 0; specs && i < n; i++)
+		student_release(&specs[i]);
 	free(specs);
 }
 

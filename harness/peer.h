@@ -25,6 +25,7 @@ enum alloc_kind {
 	ALLOC_PEER,      /* a known production allocator                */
 	ALLOC_LIBRARY,   /* a shared library named by its path          */
 	ALLOC_TEST,      /* tests/allocators/, only in build/bench-test */
+	ALLOC_STUDENT,   /* a student's mm.c or malloc.c (student.h)    */
 };
 
 /* One allocator of a run, resolved from the command line. */
@@ -38,9 +39,10 @@ struct alloc_spec {
 	char             library[PATH_MAX]; /* peers: the .so preloaded; glibc: libc */
 	int              preload;           /* LD_PRELOAD library (glibc: 0)        */
 	int              aligned;           /* the library has aligned allocation   */
+	void            *student;           /* students: the loaded object          */
 };
 
-/* "builtin", "peer" or "test" for the JSON's allocator.kind. */
+/* "builtin", "peer", "test" or "student" for the JSON's allocator.kind. */
 const char *peer_kind_name(enum alloc_kind kind);
 
 /*

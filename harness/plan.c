@@ -290,7 +290,8 @@ static int build_manifest(const struct cli_options *o, const struct args *given,
 				join(slots, sizeof slots, o->out, ".slots");
 			args_push(&a, bench);
 			args_push(&a, "--alloc");
-			args_push(&a, s->kind == ALLOC_LIBRARY ? s->library : s->name);
+			args_push(&a, s->kind == ALLOC_LIBRARY || s->kind == ALLOC_STUDENT
+			              ? s->library : s->name);
 			args_push(&a, "--trace");
 			args_push(&a, traces[ti]);
 			run_options(&a, given);

@@ -18,6 +18,7 @@
 #include "machine.h"
 #include "metrics.h"
 #include "peer.h"
+#include "student.h"
 #include "report.h"
 
 #include <errno.h>
@@ -398,6 +399,11 @@ static int resolve_allocs(const char *list, struct cell_alloc **out, size_t *n)
 					        "(run make, or set HEAPLAB_LIB_DIR)\n", v[k].lib, specs[i].name);
 					rc = EXIT_SYSTEM;
 				}
+			} else if (specs[i].kind == ALLOC_STUDENT) {
+				/* its preload library reports heaplab's statistics, like a built-in's */
+				v[k].builtin = 1;
+				snprintf(v[k].lib, sizeof v[k].lib, "%s", student_preload(&specs[i]));
+				v[k].spec.student = NULL;   /* released with specs below */
 			} else if (specs[i].preload) {
 				snprintf(v[k].lib, sizeof v[k].lib, "%s", specs[i].library);
 			}

@@ -253,16 +253,21 @@ static enum cell_status check_new_block(struct checker *c, size_t i, uint64_t nm
 
 	/* A production allocator may give an 8-byte block 8-byte alignment (C11:
 	 * suitably aligned for any object that fits); memalign asks for more. */
-	while (c->opt->peer && align == HEAPLAB_ALIGN && align > 1 && size < align)
+	int asked = align != run_align(c->opt);  /* memalign asked for it */
+	while (c->opt->peer && !asked && align > 1 && size < align)
 		align /= 2;
 	if (addr % align)
-		return stop(c, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, not %zu-byte aligned",
-		            name, (unsigned long)addr, align);
+		return stop(c, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, not %zu-byte aligned%s",
+		            name, (unsigned long)addr, align,
+		            asked ? "" : " (the alignment this run demands of every block; "
+		            "--align sets it when an assignment states another)");
 	if (!c->opt->peer && !heap_contains(&c->heap, p, size ? size : 1)) {
 		uintptr_t lo = (uintptr_t)heap_start(&c->heap), hi = (uintptr_t)heap_break(&c->heap);
 		if (addr < lo || addr >= hi)
 			return stop(c, CELL_CHECK_FAILED, i, nmemb,
-			            "%s returned %#lx, outside its heap [%#lx, %#lx) below the break",
+			            "%s returned %#lx, outside its heap [%#lx, %#lx) below the break "
+			            "(every block must lie in memory taken from the heap provider: "
+			            "mem_sbrk or sbrk in a student's source)",
 			            name, (unsigned long)addr, (unsigned long)lo, (unsigned long)hi);
 		return stop(c, CELL_CHECK_FAILED, i, nmemb,
 		            "%s returned %#lx, whose %llu bytes run past the break at %#lx",
@@ -348,7 +353,7 @@ static enum cell_status checked_alloc(struct checker *c, size_t i)
 	const struct op *op = &c->t->ops[i];
 	struct check_block *b = &c->ix.blocks[op->slot];
 	uint64_t nmemb = 0, size = op->size;
-	size_t align = HEAPLAB_ALIGN;
+	size_t align = run_align(c->opt);
 	int overflow = 0;
 	void *p;
 
@@ -470,7 +475,7 @@ static enum cell_status checked_realloc(struct checker *c, size_t i)
 		b->seed = old_seed;
 		return verify_payload(c, i, 0, op->slot, old_size, "after a failed realloc");
 	}
-	s = check_new_block(c, i, 0, op->slot, p, op->size, HEAPLAB_ALIGN);
+	s = check_new_block(c, i, 0, op->slot, p, op->size, run_align(c->opt));
 	if (s)
 		return s;
 	uint64_t keep = old_size < op->size ? old_size : op->size;

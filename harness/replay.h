@@ -57,7 +57,15 @@ struct run_options {
 	int      count;        /* --count: enum count_method; COUNT_OFF: none   */
 	struct count_probe *count_probe;  /* set only in the child that counts:
 	                        * the probe counts the timed loop (count.h)     */
+	size_t   align;        /* --align: the alignment every block must have
+	                        * (a power of two); 0: HEAPLAB_ALIGN           */
 };
+
+/* The alignment the checked pass demands of every block. */
+static inline size_t run_align(const struct run_options *o)
+{
+	return o->align ? o->align : HEAPLAB_ALIGN;
+}
 
 enum cell_status {
 	CELL_OK           = 0,  /* checked pass clean, timed passes done          */

@@ -218,7 +218,7 @@ json_t *report_json(const struct report_input *in)
 	                             "op_counts", counts,
 	                             "peak_live_bytes", (json_int_t)t->peak_live_bytes,
 	                             "peak_live_blocks", (json_int_t)t->peak_live_blocks), &bad);
-	put(root, "options", json_pack("{s:I, s:I, s:s, s:I, s:o}",
+	put(root, "options", json_pack("{s:I, s:I, s:s, s:I, s:o, s:I}",
 	                               "check_every", (json_int_t)in->opt->check_every,
 	                               "heap_limit", (json_int_t)in->opt->heap_limit,
 	                               "touch", touch_name(in->opt->touch),
@@ -226,7 +226,8 @@ json_t *report_json(const struct report_input *in)
 	                               "count", in->opt->count
 	                                        ? json_string(in->opt->count == COUNT_AUTO ? "auto"
 	                                                      : count_method_name(in->opt->count))
-	                                        : json_null()), &bad);
+	                                        : json_null(),
+	                               "align", (json_int_t)run_align(in->opt)), &bad);
 	put(root, "runs", json_integer(r->runs), &bad);
 
 	if (r->runs) {

@@ -3,6 +3,8 @@
  * flat table, a row per cell, for spreadsheets, gnuplot and pull requests.
  *
  *   bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline] RESULTS...
+ *   bench report --format grade|grade-csv|grade-json [--grade-weight W]
+ *                [--grade-ref-kops N | --grade-ref ALLOC] RESULTS...   (grade.h)
  *
  * A figure a result does not have (null for a peer, latency when it was not
  * measured) is an empty field (tsv, csv) or "-" (markdown).  --timeline
@@ -12,15 +14,17 @@
 #include "commands.h"
 
 #include "exitcodes.h"
+#include "grade.h"
 #include "result.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum format { FMT_TSV, FMT_CSV, FMT_MARKDOWN };
+enum format { FMT_TSV, FMT_CSV, FMT_MARKDOWN, FMT_GRADE, FMT_GRADE_CSV, FMT_GRADE_JSON };
 
 /* A column: its value for one result into buf; 0 when the result lacks it. */
 struct field {
@@ -49,6 +53,7 @@ STR_GETTER(get_cost_method, cost_method)
 	{ (void)f; snprintf(b, n, "%llu", (unsigned long long)r->member); return (has); }
 U64_GETTER(get_ops, 1, ops)
 U64_GETTER(get_runs, 1, runs)
+U64_GETTER(get_align, 1, align)
 U64_GETTER(get_peak_break, r->has_peak_break, peak_break)
 U64_GETTER(get_peak_rss, r->has_peak_rss, peak_rss)
 U64_GETTER(get_peak_live, r->has_peak_live, peak_live)
@@ -112,6 +117,7 @@ static const struct field plain_fields[] = {
 	{ "sha256", get_sha256, 0, 0 },
 	{ "status", get_status, 0, 0 },
 	{ "runs", get_runs, 0, 0 },
+	{ "align", get_align, 0, 0 },
 	{ "ops", get_ops, 0, 0 },
 	{ "ops_per_sec_median", get_ops_median, 0, 0 },
 	{ "ops_per_sec_min", get_ops_min, 0, 0 },
@@ -385,6 +391,8 @@ static void report_usage(FILE *f)
 {
 	fputs("usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
 	      "                    [--group-by machine] RESULTS...\n"
+	      "       bench report --format grade|grade-csv|grade-json [--grade-weight W]\n"
+	      "                    [--grade-ref-kops N | --grade-ref ALLOC] RESULTS...\n"
 	      "\n"
 	      "Prints heaplab result files as one table, a row per cell.  RESULTS are\n"
 	      "files or folders (searched recursively for *.json results; summary.json\n"
@@ -401,7 +409,15 @@ static void report_usage(FILE *f)
 	      "trace and their own fields (the default columns when every result is one).\n"
 	      "  --cells trace|program|all  only that kind of cell (default all)\n"
 	      "  --rss-timeline  the program cells' RSS over time instead (allocator,\n"
-	      "                  program, ms, rss_bytes)\n", f);
+	      "                  program, ms, rss_bytes)\n"
+	      "\n"
+	      "--format grade prints the malloc lab driver's table per allocator (valid,\n"
+	      "util, ops, secs, Kops per trace) and the performance index\n"
+	      "P = 100 (w U + (1 - w) min(1, T / T_ref)), U the average utilization, T\n"
+	      "the throughput in Kops; w is --grade-weight (default 0.6), T_ref is\n"
+	      "--grade-ref-kops (default 600) or the throughput of the allocator\n"
+	      "--grade-ref names.  grade-csv: one row per allocator; grade-json: all of it\n"
+	      "(docs/grading.md).\n", f);
 }
 
 /* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */
@@ -426,6 +442,9 @@ int report_main(int argc, char **argv)
 		{ "cells", required_argument, NULL, 'c' },
 		{ "fields", required_argument, NULL, 'f' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "grade-ref", required_argument, NULL, 'R' },
+		{ "grade-ref-kops", required_argument, NULL, 'K' },
+		{ "grade-weight", required_argument, NULL, 'W' },
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "rss-timeline", no_argument, NULL, 'r' },
@@ -436,6 +455,8 @@ int report_main(int argc, char **argv)
 	const char *fields = NULL;
 	int timeline = 0, rss_timeline = 0, by_machine = 0, c;
 	const char *cells = NULL;
+	struct grade_options go = { GRADE_WEIGHT_DEFAULT, GRADE_REF_KOPS_DEFAULT, NULL };
+	char *end;
 
 	opterr = 0;
 	optind = 0;
@@ -460,6 +481,23 @@ int report_main(int argc, char **argv)
 		case 'f': fields = optarg; break;
 		case 't': timeline = 1; break;
 		case 'h': report_usage(stdout); return commands_finish_stdout(EXIT_OK);
+		case 'R': go.ref_alloc = optarg; break;
+		case 'W':
+		case 'K': {
+			double v = strtod(optarg, &end);
+			int weight = c == 'W';
+			if (end == optarg || *end || !isfinite(v) || (weight ? v < 0 || v > 1 : v <= 0)) {
+				fprintf(stderr, "bench: report: %s: '%s' is not %s\n",
+				        weight ? "--grade-weight" : "--grade-ref-kops", optarg,
+				        weight ? "a number from 0 to 1" : "a positive number");
+				return EXIT_USAGE;
+			}
+			if (weight)
+				go.weight = v;
+			else
+				go.ref_kops = v;
+			break;
+		}
 		case 'F':
 			if (!strcmp(optarg, "tsv"))
 				fmt = FMT_TSV;
@@ -467,9 +505,15 @@ int report_main(int argc, char **argv)
 				fmt = FMT_CSV;
 			else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
 				fmt = FMT_MARKDOWN;
+			else if (!strcmp(optarg, "grade"))
+				fmt = FMT_GRADE;
+			else if (!strcmp(optarg, "grade-csv"))
+				fmt = FMT_GRADE_CSV;
+			else if (!strcmp(optarg, "grade-json"))
+				fmt = FMT_GRADE_JSON;
 			else {
-				fprintf(stderr, "bench: report: --format: '%s' is not tsv, csv or "
-				        "markdown\n", optarg);
+				fprintf(stderr, "bench: report: --format: '%s' is not tsv, csv, "
+				        "markdown, grade, grade-csv or grade-json\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -497,6 +541,21 @@ int report_main(int argc, char **argv)
 	int machines = machine_count(&set) > 1;
 	if (rss_timeline) {
 		print_rss_timeline(stdout, fmt, &set);
+	} else if (fmt >= FMT_GRADE) {
+		char err[512];
+		if (timeline || fields) {
+			fprintf(stderr, "bench: report: --format %s takes neither --fields nor "
+			        "--timeline\n", fmt == FMT_GRADE ? "grade"
+			        : fmt == FMT_GRADE_CSV ? "grade-csv" : "grade-json");
+			result_set_free(&set);
+			return EXIT_USAGE;
+		}
+		if (grade_print(stdout, fmt == FMT_GRADE ? GRADE_TEXT : fmt == FMT_GRADE_CSV
+		                ? GRADE_CSV : GRADE_JSON, &set, &go, err, sizeof err)) {
+			fprintf(stderr, "bench: report: %s\n", err);
+			result_set_free(&set);
+			return EXIT_USAGE;
+		}
 	} else if (timeline) {
 		print_timeline(stdout, fmt, &set, machines);
 	} else {

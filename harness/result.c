@@ -4,6 +4,7 @@
 
 #include "program.h"
 #include "report.h"
+#include "peer.h"
 #include "replay.h"
 #include "safe_text.h"
 
@@ -575,9 +576,14 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
 	    get_count(rd, trace, "trace", "ops", REQUIRED, NULL, &r->ops))
 		return RESULT_BAD;
-	if (r->kind[0] && strcmp(r->kind, "builtin") && strcmp(r->kind, "peer")
-	    && strcmp(r->kind, "test"))
-		return bad(rd, "allocator.kind: \"%s\" is not one of builtin, peer, test", r->kind);
+	if (r->kind[0]) {   /* one of peer_kind_name's words (the writer's) */
+		int known = 0;
+		for (int k = ALLOC_BUILTIN; k <= ALLOC_STUDENT && !known; k++)
+			known = !strcmp(r->kind, peer_kind_name((enum alloc_kind)k));
+		if (!known)
+			return bad(rd, "allocator.kind: \"%s\" is not one of builtin, peer, test, "
+			           "student", r->kind);
+	}
 	if (r->sha256[0] && !is_hex64(r->sha256))
 		return bad(rd, "trace.sha256: not 64 lowercase hex digits");
 	const char *slash = strrchr(r->trace_path, '/');
@@ -605,6 +611,21 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	if (known == sizeof statuses / sizeof statuses[0])
 		return bad(rd, "status: \"%s\" is not one of ok, check-failed, bad-input, "
 		           "system-error, crashed, timeout, unsupported, not-run", r->status);
+	/* options.align and check.message came later: older results lack them */
+	json_t *opts = NULL, *check = NULL;
+	int has_align = 0;
+	if (get_object(rd, root, "", "options", NULLABLE, &opts) ||
+	    (opts && get_count(rd, opts, "options", "align", NULLABLE, &has_align, &r->align)))
+		return RESULT_BAD;
+	if (!has_align)
+		r->align = 16;
+	else if (!r->align || (r->align & (r->align - 1)))
+		return bad(rd, "options.align: %llu is not a power of two",
+		           (unsigned long long)r->align);
+	if (get_object(rd, root, "", "check", NULLABLE, &check) ||
+	    (check && get_string(rd, check, "check", "message", NULLABLE, r->message,
+	                         sizeof r->message)))
+		return RESULT_BAD;
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
 	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
 	    read_placement(rd, root, r))
@@ -634,11 +655,14 @@ int result_parse(const char *name, const char *text, size_t len, struct result *
 	}
 	snprintf(out->file, sizeof out->file, "%s", name);
 	/* Names are printed by report and compare: never raw control characters. */
-	char *texts[] = { out->file, out->allocator, out->kind, out->trace_path, out->trace_name };
+	char *texts[] = { out->file, out->allocator, out->kind, out->trace_path, out->trace_name,
+	                  out->message, out->machine,
+	                  out->program ? out->program->command : NULL };
 	size_t sizes[] = { sizeof out->file, sizeof out->allocator, sizeof out->kind,
-	                   sizeof out->trace_path, sizeof out->trace_name };
+	                   sizeof out->trace_path, sizeof out->trace_name, sizeof out->message,
+	                   sizeof out->machine, sizeof out->program->command };
 	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
-		if (safe_text_needed(texts[k])) {
+		if (texts[k] && safe_text_needed(texts[k])) {
 			char tmp[RESULT_PATH_MAX * 4];
 			safe_text(tmp, sizes[k], texts[k]);
 			memcpy(texts[k], tmp, strlen(tmp) + 1);

@@ -62,6 +62,9 @@ struct result {
 	char     status[32];                   /* "ok", "check-failed", ...            */
 	uint64_t ops;                          /* trace.ops                            */
 	uint64_t runs;                         /* timed passes done                    */
+	uint64_t align;                        /* options.align: the alignment demanded
+	                                          (results written before it: 16)      */
+	char     message[1024];                /* check.message; "" when absent/null   */
 
 	int      has_throughput;               /* throughput is not null               */
 	double   ops_median, ops_min, ops_max; /* ops/s                                */

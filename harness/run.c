@@ -12,6 +12,7 @@
 #include "peer.h"
 #include "program.h"
 #include "exitcodes.h"
+#include "student.h"
 #include "../allocators/allocator.h"
 
 #include <errno.h>
@@ -22,9 +23,11 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: bench run --alloc NAME [--stats] [--check] [--] CMD [ARGS...]\n"
+	"usage: bench run --alloc NAME [--stats] [--check] [--cflags FLAGS] [--] CMD [ARGS...]\n"
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
 	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
+	"  NAME may be a student's source, path/mm.c or path/malloc.c (docs/students.md):\n"
+	"  it is built as a preload library (--cflags: extra compiler flags).\n"
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
 	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n"
 	"\n";
@@ -113,6 +116,8 @@ int run_main(int argc, char **argv)
 			stats = 1;
 		} else if (strcmp(a, "--check") == 0) {
 			check = 1;
+		} else if (strcmp(a, "--cflags") == 0 && i + 1 < argc) {
+			student_cflags = argv[++i];
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			fputs(run_usage, stdout);
 			program_cells_usage(stdout);
@@ -132,8 +137,18 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "bench: run: no command to run\n%s", run_usage);
 		return EXIT_USAGE;
 	}
-	char lib[PATH_MAX + 64];
-	if (!allocator_find(name)) {
+	char lib[PATH_MAX + 128];
+	if (student_is_source(name)) {
+		/* A student's source: built (or found in the cache) as a preload library. */
+		struct student_build b;
+		char err[1024];
+		int rc = student_build(name, &b, err, sizeof err);
+		if (rc) {
+			fprintf(stderr, "bench: %s\n", err);
+			return rc;
+		}
+		snprintf(lib, sizeof lib, "%s", b.preload_so);
+	} else if (!allocator_find(name)) {
 		/*
 		 * A peer or a library path: the program runs on that malloc as
 		 * it ships (glibc: nothing to preload).  Only the built-ins'

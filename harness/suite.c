@@ -65,7 +65,8 @@ static void fill_input(struct report_input *in, const struct alloc_spec *s,
 	in->machine = machine;
 	in->when = when;
 	in->kind = peer_kind_name(s->kind);
-	in->library = s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY ? s->library : NULL;
+	in->library = s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY
+	              || s->kind == ALLOC_STUDENT ? s->library : NULL;
 	in->extra = x;
 }
 
@@ -643,7 +644,8 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 			metrics_summarise(r->ops_per_sec, r->runs, &ss);
 			c->ops_median = ss.median;
 		}
-		c->has_break = c->spec->kind == ALLOC_BUILTIN || c->spec->kind == ALLOC_TEST;
+		c->has_break = c->spec->kind == ALLOC_BUILTIN || c->spec->kind == ALLOC_TEST
+		               || c->spec->kind == ALLOC_STUDENT;
 		c->has_break = c->has_break && st == CELL_OK;
 		c->peak_break = r->memory.peak_break;
 		c->has_rss = x->mem.measured;

@@ -648,7 +648,7 @@ static enum cell_status admit_block(struct worker *w, size_t i, uint64_t nmemb, 
 
 	/* as replay.c: a production allocator may give a block under 16 bytes
 	 * only its size's alignment; memalign asks for more */
-	while (ps->opt->peer && align == HEAPLAB_ALIGN && align > 1 && size < align)
+	while (ps->opt->peer && align == run_align(ps->opt) && align > 1 && size < align)
 		align /= 2;
 	if (addr % align)
 		return violation(w, CELL_CHECK_FAILED, i, nmemb, "%s returned %#lx, not %zu-byte "
@@ -713,7 +713,7 @@ static enum cell_status checked_alloc(struct worker *w, size_t i, uint64_t nmemb
 	const struct op *op = &ps->t->ops[i];
 	uint32_t rs = ps->t->ops[i].slot;
 	struct check_block *b = &ps->ix.blocks[rs];
-	size_t size = op->size, align = HEAPLAB_ALIGN;
+	size_t size = op->size, align = run_align(ps->opt);
 	int overflow = 0;
 	void *p;
 
@@ -824,7 +824,7 @@ static enum cell_status checked_realloc(struct worker *w, size_t i)
 		b->seed = old_seed;
 		return verify(w, i, 0, rs, "after a failed realloc");
 	}
-	if ((s = admit_block(w, i, 0, rs, p, op->size, HEAPLAB_ALIGN)))
+	if ((s = admit_block(w, i, 0, rs, p, op->size, run_align(ps->opt))))
 		return s;
 	uint64_t keep = old_size < op->size ? old_size : op->size;
 	uint8_t want = 0, got = 0;

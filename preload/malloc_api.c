@@ -53,6 +53,16 @@
 extern const struct allocator HEAPLAB_ALLOCATOR;
 #define TABLE (&HEAPLAB_ALLOCATOR)
 
+/*
+ * The alignment of the blocks the allocator returns: a pointer that is not
+ * aligned so is not one of its blocks.  A student's library (student/) is
+ * built with 8, the textbook malloc lab's alignment; its memalign serves
+ * anything above.
+ */
+#ifndef HEAPLAB_PTR_ALIGN
+#define HEAPLAB_PTR_ALIGN HEAPLAB_ALIGN
+#endif
+
 #define EXPORT __attribute__((visibility("default")))
 
 struct preload {
@@ -260,7 +270,7 @@ static inline void leave(void)
 
 static inline int in_heap(const void *p)
 {
-	return ((uintptr_t)p & (HEAPLAB_ALIGN - 1)) == 0 && heap_contains(&P.heap, p, 1);
+	return ((uintptr_t)p & (HEAPLAB_PTR_ALIGN - 1)) == 0 && heap_contains(&P.heap, p, 1);
 }
 
 static void fork_prepare(void) { in_heaplab = 1; pthread_mutex_lock(&P.lock); }
@@ -360,7 +370,7 @@ static void *fail_nomem(void)
 	return NULL;
 }
 
-/* Every allocating entry ends here; align <= HEAPLAB_ALIGN means plain malloc. */
+/* Every allocating entry ends here; align <= HEAPLAB_PTR_ALIGN means plain malloc. */
 static void *allocate(size_t align, size_t size, int zero)
 {
 	if (size > PTRDIFF_MAX)
@@ -373,7 +383,7 @@ static void *allocate(size_t align, size_t size, int zero)
 	}
 	void *p = NULL;
 	if (P.ready > 0) {
-		if (align > HEAPLAB_ALIGN)
+		if (align > HEAPLAB_PTR_ALIGN)
 			p = TABLE->memalign(P.self, align, size);
 		else if (zero)
 			p = TABLE->calloc(P.self, 1, size);

@@ -34,7 +34,7 @@ fault() {
 A='0x[0-9a-f]+'
 F='tests/data/faults\.trace'
 check "misaligned: exit 1, check-failed at op 0, the address" fault broken-misaligned 1 check-failed \
-	"$F:3: op 0 \\(malloc of 256 bytes for block 0\\): broken-misaligned returned $A, not 16-byte aligned" \
+	"$F:3: op 0 \\(malloc of 256 bytes for block 0\\): broken-misaligned returned $A, not 16-byte aligned \\(the alignment this run demands of every block; --align sets it when an assignment states another\\)" \
 	'.ops.replayed == 0 and .runs == 0 and .throughput == null'
 check "overlapping: names both blocks and their sizes" fault broken-overlap 1 check-failed \
 	"$F:4: op 1 \\(malloc of 248 bytes for block 1\\): broken-overlap returned ($A) \\(248 bytes\\), which overlaps live block 0 at $A \\(256 bytes\\)"
@@ -42,7 +42,7 @@ check "a neighbour's payload scribbled on: found at the next check of that block
 	fault broken-corrupt 1 check-failed \
 	"$F:52: op 49 \\(free of block 29\\): before the free: payload of block 29 at $A was changed at byte 0 since op 29 \\(line 32\\) filled it \\(expected 0x09, found 0xf6\\)"
 check "a pointer outside the heap: the heap's range" fault broken-outside 1 check-failed \
-	"$F:3: op 0 \\(malloc of 256 bytes for block 0\\): broken-outside returned $A, outside its heap \\[$A, $A\\) below the break"
+	"$F:3: op 0 \\(malloc of 256 bytes for block 0\\): broken-outside returned $A, outside its heap \\[$A, $A\\) below the break \\(every block must lie in memory taken from the heap provider: mem_sbrk or sbrk in a student's source\\)"
 check "a block running past the break" fault broken-past-break 1 check-failed \
 	"$F:3: op 0 \\(malloc of 256 bytes for block 0\\): broken-past-break returned $A, whose 256 bytes run past the break at $A"
 check "calloc not zeroed" fault broken-calloc-dirty 1 check-failed \

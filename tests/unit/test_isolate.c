@@ -257,6 +257,22 @@ TEST(peer_resolve_names_builtins_test_allocators_and_refuses_the_unknown)
 	EXPECT_STR_CONTAINS(err, "./no/such/lib.so: No such file or directory");
 }
 
+TEST(peer_expand_keeps_each_peer_table_its_own_when_the_list_grows_past_sixteen)
+{
+	/* glibc first, then enough names to move the array (16 fit at first) */
+	const char *list = "glibc,builtin,test-crash,test-hang,test-exit,test-abort,"
+	                   "test-spin,test-crash-free,test-check-hang";
+	struct alloc_spec *v;
+	size_t n;
+	char err[256];
+	REQUIRE(peer_expand(list, &v, &n, err, sizeof err) == 0);
+	EXPECT(n > 16);
+	EXPECT_EQ(v[0].kind, ALLOC_PEER);
+	EXPECT(v[0].table == &v[0].renamed);
+	EXPECT_STR_CONTAINS(v[0].table->name, "glibc");
+	peer_specs_free(v, n);
+}
+
 TEST(peer_expand_builtin_gives_the_registry_and_refuses_a_name_twice)
 {
 	struct alloc_spec *v;

@@ -400,7 +400,7 @@ TEST(result_reader_refuses_an_unknown_allocator_kind)
 	struct result r;
 	EXPECT_EQ(parse_with("\"kind\": \"builtin\"", "\"kind\": \"\\u001b[31m\"", &r),
 	          RESULT_BAD);
-	EXPECT_STR_CONTAINS(err, "allocator.kind: \"\\x1b[31m\" is not one of builtin, peer, test");
+	EXPECT_STR_CONTAINS(err, "allocator.kind: \"\\x1b[31m\" is not one of builtin, peer, test, student");
 	REQUIRE(parse_with("\"kind\": \"builtin\"", "\"kind\": \"peer\"", &r) == RESULT_OK);
 	result_free(&r);
 }
