@@ -18,6 +18,8 @@ extern const struct allocator alloc_tlsf;
 extern const struct allocator alloc_buddy;
 extern const struct allocator alloc_slab;
 extern const struct allocator alloc_tlsf_tcache;
+extern const struct allocator alloc_compact;
+extern const struct allocator alloc_sharded;
 /* REGISTRY-EXTERNS (keep this marker: helpers add lines above it) */
 
 const struct allocator *const allocator_registry[] = {
@@ -32,6 +34,8 @@ const struct allocator *const allocator_registry[] = {
 	&alloc_buddy,
 	&alloc_slab,
 	&alloc_tlsf_tcache,
+	&alloc_compact,
+	&alloc_sharded,
 	/* REGISTRY-ENTRIES (keep this marker: helpers add lines above it) */
 };
 

@@ -276,10 +276,11 @@ static void locked_free(void *s, void *p)
 
 /* The built-ins that are thread-safe by themselves (their own locking). */
 extern const struct allocator alloc_tlsf_tcache;
+extern const struct allocator alloc_sharded;
 
 static int self_locking(const struct allocator *a)
 {
-	return a == &alloc_tlsf_tcache;
+	return a == &alloc_tlsf_tcache || a == &alloc_sharded;
 }
 
 /*

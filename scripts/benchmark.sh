@@ -18,7 +18,8 @@
 #   TIMEOUT  seconds per cell on a committed trace (60)
 #   TIMEOUT_LARGE  seconds per cell on workloads/large/* (30)
 #   OUT      folder for the per-cell JSON results (results/benchmark)
-#   ROUNDS   interleaved rounds for the glibc comparison (3; 0: skip it)
+#   ROUNDS   interleaved rounds for the glibc comparison and for sharded and
+#            compact against glibc and mimalloc (3; 0: skip both)
 #
 # Columns: median Mops/s and ns/op over the timed passes, and the best
 # (lowest) ns/op of them in brackets (on a shared machine the median moves
@@ -140,7 +141,7 @@ if [ -n "$ml" ]; then
 	echo "bound of an 8-byte header, 16-byte alignment, 32-byte minimum (scripts/util-bound.awk)"
 	for t in $ml; do
 		printf '  %-36s bound %5.1f%%' "$t" "$(awk -f scripts/util-bound.awk "$t" | awk '{print 100 * $3}')"
-		for a in segregated tlsf; do
+		for a in segregated compact tlsf; do
 			u=$(util "$t" $a); [ -n "$u" ] && printf '  %s %5.1f%%' $a "$u"
 		done
 		echo
@@ -225,6 +226,73 @@ if [ -n "$real" ] && echo "$allocs" | tr " " "\n" | grep -qx glibc && [ "$ROUNDS
 				printf "  tlsf %.2fx rss %s break %.0fK", m["glibc"] / m["tlsf"],
 				       G[1] ? sprintf("%.2f", L[1] / G[1]) : "-", L[2] / 1024
 				printf "  (glibc arena %.0fK)\n", G[2] / 1024
+			}'
+	done
+fi
+
+# The memory-first design (compact) against the design it extends: peak
+# break on every trace of the run, from the table's cells.
+if echo "$allocs" | tr ' ' '\n' | grep -qx compact && echo "$allocs" | tr ' ' '\n' | grep -qx segregated; then
+	echo
+	echo "compact vs segregated, peak break on every trace (below 0: compact needs less):"
+	for t in $traces; do
+		c=$(field "$t" compact '.memory.peak_break_bytes'); s=$(field "$t" segregated '.memory.peak_break_bytes')
+		[ -n "$c" ] && [ -n "$s" ] && echo "$t $c $s"
+	done | awk '{ d = 100 * ($2 - $3) / $3; n++; if (d > 0) { worse++; w = w sprintf("  %s %+.2f%%\n", $1, d) }
+		else if (d < 0) better++; sum += d }
+		END { if (n) printf "  %d traces: %d smaller, %d larger, %d equal; mean %+.2f%%\n%s", n, better,
+		      worse, n - better - worse, sum / n, w }'
+fi
+
+# The speed-first design (sharded) and compact against glibc and mimalloc
+# on the realistic workloads: ROUNDS rounds that run glibc, mimalloc,
+# sharded, compact and segregated in turn on each trace (interleaved, so
+# the neighbours' load hits all alike).  Throughput ratio = the peer's
+# median ns/op / ours, each the median over the rounds of the per-round
+# medians (above 1: faster); "best" compares best passes instead.  Memory:
+# peak RSS ratio to glibc's and the peak break, from the table's cells.
+new5="glibc mimalloc sharded compact segregated"
+if [ -n "$real" ] && [ "$ROUNDS" -gt 0 ] &&
+   [ "$(echo "$allocs" | tr ' ' '\n' | grep -cxE 'glibc|mimalloc|sharded|compact')" -eq 4 ]; then
+	echo
+	echo "sharded and compact vs glibc and mimalloc on the realistic workloads: throughput ratio (median of"
+	echo "$ROUNDS interleaved rounds of $RUNS passes, each round's median; above 1 = faster), peak RSS vs glibc, peak break:"
+	for t in $real; do
+		res=""
+		r=0
+		while [ $r -lt "$ROUNDS" ]; do
+			for a in $new5; do
+				v=$("$BENCH" --alloc $a --trace "$t" --runs "$RUNS" --timeout "$TIMEOUT" --json \
+					--quiet 2>/dev/null | jq -r 'select(.status == "ok") |
+					"\(.throughput.ns_per_op.median) \(.throughput.ns_per_op.min)"')
+				res="$res
+$a ${v:-x x}"
+			done
+			r=$((r + 1))
+		done
+		g=$(field "$t" glibc .memory.peak_rss_bytes)
+		mem=""
+		for a in sharded compact segregated; do
+			mem="$mem $a=$(field "$t" $a '"\(.memory.peak_rss_bytes),\(.memory.peak_break_bytes)"')"
+		done
+		echo "$res" | awk -v t="$t" -v g="${g:-0}" -v mem="$mem" '
+			function median(a, n,   i, j, x) {
+				for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+				return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+			NF == 3 && $2 != "x" { k = $1; n[k]++; med[k, n[k]] = $2; if (!(k in best) || $3 < best[k]) best[k] = $3 }
+			END {
+				split("glibc mimalloc sharded compact segregated", names, " ")
+				for (i = 1; i <= 5; i++) { k = names[i]; delete tmp
+					for (j = 1; j <= n[k]; j++) tmp[j] = med[k, j]
+					m[k] = n[k] ? median(tmp, n[k]) : 0 }
+				split(mem, M, " ")
+				for (i in M) { split(M[i], kv, "="); split(kv[2], rb, ","); rss[kv[1]] = rb[1]; brk[kv[1]] = rb[2] }
+				printf "  %-26s glibc %6.1f  mimalloc %6.1f ns/op\n", t, m["glibc"], m["mimalloc"]
+				for (i = 3; i <= 5; i++) { k = names[i]
+					if (!m[k]) { printf "    %-11s failed\n", k; continue }
+					printf "    %-11s %6.1f ns/op  /glibc %.2f  /mimalloc %.2f  (best /glibc %.2f /mimalloc %.2f)  rss/glibc %s  break %.0fK\n",
+					       k, m[k], m["glibc"] / m[k], m["mimalloc"] / m[k], best["glibc"] / best[k],
+					       best["mimalloc"] / best[k], ((g > 0 && rss[k] > 0) ? sprintf("%.2f", rss[k] / g) : "-"), brk[k] / 1024 }
 			}'
 	done
 fi

@@ -7,7 +7,7 @@
 #
 # usage: sh scripts/threads.sh [OUTDIR]      (default results/threads)
 # environment:
-#   ALLOCS    allocators (default: segregated, tlsf, tlsf-tcache, installed peers)
+#   ALLOCS    allocators (default: segregated, tlsf, tlsf-tcache, sharded, installed peers)
 #   PROFILES  default: mt-private mt-producer-consumer mt-cache
 #   THREADS   thread counts (default: 1 2 and nproc, without repeats)
 #   OPS       operations per trace (default 100000)
@@ -22,7 +22,7 @@ PROFILES=${PROFILES:-mt-private mt-producer-consumer mt-cache}
 CORES=$(nproc)
 THREADS=${THREADS:-$(printf '1\n2\n%s\n' "$CORES" | sort -n | uniq | tr '\n' ' ')}
 if [ -z "${ALLOCS:-}" ]; then
-	ALLOCS="segregated tlsf tlsf-tcache $("$BENCH" --list | grep ' peer: ' | grep -v 'not installed' |
+	ALLOCS="segregated tlsf tlsf-tcache sharded $("$BENCH" --list | grep ' peer: ' | grep -v 'not installed' |
 		awk '{print $1}' | tr '\n' ' ')"
 fi
 mkdir -p "$OUT"

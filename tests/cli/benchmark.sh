@@ -57,4 +57,20 @@ bound_by_hand() {
 }
 check util_bound_counts_header_rounding_and_minimum_block bound_by_hand
 
+compact_section_matches_json() {
+	# the compact-vs-segregated lines come from the two cells' peak breaks
+	ALLOCS=segregated,compact RUNS=1 ROUNDS=0 OUT=$TMP/res3 BENCH=$BENCH \
+		sh scripts/benchmark.sh workloads/binary-small.rep workloads/short1.rep > "$OUT" 2> "$ERR" || return 1
+	grep -q '^compact vs segregated, peak break on every trace' "$OUT" || { echo "    no section"; return 1; }
+	n=0; smaller=0
+	for t in binary-small short1; do
+		c=$(jq .memory.peak_break_bytes "$TMP/res3/$t.rep--compact.json")
+		s=$(jq .memory.peak_break_bytes "$TMP/res3/$t.rep--segregated.json")
+		n=$((n + 1)); [ "$c" -lt "$s" ] && smaller=$((smaller + 1))
+	done
+	grep -qE "^  $n traces: $smaller smaller," "$OUT" ||
+		{ echo "    summary disagrees with the JSON ($n traces, $smaller smaller):"; grep -A1 '^compact vs' "$OUT"; return 1; }
+}
+check benchmark_compact_section_is_read_from_the_json_results compact_section_matches_json
+
 finish
