@@ -15,6 +15,8 @@
 #                   results/programs, charted into charts/programs (~4 min CPU)
 #   make baseline   regenerate results/baseline (memory regression baseline, CI)
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
+#   make bench-compare  measure bench compare's false alarms, power and the
+#                   fairness of the timed passes on this machine (docs/compare.md)
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -85,7 +87,7 @@ KIT_FILES    := $(KIT)/adapter-mm.o $(KIT)/adapter-malloc.o $(KIT)/malloc_api.o 
                 $(KIT)/include/mm.h $(KIT)/include/memlib.h
 
 .PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install workloads-large \
-	demo demo-run test-run baseline bench-harness benchmark programs programs-run
+	demo demo-run test-run baseline bench-harness bench-compare benchmark programs programs-run
 all: $(BENCH) $(RECORD_LIB) preload student-kit $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 student-kit: $(KIT_FILES)
@@ -164,6 +166,10 @@ $(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
 
 bench-harness: $(BENCH) $(HBENCH)
 	BENCH=./$(BENCH) HBENCH=./$(HBENCH) scripts/bench_harness.sh
+
+# the compare gate's quality: a benchmark (minutes, timing), never part of make test
+bench-compare: all $(BENCH_TEST)
+	BENCH=./$(BENCH) BENCH_TEST=./$(BENCH_TEST) sh scripts/bench_compare.sh
 
 $(UNIT): $(CORE_OBJ) $(TEST_OBJ)
 	@mkdir -p $(dir $@)

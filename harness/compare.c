@@ -1,28 +1,38 @@
 /*
  * compare.c - `bench compare BASELINE CURRENT`: match the cells of two sets of
- * results and fail (exit 1) on a regression beyond the user's thresholds.
+ * results and fail (exit 1) on a regression (docs/results.md).
  *
  * Cells match by (allocator name, trace file name); a trace whose sha256
  * differs between the sides is warned about (the comparison still runs, but
  * its figures mean little).  Rules, each a failure when broken:
  *   - status: a cell that was "ok" must still be "ok";
+ *   - failures: a cell must not fail more allocations or skip more ops than
+ *     in the baseline (a heap limit that now bites is a regression, and its
+ *     throughput, for less work, is not comparable);
  *   - memory: built-in allocators' peak break is deterministic, so it is
  *     compared exactly (growth above --max-memory-growth, default 0%); when
  *     a side has no break (a peer), peak RSS is compared with an extra
  *     --rss-tolerance (default 5%) for the kernel's and libc's own noise;
- *   - throughput (unless --only-memory): a slowdown only when even the best
- *     current pass is slower than the worst baseline pass by more than
- *     --max-slowdown (default 10%): current max ops/s < baseline min ops/s
- *     x (1 - threshold), so run-to-run noise within the recorded spread is
- *     never called a regression.  With --reference ALLOC each side's figures
- *     are first divided by ALLOC's on the same trace in the same run (best
- *     case over worst case again), which cancels a faster or slower machine;
+ *   - cost (unless --only-memory): when both sides carry an instruction
+ *     count per op (`bench --count`), it is deterministic and compared
+ *     exactly: growth beyond --max-instructions-growth (default 1%) fails;
+ *   - time (unless --only-memory): otherwise the timed passes of both sides
+ *     (CPU time per op when both have it, else wall time) go through the
+ *     Mann-Whitney U test (harness/stats.h); a slowdown fails only when it
+ *     is significant (two-sided p < --alpha, default 0.01) AND its estimate
+ *     (Hodges-Lehmann ratio) exceeds --min-effect (default 5%) AND 3x the
+ *     run-to-run noise measured across the cells (--run-noise).  With
+ *     --reference ALLOC each pass is first divided by ALLOC's median on the
+ *     same trace in the same run, which cancels a faster or slower machine;
  *   - a baseline cell missing from the current results (unless --allow-missing).
+ * Each cell reports its effect with the 1 - alpha interval and p, so a
+ * reader sees how sure the verdict is, not just pass or fail.
  */
 #define _GNU_SOURCE
 #include "commands.h"
 
 #include "exitcodes.h"
+#include "stats.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,24 +43,37 @@
 #include <string.h>
 
 struct compare_options {
-	double      max_slowdown;   /* fraction, e.g. 0.10                          */
+	double      min_effect;     /* fraction: smaller slowdowns never fail (5%)   */
+	double      alpha;          /* significance level of the two-sided test      */
+	double      max_instr;      /* fraction of instruction growth allowed (1%)   */
+	double      noise_k;        /* a slowdown must exceed k x run-to-run noise   */
 	double      max_growth;     /* fraction of memory growth allowed            */
 	double      rss_tolerance;  /* extra fraction for peak RSS                  */
 	const char *reference;      /* allocator to normalise throughput by, or NULL */
 	int         allow_missing;  /* a cell missing in CURRENT is not a failure   */
 	int         only_memory;    /* skip throughput                              */
+	int         wall;           /* --time wall: ignore CPU-time samples          */
 	int         markdown;       /* --format markdown                            */
 };
+
+/* How a cell's throughput was judged (for the table and the verdict's tally). */
+enum basis { BASIS_NONE, BASIS_INSTR, BASIS_CPU, BASIS_WALL };
+static const char *const basis_name[] = { "-", "instr", "cpu", "wall" };
 
 /* One row of the output. */
 struct row {
 	const struct result *base, *cur;  /* either may be NULL              */
 	int  fail;                        /* this cell regressed              */
 	int  compared;                    /* both sides present               */
+	int  unjudged;                    /* throughput: too few runs to say  */
+	int  timed;                       /* time was judged: est and p hold  */
+	double est, p_value;              /* Hodges-Lehmann ratio, its p      */
+	enum basis basis;
 	char status[80];
-	char tput[128];
-	char mem[128];
-	char note[256];
+	char effect[64];                  /* "+12.3% [+9.8, +15.1]", "n/c"     */
+	char p[16];                       /* "0.008", "exact", "-"             */
+	char mem[24];                     /* "same", "+0.01%", "-"             */
+	char note[768];                   /* lines separated by '\n'          */
 };
 
 static const struct result *find(const struct result_set *s, const char *alloc,
@@ -137,20 +160,6 @@ static int check_unique(const char *side, const struct result_set *s)
 	return 0;
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	if (n >= len - 1)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
 static void bytes_text(char *buf, size_t len, uint64_t n)
 {
 	if (n < 1024)
@@ -161,6 +170,50 @@ static void bytes_text(char *buf, size_t len, uint64_t n)
 		snprintf(buf, len, "%.2f MiB", (double)n / (1 << 20));
 	else
 		snprintf(buf, len, "%.2f GiB", (double)n / (1 << 30));
+}
+
+/* Add one line to the row's notes (shown under the row in text). */
+static void note(struct row *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct row *w, const char *fmt, ...)
+{
+	size_t n = strlen(w->note);
+	if (n && n < sizeof w->note - 1)
+		w->note[n++] = '\n', w->note[n] = '\0';
+	if (n >= sizeof w->note - 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->note + n, sizeof w->note - n, fmt, ap);
+	va_end(ap);
+}
+
+/* A signed percentage, short: "+0.42%", "+12.3%", "+250%", "x31.6". */
+static void pct_text(char *buf, size_t len, double ratio)
+{
+	double pct = 100 * (ratio - 1);
+	if (!isfinite(ratio))
+		snprintf(buf, len, "?");
+	else if (ratio >= 10)
+		snprintf(buf, len, "x%.3g", ratio);
+	else if (fabs(pct) < 1)
+		snprintf(buf, len, "%+.2f%%", pct);
+	else if (fabs(pct) < 100)
+		snprintf(buf, len, "%+.1f%%", pct);
+	else
+		snprintf(buf, len, "%+.0f%%", pct);
+}
+
+/* A bound of an interval, without the % sign: "+9.8", "-120", "?". */
+static void bound_text(char *buf, size_t len, double ratio)
+{
+	double pct = 100 * (ratio - 1);
+	if (!isfinite(ratio) || ratio <= 0)
+		snprintf(buf, len, "?");
+	else if (fabs(pct) < 10)
+		snprintf(buf, len, "%+.1f", pct);
+	else
+		snprintf(buf, len, "%+.0f", pct);
 }
 
 static void compare_memory(const struct compare_options *o, struct row *w)
@@ -176,30 +229,67 @@ static void compare_memory(const struct compare_options *o, struct row *w)
 		bv = b->peak_rss, cv = c->peak_rss;
 		allowed = o->max_growth + o->rss_tolerance, what = "RSS";
 	} else {
-		snprintf(w->mem, sizeof w->mem, "no common figure");
+		snprintf(w->mem, sizeof w->mem, "n/a");
+		note(w, "memory: no figure on both sides");
 		return;
 	}
-	char bt[32], ct[32];
+	/* the column names the figure only for peers: built-ins are break throughout */
+	const char *tag = strcmp(what, "RSS") ? "" : "RSS ";
+	if (bv == cv) {
+		snprintf(w->mem, sizeof w->mem, "%ssame", tag);
+		return;
+	}
+	char bt[32], ct[32], pt[16];
 	bytes_text(bt, sizeof bt, bv);
 	bytes_text(ct, sizeof ct, cv);
-	if (bv == cv) {
-		snprintf(w->mem, sizeof w->mem, "%s %s (same)", what, bt);
-		return;
-	}
 	long long delta = (long long)(cv - bv);
 	double pct = bv ? 100.0 * (double)delta / (double)bv : INFINITY;
-	if (llabs(delta) < 1024)
-		snprintf(w->mem, sizeof w->mem, "%s %s -> %s (%+lld B, %+.2f%%)", what, bt, ct,
-		         delta, pct);
+	if (fabs(pct) < 0.01)
+		snprintf(pt, sizeof pt, "%+lldB", delta);
 	else
-		snprintf(w->mem, sizeof w->mem, "%s %s -> %s (%+.2f%%)", what, bt, ct, pct);
+		snprintf(pt, sizeof pt, "%+.2f%%", pct);
+	snprintf(w->mem, sizeof w->mem, "%s%s", tag, pt);
 	/* Exact for the deterministic figures: with 0% allowed, one byte more fails. */
 	int grew = allowed == 0 ? cv > bv : (double)cv > (double)bv * (1 + allowed);
 	if (grew) {
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%speak %s grew %+.2f%% (allowed %.2f%%)",
-		       w->note[0] ? "; " : "", what, pct, 100 * allowed);
+		note(w, "peak %s grew %s -> %s (%+lld B, %+.2f%%; allowed %.4g%%)", what, bt, ct,
+		     delta, pct, 100 * allowed);
+	} else {
+		note(w, "peak %s %s -> %s (%+lld B)", what, bt, ct, delta);
 	}
+}
+
+/* The samples (ns per op) of one basis, or NULL when r has none usable (a 0 is unusable). */
+static const double *samples_of(const struct result *r, enum basis k, size_t *n)
+{
+	const double *x = k == BASIS_CPU ? r->samples_cpu_ns : r->samples_ns;
+	*n = k == BASIS_CPU ? r->n_samples_cpu_ns : r->n_samples_ns;
+	for (size_t i = 0; i < *n; i++)
+		if (!(x[i] > 0))
+			return NULL;
+	return *n ? x : NULL;
+}
+
+/*
+ * The timing samples of r on basis k, divided by `scale` (1, or the
+ * reference's median), into a new array; an older result without a sample
+ * array gives its median ns/op as its one sample.
+ */
+static double *timing_samples(const struct result *r, enum basis k, double scale, size_t *n)
+{
+	const double *x = samples_of(r, k, n);
+	double one = r->ns_median;
+	if (!x) {
+		if (k == BASIS_CPU || !(one > 0))
+			return NULL;
+		x = &one, *n = 1;
+	}
+	double *out = malloc(*n * sizeof *out);
+	if (out)
+		for (size_t i = 0; i < *n; i++)
+			out[i] = x[i] / scale;
+	return out;
 }
 
 /* Reference figures of one side for trace `trace`, or NULL (note why in w). */
@@ -211,58 +301,212 @@ static const struct result *reference_of(const struct compare_options *o,
 	const struct result *r = find_cell(s, cell->machine, o->reference, trace);
 	if (!r || !r->has_throughput || strcmp(r->status, "ok")) {
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%sno usable %s result in %s to normalise by",
-		       w->note[0] ? "; " : "", o->reference, side);
+		note(w, "no usable %s result in %s to normalise by", o->reference, side);
 		return NULL;
 	}
 	return r;
+}
+
+/* Instruction counts: deterministic, so compared as they are. */
+static void judge_instructions(const struct compare_options *o, struct row *w)
+{
+	double b = w->base->instructions_per_op, c = w->cur->instructions_per_op;
+	double ratio = c / b;
+	w->basis = BASIS_INSTR;
+	pct_text(w->effect, sizeof w->effect, ratio);
+	snprintf(w->p, sizeof w->p, "exact");
+	if (ratio > 1 + o->max_instr) {
+		w->fail = 1;
+		note(w, "more instructions: %.1f -> %.1f per op (allowed +%.4g%%)", b, c,
+		     100 * o->max_instr);
+	}
+}
+
+static void judge_timing(const struct compare_options *o, const struct result_set *bs,
+                         const struct result_set *cs, struct row *w)
+{
+	const struct result *b = w->base, *c = w->cur;
+	size_t nb0, nc0;
+	enum basis k = !o->wall && samples_of(b, BASIS_CPU, &nb0) && samples_of(c, BASIS_CPU, &nc0)
+	               ? BASIS_CPU : BASIS_WALL;
+	double bscale = 1, cscale = 1;
+	if (o->reference) {
+		const struct result *br = reference_of(o, bs, "BASELINE", b, w);
+		const struct result *cr = reference_of(o, cs, "CURRENT", c, w);
+		if (!br || !cr)
+			goto not_judged;
+		size_t n1, n2;
+		if (k == BASIS_CPU && !(samples_of(br, k, &n1) && samples_of(cr, k, &n2)))
+			k = BASIS_WALL;   /* the reference has wall time only */
+		double *rb = timing_samples(br, k, 1, &n1), *rc = timing_samples(cr, k, 1, &n2);
+		int usable = rb && rc;
+		if (usable)
+			bscale = stats_median(rb, n1), cscale = stats_median(rc, n2);
+		free(rb);
+		free(rc);
+		if (!usable || !(bscale > 0) || !(cscale > 0)) {
+			w->fail = 1;
+			note(w, "%s has no usable timing to normalise by", o->reference);
+			goto not_judged;
+		}
+	}
+	size_t nb, nc;
+	double *x = timing_samples(b, k, bscale, &nb), *y = timing_samples(c, k, cscale, &nc);
+	double p = 1, est = NAN, lo = 0, hi = INFINITY;
+	if (!x || !y || stats_mann_whitney(x, nb, y, nc, &p, NULL) ||
+	    stats_ratio(x, nb, y, nc, o->alpha, &est, &lo, &hi)) {
+		free(x);
+		free(y);
+		note(w, "time: no usable samples");
+		goto not_judged;
+	}
+	free(x);
+	free(y);
+	w->basis = k;
+	char e[16], l[16], h[16];
+	pct_text(e, sizeof e, est);
+	bound_text(l, sizeof l, lo);
+	bound_text(h, sizeof h, hi);
+	snprintf(w->effect, sizeof w->effect, "%s [%s, %s]", e, l, h);
+	if (stats_min_p(nb, nc) >= o->alpha) {
+		/* p can never reach alpha: say so rather than pass silently */
+		w->unjudged = 1;
+		snprintf(w->p, sizeof w->p, "-");
+		return;
+	}
+	snprintf(w->p, sizeof w->p, p < 0.001 ? "%.0e" : "%.3f", p);
+	/* the verdict waits for the run-to-run noise of all cells (judge_time_verdicts) */
+	w->timed = 1;
+	w->est = est;
+	w->p_value = p;
+	return;
+not_judged:
+	snprintf(w->effect, sizeof w->effect, "-");
+	snprintf(w->p, sizeof w->p, "-");
 }
 
 static void compare_throughput(const struct compare_options *o, const struct result_set *bs,
                                const struct result_set *cs, struct row *w)
 {
 	const struct result *b = w->base, *c = w->cur;
+	snprintf(w->p, sizeof w->p, "-");
 	if (!b->has_throughput || !c->has_throughput) {
-		snprintf(w->tput, sizeof w->tput, "not measured");
+		snprintf(w->effect, sizeof w->effect, "-");
+		note(w, "throughput: not measured on both sides");
 		return;
 	}
-	double b_med = b->ops_median, c_med = c->ops_median;
-	double b_lo = b->ops_min, c_hi = c->ops_max;
-	const char *unit = "Mops/s";
-	double scale = 1e-6;
-
-	if (o->reference) {
-		if (!strcmp(b->allocator, o->reference)) {
-			snprintf(w->tput, sizeof w->tput, "%.2f -> %.2f Mops/s (reference)",
-			         b_med / 1e6, c_med / 1e6);
-			return;
-		}
-		const struct result *br = reference_of(o, bs, "BASELINE", b, w);
-		const struct result *cr = reference_of(o, cs, "CURRENT", c, w);
-		if (!br || !cr)
-			return;
-		if (br->ops_median <= 0 || br->ops_max <= 0 || cr->ops_median <= 0 || cr->ops_min <= 0) {
-			w->fail = 1;
-			append(w->note, sizeof w->note, "%s%s throughput is 0", w->note[0] ? "; " : "",
-			       o->reference);
-			return;
-		}
-		b_med /= br->ops_median, c_med /= cr->ops_median;
-		b_lo /= br->ops_max, c_hi /= cr->ops_min;
-		unit = "x ref";
-		scale = 1;
+	/* A different amount of work, or a different measurement, is not comparable. */
+	const char *bt = b->touch[0] ? b->touch : "none", *ct = c->touch[0] ? c->touch : "none";
+	if (strcmp(bt, ct)) {
+		snprintf(w->effect, sizeof w->effect, "n/c");
+		note(w, "throughput not comparable: --touch %s vs %s", bt, ct);
+		return;
 	}
-	double ratio = b_med > 0 ? c_med / b_med : INFINITY;
-	snprintf(w->tput, sizeof w->tput, "%.2f -> %.2f %s (%.2fx)", b_med * scale, c_med * scale,
-	         unit, ratio);
-	if (c_hi < b_lo * (1 - o->max_slowdown)) {
+	if (b->failed_allocations != c->failed_allocations || b->skipped_ops != c->skipped_ops) {
+		snprintf(w->effect, sizeof w->effect, "n/c");
+		note(w, "throughput not comparable: the runs did different work");
+		return;
+	}
+	if (o->reference && !strcmp(b->allocator, o->reference)) {
+		snprintf(w->effect, sizeof w->effect, "(reference)");
+		return;
+	}
+	if (b->has_cost && c->has_cost && b->instructions_per_op > 0 &&
+	    c->instructions_per_op > 0) {
+		judge_instructions(o, w);
+		return;
+	}
+	if (b->has_cost != c->has_cost)
+		note(w, "instruction count on one side only: judged by time");
+	judge_timing(o, bs, cs, w);
+}
+
+/*
+ * Run-to-run noise.  The passes of one cell run back to back and share the
+ * machine's state of that moment, so two runs of the same code differ by
+ * more than their passes' spread says, and the test, which takes the passes
+ * as independent, calls such a shift significant.  How large these shifts
+ * are is measured across the cells of the comparison itself: the spread
+ * (1.4826 x the median absolute deviation, robust to a minority of cells
+ * that really changed) of the cells' log ratios.  A slowdown fails only when
+ * it also exceeds noise_k times that spread.  With fewer than NOISE_MIN_CELLS
+ * cells the spread cannot be estimated and is not used (the footer says so).
+ */
+#define NOISE_MIN_CELLS 8
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The run-to-run noise (a log-ratio sigma) of the timed rows, or -1 when too few. */
+static double run_noise(const struct row *rows, size_t n, size_t *cells)
+{
+	double *v = malloc((n ? n : 1) * sizeof *v);
+	size_t k = 0;
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].timed && !rows[i].unjudged && rows[i].est > 0)
+			v[k++] = log(rows[i].est);
+	*cells = k;
+	double sigma = -1;
+	if (k >= NOISE_MIN_CELLS) {
+		qsort(v, k, sizeof *v, cmp_dbl);
+		double med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+		for (size_t i = 0; i < k; i++)
+			v[i] = fabs(v[i] - med);
+		qsort(v, k, sizeof *v, cmp_dbl);
+		sigma = 1.4826 * (k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2);
+	}
+	free(v);
+	return sigma;
+}
+
+static void judge_time_verdicts(const struct compare_options *o, struct row *rows, size_t n,
+                                double sigma)
+{
+	/* the smallest ratio the noise rule lets fail: exp(k sigma) */
+	double noise_floor = sigma > 0 && o->noise_k > 0 ? exp(o->noise_k * sigma) : 1;
+	for (size_t i = 0; i < n; i++) {
+		struct row *w = &rows[i];
+		if (!w->timed || w->unjudged || !(w->p_value < o->alpha) || !(w->est > 1))
+			continue;
+		char e[16];
+		pct_text(e, sizeof e, w->est);
+		if (w->est <= 1 + o->min_effect) {
+			note(w, "slower by %s (significant, but under the %.4g%% minimum)", e,
+			     100 * o->min_effect);
+		} else if (w->est <= noise_floor) {
+			note(w, "slower by %s (p %.2g), but within %g x the run-to-run noise", e,
+			     w->p_value, o->noise_k);
+		} else {
+			w->fail = 1;
+			note(w, "slower: %s %s time per op (p %.2g < %.3g, above the %.4g%% minimum)",
+			     e, basis_name[w->basis], w->p_value, o->alpha, 100 * o->min_effect);
+		}
+	}
+}
+
+/* Failed allocations and skipped ops: more than in the baseline is a regression. */
+static void compare_failures(struct row *w)
+{
+	const struct result *b = w->base, *c = w->cur;
+	if (c->failed_allocations > b->failed_allocations) {
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%sslower: best current %.3g < worst baseline %.3g "
-		       "less %.0f%%", w->note[0] ? "; " : "", c_hi * scale, b_lo * scale,
-		       100 * o->max_slowdown);
-	} else if (ratio < 1 - o->max_slowdown) {
-		append(w->note, sizeof w->note, "%smedian %.2fx, but within the runs' spread "
-		       "(more runs would tell)", w->note[0] ? "; " : "", ratio);
+		note(w, "failed allocations %llu -> %llu",
+		     (unsigned long long)b->failed_allocations,
+		     (unsigned long long)c->failed_allocations);
+	} else if (c->failed_allocations < b->failed_allocations) {
+		note(w, "failed allocations %llu -> %llu (fewer)",
+		     (unsigned long long)b->failed_allocations,
+		     (unsigned long long)c->failed_allocations);
+	}
+	if (c->skipped_ops > b->skipped_ops) {
+		w->fail = 1;
+		note(w, "skipped ops %llu -> %llu", (unsigned long long)b->skipped_ops,
+		     (unsigned long long)c->skipped_ops);
 	}
 }
 
@@ -282,30 +526,28 @@ static void compare_cell(const struct compare_options *o, const struct result_se
 		fprintf(stderr, "bench: compare: warning: %s: the trace's content differs between "
 		        "%s and %s (sha256 %.12s... vs %.12s...)\n", b->trace_name, b->file, c->file,
 		        b->sha256, c->sha256);
-		append(w->note, sizeof w->note, "trace content differs");
+		note(w, "trace content differs");
 	}
+	snprintf(w->effect, sizeof w->effect, "-");
+	snprintf(w->p, sizeof w->p, "-");
+	snprintf(w->mem, sizeof w->mem, "-");
 	if (!strcmp(b->status, "ok") && strcmp(c->status, "ok")) {
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%sstatus regressed to %s", w->note[0] ? "; " : "",
-		       c->status);
-		snprintf(w->tput, sizeof w->tput, "-");
-		snprintf(w->mem, sizeof w->mem, "-");
+		note(w, "status regressed to %s", c->status);
 		return;
 	}
 	if (strcmp(b->status, "ok")) {
-		append(w->note, sizeof w->note, "%sbaseline was %s: not compared",
-		       w->note[0] ? "; " : "", b->status);
-		snprintf(w->tput, sizeof w->tput, "-");
-		snprintf(w->mem, sizeof w->mem, "-");
+		note(w, "baseline was %s: not compared", b->status);
 		return;
 	}
+	compare_failures(w);
 	if (b->is_program || c->is_program) {
 		compare_program_cell(o, bs, cs, w);
 		return;
 	}
 	compare_memory(o, w);
 	if (o->only_memory)
-		snprintf(w->tput, sizeof w->tput, "not checked");
+		snprintf(w->effect, sizeof w->effect, "not checked");
 	else
 		compare_throughput(o, bs, cs, w);
 }
@@ -316,9 +558,9 @@ static void compare_cell(const struct compare_options *o, const struct result_se
  * A whole program is not deterministic to the byte (threads, hash seeds,
  * the environment), so its memory - peak break for built-ins, else peak RSS
  * (ru_maxrss) - gets the RSS tolerance on top of --max-memory-growth.  Time
- * is the wall time, judged like throughput: a regression only when the best
- * current run is slower than the worst baseline run by more than
- * --max-slowdown; with --reference, each side's times are first divided by
+ * is the wall time; a program result keeps no per-run samples for the test,
+ * so a regression is called only when the best current run is slower than
+ * the worst baseline run by more than --min-effect; with --reference, each side's times are first divided by
  * the reference allocator's on the same program in the same run.
  */
 static const struct result *program_reference(const struct compare_options *o,
@@ -329,8 +571,7 @@ static const struct result *program_reference(const struct compare_options *o,
 	if (!r || !r->is_program || !r->program->has_figures || strcmp(r->status, "ok") ||
 	    r->program->wall_min <= 0) {
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%sno usable %s result in %s to normalise by",
-		       w->note[0] ? "; " : "", o->reference, side);
+		note(w, "no usable %s result in %s to normalise by", o->reference, side);
 		return NULL;
 	}
 	return r;
@@ -341,16 +582,12 @@ static void compare_program_cell(const struct compare_options *o, const struct r
 {
 	const struct result *b = w->base, *c = w->cur;
 	if (!b->is_program || !c->is_program) {
-		snprintf(w->tput, sizeof w->tput, "-");
-		snprintf(w->mem, sizeof w->mem, "-");
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%sa program cell on one side, a trace cell on the "
-		       "other", w->note[0] ? "; " : "");
+		note(w, "a program cell on one side, a trace cell on the other");
 		return;
 	}
 	if (!b->program->has_figures || !c->program->has_figures) {
-		snprintf(w->tput, sizeof w->tput, "not measured");
-		snprintf(w->mem, sizeof w->mem, "not measured");
+		note(w, "program: not measured on both sides");
 		return;
 	}
 	/* memory, with the tolerance of a real program */
@@ -368,7 +605,7 @@ static void compare_program_cell(const struct compare_options *o, const struct r
 	w->fail |= tmp.fail;
 
 	if (o->only_memory) {
-		snprintf(w->tput, sizeof w->tput, "not checked");
+		snprintf(w->effect, sizeof w->effect, "not checked");
 		return;
 	}
 	double b_med = b->program->wall_median, c_med = c->program->wall_median;
@@ -376,7 +613,8 @@ static void compare_program_cell(const struct compare_options *o, const struct r
 	const char *unit = "s";
 	if (o->reference) {
 		if (!strcmp(b->allocator, o->reference)) {
-			snprintf(w->tput, sizeof w->tput, "%.3f -> %.3f s (reference)", b_med, c_med);
+			snprintf(w->effect, sizeof w->effect, "(reference)");
+			note(w, "wall %.3f -> %.3f s", b_med, c_med);
 			return;
 		}
 		const struct result *br = program_reference(o, bs, "BASELINE", b->trace_name, w);
@@ -388,53 +626,76 @@ static void compare_program_cell(const struct compare_options *o, const struct r
 		unit = "x ref";
 	}
 	double ratio = b_med > 0 ? c_med / b_med : INFINITY;
-	snprintf(w->tput, sizeof w->tput, "%.3f -> %.3f %s wall (%.2fx)", b_med, c_med, unit, ratio);
-	if (c_best > b_worst / (1 - o->max_slowdown)) {
+	/* a program result keeps no per-run samples: its spread decides, not a test */
+	w->basis = BASIS_WALL;
+	pct_text(w->effect, sizeof w->effect, ratio);
+	note(w, "program: %.3f -> %.3f %s wall (%.2fx)", b_med, c_med, unit, ratio);
+	if (c_best > b_worst / (1 - o->min_effect)) {
 		w->fail = 1;
-		append(w->note, sizeof w->note, "%sslower: best current %.3g > worst baseline %.3g "
-		       "plus %.0f%%", w->note[0] ? "; " : "", c_best, b_worst, 100 * o->max_slowdown);
-	} else if (ratio > 1 / (1 - o->max_slowdown)) {
-		append(w->note, sizeof w->note, "%smedian %.2fx, but within the runs' spread "
-		       "(more runs would tell)", w->note[0] ? "; " : "", ratio);
+		note(w, "slower: best current %.3g > worst baseline %.3g plus %.0f%%", c_best,
+		     b_worst, 100 * o->min_effect);
+	} else if (ratio > 1 / (1 - o->min_effect)) {
+		note(w, "median %.2fx, but within the runs' spread (more runs would tell)", ratio);
 	}
 }
 
+/* s cut to at most `max` characters, a cut shown by a trailing '~'. */
+static void fit(char *dst, size_t cap, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max) {
+		snprintf(dst, cap, "%s", s);
+		return;
+	}
+	snprintf(dst, cap, "%.*s~", (int)(max - 1), s);
+}
+
+/* The trace's name as the text table shows it: without ".trace". */
+static void trace_text(char *dst, size_t cap, const char *name)
+{
+	char t[RESULT_NAME_MAX];
+	snprintf(t, sizeof t, "%s", name);
+	size_t n = strlen(t);
+	if (n > 6 && !strcmp(t + n - 6, ".trace"))
+		t[n - 6] = '\0';
+	fit(dst, cap, t, 16);
+}
+
+/*
+ * 80 columns: mark, allocator (14), trace (16), what throughput was judged
+ * by, the change with its interval, p, memory; the notes of a row follow it,
+ * indented, one per line.
+ */
 static void print_text(const struct row *rows, size_t n)
 {
-	static const char *const head[] = {
-		"", "allocator", "trace", "status", "throughput", "memory (peak)", "note",
-	};
-	size_t wd[7];
-	for (int k = 0; k < 7; k++)
-		wd[k] = strlen(head[k]);
+	printf("%-4s %-14s %-16s %-5s %-21s %-5s %s\n", "", "allocator", "trace", "by",
+	       "time/op change [CI]", "p", "memory");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct result *r = w->cur ? w->cur : w->base;
+		char a[32], t[32];
 		char name[2 * RESULT_NAME_MAX];
-		const char *cols[7] = { w->fail ? "FAIL" : "ok", cell_name(r, name, sizeof name),
-		                        r->trace_name, w->status, w->tput, w->mem, w->note };
-		for (int k = 0; k < 7; k++)
-			if (strlen(cols[k]) > wd[k])
-				wd[k] = strlen(cols[k]);
-	}
-	for (int k = 0; k < 7; k++)
-		printf(k < 6 ? "%-*s  " : "%-*s\n", k < 6 ? (int)wd[k] : 0, head[k]);
-	for (size_t i = 0; i < n; i++) {
-		const struct row *w = &rows[i];
-		const struct result *r = w->cur ? w->cur : w->base;
-		char name[2 * RESULT_NAME_MAX];
-		const char *cols[7] = { w->fail ? "FAIL" : "ok", cell_name(r, name, sizeof name),
-		                        r->trace_name, w->status, w->tput, w->mem, w->note };
-		for (int k = 0; k < 6; k++)
-			printf("%-*s  ", (int)wd[k], cols[k]);
-		printf("%s\n", cols[6]);
+		fit(a, sizeof a, cell_name(r, name, sizeof name), 14);
+		trace_text(t, sizeof t, r->trace_name);
+		printf("%-4s %-14s %-16s %-5s %-21s %-5s %s\n", w->fail ? "FAIL" : w->cur && !w->base
+		       ? "new" : "ok", a, t, basis_name[w->basis], w->effect, w->p, w->mem);
+		for (const char *s = w->note; *s;) {
+			const char *e = strchr(s, '\n');
+			int len = e ? (int)(e - s) : (int)strlen(s);
+			printf("       %.*s\n", len, s);
+			s += len + (e != NULL);
+		}
 	}
 }
 
-/* Markdown cell text: '|' would end the cell. */
+/* Markdown cell text: '|' would end the cell, a newline the row. */
 static void md(const char *s)
 {
 	for (; *s; s++) {
+		if (*s == '\n') {
+			fputs("<br>", stdout);
+			continue;
+		}
 		if (*s == '|')
 			putchar('\\');
 		putchar(*s);
@@ -443,16 +704,16 @@ static void md(const char *s)
 
 static void print_markdown(const struct row *rows, size_t n)
 {
-	puts("| | allocator | trace | status | throughput | memory (peak) | note |");
-	puts("|---|---|---|---|---|---|---|");
+	puts("| | allocator | trace | status | by | time/op change [CI] | p | memory | note |");
+	puts("|---|---|---|---|---|---|---|---|---|");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct result *r = w->cur ? w->cur : w->base;
 		char name[2 * RESULT_NAME_MAX];
-		const char *cols[6] = { cell_name(r, name, sizeof name), r->trace_name, w->status,
-		                        w->tput, w->mem, w->note };
+		const char *cols[8] = { cell_name(r, name, sizeof name), r->trace_name, w->status, basis_name[w->basis],
+		                        w->effect, w->p, w->mem, w->note };
 		fputs(w->fail ? "| ❌ " : "| ✅ ", stdout);
-		for (int k = 0; k < 6; k++) {
+		for (int k = 0; k < 8; k++) {
 			fputs("| ", stdout);
 			md(cols[k][0] ? cols[k] : " ");
 			putchar(' ');
@@ -478,6 +739,21 @@ static int parse_percent(const char *opt, const char *text, double max, double *
 	return 0;
 }
 
+/* --alpha: a probability in (0, 0.5]. */
+static int parse_alpha(const char *text, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (end == text || *end || errno || !(v > 0 && v <= 0.5)) {
+		fprintf(stderr, "bench: compare: --alpha: '%s' is not a probability in (0, 0.5]\n",
+		        text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 static void compare_usage(FILE *f)
 {
 	fputs("usage: bench compare [options] BASELINE CURRENT\n"
@@ -486,20 +762,35 @@ static void compare_usage(FILE *f)
 	      "Compares two sets of heaplab results (files or folders) cell by cell\n"
 	      "(allocator x trace file name) and exits 1 when a cell regressed.\n"
 	      "\n"
+	      "Throughput: instructions per op when both sides have them (bench --count;\n"
+	      "exact), else the timed passes of both sides (CPU time when both have it,\n"
+	      "else wall time) through a Mann-Whitney U test.  A cell is slower only when\n"
+	      "the change is significant (p < alpha) and above the minimum effect; each\n"
+	      "cell shows the change with its interval at 1 - alpha, and p.\n"
+	      "\n"
 	      "options:\n"
-	      "  --max-slowdown P       a slowdown beyond P fails (default 10%): only when the\n"
-	      "                         best current run is slower than the worst baseline run\n"
+	      "  --min-effect P         a slowdown smaller than P never fails (default 5%)\n"
+	      "  --alpha A              significance level of the test (default 0.01; with\n"
+	      "                         5 runs a side p can reach 0.008, with 3 only 0.1)\n"
+	      "  --max-instructions-growth P\n"
+	      "                         instructions per op may grow by P (default 1%)\n"
+	      "  --run-noise K          a slowdown must also exceed K times the run-to-run\n"
+	      "                         noise measured across the cells (default 3; 0: off)\n"
+	      "  --time cpu|wall        time samples to judge by (default cpu when both\n"
+	      "                         sides have them)\n"
 	      "  --max-memory-growth P  peak break (exact) or peak RSS growth beyond P fails\n"
 	      "                         (default 0%)\n"
 	      "  --rss-tolerance P      extra growth allowed for peak RSS (default 5%)\n"
-	      "  --reference ALLOC      compare throughput relative to ALLOC in the same run\n"
+	      "  --reference ALLOC      compare time relative to ALLOC in the same run\n"
 	      "                         (required when the sides ran on different machines)\n"
-	      "  --only-memory          check status and memory only (noisy machines, CI)\n"
+	      "  --only-memory          check status, failures and memory only\n"
 	      "  --allow-missing        a baseline cell missing from CURRENT is not a failure\n"
 	      "  --format text|markdown markdown: a table for a pull-request comment\n"
+	      "  --max-slowdown P       deprecated: the same as --min-effect P\n"
 	      "\n"
-	      "A cell whose status was ok and is not any more always fails.  A cell is\n"
-	      "(machine, allocator, trace): sides may hold folders of several hosts.\n"
+	      "A cell whose status was ok and is not any more always fails, and so does\n"
+	      "one that fails more allocations or skips more ops than the baseline.  A\n"
+	      "cell is (machine, allocator, trace): sides may hold folders of several hosts.\n"
 	      "exit status: 0 no regression, 1 a regression, 2 bad usage or input\n", f);
 }
 
@@ -528,19 +819,26 @@ static int sides_split(int argc, char **argv, int first, int *nbase, int *cur_at
 
 int compare_main(int argc, char **argv)
 {
-	enum { O_SLOW = 256, O_GROWTH, O_RSS, O_REF, O_MISSING, O_MEM, O_FORMAT };
+	enum { O_SLOW = 256, O_GROWTH, O_RSS, O_REF, O_MISSING, O_MEM, O_FORMAT, O_EFFECT,
+	       O_ALPHA, O_INSTR, O_TIME, O_NOISE };
 	static const struct option opts[] = {
 		{ "allow-missing", no_argument, NULL, O_MISSING },
+		{ "alpha", required_argument, NULL, O_ALPHA },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-instructions-growth", required_argument, NULL, O_INSTR },
 		{ "max-memory-growth", required_argument, NULL, O_GROWTH },
 		{ "max-slowdown", required_argument, NULL, O_SLOW },
+		{ "min-effect", required_argument, NULL, O_EFFECT },
 		{ "only-memory", no_argument, NULL, O_MEM },
 		{ "reference", required_argument, NULL, O_REF },
 		{ "rss-tolerance", required_argument, NULL, O_RSS },
+		{ "run-noise", required_argument, NULL, O_NOISE },
+		{ "time", required_argument, NULL, O_TIME },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct compare_options o = { .max_slowdown = 0.10, .rss_tolerance = 0.05 };
+	struct compare_options o = { .min_effect = 0.05, .alpha = 0.01, .max_instr = 0.01,
+	                             .noise_k = 3, .rss_tolerance = 0.05 };
 	int c;
 
 	opterr = 0;
@@ -549,8 +847,42 @@ int compare_main(int argc, char **argv)
 		switch (c) {
 		case 'h': compare_usage(stdout); return commands_finish_stdout(EXIT_OK);
 		case O_SLOW:
-			if (parse_percent("--max-slowdown", optarg, 0.99, &o.max_slowdown))
+			if (parse_percent("--max-slowdown", optarg, 0.99, &o.min_effect))
 				return EXIT_USAGE;
+			fputs("bench: compare: --max-slowdown is deprecated: it now sets --min-effect "
+			      "(a significant slowdown beyond it fails)\n", stderr);
+			break;
+		case O_EFFECT:
+			if (parse_percent("--min-effect", optarg, 0.99, &o.min_effect))
+				return EXIT_USAGE;
+			break;
+		case O_ALPHA:
+			if (parse_alpha(optarg, &o.alpha))
+				return EXIT_USAGE;
+			break;
+		case O_NOISE: {
+			char *end;
+			errno = 0;
+			o.noise_k = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(o.noise_k >= 0 && o.noise_k <= 100)) {
+				fprintf(stderr, "bench: compare: --run-noise: '%s' is not a number from 0 "
+				        "to 100\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case O_INSTR:
+			if (parse_percent("--max-instructions-growth", optarg, 100, &o.max_instr))
+				return EXIT_USAGE;
+			break;
+		case O_TIME:
+			if (!strcmp(optarg, "wall") || !strcmp(optarg, "cpu"))
+				o.wall = !strcmp(optarg, "wall");
+			else {
+				fprintf(stderr, "bench: compare: --time: '%s' is not cpu or wall\n",
+				        optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case O_GROWTH:
 			if (parse_percent("--max-memory-growth", optarg, 100, &o.max_growth))
@@ -629,7 +961,7 @@ int compare_main(int argc, char **argv)
 		memset(rows, 0, bs.n * sizeof *rows);
 	}
 
-	size_t n = 0, failed = 0, compared = 0;
+	size_t n = 0, failed = 0, compared = 0, unjudged = 0, by[4] = { 0 };
 	for (size_t i = 0; i < bs.n; i++) {
 		struct row *w = &rows[n++];
 		w->base = &bs.items[i];
@@ -637,13 +969,14 @@ int compare_main(int argc, char **argv)
 		if (w->cur) {
 			compare_cell(&o, &bs, &cs, w);
 			if (strcmp(w->base->machine, w->cur->machine))
-				append(w->note, sizeof w->note, "%smachine %s -> %s",
-				       w->note[0] ? "; " : "", w->base->machine, w->cur->machine);
+				note(w, "machine %s -> %s", w->base->machine, w->cur->machine);
 			compared++;
 		} else {
 			snprintf(w->status, sizeof w->status, "%s -> missing", w->base->status);
-			snprintf(w->note, sizeof w->note, "missing in CURRENT%s",
-			         o.allow_missing ? " (allowed)" : "");
+			snprintf(w->effect, sizeof w->effect, "-");
+			snprintf(w->p, sizeof w->p, "-");
+			snprintf(w->mem, sizeof w->mem, "-");
+			note(w, "missing in CURRENT%s", o.allow_missing ? " (allowed)" : "");
 			w->fail = !o.allow_missing;
 		}
 	}
@@ -654,30 +987,63 @@ int compare_main(int argc, char **argv)
 		struct row *w = &rows[n++];
 		w->cur = &cs.items[i];
 		snprintf(w->status, sizeof w->status, "new: %s", w->cur->status);
-		snprintf(w->note, sizeof w->note, "not in BASELINE");
+		snprintf(w->effect, sizeof w->effect, "-");
+		snprintf(w->p, sizeof w->p, "-");
+		snprintf(w->mem, sizeof w->mem, "-");
+		note(w, "not in BASELINE");
 	}
-	for (size_t i = 0; i < n; i++)
+	size_t noise_cells = 0;
+	double sigma = o.noise_k > 0 ? run_noise(rows, n, &noise_cells) : -1;
+	judge_time_verdicts(&o, rows, n, sigma);
+	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].fail;
+		unjudged += rows[i].unjudged;
+		if (!rows[i].unjudged)
+			by[rows[i].basis]++;
+	}
 
-	char limits[160];
-	snprintf(limits, sizeof limits, "max slowdown %.4g%%%s%s, max memory growth %.4g%%, "
-	         "RSS tolerance %.4g%%", 100 * o.max_slowdown, o.reference ? " vs " : "",
-	         o.reference ? o.reference : "", 100 * o.max_growth, 100 * o.rss_tolerance);
+	char rules[240], tally[160], few[160] = "", noise[160] = "";
+	if (o.noise_k <= 0)
+		snprintf(noise, sizeof noise, "run-to-run noise: not used (--run-noise 0)");
+	else if (sigma < 0)
+		snprintf(noise, sizeof noise, "run-to-run noise: too few timed cells (%zu < %d) to "
+		         "measure; not used", noise_cells, NOISE_MIN_CELLS);
+	else
+		snprintf(noise, sizeof noise, "run-to-run noise across %zu cells: %.1f%%; time "
+		         "fails from +%.1f%% (%g x)", noise_cells, 100 * (exp(sigma) - 1),
+		         100 * (exp(o.noise_k * sigma) - 1), o.noise_k);
 	if (o.only_memory)
-		snprintf(limits, sizeof limits, "memory only: max growth %.4g%%, RSS tolerance "
+		snprintf(rules, sizeof rules, "memory only: max growth %.4g%%, RSS tolerance "
 		         "%.4g%%", 100 * o.max_growth, 100 * o.rss_tolerance);
+	else
+		snprintf(rules, sizeof rules, "time p < %.3g and > %.4g%% slower%s%s; "
+		         "instructions > %.4g%%; memory > %.4g%%, RSS > %.4g%%", o.alpha,
+		         100 * o.min_effect, o.reference ? " vs " : "", o.reference ? o.reference : "",
+		         100 * o.max_instr, 100 * o.max_growth, 100 * (o.max_growth + o.rss_tolerance));
+	snprintf(tally, sizeof tally, "throughput judged by instructions in %zu cells, CPU "
+	         "time in %zu, wall time in %zu", by[BASIS_INSTR], by[BASIS_CPU], by[BASIS_WALL]);
+	if (unjudged)
+		snprintf(few, sizeof few, "%zu cells: too few runs for p < %.3g, time not judged "
+		         "(--runs 5 or more)", unjudged, o.alpha);
 	if (o.markdown) {
 		print_markdown(rows, n);
 		if (failed)
-			printf("\n**❌ Regression: %zu of %zu cells failed** (%s)\n", failed, n, limits);
+			printf("\n**❌ Regression: %zu of %zu cells failed**\n", failed, n);
 		else
-			printf("\n**✅ No regression** in %zu compared cells (%s)\n", compared, limits);
+			printf("\n**✅ No regression** in %zu compared cells\n", compared);
+		printf("\nRules: %s.\n", rules);
+		if (!o.only_memory)
+			printf("\n%c%s; %s.%s%s%s\n", 'T', tally + 1, noise, few[0] ? " **" : "", few,
+			       few[0] ? "**" : "");
 	} else {
 		print_text(rows, n);
 		if (failed)
-			printf("\ncompare: REGRESSION: %zu of %zu cells failed (%s)\n", failed, n, limits);
+			printf("\ncompare: REGRESSION: %zu of %zu cells failed\n", failed, n);
 		else
-			printf("\ncompare: no regression in %zu compared cells (%s)\n", compared, limits);
+			printf("\ncompare: no regression in %zu compared cells\n", compared);
+		printf("rules: %s\n", rules);
+		if (!o.only_memory)
+			printf("%s\n%s\n%s%s", tally, noise, few, few[0] ? "\n" : "");
 	}
 	code = commands_finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
 out:

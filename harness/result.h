@@ -22,6 +22,7 @@
 #define RESULT_NAME_MAX      128
 #define RESULT_PATH_MAX      1024
 #define RESULT_TIMELINE_MAX  4096      /* most timeline points a result may have */
+#define RESULT_SAMPLES_MAX   100000    /* most timing samples a result may have  */
 #define RESULT_FILE_MAX      ((size_t)256 << 20)  /* larger files are refused     */
 
 struct result_latency {
@@ -88,6 +89,16 @@ struct result {
 	uint64_t cells_running;                /* most cells on the machine at once    */
 	int      has_pinned_cpu;
 	uint64_t pinned_cpu;
+
+	/*
+	 * The samples and failure counts `bench compare` judges by; absent in
+	 * older results: n_* = 0, has_op_failures = 0.  (touch and cost: below.)
+	 */
+	size_t   n_samples_ns, n_samples_cpu_ns;  /* lengths of the two arrays below     */
+	double   *samples_ns;                  /* throughput.samples_ns_per_op, malloc'd */
+	double   *samples_cpu_ns;              /* throughput.samples_cpu_ns_per_op      */
+	int      has_op_failures;              /* ops.failed_allocations is present     */
+	uint64_t failed_allocations, skipped_ops;   /* ops.*                            */
 
 	unsigned timeline_points;              /* 0 when absent                        */
 	int      has_timeline_break;           /* break_bytes is not null              */

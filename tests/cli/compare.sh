@@ -5,11 +5,18 @@
 
 B=$TMP/base
 mkdir -p "$B"
+# Timing samples are set by hand (steady, 100-102 ns/op of wall time; no CPU
+# time, which cpu_preferred adds), so that every verdict below is
+# deterministic; the rest of each result is real.
+steady='del(.throughput.samples_cpu_ns_per_op) |
+	.throughput.samples_ns_per_op = [100, 100.5, 101, 101.5, 102] |
+	.throughput.ns_per_op = {median: 101, min: 100, max: 102} |
+	.throughput.ops_per_sec = {median: (1e9 / 101), min: (1e9 / 102), max: 1e7}'
 for a in bump tlsf; do
 	mkdir -p "$B/$a"
 	for t in basic.trace coalesce.trace; do
-		"$BENCH" --alloc $a --trace workloads/$t --runs 3 -q --out "$B/$a/$t.json" ||
-			echo "setup: $a on $t failed"
+		"$BENCH" --alloc $a --trace workloads/$t --runs 5 -q --out "$TMP/r.json" &&
+		jq "$steady" "$TMP/r.json" > "$B/$a/$t.json" || echo "setup: $a on $t failed"
 	done
 done
 "$BENCH" --alloc tlsf --trace workloads/web.trace --runs 1 --latency -q --out "$TMP/lat.json"
@@ -31,7 +38,7 @@ check "compare: the same results pass, exit 0" unchanged
 memory_regression() {
 	copy_with '.memory.peak_break_bytes += 1' tlsf coalesce.trace &&
 	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" && out_has "REGRESSION: 1 of 4 cells" &&
-	grep -q '^FAIL *tlsf *coalesce.trace.*peak break grew' "$OUT"
+	grep -q '^FAIL *tlsf *coalesce ' "$OUT" && out_has "peak break grew"
 }
 check "compare: one byte more peak break fails, exit 1" memory_regression
 
@@ -53,13 +60,23 @@ less_memory_passes() {
 }
 check "compare: less memory is no regression" less_memory_passes
 
-slowdown='.throughput.ops_per_sec |= map_values(. * 0.01)'
+# samples PAIRS-FILTER: scale every timing sample (and the summaries) by $k
+scale='.throughput.samples_ns_per_op |= map(. * $k) |
+	.throughput.ns_per_op |= map_values(. * $k) |
+	.throughput.ops_per_sec |= map_values(. / $k)'
+slowdown="2 as \$k | $scale"
 slowdown_fails() {
 	copy_with "$slowdown" bump basic.trace &&
 	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" &&
-	grep -q '^FAIL *bump *basic.trace.*slower' "$OUT"
+	grep -q '^FAIL *bump *basic *wall *+100%' "$OUT" && out_has "slower: +100% wall time per op"
 }
-check "compare: a 100x slowdown fails, exit 1" slowdown_fails
+check "compare: a clear 2x slowdown fails, exit 1, with its size and p" slowdown_fails
+
+identical_samples() {
+	expect_exit 0 "$BENCH" compare "$B" "$B" && grep -q '^ok *bump *basic *wall *+0.00% ' "$OUT" &&
+	out_has "wall time in 4"
+}
+check "compare: identical samples are no regression" identical_samples
 
 slowdown_only_memory() {
 	copy_with "$slowdown" bump basic.trace &&
@@ -67,19 +84,156 @@ slowdown_only_memory() {
 }
 check "compare --only-memory: ignores a slowdown" slowdown_only_memory
 
-within_spread() {
-	# best current run == worst baseline run: noise, not a slowdown
-	copy_with '.throughput.ops_per_sec.max = .throughput.ops_per_sec.min |
-		.throughput.ops_per_sec.median = .throughput.ops_per_sec.min' bump basic.trace &&
-	expect_exit 0 "$BENCH" compare --max-slowdown 0% "$B" "$TMP/cur"
+noisy_same() {
+	# two noisy runs of the same thing: interleaved, wide spread
+	copy_with '.throughput.samples_ns_per_op = [90, 130, 101, 160, 115]' bump basic.trace &&
+	jq '.throughput.samples_ns_per_op = [120, 95, 150, 105, 140]' "$B/bump/basic.trace.json" \
+		> "$TMP/b.json" && mkdir -p "$TMP/nb/bump" && cp "$TMP/b.json" "$TMP/nb/bump/" &&
+	mkdir -p "$TMP/nc/bump" && cp "$TMP/cur/bump/basic.trace.json" "$TMP/nc/bump/b.json" &&
+	expect_exit 0 "$BENCH" compare "$TMP/nb" "$TMP/nc"
 }
-check "compare: a slowdown within the baseline's spread passes" within_spread
+check "compare: noisy samples of the same speed are no regression" noisy_same
+
+small_effect() {
+	# consistently 3% slower: significant, but under the 5% minimum effect
+	copy_with "1.03 as \$k | $scale" bump basic.trace &&
+	expect_exit 0 "$BENCH" compare "$B" "$TMP/cur" && out_has "under the 5% minimum" &&
+	expect_exit 1 "$BENCH" compare --min-effect 2% "$B" "$TMP/cur"
+}
+check "compare: a significant slowdown under --min-effect passes" small_effect
+
+max_slowdown_deprecated() {
+	copy_with "1.07 as \$k | $scale" bump basic.trace &&
+	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" &&
+	expect_exit 0 "$BENCH" compare --max-slowdown 10% "$B" "$TMP/cur" &&
+	err_has "--max-slowdown is deprecated"
+}
+check "compare --max-slowdown: still works, as --min-effect, with a warning" max_slowdown_deprecated
+
+too_few_runs() {
+	three='.throughput.samples_ns_per_op |= .[0:3]'
+	copy_with "$three | $slowdown" bump basic.trace &&
+	jq "$three" "$B/bump/basic.trace.json" > "$TMP/cur/bump/x" &&
+	rm -rf "$TMP/t3" && mkdir -p "$TMP/t3/bump" && mv "$TMP/cur/bump/x" "$TMP/t3/bump/b.json" &&
+	mkdir -p "$TMP/t3c/bump" && cp "$TMP/cur/bump/basic.trace.json" "$TMP/t3c/bump/b.json" &&
+	expect_exit 0 "$BENCH" compare "$TMP/t3" "$TMP/t3c" &&
+	out_has "1 cells: too few runs for p < 0.01" && out_has "too few timed cells" && out_has "[?, ?]" &&
+	expect_exit 1 "$BENCH" compare --alpha 0.2 "$TMP/t3" "$TMP/t3c"
+}
+check "compare: 3 vs 3 runs cannot reach p < 0.01: not judged, and said" too_few_runs
+
+cost='.cost = {method: "callgrind", instructions: (.trace.ops * $i), instructions_per_op: $i,
+	cycles_per_op: null, l1d_misses_per_op: null, ll_misses_per_op: null}'
+instructions_preferred() {
+	# time says 2x slower, the exact count says the same: the count wins
+	for f in "$B"/*/*.json; do
+		d=$TMP/ib/${f#"$B/"}; mkdir -p "$(dirname "$d")" && jq "500 as \$i | $cost" "$f" > "$d"
+	done &&
+	rm -rf "$TMP/ic" && cp -r "$TMP/ib" "$TMP/ic" &&
+	jq "2 as \$k | $scale" "$TMP/ib/bump/basic.trace.json" > "$TMP/ic/bump/basic.trace.json" &&
+	expect_exit 0 "$BENCH" compare "$TMP/ib" "$TMP/ic" &&
+	grep -q '^ok *bump *basic *instr *+0.00% *exact' "$OUT" &&
+	out_has "judged by instructions in 4 cells" &&
+	jq "2 as \$k | 510 as \$i | $scale | $cost" "$TMP/ib/bump/basic.trace.json" \
+		> "$TMP/ic/bump/basic.trace.json" &&
+	expect_exit 1 "$BENCH" compare "$TMP/ib" "$TMP/ic" && out_has "more instructions: 500.0 -> 510.0" &&
+	expect_exit 0 "$BENCH" compare --max-instructions-growth 3% "$TMP/ib" "$TMP/ic"
+}
+check "compare: instruction counts, when both sides have them, decide (1% default)" \
+	instructions_preferred
+
+instructions_one_side() {
+	mkdir -p "$TMP/io/bump" &&
+	jq "500 as \$i | $cost" "$B/bump/basic.trace.json" > "$TMP/io/bump/basic.trace.json" &&
+	expect_exit 0 "$BENCH" compare --allow-missing "$B/bump" "$TMP/io/bump" &&
+	out_has "instruction count on one side only: judged by time"
+}
+check "compare: an instruction count on one side only falls back to time" instructions_one_side
+
+cpu_preferred() {
+	cpu='.throughput.samples_cpu_ns_per_op = [90, 91, 92, 93, 94] |
+		.throughput.cpu_ns_per_op = {median: 92, min: 90, max: 94}'
+	mkdir -p "$TMP/cb/bump" "$TMP/cc/bump" &&
+	jq "$cpu" "$B/bump/basic.trace.json" > "$TMP/cb/bump/b.json" &&
+	jq "2 as \$k | $scale | $cpu" "$B/bump/basic.trace.json" > "$TMP/cc/bump/b.json" &&
+	expect_exit 0 "$BENCH" compare "$TMP/cb" "$TMP/cc" && grep -q '^ok *bump *basic *cpu ' "$OUT" &&
+	expect_exit 1 "$BENCH" compare --time wall "$TMP/cb" "$TMP/cc" &&
+	grep -q '^FAIL *bump *basic *wall ' "$OUT"
+}
+check "compare: CPU-time samples are preferred when both sides have them (--time wall not)" \
+	cpu_preferred
+
+failed_allocations() {
+	# a heap limit that now bites: fewer ops done, so faster, but a regression
+	copy_with '.ops.failed_allocations = 7 | .ops.skipped_ops = 3 |
+		.throughput.samples_ns_per_op |= map(. / 2)' tlsf basic.trace &&
+	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" &&
+	grep -q '^FAIL *tlsf *basic *- *n/c' "$OUT" && out_has "failed allocations 0 -> 7" &&
+	out_has "skipped ops 0 -> 3" && out_has "throughput not comparable: the runs did different work" &&
+	expect_exit 1 "$BENCH" compare --only-memory "$B" "$TMP/cur"
+}
+check "compare: a cell that starts failing allocations fails; its throughput is n/c" \
+	failed_allocations
+
+touch_differs() {
+	copy_with '.throughput.touch = "none"' tlsf basic.trace &&
+	expect_exit 0 "$BENCH" compare "$B" "$TMP/cur" &&
+	out_has "throughput not comparable: --touch pages vs none"
+}
+check "compare: results measured with different --touch are not comparable" touch_differs
+
+old_schema() {
+	# results written before the samples and op counters existed
+	rm -rf "$TMP/old" && cp -r "$B" "$TMP/old" &&
+	for f in "$TMP"/old/*/*.json; do
+		jq 'del(.throughput.samples_ns_per_op, .throughput.touch, .ops, .cost)' "$f" > "$f.x" &&
+		mv "$f.x" "$f"
+	done &&
+	expect_exit 0 "$BENCH" compare "$TMP/old" "$B" &&
+	out_has "throughput not comparable: --touch none vs pages" &&
+	expect_exit 0 "$BENCH" compare "$TMP/old" "$TMP/old" && out_has "4 cells: too few runs" &&
+	expect_exit 0 "$BENCH" compare results/baseline results/baseline
+}
+check "compare: results without samples, op counters or cost still compare" old_schema
+
+text_width() {
+	copy_with "2 as \$k | $scale | .memory.peak_break_bytes += 100000" bump basic.trace &&
+	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" &&
+	! awk 'length($0) > 80 { print "    too wide: " $0; bad = 1 } END { exit !bad }' "$OUT"
+}
+check "compare: the text table fits 80 columns" text_width
+
+# ten cells: NAME:FACTOR... written to $TMP/$1 from bump on basic.trace, samples scaled
+ten_cells() {
+	dir=$TMP/$1; shift
+	rm -rf "$dir" && mkdir -p "$dir" &&
+	for c in "$@"; do
+		jq --arg n "${c%%:*}" "${c#*:} as \$k | $scale | .allocator.name = \$n" \
+			"$B/bump/basic.trace.json" > "$dir/${c%%:*}.json" || return 1
+	done
+}
+run_noise() {
+	names="a b c d e f g h i j"
+	ten_cells n0 $(for n in $names; do echo "$n:1"; done) &&
+	# a noisy machine: every cell shifted by up to 25%, j by 30%: all within 3x the noise
+	ten_cells n1 a:0.8 b:1.15 c:0.9 d:1.25 e:0.95 f:1.1 g:0.85 h:1.2 i:1 j:1.3 &&
+	expect_exit 0 "$BENCH" compare "$TMP/n0" "$TMP/n1" && out_has "run-to-run noise across 10 cells" &&
+	out_has "within 3 x the run-to-run noise" &&
+	expect_exit 1 "$BENCH" compare --run-noise 0 "$TMP/n0" "$TMP/n1" &&
+	out_has "REGRESSION: 5 of 10 cells" &&
+	# a quiet machine: the same +30% cell stands out and fails
+	ten_cells n2 a:1 b:1.001 c:0.999 d:1 e:1.002 f:0.998 g:1 h:1.001 i:1 j:1.3 &&
+	expect_exit 1 "$BENCH" compare "$TMP/n0" "$TMP/n2" && out_has "REGRESSION: 1 of 10 cells" &&
+	grep -q '^FAIL *j ' "$OUT"
+}
+check "compare: a slowdown within the run-to-run noise of the cells passes, outside fails" \
+	run_noise
 
 # A slower machine: every cell 3x slower; relative to tlsf nothing changed.
 slower_machine() {
 	rm -rf "$TMP/slow" && cp -r "$B" "$TMP/slow" &&
 	for f in "$TMP"/slow/*/*.json; do
-		jq '.throughput.ops_per_sec |= map_values(. / 3)' "$f" > "$f.x" && mv "$f.x" "$f"
+		jq "3 as \$k | $scale" "$f" > "$f.x" && mv "$f.x" "$f"
 	done &&
 	expect_exit 1 "$BENCH" compare "$B" "$TMP/slow" &&
 	expect_exit 0 "$BENCH" compare --reference tlsf "$B" "$TMP/slow" && out_has "(reference)"
@@ -88,7 +242,8 @@ check "compare --reference: a uniformly slower machine is no regression" slower_
 
 reference_catches() {
 	copy_with "$slowdown" bump basic.trace &&
-	expect_exit 1 "$BENCH" compare --reference tlsf "$B" "$TMP/cur" && out_has "x ref"
+	expect_exit 1 "$BENCH" compare --reference tlsf "$B" "$TMP/cur" &&
+	grep -q '^FAIL *bump *basic *wall *+100%' "$OUT" && out_has "> 5% slower vs tlsf"
 }
 check "compare --reference: one allocator slower than the reference fails" reference_catches
 
@@ -139,7 +294,7 @@ check "compare: peers (no break) are compared by peak RSS within --rss-tolerance
 markdown() {
 	copy_with '.memory.peak_break_bytes += 1' tlsf coalesce.trace &&
 	expect_exit 1 "$BENCH" compare --format markdown "$B" "$TMP/cur" &&
-	out_has "| | allocator | trace | status | throughput | memory (peak) | note |" &&
+	out_has "| | allocator | trace | status | by | time/op change [CI] | p | memory | note |" &&
 	out_has "|---|" && out_has "| ✅ | bump | basic.trace |" &&
 	out_has "| ❌ | tlsf | coalesce.trace |" && out_has "**❌ Regression: 1 of 4 cells failed**"
 }
@@ -149,6 +304,10 @@ usage_errors() {
 	expect_exit 2 "$BENCH" compare "$B" && err_has "expected BASELINE and CURRENT" &&
 	expect_exit 2 "$BENCH" compare --max-slowdown ten "$B" "$B" && err_has "--max-slowdown" &&
 	expect_exit 2 "$BENCH" compare --max-slowdown -5% "$B" "$B" &&
+	expect_exit 2 "$BENCH" compare --alpha 0 "$B" "$B" && err_has "--alpha" &&
+	expect_exit 2 "$BENCH" compare --time user "$B" "$B" && err_has "--time" &&
+	expect_exit 2 "$BENCH" compare --min-effect lots "$B" "$B" && err_has "--min-effect" &&
+	expect_exit 2 "$BENCH" compare --run-noise -1 "$B" "$B" && err_has "--run-noise" &&
 	expect_exit 2 "$BENCH" compare "$B" "$TMP/nowhere" && err_has "$TMP/nowhere" &&
 	mkdir -p "$TMP/empty" && expect_exit 2 "$BENCH" compare "$TMP/empty" "$B" &&
 	err_has "no heaplab results in BASELINE"
@@ -161,6 +320,46 @@ duplicate_cells() {
 	expect_exit 2 "$BENCH" compare "$TMP/dup" "$B" && err_has "two results for bump on basic.trace"
 }
 check "compare: two results for one cell on one side: exit 2" duplicate_cells
+
+# ---- the CI template for users' allocators (docs/ci/github-allocator.yml) ----
+
+template_options() {
+	y=docs/ci/github-allocator.yml
+	"$BENCH" --help > "$TMP/help" 2>&1 && "$BENCH" compare --help > "$TMP/chelp" 2>&1 &&
+	for o in $(grep -E '\./bench --|^ +--[a-z]|ALLOC_OPTS: ' "$y" | grep -o -- '--[a-z-]*' | sort -u); do
+		if [ "$o" = --count ] && ! grep -q -e '--count' "$TMP/help"; then
+			echo "    (bench has no --count yet: not checked)"; continue
+		fi
+		grep -q -e "$o" "$TMP/help" || { echo "    bench lacks $o"; return 1; }
+	done &&
+	for o in $(grep 'bench compare' "$y" | grep -o -- '--[a-z-]*' | sort -u); do
+		grep -q -e "$o" "$TMP/chelp" || { echo "    bench compare lacks $o"; return 1; }
+	done &&
+	for t in $(grep -o 'workloads/[a-z-]*\.trace' "$y" | sort -u); do
+		[ -f "$t" ] || { echo "    missing $t"; return 1; }
+	done
+}
+check "docs/ci/github-allocator.yml: every bench option and trace it names exists" \
+	template_options
+
+template_pipeline() {
+	# the template's runs, on heaplab's own example mm.c: exact counts, so a
+	# second run of the same code compares equal by instructions
+	command -v valgrind > /dev/null 2>&1 || { echo "    (no valgrind: not run)"; return 0; }
+	for side in stored current; do
+		"$BENCH" --alloc examples/mm.c --align 8 --trace workloads/binary.trace --runs 5 \
+			--count --quiet --out "$TMP/tp.$side" > /dev/null 2>&1 || return 1
+	done &&
+	expect_exit 0 "$BENCH" compare --format markdown "$TMP/tp.stored" "$TMP/tp.current" &&
+	out_has "| ✅ | examples-mm | binary.trace | ok | instr | +0.00% | exact |" &&
+	out_has "Throughput judged by instructions in 1 cells"
+}
+if ldd "$BENCH" 2>/dev/null | grep -q libasan; then
+	echo "skip the template's pipeline: --count under a sanitizer build"
+else
+	check "docs/ci/github-allocator.yml's pipeline: an mm.c counted twice compares equal" \
+		template_pipeline
+fi
 
 # ---- report ----
 

@@ -529,3 +529,58 @@ TEST(result_reader_accepts_a_result_without_the_timing_figures)
 	EXPECT(r.touch[0] == '\0');
 	result_free(&r);
 }
+
+/* ---- the fields bench compare judges by (samples, CPU time, cost, failures) ---- */
+
+static const char tp_samples[] = "{\"ops_per_sec\": {\"median\": 2e6, \"min\": 1e6, \"max\": 3e6},"
+	" \"ns_per_op\": {\"median\": 500, \"min\": 333, \"max\": 1000},"
+	" \"samples_ns_per_op\": [500, 333, 1000],"
+	" \"samples_cpu_ns_per_op\": [480, 330, 900], \"touch\": \"pages\"}";
+
+TEST(result_reader_reads_samples_cost_touch_and_failures)
+{
+	struct result r;
+	REQUIRE(parse(tp_samples, mem_ok, "null", "null, "
+	              "\"cost\": {\"method\": \"callgrind\", \"instructions\": 5000, "
+	              "\"instructions_per_op\": 500.5, \"cycles_per_op\": null}, "
+	              "\"ops\": {\"replayed\": 10, \"failed_allocations\": 2, \"skipped_ops\": 1}",
+	              &r) == RESULT_OK);
+	EXPECT_EQ(r.n_samples_ns, 3);
+	EXPECT(r.samples_ns[2] == 1000);
+	EXPECT_EQ(r.n_samples_cpu_ns, 3);
+	EXPECT(r.samples_cpu_ns[0] == 480);
+	EXPECT(!strcmp(r.touch, "pages"));
+	EXPECT(r.has_cost && r.instructions_per_op == 500.5 && !strcmp(r.cost_method, "callgrind"));
+	EXPECT(r.has_op_failures && r.failed_allocations == 2 && r.skipped_ops == 1);
+	result_free(&r);
+	EXPECT(r.samples_ns == NULL && r.samples_cpu_ns == NULL);
+}
+
+TEST(result_reader_accepts_a_result_without_samples_cost_or_failures)
+{
+	struct result r;
+	REQUIRE(parse(tp_ok, mem_ok, "null", "null, \"cost\": null", &r) == RESULT_OK);
+	EXPECT_EQ(r.n_samples_ns, 0);
+	EXPECT_EQ(r.n_samples_cpu_ns, 0);
+	EXPECT(!r.has_cost && !r.has_op_failures && r.touch[0] == '\0');
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_a_bad_sample)
+{
+	struct result r;
+	EXPECT(parse("{\"ops_per_sec\": {\"median\": 1, \"min\": 1, \"max\": 1}, \"ns_per_op\": "
+	             "{\"median\": 1, \"min\": 1, \"max\": 1}, \"samples_ns_per_op\": [1, -2]}",
+	             mem_ok, "null", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "throughput.samples_ns_per_op[1]");
+	EXPECT(parse("{\"ops_per_sec\": {\"median\": 1, \"min\": 1, \"max\": 1}, \"ns_per_op\": "
+	             "{\"median\": 1, \"min\": 1, \"max\": 1}, \"samples_cpu_ns_per_op\": \"x\"}",
+	             mem_ok, "null", "null", &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "samples_cpu_ns_per_op: expected an array");
+	EXPECT(parse(tp_ok, mem_ok, "null", "null, \"cost\": {\"method\": \"callgrind\"}",
+	             &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "cost.instructions: missing");
+	EXPECT(parse(tp_ok, mem_ok, "null", "null, \"ops\": {\"failed_allocations\": -1}",
+	             &r) == RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "ops.failed_allocations");
+}
