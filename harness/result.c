@@ -204,30 +204,6 @@ static double median_of(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* throughput.KEY (per-pass samples): absent or null, or `runs` finite numbers >= 0. */
-static int read_samples(struct reader *rd, const json_t *tp, const char *key,
-                        const struct result *r)
-{
-	json_t *a = json_object_get(tp, key), *v;
-	size_t k;
-	if (!a || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return bad(rd, "throughput.%s: expected an array, found %s", key, type_name(a));
-	if (json_array_size(a) != r->runs)
-		return bad(rd, "throughput.%s: %zu samples for %llu runs", key,
-		           json_array_size(a), (unsigned long long)r->runs);
-	json_array_foreach(a, k, v) {
-		if (!json_is_number(v))
-			return bad(rd, "throughput.%s[%zu]: expected a number, found %s", key, k,
-			           type_name(v));
-		double d = json_number_value(v);
-		if (!isfinite(d) || d < 0)
-			return bad(rd, "throughput.%s[%zu]: %g is out of range [0, inf]", key, k, d);
-	}
-	return 0;
-}
-
 static const char *const pass_keys[] = {
 	"wall_ns", "user_ns", "sys_ns", "minor_faults", "major_faults",
 	"voluntary_switches", "involuntary_switches",
@@ -295,7 +271,7 @@ static int read_pass_figures(struct reader *rd, const json_t *tp, struct result 
 	           read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &lo, &hi)) {
 		return RESULT_BAD;
 	}
-	if (read_samples(rd, tp, "samples_cpu_ns_per_op", r) || read_passes(rd, tp, r) ||
+	if (read_passes(rd, tp, r) ||
 	    get_string(rd, tp, "throughput", "touch", NULLABLE, r->touch, sizeof r->touch) ||
 	    get_count(rd, tp, "throughput", "warmup_passes", NULLABLE, &r->has_warmup,
 	              &r->warmup))
@@ -346,8 +322,6 @@ static int read_throughput(struct reader *rd, const json_t *root, struct result 
 	}
 	if (read_summary(rd, tp, "ops_per_sec", &r->ops_median, &r->ops_min, &r->ops_max) ||
 	    read_summary(rd, tp, "ns_per_op", &r->ns_median, &ns_min, &ns_max))
-		return RESULT_BAD;
-	if (read_samples(rd, tp, "samples_ns_per_op", r))
 		return RESULT_BAD;
 	r->has_throughput = 1;
 	return read_pass_figures(rd, tp, r);
@@ -538,6 +512,13 @@ static int read_compare_fields(struct reader *rd, const json_t *root, struct res
 	           read_samples(rd, tp, "samples_cpu_ns_per_op", &r->n_samples_cpu_ns,
 	                        &r->samples_cpu_ns)))
 		return RESULT_BAD;
+	/* When present, one sample per timed run. */
+	if (r->samples_ns && r->n_samples_ns != r->runs)
+		return bad(rd, "throughput.samples_ns_per_op: %zu samples for %llu runs",
+		           r->n_samples_ns, (unsigned long long)r->runs);
+	if (r->samples_cpu_ns && r->n_samples_cpu_ns != r->runs)
+		return bad(rd, "throughput.samples_cpu_ns_per_op: %zu samples for %llu runs",
+		           r->n_samples_cpu_ns, (unsigned long long)r->runs);
 	if (ops) {
 		int has_failed, has_skipped;
 		if (get_count(rd, ops, "ops", "failed_allocations", NULLABLE, &has_failed,

@@ -551,7 +551,7 @@ report_refuses_bad_fields() {
 	jq '.status = "ok" | .throughput.samples_ns_per_op[0] = "fast"' \
 		"$B/tlsf/basic.trace.json" > "$TMP/badst/r.json" &&
 	expect_exit 2 "$BENCH" report "$TMP/badst" &&
-	err_has 'throughput.samples_ns_per_op[0]: expected a number, found a string'
+	err_has 'throughput.samples_ns_per_op[0]: expected a number >= 0, found a string'
 }
 check "report refuses an unknown status and a non-numeric sample (exit 2)" report_refuses_bad_fields
 
