@@ -512,13 +512,7 @@ static int read_compare_fields(struct reader *rd, const json_t *root, struct res
 	           read_samples(rd, tp, "samples_cpu_ns_per_op", &r->n_samples_cpu_ns,
 	                        &r->samples_cpu_ns)))
 		return RESULT_BAD;
-	/* When present, one sample per timed run. */
-	if (r->samples_ns && r->n_samples_ns != r->runs)
-		return bad(rd, "throughput.samples_ns_per_op: %zu samples for %llu runs",
-		           r->n_samples_ns, (unsigned long long)r->runs);
-	if (r->samples_cpu_ns && r->n_samples_cpu_ns != r->runs)
-		return bad(rd, "throughput.samples_cpu_ns_per_op: %zu samples for %llu runs",
-		           r->n_samples_cpu_ns, (unsigned long long)r->runs);
+
 	if (ops) {
 		int has_failed, has_skipped;
 		if (get_count(rd, ops, "ops", "failed_allocations", NULLABLE, &has_failed,

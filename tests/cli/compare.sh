@@ -539,7 +539,7 @@ report_escapes() {
 	out_has 'evil\x1b]0;pwned\x07' && out_has '\x1b[2Jx.trace' &&
 	expect_exit 0 "$BENCH" report --format markdown "$TMP/esc/a" && no_raw_controls &&
 	expect_exit 1 "$BENCH" compare "$TMP/esc/a" "$TMP/esc/b" && no_raw_controls &&
-	out_has 'evil\x1b]0;pwned\x07'
+	out_has 'evil\x1b]0;pw'   # compare cuts long names; what it shows is escaped
 }
 check "report and compare print names with escape sequences escaped" report_escapes
 

@@ -405,15 +405,12 @@ TEST(result_reader_refuses_an_unknown_allocator_kind)
 	result_free(&r);
 }
 
-TEST(result_reader_refuses_samples_that_are_not_numbers_or_miscounted)
+TEST(result_reader_refuses_samples_that_are_not_numbers)
 {
 	struct result r;
 	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
 	                     "[500, \"fast\", 400]", &r), RESULT_BAD);
 	EXPECT_STR_CONTAINS(err, "samples_ns_per_op[1]: expected a number >= 0, found a string");
-	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
-	                     "[500, 400]", &r), RESULT_BAD);
-	EXPECT_STR_CONTAINS(err, "samples_ns_per_op: 2 samples for 3 runs");
 	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
 	                     "[500, -1, 400]", &r), RESULT_BAD);
 	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
