@@ -17,6 +17,9 @@
 #   make bench-harness  measure the harness's own cost (docs/speed.md)
 #   make bench-compare  measure bench compare's false alarms, power and the
 #                   fairness of the timed passes on this machine (docs/compare.md)
+#   make install    install heaplab-bench, heaplab-plot, the libraries, the man
+#                   pages and the bash completion under PREFIX (DESTDIR too)
+#   make uninstall  remove exactly what make install put there
 #
 # Tests also use build/bench-test (bench plus the test-only allocators of
 # tests/allocators/, see tests/allocators/registry.h) and two preloadable
@@ -86,8 +89,9 @@ KIT_FILES    := $(KIT)/adapter-mm.o $(KIT)/adapter-malloc.o $(KIT)/malloc_api.o 
                 $(KIT)/libheaplab-student.a $(KIT)/exports.map \
                 $(KIT)/include/mm.h $(KIT)/include/memlib.h
 
-.PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install workloads-large \
-	demo demo-run test-run baseline bench-harness bench-compare benchmark programs programs-run
+.PHONY: all preload student-kit test check deps san test-san fuzz fuzz-build clean install \
+	uninstall workloads-large demo demo-run test-run baseline bench-harness bench-compare \
+	benchmark programs programs-run
 all: $(BENCH) $(RECORD_LIB) preload student-kit $(TEST_PROGS)
 preload: $(PRELOAD_LIBS)
 student-kit: $(KIT_FILES)
@@ -309,16 +313,38 @@ baseline: all
 	BENCH=./$(BENCH) RUNS=1 sh .ci/suite.sh results/baseline.new
 	rm -rf results/baseline && mv results/baseline.new results/baseline
 
+# The installed layout: bench finds its libraries in ../lib/heaplab beside
+# itself (harness/run.c, record.c), heaplab-plot finds heaplab-bench beside
+# itself; help texts name the program as installed (argv[0]).
+BINDIR   = $(PREFIX)/bin
+HLLIBDIR = $(PREFIX)/lib/heaplab
+MAN1DIR  = $(PREFIX)/share/man/man1
+COMPDIR  = $(PREFIX)/share/bash-completion/completions
+MANPAGES = docs/man/heaplab-bench.1 docs/man/heaplab-plot.1
 install: $(BENCH) $(RECORD_LIB) $(PRELOAD_LIBS) $(KIT_FILES)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/heaplab \
-	  $(DESTDIR)$(PREFIX)/lib/heaplab/student/include
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(HLLIBDIR) $(DESTDIR)$(MAN1DIR) \
+	  $(DESTDIR)$(COMPDIR) $(DESTDIR)$(HLLIBDIR)/student/include
 	install -m 644 $(filter-out $(KIT)/include/%,$(KIT_FILES)) \
-	  $(DESTDIR)$(PREFIX)/lib/heaplab/student/
+	  $(DESTDIR)$(HLLIBDIR)/student/
 	install -m 644 $(KIT)/include/mm.h $(KIT)/include/memlib.h \
-	  $(DESTDIR)$(PREFIX)/lib/heaplab/student/include/
-	install -m 755 $(BENCH) $(DESTDIR)$(PREFIX)/bin/heaplab-bench
-	install -m 644 $(RECORD_LIB) $(DESTDIR)$(PREFIX)/lib/heaplab/libheaplab-record.so
-	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(PREFIX)/lib/heaplab/
+	  $(DESTDIR)$(HLLIBDIR)/student/include/
+	install -m 755 $(BENCH) $(DESTDIR)$(BINDIR)/heaplab-bench
+	install -m 755 plot.sh $(DESTDIR)$(BINDIR)/heaplab-plot
+	install -m 644 $(RECORD_LIB) $(DESTDIR)$(HLLIBDIR)/libheaplab-record.so
+	install -m 644 $(PRELOAD_LIBS) $(DESTDIR)$(HLLIBDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	install -m 644 scripts/completion.bash $(DESTDIR)$(COMPDIR)/heaplab-bench
+	ln -sf heaplab-bench $(DESTDIR)$(COMPDIR)/heaplab-plot
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/heaplab-bench $(DESTDIR)$(BINDIR)/heaplab-plot
+	rm -f $(DESTDIR)$(HLLIBDIR)/libheaplab-record.so \
+	  $(patsubst $(LIBDIR)/%,$(DESTDIR)$(HLLIBDIR)/%,$(PRELOAD_LIBS))
+	rm -f $(patsubst $(KIT)/%,$(DESTDIR)$(HLLIBDIR)/student/%,$(KIT_FILES))
+	-rmdir $(DESTDIR)$(HLLIBDIR)/student/include $(DESTDIR)$(HLLIBDIR)/student \
+	  $(DESTDIR)$(HLLIBDIR) 2>/dev/null
+	rm -f $(patsubst docs/man/%,$(DESTDIR)$(MAN1DIR)/%,$(MANPAGES))
+	rm -f $(DESTDIR)$(COMPDIR)/heaplab-bench $(DESTDIR)$(COMPDIR)/heaplab-plot
 
 clean:
 	rm -rf $(BUILD) $(BENCH)

@@ -2,17 +2,28 @@
 # plot.sh - charts of heaplab results with gnuplot.
 #
 #   ./plot.sh [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...]
+#   ./plot.sh -h | --help
 #
-# RESULTS are result files or folders (default: the newest folder in results/).  The tables come
-# from `bench report` (this script never reads JSON itself), so a file that is
-# not a heaplab result stops it with bench's message and exit status 2.
-# Writes into DIR (default charts/<UTC timestamp>/), as PNG and SVG:
+# RESULTS are result files or folders (default: the newest folder in
+# results/).  The tables come from `bench report` (this script never reads
+# JSON itself), so a file that is not a heaplab result stops it with bench's
+# message and exit status 2.  BENCH names the bench binary (default: ./bench
+# beside this script, else heaplab-bench or bench on the PATH).
+# Writes into DIR (default charts/NAME/, NAME the results folder's name when
+# RESULTS is one folder, else a UTC timestamp), as PNG and SVG.  The charts
+# are made in a temporary folder beside DIR and renamed onto it at the end, so
+# a failure leaves no half-made folder; an existing DIR is replaced only when
+# it is empty or an earlier chart folder (it holds cells.tsv).
+# Built-ins come first, then peers, each allocator in the same colour in every
+# chart (a palette of 20 colours of maximum contrast; lines also differ in
+# dash and point type).  Charts:
 #   throughput   ops/s per allocator per trace (median, bars from min to max)
 #   memory       peak break (or peak RSS when peers are present) per allocator
 #                per trace, with the trace's peak live bytes as the floor
 #   fragmentation  1 - utilization per allocator per trace
 #   footprint    the break over the trace, one line per allocator, for TRACE
-#                (-t; default: the trace with the most ops)
+#                (-t; default: the trace with the most ops); not drawn when no
+#                result has a timeline (--threads replays record none)
 #   latency      per-op latency percentiles per allocator (when measured)
 # and for program cells (bench run, docs/run.md):
 #   programs-time    wall time per allocator per program (relative to glibc
@@ -29,24 +40,43 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-BENCH=${BENCH:-$here/bench}
+if [ -z "${BENCH:-}" ]; then
+	if [ -x "$here/bench" ]; then BENCH=$here/bench
+	elif [ -x "$here/heaplab-bench" ]; then BENCH=$here/heaplab-bench
+	elif command -v heaplab-bench > /dev/null 2>&1; then BENCH=$(command -v heaplab-bench)
+	else BENCH=$(command -v bench 2>/dev/null || echo "$here/bench")
+	fi
+fi
 out=
 trace=
+me=${0##*/}
 program=
 
-die() { code=$1; shift; echo "plot.sh: $*" >&2; exit "$code"; }
+die() { code=$1; shift; echo "$me: $*" >&2; exit "$code"; }
 
 usage() {
-	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//'
+	sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' \
+		-e "s|\(\./\)\{0,1\}plot\.sh|$me|g"
 }
 
-while getopts o:t:p:h opt; do
+# Long options getopts does not know: --help, and `help`.
+for a in "$@"; do
+	case $a in
+	--help|help) usage; exit 0 ;;
+	--) break ;;
+	--*) die 2 "unknown option $a (usage: $me [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...])" ;;
+	esac
+done
+
+trace_given=
+while getopts :o:t:p:h opt; do
 	case $opt in
 	o) out=$OPTARG ;;
-	t) trace=$OPTARG ;;
+	t) trace=$OPTARG trace_given=1 ;;
 	p) program=$OPTARG ;;
 	h) usage; exit 0 ;;
-	*) die 2 "usage: plot.sh [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...]" ;;
+	:) die 2 "-$OPTARG needs a value (usage: $me [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...])" ;;
+	*) die 2 "unknown option -$OPTARG (usage: $me [-o DIR] [-t TRACE] [-p PROGRAM] [RESULTS...])" ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -61,9 +91,33 @@ command -v gnuplot > /dev/null 2>&1 ||
 	die 3 "gnuplot is not installed (make deps installs gnuplot-nox)"
 [ -x "$BENCH" ] || die 3 "$BENCH is missing: run make first"
 
-# The tables first, so a bad result file leaves no half-made chart folder.
-tmp=$(mktemp -d) || die 3 "cannot create a temporary folder"
+# Where the charts go: decided, and checked, before anything is made.
+if [ -z "$out" ]; then
+	if [ $# -eq 1 ] && [ -d "$1" ]; then
+		name=$(cd "$1" && pwd); name=${name##*/}
+	else
+		name=$(date -u +%Y%m%dT%H%M%SZ)
+	fi
+	out=charts/$name
+fi
+out=${out%/}
+[ -n "$out" ] || die 2 "-o: empty folder name"
+if [ -e "$out" ] || [ -L "$out" ]; then
+	[ -d "$out" ] && [ ! -L "$out" ] || die 2 "$out exists and is not a folder"
+	if [ -n "$(ls -A "$out")" ] && [ ! -f "$out/cells.tsv" ]; then
+		die 2 "$out exists and is not a chart folder (no cells.tsv): choose another -o"
+	fi
+fi
+parent=$(dirname "$out")
+mkdir -p "$parent" || die 3 "cannot create $parent"
+
+# Everything is made in a temporary folder beside $out and renamed at the
+# end, so a bad result file or a gnuplot failure leaves no half-made folder.
+tmp=$(mktemp -d "$parent/.$(basename "$out").tmp.XXXXXX") ||
+	die 3 "cannot create a temporary folder in $parent"
 trap 'rm -rf "$tmp"' EXIT
+final=$out
+out=$tmp
 fields=allocator,kind,trace,status,ops,ops_per_sec_median,ops_per_sec_min,ops_per_sec_max
 fields=$fields,peak_break_bytes,peak_rss_bytes,peak_live_bytes,fragmentation
 fields=$fields,latency_p50,latency_p90,latency_p99,latency_p999,latency_max,fragmentation_rss
@@ -96,11 +150,12 @@ by_machine() {
 	awk -F '\t' -v OFS='\t' 'NR > 1 { $1 = $1 " @ " $6 } { print }' "$2" > "$2.tmp" &&
 		mv "$2.tmp" "$2"
 }
-
-[ -n "$out" ] || out=charts/$(date -u +%Y%m%d-%H%M%S)
-mkdir -p "$out" || die 3 "cannot create $out"
-mv "$tmp/cells.tsv" "$tmp/timeline.tsv" "$tmp/programs.tsv" "$tmp/rss-timeline.tsv" "$out/"
 by_machine "$out/cells.tsv" "$out/timeline.tsv"
+
+# Built-ins first, then peers (each group in the order bench read them).
+awk -F '\t' 'NR == 1 { print; next } $2 != "peer" { print } $2 == "peer" { p[++n] = $0 }
+	END { for (i = 1; i <= n; i++) print p[i] }' "$out/cells.tsv" > "$out/cells.sorted" &&
+	mv "$out/cells.sorted" "$out/cells.tsv"
 dups=$(awk -F '\t' 'NR > 1 && seen[$1 FS $3]++ == 1 { n++; if (!e) e = $1 " on " $3 }
 	END { if (n) print n " cells (e.g. " e ")" }' "$out/cells.tsv")
 [ -z "$dups" ] || echo "plot.sh: warning: $dups appear in more than one result;" \
@@ -108,6 +163,9 @@ dups=$(awk -F '\t' 'NR > 1 && seen[$1 FS $3]++ == 1 { n++; if (!e) e = $1 " on "
 trace_cells=$(($(wc -l < "$out/cells.tsv") - 1))
 program_cells=$(($(wc -l < "$out/programs.tsv") - 1))
 [ $((trace_cells + program_cells)) -gt 0 ] || die 2 "no heaplab results found in: $*"
+
+# Every allocator, in chart order: its position is its colour in every chart.
+awk -F '\t' 'NR > 1 && !s[$1]++ { print $1 }' "$out/cells.tsv" > "$out/allocators.list"
 
 # Columns of cells.tsv, by name (kept in step with $fields).
 C_ALLOC=1 C_KIND=2 C_TRACE=3 C_STATUS=4 C_OPS=5 C_MED=6 C_MIN=7 C_MAX=8
@@ -126,8 +184,10 @@ render() {
 	cat > "$out/$1.gp"
 	for kind in png svg; do
 		if [ $kind = png ]; then term=$png_term; else term=$svg_term; fi
-		gnuplot -e "set terminal $term; set output '$out/$1.$kind'" "$out/$1.gp" \
-			2> "$out/$1.log" || die 3 "gnuplot failed on $1 (see $out/$1.log)"
+		# in the folder, so that its .gp scripts name their tables relatively
+		(cd "$out" && gnuplot -e "set terminal $term; set output '$1.$kind'" "$1.gp" \
+			2> "$1.log") || { cp "$out/$1.log" "$parent/$me-$1.log" 2>/dev/null
+			die 3 "gnuplot failed on $1 (see $parent/$me-$1.log)"; }
 		[ -s "$out/$1.$kind" ] || die 3 "gnuplot wrote an empty $out/$1.$kind"
 	done
 	rm -f "$out/$1.log"
@@ -141,13 +201,11 @@ made=
 # set (min and max), writes three columns per allocator.
 matrix() {
 	awk -F '\t' -v col="$1" -v scale="$2" -v lo="${3:-0}" -v hi="${4:-0}" '
-	NR == 1 { next }
+	FILENAME == ARGV[1] { ai[$1] = ++na; an[na] = $1; lab[na] = $1; next }
+	FNR == 1 { next }
+	$'$C_KIND' == "peer" { lab[ai[$'$C_ALLOC']] = $'$C_ALLOC' " (peer)" }
 	$'$C_STATUS' != "ok" { next }
 	{
-		if (!($'$C_ALLOC' in ai)) {
-			ai[$'$C_ALLOC'] = ++na; an[na] = $'$C_ALLOC'
-			lab[na] = $'$C_ALLOC' ($'$C_KIND' == "peer" ? " (peer)" : "")
-		}
 		if (!($'$C_TRACE' in ti)) { ti[$'$C_TRACE'] = ++nt; tn[nt] = $'$C_TRACE' }
 		k = $'$C_TRACE' SUBSEP $'$C_ALLOC'
 		v[k] = $col == "" ? "NaN" : $col * scale
@@ -167,7 +225,7 @@ matrix() {
 			printf "\n"
 		}
 		print na + 0 > "/dev/stderr"
-	}' "$out/cells.tsv"
+	}' "$out/allocators.list" "$out/cells.tsv"
 }
 
 # ratio FILE: max/min of the positive numbers in FILE's data columns.
@@ -177,14 +235,18 @@ ratio() {
 		END { print n ? mx / mn : 1 }' "$1"
 }
 
-# 16 distinct colours (more allocators than that repeat them).
+# Kenneth Kelly's colours of maximum contrast, in his order (the first few
+# are the most distinct), without white and black; the footprint's lines
+# also cycle through dash types.
+palette=$(awk 'BEGIN {
+	n = split("#e6a800 #875692 #f38400 #6fa8dc #be0032 #c2b280 #848482 #008856 #e68fac " \
+	          "#0067a5 #f99379 #604e97 #b3446c #dcd300 #882d17 #8db600 #654522 #e25822 " \
+	          "#2b3d26 #00b7c7", c, " ")
+	for (i = 1; i <= n; i++)
+		printf "set linetype %d lc rgb \047%s\047 pt %d\n", i, c[i], (i - 1) % 13 + 1
+	printf "set linetype cycle %d\n", n }')
 common="set datafile separator '\t'
-set linetype 1 lc rgb '#1f77b4'; set linetype 2 lc rgb '#ff7f0e'; set linetype 3 lc rgb '#2ca02c'
-set linetype 4 lc rgb '#d62728'; set linetype 5 lc rgb '#9467bd'; set linetype 6 lc rgb '#8c564b'
-set linetype 7 lc rgb '#e377c2'; set linetype 8 lc rgb '#7f7f7f'; set linetype 9 lc rgb '#bcbd22'
-set linetype 10 lc rgb '#17becf'; set linetype 11 lc rgb '#393b79'; set linetype 12 lc rgb '#ffbb78'
-set linetype 13 lc rgb '#98df8a'; set linetype 14 lc rgb '#ff9896'; set linetype 15 lc rgb '#c5b0d5'
-set linetype 16 lc rgb '#c49c94'; set linetype cycle 16
+$palette
 set datafile missing 'NaN'
 set key outside right top vertical Left reverse samplen 2
 set grid ytics
@@ -205,7 +267,7 @@ set xlabel 'trace'
 set style data histograms
 set style histogram errorbars gap 1.5 lw 1
 $( [ "$log" = 1 ] && echo "set logscale y; set ylabel 'Mops/s, log scale (higher is better)'" || echo "set yrange [0:*]")
-plot for [a=1:$na] '$out/throughput.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
+plot for [a=1:$na] 'throughput.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
 EOF
 fi
 
@@ -236,8 +298,8 @@ set xlabel 'trace'
 set style data histograms
 set style histogram clustered gap 1.5
 $( [ "$log" = 1 ] && echo "set logscale y; set ylabel '$mem_unit, log scale (lower is better)'" || echo "set yrange [0:*]")
-plot for [a=2:$((na + 1))] '$out/memory.tsv' using a:xtic(1) title columnhead(a), \
-     '$out/live.tsv' using (\$0 - 0.45):2:(0.9):(0) with vectors nohead lw 2 lc rgb 'black' title 'peak live (requested bytes)'
+plot for [a=2:$((na + 1))] 'memory.tsv' using a:xtic(1) title columnhead(a), \
+     'live.tsv' using (\$0 - 0.45):2:(0.9):(0) with vectors nohead lw 2 lc rgb 'black' title 'peak live (requested bytes)'
 EOF
 fi
 
@@ -252,7 +314,7 @@ set xlabel 'trace'
 set yrange [0:100]
 set style data histograms
 set style histogram clustered gap 1.5
-plot for [a=2:$((na + 1))] '$out/fragmentation.tsv' using a:xtic(1) title columnhead(a)
+plot for [a=2:$((na + 1))] 'fragmentation.tsv' using a:xtic(1) title columnhead(a)
 EOF
 fi
 
@@ -262,12 +324,26 @@ if [ -z "$trace" ]; then
 		END { print t }' "$out/cells.tsv")
 fi
 awk -F '\t' -v t="$trace" 'NR == 1 || $2 == t' "$out/timeline.tsv" > "$out/footprint.tsv"
-[ "$(wc -l < "$out/footprint.tsv")" -gt 1 ] || [ "$trace_cells" -eq 0 ] ||
+if [ "$trace_cells" -eq 0 ]; then
+	:   # program cells only: no trace charts
+elif [ "$(wc -l < "$out/timeline.tsv")" -le 1 ] && [ -z "$trace_given" ]; then
+	# --threads replays record no timeline: no footprint chart, the rest is drawn.
+	echo "$me: no result has a timeline (--threads replays record none): no footprint chart" >&2
+elif [ "$(wc -l < "$out/footprint.tsv")" -le 1 ]; then
 	die 2 "no timeline for trace '$trace' in the results (-t names a trace file, e.g. web.trace)"
+fi
 # One block per allocator (blank lines between) so gnuplot draws separate lines.
 awk -F '\t' 'NR > 1 && $4 != "" { if ($1 != last) { if (n++) printf "\n\n"; print "# " $1; last = $1 }
 	printf "%s\t%s\t%s\n", $3, $4 / 1048576, $5 / 1048576 }' "$out/footprint.tsv" > "$out/footprint.dat"
-names=$(awk -F '\t' 'NR > 1 && $4 != "" && !s[$1]++ { printf "%s ", $1 }' "$out/footprint.tsv")
+# gnuplot's words() splits at spaces: a name's own spaces ("tlsf @ alpha")
+# become no-break spaces, which it keeps (and draws as spaces)
+names=$(awk -F '\t' 'NR > 1 && $4 != "" && !s[$1]++ { n = $1; gsub(/ /, "\302\240", n)
+	printf "%s ", n }' "$out/footprint.tsv")
+# each line in its allocator's colour (its place in allocators.list)
+types=$(awk -F '\t' 'FILENAME == ARGV[1] { i[$1] = FNR; next }
+	FNR > 1 && $4 != "" && !s[$1]++ { printf "%d ", i[$1] }' "$out/allocators.list" "$out/footprint.tsv")
+fp_max=$(awk -F '\t' 'NR > 1 && $3 + 0 > m { m = $3 + 0 } END { print m + 0 }' "$out/footprint.tsv")
+if [ "$fp_max" -ge 10000 ]; then fp_format="set format x '%.1s%c'"; else fp_format="set format x '%.0f'"; fi
 # Log scale when one allocator's peak is 10x another's (bump's usually is).
 fp_log=$(awk -F '\t' 'NR > 1 && $4 != "" { if ($4 + 0 > p[$1]) p[$1] = $4 + 0 }
 	END { for (a in p) { if (!n++ || p[a] < mn) mn = p[a]; if (p[a] > mx) mx = p[a] }
@@ -282,10 +358,13 @@ set title "Heap footprint over $trace: the break at 256 evenly spaced points of 
 set xlabel 'ops replayed'
 set grid xtics ytics
 set xtics norotate
+$fp_format
+$(for t in $types; do echo "set linetype $t dt $(( (t - 1) % 5 + 1 ))"; done)
 $( [ "$fp_log" = 1 ] && echo "set logscale y; set ylabel 'MiB, log scale'" || echo "set ylabel 'MiB'; set yrange [0:*]")
 names = "$names"
-plot for [i=1:words(names)] '$out/footprint.dat' index (i-1) using 1:(\$2 > 0 ? \$2 : NaN) with steps lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i), \
-     '$out/footprint.dat' index 0 using 1:(\$3 > 0 ? \$3 : NaN) with lines lw 2 dt 2 lc rgb 'black' title 'live bytes (requested)'
+types = "$types"
+plot for [i=1:words(names)] 'footprint.dat' index (i-1) using 1:(\$2 > 0 ? \$2 : NaN) with steps lt (word(types, i) + 0) lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i), \
+     'footprint.dat' index 0 using 1:(\$3 > 0 ? \$3 : NaN) with lines lw 2 dt 2 lc rgb 'black' title 'live bytes (requested)'
 EOF
 fi
 
@@ -309,7 +388,7 @@ set logscale y
 set style data histograms
 set style histogram clustered gap 1.5
 # 0 ns cannot sit on a log scale: drawn at 1 ns, the axis' floor (no bar).
-plot for [c=2:6] '$out/latency.tsv' using (column(c) < 1 ? 1 : column(c)):xtic(1) title columnhead(c)
+plot for [c=2:6] 'latency.tsv' using (column(c) < 1 ? 1 : column(c)):xtic(1) title columnhead(c)
 EOF
 fi
 
@@ -375,7 +454,7 @@ set xlabel 'program'
 set style data histograms
 set style histogram errorbars gap 1.5 lw 1
 $( [ "$log" = 1 ] && echo "set logscale y" || echo "set yrange [0:*]")
-plot for [a=1:$na] '$out/programs-time.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
+plot for [a=1:$na] 'programs-time.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
 EOF
 	fi
 	if [ "$rel" = 1 ]; then
@@ -395,7 +474,7 @@ set xlabel 'program'
 set style data histograms
 set style histogram clustered gap 1.5
 $( [ "$log" = 1 ] && echo "set logscale y" || echo "set yrange [0:*]")
-plot for [a=2:$((na + 1))] '$out/programs-memory.tsv' using a:xtic(1) title columnhead(a)
+plot for [a=2:$((na + 1))] 'programs-memory.tsv' using a:xtic(1) title columnhead(a)
 EOF
 	fi
 	# RSS over time of one program: every allocator, peers included.
@@ -426,9 +505,18 @@ set grid xtics ytics
 set xtics norotate
 set yrange [0:*]
 names = "$pnames"
-plot for [i=1:words(names)] '$out/programs-footprint.dat' index (i-1) using 1:2 with steps lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i)
+plot for [i=1:words(names)] 'programs-footprint.dat' index (i-1) using 1:2 with steps lw (1 + 2.5 * (words(names) - i) / words(names)) title word(names, i)
 EOF
 	fi
 fi
 
-echo "plot.sh: charts in $out:$(for m in $made; do printf ' %s.png' "$m"; done) (and .svg)"
+
+# The finished folder replaces $final (checked above to be empty or charts).
+if [ -d "$final" ]; then
+	old=$(mktemp -d "$parent/.$(basename "$final").old.XXXXXX") || die 3 "cannot replace $final"
+	mv "$final" "$old/" || die 3 "cannot replace $final"
+	rm -rf "$old"
+fi
+mv "$out" "$final" || die 3 "cannot rename $out to $final"
+out=$final
+echo "$me: charts in $out:$(for m in $made; do printf ' %s.png' "$m"; done) (and .svg)"

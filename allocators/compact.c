@@ -61,6 +61,31 @@
  * 64 GiB heap can use 32-bit offsets, but the header then sits at 12 mod 16
  * and saves nothing on 16-byte sizes); headerless runs of small blocks need
  * a map from address to run, whose cost a small heap cannot repay.
+ * Also measured worse, each against this file's figures below: sliding a
+ * last block down into a free previous neighbour before extending the break
+ * (realloc-3 0.878, but realloc-2 0.633 and short1.rep 42% above
+ * segregated; only when the break must rise anyway: 0.668/0.846); exact
+ * growth for requests of 1 to 4 KiB (random 0.933/0.945, average 0.882, but
+ * perl 1.6%, sqlite 1.1% and jq 0.35% above segregated), or growth by a
+ * quarter or an eighth of the chunk for them (perl 1.5-1.7%, web 6.5%
+ * above), or exact growth only when the heap ends in a free block (web
+ * 6.5%), only when it ends in an allocated one (perl 1.6%, random.trace
+ * 1.8%), or only once the heap passes 1 MiB (perl 1.75%); growth by 1/64 or
+ * 1/128 of the heap (0.879, with mt-cache 1.4% above segregated; 0.877, web
+ * 6.5%); trimming a free end block from 64 or 128 KiB (0.863, 0.870 keeping
+ * 16 KiB; 0.864 keeping 64 KiB: realloc-2 0.58 to 0.64), or never (0.860:
+ * realloc-2 0.535, web 12% above segregated);
+ * moving a growing block of 4 KiB or more to the top of a chunk grown
+ * for it, so that the small blocks that follow fill the room below it
+ * instead of walling it in (0.870; realloc-2 0.618, web 11.9%); carving
+ * from the high end below 64, 256 or 1024 bytes instead of 128 (0.808,
+ * 0.875, 0.796).  Where the rest goes, seen by dumping the heap each time
+ * the break rises: on realloc-2 the last rise moves a 196 KiB buffer that
+ * doubles to the top while 716 KB lie free in 53 blocks, the biggest
+ * (374 KB, just below the top) walled off by a few blocks of 3.6 KiB and
+ * less that had moved to the top before it; on random-2, 204 KB lie free at
+ * the peak in 277 blocks averaging 740 bytes (uniform 1 to 4096-byte
+ * requests), part of it the unused rest of the last chunk.
  *
  * Time: malloc O(1) for cached and exact-bin sizes, otherwise O(blocks in
  * one range bin) for the best-fit scan (the price of the memory; bins are

@@ -73,8 +73,8 @@ int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t m
 	return 0;
 }
 
-enum { OPT_CHECK = 256, OPT_COUNT, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_THREADS,
-       OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP, OPT_SKIP_EXISTING, OPT_SLOTS, OPT_ALIGN,
+enum { OPT_CHECK = 256, OPT_COUNT, OPT_HEAP_LIMIT, OPT_LATENCY, OPT_LIST, OPT_NO_PROGRESS,
+       OPT_THREADS, OPT_TIMEOUT, OPT_TOUCH, OPT_WARMUP, OPT_SKIP_EXISTING, OPT_SLOTS, OPT_ALIGN,
        OPT_CFLAGS };
 
 /* Sorted by name; keep it so, --help follows the same order. */
@@ -89,6 +89,7 @@ static const struct option long_options[] = {
 	{ "json",       no_argument,       NULL, 'j' },
 	{ "latency",    no_argument,       NULL, OPT_LATENCY },
 	{ "list",       no_argument,       NULL, OPT_LIST },
+	{ "no-progress", no_argument,      NULL, OPT_NO_PROGRESS },
 	{ "out",        required_argument, NULL, 'o' },
 	{ "quiet",      no_argument,       NULL, 'q' },
 	{ "runs",       required_argument, NULL, 'r' },
@@ -153,6 +154,7 @@ static int parse_options(int argc, char **argv, struct cli_options *o, char *err
 		case 'h': o->help = 1; break;
 		case 'V': o->version = 1; break;
 		case OPT_LIST: o->list = 1; break;
+		case OPT_NO_PROGRESS: o->no_progress = 1; break;
 		case OPT_LATENCY: o->run.latency = 1; break;
 		case OPT_THREADS: o->run.threads = 1; break;
 		case OPT_SKIP_EXISTING: o->skip_existing = 1; break;
@@ -246,8 +248,39 @@ static int parse_options(int argc, char **argv, struct cli_options *o, char *err
 	return 0;
 }
 
-void cli_help(FILE *f, const struct command *commands)
+const char *cli_progname = "bench";
+
+void cli_set_progname(const char *argv0)
 {
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+	base = base ? base + 1 : argv0;
+	if (base && base[0])
+		cli_progname = base;
+}
+
+void cli_usage_text(FILE *f, const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		int starts = p == text || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '('
+		             || p[-1] == '`';
+		if (starts && strncmp(p, "bench", 5) == 0
+		    && (p[5] == ' ' || p[5] == '\n' || p[5] == '\0')) {
+			fputs(cli_progname, f);
+			p += 4;
+		} else {
+			putc(*p, f);
+		}
+	}
+}
+
+void cli_help(FILE *out, const struct command *commands)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		f = out;   /* out of memory: the text as it is */
+	}
 	fprintf(f,
 	"usage: bench --alloc NAME[,NAME...] --trace FILE[,FILE...] [options]\n"
 	"       bench COMMAND [ARGS...]\n"
@@ -280,10 +313,13 @@ void cli_help(FILE *f, const struct command *commands)
 	"      --latency           also time every op on its own in an extra pass\n"
 	"                          (percentiles per op kind, in the JSON)\n"
 	"      --list              list the allocators (built-ins, peers) and exit\n"
+	"      --no-progress       no progress line (drawn on stderr only when it is a\n"
+	"                          terminal, and erased at the end)\n"
 	"  -o, --out FILE|DIR      one cell: write the result as JSON to FILE\n"
 	"                          (atomically); several: the results folder\n"
 	"                          (default results/<UTC time>/)\n"
-	"  -q, --quiet             no human summary\n"
+	"  -q, --quiet             no human summary or table (errors still print;\n"
+	"                          the progress line stays: see --no-progress)\n"
 	"  -r, --runs N            timed passes (default %d; %d for traces of %u ops\n"
 	"                          or more; at most %d)\n"
 	"      --skip-existing     one cell: do nothing when --out FILE already holds\n"
@@ -310,7 +346,7 @@ void cli_help(FILE *f, const struct command *commands)
 	if (commands && commands[0].name) {
 		fprintf(f, "\ncommands:\n");
 		for (const struct command *c = commands; c->name; c++)
-			fprintf(f, "  %-22s  %s\n", c->name, c->summary);
+			fprintf(f, "  %-8s  %s\n", c->name, c->summary);
 	}
 	fprintf(f,
 	"\n"
@@ -328,6 +364,11 @@ void cli_help(FILE *f, const struct command *commands)
 	"       kept, the rest marked not-run\n",
 	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED, EXIT_HANGUP,
 	EXIT_TERMINATED);
+	if (f != out) {
+		if (fclose(f) == 0 && text)
+			cli_usage_text(out, text);
+		free(text);
+	}
 }
 
 void cli_list(FILE *f)

@@ -22,6 +22,7 @@ struct cli_options {
 	struct run_options run;      /* --runs, --check, --heap-limit                */
 	int                json;     /* --json: the result on stdout                 */
 	int                quiet;    /* --quiet: no human summary                    */
+	int                no_progress; /* --no-progress: no progress line on stderr */
 	int                list;     /* --list                                       */
 	int                help;     /* --help                                       */
 	int                version;  /* --version                                    */
@@ -54,6 +55,21 @@ void cli_free(struct cli_options *o);
  */
 int cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t max,
                      int suffixes, uint64_t *out, char *err, size_t errlen);
+
+/*
+ * The name the program was started as (argv[0]'s last component: "bench" in
+ * the source tree, "heaplab-bench" installed), for help texts and hints, so
+ * that what they tell a user to type exists.  Diagnostics keep the fixed
+ * prefix "bench: " whatever the name, so that scripts can match them.
+ */
+extern const char *cli_progname;
+void cli_set_progname(const char *argv0);
+
+/*
+ * Print a help text, with the word "bench" where it names the program
+ * ("usage: bench gen", "see bench --help") replaced by cli_progname.
+ */
+void cli_usage_text(FILE *f, const char *text);
 
 /* --help; `commands` ends with a NULL name. */
 void cli_help(FILE *f, const struct command *commands);

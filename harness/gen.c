@@ -18,6 +18,7 @@
 #define _GNU_SOURCE
 #include "gen.h"
 #include "commands.h"
+#include "cli.h"
 #include "exitcodes.h"
 
 #include <errno.h>
@@ -1086,14 +1087,26 @@ int gen_write_threads(const struct gen_profile *p, uint64_t ops, uint64_t seed,
 
 static void gen_usage(FILE *f)
 {
-	fputs("usage: bench gen PROFILE [--ops N] [--seed S] [--threads N] -o FILE\n"
+	cli_usage_text(f, "usage: bench gen PROFILE [--ops N] [--seed S] [--threads N] -o FILE\n"
 	      "       bench gen --list\n"
 	      "Writes a synthetic native trace (FILE '-' is standard output).\n"
 	      "--threads N (mt-* profiles only, default 4, at most 64): simulated threads.\n"
-	      "Profiles (default --ops):\n", f);
-	for (unsigned i = 0; i < gen_nprofiles; i++)
-		fprintf(f, "  %-20s %8" PRIu64 "  %s\n", gen_profiles[i].name,
-		        gen_profiles[i].default_ops, gen_profiles[i].models);
+	      "Profiles (default --ops):\n");
+	for (unsigned i = 0; i < gen_nprofiles; i++) {
+		/* what it models, wrapped at spaces to stay within 80 columns */
+		int col = fprintf(f, "  %-20s %8" PRIu64 " ", gen_profiles[i].name,
+		                  gen_profiles[i].default_ops);
+		int indent = col;
+		for (const char *w = gen_profiles[i].models; *w;) {
+			int len = (int)strcspn(w, " ");
+			if (col > indent && col + 1 + len > 79)
+				col = fprintf(f, "\n%*s", indent, "") - 1;
+			col += fprintf(f, " %.*s", len, w);
+			w += len;
+			w += strspn(w, " ");
+		}
+		fputc('\n', f);
+	}
 }
 
 /* A whole decimal number in [lo, hi], or -1. */

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "cli.h"
 #include "exitcodes.h"
 #include "trace.h"
 
@@ -298,10 +299,10 @@ int info_main(int argc, char **argv)
 		if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: bench info FILE [--json]\n"
+			cli_usage_text(stdout, "usage: bench info FILE [--json]\n"
 			     "Describes a trace: format, operation counts, peak live bytes and "
 			     "blocks,\nsize and lifetime histograms, realloc growth, blocks live "
-			     "at the end.");
+			     "at the end.\n");
 			return EXIT_OK;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "bench: info: unknown option %s (try bench info --help)\n",

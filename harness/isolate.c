@@ -48,6 +48,7 @@ struct child_msg {
 
 volatile sig_atomic_t isolate_interrupted;
 void (*isolate_tick)(void);
+const volatile struct replay_progress *isolate_progress;
 
 /* The first of SIGINT, SIGTERM, SIGHUP wins: its number decides the exit status. */
 static void on_sigint(int sig)
@@ -486,6 +487,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 	}
 	close(fds[1]);
 	fds[1] = -1;
+	isolate_progress = prog;
 
 	size_t got = 0;
 	int dead = 0;   /* killed by us */
@@ -544,6 +546,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
 			;
 	}
+	isolate_progress = NULL;
 	o->progress = *prog;
 	if (!dead && got == sizeof *m && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0) {
 		const char *why = msg_invalid(m, t, opt);

@@ -56,6 +56,9 @@ extern volatile sig_atomic_t isolate_interrupted;
 /* When set, called about once a second while a child runs (a progress line). */
 extern void (*isolate_tick)(void);
 
+/* While a child runs: the pass and op it reports (shared memory), else NULL. */
+extern const volatile struct replay_progress *isolate_progress;
+
 /* Catch SIGINT, SIGTERM and SIGHUP (no SA_RESTART, so waits are interrupted). */
 void isolate_catch_sigint(void);
 

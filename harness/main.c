@@ -25,9 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int help_main(int argc, char **argv);
+
 /* `bench NAME ...`: helpers add their subcommands here. */
 static const struct command commands[] = {
-	{ "run", run_main, "run a program on an allocator, or measure programs on several (docs/run.md)" },
+	{ "run", run_main, "run a program on an allocator, or measure programs (docs/run.md)" },
 	{ "gen", gen_main, "write a synthetic trace from a named profile" },
 	{ "record", record_main, "record the heap operations of a real program as a trace" },
 	{ "info", info_main, "describe a trace: counts, peak live, size and lifetime histograms" },
@@ -35,6 +37,7 @@ static const struct command commands[] = {
 	{ "compare", compare_main, "compare two sets of results; exit 1 on a regression" },
 	{ "plan", plan_main, "a suite as units for GNU parallel, Slurm, CI (docs/distributed.md)" },
 	{ "merge", merge_main, "summary.json for a folder the units of a plan filled" },
+	{ "help", help_main, "this help, or a command's: help COMMAND" },
 	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },
 };
@@ -47,6 +50,32 @@ static int finish_stdout(int code)
 		return EXIT_SYSTEM;
 	}
 	return code;
+}
+
+/*
+ * `bench help [COMMAND]`: the main help, or COMMAND's (as `bench COMMAND
+ * --help` gives it), on stdout with exit 0.
+ */
+static int help_main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		cli_help(stdout, commands);
+		return finish_stdout(EXIT_OK);
+	}
+	if (argc > 2) {
+		fprintf(stderr, "bench: help: one command at a time (see %s help)\n", cli_progname);
+		return EXIT_USAGE;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, argv[1]) == 0) {
+			char *args[] = { argv[1], "--help", NULL };
+			return finish_stdout(c->run(2, args));
+		}
+	fprintf(stderr, "bench: help: unknown command '%s' (commands:", argv[1]);
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(stderr, " %s", c->name);
+	fputs(")\n", stderr);
+	return EXIT_USAGE;
 }
 
 static int bench_options(int argc, char **argv, struct cli_options *op);
@@ -81,11 +110,12 @@ static int bench_options(int argc, char **argv, struct cli_options *op)
 		return finish_stdout(EXIT_OK);
 	}
 	if (!op->alloc) {
-		fputs("bench: --alloc is required (try --list, or see bench --help)\n", stderr);
+		fprintf(stderr, "bench: --alloc is required (try --list, or see %s --help)\n",
+		        cli_progname);
 		return EXIT_USAGE;
 	}
 	if (!op->trace) {
-		fputs("bench: --trace is required (see bench --help)\n", stderr);
+		fprintf(stderr, "bench: --trace is required (see %s --help)\n", cli_progname);
 		return EXIT_USAGE;
 	}
 	return suite_main(op);
@@ -93,6 +123,7 @@ static int bench_options(int argc, char **argv, struct cli_options *op)
 
 int main(int argc, char **argv)
 {
+	cli_set_progname(argc > 0 ? argv[0] : NULL);
 	/* The hidden child mode that runs a peer (isolate.h); not a command. */
 	if (argc > 1 && strcmp(argv[1], "__cell") == 0)
 		return isolate_child_main(argc - 1, argv + 1);
@@ -106,11 +137,17 @@ int main(int argc, char **argv)
 	 */
 	if (!(argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "record") == 0)))
 		signal(SIGPIPE, SIG_IGN);
-	if (argc > 1 && argv[1][0] != '-') {
+	/* No arguments at all: a newcomer's first try; show what to type. */
+	if (argc <= 1) {
+		cli_help(stderr, commands);
+		return EXIT_USAGE;
+	}
+	if (argv[1][0] != '-') {
 		for (const struct command *c = commands; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0)
 				return c->run(argc - 1, argv + 1);
-		fprintf(stderr, "bench: unknown command '%s' (see bench --help)\n", argv[1]);
+		fprintf(stderr, "bench: unknown command '%s' (see %s help)\n", argv[1],
+		        cli_progname);
 		return EXIT_USAGE;
 	}
 	return bench_mode(argc, argv);

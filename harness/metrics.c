@@ -56,3 +56,11 @@ void metrics_summarise(const double *samples, size_t n, struct sample_summary *o
 	out->max = sorted[n - 1];
 	out->median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
+
+int metrics_utilization_rss(uint64_t peak_live, uint64_t peak_rss, double *util)
+{
+	if (!peak_rss || peak_rss < peak_live)
+		return 0;
+	*util = (double)peak_live / (double)peak_rss;
+	return 1;
+}

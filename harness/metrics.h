@@ -45,6 +45,18 @@ const char *memory_figures_differ(const struct memory_figures *a,
 
 double metrics_utilization(uint64_t peak_live, uint64_t peak_break);
 
+/*
+ * Peak live bytes / peak RSS (above the baseline) into *util, and 1; or 0
+ * when the ratio is not known: no RSS, or an RSS below the live bytes.  The
+ * memory pass writes every page of every live block, so its pages are
+ * resident at the peak; an RSS above the baseline smaller than the live
+ * bytes means the library put blocks in memory that was resident before the
+ * pass began (a pre-faulted pool, memory freed by the process earlier), which
+ * the baseline counts.  The figure then says how much the RSS grew, not how
+ * much the blocks take, and a ratio above 100% would be a lie.
+ */
+int metrics_utilization_rss(uint64_t peak_live, uint64_t peak_rss, double *util);
+
 struct sample_summary {
 	double median;  /* the middle sample; the mean of the two middle ones when even */
 	double min;

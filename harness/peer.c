@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "peer.h"
+#include "progress.h"
 
 #include "bulk.h"
 #include "exitcodes.h"
@@ -98,17 +99,52 @@ static int peer_file(const struct peer_def *p, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * "NAME  text", one line per allocator for scripts; on a terminal the text
+ * is wrapped at spaces to stay within its width (at most 80 columns).
+ */
+static void list_entry(FILE *f, const char *name, const char *text)
+{
+	enum { INDENT = 17 };
+	if (!isatty(fileno(f))) {
+		fprintf(f, "%-16s %s\n", name, text);
+		return;
+	}
+	unsigned cols = progress_columns(fileno(f));
+	int WIDTH = cols > 80 ? 79 : cols < 40 ? 39 : (int)cols - 1;
+	int col = fprintf(f, "%-16s ", name);
+	while (*text) {
+		size_t word = strcspn(text, " ");
+		if (col > INDENT && col + (int)word > WIDTH) {
+			fprintf(f, "\n%*s", INDENT, "");
+			col = INDENT;
+		}
+		col += fprintf(f, "%.*s", (int)word, text);
+		text += word;
+		if (*text == ' ') {
+			text++;
+			if (*text && col + 1 + (int)strcspn(text, " ") <= WIDTH)
+				col += fprintf(f, " ");
+			else if (*text) {
+				fprintf(f, "\n%*s", INDENT, "");
+				col = INDENT;
+			}
+		}
+	}
+	fputc('\n', f);
+}
+
 void peer_list(FILE *f)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], text[PATH_MAX + 256];
 	for (size_t i = 0; i < allocator_count; i++)
-		fprintf(f, "%-16s %s\n", allocator_registry[i]->name,
-		        allocator_registry[i]->description);
+		list_entry(f, allocator_registry[i]->name, allocator_registry[i]->description);
 	for (size_t i = 0; i < NPEERS; i++) {
 		if (peer_file(&peers[i], path, sizeof path))
-			fprintf(f, "%-16s peer: %s (%s)\n", peers[i].name, peers[i].description, path);
+			snprintf(text, sizeof text, "peer: %s (%s)", peers[i].description, path);
 		else
-			fprintf(f, "%-16s peer: not installed\n", peers[i].name);
+			snprintf(text, sizeof text, "peer: not installed");
+		list_entry(f, peers[i].name, text);
 	}
 	if (test_allocator_list)
 		test_allocator_list(f);

@@ -22,6 +22,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "metrics.h"
 
 #include "cli.h"
 #include "exitcodes.h"
@@ -444,7 +445,7 @@ static int run_unit(const char *index, const char *manifest)
 
 static void plan_usage(FILE *f)
 {
-	fputs("usage: bench plan [--format shell|json] [--bench PATH] --alloc NAME[,...]\n"
+	cli_usage_text(f, "usage: bench plan [--format shell|json] [--bench PATH] --alloc NAME[,...]\n"
 	      "                  --trace FILE|DIR[,...] [run options] --out DIR\n"
 	      "       bench plan --unit N MANIFEST\n"
 	      "\n"
@@ -464,7 +465,7 @@ static void plan_usage(FILE *f)
 	      "                       units run in folders of their own\n"
 	      "  --unit N MANIFEST    run unit N (from 0) of MANIFEST with this bench\n"
 	      "\n"
-	      "bench merge DIR then writes DIR/summary.json (docs/distributed.md).\n", f);
+	      "bench merge DIR then writes DIR/summary.json (docs/distributed.md).\n");
 }
 
 int plan_main(int argc, char **argv)
@@ -615,7 +616,10 @@ static json_t *merged_cell(const struct merged *m)
 	int have = m->file[0] != '\0';
 	int ok = have && !strcmp(r->status, "ok");
 	int rss = have && r->has_peak_rss;
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f}",
+	double urss = 0;
+	int has_urss = rss && metrics_utilization_rss(r->peak_live, r->peak_rss, &urss);
+	int fails = have && r->has_op_failures;
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:I, s:f}",
 		"allocator", have ? r->allocator : m->allocator,
 		"kind", have && r->kind[0] ? r->kind : m->kind ? m->kind : "builtin",
 		"trace", have ? r->trace_path : m->trace,
@@ -627,8 +631,9 @@ static json_t *merged_cell(const struct merged *m)
 		"peak_break_bytes", int_or_null(ok && r->has_peak_break, r->peak_break),
 		"peak_rss_bytes", int_or_null(rss, r->peak_rss),
 		"peak_live_bytes", (json_int_t)(have ? r->peak_live : 0),
-		"utilization_rss", num_or_null(rss && r->peak_rss, rss && r->peak_rss
-		                               ? (double)r->peak_live / (double)r->peak_rss : 0),
+		"utilization_rss", num_or_null(has_urss, urss),
+		"failed_allocations", (json_int_t)(fails ? r->failed_allocations : 0),
+		"skipped_ops", (json_int_t)(fails ? r->skipped_ops : 0),
 		"elapsed_seconds", have ? m->elapsed : 0.0);
 }
 
@@ -661,7 +666,7 @@ static int cmp_merged(const void *a, const void *b)
 
 static void merge_usage(FILE *f)
 {
-	fputs("usage: bench merge [--plan MANIFEST] [--json] DIR\n"
+	cli_usage_text(f, "usage: bench merge [--plan MANIFEST] [--json] DIR\n"
 	      "\n"
 	      "Writes DIR/summary.json for a results folder that the units of a plan\n"
 	      "filled (bench plan), as a plain suite over the same cells would have:\n"
@@ -670,7 +675,7 @@ static void merge_usage(FILE *f)
 	      "trace, then allocator.  --json also prints it.\n"
 	      "exit status: 0 every cell has a result and passed; 1 a cell failed or has\n"
 	      "no result yet (summary.json is written, \"complete\": false when one is\n"
-	      "missing); 2 bad usage, a bad plan or result file; 3 cannot write\n", f);
+	      "missing); 2 bad usage, a bad plan or result file; 3 cannot write\n");
 }
 
 int merge_main(int argc, char **argv)

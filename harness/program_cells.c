@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "program.h"
 
+#include "cli.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "machine.h"
@@ -56,7 +57,7 @@ static const char cells_usage[] =
 
 void program_cells_usage(FILE *f)
 {
-	fputs(cells_usage, f);
+	cli_usage_text(f, cells_usage);
 }
 
 /* One allocator of the run. */

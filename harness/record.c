@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "cli.h"
 #include "exitcodes.h"
 
 #include <dirent.h>
@@ -56,8 +57,8 @@ struct record_opts {
 
 static void record_usage(FILE *f)
 {
-	fputs("usage: bench record -o FILE [--max-ops N] [--follow-fork] [--follow-exec]"
-	      " -- CMD [ARGS...]\n"
+	cli_usage_text(f, "usage: bench record -o FILE [--max-ops N] [--follow-fork] [--follow-exec]\n"
+	      "                    -- CMD [ARGS...]\n"
 	      "Runs CMD with the recorder preloaded and writes its malloc, calloc, realloc,\n"
 	      "free and aligned allocations to FILE as a native trace.\n"
 	      "  --max-ops N     stop recording after N operations (CMD runs on)\n"
@@ -65,7 +66,7 @@ static void record_usage(FILE *f)
 	      "  --follow-exec   also record programs CMD executes, into FILE.<pid>\n"
 	      "Exits 0 when the trace was written (CMD's status is printed on stderr),\n"
 	      "2 for bad usage, 3 when CMD cannot be started or FILE cannot be written.\n"
-	      "HEAPLAB_RECORD_LIB overrides where " RECORD_LIB " is looked for.\n", f);
+	      "HEAPLAB_RECORD_LIB overrides where " RECORD_LIB " is looked for.\n");
 }
 
 /* The recorder library: $HEAPLAB_RECORD_LIB, else beside the bench binary. */

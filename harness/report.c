@@ -122,6 +122,26 @@ static json_t *timeline_json(const struct timeline *tl, int *bad)
 	return o;
 }
 
+/*
+ * Why peak RSS or utilization_rss is missing, or "": the memory pass's note
+ * when it did not measure, or why the ratio is not known (metrics.h).
+ */
+static void rss_note(const struct report_input *in, char *buf, size_t len)
+{
+	const struct cell_extra *x = in->extra;
+	uint64_t live = in->result->peak_live_bytes;
+	buf[0] = '\0';
+	if (!x)
+		return;
+	if (!x->mem.measured)
+		snprintf(buf, len, "%s", x->mem.note);
+	else if (x->mem.peak_rss_bytes < live)
+		snprintf(buf, len, "RSS grew by %llu bytes for %llu live bytes: the library "
+		         "placed blocks in memory resident before the pass (in the baseline), "
+		         "so peak live / peak RSS is not known", (unsigned long long)x->mem.peak_rss_bytes,
+		         (unsigned long long)live);
+}
+
 /* CPU time per op of each pass: (user + system) / ops. */
 static void cpu_samples(const struct cell_result *r, const struct trace *t, double *ns,
                         double *ops)
@@ -286,14 +306,16 @@ json_t *report_json(const struct report_input *in)
 		put(mem, "identical_across_runs", r->runs && !peer ? json_boolean(r->memory_identical)
 		                                                   : json_null(), &bad);
 		int rss = x && x->mem.measured;
+		double urss = 0;
+		int has_urss = rss && metrics_utilization_rss(r->peak_live_bytes,
+		                                              x->mem.peak_rss_bytes, &urss);
+		char note[sizeof x->mem.note + 200];
+		rss_note(in, note, sizeof note);
 		put(mem, "peak_rss_method", json_string(MEMPASS_METHOD), &bad);
 		put(mem, "peak_rss_bytes", rss ? u64(x->mem.peak_rss_bytes) : json_null(), &bad);
 		put(mem, "rss_baseline_bytes", rss ? u64(x->mem.baseline_bytes) : json_null(), &bad);
-		put(mem, "utilization_rss", rss && x->mem.peak_rss_bytes
-		    ? json_real((double)r->peak_live_bytes / (double)x->mem.peak_rss_bytes)
-		    : json_null(), &bad);
-		put(mem, "rss_note", x && !rss && x->mem.note[0] ? json_string(x->mem.note)
-		                                                  : json_null(), &bad);
+		put(mem, "utilization_rss", has_urss ? json_real(urss) : json_null(), &bad);
+		put(mem, "rss_note", note[0] ? json_string(note) : json_null(), &bad);
 	}
 #undef BRK
 	put(root, "memory", mem, &bad);
@@ -626,9 +648,13 @@ void report_summary(FILE *f, const struct report_input *in)
 	if (!is_peer(in))
 		fprintf(f, "utilization  %.1f%% (fragmentation %.1f%%)\n", 100 * util,
 		        m->peak_break ? 100 * (1 - util) : 0.0);
-	if (x && x->mem.measured && x->mem.peak_rss_bytes)
-		fprintf(f, "util (RSS)   %.1f%% (peak live / peak RSS)\n",
-		        100.0 * (double)r->peak_live_bytes / (double)x->mem.peak_rss_bytes);
+	double urss;
+	if (x && x->mem.measured
+	    && metrics_utilization_rss(r->peak_live_bytes, x->mem.peak_rss_bytes, &urss))
+		fprintf(f, "util (RSS)   %.1f%% (peak live / peak RSS)\n", 100.0 * urss);
+	else if (x && x->mem.measured && x->mem.peak_rss_bytes < r->peak_live_bytes)
+		fprintf(f, "util (RSS)   not known: RSS grew less than the live bytes (the library\n"
+		        "             reused memory resident before the pass; docs/peers.md)\n");
 	if (!is_peer(in))
 		fprintf(f, "provider     %llu calls: %llu grow, %llu shrink, %s requested\n",
 	        (unsigned long long)m->provider_calls, (unsigned long long)m->grow_calls,
@@ -636,15 +662,23 @@ void report_summary(FILE *f, const struct report_input *in)
 	fprintf(f, "failures     %llu failed allocation%s, %llu skipped op%s\n",
 	        (unsigned long long)m->failed_allocations, m->failed_allocations == 1 ? "" : "s",
 	        (unsigned long long)m->skipped_ops, m->skipped_ops == 1 ? "" : "s");
+	if (m->failed_allocations)
+		fprintf(f, "             not comparable: a failed allocation returns at once and\n"
+		        "             the ops on its block are skipped, so throughput and memory\n"
+		        "             describe a different run than one where all succeed\n");
 	const struct latency_stat *l = &r->latency.kind[LATENCY_ALL];
 	if (r->latency.measured)
 		fprintf(f, "latency      p50 %llu ns, p99 %llu ns, p99.9 %llu ns, max %llu ns "
 		        "(timer overhead %llu ns subtracted)\n", (unsigned long long)l->p50,
 		        (unsigned long long)l->p99, (unsigned long long)l->p999,
 		        (unsigned long long)l->max, (unsigned long long)r->latency.timer_overhead_ns);
-	if (r->status == CELL_OK)
-		fprintf(f, "check        passed (%llu self-check%s, every block verified)\n",
-		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s");
+	if (r->status == CELL_OK && is_peer(in))
+		fprintf(f, "check        passed: every block verified (alignment, overlap, contents,\n"
+		        "             calloc zeroed); a library has no self-check or heap bounds\n");
+	else if (r->status == CELL_OK)
+		fprintf(f, "check        passed (%llu self-check%s, every block verified)%s\n",
+		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s",
+		        m->failed_allocations ? ", with failed allocations" : "");
 	else if (r->status == CELL_CHECK_FAILED)
 		fprintf(f, "check        FAILED: %s\n", r->message);
 	else

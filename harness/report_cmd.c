@@ -13,7 +13,9 @@
 #define _GNU_SOURCE
 #include "commands.h"
 
+#include "cli.h"
 #include "exitcodes.h"
+#include "report_md.h"
 #include "grade.h"
 #include "result.h"
 
@@ -297,6 +299,8 @@ static void print_table(FILE *out, enum format fmt, const struct columns *c,
 			char buf[RESULT_PATH_MAX + 8];
 			if (!c->f[i].get(&set->items[r], &c->f[i], buf, sizeof buf))
 				snprintf(buf, sizeof buf, "%s", fmt == FMT_MARKDOWN ? "-" : "");
+			else if (fmt == FMT_MARKDOWN)
+				report_md_humanize(c->names[i], buf, sizeof buf);
 			put_cell(out, fmt, buf, i == 0);
 		}
 		end_row(out, fmt);
@@ -389,8 +393,8 @@ static int group_by_machine(struct result_set *set)
 
 static void report_usage(FILE *f)
 {
-	fputs("usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
-	      "                    [--group-by machine] RESULTS...\n"
+	cli_usage_text(f, "usage: bench report [--format tsv|csv|markdown] [--fields a,b,...] [--timeline]\n"
+	      "                    [--group-by machine] [--reference ALLOC] RESULTS...\n"
 	      "       bench report --format grade|grade-csv|grade-json [--grade-weight W]\n"
 	      "                    [--grade-ref-kops N | --grade-ref ALLOC] RESULTS...\n"
 	      "\n"
@@ -411,13 +415,18 @@ static void report_usage(FILE *f)
 	      "  --rss-timeline  the program cells' RSS over time instead (allocator,\n"
 	      "                  program, ms, rss_bytes)\n"
 	      "\n"
+	      "--format markdown is ready to paste: human units (MiB, Mops/s, ns, %), and\n"
+	      "without --fields one table per trace with a column of throughput relative\n"
+	      "to --reference ALLOC on the same trace (default glibc, when present); for\n"
+	      "trace cells of one machine.\n"
+	      "\n"
 	      "--format grade prints the malloc lab driver's table per allocator (valid,\n"
 	      "util, ops, secs, Kops per trace) and the performance index\n"
 	      "P = 100 (w U + (1 - w) min(1, T / T_ref)), U the average utilization, T\n"
 	      "the throughput in Kops; w is --grade-weight (default 0.6), T_ref is\n"
 	      "--grade-ref-kops (default 600) or the throughput of the allocator\n"
 	      "--grade-ref names.  grade-csv: one row per allocator; grade-json: all of it\n"
-	      "(docs/grading.md).\n", f);
+	      "(docs/grading.md).\n");
 }
 
 /* Load every RESULTS argument.  Returns 0 or an exit code (message printed). */
@@ -447,12 +456,13 @@ int report_main(int argc, char **argv)
 		{ "grade-weight", required_argument, NULL, 'W' },
 		{ "group-by", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "reference", required_argument, NULL, 'E' },
 		{ "rss-timeline", no_argument, NULL, 'r' },
 		{ "timeline", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum format fmt = FMT_TSV;
-	const char *fields = NULL;
+	const char *fields = NULL, *reference = NULL;
 	int timeline = 0, rss_timeline = 0, by_machine = 0, c;
 	const char *cells = NULL;
 	struct grade_options go = { GRADE_WEIGHT_DEFAULT, GRADE_REF_KOPS_DEFAULT, NULL };
@@ -479,6 +489,7 @@ int report_main(int argc, char **argv)
 			by_machine = 1;
 			break;
 		case 'f': fields = optarg; break;
+		case 'E': reference = optarg; break;
 		case 't': timeline = 1; break;
 		case 'h': report_usage(stdout); return commands_finish_stdout(EXIT_OK);
 		case 'R': go.ref_alloc = optarg; break;
@@ -532,6 +543,13 @@ int report_main(int argc, char **argv)
 		result_set_free(&set);
 		return code;
 	}
+	const char *ref = NULL;
+	if (report_md_reference(&set, reference, &ref)) {
+		fprintf(stderr, "bench: report: --reference %s: no result of that allocator in "
+		        "the results\n", reference);
+		result_set_free(&set);
+		return EXIT_USAGE;
+	}
 	program_cells_prepare(&set, cells);
 	if (by_machine && group_by_machine(&set)) {
 		result_set_free(&set);
@@ -539,6 +557,9 @@ int report_main(int argc, char **argv)
 		return EXIT_SYSTEM;
 	}
 	int machines = machine_count(&set) > 1;
+	int any_program = 0;
+	for (size_t i = 0; i < set.n; i++)
+		any_program |= set.items[i].is_program;
 	if (rss_timeline) {
 		print_rss_timeline(stdout, fmt, &set);
 	} else if (fmt >= FMT_GRADE) {
@@ -558,6 +579,9 @@ int report_main(int argc, char **argv)
 		}
 	} else if (timeline) {
 		print_timeline(stdout, fmt, &set, machines);
+	} else if (fmt == FMT_MARKDOWN && !fields && !machines && !any_program) {
+		/* per-trace tables: trace cells of one machine (else the flat table) */
+		report_md_tables(stdout, &set, ref);
 	} else {
 		struct columns *cols = calloc(1, sizeof *cols);
 		char list[sizeof "machine," + sizeof default_fields + sizeof default_latency_fields];

@@ -78,6 +78,7 @@ struct result {
 	double   utilization_rss;                   /* peak live / peak RSS, in [0, 1] */
 	uint64_t provider_calls;
 
+
 	int      has_latency;                  /* latency is not null                  */
 	uint64_t timer_overhead_ns;
 	struct result_latency latency[LATENCY_KINDS];  /* by op kind, then "all"      */

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "commands.h"
 #include "peer.h"
+#include "cli.h"
 #include "program.h"
 #include "exitcodes.h"
 #include "student.h"
@@ -23,9 +24,11 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: bench run --alloc NAME [--stats] [--check] [--cflags FLAGS] [--] CMD [ARGS...]\n"
+	"usage: bench run --alloc NAME [--stats] [--check] [--cflags FLAGS]\n"
+	"                 [--] CMD [ARGS...]\n"
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
-	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the folder).\n"
+	"  (LD_PRELOAD=build/lib/libheaplab-NAME.so; HEAPLAB_LIB_DIR overrides the\n"
+	"  folder).\n"
 	"  NAME may be a student's source, path/mm.c or path/malloc.c (docs/students.md):\n"
 	"  it is built as a preload library (--cflags: extra compiler flags).\n"
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
@@ -119,7 +122,7 @@ int run_main(int argc, char **argv)
 		} else if (strcmp(a, "--cflags") == 0 && i + 1 < argc) {
 			student_cflags = argv[++i];
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(run_usage, stdout);
+			cli_usage_text(stdout, run_usage);
 			program_cells_usage(stdout);
 			return EXIT_OK;
 		} else if (a[0] == '-') {

@@ -8,6 +8,7 @@
 #include "machine.h"
 #include "outpath.h"
 #include "peer.h"
+#include "progress.h"
 #include "report.h"
 #include "result.h"
 #include "safe_text.h"
@@ -275,7 +276,9 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		code = EXIT_SYSTEM;
 		goto out;
 	}
-	if (o->slots) {
+	progress_start(isatty(STDERR_FILENO) && !o->no_progress && !o->slots, 1);
+	progress_cell(0, s->name, t.path, t.nops, run_count(&o->run, &t));
+	if (o->slots) {   /* a unit of a plan: no progress line, the slot's tick */
 		char serr[PATH_MAX + 256];
 		if (slot_claim(o->slots, !o->run.threads, &cell_slot, serr, sizeof serr)) {
 			fprintf(stderr, "bench: %s\n", serr);
@@ -285,6 +288,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		isolate_tick = slot_tick;
 	}
 	enum cell_status st = isolate_cell(s, &t, &o->run, o->timeout, r, x);
+	progress_stop();
 	if (o->slots) {
 		isolate_tick = NULL;
 		slot_sample(&cell_slot);
@@ -362,6 +366,8 @@ struct cell_rec {
 	int              has_rss;
 	uint64_t         peak_rss;
 	uint64_t         peak_live;
+	uint64_t         failed;        /* failed allocations                   */
+	uint64_t         skipped;       /* ops skipped on blocks that failed    */
 	double           seconds;
 };
 
@@ -455,7 +461,10 @@ static int write_summary(struct suite *su, int complete)
 	json_t *cells = json_array();
 	for (size_t i = 0; cells && i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:f}",
+		double urss = 0;
+		int has_urss = c->has_rss && metrics_utilization_rss(c->peak_live, c->peak_rss, &urss);
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:I, "
+		                      "s:I, s:f}",
 			"allocator", c->spec->name, "kind", peer_kind_name(c->spec->kind),
 			"trace", c->trace, "status", report_status_name(c->status),
 			"file", c->file[0] ? json_string(c->file) : json_null(),
@@ -464,9 +473,9 @@ static int write_summary(struct suite *su, int complete)
 			"peak_break_bytes", int_or_null(c->has_break, c->peak_break),
 			"peak_rss_bytes", int_or_null(c->has_rss, c->peak_rss),
 			"peak_live_bytes", (json_int_t)c->peak_live,
-			"utilization_rss", num_or_null(c->has_rss && c->peak_rss,
-			                               c->peak_rss ? (double)c->peak_live
-			                                             / (double)c->peak_rss : 0),
+			"utilization_rss", num_or_null(has_urss, urss),
+			"failed_allocations", (json_int_t)c->failed,
+			"skipped_ops", (json_int_t)c->skipped,
 			"elapsed_seconds", c->seconds);
 		if (!e || json_array_append_new(cells, e)) {
 			json_decref(cells);
@@ -495,50 +504,7 @@ static int write_summary(struct suite *su, int complete)
 	return rc;
 }
 
-static void clock_text(char *buf, size_t len, double s)
-{
-	unsigned long t = (unsigned long)(s + 0.5);
-	if (t >= 3600)
-		snprintf(buf, len, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
-	else
-		snprintf(buf, len, "%lu:%02lu", t / 60, t % 60);
-}
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void progress_line(const struct suite *su, size_t i, double elapsed);
-
-/* The progress line's state, for the once-a-second refresh while a cell runs. */
-static struct {
-	const struct suite *su;
-	size_t              cell;
-	double              t0;
-} progress;
-
-static void progress_tick(void)
-{
-	if (progress.su)
-		progress_line(progress.su, progress.cell, mono_now() - progress.t0);
-}
-
-static void progress_line(const struct suite *su, size_t i, double elapsed)
-{
-	char e[32], r[32] = "?", shown[NAME_MAX * 4];
-	const struct cell_rec *c = &su->cells[i];
-	const char *base = strrchr(safe_text(shown, sizeof shown, c->trace), '/');
-	if (i)
-		clock_text(r, sizeof r, elapsed / (double)i * (double)(su->ncells - i));
-	clock_text(e, sizeof e, elapsed);
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s on %s  elapsed %s  remaining ~%s", i + 1,
-	        su->ncells, c->spec->name, base ? base + 1 : shown, e, r);
-	fflush(stderr);
-}
-
+/* "12.3 MiB": short enough for the table's 80 columns. */
 static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
 {
 	if (!has) {
@@ -548,55 +514,75 @@ static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
 	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)n;
 	unsigned u = 0;
-	while (v >= 1024 && u < 4)
+	while (v >= 1000 && u < 4)   /* 1023.5 KiB would be wider than 1.0 MiB */
 		v /= 1024, u++;
-	snprintf(buf, len, u ? "%.2f %s" : "%.0f %s", v, unit[u]);
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
 	return buf;
 }
 
+/*
+ * The table at the end of a suite, within 80 columns for names up to 14
+ * characters: a heading per trace, then a row per allocator.  "failed" is
+ * the failed allocations plus the ops skipped on their blocks; such a cell
+ * passed its checks but its figures are not comparable (a note says so).
+ */
 static void print_table(const struct suite *su, FILE *f)
 {
-	char b1[32], b2[32], ops[32], util[32];
+	char b1[32], b2[32], ops[32], util[32], fail[32], shown[PATH_MAX * 4];
 	const char *last = NULL;
-	int tw = 5, aw = 9;   /* column widths: the longest name */
-	char shown[PATH_MAX * 4];
+	int aw = 14, any_failed = 0, any_util_unknown = 0;
 	for (size_t i = 0; i < su->ncells; i++) {
-		const char *t = safe_text(shown, sizeof shown, su->cells[i].trace);
-		const char *base = strrchr(t, '/');
-		int n = (int)strlen(base ? base + 1 : t);
-		tw = n > tw ? n : tw;
-		n = (int)strlen(su->cells[i].spec->name);
+		int n = (int)strlen(su->cells[i].spec->name);
 		aw = n > aw ? n : aw;
 	}
-	fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw, "trace", aw, "allocator",
-	        "status", "Mops/s", "peak break", "peak RSS", "util RSS");
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		const char *t = safe_text(shown, sizeof shown, c->trace);
-		const char *base = strrchr(t, '/');
-		base = base ? base + 1 : t;
+		if (!last || strcmp(last, c->trace) != 0) {
+			fprintf(f, "%s%s\n", last ? "\n" : "", safe_text(shown, sizeof shown, c->trace));
+			fprintf(f, "  %-*s %-12s %7s %10s %10s %8s %10s\n", aw, "allocator", "status",
+			        "Mops/s", "peak break", "peak RSS", "util RSS", "fail+skip");
+		}
+		last = c->trace;
+		int ran = c->status == CELL_OK || c->status == CELL_CHECK_FAILED;
 		if (c->runs)
 			snprintf(ops, sizeof ops, "%.2f", c->ops_median / 1e6);
 		else
 			snprintf(ops, sizeof ops, "-");
-		if (c->has_rss && c->peak_rss)
-			snprintf(util, sizeof util, "%.1f%%",
-			         100.0 * (double)c->peak_live / (double)c->peak_rss);
+		double urss;
+		if (c->has_rss && metrics_utilization_rss(c->peak_live, c->peak_rss, &urss))
+			snprintf(util, sizeof util, "%.1f%%", 100.0 * urss);
+		else if (c->has_rss && c->peak_rss < c->peak_live)
+			snprintf(util, sizeof util, "?"), any_util_unknown = 1;
 		else
 			snprintf(util, sizeof util, "-");
-		fprintf(f, "%-*s  %-*s  %-12s %10s %12s %12s %9s\n", tw,
-		        last && strcmp(last, c->trace) == 0 ? "" : base, aw, c->spec->name,
+		if (!ran)
+			snprintf(fail, sizeof fail, "-");
+		else
+			snprintf(fail, sizeof fail, c->failed + c->skipped ? "%llu+%llu" : "0",
+			         (unsigned long long)c->failed, (unsigned long long)c->skipped);
+		any_failed |= ran && c->failed > 0;
+		fprintf(f, "  %-*s %-12s %7s %10s %10s %8s %10s\n", aw, c->spec->name,
 		        report_status_name(c->status), ops,
 		        short_bytes(b1, sizeof b1, c->has_break, c->peak_break),
-		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util);
-		last = c->trace;
+		        short_bytes(b2, sizeof b2, c->has_rss, c->peak_rss), util, fail);
 	}
+	if (any_failed)
+		fprintf(f, "\nfail+skip: allocations that failed (--heap-limit) + ops skipped on\n"
+		        "their blocks.  Such a cell passed its checks, but its throughput and\n"
+		        "memory are not comparable with a cell where every allocation succeeded.\n");
+	if (any_util_unknown)
+		fprintf(f, "%sutil RSS ?: the RSS grew less than the live bytes (the library reused\n"
+		        "memory resident before the pass; docs/peers.md): not known.\n",
+		        any_failed ? "" : "\n");
+	int first = 1;
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
-		if (c->status != CELL_OK && c->status != CELL_NOT_RUN)
-			fprintf(f, "%s on %s: %s: %s\n", c->spec->name,
-			        safe_text(shown, sizeof shown, c->trace),
-			        report_status_name(c->status), c->message);
+		if (c->status != CELL_OK && c->status != CELL_NOT_RUN) {
+			fprintf(f, "%s%s on %s: %s: %s\n", first ? "\n" : "", c->spec->name,
+			        safe_text(shown, sizeof shown, c->trace), report_status_name(c->status),
+			        c->message);
+			first = 0;
+		}
 	}
 }
 
@@ -615,20 +601,14 @@ static int worse(int a, int b) { return exit_rank(b) > exit_rank(a) ? b : a; }
 /* Run the cells of one trace (already loaded) and write their results. */
 static int run_trace_cells(struct suite *su, size_t first, size_t n, const struct trace *t,
                            const struct machine_info *machine, struct cell_result *r,
-                           struct cell_extra *x, double t0, int show)
+                           struct cell_extra *x)
 {
 	int code = EXIT_OK;
 	for (size_t i = first; i < first + n; i++) {
 		struct cell_rec *c = &su->cells[i];
 		if (isolate_interrupted)
 			break;
-		if (show) {
-			progress.su = su;
-			progress.cell = i;
-			progress.t0 = t0;
-			isolate_tick = progress_tick;
-			progress_line(su, i, mono_now() - t0);
-		}
+		progress_cell(i, c->spec->name, c->trace, t->nops, run_count(&su->o->run, t));
 		time_t when = time(NULL);
 		enum cell_status st = isolate_cell(c->spec, t, &su->o->run, su->o->timeout, r, x);
 		if (st == CELL_NOT_RUN) {
@@ -651,6 +631,8 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 		c->has_rss = x->mem.measured;
 		c->peak_rss = x->mem.peak_rss_bytes;
 		c->peak_live = r->peak_live_bytes;
+		c->failed = r->memory.failed_allocations;
+		c->skipped = r->memory.skipped_ops;
 		code = worse(code, st == CELL_OK ? EXIT_OK : st == CELL_BAD_INPUT ? EXIT_USAGE
 		                   : st == CELL_SYSTEM ? EXIT_SYSTEM : EXIT_CHECK);
 		if (st == CELL_BAD_INPUT || st == CELL_SYSTEM)
@@ -670,10 +652,12 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 			fputs("bench: out of memory while building a result\n", stderr);
 			code = EXIT_SYSTEM;
 		} else if ((e = mkdir_p(sub))) {
-			fprintf(stderr, "%sbench: %s: %s\n", show ? "\n" : "", sub, strerror(e));
+			progress_clear();
+			fprintf(stderr, "bench: %s: %s\n", sub, strerror(e));
 			code = EXIT_SYSTEM;
 		} else if (outpath_remove_stale(sub), report_write_file(path, text, len, err, sizeof err) != 0) {
-			fprintf(stderr, "%sbench: %s\n", show ? "\n" : "", err);
+			progress_clear();
+			fprintf(stderr, "bench: %s\n", err);
 			code = EXIT_SYSTEM;
 		} else {
 			snprintf(c->file, sizeof c->file, "%s/%s.json", c->spec->name, c->stem);
@@ -690,7 +674,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 {
 	struct suite su = { .o = o, .started = time(NULL) };
 	char err[PATH_MAX + 256];
-	int code = EXIT_OK, show = isatty(STDERR_FILENO) && !o->quiet;
+	int code = EXIT_OK, show = isatty(STDERR_FILENO) && !o->no_progress;
 
 	su.ncells = nspecs * traces->n;
 	su.cells = calloc(su.ncells, sizeof *su.cells);
@@ -741,7 +725,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	}
 	struct machine_info machine;
 	machine_describe(&machine);
-	double t0 = mono_now();
+	progress_start(show, su.ncells);
 	for (size_t ti = 0; ti < traces->n && !isolate_interrupted; ti++) {
 		struct trace t;
 		struct trace_error terr;
@@ -752,17 +736,15 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 				c->status = ts == TRACE_EINPUT ? CELL_BAD_INPUT : CELL_SYSTEM;
 				snprintf(c->message, sizeof c->message, "%s", terr.message);
 			}
-			fprintf(stderr, "%sbench: %s\n", show ? "\r\033[K" : "", terr.message);
+			progress_clear();
+			fprintf(stderr, "bench: %s\n", terr.message);
 			code = worse(code, ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM);
 			continue;
 		}
-		code = worse(code, run_trace_cells(&su, ti * nspecs, nspecs, &t, &machine, r, x,
-		                                   t0, show));
+		code = worse(code, run_trace_cells(&su, ti * nspecs, nspecs, &t, &machine, r, x));
 		trace_free(&t);
 	}
-	isolate_tick = NULL;
-	if (show)
-		fputs("\r\033[K", stderr);
+	progress_stop();
 	su.interrupted = isolate_interrupted != 0;
 	if (write_summary(&su, !su.interrupted))
 		code = EXIT_SYSTEM;
