@@ -482,7 +482,9 @@ static void *buddy_realloc(void *self, void *ptr, size_t size)
 		}
 	} else {
 		size_t n = large_tops_of(b, i);
-		size_t nn = (size + TOP_SIZE - 1) >> TOP_ORDER;
+		if (size > (size_t)BUDDY_MAX_TOPS << TOP_ORDER)
+			return NULL;   /* more tops than the directory holds: never fits */
+		size_t nn = (size + TOP_SIZE - 1) >> TOP_ORDER;   /* cannot wrap now */
 		if (size > MAX_BLOCK && nn <= n) {
 			/* Keep the pointer; give the tail tops back. */
 			memset(b->dir + i + nn, TOP_FREE, n - nn);
@@ -491,7 +493,7 @@ static void *buddy_realloc(void *self, void *ptr, size_t size)
 			trim_tops(b);
 			return ptr;
 		}
-		if (size > MAX_BLOCK && size <= (size_t)BUDDY_MAX_TOPS << TOP_ORDER) {
+		if (size > MAX_BLOCK) {
 			/* Absorb free tops after the run, raising the break if it ends there. */
 			size_t end = i + n, have = 0;
 			while (end + have < b->ntops && have < nn - n &&

@@ -105,7 +105,19 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static int parse_options(int argc, char **argv, struct cli_options *o, char *err,
+                         size_t errlen);
+
 int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen)
+{
+	int code = parse_options(argc, argv, o, err, errlen);
+	if (code)
+		cli_free(o);   /* on failure nothing is left to free */
+	return code;
+}
+
+static int parse_options(int argc, char **argv, struct cli_options *o, char *err,
+                         size_t errlen)
 {
 	uint64_t v;
 	int c;
@@ -125,10 +137,18 @@ int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t er
 				            c == 't' ? "--trace" : "--out");
 				return EXIT_USAGE;
 			}
-			if (c == 't')
-				o->trace = optarg;
-			else
+			if (c == 't') {
+				/* repeatable: each occurrence is one more FILE|DIR[,...]|@LIST */
+				if (!o->traces && !(o->traces = calloc((size_t)argc, sizeof *o->traces))) {
+					usage_error(err, errlen, "out of memory");
+					return EXIT_USAGE;
+				}
+				o->traces[o->ntraces++] = optarg;
+				if (!o->trace)
+					o->trace = optarg;
+			} else {
 				o->out = optarg;
+			}
 			break;
 		case 'j': o->json = 1; break;
 		case 'q': o->quiet = 1; break;
@@ -329,7 +349,9 @@ void cli_help(FILE *out, const struct command *commands)
 	"                          all (every byte), none (nothing: the allocator's\n"
 	"                          own work only)\n"
 	"  -t, --trace FILE        trace to replay (.trace or .rep format); a comma\n"
-	"                          list, or a folder (its *.trace and *.rep)\n"
+	"                          list, or a folder (its *.trace and *.rep); may be\n"
+	"                          repeated; @LIST reads one name a line (a name\n"
+	"                          that exists is never split at its commas)\n"
 	"  -V, --version           print the version and exit\n"
 	"      --warmup N          untimed passes before each timed one, on the same\n"
 	"                          heap (a peer: the same process); default 0: cold\n",
@@ -351,8 +373,10 @@ void cli_help(FILE *out, const struct command *commands)
 	"       trace (the result is still written, with its status)\n"
 	"  %d    bad command line or bad input (nothing is written)\n"
 	"  %d    the system failed: cannot write the result, cannot reserve memory\n"
-	"  %d  interrupted (SIGINT): finished cells are kept, the rest marked not-run\n",
-	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED);
+	"  %d  interrupted (SIGINT; %d for SIGHUP, %d for SIGTERM): finished cells are\n"
+	"       kept, the rest marked not-run\n",
+	EXIT_OK, EXIT_CHECK, EXIT_USAGE, EXIT_SYSTEM, EXIT_INTERRUPTED, EXIT_HANGUP,
+	EXIT_TERMINATED);
 	if (f != out) {
 		if (fclose(f) == 0 && text)
 			cli_usage_text(out, text);
@@ -363,4 +387,11 @@ void cli_help(FILE *out, const struct command *commands)
 void cli_list(FILE *f)
 {
 	peer_list(f);
+}
+
+void cli_free(struct cli_options *o)
+{
+	free(o->traces);
+	o->traces = NULL;
+	o->ntraces = 0;
 }

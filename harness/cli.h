@@ -12,7 +12,11 @@
 
 struct cli_options {
 	const char        *alloc;    /* --alloc NAME[,NAME...] (all, builtin, peers)  */
-	const char        *trace;    /* --trace FILE|DIR[,...]                       */
+	const char        *trace;    /* the first --trace FILE|DIR[,...]|@LIST       */
+	const char       **traces;   /* every --trace given, in order (argv's strings;
+	                                cli_parse points it into `argv`-sized storage
+	                                it owns: cli_free releases it)               */
+	unsigned           ntraces;
 	const char        *out;      /* --out FILE (one cell) or DIR (a suite), or NULL */
 	unsigned           timeout;  /* --timeout SECONDS per cell; 0: none          */
 	struct run_options run;      /* --runs, --check, --heap-limit                */
@@ -40,6 +44,9 @@ struct command {
  * message (without the "bench: " prefix) in err.
  */
 int cli_parse(int argc, char **argv, struct cli_options *o, char *err, size_t errlen);
+
+/* Release what a successful cli_parse allocated (the list of --trace arguments). */
+void cli_free(struct cli_options *o);
 
 /*
  * A whole decimal number for option `opt`, at least `min` and at most `max`.

@@ -23,6 +23,7 @@
 
 #define HEAP_BASE_ALIGN      ((size_t)1 << 30)  /* region start: 1 GiB aligned   */
 #define HEAP_DEFAULT_RESERVE ((size_t)1 << 36)  /* 64 GiB of address space       */
+#define HEAP_MIN_RESERVE     ((size_t)1 << 24)  /* halved no further than 16 MiB  */
 
 struct heap {
 	char    *base;             /* first byte of the region, HEAP_BASE_ALIGN-aligned */
@@ -45,6 +46,19 @@ struct heap {
  * reservation).  Returns 0, or a positive errno value.
  */
 int heap_open(struct heap *heap, size_t reserve, size_t limit);
+
+/*
+ * A heap for one run: with a `limit`, exactly that much is reserved;
+ * without, HEAP_DEFAULT_RESERVE, halved while the system refuses it (a tight
+ * `ulimit -v`, valgrind) down to HEAP_MIN_RESERVE, so the break can rise as
+ * far as the machine allows.  The base is HEAP_BASE_ALIGN-aligned whatever the
+ * size, so figures do not depend on it.  *tried (if not NULL) gets the last
+ * size asked for.  Returns 0 or an errno value, as heap_open.
+ */
+int heap_open_fitting(struct heap *heap, size_t limit, size_t *tried);
+
+/* "cannot reserve N MiB ...: why (the address space limit is ...)" for a failure. */
+void heap_describe_failure(char *buf, size_t len, size_t tried, int err);
 
 /* Give the whole region back.  The heap must not be used afterwards. */
 void heap_close(struct heap *heap);

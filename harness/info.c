@@ -32,7 +32,8 @@ struct trace_stats {
 	uint64_t size_hist[BUCKETS];   /* allocation requests (a, c, m) by size        */
 	uint64_t life_hist[BUCKETS];   /* freed blocks by lifetime in operations       */
 	uint64_t never_freed;          /* blocks live at the end                       */
-	uint64_t alloc_bytes;          /* sum of allocation requests                   */
+	uint64_t alloc_bytes;          /* sum of allocation requests (saturating)      */
+	uint64_t calloc_overflows;     /* callocs whose NMEMB x SIZE overflows 64 bits */
 	uint64_t allocs;               /* a + c + m                                    */
 	uint64_t grow, shrink, same;   /* reallocs by direction                        */
 	double   factor_sum;           /* sum of new/old over reallocs from a nonzero size */
@@ -64,7 +65,11 @@ static int compute(const struct trace *t, struct trace_stats *s)
 		uint64_t bytes = op->size;
 		switch (op->kind) {
 		case OP_CALLOC:
-			bytes = ci < t->ncalloc ? op->size * t->calloc_nmemb[ci++] : op->size;
+			if (ci < t->ncalloc && __builtin_mul_overflow(op->size, t->calloc_nmemb[ci++],
+			                                              &bytes)) {
+				bytes = UINT64_MAX;   /* must fail: counted, and as large as can be */
+				s->calloc_overflows++;
+			}
 			/* fall through */
 		case OP_MALLOC:
 		case OP_MEMALIGN:
@@ -73,7 +78,8 @@ static int compute(const struct trace *t, struct trace_stats *s)
 			born[op->slot] = i;
 			size[op->slot] = bytes;
 			s->size_hist[bucket(bytes)]++;
-			s->alloc_bytes += bytes;
+			if (__builtin_add_overflow(s->alloc_bytes, bytes, &s->alloc_bytes))
+				s->alloc_bytes = UINT64_MAX;
 			s->allocs++;
 			break;
 		case OP_REALLOC: {
@@ -194,6 +200,9 @@ static void print_text(FILE *f, const struct trace *t, const struct trace_stats 
 	        s->min_size, s->max_size);
 	if (t->count[OP_MEMALIGN])
 		fprintf(f, "alignment    largest %" PRIu64 "\n", s->max_align);
+	if (s->calloc_overflows)
+		fprintf(f, "overflows    %" PRIu64 " callocs whose NMEMB x SIZE overflows 64 bits "
+		        "(each must return NULL)\n", s->calloc_overflows);
 	fprintf(f, "realloc      %" PRIu64 " grow, %" PRIu64 " shrink, %" PRIu64 " same size",
 	        s->grow, s->shrink, s->same);
 	if (s->factor_n)
@@ -231,7 +240,7 @@ static json_t *info_json(const struct trace *t, const struct trace_stats *s)
 		json_object_set_new(counts, op_kind_name[k], json_integer((json_int_t)t->count[k]));
 	return json_pack(
 		"{s:s, s:s, s:I, s:s, s:I, s:o, s:I, s:I, s:I, s:I,"
-		" s:{s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:o},"
+		" s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:o},"
 		" s:o, s:o, s:I}",
 		"path", t->path,
 		"format", t->format == TRACE_REP ? "rep" : "native",
@@ -246,7 +255,8 @@ static json_t *info_json(const struct trace *t, const struct trace_stats *s)
 		"requests",
 		"count", (json_int_t)s->allocs, "bytes", (json_int_t)s->alloc_bytes,
 		"min_size", (json_int_t)s->min_size, "max_size", (json_int_t)s->max_size,
-		"max_align", (json_int_t)s->max_align,
+		"max_align", (json_int_t)s->max_align, "calloc_overflows",
+		(json_int_t)s->calloc_overflows,
 		"realloc",
 		"grow", (json_int_t)s->grow, "shrink", (json_int_t)s->shrink,
 		"same", (json_int_t)s->same,
@@ -316,6 +326,7 @@ int info_main(int argc, char **argv)
 		fprintf(stderr, "bench: %s\n", err.message);
 		return st == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
 	}
+	trace_warn_cut_short(&t, stderr);
 	struct trace_stats s;
 	if (compute(&t, &s)) {
 		trace_free(&t);

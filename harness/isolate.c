@@ -50,19 +50,24 @@ volatile sig_atomic_t isolate_interrupted;
 void (*isolate_tick)(void);
 const volatile struct replay_progress *isolate_progress;
 
+/* The first of SIGINT, SIGTERM, SIGHUP wins: its number decides the exit status. */
 static void on_sigint(int sig)
 {
-	(void)sig;
-	isolate_interrupted = 1;
+	if (!isolate_interrupted)
+		isolate_interrupted = sig;
 }
 
 void isolate_catch_sigint(void)
 {
+	static const int stop[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
+	for (size_t k = 0; k < sizeof stop / sizeof stop[0]; k++)
+		sigaddset(&sa.sa_mask, stop[k]);
+	for (size_t k = 0; k < sizeof stop / sizeof stop[0]; k++)
+		sigaction(stop[k], &sa, NULL);
 }
 
 static double now_s(void)
@@ -75,6 +80,12 @@ static double now_s(void)
 /* ---- describing where a child got to ---- */
 
 void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op)
+{
+	isolate_where_threads(buf, len, t, pass, op, 0, 1);
+}
+
+void isolate_where_threads(char *buf, size_t len, const struct trace *t, uint32_t pass,
+                           uint64_t op, uint32_t threads, int exact)
 {
 	char p[48];
 	if (pass == REPLAY_PASS_CHECKED)
@@ -101,12 +112,16 @@ void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, 
 	} else {
 		const struct op *o = &t->ops[op];
 		unsigned long long id = t->slot_id ? t->slot_id[o->slot] : o->slot;
+		int n;
 		if (t->line)
-			snprintf(buf, len, "in %s at op %" PRIu64 " (%s:%u: %s of block %llu)", p, op,
-			         t->path, t->line[op], replay_kind_name(o->kind), id);
+			n = snprintf(buf, len, "in %s at op %" PRIu64 " (%s:%u: %s of block %llu)", p,
+			             op, t->path, t->line[op], replay_kind_name(o->kind), id);
 		else
-			snprintf(buf, len, "in %s at op %" PRIu64 " (%s: %s of block %llu)", p, op,
-			         t->path, replay_kind_name(o->kind), id);
+			n = snprintf(buf, len, "in %s at op %" PRIu64 " (%s: %s of block %llu)", p, op,
+			             t->path, replay_kind_name(o->kind), id);
+		if (threads > 1 && !exact && n > 0 && (size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, ", the last op begun of %u threads running "
+			         "at once: the op at fault is not known for certain", threads);
 	}
 }
 
@@ -195,7 +210,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 }
 
 /*
- * In a fresh child: the parent decides about SIGINT; no core; die with it;
+ * In a fresh child: the parent decides about SIGINT, SIGTERM and SIGHUP; no core; die with it;
  * and a fatal signal kills the child, even where a sanitizer runtime had
  * installed its own handler, so the parent sees which signal it was.
  */
@@ -205,7 +220,10 @@ static void child_setup(void)
 	struct rlimit no_core = { 0, 0 };
 	for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++)
 		signal(fatal[k], SIG_DFL);
+	/* SIGINT, SIGTERM and SIGHUP sent to the whole group are the parent's to act on. */
 	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setrlimit(RLIMIT_CORE, &no_core);
 }
@@ -561,7 +579,8 @@ static enum cell_status judge(const struct alloc_spec *s, const struct trace *t,
 	char where[400];
 	x->pass = o->progress.pass;
 	x->op = o->progress.op;
-	isolate_where(where, sizeof where, t, x->pass, x->op);
+	isolate_where_threads(where, sizeof where, t, x->pass, x->op, o->progress.threads,
+	                      o->progress.op_exact);
 	/* The JSON says only what is plausible (the child could write anything there). */
 	if (x->pass != REPLAY_PASS_CHECKED && x->pass != REPLAY_PASS_MEMORY
 	    && !(x->pass >= REPLAY_PASS_TIMED && x->pass < REPLAY_PASS_TIMED + RUN_MAX))

@@ -20,9 +20,9 @@
  *     reports CELL_CRASHED naming the signal and the pass/op reached;
  *   - when the child runs past the timeout (per cell: both children share
  *     it), kills it with SIGKILL and reports CELL_TIMEOUT with the op reached;
- *   - on SIGINT (isolate_catch_sigint), kills the child and reports
- *     CELL_NOT_RUN.
- * Children ignore SIGINT (the parent decides), die with their parent
+ *   - on SIGINT, SIGTERM or SIGHUP (isolate_catch_sigint), kills the child
+ *     and reports CELL_NOT_RUN.
+ * Children ignore those three (the parent decides), die with their parent
  * (PR_SET_PDEATHSIG) and dump no core.
  */
 #ifndef HEAPLAB_ISOLATE_H
@@ -46,7 +46,11 @@ struct cell_extra {
 	double   seconds;           /* wall time of the cell                        */
 };
 
-/* Set by the SIGINT handler; a running child is killed and the cell not run. */
+/*
+ * Set by the handler to the signal received (SIGINT, SIGTERM or SIGHUP; 0:
+ * none); a running child is killed and the cell not run.  The command exits
+ * 128 + that number (exitcodes.h).
+ */
 extern volatile sig_atomic_t isolate_interrupted;
 
 /* When set, called about once a second while a child runs (a progress line). */
@@ -55,7 +59,7 @@ extern void (*isolate_tick)(void);
 /* While a child runs: the pass and op it reports (shared memory), else NULL. */
 extern const volatile struct replay_progress *isolate_progress;
 
-/* Install the SIGINT handler (no SA_RESTART, so waits are interrupted). */
+/* Catch SIGINT, SIGTERM and SIGHUP (no SA_RESTART, so waits are interrupted). */
 void isolate_catch_sigint(void);
 
 /*
@@ -79,5 +83,10 @@ int isolate_child_main(int argc, char **argv);
 
 /* "in the checked pass at op 17 (web.trace:42: malloc of 24 bytes)" */
 void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op);
+
+/* The same for a --threads pass: `threads` at once (0/1: serial); unless `exact`,
+ * `op` is only the last one begun, and the message says so. */
+void isolate_where_threads(char *buf, size_t len, const struct trace *t, uint32_t pass,
+                           uint64_t op, uint32_t threads, int exact);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,37 +78,47 @@ static int help_main(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+static int bench_options(int argc, char **argv, struct cli_options *op);
+
 static int bench_mode(int argc, char **argv)
 {
 	struct cli_options o;
+	int code = bench_options(argc, argv, &o);
+	cli_free(&o);
+	return code;
+}
+
+/* The benchmark mode on parsed options; bench_mode frees what cli_parse allocated. */
+static int bench_options(int argc, char **argv, struct cli_options *op)
+{
 	char err[512];
 
-	if (cli_parse(argc, argv, &o, err, sizeof err)) {
+	if (cli_parse(argc, argv, op, err, sizeof err)) {
 		fprintf(stderr, "bench: %s\n", err);
 		return EXIT_USAGE;
 	}
-	if (o.help) {
+	if (op->help) {
 		cli_help(stdout, commands);
 		return finish_stdout(EXIT_OK);
 	}
-	if (o.version) {
+	if (op->version) {
 		printf("%s %s\n", HEAPLAB_NAME, HEAPLAB_VERSION);
 		return finish_stdout(EXIT_OK);
 	}
-	if (o.list) {
+	if (op->list) {
 		cli_list(stdout);
 		return finish_stdout(EXIT_OK);
 	}
-	if (!o.alloc) {
+	if (!op->alloc) {
 		fprintf(stderr, "bench: --alloc is required (try --list, or see %s --help)\n",
 		        cli_progname);
 		return EXIT_USAGE;
 	}
-	if (!o.trace) {
+	if (!op->trace) {
 		fprintf(stderr, "bench: --trace is required (see %s --help)\n", cli_progname);
 		return EXIT_USAGE;
 	}
-	return suite_main(&o);
+	return suite_main(op);
 }
 
 int main(int argc, char **argv)
@@ -118,6 +129,14 @@ int main(int argc, char **argv)
 		return isolate_child_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "__probe") == 0)
 		return peer_probe_main(argc - 1, argv + 1);
+	/*
+	 * A closed stdout (`bench --json | head -c1`) is a write error reported
+	 * with exit 3, not a silent death by SIGPIPE.  `run` and `record` keep the
+	 * default for the program they exec; program cells (program.c) restore it
+	 * in the child before exec.
+	 */
+	if (!(argc > 1 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "record") == 0)))
+		signal(SIGPIPE, SIG_IGN);
 	/* No arguments at all: a newcomer's first try; show what to type. */
 	if (argc <= 1) {
 		cli_help(stderr, commands);

@@ -73,6 +73,8 @@ static void replay_touching(const struct allocator *a, void *self, const struct 
 			uint64_t n = *nmemb++;
 			p = a->calloc(self, n, op->size);
 			size = mul_size(n, op->size, &overflow);
+			if (overflow && p)
+				size = 0;   /* the checked pass failed this lie; touch nothing */
 			goto allocated;
 		}
 		case OP_MEMALIGN:
@@ -137,13 +139,10 @@ enum cell_status mempass_run(const struct allocator *a, const struct trace *t,
 	memset(ptrs, 0xff, bytes);
 	memset(ptrs, 0, bytes);
 	if (!opt->peer) {
-		size_t reserve = opt->heap_limit ? opt->heap_limit : HEAP_DEFAULT_RESERVE;
-		while ((err = heap_open(&heap, reserve, opt->heap_limit)) != 0
-		       && !opt->heap_limit && reserve > HEAP_BASE_ALIGN)
-			reserve /= 2;
-		if (err) {
+		size_t tried;
+		if ((err = heap_open_fitting(&heap, opt->heap_limit, &tried))) {
 			bulk_free(ptrs, bytes);
-			snprintf(r->note, sizeof r->note, "cannot reserve a heap: %s", strerror(err));
+			heap_describe_failure(r->note, sizeof r->note, tried, err);
 			return CELL_SYSTEM;
 		}
 	}

@@ -431,8 +431,11 @@ int peer_expand(const char *list, struct alloc_spec **specs, size_t *n,
 	char tok[PATH_MAX];
 	int rc = 0;
 
+	/* A library path that exists is taken whole, even with a comma in its name. */
+	struct stat st;
+	int whole = strchr(list, '/') && stat(list, &st) == 0;
 	for (const char *p = list; !rc; ) {
-		size_t len = strcspn(p, ",");
+		size_t len = whole ? strlen(p) : strcspn(p, ",");
 		if (len >= sizeof tok) {
 			rc = fmt_err(err, errlen, "--alloc: name too long");
 			break;

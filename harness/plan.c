@@ -251,7 +251,7 @@ static int build_manifest(const struct cli_options *o, const struct args *given,
 		fprintf(stderr, "bench: %s\n", err);
 		return code;
 	}
-	if ((code = suite_expand_traces(o->trace, &traces, &ntraces, err, sizeof err))) {
+	if ((code = suite_expand_traces(o, &traces, &ntraces, err, sizeof err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		peer_specs_free(specs, nspecs);
 		return code;
@@ -531,6 +531,7 @@ int plan_main(int argc, char **argv)
 		code = EXIT_USAGE;
 	}
 	if (code) {
+		cli_free(&o);
 		args_free(&rest);
 		return code;
 	}
@@ -539,6 +540,7 @@ int plan_main(int argc, char **argv)
 		if (len <= 0) {
 			fputs("bench: plan: cannot find this bench (/proc/self/exe); name it with "
 			      "--bench PATH\n", stderr);
+			cli_free(&o);
 			args_free(&rest);
 			return EXIT_SYSTEM;
 		}
@@ -547,6 +549,7 @@ int plan_main(int argc, char **argv)
 	}
 	json_t *manifest = NULL;
 	if ((code = build_manifest(&o, &rest, bench, &manifest))) {
+		cli_free(&o);
 		args_free(&rest);
 		return code;
 	}
@@ -584,6 +587,7 @@ int plan_main(int argc, char **argv)
 		        json_array_size(json_object_get(manifest, "units")), path);
 	free(text);
 	json_decref(manifest);
+	cli_free(&o);
 	args_free(&rest);
 	return commands_finish_stdout(code);
 }

@@ -171,6 +171,7 @@ static void child_exec(const struct program *p, const char *preload, const char 
 	for (unsigned k = 0; p->env[k]; k++)
 		if (putenv(p->env[k]) != 0)
 			goto fail;
+	signal(SIGPIPE, SIG_DFL);   /* bench ignores it (main.c); the program gets the default */
 	execvp(p->argv[0], p->argv);
 fail:
 	e = errno;

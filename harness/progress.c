@@ -1,6 +1,7 @@
 /* progress.c - the progress line of a run (see progress.h). */
 #define _GNU_SOURCE
 #include "progress.h"
+#include "safe_text.h"
 
 #include "isolate.h"
 #include "replay.h"
@@ -123,10 +124,11 @@ void progress_start(int on, size_t ncells)
 void progress_cell(size_t i, const char *alloc, const char *trace_path, uint64_t nops,
                    unsigned runs)
 {
+	static char shown[1024];   /* the name escaped: it may hold control characters */
 	const char *base = strrchr(trace_path, '/');
 	pg.cell = i;
 	pg.alloc = alloc;
-	pg.trace = base ? base + 1 : trace_path;
+	pg.trace = safe_text(shown, sizeof shown, base ? base + 1 : trace_path);
 	pg.nops = nops;
 	pg.runs = runs;
 	pg.cell_t0 = mono_now();

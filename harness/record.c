@@ -12,11 +12,16 @@
  * and appends a `#` comment with the operation count and how CMD ended.
  *
  * SIGINT and SIGQUIT are left to CMD (as system() does) and SIGTERM and SIGHUP
- * are passed on to it: bench outlives CMD to finish the trace.
+ * are passed on to it: bench outlives CMD to finish the trace.  CMD never
+ * outlives bench: killed by SIGKILL, bench takes CMD with it
+ * (PR_SET_PDEATHSIG), and the trace it leaves, cut short in the zero bytes
+ * the recorder had reserved, is read up to its last complete line with a
+ * warning (workloads/README.md).
  *
  * Exit status: 0 when the trace was written, whatever CMD's own status (it is
  * printed on stderr and recorded in the trace's last line); 2 for bad usage;
- * 3 when CMD cannot be started or the trace cannot be written.  CMD's
+ * 3 when CMD cannot be started or the trace cannot be written (including -o
+ * naming something that is not a regular file, such as /dev/full).  CMD's
  * standard streams are its own: bench prints only to stderr, after CMD ends.
  */
 #define _GNU_SOURCE
@@ -437,7 +442,7 @@ int record_main(int argc, char **argv)
 	if (!stat(o.out, &st) && !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "bench: record: %s is not a regular file (the recorder maps the "
 		        "trace into memory)\n", o.out);
-		return EXIT_USAGE;
+		return EXIT_SYSTEM;   /* the trace cannot be written there */
 	}
 	if (write_header(o.out, &o)) {
 		fprintf(stderr, "bench: record: %s: cannot write: %s\n", o.out, strerror(errno));
@@ -477,6 +482,7 @@ int record_main(int argc, char **argv)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	exec_log_create();
 	fflush(NULL);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "bench: record: cannot start %s: %s\n", o.cmd[0], strerror(errno));
@@ -485,6 +491,10 @@ int record_main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
+		/* CMD must not outlive bench: killed with it, even by SIGKILL (checked
+		 * after the prctl, in case bench died between fork and prctl). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
 		if (setenv("LD_PRELOAD", preload, 1) || setenv("HEAPLAB_RECORD_OUT", out_abs, 1) ||
 		    setenv("HEAPLAB_RECORD_STATE", "fresh", 1) ||
 		    setenv("HEAPLAB_RECORD_MAX_OPS", max_ops, 1) ||

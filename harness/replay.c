@@ -52,21 +52,15 @@ unsigned run_count(const struct run_options *opt, const struct trace *t)
 	return t->nops >= RUN_HUGE_OPS ? RUN_DEFAULT_HUGE : RUN_DEFAULT;
 }
 
-/*
- * A fresh heap for one pass.  With --heap-limit only that much address space
- * is reserved; otherwise the provider's default, halved while the system
- * refuses it (valgrind, a tight `ulimit -v`), down to 1 GiB.  The base stays
- * HEAP_BASE_ALIGN-aligned whatever the size, so runs remain comparable.
- */
+/* A fresh heap for one pass (heap_open_fitting: sized from the limit and the machine). */
 static int open_heap(struct heap *heap, size_t limit)
 {
-	size_t reserve = limit ? limit : HEAP_DEFAULT_RESERVE;
-	int err;
+	return heap_open_fitting(heap, limit, NULL);
+}
 
-	while ((err = heap_open(heap, reserve, limit)) != 0 && !limit
-	       && reserve > HEAP_BASE_ALIGN)
-		reserve /= 2;
-	return err;
+void replay_heap_failure(char *buf, size_t len, size_t limit, int err)
+{
+	heap_describe_failure(buf, len, limit ? limit : HEAP_MIN_RESERVE, err);
 }
 
 int replay_open_heap(struct heap *heap, size_t limit)
@@ -687,7 +681,7 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 	if ((s = validate_slots(&c)))
 		return s;
 	if ((err = open_heap(&c.heap, opt->heap_limit))) {
-		snprintf(r->message, sizeof r->message, "cannot reserve a heap: %s", strerror(err));
+		replay_heap_failure(r->message, sizeof r->message, opt->heap_limit, err);
 		return r->status = CELL_SYSTEM;
 	}
 	if ((err = check_index_init(&c.ix, t->nslots))) {
@@ -1030,8 +1024,9 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 			break;
 		}
 		if (err) {
-			snprintf(r->message, sizeof r->message, "timed pass %u: cannot reserve a heap: %s",
-			         k + 1, strerror(err));
+			char why[sizeof r->message - 32];
+			replay_heap_failure(why, sizeof why, opt->heap_limit, err);
+			snprintf(r->message, sizeof r->message, "timed pass %u: %s", k + 1, why);
 			r->status = CELL_SYSTEM;
 			break;
 		}

@@ -137,6 +137,11 @@ struct replay_progress {
 	volatile uint32_t started;  /* the child reached the replay              */
 	volatile uint32_t pass;     /* REPLAY_PASS_*, or 2 + k for timed pass k  */
 	volatile uint64_t op;
+	/* --threads checked pass: how many trace threads run at once (0: serial),
+	 * and whether `op` is certainly the one at fault (it holds the global
+	 * lock, or its thread took the fatal signal) or only the last one begun. */
+	volatile uint32_t threads;
+	volatile uint32_t op_exact;
 };
 #define REPLAY_PASS_NONE     0
 #define REPLAY_PASS_CHECKED  1
@@ -202,6 +207,9 @@ void replay_latency_cell(const struct allocator *a, const struct trace *t,
 
 /* A fresh heap for one pass (as the passes above open theirs): 0 or an errno. */
 int replay_open_heap(struct heap *heap, size_t limit);
+
+/* What to say when replay_open_heap failed with `err` (heap_describe_failure). */
+void replay_heap_failure(char *buf, size_t len, size_t limit, int err);
 
 /* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
 int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);

@@ -3,6 +3,7 @@
 #include "report.h"
 
 #include "isolate.h"
+#include "outpath.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -421,19 +422,11 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Something that is not a regular file: write through it, no rename. */
+/* Something that is not a regular file (a device, a pipe): write through it, no rename. */
 static int write_in_place(const char *path, const char *text, size_t len,
                           char *err, size_t errlen)
 {
-	struct stat st;
-	int flags = O_WRONLY | O_CLOEXEC;
-
-	/* A symlink to a regular file is replaced in place, so truncate it. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		flags |= O_TRUNC;
-	else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return fail(err, errlen, "%s: is a directory", path);
-	int fd = open(path, flags);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return fail(err, errlen, "%s: %s", path, strerror(errno));
 	if (write_all(fd, text, len) != 0) {
@@ -446,35 +439,39 @@ static int write_in_place(const char *path, const char *text, size_t len,
 	return 0;
 }
 
-int report_write_file(const char *path, const char *text, size_t len,
+int report_write_file(const char *out, const char *text, size_t len,
                       char *err, size_t errlen)
 {
 	struct stat st;
-	char dir[PATH_MAX], tmp[PATH_MAX];
+	char dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
+	int e;
 
-	if (!path[0])
+	if (!out[0])
 		return fail(err, errlen, "--out: empty file name");
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	/* Through a symlink (even a dangling one): replace its target, keep the link. */
+	if ((e = outpath_resolve(out, path, sizeof path)))
+		return fail(err, errlen, "%s: %s", out, strerror(e));
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(err, errlen, "%s: is a directory", out);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return write_in_place(path, text, len, err, errlen);
 
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
 	if (!base[0])
-		return fail(err, errlen, "%s: is a directory", path);
+		return fail(err, errlen, "%s: is a directory", out);
 	if (!slash)
 		snprintf(dir, sizeof dir, ".");
 	else if (slash == path)
 		snprintf(dir, sizeof dir, "/");
-	else if ((size_t)(slash - path) >= sizeof dir)
-		return fail(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
 	else
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= sizeof tmp)
-		return fail(err, errlen, "%s: %s", path, strerror(ENAMETOOLONG));
+	if (outpath_temp_name(dir, base, tmp, sizeof tmp))
+		return fail(err, errlen, "%s: %s", out, strerror(ENAMETOOLONG));
 
 	int fd = mkstemp(tmp);
 	if (fd < 0)
-		return fail(err, errlen, "%s: cannot create a file in %s: %s", path, dir,
+		return fail(err, errlen, "%s: cannot create a file in %s: %s", out, dir,
 		            strerror(errno));
 	/* mkstemp makes 0600; a result is an ordinary file: 0666 less the umask. */
 	mode_t mask = umask(0);
@@ -488,7 +485,7 @@ int report_write_file(const char *path, const char *text, size_t len,
 		what = "cannot sync";
 	else
 		what = NULL;
-	int e = errno;
+	e = errno;
 	if (close(fd) != 0 && !what) {
 		what = "cannot write";
 		e = errno;
@@ -499,7 +496,7 @@ int report_write_file(const char *path, const char *text, size_t len,
 	}
 	if (what) {
 		unlink(tmp);
-		return fail(err, errlen, "%s: %s it: %s", path, what, strerror(e));
+		return fail(err, errlen, "%s: %s it: %s", out, what, strerror(e));
 	}
 	/* Make the rename itself durable; a failure here loses nothing written. */
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -4,7 +4,9 @@
 
 #include "program.h"
 #include "report.h"
+#include "peer.h"
 #include "replay.h"
+#include "safe_text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -202,27 +204,6 @@ static double median_of(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* throughput.samples_cpu_ns_per_op: absent, or runs numbers >= 0. */
-static int read_cpu_samples(struct reader *rd, const json_t *tp, const struct result *r)
-{
-	json_t *a = json_object_get(tp, "samples_cpu_ns_per_op");
-	if (!a)
-		return 0;
-	if (!json_is_array(a))
-		return bad(rd, "throughput.samples_cpu_ns_per_op: expected an array, found %s",
-		           type_name(a));
-	if (json_array_size(a) != r->runs)
-		return bad(rd, "throughput.samples_cpu_ns_per_op: %zu values, but runs is %llu",
-		           json_array_size(a), (unsigned long long)r->runs);
-	for (size_t k = 0; k < json_array_size(a); k++) {
-		json_t *v = json_array_get(a, k);
-		if (!json_is_number(v) || !isfinite(json_number_value(v)) || json_number_value(v) < 0)
-			return bad(rd, "throughput.samples_cpu_ns_per_op[%zu]: expected a number >= 0",
-			           k);
-	}
-	return 0;
-}
-
 static const char *const pass_keys[] = {
 	"wall_ns", "user_ns", "sys_ns", "minor_faults", "major_faults",
 	"voluntary_switches", "involuntary_switches",
@@ -290,7 +271,7 @@ static int read_pass_figures(struct reader *rd, const json_t *tp, struct result 
 	           read_summary(rd, tp, "cpu_ops_per_sec", &r->cpu_ops_median, &lo, &hi)) {
 		return RESULT_BAD;
 	}
-	if (read_cpu_samples(rd, tp, r) || read_passes(rd, tp, r) ||
+	if (read_passes(rd, tp, r) ||
 	    get_string(rd, tp, "throughput", "touch", NULLABLE, r->touch, sizeof r->touch) ||
 	    get_count(rd, tp, "throughput", "warmup_passes", NULLABLE, &r->has_warmup,
 	              &r->warmup))
@@ -531,6 +512,7 @@ static int read_compare_fields(struct reader *rd, const json_t *root, struct res
 	           read_samples(rd, tp, "samples_cpu_ns_per_op", &r->n_samples_cpu_ns,
 	                        &r->samples_cpu_ns)))
 		return RESULT_BAD;
+
 	if (ops) {
 		int has_failed, has_skipped;
 		if (get_count(rd, ops, "ops", "failed_allocations", NULLABLE, &has_failed,
@@ -626,6 +608,14 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
 	    get_count(rd, trace, "trace", "ops", REQUIRED, NULL, &r->ops))
 		return RESULT_BAD;
+	if (r->kind[0]) {   /* one of peer_kind_name's words (the writer's) */
+		int known = 0;
+		for (int k = ALLOC_BUILTIN; k <= ALLOC_STUDENT && !known; k++)
+			known = !strcmp(r->kind, peer_kind_name((enum alloc_kind)k));
+		if (!known)
+			return bad(rd, "allocator.kind: \"%s\" is not one of builtin, peer, test, "
+			           "student", r->kind);
+	}
 	if (r->sha256[0] && !is_hex64(r->sha256))
 		return bad(rd, "trace.sha256: not 64 lowercase hex digits");
 	const char *slash = strrchr(r->trace_path, '/');
@@ -643,6 +633,16 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	for (const char *c = r->status; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || *c == '-'))
 			return bad(rd, "status: \"%s\" is not a status word", r->status);
+	static const char *const statuses[] = {   /* report_status_name's words */
+		"ok", "check-failed", "bad-input", "system-error", "crashed", "timeout",
+		"unsupported", "not-run",
+	};
+	size_t known = 0;
+	while (known < sizeof statuses / sizeof statuses[0] && strcmp(r->status, statuses[known]))
+		known++;
+	if (known == sizeof statuses / sizeof statuses[0])
+		return bad(rd, "status: \"%s\" is not one of ok, check-failed, bad-input, "
+		           "system-error, crashed, timeout, unsupported, not-run", r->status);
 	/* options.align and check.message came later: older results lack them */
 	json_t *opts = NULL, *check = NULL;
 	int has_align = 0;
@@ -693,6 +693,19 @@ int result_parse(const char *name, const char *text, size_t len, struct result *
 		return s;
 	}
 	snprintf(out->file, sizeof out->file, "%s", name);
+	/* Names are printed by report and compare: never raw control characters. */
+	char *texts[] = { out->file, out->allocator, out->kind, out->trace_path, out->trace_name,
+	                  out->message, out->machine,
+	                  out->program ? out->program->command : NULL };
+	size_t sizes[] = { sizeof out->file, sizeof out->allocator, sizeof out->kind,
+	                   sizeof out->trace_path, sizeof out->trace_name, sizeof out->message,
+	                   sizeof out->machine, sizeof out->program->command };
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+		if (texts[k] && safe_text_needed(texts[k])) {
+			char tmp[RESULT_PATH_MAX * 4];
+			safe_text(tmp, sizes[k], texts[k]);
+			memcpy(texts[k], tmp, strlen(tmp) + 1);
+		}
 	return RESULT_OK;
 }
 
@@ -826,8 +839,10 @@ static int collect(const char *path, int top, struct result_set *set, char *err,
 					rc = -1;
 				} else {
 					struct stat cs;
-					int dir = stat(child, &cs) == 0 && S_ISDIR(cs.st_mode);
-					if (dir || (ends_with(e, ".json") && strcmp(e, "summary.json")))
+					int ok = stat(child, &cs) == 0, dir = ok && S_ISDIR(cs.st_mode);
+					/* Regular files only: a FIFO named *.json would block the read. */
+					if (dir || (ok && S_ISREG(cs.st_mode) && ends_with(e, ".json")
+					            && strcmp(e, "summary.json")))
 						rc = collect(child, 0, set, err, errlen, depth + 1);
 					free(child);
 				}

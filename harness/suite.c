@@ -6,10 +6,12 @@
 #include "exitcodes.h"
 #include "isolate.h"
 #include "machine.h"
+#include "outpath.h"
 #include "peer.h"
 #include "progress.h"
 #include "report.h"
 #include "result.h"
+#include "safe_text.h"
 #include "slots.h"
 
 #include <dirent.h>
@@ -112,49 +114,105 @@ static void strv_free(struct strv *sv)
 	free(sv->v);
 }
 
-/* --trace FILE|DIR[,...]: a folder gives its *.trace and *.rep, sorted. */
-static int expand_traces(const char *list, struct strv *out, char *err, size_t errlen)
+/* One trace name, taken whole: a folder gives its *.trace and *.rep, sorted. */
+static int expand_one(const char *tok, struct strv *out, char *err, size_t errlen)
+{
+	struct stat st;
+	if (stat(tok, &st) == 0 && S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(tok);
+		struct dirent *e;
+		size_t first = out->n;
+		if (!d) {
+			snprintf(err, errlen, "%s: %s", tok, strerror(errno));
+			return EXIT_USAGE;
+		}
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && (has_suffix(e->d_name, ".trace")
+			                            || has_suffix(e->d_name, ".rep"))) {
+				char *path = NULL;
+				if (asprintf(&path, "%s%s%s", tok,
+				             has_suffix(tok, "/") ? "" : "/", e->d_name) < 0
+				    || strv_push(out, path)) {
+					closedir(d);
+					snprintf(err, errlen, "out of memory");
+					return EXIT_SYSTEM;
+				}
+			}
+		closedir(d);
+		if (out->n == first) {
+			snprintf(err, errlen, "%s: no *.trace or *.rep file in it", tok);
+			return EXIT_USAGE;
+		}
+		qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
+	} else if (strv_push(out, strdup(tok))) {
+		snprintf(err, errlen, "out of memory");
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+/* --trace @LIST: one trace or folder per line, taken whole (commas and all). */
+static int expand_list(const char *list, struct strv *out, char *err, size_t errlen)
+{
+	FILE *f = fopen(list, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot read: %s", list, strerror(errno));
+		return EXIT_USAGE;
+	}
+	char line[PATH_MAX + 2];
+	unsigned lineno = 0;
+	size_t first = out->n;
+	int code = 0;
+	while (!code && fgets(line, sizeof line, f)) {
+		size_t n = strlen(line);
+		lineno++;
+		if (n && line[n - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: a trace name longer than %d bytes", list, lineno,
+			         PATH_MAX);
+			code = EXIT_USAGE;
+			break;
+		}
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!n || line[0] == '#')
+			continue;   /* blank lines and comments */
+		code = expand_one(line, out, err, errlen);
+	}
+	if (!code && ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", list, strerror(errno));
+		code = EXIT_USAGE;
+	}
+	fclose(f);
+	if (!code && out->n == first) {
+		snprintf(err, errlen, "%s: names no trace", list);
+		code = EXIT_USAGE;
+	}
+	return code;
+}
+
+/*
+ * One --trace argument: @LIST; or a name that exists, taken whole (so a file
+ * whose name holds a comma can be named); or FILE|DIR[,FILE|DIR...].
+ */
+static int expand_traces(const char *arg, struct strv *out, char *err, size_t errlen)
 {
 	char tok[PATH_MAX];
-	for (const char *p = list; ; ) {
+	struct stat st;
+	if (arg[0] == '@' && arg[1])
+		return expand_list(arg + 1, out, err, errlen);
+	if (stat(arg, &st) == 0)
+		return expand_one(arg, out, err, errlen);
+	for (const char *p = arg; ; ) {
 		size_t len = strcspn(p, ",");
-		struct stat st;
 		if (len == 0 || len >= sizeof tok) {
 			snprintf(err, errlen, "--trace: %s trace name", len ? "too long a" : "empty");
 			return EXIT_USAGE;
 		}
 		memcpy(tok, p, len);
 		tok[len] = '\0';
-		if (stat(tok, &st) == 0 && S_ISDIR(st.st_mode)) {
-			DIR *d = opendir(tok);
-			struct dirent *e;
-			size_t first = out->n;
-			if (!d) {
-				snprintf(err, errlen, "%s: %s", tok, strerror(errno));
-				return EXIT_USAGE;
-			}
-			while ((e = readdir(d)))
-				if (e->d_name[0] != '.' && (has_suffix(e->d_name, ".trace")
-				                            || has_suffix(e->d_name, ".rep"))) {
-					char *path = NULL;
-					if (asprintf(&path, "%s%s%s", tok,
-					             has_suffix(tok, "/") ? "" : "/", e->d_name) < 0
-					    || strv_push(out, path)) {
-						closedir(d);
-						snprintf(err, errlen, "out of memory");
-						return EXIT_SYSTEM;
-					}
-				}
-			closedir(d);
-			if (out->n == first) {
-				snprintf(err, errlen, "%s: no *.trace or *.rep file in it", tok);
-				return EXIT_USAGE;
-			}
-			qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
-		} else if (strv_push(out, strdup(tok))) {
-			snprintf(err, errlen, "out of memory");
-			return EXIT_SYSTEM;
-		}
+		int code = expand_one(tok, out, err, errlen);
+		if (code)
+			return code;
 		if (!p[len])
 			return 0;
 		p += len + 1;
@@ -208,6 +266,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		fprintf(stderr, "bench: %s\n", terr.message);
 		return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
 	}
+	trace_warn_cut_short(&t, stderr);
 	/* The result is large (per-run samples): bulk memory, not the stack. */
 	struct cell_result *r = bulk_alloc(sizeof *r);
 	struct cell_extra *x = bulk_alloc(sizeof *x);
@@ -237,7 +296,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 	if (st == CELL_BAD_INPUT || st == CELL_SYSTEM || st == CELL_NOT_RUN) {
 		fprintf(stderr, "bench: %s\n", st == CELL_NOT_RUN ? "interrupted" : r->message);
 		code = st == CELL_BAD_INPUT ? EXIT_USAGE : st == CELL_SYSTEM ? EXIT_SYSTEM
-		                                                                : EXIT_INTERRUPTED;
+		       : exit_for_signal(isolate_interrupted);
 		goto out;
 	}
 	struct machine_info machine;
@@ -261,7 +320,13 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 			code = EXIT_SYSTEM;
 			goto out;
 		}
-		char err[PATH_MAX + 256];
+		char err[PATH_MAX + 256], target[PATH_MAX];
+		if (o->out && outpath_resolve(o->out, target, sizeof target) == 0) {
+			char *slash = strrchr(target, '/');
+			if (slash)
+				*slash = '\0';
+			outpath_remove_stale(slash ? (target[0] ? target : "/") : ".");
+		}
 		if (o->out && report_write_file(o->out, text, len, err, sizeof err) != 0) {
 			fprintf(stderr, "bench: %s\n", err);
 			code = EXIT_SYSTEM;
@@ -352,6 +417,7 @@ static int make_run_dir(struct suite *su, char *err, size_t errlen)
 			         strerror(e));
 			return EXIT_SYSTEM;
 		}
+		outpath_remove_stale(su->dir);
 		return 0;
 	}
 	struct tm tm;
@@ -462,7 +528,7 @@ static const char *short_bytes(char *buf, size_t len, int has, uint64_t n)
  */
 static void print_table(const struct suite *su, FILE *f)
 {
-	char b1[32], b2[32], ops[32], util[32], fail[32];
+	char b1[32], b2[32], ops[32], util[32], fail[32], shown[PATH_MAX * 4];
 	const char *last = NULL;
 	int aw = 14, any_failed = 0, any_util_unknown = 0;
 	for (size_t i = 0; i < su->ncells; i++) {
@@ -472,7 +538,7 @@ static void print_table(const struct suite *su, FILE *f)
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
 		if (!last || strcmp(last, c->trace) != 0) {
-			fprintf(f, "%s%s\n", last ? "\n" : "", c->trace);
+			fprintf(f, "%s%s\n", last ? "\n" : "", safe_text(shown, sizeof shown, c->trace));
 			fprintf(f, "  %-*s %-12s %7s %10s %10s %8s %10s\n", aw, "allocator", "status",
 			        "Mops/s", "peak break", "peak RSS", "util RSS", "fail+skip");
 		}
@@ -512,8 +578,9 @@ static void print_table(const struct suite *su, FILE *f)
 	for (size_t i = 0; i < su->ncells; i++) {
 		const struct cell_rec *c = &su->cells[i];
 		if (c->status != CELL_OK && c->status != CELL_NOT_RUN) {
-			fprintf(f, "%s%s on %s: %s: %s\n", first ? "\n" : "", c->spec->name, c->trace,
-			        report_status_name(c->status), c->message);
+			fprintf(f, "%s%s on %s: %s: %s\n", first ? "\n" : "", c->spec->name,
+			        safe_text(shown, sizeof shown, c->trace), report_status_name(c->status),
+			        c->message);
 			first = 0;
 		}
 	}
@@ -577,7 +644,7 @@ static int record_cell(struct suite *su, size_t i, const struct trace *t,
 		progress_clear();
 		fprintf(stderr, "bench: %s: %s\n", sub, strerror(e));
 		code = EXIT_SYSTEM;
-	} else if (report_write_file(path, text, len, err, sizeof err) != 0) {
+	} else if (outpath_remove_stale(sub), report_write_file(path, text, len, err, sizeof err) != 0) {
 		progress_clear();
 		fprintf(stderr, "bench: %s\n", err);
 		code = EXIT_SYSTEM;
@@ -726,6 +793,19 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 					return EXIT_USAGE;
 				}
 		}
+	/* Every input is read before anything runs or is created: bad input writes nothing. */
+	for (size_t ti = 0; ti < traces->n; ti++) {
+		struct trace t;
+		struct trace_error terr;
+		enum trace_status ts = trace_load(traces->v[ti], &t, &terr);
+		if (ts != TRACE_OK) {
+			fprintf(stderr, "bench: %s\n", terr.message);
+			free(su.cells);
+			return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
+		}
+		trace_warn_cut_short(&t, stderr);
+		trace_free(&t);
+	}
 	if ((code = make_run_dir(&su, err, sizeof err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		free(su.cells);
@@ -776,7 +856,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	fprintf(stderr, "bench: results in %s/\n", su.dir);
 	code = finish_stdout(code);
 	if (su.interrupted)
-		code = EXIT_INTERRUPTED;
+		code = exit_for_signal(isolate_interrupted);
 out:
 	if (r)
 		bulk_free(r, sizeof *r);
@@ -786,10 +866,13 @@ out:
 	return code;
 }
 
-int suite_expand_traces(const char *list, char ***paths, size_t *n, char *err, size_t errlen)
+int suite_expand_traces(const struct cli_options *o, char ***paths, size_t *n, char *err,
+                        size_t errlen)
 {
 	struct strv sv = { 0 };
-	int code = expand_traces(list, &sv, err, errlen);
+	int code = 0;
+	for (unsigned k = 0; !code && k < (o->traces ? o->ntraces : 1); k++)
+		code = expand_traces(o->traces ? o->traces[k] : o->trace, &sv, err, errlen);
 	if (code) {
 		strv_free(&sv);
 		return code;
@@ -816,9 +899,23 @@ int suite_main(const struct cli_options *o)
 		fprintf(stderr, "bench: %s\n", err);
 		return code;
 	}
-	if ((code = expand_traces(o->trace, &traces, err, sizeof err))) {
+	if ((code = suite_expand_traces(o, &traces.v, &traces.n, err, sizeof err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		goto out;
+	}
+	traces.cap = traces.n;
+	/* Where results go is checked before anything runs, too (a plan's unit, with
+	 * --skip-existing or --slots, may write into a folder still to be made). */
+	if (o->out) {
+		const char *const *inputs = (const char *const *)traces.v;
+		code = nspecs == 1 && traces.n == 1
+		       ? outpath_check_file(o->out, inputs, traces.n,
+		                            o->skip_existing || o->slots, err, sizeof err)
+		       : outpath_check_dir(o->out, err, sizeof err);
+		if (code) {
+			fprintf(stderr, "bench: %s\n", err);
+			goto out;
+		}
 	}
 	isolate_catch_sigint();
 	if ((o->skip_existing || o->slots) && (nspecs != 1 || traces.n != 1)) {

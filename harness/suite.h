@@ -22,11 +22,13 @@
 #define SUITE_SCHEMA_VERSION  1
 
 /*
- * --trace FILE|DIR[,...] as the list of trace paths a suite runs, in its
- * order (malloc'd strings in a malloc'd array).  Returns 0 or an exit code
- * with a message in err.  For bench plan, whose units are a suite's cells.
+ * Every --trace FILE|DIR[,...]|@LIST of `o` as the list of trace paths a
+ * suite runs, in its order (malloc'd strings in a malloc'd array).  Returns 0
+ * or an exit code with a message in err.  For bench plan, whose units are a
+ * suite's cells.
  */
-int suite_expand_traces(const char *list, char ***paths, size_t *n, char *err, size_t errlen);
+int suite_expand_traces(const struct cli_options *o, char ***paths, size_t *n, char *err,
+                        size_t errlen);
 
 /* "workloads/web.trace" -> "web": the name of the cell's result file. */
 void suite_trace_stem(const char *path, char *buf, size_t len);

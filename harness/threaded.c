@@ -34,6 +34,7 @@
 
 #define SPINS        256               /* pause loops before a waiter yields   */
 #define YIELDS       256               /* sched_yields before it sleeps (futex) */
+#define START_SPINS_OWN_CORE (1u << 22)  /* at the start line, a core each: ~0.1 s */
 #define THREAD_STACK ((size_t)1 << 20) /* replay threads need little stack    */
 #define CRASH_STACK  ((size_t)64 << 10)
 #define NO_OP        UINT32_MAX
@@ -198,15 +199,27 @@ struct locked {
 	pthread_mutex_t         m;      /* the one lock                     */
 	const struct allocator *inner;  /* the allocator it serialises      */
 	void                   *self;   /* inner's state                    */
+	int                     track;  /* checked pass in a child: name the
+	                                   op in the progress page          */
 };
 
 /* The lock this thread holds, so a crash inside the allocator can release it. */
 static __thread struct locked *held;
 
+/* The op this thread is doing in a checked pass (REPLAY_OP_NONE elsewhere),
+ * for the progress page a parent reads when the child crashes or hangs. */
+static __thread uint64_t cur_op = REPLAY_OP_NONE;
+
 static inline void lock(struct locked *l)
 {
 	pthread_mutex_lock(&l->m);
 	held = l;
+	/* Holding the lock, this op is the one inside the allocator: if it never
+	 * comes back (a hang), the page names it. */
+	if (__builtin_expect(l->track, 0) && cur_op != REPLAY_OP_NONE) {
+		replay_progress->op = cur_op;
+		replay_progress->op_exact = 1;
+	}
 }
 
 static inline void unlock(struct locked *l)
@@ -320,27 +333,52 @@ static void crash_handler(int sig, siginfo_t *si, void *ctx)
 	siglongjmp(j->env, 1);
 }
 
+/*
+ * In a child that must die of the signal (let_crash): first write the op of
+ * the thread that took it into the progress page, then die of it as without
+ * us (the default action, delivered when the handler returns).
+ */
+static void name_and_die(int sig)
+{
+	if (replay_progress && cur_op != REPLAY_OP_NONE) {
+		replay_progress->op = cur_op;
+		replay_progress->op_exact = 1;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);   /* blocked until we return; a fault re-executes and dies too */
+}
+
 struct guard {
 	struct sigaction old[NCRASH];  /* handlers to restore            */
 	int              armed;        /* 0: let_crash, nothing installed */
+	int              naming;       /* let_crash: name_and_die is in   */
 };
 
 static void guard_arm(struct guard *g, const struct run_options *opt)
 {
-	g->armed = !opt->let_crash;   /* in a child process: let the signal kill it */
-	if (!g->armed)
-		return;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	g->armed = !opt->let_crash;   /* in a child process: let the signal kill it */
+	g->naming = opt->let_crash && replay_progress;
+	if (g->naming) {
+		sa.sa_handler = name_and_die;
+		for (size_t k = 0; k < NCRASH; k++)
+			sigaction(crash_signals[k], &sa, &g->old[k]);
+	}
+	if (!g->armed)
+		return;
 	sa.sa_sigaction = crash_handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
 	for (size_t k = 0; k < NCRASH; k++)
 		sigaction(crash_signals[k], &sa, &g->old[k]);
 }
 
 static void guard_disarm(struct guard *g)
 {
+	if (g->naming)
+		for (size_t k = 0; k < NCRASH; k++)
+			sigaction(crash_signals[k], &g->old[k], NULL);
 	if (!g->armed)
 		return;
 	for (size_t k = 0; k < NCRASH; k++)
@@ -394,7 +432,9 @@ struct pass {
 	struct pass_probe       *probe;    /* timed passes: taken around the threads */
 	struct pass_figures      fig;      /* ... what it measured                   */
 	_Atomic uint32_t        *seq;      /* per slot: ops on it published done    */
-	atomic_int               go;       /* start line                            */
+	_Atomic uint32_t         go;       /* start line (a futex word)             */
+	atomic_int               go_sleepers; /* a thread sleeps at the start line  */
+	unsigned                 start_spins; /* pause loops there before sleeping  */
 	atomic_int               ready;    /* threads at the start line             */
 	atomic_int               abort;    /* stop: a violation or a crash          */
 	uint64_t                 start_ns;
@@ -474,11 +514,24 @@ static inline void publish(struct pass *ps, uint32_t slot, uint32_t sync)
 		futex(&ps->seq[slot], FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
 }
 
+/*
+ * Wait at the start line until run_threads releases every thread.  With a
+ * core each (few threads), spin, so that all leave at once; with more threads
+ * than cores, spinning would starve the thread still starting the others
+ * (quadratic time in the number of threads), so spin briefly, then sleep on
+ * the word with a futex until the release wakes everyone.
+ */
 static void start_line(struct pass *ps)
 {
 	atomic_fetch_add_explicit(&ps->ready, 1, memory_order_acq_rel);
-	while (!atomic_load_explicit(&ps->go, memory_order_acquire))
-		__builtin_ia32_pause();
+	for (unsigned spins = 0; !atomic_load_explicit(&ps->go, memory_order_acquire); spins++) {
+		if (spins < ps->start_spins) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		atomic_store_explicit(&ps->go_sleepers, 1, memory_order_seq_cst);
+		futex(&ps->go, FUTEX_WAIT_PRIVATE, 0, NULL);   /* returns at once if go != 0 */
+	}
 }
 
 /* ---- the timed loop ------------------------------------------------------ */
@@ -841,6 +894,9 @@ static void checked_ops(struct worker *w)
 		if ((sy & SYNC_WAIT) && wait_turn(ps, t->ops[i].slot, sy & SYNC_SEQ_MASK, &w->blocked))
 			return;
 		w->cur = i;
+		cur_op = i;
+		if (replay_progress && !ps->use_lock)   /* no lock: the last op begun */
+			replay_progress->op = i;
 		w->nmemb = op->kind == OP_CALLOC ? *nmemb++ : 0;
 		enum cell_status s;
 		switch (op->kind) {
@@ -928,6 +984,9 @@ static int run_threads(struct pass *ps)
 	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	atomic_store(&ps->go, 0);
 	atomic_store(&ps->ready, 0);
+	atomic_store(&ps->go_sleepers, 0);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	ps->start_spins = cores > 0 && n <= (uint32_t)cores ? START_SPINS_OWN_CORE : SPINS;
 	uint32_t started = 0;
 	for (uint32_t k = 0; k < n; k++) {
 		ps->w[k] = (struct worker){ .ps = ps, .k = k };
@@ -944,7 +1003,9 @@ static int run_threads(struct pass *ps)
 	if (ps->probe)
 		pass_probe_begin(ps->probe);
 	ps->start_ns = now_ns();
-	atomic_store_explicit(&ps->go, 1, memory_order_release);
+	atomic_store_explicit(&ps->go, 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&ps->go_sleepers, memory_order_seq_cst))
+		futex(&ps->go, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);
 	for (uint32_t k = 0; k < n; k++)
 		if (ps->w[k].started)
 			pthread_join(ps->w[k].thread, NULL);
@@ -1049,7 +1110,7 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	int err;
 
 	if ((err = pass_open(&ps, a, t, opt, plan, ptrs, sizes, seq, w))) {
-		snprintf(r->message, sizeof r->message, "cannot reserve a heap: %s", strerror(err));
+		replay_heap_failure(r->message, sizeof r->message, opt->heap_limit, err);
 		return r->status = CELL_SYSTEM;
 	}
 	ps.checked = 1;
@@ -1070,6 +1131,9 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 	if (replay_progress) {
 		replay_progress->pass = REPLAY_PASS_CHECKED;
 		replay_progress->op = REPLAY_OP_NONE;
+		replay_progress->op_exact = 0;
+		replay_progress->threads = plan->nthreads;
+		ps.lk.track = ps.use_lock;
 	}
 	guard_arm(&g, opt);
 	err = pass_init(&ps, &j);
@@ -1098,6 +1162,11 @@ static enum cell_status checked_pass(const struct allocator *a, const struct tra
 		         plan->nthreads, strerror(err));
 		r->status = CELL_SYSTEM;
 		goto out;
+	}
+	if (replay_progress) {   /* the closing checks, in this thread alone */
+		ps.lk.track = 0;
+		replay_progress->op = t->nops;
+		replay_progress->op_exact = 1;
 	}
 	uint64_t failed, skipped, end_ns;
 	sum_workers(&ps, &r->ops_replayed, r->count, &failed, &skipped, &end_ns);

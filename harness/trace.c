@@ -534,8 +534,9 @@ static int resolve(struct parser *ps)
 				return -1;
 			}
 			uint64_t bytes = op->size;
-			if (kind == OP_CALLOC)
-				bytes *= t->calloc_nmemb[ci++];   /* checked in pass 1 */
+			if (kind == OP_CALLOC && __builtin_mul_overflow(bytes, t->calloc_nmemb[ci++],
+			                                                &bytes))
+				bytes = UINT64_MAX;   /* never granted; counted as the most there is */
 			s->size = bytes;
 			s->line = line;
 			s->slot1 |= ID_LIVE;
@@ -676,12 +677,7 @@ static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[
 		ps->max_id = (uint32_t)id;
 	switch (k) {
 	case OP_CALLOC: {
-		uint64_t bytes;
-		if (__builtin_mul_overflow(v[1], v[2], &bytes)) {
-			fail(ps, "calloc of %llu x %llu bytes overflows 64 bits",
-			     (unsigned long long)v[1], (unsigned long long)v[2]);
-			return -1;
-		}
+		/* NMEMB x SIZE may overflow: a legitimate call, whose answer must be NULL. */
 		if (ps->t->ncalloc == ps->calloc_cap &&
 		    grow((void **)&ps->t->calloc_nmemb, &ps->calloc_cap,
 		         sizeof *ps->t->calloc_nmemb, 512))
@@ -859,6 +855,27 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 {
 	if (!data)
 		data = "";   /* (NULL, 0) is an empty input, not undefined pointer arithmetic */
+	/*
+	 * A recording cut short (its recorder killed before it could trim the
+	 * file) ends in the zero bytes preallocated for lines never written,
+	 * maybe after half a line: read up to the last complete line.
+	 */
+	size_t whole = len, cut = 0;
+	while (cut < len && data[len - 1 - cut] == '\0')
+		cut++;
+	if (cut && cut < len) {
+		size_t keep = len - cut;
+		while (keep && data[keep - 1] != '\n')
+			keep--;
+		if (keep) {
+			cut = len - keep;
+			len = keep;
+		} else {
+			cut = 0;
+		}
+	} else {
+		cut = 0;
+	}
 	struct parser ps = {
 		.name = name, .next = data, .end = data + len, .t = t, .err = err,
 		.cur_thread = 0, .nthreads = 1,   /* thread 0 until a t line says otherwise */
@@ -952,8 +969,9 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 		t->peak_live_bytes = ps.peak_bytes > UINT64_MAX ? UINT64_MAX
 		                                                : (uint64_t)ps.peak_bytes;
 		t->live_at_end = ps.live_blocks;
-		t->file_bytes = len;
-		sha256_hex(data, len, t->sha256);
+		t->file_bytes = whole;
+		t->cut_short_bytes = cut;
+		sha256_hex(data, whole, t->sha256);
 	}
 	release(&ps);
 	return ps.status;
@@ -1031,4 +1049,12 @@ void trace_free(struct trace *t)
 	if (t->path)
 		bulk_free(t->path, strlen(t->path) + 1);
 	memset(t, 0, sizeof *t);
+}
+
+void trace_warn_cut_short(const struct trace *t, FILE *f)
+{
+	if (t->cut_short_bytes)
+		fprintf(f, "bench: %s: warning: the last %llu bytes (zero bytes after the last "
+		        "complete line: a recording cut short) are ignored\n", t->path,
+		        (unsigned long long)t->cut_short_bytes);
 }

@@ -13,6 +13,7 @@
 #define HEAPLAB_TRACE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum op_kind {
@@ -60,6 +61,9 @@ struct trace {
 	uint64_t          peak_live_blocks;/* max over the trace of blocks live                 */
 	uint64_t          live_at_end;     /* blocks never freed                                */
 	uint64_t          file_bytes;      /* size of the file read                             */
+	uint64_t          cut_short_bytes; /* a recording cut short: bytes after its last
+	                                      complete line, ending in zero bytes, not read
+	                                      (0: none; trace_warn_cut_short says so)         */
 	uint32_t          nthreads;        /* distinct threads with ops (1: single-threaded)    */
 	uint16_t         *thread_tid;      /* thread_tid[k]: TID as written of thread index k,
 	                                      in order of first op (NULL when nthreads is 1 and
@@ -93,5 +97,8 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
                               struct trace *t, struct trace_error *err);
 
 void trace_free(struct trace *t);
+
+/* When t->cut_short_bytes: one warning line on `f` saying the tail was ignored. */
+void trace_warn_cut_short(const struct trace *t, FILE *f);
 
 #endif

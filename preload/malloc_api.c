@@ -234,7 +234,9 @@ static void say(const char *what)
 static void setup(void)
 {
 	size_t reserve = env_size("HEAPLAB_HEAP_RESERVE"), limit = env_size("HEAPLAB_HEAP_LIMIT");
-	if (heap_open(&P.heap, reserve, limit) != 0) {
+	/* Without HEAPLAB_HEAP_RESERVE, as much as the address-space limit allows. */
+	if ((reserve ? heap_open(&P.heap, reserve, limit)
+	             : heap_open_fitting(&P.heap, limit, NULL)) != 0) {
 		say("cannot reserve the heap's address space; every allocation will fail");
 		P.ready = -1;
 		return;

@@ -373,6 +373,19 @@ static void rec_new(void *p, char kind, int n, uint64_t a, uint64_t b)
 	write_op(kind, n + 1, id, a, b);
 }
 
+/*
+ * A calloc whose NMEMB x SIZE overflows, which the program made and which
+ * failed, as it must: recorded with an ID of its own that stays taken (the
+ * program got no block to free), so a replay asks every allocator the same.
+ */
+static void rec_overflow(uint64_t nmemb, uint64_t size)
+{
+	if (!rec.on)
+		return;
+	uint32_t id = rec.nspare ? rec.spare[--rec.nspare] : rec.next_id++;
+	write_op('c', 3, id, nmemb, size);
+}
+
 /* A block about to be freed: write its line if it was recorded, forget it. */
 static void rec_free(void *p)
 {
@@ -585,10 +598,14 @@ EXPORT void *malloc(size_t size)
 EXPORT void *calloc(size_t nmemb, size_t size)
 {
 	void *p = __libc_calloc(nmemb, size);
-	if (p && !busy && rec.on) {
+	size_t bytes;
+	if (!busy && rec.on && (p || __builtin_mul_overflow(nmemb, size, &bytes))) {
 		busy = 1;
 		pthread_mutex_lock(&lock);
-		rec_new(p, 'c', 2, nmemb, size);
+		if (p)
+			rec_new(p, 'c', 2, nmemb, size);
+		else
+			rec_overflow(nmemb, size);
 		pthread_mutex_unlock(&lock);
 		busy = 0;
 	}

@@ -61,4 +61,17 @@ for w in workloads/basic.trace workloads/coalesce.trace workloads/realloc.trace 
 		cell "$a" "$w"
 	done
 done
+# realloc of a live block to a size no heap holds (2^64-1, 2^63, PTRDIFF_MAX):
+# NULL, one failed allocation, the block stays live and every check passes.
+for big in 18446744073709551615 9223372036854775808 9223372036854775807; do
+	printf 'a 1 600000\na 2 24\nr 1 %s\nr 2 %s\nf 1\nf 2\n' "$big" "$big" > "$TMP/huge.trace"
+	for a in $ALLOCS; do
+		huge_realloc_fails() {
+			"$BENCH" --alloc "$a" --trace "$TMP/huge.trace" --runs 1 --check 1 --json -q \
+			    > "$OUT" 2> "$ERR" || { echo "    exit $?"; return 1; }
+			jq -e '.status == "ok" and .ops.failed_allocations == 2 and .check.passed' "$OUT" > /dev/null
+		}
+		check "$a: realloc to $big fails cleanly, the block stays live" huge_realloc_fails
+	done
+done
 finish

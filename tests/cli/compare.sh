@@ -514,4 +514,53 @@ plot_unknown_trace() {
 }
 check "plot.sh -t with a trace not in the results: exit 2" plot_unknown_trace
 
+# ---- hostile result folders ----
+
+# A FIFO named *.json in a results folder is skipped (reading it would block).
+report_skips_fifo() {
+	mkdir -p "$TMP/fifo" && cp "$B/tlsf/basic.trace.json" "$TMP/fifo/" &&
+	mkfifo "$TMP/fifo/trap.json" &&
+	expect_exit 0 timeout 10 "$BENCH" report "$TMP/fifo" && [ "$(wc -l < "$OUT")" -eq 2 ] &&
+	expect_exit 0 timeout 10 "$BENCH" compare "$TMP/fifo" "$TMP/fifo"
+}
+check "report and compare skip a FIFO named *.json instead of hanging" report_skips_fifo
+
+# Names with terminal escape sequences are printed escaped, never raw.
+no_raw_controls() {   # $OUT and $ERR hold no ESC, BEL or CSI byte
+	! LC_ALL=C grep -q "$(printf '[\033\007\233]')" "$OUT" "$ERR" ||
+		{ echo "    raw control bytes printed"; return 1; }
+}
+report_escapes() {
+	mkdir -p "$TMP/esc/a" "$TMP/esc/b" &&
+	jq '.allocator.name = "evil\u001b]0;pwned\u0007" | .trace.path = "w/\u001b[2Jx.trace"' \
+		"$B/tlsf/basic.trace.json" > "$TMP/esc/a/r.json" &&
+	jq '.memory.peak_break_bytes += 1' "$TMP/esc/a/r.json" > "$TMP/esc/b/r.json" &&
+	expect_exit 0 "$BENCH" report "$TMP/esc/a" && no_raw_controls &&
+	out_has 'evil\x1b]0;pwned\x07' && out_has '\x1b[2Jx.trace' &&
+	expect_exit 0 "$BENCH" report --format markdown "$TMP/esc/a" && no_raw_controls &&
+	expect_exit 1 "$BENCH" compare "$TMP/esc/a" "$TMP/esc/b" && no_raw_controls &&
+	out_has 'evil\x1b]0;pw'   # compare cuts long names; what it shows is escaped
+}
+check "report and compare print names with escape sequences escaped" report_escapes
+
+report_refuses_bad_fields() {
+	mkdir -p "$TMP/badst" &&
+	jq '.status = "fantastic"' "$B/tlsf/basic.trace.json" > "$TMP/badst/r.json" &&
+	expect_exit 2 "$BENCH" report "$TMP/badst" &&
+	err_has 'status: "fantastic" is not one of ok, check-failed' &&
+	jq '.status = "ok" | .throughput.samples_ns_per_op[0] = "fast"' \
+		"$B/tlsf/basic.trace.json" > "$TMP/badst/r.json" &&
+	expect_exit 2 "$BENCH" report "$TMP/badst" &&
+	err_has 'throughput.samples_ns_per_op[0]: expected a number >= 0, found a string'
+}
+check "report refuses an unknown status and a non-numeric sample (exit 2)" report_refuses_bad_fields
+
+suite_escapes() {
+	evil=$TMP/esc/$(printf 'x\033[31my').trace
+	cp workloads/basic.trace "$evil" &&
+	expect_exit 0 "$BENCH" --alloc tlsf,bump --trace "$evil" --runs 1 --out "$TMP/esc/s" &&
+	no_raw_controls && out_has 'x\x1b[31my.trace'
+}
+check "a suite prints a trace name with an escape sequence escaped" suite_escapes
+
 finish

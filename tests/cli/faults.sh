@@ -180,6 +180,67 @@ for a in $BUILTINS; do
 	check "$a: after failures under a heap limit and a free, allocations succeed again" refill "$a"
 done
 
+# A calloc whose NMEMB x SIZE overflows: every allocator must return NULL (a
+# failed allocation), serial and --threads; one that returns a block fails the
+# check naming the op.
+OVF=$TMP/overflow.trace
+printf 'a 1 8\nc 2 4294967296 4294967296\nc 3 9223372036854775808 2\nf 1\n' > "$OVF"
+overflow_fails() {   # ALLOC [--threads]
+	expect_exit 0 "$BENCH" --alloc "$1" $2 --trace "$OVF" --runs 2 --json -q || return 1
+	jq_true "$OUT" '.status == "ok" and .ops.failed_allocations == 2 and .check.passed' &&
+	expect_exit 0 "$BENCH" info --json "$OVF" &&
+	jq_true "$OUT" '.requests.calloc_overflows == 2'
+}
+for a in $BUILTINS; do
+	check "$a: a calloc whose size overflows returns NULL (a failed allocation)" \
+		overflow_fails "$a"
+done
+check "tlsf --threads: a calloc whose size overflows is a failed allocation" \
+	overflow_fails tlsf --threads
+overflow_lie() {   # [--threads]
+	expect_exit 1 "$BENCH_TEST" --alloc broken-calloc-overflow $1 --trace "$OVF" --runs 1 \
+		--json -q || return 1
+	jq_true "$OUT" '.status == "check-failed"' &&
+	err_has "$OVF:2: op 1 (calloc of 4294967296 x 4294967296 bytes for block 2): broken-calloc-overflow returned 0x" &&
+	err_has "for a calloc whose size overflows size_t (expected NULL)"
+}
+check "a calloc that ignores overflow is caught from a trace" overflow_lie
+check "a calloc that ignores overflow is caught from a trace under --threads" overflow_lie --threads
+
+# Under a tight address-space limit (ulimit -v) runs still work: the heap
+# reserves what --heap-limit says (or what is left) without an extra GiB to
+# align itself, and the figures are the same as without the limit.  When even
+# that is refused, the message says how much was asked and what the limit is.
+# (Not under ASan, whose shadow memory needs terabytes of address space.)
+tight_ulimit() {
+	expect_exit 0 "$BENCH" --alloc "$1" --trace workloads/web.trace --runs 1 $2 --json -q ||
+		return 1
+	free=$(jq -c '[.memory.peak_break_bytes, .ops]' "$OUT")
+	(ulimit -v 400000 && exec "$BENCH" --alloc "$1" --trace workloads/web.trace --runs 1 $2 \
+		--json -q) > "$OUT" 2> "$ERR" || { echo "    exit $? under ulimit -v 400000"; return 1; }
+	jq_true "$OUT" '.status == "ok"' &&
+	[ "$(jq -c '[.memory.peak_break_bytes, .ops]' "$OUT")" = "$free" ] ||
+		{ echo "    figures differ: $free vs $(jq -c '[.memory.peak_break_bytes, .ops]' "$OUT")"; return 1; }
+}
+tight_refused() {
+	(ulimit -v 400000 && exec "$BENCH" --alloc tlsf --trace workloads/basic.trace --runs 1 \
+		--heap-limit 1G -q) > "$OUT" 2> "$ERR"
+	[ $? -eq 3 ] &&
+	err_has "cannot reserve 1024 MiB of address space for the heap: Cannot allocate memory (the address space limit, ulimit -v, is 390 MiB in all"
+}
+if [ -z "${HEAPLAB_SANITIZER:-}" ]; then
+	for a in buddy tlsf; do
+		check "$a under ulimit -v 400000 with --heap-limit 16M: runs, same figures" \
+			tight_ulimit $a "--heap-limit 16M"
+		check "$a under ulimit -v 400000 without --heap-limit: runs, same figures" \
+			tight_ulimit $a ""
+	done
+	check "a heap the address-space limit refuses: exit 3, what was asked, the limit" \
+		tight_refused
+else
+	echo "skip ulimit -v tests: the sanitizer runtime needs the address space"
+fi
+
 # ---- nothing lost --------------------------------------------------------
 # Two suites into one folder at once, sharing one allocator (bump): every
 # file is valid JSON, every cell of both is there, no temporary file is left,
@@ -217,17 +278,18 @@ BIG=$TMP/zbig.trace
 awk 'BEGIN { n = 60000; for (i = 0; i < n; i++) print "a", i, 16;
 	for (i = 0; i < n; i += 2) print "f", i; for (i = 0; i < n; i += 2) print "a", i, 64 }' > "$BIG"
 interrupted() {
-	D=$TMP/int
+	sig=$1 want=$2
+	D=$TMP/int-$sig
 	"$BENCH" --alloc tlsf,implicit-first,bump --trace workloads/basic.trace,"$BIG" --runs 1 \
 		--out "$D" -q > "$OUT" 2> "$ERR" &
 	pid=$!
 	i=0
 	while [ ! -f "$D/tlsf/zbig.json" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 	sleep 0.3
-	kill -INT $pid
+	kill -$sig $pid
 	wait $pid
 	code=$?
-	[ $code -eq 130 ] || { echo "    exit $code, expected 130"; return 1; }
+	[ $code -eq $want ] || { echo "    exit $code, expected $want"; return 1; }
 	jq_true "$D/summary.json" '.complete == false and .interrupted and
 		([.cells[] | .status] == ["ok", "ok", "ok", "ok", "not-run", "not-run"]) and
 		([.cells[4:][] | .file] == [null, null])' || return 1
@@ -238,6 +300,30 @@ interrupted() {
 	err_has "bench: interrupted; cells not run: implicit-first/zbig bump/zbig" &&
 	[ -z "$(find "$D" -name '.*')" ]
 }
-check "SIGINT during a slow cell: finished results kept, the rest named as not run" interrupted
+check "SIGINT during a slow cell: finished results kept, the rest named as not run" \
+	interrupted INT 130
+check "SIGTERM during a slow cell: the same as SIGINT, exit 143" interrupted TERM 143
+check "SIGHUP during a slow cell: the same as SIGINT, exit 129" interrupted HUP 129
+
+# A bench killed by SIGKILL leaves its temporary file; the next run into the
+# same folder removes it (its writer is dead), and leaves a live writer's alone.
+stale_temps() {
+	D=$TMP/stale
+	mkdir -p "$D/tlsf"
+	sh -c 'exit 0' & dead=$!
+	wait $dead
+	: > "$D/.summary.json.$dead.AbC123"
+	: > "$D/tlsf/.basic.json.$dead.XyZ789"
+	: > "$D/tlsf/.basic.json.$$.LiVe00"         # this shell still runs
+	: > "$D/tlsf/.realloc.json.Old123"           # no PID (an older bench) ...
+	touch -d '2 hours ago' "$D/tlsf/.realloc.json.Old123"   # ... and old
+	: > "$D/tlsf/.notes.txt.$dead.KeepMe"        # not a result's temporary file
+	expect_exit 0 "$BENCH" --alloc tlsf,bump --trace workloads/basic.trace --runs 1 \
+		--out "$D" -q || return 1
+	left=$(cd "$D" && find . -name '.*' -type f | sort | tr '\n' ' ')
+	[ "$left" = "./tlsf/.basic.json.$$.LiVe00 ./tlsf/.notes.txt.$dead.KeepMe " ] ||
+		{ echo "    left: $left"; return 1; }
+}
+check "a suite removes stale temporary files of killed runs from its folders" stale_temps
 
 finish

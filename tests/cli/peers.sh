@@ -91,8 +91,15 @@ user_lib() {
 		and (.allocator.library | endswith("/libtestmalloc.so"))
 		and .memory.peak_rss_bytes > 0 and .library_stats == null'
 }
+# A library path with a comma in it: an existing path is taken whole.
+comma_lib() {
+	cp "$LIB" "$TMP/lib,comma.so" &&
+	expect_exit 0 "$BENCH" --alloc "$TMP/lib,comma.so" --trace $WEB --runs 1 --json &&
+	jq_true "$OUT" '.status == "ok" and .allocator.name == "lib,comma"'
+}
 if [ $SANITIZED -eq 0 ]; then
 	check "--alloc ./build/tests/libtestmalloc.so runs with every check" user_lib
+	check "--alloc a library whose path holds a comma (taken whole)" comma_lib
 else
 	echo "skip --alloc ./libtestmalloc.so: a sanitizer build cannot preload a malloc"
 	SKIPPED=$((SKIPPED + 1))

@@ -48,8 +48,15 @@ every_api() {
 	id=$(sed -n 's/^a \([0-9]*\) 4444$/\1/p' "$TMP/api.trace")
 	grep -A1 "^a $id 4444\$" "$TMP/api.trace" | grep -q "^f $id\$" ||
 		{ echo "    realloc(p, 0) not written as a free"; return 1; }
-	# failed allocations are not written
-	! grep -qE ' [0-9]{16,}$' "$TMP/api.trace" || { echo "    failed allocation written"; return 1; }
+	# a failed allocation is not written (there is no block to name) ...
+	! grep -qE '^a [0-9]+ [0-9]{16,}$' "$TMP/api.trace" ||
+		{ echo "    failed allocation written"; return 1; }
+	# ... except a calloc whose size overflows: the replay asks it of every allocator
+	[ "$(grep -cE '^c [0-9]+ 9223372036854775807 4$' "$TMP/api.trace")" -eq 1 ] ||
+		{ echo "    the overflowing calloc is not in the trace once"; return 1; }
+	"$BENCH" --alloc tlsf --trace "$TMP/api.trace" --runs 1 --json -q 2> "$ERR" |
+		jq -e '.ops.failed_allocations == 1' > /dev/null ||
+		{ echo "    its replay does not count one failed allocation"; return 1; }
 }
 check record_writes_every_allocation_function_as_specified every_api
 
@@ -174,7 +181,7 @@ bad_usage() {
 	err_has "no command" || return 1
 	expect_exit 2 "$BENCH" record -o "$TMP/u.trace" --max-ops x -- true || return 1
 	expect_exit 2 "$BENCH" record -o - -- true && err_has "needs a file" || return 1
-	expect_exit 2 "$BENCH" record -o /dev/null -- true && err_has "not a regular file" || return 1
+	expect_exit 3 "$BENCH" record -o /dev/null -- true && err_has "not a regular file" || return 1
 	expect_exit 2 "$BENCH" record --bogus -o "$TMP/u.trace" -- true || return 1
 	expect_exit 3 "$BENCH" record -o "$TMP/u.trace" -- /nonexistent/program || return 1
 	err_has "cannot run /nonexistent/program"
@@ -186,5 +193,39 @@ missing_lib() {
 		-- true && err_has "HEAPLAB_RECORD_LIB"
 }
 check record_reports_missing_library missing_lib
+
+# SIGKILL to bench record: the recorded program dies with it (it would go on
+# writing the trace forever), and the trace, cut short in the zero bytes the
+# recorder had preallocated, still reads up to its last complete line (with a
+# warning) and replays.
+alive() {   # $1 runs and is not a zombie
+	[ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+killed_recording() {
+	"$BENCH" record -o "$TMP/killed.trace" -- \
+		awk 'BEGIN { while (1) { s = s "x"; if (length(s) > 1000) s = "" } }' 2> "$ERR" &
+	bp=$!
+	child= i=0
+	while [ $i -lt 100 ]; do
+		child=$(cat "/proc/$bp/task/$bp/children" 2>/dev/null)
+		[ -n "$child" ] && [ "$(wc -c < "$TMP/killed.trace")" -gt 100000 ] && break
+		sleep 0.05; i=$((i + 1))
+	done
+	[ -n "$child" ] || { echo "    no recorded program found"; kill -9 $bp; return 1; }
+	kill -9 $bp
+	wait $bp 2> /dev/null
+	i=0
+	while alive $child && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	alive $child && { echo "    the recorded program $child outlived bench"; kill -9 $child; return 1; }
+	[ "$(tail -c 1 "$TMP/killed.trace" | od -An -tx1 | tr -d ' ')" = 00 ] ||
+		echo "    (the trace was not cut short this time: nothing to read past)"
+	expect_exit 0 "$BENCH" --alloc tlsf --trace "$TMP/killed.trace" --runs 1 -q || return 1
+	if [ "$(tail -c 1 "$TMP/killed.trace" | od -An -tx1 | tr -d ' ')" = 00 ]; then
+		err_has "zero bytes after the last complete line: a recording cut short) are ignored" ||
+			return 1
+	fi
+	rm -f "$TMP/killed.trace"
+}
+check "SIGKILL to bench record kills the program; the cut trace replays" killed_recording
 
 finish

@@ -186,4 +186,13 @@ fi
 check "run --alloc glibc runs the program on the system malloc" run_on_glibc_preloads_nothing
 check "run --stats on a peer is a usage error" run_on_peer_refuses_stats
 
+# Under a tight address-space limit the library's heap takes what is left
+# instead of failing every allocation (not under ASan: its shadow needs it).
+run_tight_ulimit() {
+	(ulimit -v 400000 && exec "$BENCH" run --alloc tlsf -- sh -c 'echo hello | cat') \
+		> "$OUT" 2> "$ERR" && out_has hello && ! grep -q "cannot reserve" "$ERR"
+}
+[ -n "${HEAPLAB_SANITIZER:-}" ] ||
+	check "run under ulimit -v 400000: the heap fits, the program runs" run_tight_ulimit
+
 finish

@@ -135,13 +135,10 @@ static void check_trace(const struct trace *t)
 			if (!alive[op->slot])
 				die("realloc of a slot that is not live accepted");
 			break;
-		case OP_CALLOC: {
-			uint64_t bytes;
-			if (ci >= t->ncalloc)
+		case OP_CALLOC:
+			/* NMEMB x SIZE may overflow: a legitimate call whose answer is NULL */
+			if (ci++ >= t->ncalloc)
 				die("more calloc ops than NMEMB entries");
-			if (__builtin_mul_overflow(t->calloc_nmemb[ci++], op->size, &bytes))
-				die("calloc whose product overflows accepted");
-		}
 			/* fall through */
 		default:
 			if (alive[op->slot])

@@ -349,3 +349,94 @@ TEST(conformance_random_mix_keeps_payloads_and_passes_self_check)
 		stop(&in);
 	}
 }
+
+/*
+ * Sizes no heap can hold, near the places where size arithmetic wraps: 2^64,
+ * 2^63, PTRDIFF_MAX, and an allocator's page/order/top boundaries added to
+ * them.  Every call must return NULL or a valid block; a live block must stay
+ * live and intact, and the self-check must pass afterwards.
+ */
+static const size_t huge_sizes[] = {
+	SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - 15, SIZE_MAX - 16, SIZE_MAX - 4095,
+	SIZE_MAX - 4096, SIZE_MAX - 65535, SIZE_MAX - ((size_t)1 << 20) + 1,
+	SIZE_MAX - ((size_t)1 << 22) + 1, SIZE_MAX - ((size_t)1 << 30) + 1,
+	(size_t)1 << 63, ((size_t)1 << 63) - 1, ((size_t)1 << 63) + 1,
+	((size_t)1 << 63) - 4096, ((size_t)1 << 63) + 4096,
+	(size_t)PTRDIFF_MAX, (size_t)PTRDIFF_MAX - 15, (size_t)PTRDIFF_MAX - 4095,
+	(size_t)PTRDIFF_MAX - ((size_t)1 << 20) + 1, (size_t)1 << 62, (size_t)1 << 48,
+	((size_t)1 << 40) + 1, (size_t)1 << 33,
+};
+#define NHUGE (sizeof huge_sizes / sizeof huge_sizes[0])
+
+static void expect_pattern(const struct allocator *a, const unsigned char *p, size_t n,
+                           unsigned char v, const char *what, size_t size)
+{
+	for (size_t k = 0; k < n; k++)
+		if (p[k] != v) {
+			test_fail(__FILE__, __LINE__, "%s: %s %zu: live block changed at byte %zu",
+			          a->name, what, size, k);
+			return;
+		}
+}
+
+/* A block that is NULL or lies inside the heap, aligned, with `size` usable bytes. */
+static void expect_null_or_valid(const struct allocator *a, struct instance *in, void *p,
+                                 size_t size, size_t align, const char *what)
+{
+	if (!p)
+		return;
+	if (!inside(in, p, size) || !aligned(p, align))
+		test_fail(__FILE__, __LINE__, "%s: %s %zu returned %p, not a valid block",
+		          a->name, what, size, p);
+	a->free(in->self, p);
+}
+
+TEST(conformance_huge_sizes_return_null_and_leave_live_blocks_alone)
+{
+	static const size_t live_sizes[] = { 24, 4096, 600000 };
+	const struct allocator *a;
+	EACH_ALLOCATOR(a) {
+		struct instance in;
+		if (!start(&in, a, 0))
+			continue;
+		void *keep[3];
+		for (size_t k = 0; k < 3; k++) {
+			keep[k] = a->malloc(in.self, live_sizes[k]);
+			EXPECT_ALLOC(a, keep[k] != NULL);
+			if (keep[k])
+				memset(keep[k], 0x5a + (int)k, live_sizes[k]);
+		}
+		for (size_t h = 0; h < NHUGE; h++) {
+			size_t s = huge_sizes[h];
+			expect_null_or_valid(a, &in, a->malloc(in.self, s), s, 16, "malloc");
+			expect_null_or_valid(a, &in, a->calloc(in.self, 1, s), s, 16, "calloc(1, n)");
+			expect_null_or_valid(a, &in, a->calloc(in.self, s, 1), s, 16, "calloc(n, 1)");
+			expect_null_or_valid(a, &in, a->calloc(in.self, s, 16), s, 16, "calloc(n, 16)");
+			for (size_t al = 16; al <= ((size_t)1 << 22); al <<= 3)
+				expect_null_or_valid(a, &in, a->memalign(in.self, al, s), s, al,
+				                     "memalign");
+			for (size_t k = 0; k < 3; k++) {
+				if (!keep[k])
+					continue;
+				void *q = a->realloc(in.self, keep[k], s);
+				if (q) {
+					/* A heap this size cannot hold it: a non-NULL is a lie. */
+					test_fail(__FILE__, __LINE__, "%s: realloc(%zu-byte block, %zu) "
+					          "returned a block", a->name, live_sizes[k], s);
+					keep[k] = q;
+				}
+				expect_pattern(a, keep[k], live_sizes[k], (unsigned char)(0x5a + k),
+				               "after realloc to", s);
+			}
+			expect_clean(a, &in, "after huge requests");
+		}
+		/* The live blocks are still the allocator's: free them, then check. */
+		for (size_t k = 0; k < 3; k++)
+			a->free(in.self, keep[k]);
+		expect_clean(a, &in, "after freeing the live blocks");
+		void *p = a->malloc(in.self, 100);
+		EXPECT_ALLOC(a, p != NULL);
+		a->free(in.self, p);
+		stop(&in);
+	}
+}

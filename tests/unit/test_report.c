@@ -171,6 +171,23 @@ TEST(cli_parse_reads_every_option)
 	EXPECT_EQ(o.run.check_every, 100);
 	EXPECT_EQ(o.run.heap_limit, 65536);
 	EXPECT(o.json && o.quiet && !o.list && !o.help);
+	EXPECT_EQ(o.ntraces, 1);
+	cli_free(&o);
+}
+
+TEST(cli_parse_collects_every_trace_option_in_order)
+{
+	char *argv[] = { "bench", "-t", "a,b.trace", "--alloc", "bump", "--trace", "c.trace",
+	                 "--trace=@list", NULL };
+	struct cli_options o;
+	char err[256];
+	REQUIRE(cli_parse(8, argv, &o, err, sizeof err) == 0);
+	REQUIRE(o.ntraces == 3);
+	EXPECT(!strcmp(o.traces[0], "a,b.trace") && !strcmp(o.traces[1], "c.trace")
+	       && !strcmp(o.traces[2], "@list"));
+	EXPECT(o.trace == o.traces[0]);
+	cli_free(&o);
+	EXPECT(o.traces == NULL);
 }
 
 TEST(cli_parse_rejects_a_stray_argument)

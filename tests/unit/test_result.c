@@ -374,6 +374,65 @@ TEST(result_reader_refuses_a_result_of_status_ok_without_memory)
 	EXPECT_STR_CONTAINS(err, "memory: null, but status ok");
 }
 
+/* One substitution in the valid text: `from` (which must occur) becomes `to`. */
+static int parse_with(const char *from, const char *to, struct result *r)
+{
+	char base[4096];
+	snprintf(base, sizeof base, valid_fmt, tp_ok, mem_ok, lat_ok, tl_ok);
+	char *at = strstr(base, from);
+	if (!at)
+		return 99;
+	snprintf(text, sizeof text, "%.*s%s%s", (int)(at - base), base, to, at + strlen(from));
+	return result_parse("r.json", text, strlen(text), r, err, sizeof err);
+}
+
+TEST(result_reader_refuses_an_unknown_status_word)
+{
+	struct result r;
+	EXPECT_EQ(parse_with("\"status\": \"ok\"", "\"status\": \"great\"", &r), RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "status: \"great\" is not one of ok, check-failed");
+	EXPECT_EQ(parse_with("\"status\": \"ok\"", "\"status\": \"crashed\"", &r), RESULT_OK);
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_an_unknown_allocator_kind)
+{
+	struct result r;
+	EXPECT_EQ(parse_with("\"kind\": \"builtin\"", "\"kind\": \"\\u001b[31m\"", &r),
+	          RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "allocator.kind: \"\\x1b[31m\" is not one of builtin, peer, test, student");
+	REQUIRE(parse_with("\"kind\": \"builtin\"", "\"kind\": \"peer\"", &r) == RESULT_OK);
+	result_free(&r);
+}
+
+TEST(result_reader_refuses_samples_that_are_not_numbers)
+{
+	struct result r;
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "[500, \"fast\", 400]", &r), RESULT_BAD);
+	EXPECT_STR_CONTAINS(err, "samples_ns_per_op[1]: expected a number >= 0, found a string");
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "[500, -1, 400]", &r), RESULT_BAD);
+	EXPECT_EQ(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                     "{\"a\": 1}", &r), RESULT_BAD);
+	REQUIRE(parse_with("\"max\": 1000}", "\"max\": 1000}, \"samples_ns_per_op\": "
+	                   "[500, 333, 1000]", &r) == RESULT_OK);
+	result_free(&r);
+}
+
+TEST(result_reader_escapes_control_characters_in_names)
+{
+	struct result r;
+	REQUIRE(parse_with("\"name\": \"tlsf\"", "\"name\": \"tl\\u001b[2Jsf\\u009b\"", &r)
+	        == RESULT_OK);
+	EXPECT(!strcmp(r.allocator, "tl\\x1b[2Jsf\\xc2\\x9b"));
+	result_free(&r);
+	REQUIRE(parse_with("workloads/web.trace", "w/\\u0007we\\nb.trace", &r) == RESULT_OK);
+	EXPECT(!strcmp(r.trace_name, "\\x07we\\x0ab.trace"));
+	EXPECT(!strcmp(r.trace_path, "w/\\x07we\\x0ab.trace"));
+	result_free(&r);
+}
+
 /* ---- the timed passes' figures (--touch, --warmup, CPU time, --count) ---- */
 
 static const char tp_new_fmt[] = "{\"ops_per_sec\": {\"median\": 2e6, \"min\": 1e6, \"max\": 3e6},"

@@ -383,10 +383,21 @@ TEST(trace_rejects_absurd_alignment)
 	           "alignment 2199023255552 is absurdly large (the limit is 2^40)");
 }
 
-TEST(trace_rejects_calloc_overflowing_64_bits)
+TEST(trace_accepts_calloc_overflowing_64_bits_as_a_live_id)
 {
-	EXPECT_BAD("c 1 4294967296 4294967296\n", "t.trace:1: ",
-	           "calloc of 4294967296 x 4294967296 bytes overflows 64 bits");
+	static const char text[] = "a 1 8\nc 2 4294967296 4294967296\nf 1\nf 2\n";
+	struct trace t;
+	struct trace_error err;
+	REQUIRE(trace_parse("t.trace", text, sizeof text - 1, &t, &err) == TRACE_OK);
+	EXPECT_EQ(t.ncalloc, 1);
+	EXPECT_EQ(t.calloc_nmemb[0], 4294967296ull);
+	EXPECT_EQ(t.ops[1].size, 4294967296ull);
+	EXPECT_EQ(t.count[OP_CALLOC], 1);
+	EXPECT_EQ(t.peak_live_bytes, UINT64_MAX);   /* never granted: saturates */
+	trace_free(&t);
+	/* the ID is live afterwards, like any allocation's */
+	EXPECT_BAD("c 2 4294967296 4294967296\na 2 8\n", "t.trace:2: ",
+	           "malloc of block 2, which is already live");
 }
 
 TEST(trace_rejects_nul_byte_naming_its_line)
@@ -449,7 +460,7 @@ TEST(trace_failures_leave_no_memory_mapped)
 {
 	static const char *const bad[] = {
 		"a 1 10\nf 2\n", "a 1 10\na 2 x\n", "", "m 1 3 1\n", "20000\n1\n2\n",
-		"a 1 10\nc 2 2 2\nc 3 4294967296 4294967296\n",
+		"a 1 10\nc 2 2 2\nc 2 4294967296 4294967296\n",
 	};
 	struct trace t;
 	struct trace_error e;
