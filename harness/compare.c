@@ -29,6 +29,7 @@
  * reader sees how sure the verdict is, not just pass or fail.
  */
 #define _GNU_SOURCE
+#include "cli.h"
 #include "commands.h"
 
 #include "compare_pair.h"
@@ -757,7 +758,7 @@ static int parse_alpha(const char *text, double *out)
 
 static void compare_usage(FILE *f)
 {
-	fputs("usage: bench compare [options] BASELINE CURRENT\n"
+	cli_usage_text(f, "usage: bench compare [options] BASELINE CURRENT\n"
 	      "       bench compare [options] BASELINE... -- CURRENT...\n"
 	      "       bench compare --pair BASE,CUR [options] RESULTS...\n"
 	      "\n"
@@ -797,7 +798,7 @@ static void compare_usage(FILE *f)
 	      "A cell whose status was ok and is not any more always fails, and so does\n"
 	      "one that fails more allocations or skips more ops than the baseline.  A\n"
 	      "cell is (machine, allocator, trace): sides may hold folders of several hosts.\n"
-	      "exit status: 0 no regression, 1 a regression, 2 bad usage or input\n", f);
+	      "exit status: 0 no regression, 1 a regression, 2 bad usage or input\n");
 }
 
 /*

@@ -76,6 +76,7 @@ named_as_started() {
 	expect_exit 0 "$TMP/heaplab-bench" --help && out_has "usage: heaplab-bench --alloc" &&
 		! grep -q "bench --alloc" "$OUT" | grep -v heaplab &&
 	expect_exit 0 "$TMP/heaplab-bench" help gen && out_has "usage: heaplab-bench gen" &&
+	expect_exit 0 "$TMP/heaplab-bench" help compare && out_has "usage: heaplab-bench compare" &&
 	expect_exit 2 "$TMP/heaplab-bench" --alloc tlsf &&
 		err_has "bench: --trace is required (see heaplab-bench --help)"
 }
