@@ -846,6 +846,7 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 		code = EXIT_SYSTEM;
 	if (!o->quiet)
 		print_table(&su, o->json ? stderr : stdout);
+	fflush(stdout);   /* the table before the lines below, when both go to one file */
 	if (su.interrupted) {
 		fprintf(stderr, "bench: interrupted; cells not run:");
 		for (size_t i = 0; i < su.ncells; i++)
