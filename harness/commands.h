@@ -7,6 +7,7 @@
 #ifndef HEAPLAB_COMMANDS_H
 #define HEAPLAB_COMMANDS_H
 
+#include "fileio.h"
 #include "result.h"
 
 int gen_main(int argc, char **argv);     /* bench gen PROFILE [--ops N] [--seed S] -o FILE */
@@ -24,8 +25,5 @@ int merge_main(int argc, char **argv);   /* bench merge [--plan MANIFEST] DIR   
  * (EXIT_USAGE for a file that is not a heaplab result, naming it).
  */
 int results_from_args(const char *cmd, int argc, char **argv, struct result_set *set);
-
-/* Flush stdout; a write error becomes EXIT_SYSTEM with a message. */
-int commands_finish_stdout(int code);
 
 #endif

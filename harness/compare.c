@@ -854,7 +854,7 @@ int compare_main(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h': compare_usage(stdout); return commands_finish_stdout(EXIT_OK);
+		case 'h': compare_usage(stdout); return finish_stdout(EXIT_OK);
 		case O_SLOW:
 			if (parse_percent("--max-slowdown", optarg, 0.99, &o.min_effect))
 				return EXIT_USAGE;
@@ -1066,7 +1066,7 @@ int compare_main(int argc, char **argv)
 		if (!o.only_memory)
 			printf("%s\n%s\n%s%s", tally, noise, few, few[0] ? "\n" : "");
 	}
-	code = commands_finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
+	code = finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
 out:
 	free(rows);
 	result_set_free(&bs);

@@ -212,5 +212,5 @@ int compare_pair(const struct pair_options *o, int argc, char **argv)
 	       o->alpha, 100 * o->min_effect);
 	free(rows);
 	result_set_free(&s);
-	return commands_finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
+	return finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
 }

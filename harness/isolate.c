@@ -4,6 +4,7 @@
 
 #include "bulk.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "student.h"
 
 #include <errno.h>
@@ -126,21 +127,6 @@ void isolate_where_threads(char *buf, size_t len, const struct trace *t, uint32_
 }
 
 /* ---- the child side ---- */
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /*
  * The counting child's probe for `method`: 0, or -1 with m->cost.note

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "bulk.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "isolate.h"
 #include "machine.h"
 #include "peer.h"
@@ -41,16 +42,6 @@ static const struct command commands[] = {
 	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },
 };
-
-/* Flush stdout and turn a write error (a full disk, a closed pipe) into exit 3. */
-static int finish_stdout(int code)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
-		return EXIT_SYSTEM;
-	}
-	return code;
-}
 
 /*
  * `bench help [COMMAND]`: the main help, or COMMAND's (as `bench COMMAND

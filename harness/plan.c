@@ -484,7 +484,7 @@ int plan_main(int argc, char **argv)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			args_free(&rest);
 			plan_usage(stdout);
-			return commands_finish_stdout(EXIT_OK);
+			return finish_stdout(EXIT_OK);
 		} else if (!strcmp(a, "--unit")) {
 			fputs("bench: plan: usage: bench plan --unit N MANIFEST\n", stderr);
 			args_free(&rest);
@@ -589,7 +589,7 @@ int plan_main(int argc, char **argv)
 	json_decref(manifest);
 	cli_free(&o);
 	args_free(&rest);
-	return commands_finish_stdout(code);
+	return finish_stdout(code);
 }
 
 /* ---- bench merge ---- */
@@ -693,7 +693,7 @@ int merge_main(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:hj", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h': merge_usage(stdout); return commands_finish_stdout(EXIT_OK);
+		case 'h': merge_usage(stdout); return finish_stdout(EXIT_OK);
 		case 'j': json = 1; break;
 		case 'p': plan = optarg; break;
 		case ':':
@@ -830,7 +830,7 @@ int merge_main(int argc, char **argv)
 				        cells[i].trace);
 		fputs(missing > shown ? "; ...\n" : "\n", stderr);
 	}
-	code = commands_finish_stdout(missing || failed ? EXIT_CHECK : EXIT_OK);
+	code = finish_stdout(missing || failed ? EXIT_CHECK : EXIT_OK);
 out:
 	if (code == EXIT_SYSTEM && !cells)
 		fputs("bench: merge: out of memory\n", stderr);

@@ -459,7 +459,7 @@ int program_cells_main(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'h': fputs(cells_usage, stdout); return commands_finish_stdout(EXIT_OK);
+		case 'h': fputs(cells_usage, stdout); return finish_stdout(EXIT_OK);
 		case O_ALLOC: alloc_list = optarg; break;
 		case O_OUT: outdir = optarg; break;
 		case O_PROGRAMS: programs_file = optarg; break;

@@ -491,7 +491,7 @@ int report_main(int argc, char **argv)
 		case 'f': fields = optarg; break;
 		case 'E': reference = optarg; break;
 		case 't': timeline = 1; break;
-		case 'h': report_usage(stdout); return commands_finish_stdout(EXIT_OK);
+		case 'h': report_usage(stdout); return finish_stdout(EXIT_OK);
 		case 'R': go.ref_alloc = optarg; break;
 		case 'W':
 		case 'K': {
@@ -613,7 +613,7 @@ int report_main(int argc, char **argv)
 		free(cols);
 	}
 	result_set_free(&set);
-	return commands_finish_stdout(EXIT_OK);
+	return finish_stdout(EXIT_OK);
 }
 
 /*
@@ -789,11 +789,3 @@ static void print_rss_timeline(FILE *out, enum format fmt, const struct result_s
 	}
 }
 
-int commands_finish_stdout(int code)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
-		return EXIT_SYSTEM;
-	}
-	return code;
-}

@@ -4,6 +4,7 @@
 
 #include "bulk.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "isolate.h"
 #include "machine.h"
 #include "outpath.h"
@@ -24,16 +25,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* Flush stdout and turn a write error (a full disk, a closed pipe) into exit 3. */
-static int finish_stdout(int code)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
-		return EXIT_SYSTEM;
-	}
-	return code;
-}
 
 /* JSON text with a final newline (jansson leaves it off), or NULL. */
 static char *json_text(json_t *j, size_t *len)
