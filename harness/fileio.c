@@ -18,6 +18,46 @@ int finish_stdout(int code)
 	return code;
 }
 
+int read_whole_fd(int fd, size_t first_cap, size_t max,
+                  void *(*resize)(void *p, size_t old, size_t new_size),
+                  void (*release)(void *p, size_t cap),
+                  char **bufp, size_t *lenp, size_t *capp)
+{
+	size_t cap = first_cap, len = 0;
+	char *buf = resize(NULL, 0, cap);
+	for (;;) {
+		if (!buf)
+			return ENOMEM;
+		if (len == cap) {
+			if (cap >= max) {
+				release(buf, cap);
+				return EFBIG;
+			}
+			char *bigger = resize(buf, cap, cap * 2);
+			if (!bigger)
+				release(buf, cap);
+			buf = bigger;
+			cap *= 2;
+			continue;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			release(buf, cap);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*bufp = buf;
+	*lenp = len;
+	*capp = cap;
+	return 0;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -16,4 +16,17 @@ int finish_stdout(int code);
 /* Write len bytes of buf to fd.  Returns 0, or -1 with errno set. */
 int write_all(int fd, const void *buf, size_t len);
 
+/*
+ * Read fd to its end (a pipe has no size) into one buffer: the first of
+ * first_cap bytes, doubled while full.  resize(p, old, new) works like
+ * realloc (p NULL: a new block; on failure p stays valid); release(p, cap)
+ * frees.  Returns 0 with *buf (cap bytes, len used); or ENOMEM (no memory),
+ * EFBIG (full at max bytes or more) or read's errno, with nothing allocated.
+ * The caller closes fd.
+ */
+int read_whole_fd(int fd, size_t first_cap, size_t max,
+                  void *(*resize)(void *p, size_t old, size_t new_size),
+                  void (*release)(void *p, size_t cap),
+                  char **buf, size_t *len, size_t *cap);
+
 #endif

@@ -1,6 +1,7 @@
 /* isolate.c - one cell in child processes (see isolate.h). */
 #define _GNU_SOURCE
 #include "isolate.h"
+#include "monoclock.h"
 
 #include "bulk.h"
 #include "exitcodes.h"
@@ -71,13 +72,6 @@ void isolate_catch_sigint(void)
 		sigaction(stop[k], &sa, NULL);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- describing where a child got to ---- */
 
 void isolate_where(char *buf, size_t len, const struct trace *t, uint32_t pass, uint64_t op)
@@ -116,10 +110,10 @@ void isolate_where_threads(char *buf, size_t len, const struct trace *t, uint32_
 		int n;
 		if (t->line)
 			n = snprintf(buf, len, "in %s at op %" PRIu64 " (%s:%u: %s of block %llu)", p,
-			             op, t->path, t->line[op], replay_kind_name(o->kind), id);
+			             op, t->path, t->line[op], trace_kind_name(o->kind), id);
 		else
 			n = snprintf(buf, len, "in %s at op %" PRIu64 " (%s: %s of block %llu)", p, op,
-			             t->path, replay_kind_name(o->kind), id);
+			             t->path, trace_kind_name(o->kind), id);
 		if (threads > 1 && !exact && n > 0 && (size_t)n < len)
 			snprintf(buf + n, len - (size_t)n, ", the last op begun of %u threads running "
 			         "at once: the op at fault is not known for certain", threads);
@@ -480,7 +474,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 	for (;;) {
 		int ms = -1;
 		if (deadline > 0) {
-			double left = deadline - now_s();
+			double left = deadline - mono_s();
 			ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
 		}
 		if (isolate_interrupted) {
@@ -521,7 +515,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			break;
 		if (isolate_interrupted)
 			o->interrupted = 1;
-		else if (deadline > 0 && now_s() >= deadline)
+		else if (deadline > 0 && mono_s() >= deadline)
 			o->timed_out = 1;
 		else
 			usleep(10000);
@@ -732,7 +726,7 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
                               const struct run_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x)
 {
-	double start = now_s(), deadline = timeout ? start + timeout : 0;
+	double start = mono_s(), deadline = timeout ? start + timeout : 0;
 	struct child_outcome o;
 	struct run_options ropt = *opt;
 
@@ -831,7 +825,7 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 			r->violations++;
 	}
 out:
-	x->seconds = now_s() - start;
+	x->seconds = mono_s() - start;
 	bulk_free(m, sizeof *m);
 	return r->status;
 }

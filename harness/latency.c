@@ -1,9 +1,15 @@
 /* latency.c - sorting and percentiles of per-op latency samples (see latency.h). */
 #define _GNU_SOURCE
 #include "latency.h"
+#include "monoclock.h"
 
 #include <string.h>
 #include <time.h>
+
+const char *const latency_kind_name[LATENCY_KINDS] = {
+	[OP_MALLOC] = "malloc", [OP_CALLOC] = "calloc", [OP_REALLOC] = "realloc",
+	[OP_MEMALIGN] = "memalign", [OP_FREE] = "free", [LATENCY_ALL] = "all",
+};
 
 /*
  * LSD radix sort, 8 bits a pass: four passes leave the data back in
@@ -70,21 +76,14 @@ void latency_summarise(const struct trace *t, uint32_t *samples, uint32_t *a, ui
 	latency_stat_from_sorted(samples, t->nops, &f->kind[LATENCY_ALL]);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t latency_timer_overhead(void)
 {
 	/* 10001 samples on the stack: 40 KiB, no allocation. */
 	uint32_t s[LATENCY_CALIBRATION], scratch[LATENCY_CALIBRATION];
 
 	for (unsigned i = 0; i < LATENCY_CALIBRATION; i++) {
-		uint64_t t0 = now_ns();
-		uint64_t t1 = now_ns();
+		uint64_t t0 = mono_ns();
+		uint64_t t1 = mono_ns();
 		s[i] = (uint32_t)(t1 - t0);
 	}
 	latency_sort(s, scratch, LATENCY_CALIBRATION);

@@ -23,6 +23,9 @@
 
 #define LATENCY_ALL          OP_KINDS      /* index of "every op" in latency_figures */
 #define LATENCY_KINDS        (OP_KINDS + 1)
+
+/* The op kinds' names, then "all": the keys of a result's "latency" object. */
+extern const char *const latency_kind_name[LATENCY_KINDS];
 #define LATENCY_CALIBRATION  10001u        /* timer pairs timed to find its overhead */
 #define LATENCY_METHOD       "clock_gettime(CLOCK_MONOTONIC) around each op, " \
                              "median timer overhead subtracted"

@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "program.h"
+#include "monoclock.h"
 
 #include "sha256.h"
 
@@ -39,13 +40,6 @@ volatile sig_atomic_t program_interrupted;
 
 #define SAMPLE_MS_FIRST 5
 #define TREE_MAX        256   /* processes summed per sample */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Resident bytes of `pid` from /proc/PID/statm, or 0 when it is gone. */
 static uint64_t statm_rss(pid_t pid)
@@ -106,7 +100,7 @@ static void add_sample(struct program_run *r, double t0, unsigned *interval_ms, 
 		r->npoints = PROGRAM_TIMELINE_MAX / 2;
 		*interval_ms *= 2;
 	}
-	double ms = (now_s() - t0) * 1000;
+	double ms = (mono_s() - t0) * 1000;
 	r->ms[r->npoints] = ms > 4e9 ? 4000000000u : (uint32_t)ms;
 	r->rss[r->npoints] = rss;
 	r->npoints++;
@@ -201,7 +195,7 @@ int program_run_once(const struct program *p, const char *preload, const char *s
 		return -1;
 	}
 	fflush(NULL);
-	double t0 = now_s();
+	double t0 = mono_s();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -235,7 +229,7 @@ int program_run_once(const struct program *p, const char *preload, const char *s
 	char buf[65536];
 
 	while (!exited || out_open) {
-		double now = now_s();
+		double now = mono_s();
 		if (!exited && timeout > 0 && now - t0 > timeout) {
 			kill(-pid, SIGKILL);
 			r->timed_out = 1;
@@ -258,7 +252,7 @@ int program_run_once(const struct program *p, const char *preload, const char *s
 			fds[nf++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
 		if (!exited && pidfd >= 0)
 			fds[nf++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		int wait_ms = exited ? 100 : (int)((next - now_s()) * 1000) + 1;
+		int wait_ms = exited ? 100 : (int)((next - mono_s()) * 1000) + 1;
 		if (wait_ms < 0)
 			wait_ms = 0;
 		if (!exited && pidfd < 0 && wait_ms > 1)
@@ -281,14 +275,14 @@ int program_run_once(const struct program *p, const char *preload, const char *s
 		if (!exited) {
 			pid_t w = wait4(pid, &status, WNOHANG, &ru);
 			if (w == pid) {
-				t_end = now_s();
+				t_end = mono_s();
 				exited = 1;
 			}
 		}
 	}
 	if (!exited) {
 		wait4(pid, &status, 0, &ru);
-		t_end = now_s();
+		t_end = mono_s();
 	}
 	kill(-pid, SIGKILL);   /* whatever the program left behind in its group */
 	if (pidfd >= 0)

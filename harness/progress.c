@@ -1,6 +1,7 @@
 /* progress.c - the progress line of a run (see progress.h). */
 #define _GNU_SOURCE
 #include "progress.h"
+#include "monoclock.h"
 #include "safe_text.h"
 
 #include "isolate.h"
@@ -23,13 +24,6 @@ static struct {
 	double      t0;        /* start of the run                            */
 	double      cell_t0;   /* start of the current cell                   */
 } pg;
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 unsigned progress_columns(int fd)
 {
@@ -84,7 +78,7 @@ static void pass_text(char *buf, size_t len)
 static void draw(void)
 {
 	char line[1024], e[32], ce[32], r[32] = "?", pass[96];
-	double now = mono_now(), elapsed = now - pg.t0;
+	double now = mono_s(), elapsed = now - pg.t0;
 	if (pg.cell)
 		clock_text(r, sizeof r, elapsed / (double)pg.cell * (double)(pg.ncells - pg.cell));
 	clock_text(e, sizeof e, elapsed);
@@ -117,7 +111,7 @@ void progress_start(int on, size_t ncells)
 	memset(&pg, 0, sizeof pg);
 	pg.on = on;
 	pg.ncells = ncells;
-	pg.t0 = mono_now();
+	pg.t0 = mono_s();
 	isolate_tick = on ? tick : NULL;
 }
 
@@ -131,7 +125,7 @@ void progress_cell(size_t i, const char *alloc, const char *trace_path, uint64_t
 	pg.trace = safe_text(shown, sizeof shown, base ? base + 1 : trace_path);
 	pg.nops = nops;
 	pg.runs = runs;
-	pg.cell_t0 = mono_now();
+	pg.cell_t0 = mono_s();
 	/* One cell alone draws only when it lasts (the tick, after a second). */
 	if (pg.on && pg.ncells > 1)
 		draw();

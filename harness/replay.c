@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "replay.h"
+#include "monoclock.h"
 #include "timed_op.h"
 
 #include "bulk.h"
@@ -33,16 +34,6 @@ static void publish(uint32_t pass, uint64_t op)
 		replay_progress->pass = pass;
 		replay_progress->op = op;
 	}
-}
-
-static const char *const kind_names[OP_KINDS] = {
-	[OP_MALLOC] = "malloc", [OP_CALLOC] = "calloc", [OP_REALLOC] = "realloc",
-	[OP_MEMALIGN] = "memalign", [OP_FREE] = "free",
-};
-
-const char *replay_kind_name(unsigned kind)
-{
-	return kind < OP_KINDS ? kind_names[kind] : "unknown";
 }
 
 unsigned run_count(const struct run_options *opt, const struct trace *t)
@@ -711,11 +702,6 @@ out:
 /* Marks a slot whose allocation failed, so its later f/r is skipped (timed_op.h). */
 char replay_failed_marker;
 
-static uint64_t now_ns(void)
-{
-	return timing_now_ns();
-}
-
 size_t replay_slots_bytes(const struct trace *t)
 {
 	return ((size_t)t->nslots + 1) * (sizeof(void *) + sizeof(uint64_t));
@@ -885,9 +871,9 @@ static void latency_body(struct lat_pass *lp)
 
 	for (size_t i = 0; i < t->nops; i++) {
 		const struct op *op = &t->ops[i];
-		uint64_t t0 = now_ns();
+		uint64_t t0 = mono_ns();
 		timed_op(&calls, op, &ptrs[op->slot], &nmemb, &n, touch, &sizes[op->slot]);
-		uint64_t d = now_ns() - t0;
+		uint64_t d = mono_ns() - t0;
 		d = d > overhead ? d - overhead : 0;
 		out[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	}

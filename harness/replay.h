@@ -222,7 +222,4 @@ int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, u
 void replay_fail_va(struct cell_result *r, const struct trace *t, enum cell_status status,
                     size_t i, uint64_t nmemb, const char *fmt, va_list ap);
 
-/* Human-readable name of an op kind ("malloc", ...). */
-const char *replay_kind_name(unsigned kind);
-
 #endif

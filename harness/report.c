@@ -89,7 +89,7 @@ static json_t *latency_json(const struct latency_figures *f, int *bad)
 	put(o, "timer_overhead_ns", u64(f->timer_overhead_ns), bad);
 	for (unsigned k = 0; k < LATENCY_KINDS; k++) {
 		const struct latency_stat *s = &f->kind[k];
-		put(o, k == LATENCY_ALL ? "all" : replay_kind_name(k),
+		put(o, latency_kind_name[k],
 		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "count", (json_int_t)s->count,
 		              "p50", (json_int_t)s->p50, "p90", (json_int_t)s->p90,
 		              "p99", (json_int_t)s->p99, "p999", (json_int_t)s->p999,
@@ -229,7 +229,7 @@ json_t *report_json(const struct report_input *in)
 
 	json_t *counts = json_object();
 	for (unsigned k = 0; counts && k < OP_KINDS; k++)
-		put(counts, replay_kind_name(k), u64(t->count[k]), &bad);
+		put(counts, trace_kind_name(k), u64(t->count[k]), &bad);
 	put(root, "trace", json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:I}",
 	                             "path", t->path, "format", format_name(t->format),
 	                             "sha256", t->sha256,

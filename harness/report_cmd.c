@@ -106,9 +106,6 @@ static int get_latency(const struct result *r, const struct field *f, char *b, s
 }
 
 static const char *const pct_names[] = { "p50", "p90", "p99", "p999", "max", "count" };
-static const char *const kind_names[LATENCY_KINDS] = {
-	"malloc", "calloc", "realloc", "memalign", "free", "all",
-};
 
 static const struct field plain_fields[] = {
 	{ "file", get_file, 0, 0 },
@@ -182,8 +179,8 @@ static int field_find(const char *name, size_t len, struct field *out)
 	size_t rlen = len - (sizeof prefix - 1);
 	int kind = LATENCY_ALL;
 	for (int k = 0; k < LATENCY_KINDS; k++) {
-		size_t kl = strlen(kind_names[k]);
-		if (rlen > kl + 1 && !strncmp(rest, kind_names[k], kl) && rest[kl] == '_') {
+		size_t kl = strlen(latency_kind_name[k]);
+		if (rlen > kl + 1 && !strncmp(rest, latency_kind_name[k], kl) && rest[kl] == '_') {
 			kind = k;
 			rest += kl + 1;
 			rlen -= kl + 1;

@@ -1,6 +1,7 @@
 /* result.c - reading result files back, strictly (see result.h). */
 #define _GNU_SOURCE
 #include "result.h"
+#include "fileio.h"
 
 #include "program.h"
 #include "report.h"
@@ -361,11 +362,6 @@ static int read_memory(struct reader *rd, const json_t *root, struct result *r)
 	return 0;
 }
 
-static const char *const latency_keys[LATENCY_KINDS] = {
-	[OP_MALLOC] = "malloc", [OP_CALLOC] = "calloc", [OP_REALLOC] = "realloc",
-	[OP_MEMALIGN] = "memalign", [OP_FREE] = "free", [LATENCY_ALL] = "all",
-};
-
 static int read_latency(struct reader *rd, const json_t *root, struct result *r)
 {
 	json_t *lat;
@@ -380,8 +376,8 @@ static int read_latency(struct reader *rd, const json_t *root, struct result *r)
 		struct result_latency *l = &r->latency[k];
 		char where[64];
 		json_t *o;
-		snprintf(where, sizeof where, "latency.%s", latency_keys[k]);
-		if (get_object(rd, lat, "latency", latency_keys[k],
+		snprintf(where, sizeof where, "latency.%s", latency_kind_name[k]);
+		if (get_object(rd, lat, "latency", latency_kind_name[k],
 		               k == LATENCY_ALL ? REQUIRED : NULLABLE, &o))
 			return RESULT_BAD;
 		if (!o)
@@ -728,6 +724,19 @@ void result_free(struct result *r)
 	}
 }
 
+/* read_whole_fd's allocator: malloc's. */
+static void *heap_resize(void *p, size_t old, size_t new_size)
+{
+	(void)old;
+	return realloc(p, new_size);
+}
+
+static void heap_release(void *p, size_t cap)
+{
+	(void)cap;
+	free(p);
+}
+
 int result_load(const char *path, struct result *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
@@ -747,41 +756,18 @@ int result_load(const char *path, struct result *out, char *err, size_t errlen)
 	}
 	/* Read to the end whatever the file is (a pipe has no size). */
 	size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, len = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf) {
-			snprintf(err, errlen, "%s: out of memory", path);
-			close(fd);
-			return RESULT_BAD;
-		}
-		if (len == cap) {
-			if (cap >= RESULT_FILE_MAX) {
-				snprintf(err, errlen, "%s: not a heaplab result (too large)", path);
-				free(buf);
-				close(fd);
-				return RESULT_BAD;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-			cap *= 2;
-			continue;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return RESULT_BAD;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	char *buf = NULL;
+	int e = read_whole_fd(fd, cap, RESULT_FILE_MAX, heap_resize, heap_release,
+	                      &buf, &len, &cap);
 	close(fd);
+	if (e == ENOMEM)
+		snprintf(err, errlen, "%s: out of memory", path);
+	else if (e == EFBIG)
+		snprintf(err, errlen, "%s: not a heaplab result (too large)", path);
+	else if (e)
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+	if (e)
+		return RESULT_BAD;
 	int s = result_parse(path, buf, len, out, err, errlen);
 	free(buf);
 	return s;

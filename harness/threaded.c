@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "threaded.h"
+#include "monoclock.h"
 #include "timed_op.h"
 
 #include "bulk.h"
@@ -450,13 +451,6 @@ struct pass {
 	int                      stopped;
 	_Atomic uint64_t         ops_total;/* for --check N                         */
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* In a slot's published word: a waiter sleeps on it (futex), wake it. */
 #define SEQ_SLEEPER 0x80000000u
@@ -961,7 +955,7 @@ static void *worker_main(void *arg)
 		atomic_store(&ps->abort, 1);
 	}
 	armed = NULL;
-	w->end_ns = now_ns();
+	w->end_ns = mono_ns();
 	if (st.ss_sp) {
 		stack_t off = { .ss_flags = SS_DISABLE };
 		sigaltstack(&off, NULL);
@@ -1002,7 +996,7 @@ static int run_threads(struct pass *ps)
 		sched_yield();
 	if (ps->probe)
 		pass_probe_begin(ps->probe);
-	ps->start_ns = now_ns();
+	ps->start_ns = mono_ns();
 	atomic_store_explicit(&ps->go, 1, memory_order_seq_cst);
 	if (atomic_load_explicit(&ps->go_sleepers, memory_order_seq_cst))
 		futex(&ps->go, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL);

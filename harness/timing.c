@@ -1,6 +1,7 @@
 /* timing.c - the timed pass's probe and touch modes (see timing.h). */
 #define _GNU_SOURCE
 #include "timing.h"
+#include "monoclock.h"
 
 #include "count.h"
 
@@ -24,17 +25,10 @@ int touch_parse(const char *name)
 	return -1;
 }
 
-uint64_t timing_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void pass_probe_begin(struct pass_probe *p)
 {
 	getrusage(RUSAGE_SELF, &p->ru);
-	p->wall = timing_now_ns();
+	p->wall = mono_ns();
 	if (p->count)
 		count_probe_begin(p->count);
 }
@@ -55,7 +49,7 @@ void pass_probe_end(struct pass_probe *p, struct pass_figures *f)
 	struct rusage ru;
 	if (p->count)
 		count_probe_end(p->count);
-	f->wall_ns = timing_now_ns() - p->wall;
+	f->wall_ns = mono_ns() - p->wall;
 	getrusage(RUSAGE_SELF, &ru);
 	f->user_ns = tv_ns(&p->ru.ru_utime, &ru.ru_utime);
 	f->sys_ns = tv_ns(&p->ru.ru_stime, &ru.ru_stime);

@@ -60,9 +60,6 @@ void pass_probe_begin(struct pass_probe *p);
 /* Just after it: the clock, then the counters; fills *f. */
 void pass_probe_end(struct pass_probe *p, struct pass_figures *f);
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t timing_now_ns(void);
-
 /*
  * Why `f` cannot be a pass a well-behaved child measured (CPU time or
  * counters beyond any a pass of that wall time can have), or NULL.

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "bulk.h"
+#include "fileio.h"
 #include "sha256.h"
 
 /*
@@ -57,6 +58,11 @@ const char *const op_kind_name[OP_KINDS] = {
 	[OP_MEMALIGN] = "memalign",
 	[OP_FREE]     = "free",
 };
+
+const char *trace_kind_name(unsigned kind)
+{
+	return kind < OP_KINDS ? op_kind_name[kind] : "unknown";
+}
 
 /* What pass 2 knows about one ID. */
 struct id_state {
@@ -977,6 +983,17 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 	return ps.status;
 }
 
+/* read_whole_fd's allocator: the trace's buffer comes from bulk.h. */
+static void *bulk_grow(void *p, size_t old, size_t new_size)
+{
+	return p ? bulk_resize(p, old, new_size) : bulk_alloc(new_size);
+}
+
+static void bulk_release(void *p, size_t cap)
+{
+	bulk_free(p, cap);
+}
+
 enum trace_status trace_load(const char *path, struct trace *t, struct trace_error *err)
 {
 	memset(t, 0, sizeof *t);
@@ -1002,38 +1019,19 @@ enum trace_status trace_load(const char *path, struct trace *t, struct trace_err
 	/* regular files are read in one go; pipes and the like grow the buffer */
 	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 1 << 16;
 	size_t len = 0;
-	char *buf = bulk_alloc(cap);
-	for (;;) {
-		if (!buf) {
-			close(fd);
-			snprintf(err->message, sizeof err->message,
-			         "%s: out of memory reading the file", path);
-			return TRACE_ESYSTEM;
-		}
-		if (len == cap) {
-			char *bigger = bulk_resize(buf, cap, cap * 2);
-			if (!bigger)
-				bulk_free(buf, cap);
-			buf = bigger;
-			cap *= 2;
-			continue;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			bulk_free(buf, cap);
-			snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
-			         path, strerror(e));
-			return TRACE_EINPUT;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	char *buf = NULL;
+	int e = read_whole_fd(fd, cap, SIZE_MAX, bulk_grow, bulk_release, &buf, &len, &cap);
 	close(fd);
+	if (e == ENOMEM) {
+		snprintf(err->message, sizeof err->message,
+		         "%s: out of memory reading the file", path);
+		return TRACE_ESYSTEM;
+	}
+	if (e) {
+		snprintf(err->message, sizeof err->message, "%s: cannot read: %s",
+		         path, strerror(e));
+		return TRACE_EINPUT;
+	}
 	enum trace_status status = trace_parse(path, buf, len, t, err);
 	bulk_free(buf, cap);
 	return status;

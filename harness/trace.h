@@ -27,6 +27,9 @@ enum op_kind {
 
 extern const char *const op_kind_name[OP_KINDS];  /* "malloc", "calloc", ... */
 
+/* op_kind_name[kind], or "unknown" for a kind out of range. */
+const char *trace_kind_name(unsigned kind);
+
 /* One operation: 16 bytes, so tens of millions fit comfortably. */
 struct op {
 	uint64_t size;        /* bytes; for calloc the element size (nmemb in calloc_nmemb) */
