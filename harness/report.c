@@ -666,6 +666,11 @@ void report_summary(FILE *f, const struct report_input *in)
 	if (r->status == CELL_OK && is_peer(in))
 		fprintf(f, "check        passed: every block verified (alignment, overlap, contents,\n"
 		        "             calloc zeroed); a library has no self-check or heap bounds\n");
+	else if (r->status == CELL_OK && in->kind && strcmp(in->kind, "student") == 0)
+		fprintf(f, "check        passed: every block verified (alignment, inside the heap,\n"
+		        "             overlap, contents, calloc zeroed)%s; the source's own heap\n"
+		        "             checker is not called\n",
+		        m->failed_allocations ? ", with failed allocations" : "");
 	else if (r->status == CELL_OK)
 		fprintf(f, "check        passed (%llu self-check%s, every block verified)%s\n",
 		        (unsigned long long)r->self_checks, r->self_checks == 1 ? "" : "s",

@@ -27,6 +27,7 @@ mm_runs() {
 	expect_exit 0 "$BENCH" --alloc examples/mm.c --align 8 --trace $REP --runs 1 \
 	  --out "$TMP/mm.json" &&
 	err_has "examples/mm.c: compiling with" &&
+	err_has "the source's own heap" && ! grep -q "self-check" "$ERR" &&
 	[ "$(json_get "$TMP/mm.json" 'd["allocator"]["kind"]')" = student ] &&
 	[ "$(json_get "$TMP/mm.json" 'd["allocator"]["name"]')" = examples-mm ] &&
 	[ "$(json_get "$TMP/mm.json" 'd["options"]["align"]')" = 8 ] &&
