@@ -5,7 +5,7 @@
 #   make test       build everything and run the whole test suite
 #   make deps       install the Debian packages heaplab needs (root or sudo)
 #   make san        build a sanitizer (address + undefined) bench in build/san
-#   make benchmark  every workload against every allocator: one table (~10 min)
+#   make benchmark  every workload against every allocator: one table (~3 min)
 #   make test-san   the whole test suite against the sanitizer build
 #   make fuzz       build the libFuzzer targets (tests/fuzz/) with clang and run
 #                   each for FUZZ_SECONDS; crashes land in build/fuzz/crashes
