@@ -29,4 +29,8 @@ int read_whole_fd(int fd, size_t first_cap, size_t max,
                   void (*release)(void *p, size_t cap),
                   char **buf, size_t *len, size_t *cap);
 
+/* Make path and its missing parents.  Returns 0, or an errno (ENOTDIR when
+ * path exists and is not a folder). */
+int mkdir_p(const char *path);
+
 #endif

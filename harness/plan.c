@@ -21,6 +21,7 @@
  * slots.h).  Nothing here schedules: the engine decides where and when.
  */
 #define _GNU_SOURCE
+#include "fileio.h"
 #include "commands.h"
 #include "metrics.h"
 
@@ -189,28 +190,6 @@ static void run_options(struct args *a, const struct args *given)
 		}
 		args_push(a, given->v[i]);
 	}
-}
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return ENAMETOOLONG;
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-				return errno;
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return errno;
-	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 }
 
 /* DIR + "/" + rest, without doubling a trailing slash. */
