@@ -42,6 +42,8 @@ struct child_msg {
 	struct mempass_result mem;    /* MODE_MEMORY                            */
 	struct lib_stats     lib;     /* MODE_MEMORY, peers                     */
 	struct pass_figures  fig;     /* MODE_TIMED, MODE_COUNT: the timed loop */
+	struct memory_figures timed_mem; /* MODE_TIMED: the pass's heap (built-ins:
+	                               * checked against the checked pass)      */
 	int                  timed_rc;/* MODE_TIMED, MODE_COUNT: replay_timed's return */
 	struct cost_figures  cost;    /* MODE_COUNT: perf counts, or the note why
 	                               * not (callgrind's counts: its file)   */
@@ -158,7 +160,6 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 		replay_latency_cell(a, t, opt, &m->r);
 	} else if (mode == MODE_TIMED || mode == MODE_COUNT) {
 		void **ptrs = bulk_alloc(replay_slots_bytes(t));
-		struct memory_figures fig;
 		struct count_probe probe;
 		struct run_options o = *opt;
 		if (!ptrs) {
@@ -172,7 +173,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 				o.count_probe = &probe;
 			replay_progress->pass = REPLAY_PASS_TIMED + pass;
 			replay_progress->op = REPLAY_OP_NONE;
-			m->timed_rc = replay_timed(a, t, &o, ptrs, &m->fig, &fig);
+			m->timed_rc = replay_timed(a, t, &o, ptrs, &m->fig, &m->timed_mem);
 			if (mode == MODE_COUNT && probe.method == COUNT_PERF) {
 				count_perf_figures(&probe, t->nops, &m->cost);
 				count_perf_close(&probe);
@@ -722,9 +723,81 @@ static int count_cell(const struct alloc_spec *s, const struct trace *t,
 	return rc;
 }
 
-enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
-                              const struct run_options *opt, unsigned timeout,
-                              struct cell_result *r, struct cell_extra *x)
+/*
+ * Timed pass k of a built-in, run in a process of its own, must leave the
+ * heap as timed pass 1 did and (without warm-up passes, whose frees the
+ * counters include) as the checked pass did: run_cell's determinism check,
+ * for passes that ran apart.  Returns 0, or -1 with the cell failed.
+ */
+static int timed_memory_check(struct cell_result *r, const struct trace *t,
+                              const struct run_options *opt, unsigned k,
+                              const struct memory_figures *m, struct cell_extra *x)
+{
+	const char *field = NULL, *against = NULL;
+	if (k == 0)
+		x->timed_first = *m;
+	else if ((field = memory_figures_differ(&x->timed_first, m, 1)))
+		against = "timed pass 1";
+	if (!against && !opt->warmup && (field = memory_figures_differ(&r->memory, m, 0)))
+		against = "the checked pass";
+	if (!against)
+		return 0;
+	r->memory_identical = 0;
+	r->status = CELL_CHECK_FAILED;
+	r->violations++;
+	snprintf(r->message, sizeof r->message,
+	         "%s: memory figures of timed pass %u differ from %s (%s): the allocator "
+	         "is not deterministic", t->path, k + 1, against, field);
+	return -1;
+}
+
+/*
+ * Timed pass k of a cell in a fresh process of its own, recorded in r as
+ * pass k.  Returns 0, or -1 when the cell ended (r says why; r->runs 0 when
+ * the child failed).
+ */
+static int timed_child(const struct alloc_spec *s, const struct trace *t,
+                       const struct run_options *opt, unsigned k, double deadline,
+                       unsigned timeout, struct child_msg *m, struct cell_result *r,
+                       struct cell_extra *x)
+{
+	struct child_outcome o;
+	memset(m, 0, sizeof *m);
+	run_child(s, t, opt, MODE_TIMED, k, deadline, m, &o, NULL);
+	if (!o.got_msg) {
+		judge(s, t, &o, timeout, r, x);
+		r->runs = 0;
+		return -1;
+	}
+	if (m->r.status != CELL_OK || m->timed_rc) {
+		r->status = m->r.status != CELL_OK ? m->r.status
+		          : m->timed_rc == REPLAY_INIT_FAILED ? CELL_CHECK_FAILED
+		          : CELL_SYSTEM;
+		snprintf(r->message, sizeof r->message, "timed pass %u: %.600s", k + 1,
+		         m->r.status != CELL_OK ? m->r.message
+		         : m->timed_rc == REPLAY_INIT_FAILED ? "init returned NULL"
+		         : strerror(m->timed_rc));
+		r->runs = 0;
+		return -1;
+	}
+	replay_note_pass(r, t, k, &m->fig);
+	return opt->peer ? 0 : timed_memory_check(r, t, opt, k, &m->timed_mem, x);
+}
+
+/* Is the cell's allocator a peer (no heap provider behind it)? */
+static int spec_is_peer(const struct alloc_spec *s)
+{
+	return s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY;
+}
+
+/*
+ * The cell: checked pass, then (`timed`) its timed passes, then the count
+ * (--count) and the memory pass.  Without `timed`, every allocator's
+ * checked pass runs alone and no timed pass runs (isolate_cell_untimed).
+ */
+static enum cell_status cell_run(const struct alloc_spec *s, const struct trace *t,
+                                 const struct run_options *opt, unsigned timeout, int timed,
+                                 struct cell_result *r, struct cell_extra *x)
 {
 	double start = mono_s(), deadline = timeout ? start + timeout : 0;
 	struct child_outcome o;
@@ -734,7 +807,7 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 	memset(x, 0, sizeof *x);
 	x->pass = REPLAY_PASS_NONE;
 	x->op = REPLAY_OP_NONE;
-	ropt.peer = s->kind == ALLOC_PEER || s->kind == ALLOC_LIBRARY;
+	ropt.peer = spec_is_peer(s);
 	if (ropt.peer && !s->aligned && t->count[OP_MEMALIGN]) {
 		snprintf(r->message, sizeof r->message,
 		         "%.200s: %.300s exports no memalign, posix_memalign or aligned_alloc, and the "
@@ -756,38 +829,25 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 	 * cannot: after its checked pass its heap is grown and its caches warm,
 	 * so each of its timed passes runs in a fresh process of its own.
 	 */
-	run_child(s, t, &ropt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o, NULL);
+	run_child(s, t, &ropt, ropt.peer || !timed ? MODE_CHECKED : MODE_MAIN, 0, deadline, m,
+	          &o, NULL);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		goto out;
 	}
 	*r = m->r;
+	if (!timed && !ropt.threads)
+		r->threads = 1;   /* as run_cell says of a serial replay */
 	if (r->status != CELL_OK)
 		goto out;
-	if (ropt.peer) {
+	if (!timed) {
+		r->memory_identical = 1;   /* until a timed pass differs (isolate_timed_pass) */
+	} else if (ropt.peer) {
 		unsigned n = run_count(&ropt, t);
 		r->memory_identical = 1;
-		for (unsigned k = 0; k < n && k < RUN_MAX; k++) {
-			memset(m, 0, sizeof *m);
-			run_child(s, t, &ropt, MODE_TIMED, k, deadline, m, &o, NULL);
-			if (!o.got_msg) {
-				judge(s, t, &o, timeout, r, x);
-				r->runs = 0;
+		for (unsigned k = 0; k < n && k < RUN_MAX; k++)
+			if (timed_child(s, t, &ropt, k, deadline, timeout, m, r, x))
 				goto out;
-			}
-			if (m->r.status != CELL_OK || m->timed_rc) {
-				r->status = m->r.status != CELL_OK ? m->r.status
-				          : m->timed_rc == REPLAY_INIT_FAILED ? CELL_CHECK_FAILED
-				          : CELL_SYSTEM;
-				snprintf(r->message, sizeof r->message, "timed pass %u: %.600s", k + 1,
-				         m->r.status != CELL_OK ? m->r.message
-				         : m->timed_rc == REPLAY_INIT_FAILED ? "init returned NULL"
-				         : strerror(m->timed_rc));
-				r->runs = 0;
-				goto out;
-			}
-			replay_note_pass(r, t, k, &m->fig);
-		}
 		if (ropt.latency) {
 			memset(m, 0, sizeof *m);
 			run_child(s, t, &ropt, MODE_LATENCY, 0, deadline, m, &o, NULL);
@@ -826,6 +886,47 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
 	}
 out:
 	x->seconds = mono_s() - start;
+	bulk_free(m, sizeof *m);
+	return r->status;
+}
+
+enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
+                              const struct run_options *opt, unsigned timeout,
+                              struct cell_result *r, struct cell_extra *x)
+{
+	return cell_run(s, t, opt, timeout, 1, r, x);
+}
+
+enum cell_status isolate_cell_untimed(const struct alloc_spec *s, const struct trace *t,
+                                      const struct run_options *opt, unsigned timeout,
+                                      struct cell_result *r, struct cell_extra *x)
+{
+	return cell_run(s, t, opt, timeout, 0, r, x);
+}
+
+enum cell_status isolate_timed_pass(const struct alloc_spec *s, const struct trace *t,
+                                    const struct run_options *opt, unsigned timeout,
+                                    struct cell_result *r, struct cell_extra *x)
+{
+	double start = mono_s(), deadline = timeout ? start + timeout : 0;
+	struct run_options ropt = *opt;
+	unsigned k = r->runs;
+	if (r->status != CELL_OK)
+		return r->status;
+	if (k >= RUN_MAX) {
+		snprintf(r->message, sizeof r->message, "more than %u timed passes", RUN_MAX);
+		return r->status = CELL_BAD_INPUT;
+	}
+	if (isolate_interrupted)
+		return CELL_NOT_RUN;
+	struct child_msg *m = bulk_alloc(sizeof *m);
+	if (!m) {
+		snprintf(r->message, sizeof r->message, "cannot reserve memory for a result");
+		return r->status = CELL_SYSTEM;
+	}
+	ropt.peer = spec_is_peer(s);
+	timed_child(s, t, &ropt, k, deadline, timeout, m, r, x);
+	x->seconds += mono_s() - start;
 	bulk_free(m, sizeof *m);
 	return r->status;
 }

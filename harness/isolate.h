@@ -6,6 +6,8 @@
  * A cell is two children, one after the other:
  *   1. the checked pass and the timed passes (run_cell), and, if they pass,
  *   2. the memory pass (mempass.h) and the library's own statistics.
+ * (A peer's checked pass and each of its timed passes run in children of
+ * their own: only a fresh process gives it a fresh heap.)
  * A built-in (or test) allocator runs in a plain fork.  A peer runs in a fork
  * that execs bench itself (/proc/self/exe) in the hidden mode `bench __cell`
  * with LD_PRELOAD set to the peer's library (nothing for glibc), so that the
@@ -44,6 +46,7 @@ struct cell_extra {
 	uint32_t pass;              /* CELL_CRASHED/TIMEOUT: REPLAY_PASS_* reached  */
 	uint64_t op;                /* ... and the op (REPLAY_OP_NONE: unknown)     */
 	double   seconds;           /* wall time of the cell                        */
+	struct memory_figures timed_first; /* isolate_timed_pass: timed pass 1's heap */
 };
 
 /*
@@ -69,6 +72,26 @@ void isolate_catch_sigint(void);
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
                               const struct run_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x);
+
+/*
+ * A cell in parts, so that a suite can alternate the timed passes of several
+ * allocators one pass at a time (bench --interleave, suite.c):
+ * isolate_cell_untimed runs the checked pass (every allocator in a child of
+ * its own, as a peer's always does) and the memory pass, and no timed pass
+ * (r->runs 0); each isolate_timed_pass then runs one more timed pass, in a
+ * fresh process of its own, and records it in r as pass r->runs.  A
+ * built-in's pass must leave its heap as timed pass 1 and the checked pass
+ * did (the determinism check of a whole cell).  A failed pass fails the
+ * cell (r->status, r->message); a cell that is not ok runs no more passes.
+ * Both return r->status; the timeout counts per call.  Not for --threads
+ * or --latency.
+ */
+enum cell_status isolate_cell_untimed(const struct alloc_spec *s, const struct trace *t,
+                                      const struct run_options *opt, unsigned timeout,
+                                      struct cell_result *r, struct cell_extra *x);
+enum cell_status isolate_timed_pass(const struct alloc_spec *s, const struct trace *t,
+                                    const struct run_options *opt, unsigned timeout,
+                                    struct cell_result *r, struct cell_extra *x);
 
 /*
  * Why a cell_result received from a child cannot be what a well-behaved

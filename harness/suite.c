@@ -567,6 +567,45 @@ static int exit_rank(int code)
 
 static int worse(int a, int b) { return exit_rank(b) > exit_rank(a) ? b : a; }
 
+/*
+ * --interleave without --runs: the rounds compare --pair needs to see a
+ * small change on a busy machine (docs/compare.md, "Paired runs"); a huge
+ * trace's passes are long enough that fewer do.
+ */
+#define INTERLEAVE_ROUNDS        30
+#define INTERLEAVE_ROUNDS_HUGE   10
+/*
+ * Timed passes of each allocator per round: the round keeps the pass with
+ * the least CPU time.  A pass on a shared machine is often slowed (another
+ * job on the same core's other hardware thread, its caches flushed), never
+ * sped up, so the fastest of a few alternating passes is far steadier than
+ * one pass (docs/compare.md, "Paired runs").  Recorded in the results as
+ * options.round_passes.
+ */
+#define INTERLEAVE_PASSES        5
+
+static unsigned interleave_rounds(const struct run_options *o, const struct trace *t)
+{
+	if (o->runs)
+		return run_count(o, t);
+	return t->nops >= RUN_HUGE_OPS ? INTERLEAVE_ROUNDS_HUGE : INTERLEAVE_ROUNDS;
+}
+
+/* CPU time of a pass (user + system), or its wall time when it has none. */
+static double pass_cpu(const struct pass_figures *f)
+{
+	double cpu = (double)f->user_ns + (double)f->sys_ns;
+	return cpu > 0 ? cpu : (double)f->wall_ns;
+}
+
+/* In an interleaved cell's JSON: how each round's pass was chosen. */
+static void interleave_record(json_t *j)
+{
+	json_t *opts = json_object_get(j, "options");
+	if (json_is_object(opts))
+		json_object_set_new(opts, "round_passes", json_integer(INTERLEAVE_PASSES));
+}
+
 /* Record cell i's outcome (st, r, x) and write its result file. */
 static int record_cell(struct suite *su, size_t i, const struct trace *t,
                        const struct machine_info *machine, const struct cell_result *r,
@@ -600,6 +639,8 @@ static int record_cell(struct suite *su, size_t i, const struct trace *t,
 	fill_input(&in, c->spec, t, &su->o->run, r, x, machine, when);
 	size_t len = 0;
 	json_t *j = report_json(&in);
+	if (j && su->o->run.interleave && !su->o->run.threads)
+		interleave_record(j);
 	char *text = json_text(j, &len);
 	json_decref(j);
 	char sub[PATH_MAX], path[PATH_MAX * 2], err[PATH_MAX * 2 + 256];
@@ -648,8 +689,23 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
 	return code;
 }
 
+/* Keep, of r's passes from `base` on, the one with the least CPU time, as pass `base`. */
+static void keep_fastest(struct cell_result *r, unsigned base)
+{
+	unsigned best = base;
+	for (unsigned k = base + 1; k < r->runs; k++)
+		if (pass_cpu(&r->pass[k]) < pass_cpu(&r->pass[best]))
+			best = k;
+	if (r->runs <= base)
+		return;
+	r->ns_per_op[base] = r->ns_per_op[best];
+	r->ops_per_sec[base] = r->ops_per_sec[best];
+	r->pass[base] = r->pass[best];
+	r->runs = base + 1;
+}
+
 /*
- * --interleave: the same cells, their timed passes in rounds.  Round k runs
+ * --interleave --threads: the same cells, their timed passes in rounds.  Round k runs
  * one timed pass of every cell (in --alloc order) before round k + 1, so a
  * burst of load on the machine falls on all of them alike and the per-round
  * ratios between two allocators cancel it (bench compare --pair).  Each
@@ -659,7 +715,7 @@ static int run_trace_cells(struct suite *su, size_t first, size_t n, const struc
  * pass or memory figures differ from round 0's makes memory_identical 0; a
  * round that fails ends that cell with the failure, as a single run would.
  */
-static int run_trace_interleaved(struct suite *su, size_t first, size_t n,
+static int run_trace_rounds(struct suite *su, size_t first, size_t n,
                                  const struct trace *t, const struct machine_info *machine,
                                  struct cell_result *r, struct cell_extra *x)
 {
@@ -674,7 +730,7 @@ static int run_trace_interleaved(struct suite *su, size_t first, size_t n,
 		goto out;
 	}
 	struct run_options one = su->o->run;
-	unsigned rounds = run_count(&su->o->run, t);
+	unsigned rounds = interleave_rounds(&su->o->run, t);
 	one.runs = 1;
 	for (unsigned k = 0; k < rounds && !isolate_interrupted; k++) {
 		for (size_t q = 0; q < n && !isolate_interrupted; q++) {
@@ -730,6 +786,75 @@ out:
 	free(accx);
 	free(when);
 	free(done);
+	return code;
+}
+
+/*
+ * --interleave: the same cells, their timed passes alternating one pass at a
+ * time.  First every cell's untimed work once (checked pass, memory pass);
+ * then `rounds` rounds of INTERLEAVE_PASSES timed passes per cell, each pass
+ * in a fresh process of its own (isolate_timed_pass), the order reversed at
+ * every turn (A B, B A, A B, ...: a load that rises or falls steadily hits
+ * both sides alike).  A burst of load thus falls on passes a few
+ * milliseconds apart; each round keeps each cell's fastest pass, and the
+ * per-round ratios between two allocators cancel what is left (bench
+ * compare --pair).  Pass k of every cell is round k.  A pass that fails
+ * ends that cell with the failure, as in a single run; the others go on.
+ */
+static int run_trace_interleaved(struct suite *su, size_t first, size_t n,
+                                 const struct trace *t, const struct machine_info *machine,
+                                 struct cell_result *r, struct cell_extra *x)
+{
+	if (su->o->run.threads)   /* a threaded pass runs with its setup: whole cells */
+		return run_trace_rounds(su, first, n, t, machine, r, x);
+	struct cell_result *acc = bulk_alloc(n * sizeof *acc);
+	struct cell_extra *accx = calloc(n, sizeof *accx);
+	time_t *when = calloc(n, sizeof *when);
+	int code = EXIT_OK, stop = 0;
+	if (!acc || !accx || !when) {
+		fputs("bench: cannot reserve memory for the results\n", stderr);
+		code = EXIT_SYSTEM;
+		goto out;
+	}
+	unsigned rounds = interleave_rounds(&su->o->run, t);
+	for (size_t q = 0; q < n && !stop; q++) {
+		size_t i = first + q;
+		progress_cell(i, su->cells[i].spec->name, su->cells[i].trace, t->nops, rounds);
+		when[q] = time(NULL);
+		stop = isolate_cell_untimed(su->cells[i].spec, t, &su->o->run, su->o->timeout,
+		                            &acc[q], &accx[q]) == CELL_NOT_RUN;
+	}
+	if (rounds > RUN_MAX - INTERLEAVE_PASSES + 1)
+		rounds = RUN_MAX - INTERLEAVE_PASSES + 1;   /* room for a round's passes */
+	unsigned turn = 0;   /* the passes alternate: A B, B A, A B, ... */
+	for (unsigned k = 0; k < rounds && !stop; k++) {
+		for (unsigned p = 0; p < INTERLEAVE_PASSES && !stop; p++, turn++) {
+			for (size_t j = 0; j < n && !stop; j++) {
+				size_t q = turn % 2 ? n - 1 - j : j;
+				if (acc[q].status != CELL_OK)
+					continue;
+				stop = isolate_timed_pass(su->cells[first + q].spec, t, &su->o->run,
+				                          su->o->timeout, &acc[q], &accx[q])
+				       == CELL_NOT_RUN;
+			}
+		}
+		for (size_t q = 0; q < n && !stop; q++)
+			if (acc[q].status == CELL_OK)
+				keep_fastest(&acc[q], k);
+	}
+	for (size_t q = 0; q < n; q++) {
+		if (!when[q] || acc[q].status == CELL_NOT_RUN)
+			continue;            /* never started: stays not-run */
+		if (stop && acc[q].status == CELL_OK && acc[q].runs < rounds)
+			continue;            /* cut short: not a result */
+		code = worse(code, record_cell(su, first + q, t, machine, &acc[q], &accx[q],
+		                               acc[q].status, when[q]));
+	}
+out:
+	if (acc)
+		bulk_free(acc, n * sizeof *acc);
+	free(accx);
+	free(when);
 	return code;
 }
 
