@@ -124,21 +124,35 @@ static const char *cell_name(const struct result *r, char *buf, size_t len)
 }
 
 /*
- * Throughput measured on two machines says as much about the machines as
- * about the allocators: refuse it unless --reference divides each side by an
- * allocator measured beside it (or only memory is compared).
+ * Whether a cell's throughput is judged by instruction counts: both sides
+ * counted them (bench --count), by the same method (hardware counters and
+ * callgrind do not count alike).
+ */
+static int counted_alike(const struct result *b, const struct result *c)
+{
+	return b->has_cost && c->has_cost && b->instructions_per_op > 0 &&
+	       c->instructions_per_op > 0 && !strcmp(b->cost_method, c->cost_method);
+}
+
+/*
+ * Time measured on two machines says as much about the machines as about
+ * the allocators: refuse it unless --reference divides each side by an
+ * allocator measured beside it (or only memory is compared).  Instruction
+ * counts of the same method do not depend on the machine's speed or load:
+ * a cell both sides counted alike is compared across machines.
  */
 static int check_same_machines(const struct row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct result *b = rows[i].base, *c = rows[i].cur;
-		if (!b || !c || !strcmp(b->machine, c->machine))
+		if (!b || !c || !strcmp(b->machine, c->machine) || counted_alike(b, c))
 			continue;
 		fprintf(stderr, "bench: compare: %s on %s ran on machine '%s' in BASELINE and on "
 		        "'%s' in CURRENT: throughput from different machines is not comparable; "
-		        "normalise it with --reference ALLOC (an allocator measured in both), or "
-		        "compare memory only with --only-memory (name identical machines alike "
-		        "with HEAPLAB_MACHINE)\n", b->allocator, b->trace_name,
+		        "normalise it with --reference ALLOC (an allocator measured in both), "
+		        "count instructions on both sides (bench --count), or compare memory "
+		        "only with --only-memory (name identical machines alike with "
+		        "HEAPLAB_MACHINE)\n", b->allocator, b->trace_name,
 		        b->machine[0] ? b->machine : "unknown", c->machine[0] ? c->machine : "unknown");
 		return -1;
 	}
@@ -413,13 +427,15 @@ static void compare_throughput(const struct compare_options *o, const struct res
 		snprintf(w->effect, sizeof w->effect, "(reference)");
 		return;
 	}
-	if (b->has_cost && c->has_cost && b->instructions_per_op > 0 &&
-	    c->instructions_per_op > 0) {
+	if (counted_alike(b, c)) {
 		judge_instructions(o, w);
 		return;
 	}
 	if (b->has_cost != c->has_cost)
 		note(w, "instruction count on one side only: judged by time");
+	else if (b->has_cost)
+		note(w, "instructions counted by %s vs %s: judged by time", b->cost_method,
+		     c->cost_method);
 	judge_timing(o, bs, cs, w);
 }
 
@@ -824,7 +840,11 @@ static int sides_split(int argc, char **argv, int first, int *nbase, int *cur_at
 	return -1;
 }
 
-int compare_main(int argc, char **argv)
+/*
+ * compare's options into *o, --pair's value into *pair.  Returns -1 to go
+ * on, or the exit status (--help, a bad option).
+ */
+static int parse_options(int argc, char **argv, struct compare_options *o, const char **pair)
 {
 	enum { O_SLOW = 256, O_GROWTH, O_RSS, O_REF, O_MISSING, O_MEM, O_FORMAT, O_EFFECT,
 	       O_ALPHA, O_INSTR, O_TIME, O_NOISE, O_PAIR };
@@ -845,9 +865,6 @@ int compare_main(int argc, char **argv)
 		{ "time", required_argument, NULL, O_TIME },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct compare_options o = { .min_effect = 0.05, .alpha = 0.01, .max_instr = 0.01,
-	                             .noise_k = 3, .rss_tolerance = 0.05 };
-	const char *pair = NULL;
 	int c;
 
 	opterr = 0;
@@ -856,24 +873,24 @@ int compare_main(int argc, char **argv)
 		switch (c) {
 		case 'h': compare_usage(stdout); return finish_stdout(EXIT_OK);
 		case O_SLOW:
-			if (parse_percent("--max-slowdown", optarg, 0.99, &o.min_effect))
+			if (parse_percent("--max-slowdown", optarg, 0.99, &o->min_effect))
 				return EXIT_USAGE;
 			fputs("bench: compare: --max-slowdown is deprecated: it now sets --min-effect "
 			      "(a significant slowdown beyond it fails)\n", stderr);
 			break;
 		case O_EFFECT:
-			if (parse_percent("--min-effect", optarg, 0.99, &o.min_effect))
+			if (parse_percent("--min-effect", optarg, 0.99, &o->min_effect))
 				return EXIT_USAGE;
 			break;
 		case O_ALPHA:
-			if (parse_alpha(optarg, &o.alpha))
+			if (parse_alpha(optarg, &o->alpha))
 				return EXIT_USAGE;
 			break;
 		case O_NOISE: {
 			char *end;
 			errno = 0;
-			o.noise_k = strtod(optarg, &end);
-			if (end == optarg || *end || errno || !(o.noise_k >= 0 && o.noise_k <= 100)) {
+			o->noise_k = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !(o->noise_k >= 0 && o->noise_k <= 100)) {
 				fprintf(stderr, "bench: compare: --run-noise: '%s' is not a number from 0 "
 				        "to 100\n", optarg);
 				return EXIT_USAGE;
@@ -881,12 +898,12 @@ int compare_main(int argc, char **argv)
 			break;
 		}
 		case O_INSTR:
-			if (parse_percent("--max-instructions-growth", optarg, 100, &o.max_instr))
+			if (parse_percent("--max-instructions-growth", optarg, 100, &o->max_instr))
 				return EXIT_USAGE;
 			break;
 		case O_TIME:
 			if (!strcmp(optarg, "wall") || !strcmp(optarg, "cpu"))
-				o.wall = !strcmp(optarg, "wall");
+				o->wall = !strcmp(optarg, "wall");
 			else {
 				fprintf(stderr, "bench: compare: --time: '%s' is not cpu or wall\n",
 				        optarg);
@@ -894,22 +911,22 @@ int compare_main(int argc, char **argv)
 			}
 			break;
 		case O_GROWTH:
-			if (parse_percent("--max-memory-growth", optarg, 100, &o.max_growth))
+			if (parse_percent("--max-memory-growth", optarg, 100, &o->max_growth))
 				return EXIT_USAGE;
 			break;
 		case O_RSS:
-			if (parse_percent("--rss-tolerance", optarg, 100, &o.rss_tolerance))
+			if (parse_percent("--rss-tolerance", optarg, 100, &o->rss_tolerance))
 				return EXIT_USAGE;
 			break;
-		case O_REF: o.reference = optarg; break;
-		case O_MISSING: o.allow_missing = 1; break;
-		case O_PAIR: pair = optarg; break;
-		case O_MEM: o.only_memory = 1; break;
+		case O_REF: o->reference = optarg; break;
+		case O_MISSING: o->allow_missing = 1; break;
+		case O_PAIR: *pair = optarg; break;
+		case O_MEM: o->only_memory = 1; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
-				o.markdown = 1;
+				o->markdown = 1;
 			else if (!strcmp(optarg, "text"))
-				o.markdown = 0;
+				o->markdown = 0;
 			else {
 				fprintf(stderr, "bench: compare: --format: '%s' is not text or markdown\n",
 				        optarg);
@@ -925,135 +942,168 @@ int compare_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (pair && (o.markdown || o.reference || o.only_memory)) {
+	if (*pair && (o->markdown || o->reference || o->only_memory)) {
 		fprintf(stderr, "bench: compare: --pair judges time as text only; it cannot be "
-		        "combined with %s\n", o.markdown ? "--format markdown"
-		        : o.reference ? "--reference" : "--only-memory");
+		        "combined with %s\n", o->markdown ? "--format markdown"
+		        : o->reference ? "--reference" : "--only-memory");
 		return EXIT_USAGE;
 	}
-	if (pair) {
-		struct pair_options po = { .pair = pair, .min_effect = o.min_effect,
-		                           .alpha = o.alpha, .wall = o.wall };
-		return compare_pair(&po, argc - optind, argv + optind);
-	}
-	int nbase = 1, cur_at = optind + 1, ncur = 1;
-	if (sides_split(argc, argv, optind, &nbase, &cur_at, &ncur))
+	return -1;
+}
+
+/*
+ * BASELINE and CURRENT (argv[first..]) into bs and cs, checked: each cell
+ * once per side, a baseline that is not empty, the reference in it.
+ * Returns 0 or the exit status, after a message.
+ */
+static int load_sides(const struct compare_options *o, int argc, char **argv, int first,
+                      struct result_set *bs, struct result_set *cs)
+{
+	int nbase = 1, cur_at = first + 1, ncur = 1;
+	if (sides_split(argc, argv, first, &nbase, &cur_at, &ncur))
 		return EXIT_USAGE;
-	struct result_set bs = { 0 }, cs = { 0 };
-	struct row *rows = NULL;
-	int code = results_from_args("compare", nbase, argv + optind, &bs);
+	int code = results_from_args("compare", nbase, argv + first, bs);
 	if (!code)
-		code = results_from_args("compare", ncur, argv + cur_at, &cs);
-	if (!code && (check_unique("BASELINE", &bs) || check_unique("CURRENT", &cs)))
+		code = results_from_args("compare", ncur, argv + cur_at, cs);
+	if (!code && (check_unique("BASELINE", bs) || check_unique("CURRENT", cs)))
 		code = EXIT_USAGE;
 	/* An empty baseline would pass everything: a wrong path must not look green. */
-	if (!code && !bs.n) {
-		fprintf(stderr, "bench: compare: %s: no heaplab results in BASELINE\n", argv[optind]);
+	if (!code && !bs->n) {
+		fprintf(stderr, "bench: compare: %s: no heaplab results in BASELINE\n", argv[first]);
 		code = EXIT_USAGE;
 	}
-	if (!code && o.reference && !o.only_memory) {
+	if (!code && o->reference && !o->only_memory) {
 		int seen = 0;
-		for (size_t i = 0; i < bs.n; i++)
-			seen |= !strcmp(bs.items[i].allocator, o.reference);
+		for (size_t i = 0; i < bs->n; i++)
+			seen |= !strcmp(bs->items[i].allocator, o->reference);
 		if (!seen) {
 			fprintf(stderr, "bench: compare: --reference %s: BASELINE has no result of "
-			        "that allocator\n", o.reference);
+			        "that allocator\n", o->reference);
 			code = EXIT_USAGE;
 		}
 	}
-	if (!code && !(rows = calloc(bs.n + cs.n + 1, sizeof *rows))) {
-		fputs("bench: compare: out of memory\n", stderr);
-		code = EXIT_SYSTEM;
-	}
-	if (code)
-		goto out;
+	return code;
+}
 
-	show_machines = !one_machine(&bs) || !one_machine(&cs);
-	if (!o.only_memory && !o.reference) {
-		for (size_t i = 0; i < bs.n; i++) {
-			rows[i].base = &bs.items[i];
-			rows[i].cur = find_cell(&cs, bs.items[i].machine, bs.items[i].allocator,
-			                        bs.items[i].trace_name);
-		}
-		if (check_same_machines(rows, bs.n)) {
-			code = EXIT_USAGE;
-			goto out;
-		}
-		memset(rows, 0, bs.n * sizeof *rows);
+/* Throughput across machines needs --reference or counts (check_same_machines). */
+static int check_machines(const struct compare_options *o, const struct result_set *bs,
+                          const struct result_set *cs, struct row *rows)
+{
+	if (o->only_memory || o->reference)
+		return 0;
+	for (size_t i = 0; i < bs->n; i++) {
+		rows[i].base = &bs->items[i];
+		rows[i].cur = find_cell(cs, bs->items[i].machine, bs->items[i].allocator,
+		                        bs->items[i].trace_name);
 	}
+	int bad = check_same_machines(rows, bs->n);
+	memset(rows, 0, bs->n * sizeof *rows);
+	return bad ? EXIT_USAGE : 0;
+}
 
-	size_t n = 0, failed = 0, compared = 0, unjudged = 0, by[4] = { 0 };
-	for (size_t i = 0; i < bs.n; i++) {
+static void missing_row(const struct compare_options *o, struct row *w)
+{
+	snprintf(w->status, sizeof w->status, "%s -> missing", w->base->status);
+	snprintf(w->effect, sizeof w->effect, "-");
+	snprintf(w->p, sizeof w->p, "-");
+	snprintf(w->mem, sizeof w->mem, "-");
+	note(w, "missing in CURRENT%s", o->allow_missing ? " (allowed)" : "");
+	w->fail = !o->allow_missing;
+}
+
+static void new_row(struct row *w)
+{
+	snprintf(w->status, sizeof w->status, "new: %s", w->cur->status);
+	snprintf(w->effect, sizeof w->effect, "-");
+	snprintf(w->p, sizeof w->p, "-");
+	snprintf(w->mem, sizeof w->mem, "-");
+	note(w, "not in BASELINE");
+}
+
+/*
+ * One row per baseline cell, compared with its CURRENT cell (or missing),
+ * then one per CURRENT cell the baseline lacks.  Returns the rows filled;
+ * *compared counts the cells present on both sides.
+ */
+static size_t compare_cells(const struct compare_options *o, const struct result_set *bs,
+                            const struct result_set *cs, struct row *rows, size_t *compared)
+{
+	size_t n = 0;
+	*compared = 0;
+	for (size_t i = 0; i < bs->n; i++) {
 		struct row *w = &rows[n++];
-		w->base = &bs.items[i];
-		w->cur = find_cell(&cs, w->base->machine, w->base->allocator, w->base->trace_name);
-		if (w->cur) {
-			compare_cell(&o, &bs, &cs, w);
-			if (strcmp(w->base->machine, w->cur->machine))
-				note(w, "machine %s -> %s", w->base->machine, w->cur->machine);
-			compared++;
-		} else {
-			snprintf(w->status, sizeof w->status, "%s -> missing", w->base->status);
-			snprintf(w->effect, sizeof w->effect, "-");
-			snprintf(w->p, sizeof w->p, "-");
-			snprintf(w->mem, sizeof w->mem, "-");
-			note(w, "missing in CURRENT%s", o.allow_missing ? " (allowed)" : "");
-			w->fail = !o.allow_missing;
+		w->base = &bs->items[i];
+		w->cur = find_cell(cs, w->base->machine, w->base->allocator, w->base->trace_name);
+		if (!w->cur) {
+			missing_row(o, w);
+			continue;
 		}
+		compare_cell(o, bs, cs, w);
+		if (strcmp(w->base->machine, w->cur->machine))
+			note(w, "machine %s -> %s", w->base->machine, w->cur->machine);
+		(*compared)++;
 	}
-	for (size_t i = 0; i < cs.n; i++) {
-		if (find_cell(&bs, cs.items[i].machine, cs.items[i].allocator,
-		              cs.items[i].trace_name))
+	for (size_t i = 0; i < cs->n; i++) {
+		if (find_cell(bs, cs->items[i].machine, cs->items[i].allocator,
+		              cs->items[i].trace_name))
 			continue;
 		struct row *w = &rows[n++];
-		w->cur = &cs.items[i];
-		snprintf(w->status, sizeof w->status, "new: %s", w->cur->status);
-		snprintf(w->effect, sizeof w->effect, "-");
-		snprintf(w->p, sizeof w->p, "-");
-		snprintf(w->mem, sizeof w->mem, "-");
-		note(w, "not in BASELINE");
+		w->cur = &cs->items[i];
+		new_row(w);
 	}
-	size_t noise_cells = 0;
-	double sigma = o.noise_k > 0 ? run_noise(rows, n, &noise_cells) : -1;
-	judge_time_verdicts(&o, rows, n, sigma);
+	return n;
+}
+
+/* The footer's line about the run-to-run noise rule. */
+static void noise_text(char *buf, size_t len, const struct compare_options *o, double sigma,
+                       size_t cells)
+{
+	if (o->noise_k <= 0)
+		snprintf(buf, len, "run-to-run noise: not used (--run-noise 0)");
+	else if (sigma < 0)
+		snprintf(buf, len, "run-to-run noise: too few timed cells (%zu < %d) to "
+		         "measure; not used", cells, NOISE_MIN_CELLS);
+	else
+		snprintf(buf, len, "run-to-run noise across %zu cells: %.1f%%; time "
+		         "fails from +%.1f%% (%g x)", cells, 100 * (exp(sigma) - 1),
+		         100 * (exp(o->noise_k * sigma) - 1), o->noise_k);
+}
+
+/* The table, the verdict and the rules, as text or markdown; the exit status. */
+static int print_verdict(const struct compare_options *o, const struct row *rows, size_t n,
+                         size_t compared, double sigma, size_t noise_cells)
+{
+	size_t failed = 0, unjudged = 0, by[4] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].fail;
 		unjudged += rows[i].unjudged;
 		if (!rows[i].unjudged)
 			by[rows[i].basis]++;
 	}
-
-	char rules[240], tally[160], few[160] = "", noise[160] = "";
-	if (o.noise_k <= 0)
-		snprintf(noise, sizeof noise, "run-to-run noise: not used (--run-noise 0)");
-	else if (sigma < 0)
-		snprintf(noise, sizeof noise, "run-to-run noise: too few timed cells (%zu < %d) to "
-		         "measure; not used", noise_cells, NOISE_MIN_CELLS);
-	else
-		snprintf(noise, sizeof noise, "run-to-run noise across %zu cells: %.1f%%; time "
-		         "fails from +%.1f%% (%g x)", noise_cells, 100 * (exp(sigma) - 1),
-		         100 * (exp(o.noise_k * sigma) - 1), o.noise_k);
-	if (o.only_memory)
+	char rules[240], tally[160], few[160] = "", noise[160];
+	noise_text(noise, sizeof noise, o, sigma, noise_cells);
+	if (o->only_memory)
 		snprintf(rules, sizeof rules, "memory only: max growth %.4g%%, RSS tolerance "
-		         "%.4g%%", 100 * o.max_growth, 100 * o.rss_tolerance);
+		         "%.4g%%", 100 * o->max_growth, 100 * o->rss_tolerance);
 	else
 		snprintf(rules, sizeof rules, "time p < %.3g and > %.4g%% slower%s%s; "
-		         "instructions > %.4g%%; memory > %.4g%%, RSS > %.4g%%", o.alpha,
-		         100 * o.min_effect, o.reference ? " vs " : "", o.reference ? o.reference : "",
-		         100 * o.max_instr, 100 * o.max_growth, 100 * (o.max_growth + o.rss_tolerance));
+		         "instructions > %.4g%%; memory > %.4g%%, RSS > %.4g%%", o->alpha,
+		         100 * o->min_effect, o->reference ? " vs " : "",
+		         o->reference ? o->reference : "", 100 * o->max_instr, 100 * o->max_growth,
+		         100 * (o->max_growth + o->rss_tolerance));
 	snprintf(tally, sizeof tally, "throughput judged by instructions in %zu cells, CPU "
 	         "time in %zu, wall time in %zu", by[BASIS_INSTR], by[BASIS_CPU], by[BASIS_WALL]);
 	if (unjudged)
 		snprintf(few, sizeof few, "%zu cells: too few runs for p < %.3g, time not judged "
-		         "(--runs 5 or more)", unjudged, o.alpha);
-	if (o.markdown) {
+		         "(--runs 5 or more)", unjudged, o->alpha);
+	if (o->markdown) {
 		print_markdown(rows, n);
 		if (failed)
 			printf("\n**❌ Regression: %zu of %zu cells failed**\n", failed, n);
 		else
 			printf("\n**✅ No regression** in %zu compared cells\n", compared);
 		printf("\nRules: %s.\n", rules);
-		if (!o.only_memory)
+		if (!o->only_memory)
 			printf("\n%c%s; %s.%s%s%s\n", 'T', tally + 1, noise, few[0] ? " **" : "", few,
 			       few[0] ? "**" : "");
 	} else {
@@ -1063,11 +1113,43 @@ int compare_main(int argc, char **argv)
 		else
 			printf("\ncompare: no regression in %zu compared cells\n", compared);
 		printf("rules: %s\n", rules);
-		if (!o.only_memory)
+		if (!o->only_memory)
 			printf("%s\n%s\n%s%s", tally, noise, few, few[0] ? "\n" : "");
 	}
-	code = finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
-out:
+	return finish_stdout(failed ? EXIT_CHECK : EXIT_OK);
+}
+
+int compare_main(int argc, char **argv)
+{
+	struct compare_options o = { .min_effect = 0.05, .alpha = 0.01, .max_instr = 0.01,
+	                             .noise_k = 3, .rss_tolerance = 0.05 };
+	const char *pair = NULL;
+	int code = parse_options(argc, argv, &o, &pair);
+	if (code >= 0)
+		return code;
+	if (pair) {
+		struct pair_options po = { .pair = pair, .min_effect = o.min_effect,
+		                           .alpha = o.alpha, .wall = o.wall };
+		return compare_pair(&po, argc - optind, argv + optind);
+	}
+	struct result_set bs = { 0 }, cs = { 0 };
+	struct row *rows = NULL;
+	code = load_sides(&o, argc, argv, optind, &bs, &cs);
+	if (!code && !(rows = calloc(bs.n + cs.n + 1, sizeof *rows))) {
+		fputs("bench: compare: out of memory\n", stderr);
+		code = EXIT_SYSTEM;
+	}
+	if (!code) {
+		show_machines = !one_machine(&bs) || !one_machine(&cs);
+		code = check_machines(&o, &bs, &cs, rows);
+	}
+	if (!code) {
+		size_t compared, noise_cells = 0;
+		size_t n = compare_cells(&o, &bs, &cs, rows, &compared);
+		double sigma = o.noise_k > 0 ? run_noise(rows, n, &noise_cells) : -1;
+		judge_time_verdicts(&o, rows, n, sigma);
+		code = print_verdict(&o, rows, n, compared, sigma, noise_cells);
+	}
 	free(rows);
 	result_set_free(&bs);
 	result_set_free(&cs);

@@ -150,6 +150,38 @@ instructions_one_side() {
 }
 check "compare: an instruction count on one side only falls back to time" instructions_one_side
 
+counts_across_machines() {
+	# instruction counts do not depend on the machine: compared across two;
+	# time is still refused, and so are counts of two different methods
+	rm -rf "$TMP/ma" "$TMP/mb" && mkdir -p "$TMP/ma/bump" "$TMP/mb/bump" &&
+	jq "500 as \$i | $cost | .machine.name = \"alpha\"" "$B/bump/basic.trace.json" \
+		> "$TMP/ma/bump/basic.trace.json" &&
+	jq "510 as \$i | $cost | .machine.name = \"beta\"" "$B/bump/basic.trace.json" \
+		> "$TMP/mb/bump/basic.trace.json" &&
+	expect_exit 1 "$BENCH" compare "$TMP/ma" "$TMP/mb" &&
+	out_has "more instructions: 500.0 -> 510.0" && out_has "machine alpha -> beta" &&
+	jq '.cost.method = "perf_event"' "$TMP/mb/bump/basic.trace.json" > "$TMP/x.json" &&
+	mv "$TMP/x.json" "$TMP/mb/bump/basic.trace.json" &&
+	expect_exit 2 "$BENCH" compare "$TMP/ma" "$TMP/mb" &&
+	err_has "throughput from different machines is not comparable" &&
+	err_has "bench --count" &&
+	jq 'del(.cost) | .machine.name = "beta"' "$B/bump/basic.trace.json" \
+		> "$TMP/mb/bump/basic.trace.json" &&
+	expect_exit 2 "$BENCH" compare "$TMP/ma" "$TMP/mb"
+}
+check "compare: instruction counts compare across machines, time does not" counts_across_machines
+
+counted_differently() {
+	rm -rf "$TMP/mc" && mkdir -p "$TMP/mc/bump" &&
+	jq "510 as \$i | $cost | .cost.method = \"perf_event\"" "$B/bump/basic.trace.json" \
+		> "$TMP/mc/bump/basic.trace.json" &&
+	jq "500 as \$i | $cost" "$B/bump/basic.trace.json" > "$TMP/x.json" &&
+	mkdir -p "$TMP/md/bump" && mv "$TMP/x.json" "$TMP/md/bump/basic.trace.json" &&
+	expect_exit 0 "$BENCH" compare "$TMP/md" "$TMP/mc" &&
+	out_has "instructions counted by callgrind vs perf_event: judged by time"
+}
+check "compare: counts of two methods are not compared with each other" counted_differently
+
 cpu_preferred() {
 	cpu='.throughput.samples_cpu_ns_per_op = [90, 91, 92, 93, 94] |
 		.throughput.cpu_ns_per_op = {median: 92, min: 90, max: 94}'
