@@ -56,6 +56,7 @@ struct compare_options {
 	int         only_memory;    /* skip throughput                              */
 	int         wall;           /* --time wall: ignore CPU-time samples          */
 	int         markdown;       /* --format markdown                            */
+	int         time_gate;      /* --time-gate: a time slowdown fails the cell   */
 };
 
 /* How a cell's throughput was judged (for the table and the verdict's tally). */
@@ -66,6 +67,8 @@ static const char *const basis_name[] = { "-", "instr", "cpu", "wall" };
 struct row {
 	const struct result *base, *cur;  /* either may be NULL              */
 	int  fail;                        /* this cell regressed              */
+	int  slow;                        /* slower by time, reported only
+	                                     (without --time-gate)           */
 	int  compared;                    /* both sides present               */
 	int  unjudged;                    /* throughput: too few runs to say  */
 	int  timed;                       /* time was judged: est and p hold  */
@@ -499,10 +502,14 @@ static void judge_time_verdicts(const struct compare_options *o, struct row *row
 		} else if (w->est <= noise_floor) {
 			note(w, "slower by %s (p %.2g), but within %g x the run-to-run noise", e,
 			     w->p_value, o->noise_k);
-		} else {
+		} else if (o->time_gate) {
 			w->fail = 1;
 			note(w, "slower: %s %s time per op (p %.2g < %.3g, above the %.4g%% minimum)",
 			     e, basis_name[w->basis], w->p_value, o->alpha, 100 * o->min_effect);
+		} else {
+			w->slow = 1;
+			note(w, "slower: %s %s time/op, p %.2g (reported; --time-gate fails it)", e,
+			     basis_name[w->basis], w->p_value);
 		}
 	}
 }
@@ -695,8 +702,9 @@ static void print_text(const struct row *rows, size_t n)
 		char name[2 * RESULT_NAME_MAX];
 		fit(a, sizeof a, cell_name(r, name, sizeof name), 14);
 		trace_text(t, sizeof t, r->trace_name);
-		printf("%-4s %-14s %-16s %-5s %-21s %-5s %s\n", w->fail ? "FAIL" : w->cur && !w->base
-		       ? "new" : "ok", a, t, basis_name[w->basis], w->effect, w->p, w->mem);
+		printf("%-4s %-14s %-16s %-5s %-21s %-5s %s\n", w->fail ? "FAIL" : w->slow ? "SLOW"
+		       : w->cur && !w->base ? "new" : "ok", a, t, basis_name[w->basis], w->effect,
+		       w->p, w->mem);
 		for (const char *s = w->note; *s;) {
 			const char *e = strchr(s, '\n');
 			int len = e ? (int)(e - s) : (int)strlen(s);
@@ -730,7 +738,7 @@ static void print_markdown(const struct row *rows, size_t n)
 		char name[2 * RESULT_NAME_MAX];
 		const char *cols[8] = { cell_name(r, name, sizeof name), r->trace_name, w->status, basis_name[w->basis],
 		                        w->effect, w->p, w->mem, w->note };
-		fputs(w->fail ? "| ❌ " : "| ✅ ", stdout);
+		fputs(w->fail ? "| ❌ " : w->slow ? "| ⚠️ " : "| ✅ ", stdout);
 		for (int k = 0; k < 8; k++) {
 			fputs("| ", stdout);
 			md(cols[k][0] ? cols[k] : " ");
@@ -784,8 +792,10 @@ static void compare_usage(FILE *f)
 	      "Throughput: instructions per op when both sides have them (bench --count;\n"
 	      "exact), else the timed passes of both sides (CPU time when both have it,\n"
 	      "else wall time) through a Mann-Whitney U test.  A cell is slower only when\n"
-	      "the change is significant (p < alpha) and above the minimum effect; each\n"
-	      "cell shows the change with its interval at 1 - alpha, and p.\n"
+	      "the change is significant (p < alpha) and above the minimum effect and the\n"
+	      "run-to-run noise; it is then reported (SLOW), and fails only with\n"
+	      "--time-gate.  Each cell shows the change with its interval at 1 - alpha,\n"
+	      "and p.\n"
 	      "\n"
 	      "options:\n"
 	      "  --min-effect P         a slowdown smaller than P never fails (default 5%)\n"
@@ -797,6 +807,10 @@ static void compare_usage(FILE *f)
 	      "                         noise measured across the cells (default 3; 0: off)\n"
 	      "  --time cpu|wall        time samples to judge by (default cpu when both\n"
 	      "                         sides have them)\n"
+	      "  --time-gate            a time slowdown fails the cell (default: reported\n"
+	      "                         as SLOW, not failed: two separate runs on a shared\n"
+	      "                         machine differ by more than any fair threshold;\n"
+	      "                         gate time with --pair, or on instruction counts)\n"
 	      "  --max-memory-growth P  peak break (exact) or peak RSS growth beyond P fails\n"
 	      "                         (default 0%)\n"
 	      "  --rss-tolerance P      extra growth allowed for peak RSS (default 5%)\n"
@@ -847,7 +861,7 @@ static int sides_split(int argc, char **argv, int first, int *nbase, int *cur_at
 static int parse_options(int argc, char **argv, struct compare_options *o, const char **pair)
 {
 	enum { O_SLOW = 256, O_GROWTH, O_RSS, O_REF, O_MISSING, O_MEM, O_FORMAT, O_EFFECT,
-	       O_ALPHA, O_INSTR, O_TIME, O_NOISE, O_PAIR };
+	       O_ALPHA, O_INSTR, O_TIME, O_NOISE, O_PAIR, O_GATE };
 	static const struct option opts[] = {
 		{ "allow-missing", no_argument, NULL, O_MISSING },
 		{ "alpha", required_argument, NULL, O_ALPHA },
@@ -863,6 +877,7 @@ static int parse_options(int argc, char **argv, struct compare_options *o, const
 		{ "rss-tolerance", required_argument, NULL, O_RSS },
 		{ "run-noise", required_argument, NULL, O_NOISE },
 		{ "time", required_argument, NULL, O_TIME },
+		{ "time-gate", no_argument, NULL, O_GATE },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -921,6 +936,7 @@ static int parse_options(int argc, char **argv, struct compare_options *o, const
 		case O_REF: o->reference = optarg; break;
 		case O_MISSING: o->allow_missing = 1; break;
 		case O_PAIR: *pair = optarg; break;
+		case O_GATE: o->time_gate = 1; break;
 		case O_MEM: o->only_memory = 1; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
@@ -1073,15 +1089,19 @@ static void noise_text(char *buf, size_t len, const struct compare_options *o, d
 static int print_verdict(const struct compare_options *o, const struct row *rows, size_t n,
                          size_t compared, double sigma, size_t noise_cells)
 {
-	size_t failed = 0, unjudged = 0, by[4] = { 0 };
+	size_t failed = 0, slow = 0, unjudged = 0, by[4] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		failed += rows[i].fail;
+		slow += rows[i].slow;
 		unjudged += rows[i].unjudged;
 		if (!rows[i].unjudged)
 			by[rows[i].basis]++;
 	}
-	char rules[240], tally[160], few[160] = "", noise[160];
+	char rules[240], tally[160], few[160] = "", noise[160], slowtext[200] = "";
 	noise_text(noise, sizeof noise, o, sigma, noise_cells);
+	if (slow)
+		snprintf(slowtext, sizeof slowtext, "%zu cells slower by time: reported, not "
+		         "failed (--time-gate)", slow);
 	if (o->only_memory)
 		snprintf(rules, sizeof rules, "memory only: max growth %.4g%%, RSS tolerance "
 		         "%.4g%%", 100 * o->max_growth, 100 * o->rss_tolerance);
@@ -1102,6 +1122,8 @@ static int print_verdict(const struct compare_options *o, const struct row *rows
 			printf("\n**❌ Regression: %zu of %zu cells failed**\n", failed, n);
 		else
 			printf("\n**✅ No regression** in %zu compared cells\n", compared);
+		if (slow)
+			printf("\n**⚠️ %s**\n", slowtext);
 		printf("\nRules: %s.\n", rules);
 		if (!o->only_memory)
 			printf("\n%c%s; %s.%s%s%s\n", 'T', tally + 1, noise, few[0] ? " **" : "", few,
@@ -1112,6 +1134,8 @@ static int print_verdict(const struct compare_options *o, const struct row *rows
 			printf("\ncompare: REGRESSION: %zu of %zu cells failed\n", failed, n);
 		else
 			printf("\ncompare: no regression in %zu compared cells\n", compared);
+		if (slow)
+			printf("compare: %s\n", slowtext);
 		printf("rules: %s\n", rules);
 		if (!o->only_memory)
 			printf("%s\n%s\n%s%s", tally, noise, few, few[0] ? "\n" : "");

@@ -82,7 +82,7 @@ _heaplab_bench()
 	report|compare)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--format --fields --timeline --reference --group-by --cells
-				--rss-timeline --grade-weight --grade-ref --grade-ref-kops --pair --help" -- "$cur"))
+				--rss-timeline --grade-weight --grade-ref --grade-ref-kops --pair --time-gate --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;

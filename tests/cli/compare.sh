@@ -67,10 +67,21 @@ scale='.throughput.samples_ns_per_op |= map(. * $k) |
 slowdown="2 as \$k | $scale"
 slowdown_fails() {
 	copy_with "$slowdown" bump basic.trace &&
-	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" &&
+	expect_exit 1 "$BENCH" compare --time-gate "$B" "$TMP/cur" &&
 	grep -q '^FAIL *bump *basic *wall *+100%' "$OUT" && out_has "slower: +100% wall time per op"
 }
-check "compare: a clear 2x slowdown fails, exit 1, with its size and p" slowdown_fails
+check "compare --time-gate: a clear 2x slowdown fails, exit 1, with its size and p" slowdown_fails
+
+slowdown_reported() {
+	# two separate runs: time is shown, marked SLOW, and does not fail
+	copy_with "$slowdown" bump basic.trace &&
+	expect_exit 0 "$BENCH" compare "$B" "$TMP/cur" &&
+	grep -q '^SLOW *bump *basic *wall *+100%' "$OUT" &&
+	out_has "slower: +100% wall time/op, p 0.0079 (reported; --time-gate fails it)" &&
+	out_has "1 cells slower by time: reported, not failed" &&
+	expect_exit 0 "$BENCH" compare --format markdown "$B" "$TMP/cur" && out_has "⚠️"
+}
+check "compare: without --time-gate a time slowdown is reported, not failed" slowdown_reported
 
 identical_samples() {
 	expect_exit 0 "$BENCH" compare "$B" "$B" && grep -q '^ok *bump *basic *wall *+0.00% ' "$OUT" &&
@@ -98,14 +109,14 @@ small_effect() {
 	# consistently 3% slower: significant, but under the 5% minimum effect
 	copy_with "1.03 as \$k | $scale" bump basic.trace &&
 	expect_exit 0 "$BENCH" compare "$B" "$TMP/cur" && out_has "under the 5% minimum" &&
-	expect_exit 1 "$BENCH" compare --min-effect 2% "$B" "$TMP/cur"
+	expect_exit 1 "$BENCH" compare --time-gate --min-effect 2% "$B" "$TMP/cur"
 }
 check "compare: a significant slowdown under --min-effect passes" small_effect
 
 max_slowdown_deprecated() {
 	copy_with "1.07 as \$k | $scale" bump basic.trace &&
-	expect_exit 1 "$BENCH" compare "$B" "$TMP/cur" &&
-	expect_exit 0 "$BENCH" compare --max-slowdown 10% "$B" "$TMP/cur" &&
+	expect_exit 1 "$BENCH" compare --time-gate "$B" "$TMP/cur" &&
+	expect_exit 0 "$BENCH" compare --time-gate --max-slowdown 10% "$B" "$TMP/cur" &&
 	err_has "--max-slowdown is deprecated"
 }
 check "compare --max-slowdown: still works, as --min-effect, with a warning" max_slowdown_deprecated
@@ -118,7 +129,7 @@ too_few_runs() {
 	mkdir -p "$TMP/t3c/bump" && cp "$TMP/cur/bump/basic.trace.json" "$TMP/t3c/bump/b.json" &&
 	expect_exit 0 "$BENCH" compare "$TMP/t3" "$TMP/t3c" &&
 	out_has "1 cells: too few runs for p < 0.01" && out_has "too few timed cells" && out_has "[?, ?]" &&
-	expect_exit 1 "$BENCH" compare --alpha 0.2 "$TMP/t3" "$TMP/t3c"
+	expect_exit 1 "$BENCH" compare --time-gate --alpha 0.2 "$TMP/t3" "$TMP/t3c"
 }
 check "compare: 3 vs 3 runs cannot reach p < 0.01: not judged, and said" too_few_runs
 
@@ -189,7 +200,7 @@ cpu_preferred() {
 	jq "$cpu" "$B/bump/basic.trace.json" > "$TMP/cb/bump/b.json" &&
 	jq "2 as \$k | $scale | $cpu" "$B/bump/basic.trace.json" > "$TMP/cc/bump/b.json" &&
 	expect_exit 0 "$BENCH" compare "$TMP/cb" "$TMP/cc" && grep -q '^ok *bump *basic *cpu ' "$OUT" &&
-	expect_exit 1 "$BENCH" compare --time wall "$TMP/cb" "$TMP/cc" &&
+	expect_exit 1 "$BENCH" compare --time-gate --time wall "$TMP/cb" "$TMP/cc" &&
 	grep -q '^FAIL *bump *basic *wall ' "$OUT"
 }
 check "compare: CPU-time samples are preferred when both sides have them (--time wall not)" \
@@ -251,11 +262,12 @@ run_noise() {
 	ten_cells n1 a:0.8 b:1.15 c:0.9 d:1.25 e:0.95 f:1.1 g:0.85 h:1.2 i:1 j:1.3 &&
 	expect_exit 0 "$BENCH" compare "$TMP/n0" "$TMP/n1" && out_has "run-to-run noise across 10 cells" &&
 	out_has "within 3 x the run-to-run noise" &&
-	expect_exit 1 "$BENCH" compare --run-noise 0 "$TMP/n0" "$TMP/n1" &&
+	expect_exit 1 "$BENCH" compare --time-gate --run-noise 0 "$TMP/n0" "$TMP/n1" &&
 	out_has "REGRESSION: 5 of 10 cells" &&
 	# a quiet machine: the same +30% cell stands out and fails
 	ten_cells n2 a:1 b:1.001 c:0.999 d:1 e:1.002 f:0.998 g:1 h:1.001 i:1 j:1.3 &&
-	expect_exit 1 "$BENCH" compare "$TMP/n0" "$TMP/n2" && out_has "REGRESSION: 1 of 10 cells" &&
+	expect_exit 1 "$BENCH" compare --time-gate "$TMP/n0" "$TMP/n2" &&
+	out_has "REGRESSION: 1 of 10 cells" &&
 	grep -q '^FAIL *j ' "$OUT"
 }
 check "compare: a slowdown within the run-to-run noise of the cells passes, outside fails" \
@@ -267,14 +279,15 @@ slower_machine() {
 	for f in "$TMP"/slow/*/*.json; do
 		jq "3 as \$k | $scale" "$f" > "$f.x" && mv "$f.x" "$f"
 	done &&
-	expect_exit 1 "$BENCH" compare "$B" "$TMP/slow" &&
-	expect_exit 0 "$BENCH" compare --reference tlsf "$B" "$TMP/slow" && out_has "(reference)"
+	expect_exit 1 "$BENCH" compare --time-gate "$B" "$TMP/slow" &&
+	expect_exit 0 "$BENCH" compare --time-gate --reference tlsf "$B" "$TMP/slow" &&
+	out_has "(reference)"
 }
 check "compare --reference: a uniformly slower machine is no regression" slower_machine
 
 reference_catches() {
 	copy_with "$slowdown" bump basic.trace &&
-	expect_exit 1 "$BENCH" compare --reference tlsf "$B" "$TMP/cur" &&
+	expect_exit 1 "$BENCH" compare --time-gate --reference tlsf "$B" "$TMP/cur" &&
 	grep -q '^FAIL *bump *basic *wall *+100%' "$OUT" && out_has "> 5% slower vs tlsf"
 }
 check "compare --reference: one allocator slower than the reference fails" reference_catches
