@@ -23,7 +23,7 @@
 # The table goes to stdout, progress to stderr.  Environment (defaults):
 #   BENCH (./bench), BENCH_TEST (build/bench-test), PROG
 #   (build/tests/programs/live_set), RUNS (5 timed passes a cell), REPEAT
-#   (10), POWER_REPEAT (5), LOAD (1 busy loop; 0 for none), ALLOCS
+#   (10), POWER_REPEAT (3), LOAD (1 busy loop; 0 for none), ALLOCS
 #   (builtin,glibc), TRACES (five shipped traces, below), SECTIONS ("false
 #   power fairness"), JEMALLOC (/usr/lib/x86_64-linux-gnu/libjemalloc.so.2),
 #   LIVE_N (400000 records), PROG_REPS (11).
@@ -34,7 +34,7 @@ BENCH_TEST=${BENCH_TEST:-build/bench-test}
 PROG=${PROG:-build/tests/programs/live_set}
 RUNS=${RUNS:-5}
 REPEAT=${REPEAT:-10}
-POWER_REPEAT=${POWER_REPEAT:-5}
+POWER_REPEAT=${POWER_REPEAT:-3}
 LOAD=${LOAD:-1}
 ALLOCS=${ALLOCS:-builtin,glibc}
 TRACES=${TRACES:-workloads/web.trace,workloads/binary.trace,workloads/coalescing.trace,workloads/realloc-growth.trace,workloads/random.trace}
@@ -44,6 +44,7 @@ LIVE_N=${LIVE_N:-400000}
 PROG_REPS=${PROG_REPS:-11}
 POWER_ALLOCS="test-slow-segregated test-slow-tlsf"
 PCTS="2 5 10"
+IPCTS=${IPCTS:-2}   # sizes counted by instructions (deterministic: the smallest tells)
 
 for tool in jq awk; do
 	command -v $tool >/dev/null || { echo "bench_compare: $tool is not installed" >&2; exit 3; }
@@ -77,8 +78,18 @@ echo "timed passes per cell: $RUNS; compare defaults unless said"
 count_has=0; has_option "--count" && count_has=1
 touch_has=0; has_option "--touch" && touch_has=1
 
-# flagged DIR_A DIR_B [compare options]: number of FAIL rows
+# flagged DIR_A DIR_B [compare options]: number of rows flagged, FAIL (the
+# verdict) or SLOW (a time slowdown reported without --time-gate)
 flagged() {
+	a=$1 b=$2
+	shift 2
+	"$BENCH" compare "$@" "$a" "$b" > "$tmp/cmp.txt" 2>/dev/null
+	code=$?
+	[ $code -le 1 ] || { say "compare failed (exit $code)"; echo 999; return; }
+	grep -c -e '^FAIL' -e '^SLOW' "$tmp/cmp.txt"
+}
+# failed DIR_A DIR_B [compare options]: number of FAIL rows (what fails the verdict)
+failed() {
 	a=$1 b=$2
 	shift 2
 	"$BENCH" compare "$@" "$a" "$b" > "$tmp/cmp.txt" 2>/dev/null
@@ -91,6 +102,7 @@ flagged() {
 case " $SECTIONS " in *" false "*)
 	ntraces=$(echo "$TRACES" | tr ',' '\n' | wc -l)
 	variants="default|--run-noise 0|--run-noise 0 --min-effect 10%|--time wall|--reference glibc"
+	: > "$tmp/fail.tsv"
 	: > "$tmp/false.tsv"
 	r=1
 	while [ $r -le "$REPEAT" ]; do
@@ -106,6 +118,7 @@ case " $SECTIONS " in *" false "*)
 			else n=$(flagged "$tmp/fa.a" "$tmp/fa.b" $v); fi
 			printf '%s\t%s\n' "$v" "$n" >> "$tmp/false.tsv"
 		done
+		printf 'default\t%s\n' "$(failed "$tmp/fa.a" "$tmp/fa.b")" >> "$tmp/fail.tsv"
 		"$BENCH" compare "$tmp/fa.a" "$tmp/fa.b" 2>/dev/null |
 			sed -n 's/^run-to-run noise across [0-9]* cells: \([0-9.]*\)%.*/\1/p' >> "$tmp/noise.txt"
 		r=$((r + 1))
@@ -113,7 +126,11 @@ case " $SECTIONS " in *" false "*)
 	cells=$(find "$tmp/fa.a" -name '*.json' ! -name summary.json | wc -l)
 	echo
 	echo "false alarms: unchanged code, $cells cells ($ALLOCS x $ntraces traces), $REPEAT comparisons"
-	printf '  %-32s %14s %20s\n' "rule" "cells flagged" "comparisons failing"
+	echo "(flagged: SLOW, reported, or FAIL with --time-gate: the same cells)"
+	awk -F'\t' -v cells="$cells" -v reps="$REPEAT" '{ s += $2; f += ($2 > 0) }
+		END { printf "  %-32s %7d / %-5d %11d / %d\n", "cells FAILED by default", s,
+			cells * reps, f, reps }' "$tmp/fail.tsv"
+	printf '  %-32s %14s %20s\n' "time rule" "cells flagged" "comparisons flagging"
 	echo "$variants" | tr '|' '\n' | while read -r v; do
 		awk -F'\t' -v v="$v" -v cells="$cells" -v reps="$REPEAT" '
 			$1 == v { s += $2; f += ($2 > 0) }
@@ -217,7 +234,7 @@ case " $SECTIONS " in *" power "*)
 			for t in $tracelist; do
 				cell_run "$tmp/ic/base" "$a" "$t" 0 --count
 				cell_run "$tmp/ic/again" "$a" "$t" 0 --count
-				for p in $PCTS; do
+				for p in $IPCTS; do
 					cell_run "$tmp/ic/p$p" "$a" "$t" "$(spins_of "$a" "$t" "$p")" --count
 				done
 			done
@@ -238,7 +255,7 @@ case " $SECTIONS " in *" power "*)
 				tn=$(basename "$t").json
 				with_cost "$tmp/pw/base/$a/$tn" "$tmp/ic/base/$a/$tn" "$(instr "$a" "$t" 0)"
 				with_cost "$tmp/pw/base/$a/$tn" "$tmp/ic/again/$a/$tn" "$(instr "$a" "$t" 0)"
-				for p in $PCTS; do
+				for p in $IPCTS; do
 					with_cost "$tmp/pw/p$p/$a/$tn" "$tmp/ic/p$p/$a/$tn" \
 						"$(instr "$a" "$t" "$(spins_of "$a" "$t" "$p")")"
 				done
@@ -246,7 +263,7 @@ case " $SECTIONS " in *" power "*)
 		done
 	fi
 	printf 'again\t%s\n' "$(flagged "$tmp/ic/base" "$tmp/ic/again")" >> "$tmp/ipower.tsv"
-	for p in $PCTS; do
+	for p in $IPCTS; do
 		printf '%s\t%s\n' "$p" "$(flagged "$tmp/ic/base" "$tmp/ic/p$p")" >> "$tmp/ipower.tsv"
 	done
 
@@ -255,19 +272,21 @@ case " $SECTIONS " in *" power "*)
 	echo "work added per call = P% of the cell's instructions per op in a timed pass"
 	echo "($per_spin instructions a step), vs the same wrapper with none;"
 	echo "time: $POWER_REPEAT repetitions; instructions: $imethod"
-	printf '  %-6s %-19s %-19s %-19s %s\n' "added" "flagged (default)" "(--run-noise 0)" \
+	printf '  %-6s %-19s %-19s %-19s %s\n' "added" "flagged (SLOW)" "(--run-noise 0)" \
 		"flagged (instr)" "time seen"
 	for p in $PCTS; do
 		awk -F'\t' -v p="$p" -v cells="$pcells" -v reps="$POWER_REPEAT" '
-			FILENAME ~ /ipower/ { if ($1 == p) ic = $2; next }
+			FILENAME ~ /ipower/ { if ($1 == p) { ic = $2; counted = 1 }; next }
 			$1 == p { s += $2; w += $3; med[++n] = $4 }
 			END {
 				for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
 					if (med[j] < med[i]) { x = med[i]; med[i] = med[j]; med[j] = x }
-				printf "  %-6s %5d / %-3d %4.0f%%  %5d / %-3d %4.0f%%  %5d / %-3d %4.0f%%  %+.1f%%\n",
+				printf "  %-6s %5d / %-3d %4.0f%%  %5d / %-3d %4.0f%%  ",
 					p "%", s, cells * reps, 100 * s / (cells * reps),
-					w, cells * reps, 100 * w / (cells * reps),
-					ic, cells, 100 * ic / cells, 100 * (med[int((n + 1) / 2)] - 1)
+					w, cells * reps, 100 * w / (cells * reps)
+				if (counted) printf "%5d / %-3d %4.0f%%  ", ic, cells, 100 * ic / cells
+				else printf "%-19s ", "   (not counted)"
+				printf "%+.1f%%\n", 100 * (med[int((n + 1) / 2)] - 1)
 			}' "$tmp/ipower.tsv" "$tmp/power.tsv"
 	done
 	awk -F'\t' '$1 == "again" { printf "  instruction counts of unchanged code, counted twice: %d of %d cells flagged\n", $2, '"$pcells"' }' "$tmp/ipower.tsv"
