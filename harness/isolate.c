@@ -829,19 +829,27 @@ static enum cell_status cell_run(const struct alloc_spec *s, const struct trace 
 	 * cannot: after its checked pass its heap is grown and its caches warm,
 	 * so each of its timed passes runs in a fresh process of its own.
 	 */
-	run_child(s, t, &ropt, ropt.peer || !timed ? MODE_CHECKED : MODE_MAIN, 0, deadline, m,
-	          &o, NULL);
+	/*
+	 * Untimed, a built-in still runs one timed pass after its checked pass
+	 * in the same process, not kept: an allocator whose state carries over
+	 * from one heap to the next fails run_cell's determinism check there,
+	 * as in a whole cell (the passes of isolate_timed_pass each start a
+	 * fresh process and could not see it).
+	 */
+	struct run_options mopt = ropt;
+	if (!timed)
+		mopt.runs = 1;
+	run_child(s, t, &mopt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o, NULL);
 	if (!o.got_msg) {
 		judge(s, t, &o, timeout, r, x);
 		goto out;
 	}
 	*r = m->r;
-	if (!timed && !ropt.threads)
-		r->threads = 1;   /* as run_cell says of a serial replay */
 	if (r->status != CELL_OK)
 		goto out;
 	if (!timed) {
-		r->memory_identical = 1;   /* until a timed pass differs (isolate_timed_pass) */
+		r->runs = 0;               /* the passes come from isolate_timed_pass */
+		r->memory_identical = 1;   /* until one of them differs            */
 	} else if (ropt.peer) {
 		unsigned n = run_count(&ropt, t);
 		r->memory_identical = 1;

@@ -8,26 +8,36 @@ BT=${BENCH_TEST:-build/bench-test}
 # ---- --interleave ----
 
 # test-slow-* log every init (one per pass: checked, timed, memory) with
-# HEAPLAB_SLOW_LOG; collapsing repeats gives the order the cells ran in.
+# HEAPLAB_SLOW_LOG: the order the passes ran in.
 order_of() {
 	rm -f "$TMP/log" "$TMP/$1" && rm -rf "$TMP/s-$1" &&
 	HEAPLAB_SLOW_LOG=$TMP/log "$BT" --alloc test-slow-segregated,test-slow-tlsf \
 		--trace workloads/basic.trace,workloads/coalesce.trace --runs 3 \
 		--out "$TMP/s-$1" -q $2 2>"$ERR" &&
-	uniq "$TMP/log" | tr '\n' ' ' > "$TMP/$1"
+	tr '\n' ' ' < "$TMP/log" > "$TMP/$1"
 }
 interleaved_order() {
 	order_of il --interleave &&
-	# per trace: 3 rounds of (segregated, tlsf)
-	want="segregated tlsf segregated tlsf segregated tlsf"
-	[ "$(cat "$TMP/il")" = "$want $want " ] ||
+	# per trace: each cell's untimed work once (the checked pass, one timed
+	# pass not kept, the memory pass), then 3 rounds of 5 timed passes a
+	# cell, one pass at a time, the order reversed every turn
+	want="segregated segregated segregated tlsf tlsf tlsf "
+	turn=0
+	while [ $turn -lt 15 ]; do
+		if [ $((turn % 2)) = 0 ]; then want="${want}segregated tlsf "
+		else want="${want}tlsf segregated "; fi
+		turn=$((turn + 1))
+	done
+	[ "$(cat "$TMP/il")" = "$want$want" ] ||
 		{ echo "    order: $(cat "$TMP/il")"; return 1; }
 }
-check "--interleave: timed passes alternate, round by round" interleaved_order
+check "--interleave: timed passes alternate one at a time, A B, B A, ..." interleaved_order
 
 plain_order() {
 	order_of plain "" &&
-	[ "$(cat "$TMP/plain")" = "segregated tlsf segregated tlsf " ] ||
+	# checked + 3 timed passes in one child, then the memory pass: 5 inits a cell
+	one="segregated segregated segregated segregated segregated tlsf tlsf tlsf tlsf tlsf "
+	[ "$(cat "$TMP/plain")" = "$one$one" ] ||
 		{ echo "    order: $(cat "$TMP/plain")"; return 1; }
 }
 check "without --interleave: each cell runs whole (unchanged)" plain_order
@@ -35,6 +45,7 @@ check "without --interleave: each cell runs whole (unchanged)" plain_order
 interleave_recorded() {
 	f=$TMP/s-il/test-slow-tlsf/coalesce.json
 	[ "$(jq '.options.interleave' "$f")" = true ] &&
+	[ "$(jq '.options.round_passes' "$f")" = 5 ] &&
 	[ "$(jq '.runs' "$f")" = 3 ] &&
 	[ "$(jq '.throughput.samples_ns_per_op | length' "$f")" = 3 ] &&
 	[ "$(jq '.throughput.passes | length' "$f")" = 3 ] &&
@@ -42,7 +53,42 @@ interleave_recorded() {
 	[ "$(jq '.options | has("interleave")' "$TMP/s-plain/test-slow-tlsf/coalesce.json")" \
 		= false ]
 }
-check "--interleave: recorded in options, every round's pass kept" interleave_recorded
+check "--interleave: recorded in options, one pass kept per round" interleave_recorded
+
+fastest_kept() {
+	# each round keeps the pass with the least CPU time of its 5
+	f=$TMP/s-il/test-slow-tlsf/coalesce.json
+	jq -e '[.throughput.passes[] | .user_ns + .sys_ns] | all(. > 0)' "$f" > /dev/null
+}
+check "--interleave: the kept passes carry their CPU time" fastest_kept
+
+nondeterministic_caught() {
+	# state carried from one heap to the next: caught as in a plain run
+	rm -rf "$TMP/nd" &&
+	expect_exit 1 "$BT" --alloc broken-nondeterministic,bump --trace workloads/basic.trace \
+		--interleave --runs 3 --out "$TMP/nd" -q &&
+	jq -e '.status == "check-failed" and .memory.identical_across_runs == false' \
+		"$TMP/nd/broken-nondeterministic/basic.json" > /dev/null &&
+	jq -e '.status == "ok" and .runs == 3' "$TMP/nd/bump/basic.json" > /dev/null
+}
+check "--interleave: a non-deterministic allocator fails; the other cell goes on" \
+	nondeterministic_caught
+
+default_rounds() {
+	rm -rf "$TMP/dr" &&
+	"$BENCH" --alloc bump,tlsf --trace workloads/basic.trace --interleave --out "$TMP/dr" \
+		-q 2>"$ERR" &&
+	[ "$(jq '.runs' "$TMP/dr/tlsf/basic.json")" = 30 ] &&
+	[ "$(jq '.throughput.passes | length' "$TMP/dr/bump/basic.json")" = 30 ]
+}
+check "--interleave without --runs: 30 rounds" default_rounds
+
+nondeterministic_pass() {
+	# each timed pass, in a process of its own, reproduced the checked pass
+	jq -e '.memory.identical_across_runs == true and .check.violations == 0' \
+		"$TMP/s-il/test-slow-segregated/basic.json" > /dev/null
+}
+check "--interleave: every timed pass reproduced the checked pass's memory" nondeterministic_pass
 
 same_memory() {
 	# the memory figures do not depend on the schedule
