@@ -509,7 +509,13 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		}
 		got += (size_t)k;
 	}
-	/* The pipe closed; a child that closed it early may still run (or hang). */
+	/*
+	 * The pipe closed; a child that closed it early may still run (or hang).
+	 * One that is done exits within microseconds: poll soon, then back off
+	 * (--interleave starts a child per timed pass, a wait of 10 ms each
+	 * would be most of its time).
+	 */
+	useconds_t nap = 50;
 	while (!o->timed_out && !o->interrupted) {
 		pid_t w = waitpid(pid, &o->status, WNOHANG);
 		if (w == pid || (w < 0 && errno != EINTR))
@@ -518,8 +524,10 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			o->interrupted = 1;
 		else if (deadline > 0 && mono_s() >= deadline)
 			o->timed_out = 1;
-		else
-			usleep(10000);
+		else {
+			usleep(nap);
+			nap = nap < 10000 ? nap * 2 : 10000;
+		}
 	}
 	if (o->timed_out || o->interrupted) {
 		kill(pid, SIGKILL);

@@ -24,7 +24,7 @@
 #
 # The table goes to stdout, progress to stderr.  Environment (defaults):
 # BENCH (./bench), BENCH_TEST (build/bench-test), ROUNDS (bench's default
-# for --interleave), CAL_ROUNDS (60), FALSE_REPEAT (10), REPEAT (5: power),
+# for --interleave), CAL_ROUNDS (30), FALSE_REPEAT (6), REPEAT (5: power),
 # LOAD (1), TRACES (five
 # shipped traces), PCTS (5 10), TIME (cpu; wall judges wall time).
 set -u
@@ -32,9 +32,9 @@ cd "$(dirname "$0")/.."
 BENCH=${BENCH:-./bench}
 BENCH_TEST=${BENCH_TEST:-build/bench-test}
 ROUNDS=${ROUNDS:-}
-CAL_ROUNDS=${CAL_ROUNDS:-60}
+CAL_ROUNDS=${CAL_ROUNDS:-30}
 REPEAT=${REPEAT:-5}
-FALSE_REPEAT=${FALSE_REPEAT:-10}
+FALSE_REPEAT=${FALSE_REPEAT:-6}
 LOAD=${LOAD:-1}
 PCTS=${PCTS:-5 10}
 TIME=${TIME:-cpu}
@@ -186,6 +186,14 @@ for pct in $PCTS; do
 	median < "$tmp/seen" | awk '{ printf "   %+.1f%%", 100 * ($1 - 1) }'
 	sort -g "$tmp/seen" | awk '{ v[NR] = $1 } END { printf " (%+.1f%% to %+.1f%%)\n",
 		100 * (v[1] - 1), 100 * (v[NR] - 1) }'
+	# per trace: flagged, and the slowdown seen in each suite (* = flagged)
+	for t in $(echo "$TRACES" | tr ',' ' '); do
+		name=$(basename "$t" .trace)
+		awk -F'\t' -v p="$pct" -v t="$name" '$1 == p && $2 == t {
+			n++; f += ($3 > 0); s = s sprintf(" %+.1f%s", 100 * ($4 - 1), $3 > 0 ? "*" : "") }
+			END { printf "           %-15s %d / %d:%s\n", t, f, n, s }' "$tmp/power.tsv"
+	done
 done
+echo "  (per trace: the slowdown seen in each suite; * flagged)"
 echo
 echo "run time $(( $(date +%s) - started )) s; load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
