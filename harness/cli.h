@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay.h"
+#include "cell.h"
 
 struct cli_options {
 	const char        *alloc;    /* --alloc NAME[,NAME...] (all, builtin, peers)  */

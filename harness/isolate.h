@@ -32,7 +32,7 @@
 
 #include "mempass.h"
 #include "peer.h"
-#include "replay.h"
+#include "cell.h"
 
 #define ISOLATE_TIMEOUT_DEFAULT 300u   /* seconds per cell                     */
 

@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#include "replay.h"
+#include "cell.h"
 
 #define MEMPASS_METHOD "anon-rss-sampled-per-op"
 #define MEMPASS_PAGE   4096u

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "machine.h"
-#include "replay.h"
+#include "cell.h"
 
 #define HEAPLAB_NAME           "heaplab"
 #define HEAPLAB_VERSION        "0.1.0"

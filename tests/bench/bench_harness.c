@@ -27,7 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "harness/bulk.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 #include "harness/trace.h"
 #include "tests/bench/trivial.h"
 

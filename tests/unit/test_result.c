@@ -4,7 +4,7 @@
 #include "../../harness/bulk.h"
 #include "../../harness/latency.h"
 #include "../../harness/machine.h"
-#include "../../harness/replay.h"
+#include "../../harness/cell.h"
 #include "../../harness/report.h"
 #include "../../harness/result.h"
 

@@ -12,7 +12,7 @@
 #include "test.h"
 #include "allocators/allocator.h"
 #include "harness/bulk.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 #include "alloc_helpers.h"
 
 #include <pthread.h>

@@ -7,7 +7,7 @@
 #include "test.h"
 #include "allocators/allocator.h"
 #include "harness/bulk.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  */
 #include "test.h"
 
-#include "../../harness/replay.h"
+#include "../../harness/cell.h"
 #include "../../harness/timed_op.h"
 
 #include <stdio.h>
