@@ -14,13 +14,12 @@
 #include "serial.h"
 #include "threaded.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 struct replay_progress *replay_progress;
 
-unsigned run_count(const struct run_options *opt, const struct trace *t)
+unsigned run_count(const struct cell_options *opt, const struct trace *t)
 {
 	if (opt->runs)
 		return opt->runs;
@@ -28,7 +27,7 @@ unsigned run_count(const struct run_options *opt, const struct trace *t)
 }
 
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
-                                const struct run_options *opt, struct cell_result *r)
+                                const struct cell_options *opt, struct cell_result *r)
 {
 	if (opt->threads)
 		return threaded_checked(a, t, opt, r);
@@ -36,7 +35,7 @@ enum cell_status replay_checked(const struct allocator *a, const struct trace *t
 }
 
 int replay_timed(const struct allocator *a, const struct trace *t,
-                 const struct run_options *opt, void **ptrs,
+                 const struct cell_options *opt, void **ptrs,
                  struct pass_figures *f, struct memory_figures *m)
 {
 	if (opt->threads)
@@ -58,7 +57,7 @@ void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
 struct cell_driver {
 	const struct allocator   *a;
 	const struct trace       *t;
-	const struct run_options *opt;
+	const struct cell_options *opt;
 	struct threaded_cell      tc;       /* --threads: the plan and arrays */
 	void                    **ptrs;     /* serial: block pointers, sizes  */
 	size_t                    bytes;
@@ -132,7 +131,7 @@ static void figure_mismatch(struct cell_result *r, const struct trace *t, unsign
 static void timed_passes(struct cell_driver *d, struct cell_result *r)
 {
 	const struct trace *t = d->t;
-	const struct run_options *opt = d->opt;
+	const struct cell_options *opt = d->opt;
 	unsigned n = run_count(opt, t);
 	struct memory_figures first;
 
@@ -188,8 +187,8 @@ static void timed_passes(struct cell_driver *d, struct cell_result *r)
 	}
 }
 
-enum cell_status run_cell(const struct allocator *a, const struct trace *t,
-                          const struct run_options *opt, struct cell_result *r)
+enum cell_status cell_run(const struct allocator *a, const struct trace *t,
+                          const struct cell_options *opt, struct cell_result *r)
 {
 	struct cell_driver d = { .a = a, .t = t, .opt = opt };
 
@@ -201,7 +200,7 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
 	/* The latency pass times one op at a time: it replays serially, with
 	 * threads too, as for peers. */
 	if (r->status == CELL_OK && opt->latency) {
-		struct run_options serial = *opt;
+		struct cell_options serial = *opt;
 		serial.threads = 0;
 		replay_latency_cell(a, t, &serial, r);
 	}

@@ -1,9 +1,9 @@
 /*
  * cell.h - one cell of an (allocator x trace) table: what it is asked to do
- * (struct run_options), what it produces (struct cell_result, enum
+ * (struct cell_options), what it produces (struct cell_result, enum
  * cell_status), and the replay layer's entry points.
  *
- * run_cell() neither prints nor writes JSON, so a suite can run each cell in
+ * cell_run() neither prints nor writes JSON, so a suite can run each cell in
  * a child process and gather the results, and the single-run command line is
  * just one cell.  It runs a checked pass, then timed passes, then (--latency)
  * the latency pass, on the serial driver (serial.h) or, with --threads, the
@@ -49,7 +49,7 @@
 #define STATS_MAX         64         /* allocator stats kept per cell         */
 #define WARMUP_MAX        1000       /* most --warmup passes                  */
 
-struct run_options {
+struct cell_options {
 	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
 	uint64_t check_every;  /* self-check every N ops as well; 0: only at the end */
 	size_t   heap_limit;   /* cap on the break in bytes; 0: none            */
@@ -75,7 +75,7 @@ struct run_options {
 };
 
 /* The alignment the checked pass demands of every block. */
-static inline size_t run_align(const struct run_options *o)
+static inline size_t cell_align(const struct cell_options *o)
 {
 	return o->align ? o->align : HEAPLAB_ALIGN;
 }
@@ -85,7 +85,7 @@ enum cell_status {
 	CELL_CHECK_FAILED = 1,  /* a violation; message says which                */
 	CELL_BAD_INPUT    = 2,  /* the trace or options cannot be replayed        */
 	CELL_SYSTEM       = 3,  /* memory for the heap or the harness refused     */
-	/* Set by the parent of a child-process run (isolate.c), never by run_cell: */
+	/* Set by the parent of a child-process run (isolate.c), never by cell_run: */
 	CELL_CRASHED      = 4,  /* the child died of a signal or sent no result    */
 	CELL_TIMEOUT      = 5,  /* the child ran past --timeout and was killed     */
 	CELL_UNSUPPORTED  = 6,  /* the allocator cannot run this trace (a library
@@ -175,14 +175,14 @@ static inline void replay_heap_failure(char *buf, size_t len, size_t limit, int 
 }
 
 /* The number of timed passes `opt` asks for on `t`. */
-unsigned run_count(const struct run_options *opt, const struct trace *t);
+unsigned run_count(const struct cell_options *opt, const struct trace *t);
 
 /*
  * Run the checked pass, and when it is clean the timed passes, filling `r`.
  * Returns r->status.
  */
-enum cell_status run_cell(const struct allocator *a, const struct trace *t,
-                          const struct run_options *opt, struct cell_result *r);
+enum cell_status cell_run(const struct allocator *a, const struct trace *t,
+                          const struct cell_options *opt, struct cell_result *r);
 
 /*
  * The passes of a cell one at a time, for a parent that runs each in a child
@@ -190,9 +190,9 @@ enum cell_status run_cell(const struct allocator *a, const struct trace *t,
  * driver as opt->threads says.
  */
 
-/* The checked pass alone (run_cell's first half); fills the checked fields of r. */
+/* The checked pass alone (cell_run's first half); fills the checked fields of r. */
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
-                                const struct run_options *opt, struct cell_result *r);
+                                const struct cell_options *opt, struct cell_result *r);
 
 #define REPLAY_CRASHED      (-1)  /* the allocator died of a fatal signal */
 #define REPLAY_INIT_FAILED  (-2)  /* init returned NULL                   */
@@ -208,7 +208,7 @@ size_t replay_slots_bytes(const struct trace *t);
  * REPLAY_INIT_FAILED, or an errno value when the heap cannot be reserved.
  */
 int replay_timed(const struct allocator *a, const struct trace *t,
-                 const struct run_options *opt, void **ptrs,
+                 const struct cell_options *opt, void **ptrs,
                  struct pass_figures *f, struct memory_figures *m);
 
 /* Record timed pass k's figures in r (ns_per_op, ops_per_sec, pass[k], runs). */
@@ -222,6 +222,6 @@ void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
  * it in a process of its own.  (serial.c)
  */
 void replay_latency_cell(const struct allocator *a, const struct trace *t,
-                         const struct run_options *opt, struct cell_result *r);
+                         const struct cell_options *opt, struct cell_result *r);
 
 #endif

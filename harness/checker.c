@@ -9,7 +9,6 @@
  */
 #include "checker.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +25,7 @@ static void unlock_if(struct checker *c, pthread_mutex_t *m)
 }
 
 enum cell_status checker_open(struct checker *c, const struct allocator *a,
-                              const struct trace *t, const struct run_options *opt,
+                              const struct trace *t, const struct cell_options *opt,
                               struct cell_result *r, struct heap *heap, int shared)
 {
 	memset(c, 0, sizeof *c);
@@ -191,7 +190,7 @@ static enum cell_status admit(struct checker *c, size_t i, uint64_t nmemb, uint3
 
 	/* A production allocator may give an 8-byte block 8-byte alignment (C11:
 	 * suitably aligned for any object that fits); memalign asks for more. */
-	int asked = align != run_align(c->opt);  /* memalign asked for it */
+	int asked = align != cell_align(c->opt);  /* memalign asked for it */
 	while (c->opt->peer && !asked && align > 1 && size < align)
 		align /= 2;
 	if (addr % align)
@@ -265,7 +264,7 @@ static enum cell_status checked_alloc(struct checker *c, struct checker_counts *
 	const struct op *op = &c->t->ops[i];
 	struct check_block *b = &c->ix.blocks[op->slot];
 	uint64_t size = op->size;
-	size_t align = run_align(c->opt);
+	size_t align = cell_align(c->opt);
 	int overflow = 0;
 	void *p;
 
@@ -384,7 +383,7 @@ static enum cell_status checked_realloc(struct checker *c, struct checker_counts
 		b->seed = old_seed;
 		return verify(c, i, 0, slot, "after a failed realloc");
 	}
-	if ((s = admit(c, i, 0, slot, p, op->size, run_align(c->opt))))
+	if ((s = admit(c, i, 0, slot, p, op->size, cell_align(c->opt))))
 		return s;
 	uint64_t keep = old_size < op->size ? old_size : op->size;
 	uint8_t want = 0, got = 0;

@@ -43,7 +43,7 @@ struct checker_counts {
 struct checker {
 	const struct allocator   *a;        /* under test                              */
 	const struct trace       *t;        /* being replayed                          */
-	const struct run_options *opt;
+	const struct cell_options *opt;
 	struct cell_result       *r;        /* where the verdict and figures go        */
 	struct heap              *heap;     /* the pass's fresh heap                   */
 	struct timed_calls        calls;    /* how ops reach the allocator (a lock?)   */
@@ -69,7 +69,7 @@ struct checker {
  * with r's message set when the index cannot be reserved.
  */
 enum cell_status checker_open(struct checker *c, const struct allocator *a,
-                              const struct trace *t, const struct run_options *opt,
+                              const struct trace *t, const struct cell_options *opt,
                               struct cell_result *r, struct heap *heap, int shared);
 void checker_close(struct checker *c);
 

@@ -248,7 +248,7 @@ json_t *report_json(const struct report_input *in)
 	                                        ? json_string(in->opt->count == COUNT_AUTO ? "auto"
 	                                                      : count_method_name(in->opt->count))
 	                                        : json_null(),
-	                               "align", (json_int_t)run_align(in->opt)), &bad);
+	                               "align", (json_int_t)cell_align(in->opt)), &bad);
 	if (in->opt->interleave) {
 		json_t *op = json_object_get(root, "options");
 		if (op && json_object_set_new(op, "interleave", json_true()))
@@ -524,7 +524,7 @@ static void report_timing_lines(FILE *f, const struct report_input *in)
 	        "involuntary context switches (medians)\n", PASS_MEDIAN(r, minor_faults),
 	        PASS_MEDIAN(r, major_faults), PASS_MEDIAN(r, voluntary_switches),
 	        PASS_MEDIAN(r, involuntary_switches));
-	const struct run_options *o = in->opt;
+	const struct cell_options *o = in->opt;
 	const char *touch = o->touch == TOUCH_NONE
 	    ? "touch none: blocks never written, the allocator's own work only"
 	    : o->touch == TOUCH_ALL ? "touch all: every byte of each new block written"

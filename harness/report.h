@@ -28,7 +28,7 @@ struct cell_extra;
 struct report_input {
 	const struct allocator    *alloc;    /* what ran                         */
 	const struct trace        *trace;    /* on what                          */
-	const struct run_options  *opt;      /* as given (runs 0: the default)   */
+	const struct cell_options  *opt;      /* as given (runs 0: the default)   */
 	const struct cell_result  *result;   /* status OK or CHECK_FAILED        */
 	const struct machine_info *machine;
 	time_t                     when;     /* start of the run                 */

@@ -38,7 +38,7 @@ struct serial_guard {
 	struct guard_stack stack;
 };
 
-static int serial_guard_arm(struct serial_guard *sg, const struct run_options *opt)
+static int serial_guard_arm(struct serial_guard *sg, const struct cell_options *opt)
 {
 	sg->stack.mem = NULL;
 	sg->g.armed = sg->g.naming = 0;
@@ -242,7 +242,7 @@ static enum cell_status checked_crash(struct serial_pass *sp, const struct guard
 }
 
 enum cell_status serial_checked(const struct allocator *a, const struct trace *t,
-                                const struct run_options *opt, struct cell_result *r)
+                                const struct cell_options *opt, struct cell_result *r)
 {
 	struct serial_pass sp;
 	struct serial_guard sg;
@@ -296,7 +296,7 @@ size_t replay_slots_bytes(const struct trace *t)
 struct timed {
 	const struct allocator *a;
 	const struct trace     *t;
-	const struct run_options *opt;
+	const struct cell_options *opt;
 	void                  **ptrs;
 	uint64_t               *sizes;    /* block sizes by slot (--touch)      */
 	struct heap             heap;
@@ -370,7 +370,7 @@ static void timed_body(void *arg)
 }
 
 int serial_timed(const struct allocator *a, const struct trace *t,
-                 const struct run_options *opt, void **ptrs,
+                 const struct cell_options *opt, void **ptrs,
                  struct pass_figures *f, struct memory_figures *m, char *what, size_t len)
 {
 	struct timed tp = { .a = a, .t = t, .opt = opt, .ptrs = ptrs,
@@ -455,7 +455,7 @@ static void latency_body(void *arg)
  * t->nops each.  Returns as serial_timed; fills *f when it returns 0.
  */
 static int latency_pass(const struct allocator *a, const struct trace *t,
-                        const struct run_options *opt, void **ptrs,
+                        const struct cell_options *opt, void **ptrs,
                         uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
                         struct latency_figures *f, char *what, size_t len)
 {
@@ -489,7 +489,7 @@ static int latency_pass(const struct allocator *a, const struct trace *t,
 
 /* The --latency pass with its sample arrays; a failure goes into r. */
 static void run_latency(const struct allocator *a, const struct trace *t,
-                        const struct run_options *opt, void **ptrs, struct cell_result *r)
+                        const struct cell_options *opt, void **ptrs, struct cell_result *r)
 {
 	size_t bytes = (t->nops ? t->nops : 1) * sizeof(uint32_t);
 	uint32_t *s = bulk_alloc(bytes), *x = bulk_alloc(bytes), *y = bulk_alloc(bytes);
@@ -516,7 +516,7 @@ static void run_latency(const struct allocator *a, const struct trace *t,
 }
 
 void replay_latency_cell(const struct allocator *a, const struct trace *t,
-                         const struct run_options *opt, struct cell_result *r)
+                         const struct cell_options *opt, struct cell_result *r)
 {
 	size_t bytes = replay_slots_bytes(t);
 	void **ptrs = bulk_alloc(bytes);

@@ -15,14 +15,14 @@
 
 /* The checked pass: fills the checked fields of r; returns r->status. */
 enum cell_status serial_checked(const struct allocator *a, const struct trace *t,
-                                const struct run_options *opt, struct cell_result *r);
+                                const struct cell_options *opt, struct cell_result *r);
 
 /*
  * One timed pass (replay_timed, cell.h); when it returns REPLAY_CRASHED and
  * `what` is not NULL, the signal is described there.
  */
 int serial_timed(const struct allocator *a, const struct trace *t,
-                 const struct run_options *opt, void **ptrs,
+                 const struct cell_options *opt, void **ptrs,
                  struct pass_figures *f, struct memory_figures *m, char *what, size_t len);
 
 #endif

@@ -207,7 +207,7 @@ static int self_locking(const struct allocator *a)
  * lock, except the ones that lock for themselves.  (A peer -- the process's
  * malloc -- is thread-safe by itself and needs none; see peers.)
  */
-static int needs_lock(const struct allocator *a, const struct run_options *opt)
+static int needs_lock(const struct allocator *a, const struct cell_options *opt)
 {
 	return !opt->peer && !self_locking(a);
 }
@@ -233,7 +233,7 @@ struct worker {
 struct pass {
 	const struct allocator  *a;
 	const struct trace      *t;
-	const struct run_options *opt;
+	const struct cell_options *opt;
 	const struct thread_plan *plan;
 	struct timed_calls       calls;
 	void                    *self;     /* the allocator's state                 */
@@ -515,7 +515,7 @@ static void pass_reset(struct pass *ps)
 
 /* The pass's state and its fresh heap: 0 or an errno. */
 static int pass_open(struct pass *ps, const struct allocator *a, const struct trace *t,
-                     const struct run_options *opt, const struct thread_plan *plan,
+                     const struct cell_options *opt, const struct thread_plan *plan,
                      void **ptrs, uint64_t *sizes, _Atomic uint32_t *seq, struct worker *w)
 {
 	memset(ps, 0, offsetof(struct pass, checked));
@@ -597,7 +597,7 @@ static void sum_workers(struct pass *ps, struct checker_counts *sum, uint64_t *e
 static enum cell_status checked_open(struct pass *ps, const struct threaded_cell *tc,
                                      struct cell_result *r)
 {
-	const struct run_options *opt = tc->opt;
+	const struct cell_options *opt = tc->opt;
 	enum cell_status s;
 	int err;
 
@@ -765,7 +765,7 @@ static int pass_crash(struct pass *ps, char *what, size_t len)
 int threaded_timed_pass(struct threaded_cell *tc, struct pass_figures *f,
                         struct memory_figures *m, char *what, size_t len, uint64_t *blocked)
 {
-	const struct run_options *opt = tc->opt;
+	const struct cell_options *opt = tc->opt;
 	struct pass ps;
 	struct guard_jump j;
 	int err = pass_open(&ps, tc->a, tc->t, opt, &tc->plan, tc->ptrs, tc->sizes, tc->seq,
@@ -822,7 +822,7 @@ void threaded_close(struct threaded_cell *tc)
 }
 
 enum cell_status threaded_open(struct threaded_cell *tc, const struct allocator *a,
-                               const struct trace *t, const struct run_options *opt,
+                               const struct trace *t, const struct cell_options *opt,
                                struct cell_result *r)
 {
 	memset(tc, 0, sizeof *tc);
@@ -865,7 +865,7 @@ enum cell_status threaded_open(struct threaded_cell *tc, const struct allocator 
 }
 
 enum cell_status threaded_checked(const struct allocator *a, const struct trace *t,
-                                  const struct run_options *opt, struct cell_result *r)
+                                  const struct cell_options *opt, struct cell_result *r)
 {
 	struct threaded_cell tc;
 	if (threaded_open(&tc, a, t, opt, r))
@@ -876,7 +876,7 @@ enum cell_status threaded_checked(const struct allocator *a, const struct trace 
 }
 
 int threaded_timed(const struct allocator *a, const struct trace *t,
-                   const struct run_options *opt, struct pass_figures *f,
+                   const struct cell_options *opt, struct pass_figures *f,
                    struct memory_figures *m)
 {
 	struct threaded_cell tc;

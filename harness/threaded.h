@@ -80,7 +80,7 @@ struct worker;
 struct threaded_cell {
 	const struct allocator   *a;
 	const struct trace       *t;
-	const struct run_options *opt;
+	const struct cell_options *opt;
 	struct thread_plan        plan;
 	void                    **ptrs;   /* block pointers by place   */
 	uint64_t                 *sizes;  /* their sizes (--touch)     */
@@ -92,7 +92,7 @@ struct threaded_cell {
 /* Validate t and build the plan and arrays; fills r's threads fields, or
  * its status and message on failure. */
 enum cell_status threaded_open(struct threaded_cell *tc, const struct allocator *a,
-                               const struct trace *t, const struct run_options *opt,
+                               const struct trace *t, const struct cell_options *opt,
                                struct cell_result *r);
 void threaded_close(struct threaded_cell *tc);
 
@@ -117,9 +117,9 @@ int threaded_timed_pass(struct threaded_cell *tc, struct pass_figures *f,
 /* One checked or one timed pass with a plan of its own (replay_checked and
  * replay_timed, cell.h, for --threads). */
 enum cell_status threaded_checked(const struct allocator *a, const struct trace *t,
-                                  const struct run_options *opt, struct cell_result *r);
+                                  const struct cell_options *opt, struct cell_result *r);
 int threaded_timed(const struct allocator *a, const struct trace *t,
-                   const struct run_options *opt, struct pass_figures *f,
+                   const struct cell_options *opt, struct pass_figures *f,
                    struct memory_figures *m);
 
 #endif

@@ -206,9 +206,9 @@ static struct cell_result *threaded(const char *name, const struct trace *t, uns
 		test_fail(__FILE__, __LINE__, "no allocator %s", name);
 		exit(1);
 	}
-	struct run_options opt = { .runs = runs, .check_every = every, .threads = 1 };
+	struct cell_options opt = { .runs = runs, .check_every = every, .threads = 1 };
 	struct cell_result *r = bulk_alloc(sizeof *r);
-	run_cell(a, t, &opt, r);
+	cell_run(a, t, &opt, r);
 	return r;
 }
 
@@ -306,9 +306,9 @@ TEST(threads_single_threaded_trace_gives_the_same_memory_figures)
 {
 	struct trace t = parsed("a 1 100\na 2 3000\nr 1 5000\nf 2\nc 3 4 40\nf 1\nf 3\n");
 	struct cell_result *a = threaded("tlsf", &t, 2, 0);
-	struct run_options opt = { .runs = 2 };
+	struct cell_options opt = { .runs = 2 };
 	struct cell_result *b = bulk_alloc(sizeof *b);
-	run_cell(allocator_find("tlsf"), &t, &opt, b);
+	cell_run(allocator_find("tlsf"), &t, &opt, b);
 	EXPECT_EQ(a->status, CELL_OK);
 	EXPECT_EQ(b->status, CELL_OK);
 	EXPECT_EQ(a->memory.peak_break, b->memory.peak_break);
