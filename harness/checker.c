@@ -442,6 +442,52 @@ unsigned long checker_self_check(struct checker *c, char *what, size_t len)
 	return rep.violations;
 }
 
+enum cell_status checker_final_self_check(struct checker *c)
+{
+	struct cell_result *r = c->r;
+	char what[sizeof r->message];
+	unsigned long found = checker_self_check(c, what, sizeof what);
+
+	if (!found)
+		return CELL_OK;
+	r->violations += found;
+	r->status = CELL_CHECK_FAILED;
+	char *m = r->message;
+	size_t len = sizeof r->message;
+	snprintf(m, len, "%s: at the end of the trace: ", c->t->path);
+	size_t n = strlen(m), k = strlen(what);
+	if (k > len - 1 - n)
+		k = len - 1 - n;
+	memcpy(m + n, what, k);
+	m[n + k] = '\0';
+	return CELL_CHECK_FAILED;
+}
+
+enum cell_status checker_init_failed(struct checker *c)
+{
+	struct cell_result *r = c->r;
+	if (c->opt->heap_limit) {
+		snprintf(r->message, sizeof r->message,
+		         "%s cannot start within a heap limit of %zu bytes",
+		         c->a->name, c->opt->heap_limit);
+		return r->status = CELL_BAD_INPUT;
+	}
+	snprintf(r->message, sizeof r->message,
+	         "%s: init returned NULL on a fresh heap", c->a->name);
+	r->violations++;
+	return r->status = CELL_CHECK_FAILED;
+}
+
+enum cell_status checker_crashed(struct checker *c, const char *where, const char *what)
+{
+	struct cell_result *r = c->r;
+	r->violations++;
+	r->status = CELL_CHECK_FAILED;
+	snprintf(r->message, sizeof r->message, "%s: %s: %s crashed with %s", c->t->path,
+	         where, c->a->name, what);
+	return CELL_CHECK_FAILED;
+}
+
 enum cell_status checker_verify_survivors(struct checker *c)
 {
 	const struct trace *t = c->t;

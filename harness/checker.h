@@ -96,6 +96,17 @@ void checker_add_violations(struct checker *c, uint64_t n);
  */
 unsigned long checker_self_check(struct checker *c, char *what, size_t len);
 
+/* The allocator's self-check at the end of the trace: a failure is the
+ * verdict, "FILE: at the end of the trace: NAME self-check found ...". */
+enum cell_status checker_final_self_check(struct checker *c);
+
+/* init returned NULL: the verdict (bad input when a heap limit left it no room). */
+enum cell_status checker_init_failed(struct checker *c);
+
+/* The allocator crashed outside an op (`where`: "in init", "at the end of the
+ * trace ..."), `what` the signal: the verdict. */
+enum cell_status checker_crashed(struct checker *c, const char *where, const char *what);
+
 /* At the end: every block still live holds its pattern (and, when the break
  * moved unlocked, lies below the break).  CELL_OK or the verdict's status. */
 enum cell_status checker_verify_survivors(struct checker *c);

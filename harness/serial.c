@@ -109,8 +109,8 @@ static void timeline_note(struct serial_pass *sp)
 	sp->tl_next = k < sp->tl_points ? timeline_mark(k, sp->tl_points, sp->ck.t->nops) : 0;
 }
 
-/* The allocator's self-check after op i, or at the end: a failure is the verdict. */
-static enum cell_status self_check(struct serial_pass *sp, size_t i, int at_end)
+/* --check N: the allocator's self-check after op i; a failure is the verdict. */
+static enum cell_status self_check(struct serial_pass *sp, size_t i)
 {
 	struct cell_result *r = sp->ck.r;
 	const struct trace *t = sp->ck.t;
@@ -123,9 +123,7 @@ static enum cell_status self_check(struct serial_pass *sp, size_t i, int at_end)
 	r->status = CELL_CHECK_FAILED;
 	char *m = r->message;
 	size_t len = sizeof r->message;
-	if (at_end)
-		snprintf(m, len, "%s: at the end of the trace: ", t->path);
-	else if (t->line)
+	if (t->line)
 		snprintf(m, len, "%s:%u: after op %zu: ", t->path, t->line[i], i);
 	else
 		snprintf(m, len, "%s: after op %zu: ", t->path, i);
@@ -163,7 +161,7 @@ static enum cell_status checked_ops(struct serial_pass *sp)
 			if (i + 1 == sp->tl_next)
 				timeline_note(sp);
 			if (every && (i + 1) % every == 0)
-				s = self_check(sp, i, 0);
+				s = self_check(sp, i);
 		}
 	}
 	return s;
@@ -173,23 +171,12 @@ static enum cell_status checked_ops(struct serial_pass *sp)
 static enum cell_status checked_pass(struct serial_pass *sp)
 {
 	struct checker *c = &sp->ck;
-	struct cell_result *r = c->r;
 	enum cell_status s;
 
 	sp->phase = PHASE_INIT;
 	void *self = c->a->init(&sp->heap);
-	if (!self) {
-		if (c->opt->heap_limit) {
-			snprintf(r->message, sizeof r->message,
-			         "%s cannot start within a heap limit of %zu bytes",
-			         c->a->name, c->opt->heap_limit);
-			return r->status = CELL_BAD_INPUT;
-		}
-		snprintf(r->message, sizeof r->message,
-		         "%s: init returned NULL on a fresh heap", c->a->name);
-		r->violations++;
-		return r->status = CELL_CHECK_FAILED;
-	}
+	if (!self)
+		return checker_init_failed(c);
 	c->self = self;
 	c->calls = (struct timed_calls){ c->a->malloc, c->a->calloc, c->a->realloc,
 	                                 c->a->memalign, c->a->free, self };
@@ -203,7 +190,7 @@ static enum cell_status checked_pass(struct serial_pass *sp)
 	if (!s)
 		s = checker_verify_survivors(c);
 	if (!s)
-		s = self_check(sp, c->t->nops ? c->t->nops - 1 : 0, 1);
+		s = checker_final_self_check(c);
 	if (s != CELL_BAD_INPUT)
 		checker_collect_stats(c);
 	return s;
@@ -233,12 +220,8 @@ static enum cell_status checked_crash(struct serial_pass *sp, const struct guard
 		return checker_fail(c, CELL_CHECK_FAILED, i, nmemb, "%s crashed with %s",
 		                    c->a->name, what);
 	}
-	r->violations++;
-	r->status = CELL_CHECK_FAILED;
-	snprintf(r->message, sizeof r->message, "%s: %s: %s crashed with %s", c->t->path,
-	         sp->phase == PHASE_INIT ? "in init" : "at the end of the trace (self-check or stats)",
-	         c->a->name, what);
-	return CELL_CHECK_FAILED;
+	return checker_crashed(c, sp->phase == PHASE_INIT ? "in init"
+	                       : "at the end of the trace (self-check or stats)", what);
 }
 
 enum cell_status serial_checked(const struct allocator *a, const struct trace *t,

@@ -634,25 +634,12 @@ static void checked_close(struct pass *ps)
 /* init failed (pass_init's err): the verdict. */
 static void init_failure(struct pass *ps, int err, const struct guard_jump *j)
 {
-	struct cell_result *r = ps->ck.r;
-	const char *name = ps->a->name;
-
-	r->violations++;
-	r->status = CELL_CHECK_FAILED;
 	if (err == REPLAY_CRASHED) {
 		char what[160];
 		guard_text(j, what, sizeof what);
-		snprintf(r->message, sizeof r->message, "%s: in init: %s crashed with %s",
-		         ps->t->path, name, what);
-	} else if (ps->opt->heap_limit) {
-		snprintf(r->message, sizeof r->message,
-		         "%s cannot start within a heap limit of %zu bytes", name,
-		         ps->opt->heap_limit);
-		r->violations--;
-		r->status = CELL_BAD_INPUT;
+		checker_crashed(&ps->ck, "in init", what);
 	} else {
-		snprintf(r->message, sizeof r->message, "%s: init returned NULL on a fresh heap",
-		         name);
+		checker_init_failed(&ps->ck);
 	}
 }
 
@@ -660,15 +647,7 @@ static void init_failure(struct pass *ps, int err, const struct guard_jump *j)
 static void end_checks(void *arg)
 {
 	struct pass *ps = arg;
-	struct cell_result *r = ps->ck.r;
-	char what[400];
-	unsigned long found = checker_self_check(&ps->ck, what, sizeof what);
-	if (found) {
-		r->violations += found;
-		r->status = CELL_CHECK_FAILED;
-		snprintf(r->message, sizeof r->message, "%s: at the end of the trace: %s",
-		         ps->t->path, what);
-	}
+	checker_final_self_check(&ps->ck);
 	checker_collect_stats(&ps->ck);
 }
 
@@ -705,10 +684,7 @@ static void checked_verdict(struct pass *ps, struct guard_jump *j)
 	if (guard_call(j, end_checks, ps)) {
 		char what[160];
 		guard_text(j, what, sizeof what);
-		r->violations++;
-		r->status = CELL_CHECK_FAILED;
-		snprintf(r->message, sizeof r->message, "%s: at the end of the trace (self-check "
-		         "or stats): %s crashed with %s", ps->t->path, ps->a->name, what);
+		checker_crashed(&ps->ck, "at the end of the trace (self-check or stats)", what);
 	}
 }
 
