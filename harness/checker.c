@@ -442,7 +442,7 @@ unsigned long checker_self_check(struct checker *c, char *what, size_t len)
 	return rep.violations;
 }
 
-enum cell_status checker_final_self_check(struct checker *c)
+enum cell_status checker_self_check_verdict(struct checker *c, const char *where)
 {
 	struct cell_result *r = c->r;
 	char what[sizeof r->message];
@@ -453,14 +453,22 @@ enum cell_status checker_final_self_check(struct checker *c)
 	r->violations += found;
 	r->status = CELL_CHECK_FAILED;
 	char *m = r->message;
-	size_t len = sizeof r->message;
-	snprintf(m, len, "%s: at the end of the trace: ", c->t->path);
-	size_t n = strlen(m), k = strlen(what);
+	size_t len = sizeof r->message, n = strlen(where), k = strlen(what);
+	if (n > len - 1)
+		n = len - 1;
 	if (k > len - 1 - n)
 		k = len - 1 - n;
+	memcpy(m, where, n);
 	memcpy(m + n, what, k);
 	m[n + k] = '\0';
 	return CELL_CHECK_FAILED;
+}
+
+enum cell_status checker_final_self_check(struct checker *c)
+{
+	char where[sizeof c->r->message];
+	snprintf(where, sizeof where, "%s: at the end of the trace: ", c->t->path);
+	return checker_self_check_verdict(c, where);
 }
 
 enum cell_status checker_init_failed(struct checker *c)

@@ -96,8 +96,11 @@ void checker_add_violations(struct checker *c, uint64_t n);
  */
 unsigned long checker_self_check(struct checker *c, char *what, size_t len);
 
-/* The allocator's self-check at the end of the trace: a failure is the
- * verdict, "FILE: at the end of the trace: NAME self-check found ...". */
+/* The allocator's self-check, a failure the verdict: "<where>NAME self-check
+ * found ...".  CELL_OK or CELL_CHECK_FAILED. */
+enum cell_status checker_self_check_verdict(struct checker *c, const char *where);
+
+/* ... at the end of the trace: "FILE: at the end of the trace: NAME ...". */
 enum cell_status checker_final_self_check(struct checker *c);
 
 /* init returned NULL: the verdict (bad input when a heap limit left it no room). */

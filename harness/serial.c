@@ -112,27 +112,13 @@ static void timeline_note(struct serial_pass *sp)
 /* --check N: the allocator's self-check after op i; a failure is the verdict. */
 static enum cell_status self_check(struct serial_pass *sp, size_t i)
 {
-	struct cell_result *r = sp->ck.r;
 	const struct trace *t = sp->ck.t;
-	char what[sizeof r->message];
-	unsigned long found = checker_self_check(&sp->ck, what, sizeof what);
-
-	if (!found)
-		return CELL_OK;
-	r->violations += found;
-	r->status = CELL_CHECK_FAILED;
-	char *m = r->message;
-	size_t len = sizeof r->message;
+	char where[sizeof sp->ck.r->message];
 	if (t->line)
-		snprintf(m, len, "%s:%u: after op %zu: ", t->path, t->line[i], i);
+		snprintf(where, sizeof where, "%s:%u: after op %zu: ", t->path, t->line[i], i);
 	else
-		snprintf(m, len, "%s: after op %zu: ", t->path, i);
-	size_t n = strlen(m), k = strlen(what);
-	if (k > len - 1 - n)
-		k = len - 1 - n;
-	memcpy(m + n, what, k);
-	m[n + k] = '\0';
-	return CELL_CHECK_FAILED;
+		snprintf(where, sizeof where, "%s: after op %zu: ", t->path, i);
+	return checker_self_check_verdict(&sp->ck, where);
 }
 
 static enum cell_status checked_ops(struct serial_pass *sp)
