@@ -543,7 +543,7 @@ int plan_main(int argc, char **argv)
 		fprintf(stderr, "bench: %s: cannot create the results folder: %s\n", o.out,
 		        strerror(e));
 		code = EXIT_SYSTEM;
-	} else if (report_write_file(path, text, len, err, sizeof err)) {
+	} else if (write_file_atomic(path, text, len, err, sizeof err)) {
 		fprintf(stderr, "bench: %s\n", err);
 		code = EXIT_SYSTEM;
 	} else if (!strcmp(format, "json")) {
@@ -789,7 +789,7 @@ int merge_main(int argc, char **argv)
 		code = EXIT_SYSTEM;
 		goto out;
 	}
-	if (report_write_file(path, text, len, err, sizeof err)) {
+	if (write_file_atomic(path, text, len, err, sizeof err)) {
 		fprintf(stderr, "bench: %s\n", err);
 		free(text);
 		code = EXIT_SYSTEM;

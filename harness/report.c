@@ -1,4 +1,4 @@
-/* report.c - JSON result, human summary, atomic write (see report.h). */
+/* report.c - JSON result and human summary (see report.h). */
 #define _GNU_SOURCE
 #include "report.h"
 
@@ -392,105 +392,6 @@ json_t *report_json(const struct report_input *in)
 		return NULL;
 	}
 	return root;
-}
-
-/* ---- writing ---- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Something that is not a regular file (a device, a pipe): write through it, no rename. */
-static int write_in_place(const char *path, const char *text, size_t len,
-                          char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	if (write_all(fd, text, len) != 0) {
-		int e = errno;
-		close(fd);
-		return fail(err, errlen, "%s: %s", path, strerror(e));
-	}
-	if (close(fd) != 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	return 0;
-}
-
-int report_write_file(const char *out, const char *text, size_t len,
-                      char *err, size_t errlen)
-{
-	struct stat st;
-	char dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
-	int e;
-
-	if (!out[0])
-		return fail(err, errlen, "--out: empty file name");
-	/* Through a symlink (even a dangling one): replace its target, keep the link. */
-	if ((e = outpath_resolve(out, path, sizeof path)))
-		return fail(err, errlen, "%s: %s", out, strerror(e));
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return fail(err, errlen, "%s: is a directory", out);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, text, len, err, errlen);
-
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	if (!base[0])
-		return fail(err, errlen, "%s: is a directory", out);
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == path)
-		snprintf(dir, sizeof dir, "/");
-	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	if (outpath_temp_name(dir, base, tmp, sizeof tmp))
-		return fail(err, errlen, "%s: %s", out, strerror(ENAMETOOLONG));
-
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return fail(err, errlen, "%s: cannot create a file in %s: %s", out, dir,
-		            strerror(errno));
-	/* mkstemp makes 0600; a result is an ordinary file: 0666 less the umask. */
-	mode_t mask = umask(0);
-	umask(mask);
-	const char *what = "cannot write";
-	if (fchmod(fd, 0666 & ~mask) != 0)
-		what = "cannot set the mode of";
-	else if (write_all(fd, text, len) != 0)
-		what = "cannot write";
-	else if (fsync(fd) != 0)
-		what = "cannot sync";
-	else
-		what = NULL;
-	e = errno;
-	if (close(fd) != 0 && !what) {
-		what = "cannot write";
-		e = errno;
-	}
-	if (!what && rename(tmp, path) != 0) {
-		what = "cannot rename the temporary file onto";
-		e = errno;
-	}
-	if (what) {
-		unlink(tmp);
-		return fail(err, errlen, "%s: %s it: %s", out, what, strerror(e));
-	}
-	/* Make the rename itself durable; a failure here loses nothing written. */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
 }
 
 /* ---- the human summary ---- */

@@ -318,7 +318,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 				*slash = '\0';
 			outpath_remove_stale(slash ? (target[0] ? target : "/") : ".");
 		}
-		if (o->out && report_write_file(o->out, text, len, err, sizeof err) != 0) {
+		if (o->out && write_file_atomic(o->out, text, len, err, sizeof err) != 0) {
 			fprintf(stderr, "bench: %s\n", err);
 			code = EXIT_SYSTEM;
 		}
@@ -463,7 +463,7 @@ static int write_summary(struct suite *su, int complete)
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/summary.json", su->dir);
-	int rc = report_write_file(path, text, len, err, sizeof err);
+	int rc = write_file_atomic(path, text, len, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "bench: %s\n", err);
 	if (!rc && complete && su->o->json) {
@@ -613,7 +613,7 @@ static int record_cell(struct suite *su, size_t i, const struct trace *t,
 		progress_clear();
 		fprintf(stderr, "bench: %s: %s\n", sub, strerror(e));
 		code = EXIT_SYSTEM;
-	} else if (outpath_remove_stale(sub), report_write_file(path, text, len, err, sizeof err) != 0) {
+	} else if (outpath_remove_stale(sub), write_file_atomic(path, text, len, err, sizeof err) != 0) {
 		progress_clear();
 		fprintf(stderr, "bench: %s\n", err);
 		code = EXIT_SYSTEM;
