@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "cli.h"
 #include "exitcodes.h"
+#include "trace_format.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -195,7 +196,7 @@ static int write_header(const char *path, const struct record_opts *o)
 	time_t now = time(NULL);
 	char when[64];
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "# heaplab trace, recorded %s by bench record from:\n# ", when);
+	fprintf(f, TRACE_HEADER ", recorded %s by bench record from:\n# ", when);
 	for (char **a = o->cmd; *a; a++) {
 		put_quoted(f, *a);
 		fputc(a[1] ? ' ' : '\n', f);
@@ -261,7 +262,8 @@ static int finish_file(const char *path, uint64_t *ops)
 			return -1;
 		}
 		for (ssize_t i = 0; i < n; i++) {
-			if (at_start && buf[i] != '#' && buf[i] != '\n' && buf[i] != 't')
+			if (at_start && buf[i] != TRACE_COMMENT && buf[i] != '\n' &&
+			    buf[i] != TRACE_LETTER_THREAD)
 				count++;
 			at_start = buf[i] == '\n';
 		}

@@ -39,15 +39,8 @@
 #include "bulk.h"
 #include "fileio.h"
 #include "sha256.h"
+#include "trace_format.h"
 
-/*
- * Longest line accepted, not counting its line ending.  Real op lines are
- * under 60 bytes; the limit only exists so that a binary or corrupt file gets
- * a short, precise complaint instead of a multi-megabyte "field".
- */
-#define TRACE_MAX_LINE        4096
-/* 2^40 (1 TiB): any larger alignment request is a typo, not a workload. */
-#define TRACE_MAX_ALIGN_LOG2  40
 /* How much of an offending field a message quotes. */
 #define QUOTE_MAX             40
 
@@ -217,8 +210,8 @@ static int next_line(struct parser *ps, const char **b, const char **e)
 	const char *nl = memchr(start, '\n', (size_t)(ps->end - start));
 	const char *stop = nl ? nl : ps->end;
 	ps->next = nl ? nl + 1 : ps->end;
-	if (++ps->lineno > UINT32_MAX) {
-		fail_at(ps, 0, "more than %u lines", UINT32_MAX);
+	if (++ps->lineno > TRACE_MAX_LINES) {
+		fail_at(ps, 0, "more than %u lines", TRACE_MAX_LINES);
 		return -1;
 	}
 	if (ps->nul < stop) {
@@ -244,7 +237,7 @@ static inline int next_field(const char **p, const char *e, struct field *f)
 	const char *q = *p;
 	while (q < e && (*q == ' ' || *q == '\t'))
 		q++;
-	if (q == e || *q == '#') {
+	if (q == e || *q == TRACE_COMMENT) {
 		*p = e;
 		return 0;
 	}
@@ -560,11 +553,11 @@ static int resolve(struct parser *ps)
 static int op_index(char letter)
 {
 	switch (letter) {
-	case 'a': return OP_MALLOC;
-	case 'c': return OP_CALLOC;
-	case 'r': return OP_REALLOC;
-	case 'm': return OP_MEMALIGN;
-	case 'f': return OP_FREE;
+	case TRACE_LETTER_MALLOC:   return OP_MALLOC;
+	case TRACE_LETTER_CALLOC:   return OP_CALLOC;
+	case TRACE_LETTER_REALLOC:  return OP_REALLOC;
+	case TRACE_LETTER_MEMALIGN: return OP_MEMALIGN;
+	case TRACE_LETTER_FREE:     return OP_FREE;
 	default:  return -1;
 	}
 }
@@ -616,7 +609,7 @@ static int parse_thread(struct parser *ps, const char *p, const char *e)
 static int parse_op(struct parser *ps, struct field op, const char *p, const char *e)
 {
 	int rep = ps->t->format == TRACE_REP;
-	if (!rep && op.n == 1 && op.s[0] == 't')
+	if (!rep && op.n == 1 && op.s[0] == TRACE_LETTER_THREAD)
 		return parse_thread(ps, p, e);
 	int k = op.n == 1 ? op_index(op.s[0]) : -1;
 	if (rep && (k == OP_CALLOC || k == OP_MEMALIGN))
@@ -655,7 +648,7 @@ static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[
 {
 	int rep = ps->t->format == TRACE_REP;
 	uint64_t id = v[0];
-	if (id > UINT32_MAX) {
+	if (id > TRACE_MAX_ID) {
 		fail(ps, "ID %llu is too large (IDs must be below 2^32)", (unsigned long long)id);
 		return -1;
 	}
@@ -910,7 +903,7 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 	for (;;) {
 		if (decided && (t->format == TRACE_NATIVE || ps.rep_nheader == 4) &&
 		    ps.end - ps.next > FAST_WINDOW && ps.nul - ps.next > FAST_WINDOW &&
-		    ps.lineno < UINT32_MAX - 1) {
+		    ps.lineno < TRACE_MAX_LINES - 1) {
 			r = fast_line(&ps);
 			if (r > 0)
 				continue;
