@@ -90,7 +90,7 @@ check gen_writes_into_a_device_instead_of_replacing_it to_device
 
 no_temp_left() {
 	"$BENCH" gen random --ops 500 -o "$TMP/r.trace" || return 1
-	[ "$(ls "$TMP" | grep -c 'tmp')" -eq 0 ]
+	[ "$(ls -A "$TMP" | grep -c 'r\.trace\.')" -eq 0 ]
 }
 check gen_leaves_no_temporary_file no_temp_left
 
