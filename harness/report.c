@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -392,6 +393,23 @@ json_t *report_json(const struct report_input *in)
 		return NULL;
 	}
 	return root;
+}
+
+char *report_json_text(json_t *j, size_t *len)
+{
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *full = realloc(text, n + 2);
+	if (!full) {
+		free(text);
+		return NULL;
+	}
+	full[n++] = '\n';
+	full[n] = '\0';
+	*len = n;
+	return full;
 }
 
 /* ---- the human summary ---- */

@@ -38,6 +38,10 @@ struct report_input {
 /* The result object, or NULL when memory runs out. */
 json_t *report_json(const struct report_input *in);
 
+/* j as indented JSON text with a final newline (jansson leaves it off), in
+ * len bytes of a malloc'd string; NULL when j is NULL or memory runs out. */
+char *report_json_text(json_t *j, size_t *len);
+
 /* "ok", "check-failed", "crashed", "timeout", "unsupported", "not-run", ... */
 const char *report_status_name(enum cell_status s);
 
