@@ -286,7 +286,7 @@ static int is_live(const struct gen *g, uint32_t id)
 	return id && id < g->next_id && g->pos[id] != NOT_LIVE;
 }
 
-/* A profile asking to touch a dead block is a bug in this file: stop loudly. */
+/* A profile asking to touch a dead block is a bug in gen_profiles.c: stop loudly. */
 static void require_live(const struct gen *g, uint32_t id, const char *what)
 {
 	if (!is_live(g, id)) {

@@ -24,6 +24,8 @@
 #define KIB      ((uint64_t)1024)
 #define MIB      (KIB * 1024)
 
+/* One generation's state.  Profiles read done, target, nlive, size[],
+ * nthreads and thread, and may set no_steal; the engine owns the rest. */
 struct gen {
 	uint64_t  rng[4];    /* xoshiro256** state                                 */
 	FILE     *out;       /* where the trace goes                               */
