@@ -77,11 +77,11 @@ struct op_form {
 };
 
 static const struct op_form forms[OP_KINDS] = {
-	[OP_MALLOC]   = { OP_MALLOC,   2, "a ID SIZE",       { "ID", "SIZE" } },
-	[OP_CALLOC]   = { OP_CALLOC,   3, "c ID NMEMB SIZE", { "ID", "NMEMB", "SIZE" } },
-	[OP_REALLOC]  = { OP_REALLOC,  2, "r ID SIZE",       { "ID", "SIZE" } },
-	[OP_MEMALIGN] = { OP_MEMALIGN, 3, "m ID ALIGN SIZE", { "ID", "ALIGN", "SIZE" } },
-	[OP_FREE]     = { OP_FREE,     1, "f ID",            { "ID" } },
+	[OP_MALLOC]   = { OP_MALLOC,   2, TRACE_STR_MALLOC " ID SIZE",       { "ID", "SIZE" } },
+	[OP_CALLOC]   = { OP_CALLOC,   3, TRACE_STR_CALLOC " ID NMEMB SIZE", { "ID", "NMEMB", "SIZE" } },
+	[OP_REALLOC]  = { OP_REALLOC,  2, TRACE_STR_REALLOC " ID SIZE",      { "ID", "SIZE" } },
+	[OP_MEMALIGN] = { OP_MEMALIGN, 3, TRACE_STR_MEMALIGN " ID ALIGN SIZE", { "ID", "ALIGN", "SIZE" } },
+	[OP_FREE]     = { OP_FREE,     1, TRACE_STR_FREE " ID",            { "ID" } },
 };
 
 static const char *const rep_header_names[4] = {
