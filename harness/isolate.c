@@ -26,7 +26,7 @@
 #define MSG_MAGIC 0x686561706c616231ull   /* "heaplab1" */
 
 enum child_mode {
-	MODE_MAIN    = 1,  /* built-ins: run_cell (checked + timed passes)   */
+	MODE_MAIN    = 1,  /* built-ins: cell_run (checked + timed passes)   */
 	MODE_MEMORY  = 2,  /* everyone: the memory pass                        */
 	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
 	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
@@ -143,7 +143,7 @@ static int count_open(struct count_probe *c, int method, struct child_msg *m)
 
 /* What both kinds of child do once the allocator's table is in hand. */
 static int child_run(enum child_mode mode, const struct allocator *a, const struct trace *t,
-                     const struct run_options *opt, unsigned pass, int fd)
+                     const struct cell_options *opt, unsigned pass, int fd)
 {
 	struct child_msg *m = bulk_alloc(sizeof *m);
 	if (!m)
@@ -152,7 +152,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	m->size = sizeof *m;
 	replay_progress->started = 1;
 	if (mode == MODE_MAIN) {
-		run_cell(a, t, opt, &m->r);
+		cell_run(a, t, opt, &m->r);
 	} else if (mode == MODE_CHECKED) {
 		replay_checked(a, t, opt, &m->r);
 	} else if (mode == MODE_LATENCY) {
@@ -161,7 +161,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	} else if (mode == MODE_TIMED || mode == MODE_COUNT) {
 		void **ptrs = bulk_alloc(replay_slots_bytes(t));
 		struct count_probe probe;
-		struct run_options o = *opt;
+		struct cell_options o = *opt;
 		if (!ptrs) {
 			m->r.status = CELL_SYSTEM;
 			snprintf(m->r.message, sizeof m->r.message,
@@ -227,7 +227,7 @@ int isolate_child_main(int argc, char **argv)
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
 	int builtin = argv[16][0] == '1', student = argv[16][0] == '2';
-	struct run_options opt = { .peer = !builtin && !student, .let_crash = 1 };
+	struct cell_options opt = { .peer = !builtin && !student, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
 	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
@@ -287,7 +287,7 @@ int isolate_child_main(int argc, char **argv)
 /* ---- the parent side ---- */
 
 const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
-                                   const struct run_options *opt)
+                                   const struct cell_options *opt)
 {
 	if ((unsigned)r->status > CELL_SYSTEM)
 		return "status";
@@ -325,7 +325,7 @@ const char *isolate_result_invalid(const struct cell_result *r, const struct tra
 
 /* Does the message hold a result a well-behaved child could have sent? */
 static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
-                               const struct run_options *opt)
+                               const struct cell_options *opt)
 {
 	const char *why;
 	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
@@ -372,7 +372,7 @@ struct grind {
 };
 
 static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
-                   const struct run_options *opt, enum child_mode mode, unsigned pass,
+                   const struct cell_options *opt, enum child_mode mode, unsigned pass,
                    int wfd, int pfd, struct replay_progress *prog, const struct grind *grind)
 {
 	fflush(NULL);
@@ -385,7 +385,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	if ((builtin || student) && !grind) {
 		if (student)
 			student_enter(s);
-		struct run_options o = *opt;
+		struct cell_options o = *opt;
 		if (s->kind == ALLOC_STUDENT)
 			student_enter(s);
 		o.let_crash = 1;
@@ -446,7 +446,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 }
 
 static void run_child(const struct alloc_spec *s, const struct trace *t,
-                      const struct run_options *opt, enum child_mode mode, unsigned pass,
+                      const struct cell_options *opt, enum child_mode mode, unsigned pass,
                       double deadline, struct child_msg *m, struct child_outcome *o,
                       const struct grind *grind)
 {
@@ -666,10 +666,10 @@ static void count_failure(char *note, size_t len, const char *method,
  * Returns -1 only when the cell must stop (timeout, interrupt: judged).
  */
 static int count_cell(const struct alloc_spec *s, const struct trace *t,
-                      const struct run_options *opt, double deadline, unsigned timeout,
+                      const struct cell_options *opt, double deadline, unsigned timeout,
                       struct child_msg *m, struct cell_result *r, struct cell_extra *x)
 {
-	struct run_options co = *opt;
+	struct cell_options co = *opt;
 	struct child_outcome o;
 	char note[sizeof r->cost.note] = "";
 
@@ -734,11 +734,11 @@ static int count_cell(const struct alloc_spec *s, const struct trace *t,
 /*
  * Timed pass k of a built-in, run in a process of its own, must leave the
  * heap as timed pass 1 did and (without warm-up passes, whose frees the
- * counters include) as the checked pass did: run_cell's determinism check,
+ * counters include) as the checked pass did: cell_run's determinism check,
  * for passes that ran apart.  Returns 0, or -1 with the cell failed.
  */
 static int timed_memory_check(struct cell_result *r, const struct trace *t,
-                              const struct run_options *opt, unsigned k,
+                              const struct cell_options *opt, unsigned k,
                               const struct memory_figures *m, struct cell_extra *x)
 {
 	const char *field = NULL, *against = NULL;
@@ -765,7 +765,7 @@ static int timed_memory_check(struct cell_result *r, const struct trace *t,
  * the child failed).
  */
 static int timed_child(const struct alloc_spec *s, const struct trace *t,
-                       const struct run_options *opt, unsigned k, double deadline,
+                       const struct cell_options *opt, unsigned k, double deadline,
                        unsigned timeout, struct child_msg *m, struct cell_result *r,
                        struct cell_extra *x)
 {
@@ -803,13 +803,13 @@ static int spec_is_peer(const struct alloc_spec *s)
  * (--count) and the memory pass.  Without `timed`, every allocator's
  * checked pass runs alone and no timed pass runs (isolate_cell_untimed).
  */
-static enum cell_status cell_run(const struct alloc_spec *s, const struct trace *t,
-                                 const struct run_options *opt, unsigned timeout, int timed,
+static enum cell_status isolate_run(const struct alloc_spec *s, const struct trace *t,
+                                 const struct cell_options *opt, unsigned timeout, int timed,
                                  struct cell_result *r, struct cell_extra *x)
 {
 	double start = mono_s(), deadline = timeout ? start + timeout : 0;
 	struct child_outcome o;
-	struct run_options ropt = *opt;
+	struct cell_options ropt = *opt;
 
 	memset(r, 0, sizeof *r);
 	memset(x, 0, sizeof *x);
@@ -840,11 +840,11 @@ static enum cell_status cell_run(const struct alloc_spec *s, const struct trace 
 	/*
 	 * Untimed, a built-in still runs one timed pass after its checked pass
 	 * in the same process, not kept: an allocator whose state carries over
-	 * from one heap to the next fails run_cell's determinism check there,
+	 * from one heap to the next fails cell_run's determinism check there,
 	 * as in a whole cell (the passes of isolate_timed_pass each start a
 	 * fresh process and could not see it).
 	 */
-	struct run_options mopt = ropt;
+	struct cell_options mopt = ropt;
 	if (!timed)
 		mopt.runs = 1;
 	run_child(s, t, &mopt, ropt.peer ? MODE_CHECKED : MODE_MAIN, 0, deadline, m, &o, NULL);
@@ -907,25 +907,25 @@ out:
 }
 
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
-                              const struct run_options *opt, unsigned timeout,
+                              const struct cell_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x)
 {
-	return cell_run(s, t, opt, timeout, 1, r, x);
+	return isolate_run(s, t, opt, timeout, 1, r, x);
 }
 
 enum cell_status isolate_cell_untimed(const struct alloc_spec *s, const struct trace *t,
-                                      const struct run_options *opt, unsigned timeout,
+                                      const struct cell_options *opt, unsigned timeout,
                                       struct cell_result *r, struct cell_extra *x)
 {
-	return cell_run(s, t, opt, timeout, 0, r, x);
+	return isolate_run(s, t, opt, timeout, 0, r, x);
 }
 
 enum cell_status isolate_timed_pass(const struct alloc_spec *s, const struct trace *t,
-                                    const struct run_options *opt, unsigned timeout,
+                                    const struct cell_options *opt, unsigned timeout,
                                     struct cell_result *r, struct cell_extra *x)
 {
 	double start = mono_s(), deadline = timeout ? start + timeout : 0;
-	struct run_options ropt = *opt;
+	struct cell_options ropt = *opt;
 	unsigned k = r->runs;
 	if (r->status != CELL_OK)
 		return r->status;

@@ -4,7 +4,7 @@
  * the report (or the rest of a suite) with it.
  *
  * A cell is two children, one after the other:
- *   1. the checked pass and the timed passes (run_cell), and, if they pass,
+ *   1. the checked pass and the timed passes (cell_run), and, if they pass,
  *   2. the memory pass (mempass.h) and the library's own statistics.
  * (A peer's checked pass and each of its timed passes run in children of
  * their own: only a fresh process gives it a fresh heap.)
@@ -34,7 +34,7 @@
 
 #include "mempass.h"
 #include "peer.h"
-#include "replay.h"
+#include "cell.h"
 
 #define ISOLATE_TIMEOUT_DEFAULT 300u   /* seconds per cell                     */
 
@@ -70,7 +70,7 @@ void isolate_catch_sigint(void);
  * Returns r->status; x is filled in every case.
  */
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
-                              const struct run_options *opt, unsigned timeout,
+                              const struct cell_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x);
 
 /*
@@ -87,10 +87,10 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
  * or --latency.
  */
 enum cell_status isolate_cell_untimed(const struct alloc_spec *s, const struct trace *t,
-                                      const struct run_options *opt, unsigned timeout,
+                                      const struct cell_options *opt, unsigned timeout,
                                       struct cell_result *r, struct cell_extra *x);
 enum cell_status isolate_timed_pass(const struct alloc_spec *s, const struct trace *t,
-                                    const struct run_options *opt, unsigned timeout,
+                                    const struct cell_options *opt, unsigned timeout,
                                     struct cell_result *r, struct cell_extra *x);
 
 /*
@@ -99,7 +99,7 @@ enum cell_status isolate_timed_pass(const struct alloc_spec *s, const struct tra
  * without its NUL...), or NULL when it is plausible.
  */
 const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
-                                   const struct run_options *opt);
+                                   const struct cell_options *opt);
 
 /* `bench __cell ...`: the peer child's entry point, argv[0] == "__cell". */
 int isolate_child_main(int argc, char **argv);
