@@ -2,8 +2,12 @@
  * allocator.h - the plug-in interface every built-in allocator implements.
  *
  * An allocator is one file (or folder) under allocators/ that exports one
- * `const struct allocator` table; everything else in it is static.  The
- * registry (registry.c) lists the tables.
+ * `const struct allocator` table; everything else in it is static.  list.h
+ * names the tables, one line each; the registry (registry.c) and the
+ * Makefile's preload libraries are both built from that list.  Besides the
+ * designs, the folder holds what they share: the heap provider (heap.c) all
+ * memory comes from, small fallbacks (common.c) and the block layers more
+ * than one design is built on (boundary_tags.h).
  *
  * An instance lives entirely inside the heap it is given: init() takes its
  * state struct from the heap provider and returns it, and every other entry
@@ -33,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../harness/heap.h"
+#include "heap.h"
 
 #define HEAPLAB_ALIGN 16
 

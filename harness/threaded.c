@@ -16,7 +16,7 @@
 
 #include "bulk.h"
 #include "check.h"
-#include "heap.h"
+#include "../allocators/heap.h"
 
 #include <errno.h>
 #include <limits.h>
