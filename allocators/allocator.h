@@ -44,13 +44,28 @@
 /*
  * What a self-check found.  Checks count violations instead of stopping at
  * the first, so a test can report all of them; the first few are described.
+ * The report carries the name of the allocator checking (check_as), and each
+ * description is kept as "NAME: what is wrong", so a message never has to
+ * repeat its allocator's name, and one shared layer's checks name whichever
+ * design called them.
  */
 #define CHECK_MAX_MESSAGES 4
 struct check_report {
+	const char   *name;                         /* who is checking (NULL: no prefix) */
 	unsigned long violations;                   /* how many were found             */
 	unsigned      nmessages;                    /* descriptions kept (first few)   */
 	char          messages[CHECK_MAX_MESSAGES][160];
 };
+
+/*
+ * Name the allocator whose violations follow; a check starts with it.  A
+ * check that runs another allocator's check (a wrapper) names itself again
+ * afterwards.
+ */
+static inline void check_as(struct check_report *report, const char *name)
+{
+	report->name = name;
+}
 
 /* Record one violation, printf-style.  Always returns 1 so `bad += ...` reads well. */
 int check_violation(struct check_report *report, const char *fmt, ...)

@@ -831,38 +831,38 @@ static unsigned long check_lists(struct compact *s, struct check_report *r,
 		int bit = (s->map[i >> 6] >> (i & 63)) & 1;
 		listed[i] = 0;
 		if (bit != (s->bin[i] != 0))
-			bad += check_violation(r, "compact: bin %u bitmap bit is %d but the list is %s",
+			bad += check_violation(r, "bin %u bitmap bit is %d but the list is %s",
 			                       i, bit, s->bin[i] ? "non-empty" : "empty");
 		char *prev = NULL;
 		for (char *b = head(s, i); b; prev = b, b = *next_of(b)) {
 			if (b < lo || b + MIN_BLOCK > end || ((uintptr_t)b & 15) != WORD) {
-				bad += check_violation(r, "compact: bin %u links to %p, not a block "
+				bad += check_violation(r, "bin %u links to %p, not a block "
 				                       "in the heap", i, (void *)b);
 				break;
 			}
 			size_t h = hd(b), size = h & SIZE_MASK;
 			size_t off = (size_t)(b - heap_start(s->heap));
 			if (h & F_ALLOC) {
-				bad += check_violation(r, "compact: bin %u holds allocated block "
+				bad += check_violation(r, "bin %u holds allocated block "
 				                       "at offset %zu", i, off);
 				break;
 			}
 			if (size < MIN_BLOCK || size > (size_t)(end - b)) {
-				bad += check_violation(r, "compact: bin %u holds block at offset %zu "
+				bad += check_violation(r, "bin %u holds block at offset %zu "
 				                       "with bad size %zu", i, off, size);
 				break;
 			}
 			if (h & F_MARK) {
-				bad += check_violation(r, "compact: block at offset %zu is on the "
+				bad += check_violation(r, "block at offset %zu is on the "
 				                       "lists twice (or bin %u loops)", off, i);
 				break;
 			}
 			if (bin_of(size) != i)
-				bad += check_violation(r, "compact: block at offset %zu of size %zu "
+				bad += check_violation(r, "block at offset %zu of size %zu "
 				                       "is on wrong bin %u (belongs in %u)",
 				                       off, size, i, bin_of(size));
 			if (*prev_of(b) != prev)
-				bad += check_violation(r, "compact: block at offset %zu in bin %u has "
+				bad += check_violation(r, "block at offset %zu in bin %u has "
 				                       "a prev link that disagrees with its list",
 				                       off, i);
 			set_hd(b, h | F_MARK);
@@ -890,19 +890,19 @@ static unsigned long check_cache(struct compact *s, struct check_report *r,
 		listed[c] = 0;
 		for (char *b = cache_first(s, c); b; b = *next_of(b)) {
 			if (b < lo || b + MIN_BLOCK > end || ((uintptr_t)b & 15) != WORD) {
-				bad += check_violation(r, "compact: cache %u links to %p, not a "
+				bad += check_violation(r, "cache %u links to %p, not a "
 				                       "block in the heap", c, (void *)b);
 				break;
 			}
 			size_t h = hd(b), off = (size_t)(b - heap_start(s->heap));
 			if (!(h & F_ALLOC) || (h & SIZE_MASK) != (size_t)c << 4) {
-				bad += check_violation(r, "compact: cache %u holds block at offset "
+				bad += check_violation(r, "cache %u holds block at offset "
 				                       "%zu with header %#zx (not allocated, size %u)",
 				                       c, off, h, c << 4);
 				break;
 			}
 			if (h & F_MARK) {
-				bad += check_violation(r, "compact: block at offset %zu is cached "
+				bad += check_violation(r, "block at offset %zu is cached "
 				                       "twice (or cache %u loops)", off, c);
 				break;
 			}
@@ -910,13 +910,13 @@ static unsigned long check_cache(struct compact *s, struct check_report *r,
 			listed[c]++;
 		}
 		if (listed[c] != s->ncache[c])
-			bad += check_violation(r, "compact: cache %u holds %llu blocks, its count "
+			bad += check_violation(r, "cache %u holds %llu blocks, its count "
 			                       "says %u", c, (unsigned long long)listed[c],
 			                       (unsigned)s->ncache[c]);
 		total += listed[c];
 	}
 	if (total != s->ncached)
-		bad += check_violation(r, "compact: the caches hold %llu blocks, the counter "
+		bad += check_violation(r, "the caches hold %llu blocks, the counter "
 		                       "says %llu", (unsigned long long)total,
 		                       (unsigned long long)s->ncached);
 	return bad;
@@ -933,31 +933,31 @@ static unsigned long check_blocks(struct compact *s, struct check_report *r,
 		size_t h = hd(b), size = h & SIZE_MASK;
 		size_t off = (size_t)(b - heap_start(s->heap));
 		if (size < MIN_BLOCK || size > (size_t)(end - b)) {
-			bad += check_violation(r, "compact: block at offset %zu has bad size %zu "
+			bad += check_violation(r, "block at offset %zu has bad size %zu "
 			                       "(%zu bytes left before the break)",
 			                       off, size, (size_t)(end - b));
 			return bad;  /* cannot find the next block */
 		}
 		if (!!(h & F_PREV) != !prev_free)
-			bad += check_violation(r, "compact: block at offset %zu says the previous "
+			bad += check_violation(r, "block at offset %zu says the previous "
 			                       "block is %s, but it is %s", off,
 			                       (h & F_PREV) ? "allocated" : "free",
 			                       prev_free ? "free" : "allocated");
 		if (h & 8)
-			bad += check_violation(r, "compact: block at offset %zu has unknown flag bits",
+			bad += check_violation(r, "block at offset %zu has unknown flag bits",
 			                       off);
 		if (!(h & F_ALLOC)) {
 			size_t ft = *(size_t *)(b + size - WORD);
 			if (ft != size)
-				bad += check_violation(r, "compact: free block at offset %zu has header "
+				bad += check_violation(r, "free block at offset %zu has header "
 				                       "size %zu but footer %zu", off, size, ft);
 			if (prev_free)
-				bad += check_violation(r, "compact: free block at offset %zu follows "
+				bad += check_violation(r, "free block at offset %zu follows "
 				                       "another free block (not coalesced)", off);
 			if (h & F_MARK)
 				set_hd(b, h & ~F_MARK);
 			else
-				bad += check_violation(r, "compact: free block at offset %zu (size %zu) "
+				bad += check_violation(r, "free block at offset %zu (size %zu) "
 				                       "is on no bin", off, size);
 			(*count)++;
 			*bytes += size;
@@ -970,10 +970,10 @@ static unsigned long check_blocks(struct compact *s, struct check_report *r,
 	}
 	size_t eh = hd(end);
 	if ((eh & SIZE_MASK) != 0 || !(eh & F_ALLOC))
-		bad += check_violation(r, "compact: epilogue at the break is %#zx, not an "
+		bad += check_violation(r, "epilogue at the break is %#zx, not an "
 		                       "allocated zero-size header", eh);
 	else if (!!(eh & F_PREV) != !prev_free)
-		bad += check_violation(r, "compact: epilogue's previous-allocated bit is wrong");
+		bad += check_violation(r, "epilogue's previous-allocated bit is wrong");
 	return bad;
 }
 
@@ -983,10 +983,11 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	unsigned long bad = 0;
 	uint64_t listed[NBINS], in_lists = 0, list_bytes = 0, walked = 0, walked_bytes = 0;
 	uint64_t cached[NCACHE], walked_cached = 0;
+	check_as(r, "compact");
 
 	if ((char *)s != heap_start(s->heap) || s->heap->brk < FIRST_OFFSET + WORD ||
 	    s->heap->brk % 16 || s->heap->brk > MAX_SPAN) {
-		return check_violation(r, "compact: state or break (%zu) out of place",
+		return check_violation(r, "state or break (%zu) out of place",
 		                       s->heap->brk);
 	}
 	/* Lists first: they mark each node, so the walk can tell listed blocks apart. */
@@ -1008,17 +1009,17 @@ static unsigned long seg_check(void *self, struct check_report *r)
 	for (unsigned c = 0; c < NCACHE; c++)
 		all_cached += cached[c];
 	if (walked_cached != all_cached)
-		bad += check_violation(r, "compact: %llu cached blocks, but the heap walk met "
+		bad += check_violation(r, "%llu cached blocks, but the heap walk met "
 		                       "%llu of them at block boundaries",
 		                       (unsigned long long)all_cached,
 		                       (unsigned long long)walked_cached);
 	if (in_lists != walked || list_bytes != walked_bytes)
-		bad += check_violation(r, "compact: the bins hold %llu blocks (%llu bytes), the "
+		bad += check_violation(r, "the bins hold %llu blocks (%llu bytes), the "
 		                       "heap has %llu free blocks (%llu bytes)",
 		                       (unsigned long long)in_lists, (unsigned long long)list_bytes,
 		                       (unsigned long long)walked, (unsigned long long)walked_bytes);
 	if (s->nfree != in_lists || s->free_bytes != list_bytes)
-		bad += check_violation(r, "compact: counters say %llu free blocks (%llu bytes), "
+		bad += check_violation(r, "counters say %llu free blocks (%llu bytes), "
 		                       "the bins hold %llu (%llu bytes)",
 		                       (unsigned long long)s->nfree, (unsigned long long)s->free_bytes,
 		                       (unsigned long long)in_lists, (unsigned long long)list_bytes);

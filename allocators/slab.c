@@ -781,7 +781,7 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 	if (sl->cls >= NCLASSES || sl->size != class_size[sl->cls] ||
 	    sl->nobjs != (UNIT - SLAB_HDR) / sl->size || sl->carved > sl->nobjs ||
 	    sl->nfree > sl->carved)
-		return check_violation(r, "slab: unit %zu: bad header (class %u size %u, %u objs, "
+		return check_violation(r, "unit %zu: bad header (class %u size %u, %u objs, "
 		                       "%u carved, %u free)", u, sl->cls, sl->size, sl->nobjs,
 		                       sl->carved, sl->nfree);
 	uint64_t seen[(UNIT / 16 + 63) / 64] = { 0 };
@@ -790,13 +790,13 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 		size_t off = (size_t)((char *)o - unit);
 		if ((uintptr_t)o < (uintptr_t)unit || off >= (size_t)sl->carved * sl->size ||
 		    off % sl->size) {
-			bad += check_violation(r, "slab: unit %zu: free object %p outside the carved "
+			bad += check_violation(r, "unit %zu: free object %p outside the carved "
 			                       "objects or off a boundary", u, (void *)o);
 			break;
 		}
 		size_t i = off / sl->size;
 		if (seen[i >> 6] & ((uint64_t)1 << (i & 63))) {
-			bad += check_violation(r, "slab: unit %zu: object %zu on the free list twice",
+			bad += check_violation(r, "unit %zu: object %zu on the free list twice",
 			                       u, i);
 			break;
 		}
@@ -805,15 +805,15 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 			break;
 	}
 	if (n != sl->nfree)
-		bad += check_violation(r, "slab: unit %zu: free list has %s%u objects, count says %u",
+		bad += check_violation(r, "unit %zu: free list has %s%u objects, count says %u",
 		                       u, n > sl->nfree ? "more than " : "", n, sl->nfree);
 	int room = sl->nfree || sl->carved < sl->nobjs;
 	if (room != (sl->mark == s->epoch))
-		bad += check_violation(r, "slab: unit %zu: %s but %son its class list", u,
+		bad += check_violation(r, "unit %zu: %s but %son its class list", u,
 		                       room ? "has room" : "is full", room ? "not " : "");
 	if (sl->nfree == sl->carved) {
 		if (listlen[sl->cls] != 1)
-			bad += check_violation(r, "slab: unit %zu is empty but was not released", u);
+			bad += check_violation(r, "unit %zu is empty but was not released", u);
 		(*idle)++;
 	}
 	*live += sl->carved - sl->nfree;
@@ -833,20 +833,20 @@ static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct che
 		int isfree = !(b->size & L_INUSE);
 		if (size < LMIN || size % 16 || size > (size_t)(end - (char *)b) ||
 		    (b->size & 14)) {
-			return bad + check_violation(r, "slab: chunk at unit %zu: block at +%zu has "
+			return bad + check_violation(r, "chunk at unit %zu: block at +%zu has "
 			                             "bad size %zu", u, (size_t)((char *)b - chunk),
 			                             b->size);
 		}
 		if (b->prev_size != prev)
-			bad += check_violation(r, "slab: chunk at unit %zu: block at +%zu says the one "
+			bad += check_violation(r, "chunk at unit %zu: block at +%zu says the one "
 			                       "before is %zu bytes, it is %zu", u,
 			                       (size_t)((char *)b - chunk), b->prev_size, prev);
 		if (isfree) {
 			if (prev_free)
-				bad += check_violation(r, "slab: chunk at unit %zu: adjacent free blocks "
+				bad += check_violation(r, "chunk at unit %zu: adjacent free blocks "
 				                       "at +%zu", u, (size_t)((char *)b - chunk));
 			if (b->mark != s->epoch)
-				bad += check_violation(r, "slab: chunk at unit %zu: free block at +%zu is "
+				bad += check_violation(r, "chunk at unit %zu: free block at +%zu is "
 				                       "on no list", u, (size_t)((char *)b - chunk));
 			(*nfree)++;
 		} else {
@@ -858,10 +858,10 @@ static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct che
 		b = (struct lblock *)((char *)b + size);
 	}
 	if ((char *)b != end || b->size != L_INUSE || b->prev_size != prev)
-		bad += check_violation(r, "slab: chunk at unit %zu: blocks do not end at its sentinel",
+		bad += check_violation(r, "chunk at unit %zu: blocks do not end at its sentinel",
 		                       u);
 	else if (nblocks == 1 && prev_free)
-		bad += check_violation(r, "slab: chunk at unit %zu is all free but was not released",
+		bad += check_violation(r, "chunk at unit %zu is all free but was not released",
 		                       u);
 	return bad;
 }
@@ -872,9 +872,10 @@ static unsigned long slab_check(void *self, struct check_report *r)
 	unsigned long bad = 0;
 	uint64_t epoch = ++s->epoch;
 	uint64_t listed_spans = 0, listed_free = 0, listlen[NCLASSES] = { 0 };
+	check_as(r, "slab");
 
 	if (s->nunits << UNIT_SHIFT != s->heap->brk || s->base != heap_start(s->heap))
-		return check_violation(r, "slab: %zu units do not tile the break %zu",
+		return check_violation(r, "%zu units do not tile the break %zu",
 		                       s->nunits, s->heap->brk);
 
 	/* Lists first: they mark what they hold with this epoch. */
@@ -882,12 +883,12 @@ static unsigned long slab_check(void *self, struct check_report *r)
 	     pv = sp, sp = sp->next) {
 		if (!heap_contains(s->heap, sp, UNIT) || ((uintptr_t)sp & (UNIT - 1)) ||
 		    s->map[unit_index(s, sp)] != U_FREE || sp->mark == epoch) {
-			bad += check_violation(r, "slab: span list holds %p, not a free span (or twice)",
+			bad += check_violation(r, "span list holds %p, not a free span (or twice)",
 			                       (void *)sp);
 			break;
 		}
 		if (sp->prev != pv)
-			bad += check_violation(r, "slab: span %p: prev link disagrees", (void *)sp);
+			bad += check_violation(r, "span %p: prev link disagrees", (void *)sp);
 		sp->mark = epoch;
 		listed_spans++;
 	}
@@ -897,15 +898,15 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			char *unit = (char *)sl - (UNIT - SLAB_HDR);
 			if (!heap_contains(s->heap, unit, UNIT) || ((uintptr_t)unit & (UNIT - 1)) ||
 			    s->map[unit_index(s, unit)] != U_SLAB || sl->mark == epoch) {
-				bad += check_violation(r, "slab: class %u list holds %p, not a slab (or "
+				bad += check_violation(r, "class %u list holds %p, not a slab (or "
 				                       "twice)", c, (void *)sl);
 				break;
 			}
 			if (sl->cls != c)
-				bad += check_violation(r, "slab: class %u list holds a slab of class %u",
+				bad += check_violation(r, "class %u list holds a slab of class %u",
 				                       c, sl->cls);
 			if (sl->prev != pv)
-				bad += check_violation(r, "slab: class %u list: prev link disagrees", c);
+				bad += check_violation(r, "class %u list: prev link disagrees", c);
 			sl->mark = epoch;
 			listlen[c]++;
 		}
@@ -917,42 +918,42 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			    (s->map[unit_index(s, b)] != U_LHEAD && s->map[unit_index(s, b)] != U_LBODY) ||
 			    (b->size & L_INUSE) || b->mark == epoch ||
 			    !heap_contains(s->heap, b, lsize(b))) {
-				bad += check_violation(r, "slab: bin %u holds %p, not a free large block "
+				bad += check_violation(r, "bin %u holds %p, not a free large block "
 				                       "(or twice)", i, (void *)b);
 				break;
 			}
 			if (bin_of(lsize(b)) != i)
-				bad += check_violation(r, "slab: bin %u holds a block of %zu bytes", i,
+				bad += check_violation(r, "bin %u holds a block of %zu bytes", i,
 				                       lsize(b));
 			if (b->prev != pv)
-				bad += check_violation(r, "slab: bin %u: prev link disagrees", i);
+				bad += check_violation(r, "bin %u: prev link disagrees", i);
 			b->mark = epoch;
 			listed_free++;
 		}
 		int has = !!(s->binmap[i >> 6] & ((uint64_t)1 << (i & 63)));
 		if (has != (h->next != h))
-			bad += check_violation(r, "slab: bin %u: bitmap bit disagrees with the list", i);
+			bad += check_violation(r, "bin %u: bitmap bit disagrees with the list", i);
 	}
 
 	/* Then the walk over every unit: the map and what the units hold must agree. */
 	uint64_t live_objs = 0, live_large = 0, free_large = 0, slabs = 0, chunks = 0;
 	uint64_t spans = 0, free_units = 0, idle = 0;
 	if (s->map[0] != U_META)
-		bad += check_violation(r, "slab: unit 0 (the state) is not marked as such");
+		bad += check_violation(r, "unit 0 (the state) is not marked as such");
 	if (s->nunits > s->map_cap || s->map_unit + s->map_units > s->nunits ||
 	    (s->map_units && s->map != (uint8_t *)unit_addr(s, s->map_unit)))
-		return bad + check_violation(r, "slab: the map (%zu units at %zu, for %zu) does not "
+		return bad + check_violation(r, "the map (%zu units at %zu, for %zu) does not "
 		                             "describe the %zu units", s->map_units, s->map_unit,
 		                             s->map_cap, s->nunits);
 	for (size_t u = 1; u < s->nunits;) {
 		switch (s->map[u]) {
 		case U_META:
 			if (u != s->map_unit || !s->map_units)
-				return bad + check_violation(r, "slab: unit %zu is marked as the map, "
+				return bad + check_violation(r, "unit %zu is marked as the map, "
 				                             "which is not there", u);
 			for (size_t k = 1; k < s->map_units; k++)
 				if (s->map[u + k] != U_META)
-					bad += check_violation(r, "slab: unit %zu of the map is marked %u",
+					bad += check_violation(r, "unit %zu of the map is marked %u",
 					                       u + k, s->map[u + k]);
 			u += s->map_units;
 			break;
@@ -965,19 +966,19 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			struct span *sp = (struct span *)unit_addr(s, u);
 			size_t n = sp->nunits;
 			if (n == 0 || n > s->nunits - u)
-				return bad + check_violation(r, "slab: free span at unit %zu has length %zu",
+				return bad + check_violation(r, "free span at unit %zu has length %zu",
 				                             u, n);
 			for (size_t k = 1; k < n; k++)
 				if (s->map[u + k] != U_FREE)
-					bad += check_violation(r, "slab: unit %zu inside a free span is marked "
+					bad += check_violation(r, "unit %zu inside a free span is marked "
 					                       "%u", u + k, s->map[u + k]);
 			if (*(struct span **)(unit_addr(s, u + n) - sizeof(void *)) != sp)
-				bad += check_violation(r, "slab: free span at unit %zu: end tag disagrees",
+				bad += check_violation(r, "free span at unit %zu: end tag disagrees",
 				                       u);
 			if (sp->mark != epoch)
-				bad += check_violation(r, "slab: free span at unit %zu is on no list", u);
+				bad += check_violation(r, "free span at unit %zu is on no list", u);
 			if (u + n < s->nunits && s->map[u + n] == U_FREE)
-				bad += check_violation(r, "slab: free spans at units %zu and %zu did not "
+				bad += check_violation(r, "free spans at units %zu and %zu did not "
 				                       "coalesce", u, u + n);
 			spans++;
 			free_units += n;
@@ -987,11 +988,11 @@ static unsigned long slab_check(void *self, struct check_report *r)
 		case U_LHEAD: {
 			size_t n = ((struct chunk *)unit_addr(s, u))->nunits;
 			if (n == 0 || n > s->nunits - u)
-				return bad + check_violation(r, "slab: chunk at unit %zu has length %zu",
+				return bad + check_violation(r, "chunk at unit %zu has length %zu",
 				                             u, n);
 			for (size_t k = 1; k < n; k++)
 				if (s->map[u + k] != U_LBODY)
-					bad += check_violation(r, "slab: unit %zu inside a chunk is marked %u",
+					bad += check_violation(r, "unit %zu inside a chunk is marked %u",
 					                       u + k, s->map[u + k]);
 			bad += check_chunk(s, u, n, r, &live_large, &free_large);
 			chunks++;
@@ -999,24 +1000,24 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			break;
 		}
 		default:
-			return bad + check_violation(r, "slab: unit %zu is marked %u where a slab, span or "
+			return bad + check_violation(r, "unit %zu is marked %u where a slab, span or "
 			                             "chunk should start", u, s->map[u]);
 		}
 	}
 	if (spans != listed_spans || free_units != s->free_units)
-		bad += check_violation(r, "slab: %llu free spans of %llu units walked, %llu listed, "
+		bad += check_violation(r, "%llu free spans of %llu units walked, %llu listed, "
 		                       "counter %llu units", (unsigned long long)spans,
 		                       (unsigned long long)free_units,
 		                       (unsigned long long)listed_spans,
 		                       (unsigned long long)s->free_units);
 	if (free_large != listed_free || free_large != s->free_large)
-		bad += check_violation(r, "slab: %llu free large blocks walked, %llu listed, counter "
+		bad += check_violation(r, "%llu free large blocks walked, %llu listed, counter "
 		                       "%llu", (unsigned long long)free_large,
 		                       (unsigned long long)listed_free,
 		                       (unsigned long long)s->free_large);
 	if (live_objs != s->live_objs || slabs != s->slabs || live_large != s->live_large ||
 	    chunks != s->chunks)
-		bad += check_violation(r, "slab: walked %llu objects in %llu slabs, %llu large in "
+		bad += check_violation(r, "walked %llu objects in %llu slabs, %llu large in "
 		                       "%llu chunks; counters say %llu, %llu, %llu, %llu",
 		                       (unsigned long long)live_objs, (unsigned long long)slabs,
 		                       (unsigned long long)live_large, (unsigned long long)chunks,
@@ -1024,11 +1025,11 @@ static unsigned long slab_check(void *self, struct check_report *r)
 		                       (unsigned long long)s->live_large,
 		                       (unsigned long long)s->chunks);
 	if (idle != s->idle_slabs)
-		bad += check_violation(r, "slab: %llu idle slabs walked, counter says %llu",
+		bad += check_violation(r, "%llu idle slabs walked, counter says %llu",
 		                       (unsigned long long)idle, (unsigned long long)s->idle_slabs);
 	if (s->top_chunk && (s->map[unit_index(s, s->top_chunk)] != U_LHEAD ||
 	    unit_index(s, s->top_chunk) + ((struct chunk *)s->top_chunk)->nunits != s->nunits))
-		bad += check_violation(r, "slab: the top chunk does not end at the break");
+		bad += check_violation(r, "the top chunk does not end at the break");
 	return bad;
 }
 
