@@ -866,19 +866,11 @@ static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct che
 	return bad;
 }
 
-static unsigned long slab_check(void *self, struct check_report *r)
+/* The span list: free spans, each once, links agreeing; marks each with `epoch`. */
+static unsigned long check_span_list(struct slabs *s, uint64_t epoch, struct check_report *r,
+                                     uint64_t *listed)
 {
-	struct slabs *s = state_of(self);
 	unsigned long bad = 0;
-	uint64_t epoch = ++s->epoch;
-	uint64_t listed_spans = 0, listed_free = 0, listlen[NCLASSES] = { 0 };
-	check_as(r, "slab");
-
-	if (s->nunits << UNIT_SHIFT != s->heap->brk || s->base != heap_start(s->heap))
-		return check_violation(r, "%zu units do not tile the break %zu",
-		                       s->nunits, s->heap->brk);
-
-	/* Lists first: they mark what they hold with this epoch. */
 	for (struct span *sp = s->spans.next, *pv = &s->spans; sp != &s->spans;
 	     pv = sp, sp = sp->next) {
 		if (!heap_contains(s->heap, sp, UNIT) || ((uintptr_t)sp & (UNIT - 1)) ||
@@ -890,8 +882,16 @@ static unsigned long slab_check(void *self, struct check_report *r)
 		if (sp->prev != pv)
 			bad += check_violation(r, "span %p: prev link disagrees", (void *)sp);
 		sp->mark = epoch;
-		listed_spans++;
+		(*listed)++;
 	}
+	return bad;
+}
+
+/* Each class's list of slabs with room: slabs of that class, each once. */
+static unsigned long check_class_lists(struct slabs *s, uint64_t epoch, struct check_report *r,
+                                       uint64_t listlen[NCLASSES])
+{
+	unsigned long bad = 0;
 	for (unsigned c = 0; c < NCLASSES; c++) {
 		struct slab *h = &s->partial[c];
 		for (struct slab *sl = h->next, *pv = h; sl != h; pv = sl, sl = sl->next) {
@@ -911,6 +911,14 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			listlen[c]++;
 		}
 	}
+	return bad;
+}
+
+/* The bins of free large blocks: each block free, in its bin, once; bitmap agrees. */
+static unsigned long check_bins(struct slabs *s, uint64_t epoch, struct check_report *r,
+                                uint64_t *listed)
+{
+	unsigned long bad = 0;
 	for (unsigned i = 0; i < NBINS; i++) {
 		struct lblock *h = &s->bins[i];
 		for (struct lblock *b = h->next, *pv = h; b != h; pv = b, b = b->next) {
@@ -928,108 +936,180 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			if (b->prev != pv)
 				bad += check_violation(r, "bin %u: prev link disagrees", i);
 			b->mark = epoch;
-			listed_free++;
+			(*listed)++;
 		}
 		int has = !!(s->binmap[i >> 6] & ((uint64_t)1 << (i & 63)));
 		if (has != (h->next != h))
 			bad += check_violation(r, "bin %u: bitmap bit disagrees with the list", i);
 	}
+	return bad;
+}
 
-	/* Then the walk over every unit: the map and what the units hold must agree. */
-	uint64_t live_objs = 0, live_large = 0, free_large = 0, slabs = 0, chunks = 0;
-	uint64_t spans = 0, free_units = 0, idle = 0;
+/* What the walk over the units counted, for the comparison with the counters. */
+struct unit_walk {
+	uint64_t live_objs;   /* objects in use in slabs                 */
+	uint64_t slabs;       /* slab units                              */
+	uint64_t idle;        /* slabs with no object in use             */
+	uint64_t live_large;  /* large blocks in use                     */
+	uint64_t free_large;  /* free large blocks                       */
+	uint64_t chunks;      /* chunks of large blocks                  */
+	uint64_t spans;       /* free spans                              */
+	uint64_t free_units;  /* units in those spans                    */
+};
+
+/*
+ * The free span at unit u: its units marked free, its end tag, listed, not
+ * followed by another free span.  Its length, or 0 when that is nonsense.
+ */
+static size_t check_span(struct slabs *s, size_t u, uint64_t epoch, struct check_report *r,
+                         unsigned long *bad)
+{
+	struct span *sp = (struct span *)unit_addr(s, u);
+	size_t n = sp->nunits;
+	if (n == 0 || n > s->nunits - u) {
+		*bad += check_violation(r, "free span at unit %zu has length %zu", u, n);
+		return 0;
+	}
+	for (size_t k = 1; k < n; k++)
+		if (s->map[u + k] != U_FREE)
+			*bad += check_violation(r, "unit %zu inside a free span is marked %u",
+			                        u + k, s->map[u + k]);
+	if (*(struct span **)(unit_addr(s, u + n) - sizeof(void *)) != sp)
+		*bad += check_violation(r, "free span at unit %zu: end tag disagrees", u);
+	if (sp->mark != epoch)
+		*bad += check_violation(r, "free span at unit %zu is on no list", u);
+	if (u + n < s->nunits && s->map[u + n] == U_FREE)
+		*bad += check_violation(r, "free spans at units %zu and %zu did not coalesce",
+		                        u, u + n);
+	return n;
+}
+
+/*
+ * Every unit, in order: the map and what each unit holds agree.  Returns 0
+ * when a length or a mark makes the rest of the walk meaningless (the
+ * totals are then not compared).
+ */
+static int walk_units(struct slabs *s, uint64_t epoch, const uint64_t listlen[NCLASSES],
+                      struct check_report *r, struct unit_walk *w, unsigned long *bad)
+{
 	if (s->map[0] != U_META)
-		bad += check_violation(r, "unit 0 (the state) is not marked as such");
+		*bad += check_violation(r, "unit 0 (the state) is not marked as such");
 	if (s->nunits > s->map_cap || s->map_unit + s->map_units > s->nunits ||
-	    (s->map_units && s->map != (uint8_t *)unit_addr(s, s->map_unit)))
-		return bad + check_violation(r, "the map (%zu units at %zu, for %zu) does not "
-		                             "describe the %zu units", s->map_units, s->map_unit,
-		                             s->map_cap, s->nunits);
+	    (s->map_units && s->map != (uint8_t *)unit_addr(s, s->map_unit))) {
+		*bad += check_violation(r, "the map (%zu units at %zu, for %zu) does not "
+		                        "describe the %zu units", s->map_units, s->map_unit,
+		                        s->map_cap, s->nunits);
+		return 0;
+	}
 	for (size_t u = 1; u < s->nunits;) {
+		size_t n;
 		switch (s->map[u]) {
 		case U_META:
-			if (u != s->map_unit || !s->map_units)
-				return bad + check_violation(r, "unit %zu is marked as the map, "
-				                             "which is not there", u);
+			if (u != s->map_unit || !s->map_units) {
+				*bad += check_violation(r, "unit %zu is marked as the map, which is "
+				                        "not there", u);
+				return 0;
+			}
 			for (size_t k = 1; k < s->map_units; k++)
 				if (s->map[u + k] != U_META)
-					bad += check_violation(r, "unit %zu of the map is marked %u",
-					                       u + k, s->map[u + k]);
+					*bad += check_violation(r, "unit %zu of the map is marked %u",
+					                        u + k, s->map[u + k]);
 			u += s->map_units;
 			break;
 		case U_SLAB:
-			bad += check_slab(s, u, r, listlen, &live_objs, &idle);
-			slabs++;
+			*bad += check_slab(s, u, r, listlen, &w->live_objs, &w->idle);
+			w->slabs++;
 			u++;
 			break;
-		case U_FREE: {
-			struct span *sp = (struct span *)unit_addr(s, u);
-			size_t n = sp->nunits;
-			if (n == 0 || n > s->nunits - u)
-				return bad + check_violation(r, "free span at unit %zu has length %zu",
-				                             u, n);
-			for (size_t k = 1; k < n; k++)
-				if (s->map[u + k] != U_FREE)
-					bad += check_violation(r, "unit %zu inside a free span is marked "
-					                       "%u", u + k, s->map[u + k]);
-			if (*(struct span **)(unit_addr(s, u + n) - sizeof(void *)) != sp)
-				bad += check_violation(r, "free span at unit %zu: end tag disagrees",
-				                       u);
-			if (sp->mark != epoch)
-				bad += check_violation(r, "free span at unit %zu is on no list", u);
-			if (u + n < s->nunits && s->map[u + n] == U_FREE)
-				bad += check_violation(r, "free spans at units %zu and %zu did not "
-				                       "coalesce", u, u + n);
-			spans++;
-			free_units += n;
+		case U_FREE:
+			if (!(n = check_span(s, u, epoch, r, bad)))
+				return 0;
+			w->spans++;
+			w->free_units += n;
 			u += n;
 			break;
-		}
-		case U_LHEAD: {
-			size_t n = ((struct chunk *)unit_addr(s, u))->nunits;
-			if (n == 0 || n > s->nunits - u)
-				return bad + check_violation(r, "chunk at unit %zu has length %zu",
-				                             u, n);
+		case U_LHEAD:
+			n = ((struct chunk *)unit_addr(s, u))->nunits;
+			if (n == 0 || n > s->nunits - u) {
+				*bad += check_violation(r, "chunk at unit %zu has length %zu", u, n);
+				return 0;
+			}
 			for (size_t k = 1; k < n; k++)
 				if (s->map[u + k] != U_LBODY)
-					bad += check_violation(r, "unit %zu inside a chunk is marked %u",
-					                       u + k, s->map[u + k]);
-			bad += check_chunk(s, u, n, r, &live_large, &free_large);
-			chunks++;
+					*bad += check_violation(r, "unit %zu inside a chunk is marked %u",
+					                        u + k, s->map[u + k]);
+			*bad += check_chunk(s, u, n, r, &w->live_large, &w->free_large);
+			w->chunks++;
 			u += n;
 			break;
-		}
 		default:
-			return bad + check_violation(r, "unit %zu is marked %u where a slab, span or "
-			                             "chunk should start", u, s->map[u]);
+			*bad += check_violation(r, "unit %zu is marked %u where a slab, span or "
+			                        "chunk should start", u, s->map[u]);
+			return 0;
 		}
 	}
-	if (spans != listed_spans || free_units != s->free_units)
+	return 1;
+}
+
+/* What the lists held and the walk met, against the running counters. */
+static unsigned long check_totals(struct slabs *s, const struct unit_walk *w,
+                                  uint64_t listed_spans, uint64_t listed_free,
+                                  struct check_report *r)
+{
+	unsigned long bad = 0;
+	if (w->spans != listed_spans || w->free_units != s->free_units)
 		bad += check_violation(r, "%llu free spans of %llu units walked, %llu listed, "
-		                       "counter %llu units", (unsigned long long)spans,
-		                       (unsigned long long)free_units,
+		                       "counter %llu units", (unsigned long long)w->spans,
+		                       (unsigned long long)w->free_units,
 		                       (unsigned long long)listed_spans,
 		                       (unsigned long long)s->free_units);
-	if (free_large != listed_free || free_large != s->free_large)
+	if (w->free_large != listed_free || w->free_large != s->free_large)
 		bad += check_violation(r, "%llu free large blocks walked, %llu listed, counter "
-		                       "%llu", (unsigned long long)free_large,
+		                       "%llu", (unsigned long long)w->free_large,
 		                       (unsigned long long)listed_free,
 		                       (unsigned long long)s->free_large);
-	if (live_objs != s->live_objs || slabs != s->slabs || live_large != s->live_large ||
-	    chunks != s->chunks)
+	if (w->live_objs != s->live_objs || w->slabs != s->slabs ||
+	    w->live_large != s->live_large || w->chunks != s->chunks)
 		bad += check_violation(r, "walked %llu objects in %llu slabs, %llu large in "
 		                       "%llu chunks; counters say %llu, %llu, %llu, %llu",
-		                       (unsigned long long)live_objs, (unsigned long long)slabs,
-		                       (unsigned long long)live_large, (unsigned long long)chunks,
+		                       (unsigned long long)w->live_objs, (unsigned long long)w->slabs,
+		                       (unsigned long long)w->live_large,
+		                       (unsigned long long)w->chunks,
 		                       (unsigned long long)s->live_objs, (unsigned long long)s->slabs,
 		                       (unsigned long long)s->live_large,
 		                       (unsigned long long)s->chunks);
-	if (idle != s->idle_slabs)
+	if (w->idle != s->idle_slabs)
 		bad += check_violation(r, "%llu idle slabs walked, counter says %llu",
-		                       (unsigned long long)idle, (unsigned long long)s->idle_slabs);
+		                       (unsigned long long)w->idle,
+		                       (unsigned long long)s->idle_slabs);
 	if (s->top_chunk && (s->map[unit_index(s, s->top_chunk)] != U_LHEAD ||
 	    unit_index(s, s->top_chunk) + ((struct chunk *)s->top_chunk)->nunits != s->nunits))
 		bad += check_violation(r, "the top chunk does not end at the break");
+	return bad;
+}
+
+/*
+ * The lists first (each marks what it holds with a new epoch), then the
+ * walk over every unit, which expects each free thing it meets to carry
+ * that mark, then the totals.
+ */
+static unsigned long slab_check(void *self, struct check_report *r)
+{
+	struct slabs *s = state_of(self);
+	unsigned long bad = 0;
+	uint64_t epoch = ++s->epoch;
+	uint64_t listed_spans = 0, listed_free = 0, listlen[NCLASSES] = { 0 };
+	struct unit_walk w = { 0 };
+	check_as(r, "slab");
+
+	if (s->nunits << UNIT_SHIFT != s->heap->brk || s->base != heap_start(s->heap))
+		return check_violation(r, "%zu units do not tile the break %zu",
+		                       s->nunits, s->heap->brk);
+	bad += check_span_list(s, epoch, r, &listed_spans);
+	bad += check_class_lists(s, epoch, r, listlen);
+	bad += check_bins(s, epoch, r, &listed_free);
+	if (walk_units(s, epoch, listlen, r, &w, &bad))
+		bad += check_totals(s, &w, listed_spans, listed_free, r);
 	return bad;
 }
 
