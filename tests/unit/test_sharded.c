@@ -13,7 +13,7 @@
 #include "allocators/allocator.h"
 #include "harness/bulk.h"
 #include "harness/replay.h"
-#include "alloc_helpers.h"
+#include "alloc_fixture.h"
 
 #include <pthread.h>
 #include <stdlib.h>
