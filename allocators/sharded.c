@@ -87,6 +87,7 @@
  * every heap was walked) the bitmap marks no other page.
  */
 #include "allocator.h"
+#include "sharded.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -707,18 +708,17 @@ static void sh_stats(void *self, stat_sink sink, void *ctx)
 	sink(ctx, "thread_heaps", heaps);
 }
 
-/* Test hooks (tests/unit/test_sharded.c). */
-unsigned sharded_class_of(size_t n);
-size_t   sharded_class_size(unsigned c);
-int      sharded_is_small(void *self, const void *p);
-void    *sharded_page_of(const void *p);
-uintptr_t *sharded_remote_word(void *page);
+/* ---- test hooks (sharded.h) ---------------------------------------------- */
 
-unsigned sharded_class_of(size_t n) { return class_of(n); }
-size_t   sharded_class_size(unsigned c) { return c < NCLASS ? class_size[c] : 0; }
-int      sharded_is_small(void *self, const void *p) { return is_small(self, p); }
-void    *sharded_page_of(const void *p) { return page_of(p); }
-uintptr_t *sharded_remote_word(void *page) { return (uintptr_t *)&((struct page *)page)->remote; }
+unsigned sharded_class_of_for_test(size_t n) { return class_of(n); }
+size_t sharded_class_size_for_test(unsigned c) { return c < NCLASS ? class_size[c] : 0; }
+int sharded_is_small_for_test(void *self, const void *p) { return is_small(self, p); }
+void *sharded_page_of_for_test(const void *p) { return page_of(p); }
+
+uintptr_t *sharded_remote_word_for_test(void *page)
+{
+	return (uintptr_t *)&((struct page *)page)->remote;
+}
 
 const struct allocator alloc_sharded = {
 	.name        = "sharded",
