@@ -7,7 +7,7 @@
  * Makefile's preload libraries are both built from that list.  Besides the
  * designs, the folder holds what they share: the heap provider (heap.c) all
  * memory comes from, small fallbacks (common.c) and the block layers more
- * than one design is built on (boundary_tags.h).
+ * than one design is built on (boundary_tags.h, segfit.c).
  *
  * An instance lives entirely inside the heap it is given: init() takes its
  * state struct from the heap provider and returns it, and every other entry

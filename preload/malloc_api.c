@@ -5,7 +5,8 @@
  * The file is compiled once per allocator with -DHEAPLAB_ALLOCATOR=alloc_<x>
  * and linked against a static archive of the position-independent allocator
  * objects, so each build/lib/libheaplab-<name>.so holds this wrapper, the one
- * allocator file defining that table, allocators/common.c and allocators/heap.c:
+ * allocator file defining that table (with the shared layer it is built on,
+ * such as allocators/segfit.c), allocators/common.c and allocators/heap.c:
  * the very code the harness measures, never a second copy.
  *
  * Memory comes from the heap provider (allocators/heap.c, which never calls
