@@ -54,10 +54,11 @@
  * a hole twice the new size to leave room to grow (0.873); exact growth for
  * every size (0.796: binary falls to 0.54, small and large interleave) or
  * for every size from 256 bytes up (0.880, but 6% worse than segregated on
- * web.trace, whose mid-size and big blocks then interleave).  A 16-byte minimum block needs 4-byte links and headers (a
- * 64 GiB heap can use 32-bit offsets, but the header then sits at 12 mod 16
- * and saves nothing on 16-byte sizes); headerless runs of small blocks need
- * a map from address to run, whose cost a small heap cannot repay.
+ * web.trace, whose mid-size and big blocks then interleave).  A 16-byte
+ * minimum block needs 4-byte links and headers (a 64 GiB heap can use 32-bit
+ * offsets, but the header then sits at 12 mod 16 and saves nothing on 16-byte
+ * sizes); headerless runs of small blocks need a map from address to run,
+ * whose cost a small heap cannot repay.
  * Also measured worse, each against this file's figures below: sliding a
  * last block down into a free previous neighbour before extending the break
  * (realloc-3 0.878, but realloc-2 0.633 and short1.rep 42% above
@@ -114,9 +115,9 @@
 
 static const struct segfit_policy policy = {
 	.name       = "compact",
-	.scan_limit = ~0UL,               /* range bins: true best fit             */
-	.exact_min  = (size_t)256,        /* blocks this big: the heap grows exactly */
-	.exact_max  = (size_t)1024,       /* ...and smaller than this               */
+	.scan_limit = ~0UL,         /* range bins: true best fit                 */
+	.exact_min  = 256,          /* blocks this big: the heap grows exactly...  */
+	.exact_max  = 1024,         /* ...and smaller than this                   */
 };
 
 static void *compact_init(struct heap *heap) { return segfit_init(heap, &policy); }

@@ -217,8 +217,7 @@ static unsigned long explicit_check(void *self, struct check_report *report)
 		print += bt_fingerprint(b);
 		if (++n > c->free_blocks + 1) {
 			bad += check_violation(report, "list longer than the %llu free blocks "
-			                       "(a cycle?)",
-			                       (unsigned long long)c->free_blocks);
+			                       "(a cycle?)", (unsigned long long)c->free_blocks);
 			break;
 		}
 	}

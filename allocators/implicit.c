@@ -231,7 +231,8 @@ static unsigned long implicit_check(void *self, struct check_report *report)
 	if (im->policy > FIT_BEST)
 		bad += check_violation(report, "unknown fit policy %d", (int)im->policy);
 	if (w.complete && !w.found[0])
-		bad += check_violation(report, "rover at offset %td is not a block boundary", im->rover - im->core.heap->base);
+		bad += check_violation(report, "rover at offset %td is not a block boundary",
+		                       im->rover - im->core.heap->base);
 	if (w.complete && !w.found[1])
 		bad += check_violation(report, "lowest-free hint at offset %td is not a block "
 		                       "boundary", im->lowest - im->core.heap->base);

@@ -100,11 +100,13 @@
 
 /*
  * The state is part of the measured heap, so it is kept small: bin heads are
- * 32-bit offsets (the list links inside free blocks are full pointers).
+ * 32-bit offsets (the list links inside free blocks are full pointers).  The
+ * policy pointer sits in what would otherwise be padding before the first
+ * header, so the designs' breaks are what they were before they shared it.
  */
 struct segfit {
 	struct heap *heap;          /* where every block comes from                  */
-	const struct segfit_policy *policy; /* the design: scan limit, exact growth  */
+	const struct segfit_policy *policy; /* the design's: scan limit, exact growth */
 	uint64_t     map[NWORDS];   /* bit i set iff bin i is non-empty              */
 	uint64_t     nfree;         /* blocks on all bins                            */
 	uint64_t     free_bytes;    /* bytes in those blocks                         */

@@ -37,8 +37,8 @@
 
 static const struct segfit_policy policy = {
 	.name       = "segregated",
-	.scan_limit = 16,       /* range-bin nodes examined for the best fit */
-	.exact_min  = 0,        /* every growth is rounded up to a chunk      */
+	.scan_limit = 16,           /* range-bin nodes examined for the best fit  */
+	.exact_min  = 0,            /* no exact growth: every growth is a chunk   */
 	.exact_max  = 0,
 };
 
