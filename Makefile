@@ -137,7 +137,7 @@ $(LIBDIR)/libheaplab-%.so: $(PIC)/preload/malloc_api-%.o $(PIC_ARCHIVE) preload/
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -shared -Wl,--version-script=preload/exports.map \
 	  -Wl,-z,defs -o $@ $< $(PIC_ARCHIVE) -lpthread
 
-$(RECORD_LIB): recorder/record_preload.c
+$(RECORD_LIB): recorder/record_preload.c harness/trace_format.h
 	@mkdir -p $(dir $@)
 	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
 

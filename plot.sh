@@ -255,18 +255,38 @@ set xtics rotate by -25 left nomirror
 set tics nomirror
 set border 3"
 
+# auto_y TSV [LOG_YLABEL]: a log y axis when TSV's bars span more than 30x
+# (relabelled LOG_YLABEL when given), else a linear one from 0.
+auto_y() {
+	if awk -v r="$(ratio "$1")" 'BEGIN { exit !(r > 30) }'; then
+		echo "set logscale y"
+		[ -z "$2" ] || echo "set ylabel \"$2\""
+	else
+		echo "set yrange [0:*]"
+	fi
+}
+
+# bars STYLE TITLE YLABEL XLABEL YAXIS: the opening every bar chart shares:
+# the common settings, its labels, histogram STYLE (errorbars: median with
+# min-max bars; clustered: one bar per allocator) and the y axis lines YAXIS.
+bars() {
+	printf '%s\n' "$common"
+	printf 'set title "%s"\nset ylabel "%s"\nset xlabel "%s"\n' "$2" "$3" "$4"
+	echo "set style data histograms"
+	case $1 in
+	errorbars) echo "set style histogram errorbars gap 1.5 lw 1" ;;
+	*)         echo "set style histogram clustered gap 1.5" ;;
+	esac
+	printf '%s\n' "$5"
+}
+
 # ---- throughput ----
 na=$(matrix $C_MED 1e-6 $C_MIN $C_MAX 2>&1 > "$out/throughput.tsv")
 if [ "$na" -gt 0 ]; then
-	log=$(awk -v r="$(ratio "$out/throughput.tsv")" 'BEGIN { print (r > 30) ? 1 : 0 }')
 	render throughput <<EOF
-$common
-set title 'Throughput per allocator and trace (median of the timed runs; bars: min to max)'
-set ylabel 'Mops/s (higher is better)'
-set xlabel 'trace'
-set style data histograms
-set style histogram errorbars gap 1.5 lw 1
-$( [ "$log" = 1 ] && echo "set logscale y; set ylabel 'Mops/s, log scale (higher is better)'" || echo "set yrange [0:*]")
+$(bars errorbars 'Throughput per allocator and trace (median of the timed runs; bars: min to max)' \
+	'Mops/s (higher is better)' trace \
+	"$(auto_y "$out/throughput.tsv" 'Mops/s, log scale (higher is better)')")
 plot for [a=1:$na] 'throughput.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
 EOF
 fi
@@ -289,15 +309,10 @@ awk -F '\t' -v d=$mem_div 'NR > 1 && $'$C_STATUS' == "ok" && $'$C_LIVE' != "" &&
 	!($'$C_TRACE' in s) { s[$'$C_TRACE'] = 1; printf "%s\t%s\n", $'$C_TRACE', $'$C_LIVE' / d }' \
 	"$out/cells.tsv" > "$out/live.tsv"
 if [ "$na" -gt 0 ]; then
-	log=$(awk -v r="$(ratio "$out/memory.tsv")" 'BEGIN { print (r > 30) ? 1 : 0 }')
 	render memory <<EOF
-$common
-set title "Memory: $mem_name per allocator and trace; black line: the trace's peak live bytes"
-set ylabel '$mem_unit (lower is better)'
-set xlabel 'trace'
-set style data histograms
-set style histogram clustered gap 1.5
-$( [ "$log" = 1 ] && echo "set logscale y; set ylabel '$mem_unit, log scale (lower is better)'" || echo "set yrange [0:*]")
+$(bars clustered "Memory: $mem_name per allocator and trace; black line: the trace's peak live bytes" \
+	"$mem_unit (lower is better)" trace \
+	"$(auto_y "$out/memory.tsv" "$mem_unit, log scale (lower is better)")")
 plot for [a=2:$((na + 1))] 'memory.tsv' using a:xtic(1) title columnhead(a), \
      'live.tsv' using (\$0 - 0.45):2:(0.9):(0) with vectors nohead lw 2 lc rgb 'black' title 'peak live (requested bytes)'
 EOF
@@ -307,13 +322,8 @@ fi
 na=$(matrix $frag_col 100 2>&1 > "$out/fragmentation.tsv")
 if [ "$na" -gt 0 ]; then
 	render fragmentation <<EOF
-$common
-set title "Fragmentation: 1 - peak live bytes / $frag_of, per allocator and trace"
-set ylabel "% of the $frag_of not holding live data (lower is better)"
-set xlabel 'trace'
-set yrange [0:100]
-set style data histograms
-set style histogram clustered gap 1.5
+$(bars clustered "Fragmentation: 1 - peak live bytes / $frag_of, per allocator and trace" \
+	"% of the $frag_of not holding live data (lower is better)" trace 'set yrange [0:100]')
 plot for [a=2:$((na + 1))] 'fragmentation.tsv' using a:xtic(1) title columnhead(a)
 EOF
 fi
@@ -379,14 +389,9 @@ if [ -n "$lat_trace" ]; then
 		printf "%s%s\t%s\t%s\t%s\t%s\t%s\n", $'$C_ALLOC', $'$C_KIND' == "peer" ? " (peer)" : "", $'$C_P50', $'$C_P90', $'$C_P99', \
 			$'$C_P999', $'$C_LMAX' }' "$out/cells.tsv" > "$out/latency.tsv"
 	render latency <<EOF
-$common
-set title "Latency of one operation on $lat_trace: percentiles over every op\n(timer overhead subtracted; 0 ns, below the clock's resolution, has no bar)"
-set ylabel 'ns per op, log scale (lower is better)'
-set yrange [1:*]
-set xlabel 'allocator'
-set logscale y
-set style data histograms
-set style histogram clustered gap 1.5
+$(bars clustered "Latency of one operation on $lat_trace: percentiles over every op\n(timer overhead subtracted; 0 ns, below the clock's resolution, has no bar)" \
+	'ns per op, log scale (lower is better)' allocator 'set yrange [1:*]
+set logscale y')
 # 0 ns cannot sit on a log scale: drawn at 1 ns, the axis' floor (no bar).
 plot for [c=2:6] 'latency.tsv' using (column(c) < 1 ? 1 : column(c)):xtic(1) title columnhead(c)
 EOF
@@ -445,15 +450,9 @@ if [ "$program_cells" -gt 0 ]; then
 		na=$(pmatrix $P_WALL 1 $P_WMIN $P_WMAX 2>&1 > "$out/programs-time.tsv")
 	fi
 	if [ "$na" -gt 0 ]; then
-		log=$(awk -v r="$(ratio "$out/programs-time.tsv")" 'BEGIN { print (r > 30) ? 1 : 0 }')
 		render programs-time <<EOF
-$common
-set title "Whole programs: wall time per allocator (median of the runs; bars: fastest to slowest)\n$machine"
-set ylabel "$ylab"
-set xlabel 'program'
-set style data histograms
-set style histogram errorbars gap 1.5 lw 1
-$( [ "$log" = 1 ] && echo "set logscale y" || echo "set yrange [0:*]")
+$(bars errorbars "Whole programs: wall time per allocator (median of the runs; bars: fastest to slowest)\n$machine" \
+	"$ylab" program "$(auto_y "$out/programs-time.tsv")")
 plot for [a=1:$na] 'programs-time.tsv' using (column(3*a-1)):(column(3*a)):(column(3*a+1)):xtic(1) title columnhead(3*a-1)
 EOF
 	fi
@@ -465,15 +464,9 @@ EOF
 		na=$(pmatrix $P_RSS "$(awk 'BEGIN { print 1 / 1048576 }')" 2>&1 > "$out/programs-memory.tsv")
 	fi
 	if [ "$na" -gt 0 ]; then
-		log=$(awk -v r="$(ratio "$out/programs-memory.tsv")" 'BEGIN { print (r > 30) ? 1 : 0 }')
 		render programs-memory <<EOF
-$common
-set title "Whole programs: peak RSS per allocator (ru_maxrss of the largest process, median of the runs)\n$machine"
-set ylabel "$ylab"
-set xlabel 'program'
-set style data histograms
-set style histogram clustered gap 1.5
-$( [ "$log" = 1 ] && echo "set logscale y" || echo "set yrange [0:*]")
+$(bars clustered "Whole programs: peak RSS per allocator (ru_maxrss of the largest process, median of the runs)\n$machine" \
+	"$ylab" program "$(auto_y "$out/programs-memory.tsv")")
 plot for [a=2:$((na + 1))] 'programs-memory.tsv' using a:xtic(1) title columnhead(a)
 EOF
 	fi

@@ -3,10 +3,14 @@
 #include "fileio.h"
 
 #include "exitcodes.h"
+#include "outpath.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,4 +103,152 @@ int mkdir_p(const char *path)
 	if (stat(path, &st) != 0)
 		return errno;
 	return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+/* ---- atomic output files ---- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Something that is not a regular file (a device, a pipe): write through it. */
+static int open_in_place(struct atomic_file *f, char *err, size_t errlen)
+{
+	f->in_place = 1;
+	f->fd = open(f->path, O_WRONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return fail(err, errlen, "%s: %s", f->path, strerror(errno));
+	return 0;
+}
+
+int atomic_open(struct atomic_file *f, const char *name, char *err, size_t errlen)
+{
+	struct stat st;
+	int e;
+
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	f->name = name;
+	if (!name[0])
+		return fail(err, errlen, "--out: empty file name");
+	if ((e = outpath_resolve(name, f->path, sizeof f->path)))
+		return fail(err, errlen, "%s: %s", name, strerror(e));
+	if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(err, errlen, "%s: is a directory", name);
+	if (stat(f->path, &st) == 0 && !S_ISREG(st.st_mode))
+		return open_in_place(f, err, errlen);
+
+	const char *slash = strrchr(f->path, '/');
+	const char *base = slash ? slash + 1 : f->path;
+	if (!base[0])
+		return fail(err, errlen, "%s: is a directory", name);
+	if (!slash)
+		snprintf(f->dir, sizeof f->dir, ".");
+	else if (slash == f->path)
+		snprintf(f->dir, sizeof f->dir, "/");
+	else
+		snprintf(f->dir, sizeof f->dir, "%.*s", (int)(slash - f->path), f->path);
+	if (outpath_temp_name(f->dir, base, f->tmp, sizeof f->tmp))
+		return fail(err, errlen, "%s: %s", name, strerror(ENAMETOOLONG));
+	f->fd = mkstemp(f->tmp);
+	if (f->fd < 0) {
+		f->tmp[0] = '\0';
+		return fail(err, errlen, "%s: cannot create a file in %s: %s", name, f->dir,
+		            strerror(errno));
+	}
+	/* mkstemp makes 0600; a result is an ordinary file: 0666 less the umask. */
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(f->fd, 0666 & ~mask) != 0) {
+		e = errno;
+		atomic_abort(f);
+		return fail(err, errlen, "%s: cannot set the mode of it: %s", name, strerror(e));
+	}
+	return 0;
+}
+
+FILE *atomic_stream(struct atomic_file *f)
+{
+	if (!f->stream && (f->stream = fdopen(f->fd, "w")))
+		setvbuf(f->stream, NULL, _IOFBF, 1 << 20);
+	return f->stream;
+}
+
+/* Close fd (through the stream when there is one): 0, or -1 with errno. */
+static int close_file(struct atomic_file *f)
+{
+	int r = 0;
+	if (f->stream) {
+		r = fclose(f->stream);
+		f->stream = NULL;
+	} else if (f->fd >= 0) {
+		r = close(f->fd);
+	}
+	f->fd = -1;
+	return r;
+}
+
+int atomic_commit(struct atomic_file *f, char *err, size_t errlen)
+{
+	const char *what = NULL;
+	int e = 0;
+	if (f->stream && (fflush(f->stream) != 0 || ferror(f->stream)))
+		what = "cannot write", e = errno ? errno : EIO;
+	else if (!f->in_place && fsync(f->fd) != 0)
+		what = "cannot sync", e = errno;
+	if (close_file(f) != 0 && !what)
+		what = "cannot write", e = errno;
+	if (f->in_place) {
+		if (what)
+			return fail(err, errlen, "%s: %s", f->path, strerror(e));
+		return 0;
+	}
+	if (!what && rename(f->tmp, f->path) != 0)
+		what = "cannot rename the temporary file onto", e = errno;
+	if (what) {
+		atomic_abort(f);
+		return fail(err, errlen, "%s: %s it: %s", f->name, what, strerror(e));
+	}
+	f->tmp[0] = '\0';
+	/* Make the rename itself durable; a failure here loses nothing written. */
+	int dfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+void atomic_abort(struct atomic_file *f)
+{
+	int e = errno;   /* the caller may still want to report it */
+	close_file(f);
+	if (f->tmp[0])
+		unlink(f->tmp);
+	f->tmp[0] = '\0';
+	errno = e;
+}
+
+int write_file_atomic(const char *name, const char *text, size_t len,
+                      char *err, size_t errlen)
+{
+	struct atomic_file f;
+	if (atomic_open(&f, name, err, errlen) != 0)
+		return -1;
+	if (write_all(f.fd, text, len) != 0) {
+		int e = errno;
+		atomic_abort(&f);
+		if (f.in_place)
+			return fail(err, errlen, "%s: %s", f.path, strerror(e));
+		return fail(err, errlen, "%s: cannot write it: %s", name, strerror(e));
+	}
+	return atomic_commit(&f, err, errlen);
 }

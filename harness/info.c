@@ -14,9 +14,11 @@
 #include "commands.h"
 #include "cli.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "trace.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include "threaded.h"
 
@@ -291,34 +293,63 @@ static void recorded_program(const char *path, char *out, size_t len)
 		fclose(f);
 }
 
+static void info_usage(FILE *f)
+{
+	cli_usage_text(f, "usage: bench info FILE [--json]\n"
+	     "Describes a trace: format, operation counts, peak live bytes and "
+	     "blocks,\nsize and lifetime histograms, realloc growth, blocks live "
+	     "at the end.\n");
+}
+
+/*
+ * The options: FILE in *path, --json in *json.  Returns -1 to go on, or the
+ * exit code to return now (--help, a usage error).
+ */
+static int parse_options(int argc, char **argv, const char **path, int *json)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			info_usage(stdout);
+			return finish_stdout(EXIT_OK);
+		case 'j':
+			*json = 1;
+			break;
+		default:
+			fprintf(stderr, "bench: info: unknown option %s (try bench info --help)\n",
+			        argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("bench: info: which trace? ", stderr);
+		info_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "bench: info: one trace at a time (%s and %s)\n", argv[optind],
+		        argv[optind + 1]);
+		return EXIT_USAGE;
+	}
+	*path = argv[optind];
+	return -1;
+}
+
 int info_main(int argc, char **argv)
 {
 	const char *path = NULL;
 	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			cli_usage_text(stdout, "usage: bench info FILE [--json]\n"
-			     "Describes a trace: format, operation counts, peak live bytes and "
-			     "blocks,\nsize and lifetime histograms, realloc growth, blocks live "
-			     "at the end.\n");
-			return EXIT_OK;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "bench: info: unknown option %s (try bench info --help)\n",
-			        argv[i]);
-			return EXIT_USAGE;
-		} else if (path) {
-			fprintf(stderr, "bench: info: one trace at a time (%s and %s)\n", path, argv[i]);
-			return EXIT_USAGE;
-		} else {
-			path = argv[i];
-		}
-	}
-	if (!path) {
-		fputs("bench: info: which trace? usage: bench info FILE [--json]\n", stderr);
-		return EXIT_USAGE;
-	}
+	int code = parse_options(argc, argv, &path, &json);
+	if (code >= 0)
+		return code;
 	struct trace t;
 	struct trace_error err;
 	enum trace_status st = trace_load(path, &t, &err);
@@ -333,7 +364,7 @@ int info_main(int argc, char **argv)
 		fputs("bench: info: out of memory\n", stderr);
 		return EXIT_SYSTEM;
 	}
-	int code = EXIT_OK;
+	code = EXIT_OK;
 	if (json) {
 		json_t *j = info_json(&t, &s);
 		if (j) {
@@ -361,9 +392,5 @@ int info_main(int argc, char **argv)
 		print_text(stdout, &t, &s);
 	}
 	trace_free(&t);
-	if (code == EXIT_OK && (fflush(stdout) || ferror(stdout))) {
-		fprintf(stderr, "bench: standard output: %s\n", strerror(errno ? errno : EIO));
-		code = EXIT_SYSTEM;
-	}
-	return code;
+	return finish_stdout(code);
 }

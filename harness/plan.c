@@ -199,24 +199,6 @@ static void join(char *buf, size_t len, const char *dir, const char *rest)
 	snprintf(buf, len, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", rest);
 }
 
-/* JSON text with a final newline, or NULL. */
-static char *json_text(json_t *j, size_t *len)
-{
-	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
-	if (!text)
-		return NULL;
-	size_t n = strlen(text);
-	char *full = realloc(text, n + 2);
-	if (!full) {
-		free(text);
-		return NULL;
-	}
-	full[n++] = '\n';
-	full[n] = '\0';
-	*len = n;
-	return full;
-}
-
 /* The manifest of every cell (trace-major, as a suite runs them), or an exit code. */
 static int build_manifest(const struct cli_options *o, const struct args *given,
                           const char *bench, json_t **out)
@@ -533,7 +515,7 @@ int plan_main(int argc, char **argv)
 		return code;
 	}
 	size_t len = 0;
-	char *text = json_text(manifest, &len), path[PATH_MAX * 2];
+	char *text = report_json_text(manifest, &len), path[PATH_MAX * 2];
 	int e;
 	join(path, sizeof path, o.out, PLAN_FILE);
 	if (!text) {
@@ -543,7 +525,7 @@ int plan_main(int argc, char **argv)
 		fprintf(stderr, "bench: %s: cannot create the results folder: %s\n", o.out,
 		        strerror(e));
 		code = EXIT_SYSTEM;
-	} else if (report_write_file(path, text, len, err, sizeof err)) {
+	} else if (write_file_atomic(path, text, len, err, sizeof err)) {
 		fprintf(stderr, "bench: %s\n", err);
 		code = EXIT_SYSTEM;
 	} else if (!strcmp(format, "json")) {
@@ -777,27 +759,13 @@ int merge_main(int argc, char **argv)
 	const char *b = strrchr(dir, '/');
 	char run_id[64];
 	snprintf(run_id, sizeof run_id, "%.60s", b && b[1] ? b + 1 : dir);
-	json_t *root = arr ? json_pack("{s:s, s:i, s:s, s:s, s:b, s:b, s:o}",
-		"schema", SUITE_SCHEMA, "schema_version", SUITE_SCHEMA_VERSION,
-		"run_id", run_id, "started", started[0] ? started : "unknown",
-		"complete", missing == 0, "interrupted", 0, "cells", arr) : NULL;
-	size_t len = 0;
-	char *text = json_text(root, &len), path[PATH_MAX * 2];
-	json_decref(root);
+	char path[PATH_MAX * 2];
 	join(path, sizeof path, dir, "summary.json");
-	if (!text) {
+	if (!arr || suite_summary_write(dir, run_id, started[0] ? started : "unknown", missing == 0,
+	                                0, arr, json)) {
 		code = EXIT_SYSTEM;
 		goto out;
 	}
-	if (report_write_file(path, text, len, err, sizeof err)) {
-		fprintf(stderr, "bench: %s\n", err);
-		free(text);
-		code = EXIT_SYSTEM;
-		goto out;
-	}
-	if (json)
-		fwrite(text, 1, len, stdout);
-	free(text);
 	fprintf(stderr, "bench: merge: %s: %zu cells, %zu with a result (%zu not ok), "
 	        "%zu missing\n", path, n, n - missing, failed, missing);
 	if (missing) {

@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "peer.h"
 #include "student.h"
+#include "fileio.h"
 #include "report.h"
 
 #include <errno.h>
@@ -320,7 +321,7 @@ static int write_cell(const char *dir, const struct cell_alloc *a, const struct 
 	}
 	size_t len = strlen(text);
 	text[len] = '\n';   /* json_dumps leaves room for the NUL: reuse it */
-	int rc = report_write_file(path, text, len + 1, err, sizeof err);
+	int rc = write_file_atomic(path, text, len + 1, err, sizeof err);
 	free(text);
 	if (rc)
 		fprintf(stderr, "bench: run: %s\n", err);

@@ -28,10 +28,13 @@
 #include "commands.h"
 #include "cli.h"
 #include "exitcodes.h"
+#include "fileio.h"
+#include "trace_format.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -106,65 +109,70 @@ static int find_library(char *path, size_t size)
 	return -1;
 }
 
+/*
+ * Read the options into `o`; they end at `--` or at the program's name.
+ * Returns -1 to go on, or the exit code to return now (--help, misuse).
+ */
 static int parse_args(int argc, char **argv, struct record_opts *o)
 {
-	int i;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--")) {
-			i++;
-			break;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	enum { OPT_MAX_OPS = 256, OPT_FOLLOW_FORK, OPT_FOLLOW_EXEC };
+	static const struct option opts[] = {
+		{ "follow-exec", no_argument,       NULL, OPT_FOLLOW_EXEC },
+		{ "follow-fork", no_argument,       NULL, OPT_FOLLOW_FORK },
+		{ "help",        no_argument,       NULL, 'h' },
+		{ "max-ops",     required_argument, NULL, OPT_MAX_OPS },
+		{ "output",      required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
 			record_usage(stdout);
-			return 1;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc)
-				goto missing;
-			o->out = argv[i];
-		} else if (!strncmp(a, "--output=", 9)) {
-			o->out = a + 9;
-		} else if (!strcmp(a, "--max-ops") || !strncmp(a, "--max-ops=", 10)) {
-			const char *v = a[9] == '=' ? a + 10 : (++i < argc ? argv[i] : NULL);
+			return finish_stdout(EXIT_OK);
+		case 'o':
+			o->out = optarg;
+			break;
+		case OPT_MAX_OPS: {
 			char *end;
-			if (!v)
-				goto missing;
 			errno = 0;
-			unsigned long long x = strtoull(v, &end, 10);
-			if (*v < '0' || *v > '9' || *end || errno || x == 0) {
+			unsigned long long x = strtoull(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno || x == 0) {
 				fprintf(stderr, "bench: record: --max-ops %s: expected a whole number "
-				        "above 0\n", v);
-				return -1;
+				        "above 0\n", optarg);
+				return EXIT_USAGE;
 			}
 			o->max_ops = x;
-		} else if (!strcmp(a, "--follow-fork")) {
-			o->follow_fork = 1;
-		} else if (!strcmp(a, "--follow-exec")) {
-			o->follow_exec = 1;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "bench: record: unknown option %s (try bench record --help)\n", a);
-			return -1;
-		} else {
-			break;   /* the command, without a `--` */
+			break;
+		}
+		case OPT_FOLLOW_FORK: o->follow_fork = 1; break;
+		case OPT_FOLLOW_EXEC: o->follow_exec = 1; break;
+		case ':':
+			fprintf(stderr, "bench: record: %s needs a value\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "bench: record: unknown option %s (try bench record --help)\n",
+			        argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (!o->out) {
 		fputs("bench: record: no output file: give -o FILE\n", stderr);
-		return -1;
+		return EXIT_USAGE;
 	}
 	if (!strcmp(o->out, "-")) {
 		fputs("bench: record: -o needs a file (the recorder writes through a mapping of "
 		      "it), not standard output\n", stderr);
-		return -1;
+		return EXIT_USAGE;
 	}
-	if (i >= argc) {
+	if (optind >= argc) {
 		fputs("bench: record: no command to record: bench record -o FILE -- CMD ARGS...\n",
 		      stderr);
-		return -1;
+		return EXIT_USAGE;
 	}
-	o->cmd = argv + i;
-	return 0;
-missing:
-	fprintf(stderr, "bench: record: %s needs a value\n", argv[i - 1]);
+	o->cmd = argv + optind;
 	return -1;
 }
 
@@ -195,7 +203,7 @@ static int write_header(const char *path, const struct record_opts *o)
 	time_t now = time(NULL);
 	char when[64];
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "# heaplab trace, recorded %s by bench record from:\n# ", when);
+	fprintf(f, TRACE_HEADER ", recorded %s by bench record from:\n# ", when);
 	for (char **a = o->cmd; *a; a++) {
 		put_quoted(f, *a);
 		fputc(a[1] ? ' ' : '\n', f);
@@ -261,7 +269,8 @@ static int finish_file(const char *path, uint64_t *ops)
 			return -1;
 		}
 		for (ssize_t i = 0; i < n; i++) {
-			if (at_start && buf[i] != '#' && buf[i] != '\n' && buf[i] != 't')
+			if (at_start && buf[i] != TRACE_COMMENT && buf[i] != '\n' &&
+			    buf[i] != TRACE_LETTER_THREAD)
 				count++;
 			at_start = buf[i] == '\n';
 		}
@@ -428,66 +437,81 @@ static void describe_status(int status, char *buf, size_t size)
 		snprintf(buf, size, "ended with wait status %d", status);
 }
 
-int record_main(int argc, char **argv)
+/*
+ * Before CMD starts: find the library, write the trace's header, take its
+ * absolute path (CMD may change directory) and remove stale side traces.
+ * 0, or an exit code after saying what is wrong.
+ */
+static int prepare_trace(const struct record_opts *o, char *lib, char *out_abs)
 {
-	struct record_opts o = { 0 };
-	int r = parse_args(argc, argv, &o);
-	if (r)
-		return r > 0 ? EXIT_OK : EXIT_USAGE;
-
-	char lib[PATH_MAX];
-	if (find_library(lib, sizeof lib))
+	if (find_library(lib, PATH_MAX))
 		return EXIT_SYSTEM;
 	struct stat st;
-	if (!stat(o.out, &st) && !S_ISREG(st.st_mode)) {
+	if (!stat(o->out, &st) && !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "bench: record: %s is not a regular file (the recorder maps the "
-		        "trace into memory)\n", o.out);
+		        "trace into memory)\n", o->out);
 		return EXIT_SYSTEM;   /* the trace cannot be written there */
 	}
-	if (write_header(o.out, &o)) {
-		fprintf(stderr, "bench: record: %s: cannot write: %s\n", o.out, strerror(errno));
+	if (write_header(o->out, o)) {
+		fprintf(stderr, "bench: record: %s: cannot write: %s\n", o->out, strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	char out_abs[PATH_MAX];
-	if (!realpath(o.out, out_abs)) {
-		fprintf(stderr, "bench: record: %s: %s\n", o.out, strerror(errno));
+	if (!realpath(o->out, out_abs)) {
+		fprintf(stderr, "bench: record: %s: %s\n", o->out, strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	if (o.follow_fork || o.follow_exec)
+	if (o->follow_fork || o->follow_exec)
 		side_files(out_abs, 1, NULL);
+	return 0;
+}
 
-	/* the child's environment: the library first in LD_PRELOAD */
+/* In the child: LD_PRELOAD with the library first, and the recorder's settings. */
+static int set_child_environment(const struct record_opts *o, const char *lib,
+                                 const char *out_abs)
+{
 	const char *old = getenv("LD_PRELOAD");
 	size_t plen = strlen(lib) + (old ? strlen(old) + 1 : 0) + 1;
 	char *preload = malloc(plen);
-	if (!preload) {
-		fputs("bench: record: out of memory\n", stderr);
-		return EXIT_SYSTEM;
-	}
+	if (!preload)
+		return -1;
 	snprintf(preload, plen, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
 	char max_ops[32];
-	snprintf(max_ops, sizeof max_ops, "%" PRIu64, o.max_ops);
+	snprintf(max_ops, sizeof max_ops, "%" PRIu64, o->max_ops);
+	return setenv("LD_PRELOAD", preload, 1) || setenv("HEAPLAB_RECORD_OUT", out_abs, 1) ||
+	       setenv("HEAPLAB_RECORD_STATE", "fresh", 1) ||
+	       setenv("HEAPLAB_RECORD_MAX_OPS", max_ops, 1) ||
+	       setenv("HEAPLAB_RECORD_FOLLOW_FORK", o->follow_fork ? "1" : "0", 1) ||
+	       setenv("HEAPLAB_RECORD_FOLLOW_EXEC", o->follow_exec ? "1" : "0", 1) ||
+	       record_exec_env();
+}
 
-	/* an exec failure is reported through a close-on-exec pipe */
+/*
+ * Start CMD with the recorder preloaded.  An exec failure comes back as an
+ * errno through the close-on-exec pipe whose reading end is *report.
+ * Returns CMD's pid, or -1 after saying why it could not start.
+ */
+static pid_t start_program(const struct record_opts *o, const char *lib, const char *out_abs,
+                           int *report)
+{
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC)) {
 		fprintf(stderr, "bench: record: pipe: %s\n", strerror(errno));
-		free(preload);
-		return EXIT_SYSTEM;
+		return -1;
 	}
 	/* Following children, bench must not finish their traces while they
 	 * still write: as a subreaper it inherits orphaned descendants and waits
 	 * for them all. */
-	if (o.follow_fork || o.follow_exec)
+	if (o->follow_fork || o->follow_exec)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	exec_log_create();
 	fflush(NULL);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "bench: record: cannot start %s: %s\n", o.cmd[0], strerror(errno));
-		free(preload);
-		return EXIT_SYSTEM;
+		fprintf(stderr, "bench: record: cannot start %s: %s\n", o->cmd[0], strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
@@ -495,25 +519,25 @@ int record_main(int argc, char **argv)
 		 * after the prctl, in case bench died between fork and prctl). */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 			_exit(127);
-		if (setenv("LD_PRELOAD", preload, 1) || setenv("HEAPLAB_RECORD_OUT", out_abs, 1) ||
-		    setenv("HEAPLAB_RECORD_STATE", "fresh", 1) ||
-		    setenv("HEAPLAB_RECORD_MAX_OPS", max_ops, 1) ||
-		    setenv("HEAPLAB_RECORD_FOLLOW_FORK", o.follow_fork ? "1" : "0", 1) ||
-		    setenv("HEAPLAB_RECORD_FOLLOW_EXEC", o.follow_exec ? "1" : "0", 1) ||
-		    record_exec_env()) {
-			int e = errno;
-			(void)!write(pipefd[1], &e, sizeof e);
-			_exit(127);
-		}
-		execvp(o.cmd[0], o.cmd);
+		if (set_child_environment(o, lib, out_abs) == 0)
+			execvp(o->cmd[0], o->cmd);
 		int e = errno;
 		(void)!write(pipefd[1], &e, sizeof e);
 		_exit(127);
 	}
-	free(preload);
 	close(pipefd[1]);
-	/* like system(): an interrupt at the terminal is the program's to handle;
-	 * bench stays to finish the trace */
+	*report = pipefd[0];
+	return pid;
+}
+
+/*
+ * Wait for CMD (and, following children, for every descendant).  Like
+ * system(), an interrupt at the terminal is the program's to handle; SIGTERM
+ * and SIGHUP are passed on; bench stays to finish the trace.  Returns the
+ * errno of a failed exec, or 0 when CMD ran; its wait status in *status.
+ */
+static int wait_for_program(const struct record_opts *o, pid_t pid, int report, int *status)
+{
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	struct sigaction fwd = { .sa_handler = forward_signal }, old_term, old_hup;
 	recorded_pid = pid;
@@ -524,13 +548,12 @@ int record_main(int argc, char **argv)
 	int exec_err = 0;
 	ssize_t got;
 	do
-		got = read(pipefd[0], &exec_err, sizeof exec_err);
+		got = read(report, &exec_err, sizeof exec_err);
 	while (got < 0 && errno == EINTR);
-	close(pipefd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	close(report);
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
-	if (o.follow_fork || o.follow_exec) {
+	if (o->follow_fork || o->follow_exec) {
 		int other;
 		while (waitpid(-1, &other, 0) > 0 || errno == EINTR)
 			;
@@ -539,17 +562,18 @@ int record_main(int argc, char **argv)
 	sigaction(SIGQUIT, &old_quit, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
-	if (got == (ssize_t)sizeof exec_err) {
-		fprintf(stderr, "bench: record: cannot run %s: %s\n", o.cmd[0], strerror(exec_err));
-		if (exec_log[0])
-			unlink(exec_log);
-		unlink(o.out);
-		return EXIT_SYSTEM;
-	}
+	return got == (ssize_t)sizeof exec_err ? exec_err : 0;
+}
 
+/*
+ * After CMD: cut the trace after its last complete line, append how CMD
+ * ended, finish the side traces and say what was recorded.
+ */
+static int finish_trace(const struct record_opts *o, const char *out_abs, int status)
+{
 	uint64_t ops;
 	if (finish_file(out_abs, &ops)) {
-		fprintf(stderr, "bench: record: %s: cannot finish the trace: %s\n", o.out,
+		fprintf(stderr, "bench: record: %s: cannot finish the trace: %s\n", o->out,
 		        strerror(errno));
 		return EXIT_SYSTEM;
 	}
@@ -557,24 +581,48 @@ int record_main(int argc, char **argv)
 	describe_status(status, how, sizeof how);
 	FILE *f = fopen(out_abs, "a");
 	if (!f) {
-		fprintf(stderr, "bench: record: %s: %s\n", o.out, strerror(errno));
+		fprintf(stderr, "bench: record: %s: %s\n", o->out, strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	fprintf(f, "# end: %" PRIu64 " operations recorded%s; the program %s\n", ops,
-	        o.max_ops && ops >= o.max_ops ? " (the --max-ops cap)" : "", how);
+	        o->max_ops && ops >= o->max_ops ? " (the --max-ops cap)" : "", how);
 	if (fclose(f)) {
-		fprintf(stderr, "bench: record: %s: %s\n", o.out, strerror(errno));
+		fprintf(stderr, "bench: record: %s: %s\n", o->out, strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	int nside = 0;
-	if (o.follow_fork || o.follow_exec)
+	if (o->follow_fork || o->follow_exec)
 		side_files(out_abs, 0, &nside);
 	fprintf(stderr, "bench: record: %s %s; %" PRIu64 " operations written to %s\n",
-	        o.cmd[0], how, ops, o.out);
-	exec_log_report(&o, ops);
+	        o->cmd[0], how, ops, o->out);
+	exec_log_report(o, ops);
 	if (ops == 0)
 		fprintf(stderr, "bench: record: warning: nothing was recorded; if the program "
 		        "allocates, note that a statically linked or setuid program ignores LD_PRELOAD, and a file system without shared "
 		        "mappings defeats the recorder\n");
 	return EXIT_OK;
+}
+
+int record_main(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	char lib[PATH_MAX], out_abs[PATH_MAX];
+	int code = parse_args(argc, argv, &o);
+	if (code >= 0)
+		return code;
+	if ((code = prepare_trace(&o, lib, out_abs)))
+		return code;
+	int report, status;
+	pid_t pid = start_program(&o, lib, out_abs, &report);
+	if (pid < 0)
+		return EXIT_SYSTEM;
+	int exec_err = wait_for_program(&o, pid, report, &status);
+	if (exec_err) {
+		fprintf(stderr, "bench: record: cannot run %s: %s\n", o.cmd[0], strerror(exec_err));
+		if (exec_log[0])
+			unlink(exec_log);
+		unlink(o.out);
+		return EXIT_SYSTEM;
+	}
+	return finish_trace(&o, out_abs, status);
 }

@@ -1,4 +1,4 @@
-/* report.c - JSON result, human summary, atomic write (see report.h). */
+/* report.c - JSON result and human summary (see report.h). */
 #define _GNU_SOURCE
 #include "report.h"
 
@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -197,196 +198,244 @@ static json_t *cost_json(const struct cost_figures *c, int *bad)
 	return o;
 }
 
-json_t *report_json(const struct report_input *in)
+/* "schema" to "allocator": what wrote the result, when, where and about what. */
+static void put_identity(json_t *root, const struct report_input *in, int *bad)
 {
-	const struct cell_result *r = in->result;
-	const struct trace *t = in->trace;
-	int bad = 0;
 	char when[32];
 	struct tm tm;
-
 	gmtime_r(&in->when, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	json_t *root = json_object();
-	if (!root)
-		return NULL;
-	put(root, "schema", json_string(REPORT_SCHEMA), &bad);
-	put(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION), &bad);
+	put(root, "schema", json_string(REPORT_SCHEMA), bad);
+	put(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION), bad);
 	put(root, "tool", json_pack("{s:s, s:s}", "name", HEAPLAB_NAME,
-	                            "version", HEAPLAB_VERSION), &bad);
-	put(root, "timestamp", json_string(when), &bad);
+	                            "version", HEAPLAB_VERSION), bad);
+	put(root, "timestamp", json_string(when), bad);
 	put(root, "machine", json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}",
 	                               "cpu", in->machine->cpu, "cores", in->machine->cores,
 	                               "os", in->machine->os, "arch", in->machine->arch,
 	                               "hostname", in->machine->hostname,
-	                               "name", in->machine->name), &bad);
+	                               "name", in->machine->name), bad);
 	put(root, "allocator", json_pack("{s:s, s:s, s:s, s:o}", "name", in->alloc->name,
 	                                 "description", in->alloc->description,
 	                                 "kind", in->kind ? in->kind : "builtin",
 	                                 "library", in->library ? json_string(in->library)
-	                                                        : json_null()), &bad);
+	                                                        : json_null()), bad);
+}
 
+static json_t *trace_json(const struct trace *t, int *bad)
+{
 	json_t *counts = json_object();
 	for (unsigned k = 0; counts && k < OP_KINDS; k++)
-		put(counts, trace_kind_name(k), u64(t->count[k]), &bad);
-	put(root, "trace", json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:I}",
-	                             "path", t->path, "format", format_name(t->format),
-	                             "sha256", t->sha256,
-	                             "bytes", (json_int_t)t->file_bytes,
-	                             "ops", (json_int_t)t->nops,
-	                             "ids", (json_int_t)t->nslots,
-	                             "op_counts", counts,
-	                             "peak_live_bytes", (json_int_t)t->peak_live_bytes,
-	                             "peak_live_blocks", (json_int_t)t->peak_live_blocks), &bad);
-	put(root, "options", json_pack("{s:I, s:I, s:s, s:I, s:o, s:I}",
-	                               "check_every", (json_int_t)in->opt->check_every,
-	                               "heap_limit", (json_int_t)in->opt->heap_limit,
-	                               "touch", touch_name(in->opt->touch),
-	                               "warmup", (json_int_t)in->opt->warmup,
-	                               "count", in->opt->count
-	                                        ? json_string(in->opt->count == COUNT_AUTO ? "auto"
-	                                                      : count_method_name(in->opt->count))
-	                                        : json_null(),
-	                               "align", (json_int_t)run_align(in->opt)), &bad);
-	if (in->opt->interleave) {
-		json_t *op = json_object_get(root, "options");
-		if (op && json_object_set_new(op, "interleave", json_true()))
-			bad = 1;
-	}
-	put(root, "runs", json_integer(r->runs), &bad);
+		put(counts, trace_kind_name(k), u64(t->count[k]), bad);
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o, s:I, s:I}",
+	                 "path", t->path, "format", format_name(t->format),
+	                 "sha256", t->sha256,
+	                 "bytes", (json_int_t)t->file_bytes,
+	                 "ops", (json_int_t)t->nops,
+	                 "ids", (json_int_t)t->nslots,
+	                 "op_counts", counts,
+	                 "peak_live_bytes", (json_int_t)t->peak_live_bytes,
+	                 "peak_live_blocks", (json_int_t)t->peak_live_blocks);
+}
 
-	if (r->runs) {
-		double cpu_ns[RUN_MAX], cpu_ops[RUN_MAX];
-		cpu_samples(r, t, cpu_ns, cpu_ops);
-		json_t *samples = json_array(), *cpu = json_array();
-		for (unsigned k = 0; samples && cpu && k < r->runs; k++)
-			if (json_array_append_new(samples, json_real(r->ns_per_op[k])) ||
-			    json_array_append_new(cpu, json_real(cpu_ns[k])))
-				bad = 1;
-		json_t *tp = json_object();
-		if (tp) {
-			put(tp, "ops_per_sec", summary_json(r->ops_per_sec, r->runs, &bad), &bad);
-			put(tp, "ns_per_op", summary_json(r->ns_per_op, r->runs, &bad), &bad);
-			put(tp, "samples_ns_per_op", samples, &bad);
-			put(tp, "cpu_ops_per_sec", summary_json(cpu_ops, r->runs, &bad), &bad);
-			put(tp, "cpu_ns_per_op", summary_json(cpu_ns, r->runs, &bad), &bad);
-			put(tp, "samples_cpu_ns_per_op", cpu, &bad);
-			put(tp, "passes", passes_json(r, &bad), &bad);
-			put(tp, "touch", json_string(touch_name(in->opt->touch)), &bad);
-			put(tp, "warmup_passes", json_integer(in->opt->warmup), &bad);
-		} else {
-			json_decref(samples);
-			json_decref(cpu);
-		}
-		put(root, "throughput", tp, &bad);
-	} else {
-		put(root, "throughput", json_null(), &bad);
-	}
-	put(root, "cost", cost_json(&r->cost, &bad), &bad);
-	put(root, "cost_note", r->cost.method == COUNT_OFF && r->cost.note[0]
-	                       ? json_string(r->cost.note) : json_null(), &bad);
+static json_t *options_json(const struct run_options *opt, int *bad)
+{
+	json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:o, s:I}",
+	                      "check_every", (json_int_t)opt->check_every,
+	                      "heap_limit", (json_int_t)opt->heap_limit,
+	                      "touch", touch_name(opt->touch),
+	                      "warmup", (json_int_t)opt->warmup,
+	                      "count", opt->count
+	                               ? json_string(opt->count == COUNT_AUTO ? "auto"
+	                                             : count_method_name(opt->count))
+	                               : json_null(),
+	                      "align", (json_int_t)run_align(opt));
+	if (o && opt->interleave)
+		put(o, "interleave", json_true(), bad);
+	return o;
+}
 
+/* "throughput": the timed passes' figures, or null when none ran. */
+static json_t *throughput_json(const struct report_input *in, int *bad)
+{
+	const struct cell_result *r = in->result;
+	if (!r->runs)
+		return json_null();
+	double cpu_ns[RUN_MAX], cpu_ops[RUN_MAX];
+	cpu_samples(r, in->trace, cpu_ns, cpu_ops);
+	json_t *samples = json_array(), *cpu = json_array();
+	for (unsigned k = 0; samples && cpu && k < r->runs; k++)
+		if (json_array_append_new(samples, json_real(r->ns_per_op[k])) ||
+		    json_array_append_new(cpu, json_real(cpu_ns[k])))
+			*bad = 1;
+	json_t *tp = json_object();
+	if (!tp) {
+		json_decref(samples);
+		json_decref(cpu);
+		return NULL;
+	}
+	put(tp, "ops_per_sec", summary_json(r->ops_per_sec, r->runs, bad), bad);
+	put(tp, "ns_per_op", summary_json(r->ns_per_op, r->runs, bad), bad);
+	put(tp, "samples_ns_per_op", samples, bad);
+	put(tp, "cpu_ops_per_sec", summary_json(cpu_ops, r->runs, bad), bad);
+	put(tp, "cpu_ns_per_op", summary_json(cpu_ns, r->runs, bad), bad);
+	put(tp, "samples_cpu_ns_per_op", cpu, bad);
+	put(tp, "passes", passes_json(r, bad), bad);
+	put(tp, "touch", json_string(touch_name(in->opt->touch)), bad);
+	put(tp, "warmup_passes", json_integer(in->opt->warmup), bad);
+	return tp;
+}
+
+/* "memory": the break (built-ins) and RSS figures; null when the child sent none. */
+static json_t *memory_json(const struct report_input *in, int *bad)
+{
+	const struct cell_result *r = in->result;
 	const struct memory_figures *m = &r->memory;
 	const struct cell_extra *x = in->extra;
 	double util = metrics_utilization(r->peak_live_bytes, m->peak_break);
 	int peer = is_peer(in);
+	/* A child that died or never ran sent no figures: null, not zeros. */
+	if (r->status >= CELL_CRASHED)
+		return json_null();
+	json_t *mem = json_object();
+	if (!mem)
+		return NULL;
 	/* A peer has no heap provider: its break figures do not exist (null, not 0). */
 #define BRK(v) (peer ? json_null() : (v))
-	/* A child that died or never ran sent no figures: null, not zeros. */
-	json_t *mem = r->status >= CELL_CRASHED ? json_null() : json_object();
-	if (json_is_object(mem)) {
-		put(mem, "method", BRK(json_string("provider-break")), &bad);
-		put(mem, "peak_break_bytes", BRK(u64(m->peak_break)), &bad);
-		put(mem, "final_break_bytes", BRK(u64(m->final_break)), &bad);
-		put(mem, "peak_live_bytes", u64(r->peak_live_bytes), &bad);
-		put(mem, "peak_live_blocks", u64(r->peak_live_blocks), &bad);
-		put(mem, "utilization", BRK(json_real(util)), &bad);
-		put(mem, "fragmentation", BRK(json_real(m->peak_break ? 1.0 - util : 0.0)), &bad);
-		put(mem, "provider_calls", BRK(u64(m->provider_calls)), &bad);
-		put(mem, "provider_grow_calls", BRK(u64(m->grow_calls)), &bad);
-		put(mem, "provider_shrink_calls", BRK(u64(m->shrink_calls)), &bad);
-		put(mem, "provider_refused_calls", BRK(u64(m->refused_calls)), &bad);
-		put(mem, "provider_bytes_requested", BRK(u64(m->bytes_requested)), &bad);
-		put(mem, "provider_bytes_released", BRK(u64(m->bytes_released)), &bad);
-		put(mem, "identical_across_runs", r->runs && !peer ? json_boolean(r->memory_identical)
-		                                                   : json_null(), &bad);
-		int rss = x && x->mem.measured;
-		double urss = 0;
-		int has_urss = rss && metrics_utilization_rss(r->peak_live_bytes,
-		                                              x->mem.peak_rss_bytes, &urss);
-		char note[sizeof x->mem.note + 200];
-		rss_note(in, note, sizeof note);
-		put(mem, "peak_rss_method", json_string(MEMPASS_METHOD), &bad);
-		put(mem, "peak_rss_bytes", rss ? u64(x->mem.peak_rss_bytes) : json_null(), &bad);
-		put(mem, "rss_baseline_bytes", rss ? u64(x->mem.baseline_bytes) : json_null(), &bad);
-		put(mem, "utilization_rss", has_urss ? json_real(urss) : json_null(), &bad);
-		put(mem, "rss_note", note[0] ? json_string(note) : json_null(), &bad);
-	}
+	put(mem, "method", BRK(json_string("provider-break")), bad);
+	put(mem, "peak_break_bytes", BRK(u64(m->peak_break)), bad);
+	put(mem, "final_break_bytes", BRK(u64(m->final_break)), bad);
+	put(mem, "peak_live_bytes", u64(r->peak_live_bytes), bad);
+	put(mem, "peak_live_blocks", u64(r->peak_live_blocks), bad);
+	put(mem, "utilization", BRK(json_real(util)), bad);
+	put(mem, "fragmentation", BRK(json_real(m->peak_break ? 1.0 - util : 0.0)), bad);
+	put(mem, "provider_calls", BRK(u64(m->provider_calls)), bad);
+	put(mem, "provider_grow_calls", BRK(u64(m->grow_calls)), bad);
+	put(mem, "provider_shrink_calls", BRK(u64(m->shrink_calls)), bad);
+	put(mem, "provider_refused_calls", BRK(u64(m->refused_calls)), bad);
+	put(mem, "provider_bytes_requested", BRK(u64(m->bytes_requested)), bad);
+	put(mem, "provider_bytes_released", BRK(u64(m->bytes_released)), bad);
+	put(mem, "identical_across_runs", r->runs && !peer ? json_boolean(r->memory_identical)
+	                                                   : json_null(), bad);
 #undef BRK
-	put(root, "memory", mem, &bad);
+	int rss = x && x->mem.measured;
+	double urss = 0;
+	int has_urss = rss && metrics_utilization_rss(r->peak_live_bytes,
+	                                              x->mem.peak_rss_bytes, &urss);
+	char note[sizeof x->mem.note + 200];
+	rss_note(in, note, sizeof note);
+	put(mem, "peak_rss_method", json_string(MEMPASS_METHOD), bad);
+	put(mem, "peak_rss_bytes", rss ? u64(x->mem.peak_rss_bytes) : json_null(), bad);
+	put(mem, "rss_baseline_bytes", rss ? u64(x->mem.baseline_bytes) : json_null(), bad);
+	put(mem, "utilization_rss", has_urss ? json_real(urss) : json_null(), bad);
+	put(mem, "rss_note", note[0] ? json_string(note) : json_null(), bad);
+	return mem;
+}
+
+static json_t *ops_json(const struct report_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct cell_extra *x = in->extra;
 	uint64_t replayed = r->ops_replayed;
 	if (r->status >= CELL_CRASHED && x && x->pass == REPLAY_PASS_CHECKED
 	    && x->op != REPLAY_OP_NONE)
 		replayed = x->op;   /* ops done before the one it died in */
-	put(root, "ops", json_pack("{s:I, s:I, s:I}",
-	                           "replayed", (json_int_t)replayed,
-	                           "failed_allocations", (json_int_t)m->failed_allocations,
-	                           "skipped_ops", (json_int_t)m->skipped_ops), &bad);
-	put(root, "check", json_pack("{s:b, s:I, s:I, s:o}",
-	                             "passed", r->status == CELL_OK,
-	                             "self_checks", (json_int_t)r->self_checks,
-	                             "violations", (json_int_t)r->violations,
-	                             "message", r->message[0] ? json_string(r->message)
-	                                                      : json_null()), &bad);
+	return json_pack("{s:I, s:I, s:I}",
+	                 "replayed", (json_int_t)replayed,
+	                 "failed_allocations", (json_int_t)r->memory.failed_allocations,
+	                 "skipped_ops", (json_int_t)r->memory.skipped_ops);
+}
+
+static json_t *check_json(const struct cell_result *r)
+{
+	return json_pack("{s:b, s:I, s:I, s:o}",
+	                 "passed", r->status == CELL_OK,
+	                 "self_checks", (json_int_t)r->self_checks,
+	                 "violations", (json_int_t)r->violations,
+	                 "message", r->message[0] ? json_string(r->message) : json_null());
+}
+
+static json_t *allocator_stats_json(const struct cell_result *r, int *bad)
+{
 	json_t *stats = json_object();
 	for (unsigned k = 0; stats && k < r->nstats; k++)
-		put(stats, r->stats[k].name, u64(r->stats[k].value), &bad);
-	put(root, "allocator_stats", stats, &bad);
-	put(root, "latency", latency_json(&r->latency, &bad), &bad);
-	put(root, "timeline", timeline_json(&r->timeline, &bad), &bad);
-	if (x && x->lib.method[0]) {
-		json_t *vals = json_object();
-		for (unsigned k = 0; vals && k < x->lib.n; k++)
-			put(vals, x->lib.stat[k].name, u64(x->lib.stat[k].value), &bad);
-		put(root, "library_stats", json_pack("{s:s, s:o}", "method", x->lib.method,
-		                                     "values", vals), &bad);
-	} else {
-		put(root, "library_stats", json_null(), &bad);
-	}
-	if (x && (r->status == CELL_CRASHED || r->status == CELL_TIMEOUT)) {
-		char pb[32];
-		const char *ab = x->signal ? sigabbrev_np(x->signal) : NULL;
-		char sig[32];
-		snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
-		put(root, "failure", json_pack("{s:o, s:s, s:o}",
-		    "signal", x->signal ? json_string(sig) : json_null(),
-		    "pass", pass_name(x->pass, pb, sizeof pb),
-		    "op", x->op == REPLAY_OP_NONE ? json_null() : u64(x->op)), &bad);
-	} else {
-		put(root, "failure", json_null(), &bad);
-	}
-	if (x)
-		put(root, "elapsed_seconds", json_real(x->seconds), &bad);
-	put(root, "status", json_string(report_status_name(r->status)), &bad);
-	/* threads (docs/threads.md): how the trace was replayed */
-	put(root, "replay", json_string(r->threaded ? "threaded" : "serial"), &bad);
-	put(root, "threads", u64(r->threads ? r->threads : 1), &bad);
+		put(stats, r->stats[k].name, u64(r->stats[k].value), bad);
+	return stats;
+}
+
+/* "library_stats": what a peer's library says of itself, or null. */
+static json_t *library_stats_json(const struct cell_extra *x, int *bad)
+{
+	if (!x || !x->lib.method[0])
+		return json_null();
+	json_t *vals = json_object();
+	for (unsigned k = 0; vals && k < x->lib.n; k++)
+		put(vals, x->lib.stat[k].name, u64(x->lib.stat[k].value), bad);
+	return json_pack("{s:s, s:o}", "method", x->lib.method, "values", vals);
+}
+
+/* "failure": the signal, pass and op of a crash or a timeout, or null. */
+static json_t *failure_json(const struct cell_result *r, const struct cell_extra *x)
+{
+	if (!x || (r->status != CELL_CRASHED && r->status != CELL_TIMEOUT))
+		return json_null();
+	char pb[32], sig[32];
+	const char *ab = x->signal ? sigabbrev_np(x->signal) : NULL;
+	snprintf(sig, sizeof sig, "SIG%s", ab ? ab : "?");
+	return json_pack("{s:o, s:s, s:o}",
+	                 "signal", x->signal ? json_string(sig) : json_null(),
+	                 "pass", pass_name(x->pass, pb, sizeof pb),
+	                 "op", x->op == REPLAY_OP_NONE ? json_null() : u64(x->op));
+}
+
+/* "threading": how a trace with threads was replayed (docs/threads.md). */
+static json_t *threading_json(const struct cell_result *r, const struct trace *t)
+{
 	json_t *wall = json_null();
 	if (r->runs) {
 		struct sample_summary ns;
 		metrics_summarise(r->ns_per_op, r->runs, &ns);
 		wall = json_real(ns.median * (double)t->nops / 1e9);
 	}
-	put(root, "threading", json_pack("{s:I, s:b, s:I, s:I, s:o}",
-	                                 "trace_threads", (json_int_t)t->nthreads,
-	                                 "global_lock", r->threaded && r->locked,
-	                                 "cross_thread_waits",
-	                                 (json_int_t)r->cross_thread_waits,
-	                                 "blocked_waits_max",
-	                                 (json_int_t)r->cross_thread_blocked,
-	                                 "wall_seconds_median", wall), &bad);
+	return json_pack("{s:I, s:b, s:I, s:I, s:o}",
+	                 "trace_threads", (json_int_t)t->nthreads,
+	                 "global_lock", r->threaded && r->locked,
+	                 "cross_thread_waits", (json_int_t)r->cross_thread_waits,
+	                 "blocked_waits_max", (json_int_t)r->cross_thread_blocked,
+	                 "wall_seconds_median", wall);
+}
 
+json_t *report_json(const struct report_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct cell_extra *x = in->extra;
+	int bad = 0;
+	json_t *root = json_object();
+	if (!root)
+		return NULL;
+	/* The order of the keys is the order of the file (docs/harness.md). */
+	put_identity(root, in, &bad);
+	put(root, "trace", trace_json(in->trace, &bad), &bad);
+	put(root, "options", options_json(in->opt, &bad), &bad);
+	put(root, "runs", json_integer(r->runs), &bad);
+	put(root, "throughput", throughput_json(in, &bad), &bad);
+	put(root, "cost", cost_json(&r->cost, &bad), &bad);
+	put(root, "cost_note", r->cost.method == COUNT_OFF && r->cost.note[0]
+	                       ? json_string(r->cost.note) : json_null(), &bad);
+	put(root, "memory", memory_json(in, &bad), &bad);
+	put(root, "ops", ops_json(in), &bad);
+	put(root, "check", check_json(r), &bad);
+	put(root, "allocator_stats", allocator_stats_json(r, &bad), &bad);
+	put(root, "latency", latency_json(&r->latency, &bad), &bad);
+	put(root, "timeline", timeline_json(&r->timeline, &bad), &bad);
+	put(root, "library_stats", library_stats_json(x, &bad), &bad);
+	put(root, "failure", failure_json(r, x), &bad);
+	if (x)
+		put(root, "elapsed_seconds", json_real(x->seconds), &bad);
+	put(root, "status", json_string(report_status_name(r->status)), &bad);
+	put(root, "replay", json_string(r->threaded ? "threaded" : "serial"), &bad);
+	put(root, "threads", u64(r->threads ? r->threads : 1), &bad);
+	put(root, "threading", threading_json(r, in->trace), &bad);
 	if (bad) {
 		json_decref(root);
 		return NULL;
@@ -394,103 +443,21 @@ json_t *report_json(const struct report_input *in)
 	return root;
 }
 
-/* ---- writing ---- */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+char *report_json_text(json_t *j, size_t *len)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Something that is not a regular file (a device, a pipe): write through it, no rename. */
-static int write_in_place(const char *path, const char *text, size_t len,
-                          char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	if (write_all(fd, text, len) != 0) {
-		int e = errno;
-		close(fd);
-		return fail(err, errlen, "%s: %s", path, strerror(e));
+	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	char *full = realloc(text, n + 2);
+	if (!full) {
+		free(text);
+		return NULL;
 	}
-	if (close(fd) != 0)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
-	return 0;
-}
-
-int report_write_file(const char *out, const char *text, size_t len,
-                      char *err, size_t errlen)
-{
-	struct stat st;
-	char dir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX];
-	int e;
-
-	if (!out[0])
-		return fail(err, errlen, "--out: empty file name");
-	/* Through a symlink (even a dangling one): replace its target, keep the link. */
-	if ((e = outpath_resolve(out, path, sizeof path)))
-		return fail(err, errlen, "%s: %s", out, strerror(e));
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return fail(err, errlen, "%s: is a directory", out);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, text, len, err, errlen);
-
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	if (!base[0])
-		return fail(err, errlen, "%s: is a directory", out);
-	if (!slash)
-		snprintf(dir, sizeof dir, ".");
-	else if (slash == path)
-		snprintf(dir, sizeof dir, "/");
-	else
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-	if (outpath_temp_name(dir, base, tmp, sizeof tmp))
-		return fail(err, errlen, "%s: %s", out, strerror(ENAMETOOLONG));
-
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return fail(err, errlen, "%s: cannot create a file in %s: %s", out, dir,
-		            strerror(errno));
-	/* mkstemp makes 0600; a result is an ordinary file: 0666 less the umask. */
-	mode_t mask = umask(0);
-	umask(mask);
-	const char *what = "cannot write";
-	if (fchmod(fd, 0666 & ~mask) != 0)
-		what = "cannot set the mode of";
-	else if (write_all(fd, text, len) != 0)
-		what = "cannot write";
-	else if (fsync(fd) != 0)
-		what = "cannot sync";
-	else
-		what = NULL;
-	e = errno;
-	if (close(fd) != 0 && !what) {
-		what = "cannot write";
-		e = errno;
-	}
-	if (!what && rename(tmp, path) != 0) {
-		what = "cannot rename the temporary file onto";
-		e = errno;
-	}
-	if (what) {
-		unlink(tmp);
-		return fail(err, errlen, "%s: %s it: %s", out, what, strerror(e));
-	}
-	/* Make the rename itself durable; a failure here loses nothing written. */
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	full[n++] = '\n';
+	full[n] = '\0';
+	*len = n;
+	return full;
 }
 
 /* ---- the human summary ---- */

@@ -1,11 +1,8 @@
 /*
  * report.h - a cell's result as JSON (schema "heaplab-result", documented in
- * docs/harness.md) and as a short human summary, and writing the JSON out.
- *
- * Writing to a path is atomic: a temporary file in the same directory,
- * written, fsynced and renamed over the path, so a reader sees the old
- * result or the whole new one, never a partial one.  A path that exists and
- * is not a regular file (/dev/stdout, a FIFO, /dev/full) is written in place.
+ * docs/harness.md) and as a short human summary.  Results are written with
+ * write_file_atomic (fileio.h): a reader sees the old result or the whole new
+ * one, never a partial one.
  */
 #ifndef HEAPLAB_REPORT_H
 #define HEAPLAB_REPORT_H
@@ -41,15 +38,12 @@ struct report_input {
 /* The result object, or NULL when memory runs out. */
 json_t *report_json(const struct report_input *in);
 
+/* j as indented JSON text with a final newline (jansson leaves it off), in
+ * len bytes of a malloc'd string; NULL when j is NULL or memory runs out. */
+char *report_json_text(json_t *j, size_t *len);
+
 /* "ok", "check-failed", "crashed", "timeout", "unsupported", "not-run", ... */
 const char *report_status_name(enum cell_status s);
-
-/*
- * Write `text` (len bytes) to `path` as described above.  Returns 0, or -1
- * with a message "PATH: what failed: why" in err.
- */
-int report_write_file(const char *path, const char *text, size_t len,
-                      char *err, size_t errlen);
 
 /* The human summary: one aligned block. */
 void report_summary(FILE *f, const struct report_input *in);

@@ -13,17 +13,19 @@
 #include "cli.h"
 #include "program.h"
 #include "exitcodes.h"
+#include "fileio.h"
 #include "student.h"
 #include "../allocators/allocator.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char run_usage[] =
+static const char run_usage_text[] =
 	"usage: bench run --alloc NAME [--stats] [--check] [--cflags FLAGS]\n"
 	"                 [--] CMD [ARGS...]\n"
 	"  Runs CMD with malloc, free, realloc... served by allocator NAME\n"
@@ -34,6 +36,11 @@ static const char run_usage[] =
 	"  --stats  print the heap's figures at exit of every process (HEAPLAB_STATS=1)\n"
 	"  --check  run the allocator's self-check at exit (HEAPLAB_CHECK=1)\n"
 	"\n";
+
+static void run_usage(FILE *f)
+{
+	cli_usage_text(f, run_usage_text);
+}
 
 /*
  * Where the libraries are: $HEAPLAB_LIB_DIR, else build/lib beside the bench
@@ -98,60 +105,92 @@ static int wants_cells(int argc, char **argv)
 	return 0;
 }
 
-int run_main(int argc, char **argv)
+/* The command line of `bench run` without measuring options. */
+struct run_args {
+	const char *name;    /* --alloc NAME                          */
+	int         stats;   /* --stats                               */
+	int         check;   /* --check                               */
+	char      **cmd;     /* the program and its arguments         */
+};
+
+/*
+ * Read the options into `a`; they end at `--` or at the program's name.
+ * Returns -1 to go on, or the exit code to return now (--help, misuse).
+ */
+static int parse_options(int argc, char **argv, struct run_args *a)
 {
-	const char *name = NULL;
-	int stats = 0, check = 0, i;
-
-	if (wants_cells(argc, argv))
-		return program_cells_main(argc, argv);
-
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		} else if (strcmp(a, "--alloc") == 0 && i + 1 < argc) {
-			name = argv[++i];
-		} else if (strncmp(a, "--alloc=", 8) == 0) {
-			name = a + 8;
-		} else if (strcmp(a, "--stats") == 0) {
-			stats = 1;
-		} else if (strcmp(a, "--check") == 0) {
-			check = 1;
-		} else if (strcmp(a, "--cflags") == 0 && i + 1 < argc) {
-			student_cflags = argv[++i];
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			cli_usage_text(stdout, run_usage);
+	enum { OPT_STATS = 256, OPT_CHECK, OPT_CFLAGS };
+	static const struct option opts[] = {
+		{ "alloc",  required_argument, NULL, 'a' },
+		{ "cflags", required_argument, NULL, OPT_CFLAGS },
+		{ "check",  no_argument,       NULL, OPT_CHECK },
+		{ "help",   no_argument,       NULL, 'h' },
+		{ "stats",  no_argument,       NULL, OPT_STATS },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':        a->name = optarg; break;
+		case OPT_STATS:  a->stats = 1; break;
+		case OPT_CHECK:  a->check = 1; break;
+		case OPT_CFLAGS: student_cflags = optarg; break;
+		case 'h':
+			run_usage(stdout);
 			program_cells_usage(stdout);
-			return EXIT_OK;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "bench: run: unknown option '%s'\n%s", a, run_usage);
+			return finish_stdout(EXIT_OK);
+		case ':':
+			fprintf(stderr, "bench: run: %s needs a value\n", argv[optind - 1]);
+			run_usage(stderr);
 			return EXIT_USAGE;
-		} else {
-			break;
+		default:
+			fprintf(stderr, "bench: run: unknown option '%s'\n", argv[optind - 1]);
+			run_usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
-	if (!name) {
-		fprintf(stderr, "bench: run: --alloc NAME is required\n%s", run_usage);
+	if (!a->name) {
+		fputs("bench: run: --alloc NAME is required\n", stderr);
+		run_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (i >= argc) {
-		fprintf(stderr, "bench: run: no command to run\n%s", run_usage);
+	if (optind >= argc) {
+		fputs("bench: run: no command to run\n", stderr);
+		run_usage(stderr);
 		return EXIT_USAGE;
 	}
-	char lib[PATH_MAX + 128];
-	if (student_is_source(name)) {
+	a->cmd = argv + optind;
+	return -1;
+}
+
+static int exec_command(char **cmd)
+{
+	fflush(NULL);
+	execvp(cmd[0], cmd);
+	fprintf(stderr, "bench: run: cannot run '%s': %s\n", cmd[0], strerror(errno));
+	return EXIT_SYSTEM;
+}
+
+/*
+ * The library to preload for a->name into lib.  Returns -1 when there is
+ * one, 0 when the program runs on the libc's own malloc (nothing to
+ * preload), or an exit code after saying what is wrong.
+ */
+static int find_preload(const struct run_args *a, char *lib, size_t len)
+{
+	if (student_is_source(a->name)) {
 		/* A student's source: built (or found in the cache) as a preload library. */
 		struct student_build b;
 		char err[1024];
-		int rc = student_build(name, &b, err, sizeof err);
+		int rc = student_build(a->name, &b, err, sizeof err);
 		if (rc) {
 			fprintf(stderr, "bench: %s\n", err);
 			return rc;
 		}
-		snprintf(lib, sizeof lib, "%s", b.preload_so);
-	} else if (!allocator_find(name)) {
+		snprintf(lib, len, "%s", b.preload_so);
+	} else if (!allocator_find(a->name)) {
 		/*
 		 * A peer or a library path: the program runs on that malloc as
 		 * it ships (glibc: nothing to preload).  Only the built-ins'
@@ -159,31 +198,45 @@ int run_main(int argc, char **argv)
 		 */
 		struct alloc_spec spec;
 		char err[512];
-		if (peer_resolve(name, &spec, err, sizeof err) != 0 || spec.kind == ALLOC_TEST) {
-			fprintf(stderr, "bench: unknown allocator '%s' (try --list)\n", name);
+		if (peer_resolve(a->name, &spec, err, sizeof err) != 0 || spec.kind == ALLOC_TEST) {
+			fprintf(stderr, "bench: unknown allocator '%s' (try --list)\n", a->name);
 			return EXIT_USAGE;
 		}
-		if (stats || check) {
+		if (a->stats || a->check) {
 			fprintf(stderr, "bench: run: --stats and --check need a built-in allocator; "
-			        "'%s' is a peer\n", name);
+			        "'%s' is a peer\n", a->name);
 			return EXIT_USAGE;
 		}
-		if (!spec.preload) {
-			fflush(NULL);
-			execvp(argv[i], argv + i);
-			fprintf(stderr, "bench: run: cannot run '%s': %s\n", argv[i], strerror(errno));
-			return EXIT_SYSTEM;
-		}
-		snprintf(lib, sizeof lib, "%s", spec.library);
-	} else if (run_find_library(name, lib, sizeof lib) != 0) {
+		if (!spec.preload)
+			return 0;
+		snprintf(lib, len, "%s", spec.library);
+	} else if (run_find_library(a->name, lib, len) != 0) {
 		fprintf(stderr, "bench: no preload library %s for allocator '%s' "
-		        "(run make, or set HEAPLAB_LIB_DIR)\n", lib, name);
+		        "(run make, or set HEAPLAB_LIB_DIR)\n", lib, a->name);
 		return EXIT_SYSTEM;
 	}
 	if (strpbrk(lib, ": ")) {
 		fprintf(stderr, "bench: %s: LD_PRELOAD cannot hold a path with ':' or ' '\n", lib);
 		return EXIT_SYSTEM;
 	}
+	return -1;
+}
+
+int run_main(int argc, char **argv)
+{
+	struct run_args a = { 0 };
+	char lib[PATH_MAX + 128];
+
+	if (wants_cells(argc, argv))
+		return program_cells_main(argc, argv);
+	int code = parse_options(argc, argv, &a);
+	if (code >= 0)
+		return code;
+	code = find_preload(&a, lib, sizeof lib);
+	if (code == 0)
+		return exec_command(a.cmd);
+	if (code > 0)
+		return code;
 
 	/* Ours first, so it wins over any other malloc already preloaded. */
 	const char *old = getenv("LD_PRELOAD");
@@ -198,15 +251,11 @@ int run_main(int argc, char **argv)
 	else
 		snprintf(preload, len, "%s", lib);
 	if (setenv("LD_PRELOAD", preload, 1) != 0 ||
-	    (stats && setenv("HEAPLAB_STATS", "1", 1) != 0) ||
-	    (check && setenv("HEAPLAB_CHECK", "1", 1) != 0)) {
+	    (a.stats && setenv("HEAPLAB_STATS", "1", 1) != 0) ||
+	    (a.check && setenv("HEAPLAB_CHECK", "1", 1) != 0)) {
 		fprintf(stderr, "bench: run: cannot set the environment: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	free(preload);
-
-	fflush(NULL);
-	execvp(argv[i], argv + i);
-	fprintf(stderr, "bench: run: cannot run '%s': %s\n", argv[i], strerror(errno));
-	return EXIT_SYSTEM;
+	return exec_command(a.cmd);
 }

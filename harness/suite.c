@@ -26,24 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* JSON text with a final newline (jansson leaves it off), or NULL. */
-static char *json_text(json_t *j, size_t *len)
-{
-	char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
-	if (!text)
-		return NULL;
-	size_t n = strlen(text);
-	char *full = realloc(text, n + 2);
-	if (!full) {
-		free(text);
-		return NULL;
-	}
-	full[n++] = '\n';
-	full[n] = '\0';
-	*len = n;
-	return full;
-}
-
 static void fill_input(struct report_input *in, const struct alloc_spec *s,
                        const struct trace *t, const struct run_options *opt,
                        const struct cell_result *r, const struct cell_extra *x,
@@ -304,7 +286,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 		json_t *j = report_json(&in);
 		if (j && o->slots && json_object_set_new(j, "concurrency", slot_json(&cell_slot)))
 			json_decref(j), j = NULL;
-		char *text = json_text(j, &len);
+		char *text = report_json_text(j, &len);
 		json_decref(j);
 		if (!text) {
 			fputs("bench: out of memory while building the result\n", stderr);
@@ -318,7 +300,7 @@ static int single_cell(const struct cli_options *o, const struct alloc_spec *s,
 				*slash = '\0';
 			outpath_remove_stale(slash ? (target[0] ? target : "/") : ".");
 		}
-		if (o->out && report_write_file(o->out, text, len, err, sizeof err) != 0) {
+		if (o->out && write_file_atomic(o->out, text, len, err, sizeof err) != 0) {
 			fprintf(stderr, "bench: %s\n", err);
 			code = EXIT_SYSTEM;
 		}
@@ -422,7 +404,7 @@ static json_t *int_or_null(int has, uint64_t v)
 /* summary.json, rewritten after every cell so an interrupted suite keeps one. */
 static int write_summary(struct suite *su, int complete)
 {
-	char when[32], path[PATH_MAX + 16], err[PATH_MAX + 256];
+	char when[32];
 	struct tm tm;
 	gmtime_r(&su->started, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -451,24 +433,31 @@ static int write_summary(struct suite *su, int complete)
 			cells = NULL;
 		}
 	}
+	return suite_summary_write(su->dir, su->run_id, when, complete, su->interrupted, cells,
+	                           complete && su->o->json);
+}
+
+int suite_summary_write(const char *dir, const char *run_id, const char *started,
+                        int complete, int interrupted, json_t *cells, int print)
+{
+	char path[PATH_MAX + 16], err[PATH_MAX + 256];
 	json_t *root = cells ? json_pack("{s:s, s:i, s:s, s:s, s:b, s:b, s:o}",
 		"schema", SUITE_SCHEMA, "schema_version", SUITE_SCHEMA_VERSION,
-		"run_id", su->run_id, "started", when, "complete", complete,
-		"interrupted", su->interrupted, "cells", cells) : NULL;
+		"run_id", run_id, "started", started, "complete", complete,
+		"interrupted", interrupted, "cells", cells) : NULL;
 	size_t len = 0;
-	char *text = json_text(root, &len);
+	char *text = report_json_text(root, &len);
 	json_decref(root);
 	if (!text) {
 		fputs("bench: out of memory while building summary.json\n", stderr);
 		return -1;
 	}
-	snprintf(path, sizeof path, "%s/summary.json", su->dir);
-	int rc = report_write_file(path, text, len, err, sizeof err);
+	snprintf(path, sizeof path, "%s/summary.json", dir);
+	int rc = write_file_atomic(path, text, len, err, sizeof err);
 	if (rc)
 		fprintf(stderr, "bench: %s\n", err);
-	if (!rc && complete && su->o->json) {
+	if (!rc && print)
 		fwrite(text, 1, len, stdout);
-	}
 	free(text);
 	return rc;
 }
@@ -600,7 +589,7 @@ static int record_cell(struct suite *su, size_t i, const struct trace *t,
 	fill_input(&in, c->spec, t, &su->o->run, r, x, machine, when);
 	size_t len = 0;
 	json_t *j = report_json(&in);
-	char *text = json_text(j, &len);
+	char *text = report_json_text(j, &len);
 	json_decref(j);
 	char sub[PATH_MAX], path[PATH_MAX * 2], err[PATH_MAX * 2 + 256];
 	int e;
@@ -613,7 +602,7 @@ static int record_cell(struct suite *su, size_t i, const struct trace *t,
 		progress_clear();
 		fprintf(stderr, "bench: %s: %s\n", sub, strerror(e));
 		code = EXIT_SYSTEM;
-	} else if (outpath_remove_stale(sub), report_write_file(path, text, len, err, sizeof err) != 0) {
+	} else if (outpath_remove_stale(sub), write_file_atomic(path, text, len, err, sizeof err) != 0) {
 		progress_clear();
 		fprintf(stderr, "bench: %s\n", err);
 		code = EXIT_SYSTEM;

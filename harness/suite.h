@@ -18,6 +18,8 @@
 
 #include "cli.h"
 
+#include <jansson.h>
+
 #define SUITE_SCHEMA          "heaplab-suite"
 #define SUITE_SCHEMA_VERSION  1
 
@@ -35,5 +37,13 @@ void suite_trace_stem(const char *path, char *buf, size_t len);
 
 /* Run what `o` asks for; returns the exit status (exitcodes.h). */
 int suite_main(const struct cli_options *o);
+
+/*
+ * Write DIR/summary.json (schema heaplab-suite) atomically around `cells`
+ * (a JSON array, taken over), and print it to stdout with `print`.  Suites
+ * and `bench merge` both write it here.  0, or -1 after a message on stderr.
+ */
+int suite_summary_write(const char *dir, const char *run_id, const char *started,
+                        int complete, int interrupted, json_t *cells, int print);
 
 #endif

@@ -39,15 +39,8 @@
 #include "bulk.h"
 #include "fileio.h"
 #include "sha256.h"
+#include "trace_format.h"
 
-/*
- * Longest line accepted, not counting its line ending.  Real op lines are
- * under 60 bytes; the limit only exists so that a binary or corrupt file gets
- * a short, precise complaint instead of a multi-megabyte "field".
- */
-#define TRACE_MAX_LINE        4096
-/* 2^40 (1 TiB): any larger alignment request is a typo, not a workload. */
-#define TRACE_MAX_ALIGN_LOG2  40
 /* How much of an offending field a message quotes. */
 #define QUOTE_MAX             40
 
@@ -84,11 +77,11 @@ struct op_form {
 };
 
 static const struct op_form forms[OP_KINDS] = {
-	[OP_MALLOC]   = { OP_MALLOC,   2, "a ID SIZE",       { "ID", "SIZE" } },
-	[OP_CALLOC]   = { OP_CALLOC,   3, "c ID NMEMB SIZE", { "ID", "NMEMB", "SIZE" } },
-	[OP_REALLOC]  = { OP_REALLOC,  2, "r ID SIZE",       { "ID", "SIZE" } },
-	[OP_MEMALIGN] = { OP_MEMALIGN, 3, "m ID ALIGN SIZE", { "ID", "ALIGN", "SIZE" } },
-	[OP_FREE]     = { OP_FREE,     1, "f ID",            { "ID" } },
+	[OP_MALLOC]   = { OP_MALLOC,   2, TRACE_STR_MALLOC " ID SIZE",       { "ID", "SIZE" } },
+	[OP_CALLOC]   = { OP_CALLOC,   3, TRACE_STR_CALLOC " ID NMEMB SIZE", { "ID", "NMEMB", "SIZE" } },
+	[OP_REALLOC]  = { OP_REALLOC,  2, TRACE_STR_REALLOC " ID SIZE",      { "ID", "SIZE" } },
+	[OP_MEMALIGN] = { OP_MEMALIGN, 3, TRACE_STR_MEMALIGN " ID ALIGN SIZE", { "ID", "ALIGN", "SIZE" } },
+	[OP_FREE]     = { OP_FREE,     1, TRACE_STR_FREE " ID",            { "ID" } },
 };
 
 static const char *const rep_header_names[4] = {
@@ -217,8 +210,8 @@ static int next_line(struct parser *ps, const char **b, const char **e)
 	const char *nl = memchr(start, '\n', (size_t)(ps->end - start));
 	const char *stop = nl ? nl : ps->end;
 	ps->next = nl ? nl + 1 : ps->end;
-	if (++ps->lineno > UINT32_MAX) {
-		fail_at(ps, 0, "more than %u lines", UINT32_MAX);
+	if (++ps->lineno > TRACE_MAX_LINES) {
+		fail_at(ps, 0, "more than %u lines", TRACE_MAX_LINES);
 		return -1;
 	}
 	if (ps->nul < stop) {
@@ -244,7 +237,7 @@ static inline int next_field(const char **p, const char *e, struct field *f)
 	const char *q = *p;
 	while (q < e && (*q == ' ' || *q == '\t'))
 		q++;
-	if (q == e || *q == '#') {
+	if (q == e || *q == TRACE_COMMENT) {
 		*p = e;
 		return 0;
 	}
@@ -560,11 +553,11 @@ static int resolve(struct parser *ps)
 static int op_index(char letter)
 {
 	switch (letter) {
-	case 'a': return OP_MALLOC;
-	case 'c': return OP_CALLOC;
-	case 'r': return OP_REALLOC;
-	case 'm': return OP_MEMALIGN;
-	case 'f': return OP_FREE;
+	case TRACE_LETTER_MALLOC:   return OP_MALLOC;
+	case TRACE_LETTER_CALLOC:   return OP_CALLOC;
+	case TRACE_LETTER_REALLOC:  return OP_REALLOC;
+	case TRACE_LETTER_MEMALIGN: return OP_MEMALIGN;
+	case TRACE_LETTER_FREE:     return OP_FREE;
 	default:  return -1;
 	}
 }
@@ -616,7 +609,7 @@ static int parse_thread(struct parser *ps, const char *p, const char *e)
 static int parse_op(struct parser *ps, struct field op, const char *p, const char *e)
 {
 	int rep = ps->t->format == TRACE_REP;
-	if (!rep && op.n == 1 && op.s[0] == 't')
+	if (!rep && op.n == 1 && op.s[0] == TRACE_LETTER_THREAD)
 		return parse_thread(ps, p, e);
 	int k = op.n == 1 ? op_index(op.s[0]) : -1;
 	if (rep && (k == OP_CALLOC || k == OP_MEMALIGN))
@@ -655,7 +648,7 @@ static inline int accept_op(struct parser *ps, enum op_kind k, const uint64_t v[
 {
 	int rep = ps->t->format == TRACE_REP;
 	uint64_t id = v[0];
-	if (id > UINT32_MAX) {
+	if (id > TRACE_MAX_ID) {
 		fail(ps, "ID %llu is too large (IDs must be below 2^32)", (unsigned long long)id);
 		return -1;
 	}
@@ -856,68 +849,58 @@ static int shrink(void **p, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-enum trace_status trace_parse(const char *name, const char *data, size_t len,
-                              struct trace *t, struct trace_error *err)
+/*
+ * A recording cut short (its recorder killed before it could trim the file)
+ * ends in the zero bytes preallocated for lines never written, maybe after
+ * half a line: how many bytes after the last complete line to leave unread
+ * (0 when the input does not end so).
+ */
+static size_t cut_short_tail(const char *data, size_t len)
 {
-	if (!data)
-		data = "";   /* (NULL, 0) is an empty input, not undefined pointer arithmetic */
-	/*
-	 * A recording cut short (its recorder killed before it could trim the
-	 * file) ends in the zero bytes preallocated for lines never written,
-	 * maybe after half a line: read up to the last complete line.
-	 */
-	size_t whole = len, cut = 0;
+	size_t cut = 0;
 	while (cut < len && data[len - 1 - cut] == '\0')
 		cut++;
-	if (cut && cut < len) {
-		size_t keep = len - cut;
-		while (keep && data[keep - 1] != '\n')
-			keep--;
-		if (keep) {
-			cut = len - keep;
-			len = keep;
-		} else {
-			cut = 0;
-		}
-	} else {
-		cut = 0;
-	}
-	struct parser ps = {
-		.name = name, .next = data, .end = data + len, .t = t, .err = err,
-		.cur_thread = 0, .nthreads = 1,   /* thread 0 until a t line says otherwise */
-	};
-	const char *nul = len ? memchr(data, '\0', len) : NULL;
-	ps.nul = nul ? nul : ps.end;
-	err->message[0] = '\0';
-	memset(t, 0, sizeof *t);
-	t->format = TRACE_NATIVE;
+	if (!cut || cut == len)
+		return 0;
+	size_t keep = len - cut;
+	while (keep && data[keep - 1] != '\n')
+		keep--;
+	return keep ? len - keep : 0;
+}
 
+/* The trace's first arrays, sized for the likely number of ops.  0 or -1. */
+static int start_trace(struct parser *ps, const char *name, size_t len)
+{
+	struct trace *t = ps->t;
 	/* a typical op line is over 10 bytes; start near the likely size */
 	size_t guess = len / 16 + 64;
 	t->path = bulk_strdup(name);
 	t->ops = hint_huge(bulk_alloc(guess * sizeof *t->ops), guess * sizeof *t->ops);
-	ps.ops_cap = t->ops ? guess : 0;
+	ps->ops_cap = t->ops ? guess : 0;
 	t->line = hint_huge(bulk_alloc(guess * sizeof *t->line), guess * sizeof *t->line);
-	ps.line_cap = t->line ? guess : 0;
-	if (!t->path || !t->ops || !t->line) {
-		out_of_memory(&ps);
-		release(&ps);
-		return ps.status;
-	}
+	ps->line_cap = t->line ? guess : 0;
+	if (!t->path || !t->ops || !t->line)
+		return out_of_memory(ps), -1;
+	return 0;
+}
 
+/* Pass 1: every line, until the end or the first line that cannot be read. */
+static void scan_lines(struct parser *ps)
+{
+	struct trace *t = ps->t;
 	const char *b, *e;
 	int r, decided = 0;
 	for (;;) {
-		if (decided && (t->format == TRACE_NATIVE || ps.rep_nheader == 4) &&
-		    ps.end - ps.next > FAST_WINDOW && ps.nul - ps.next > FAST_WINDOW &&
-		    ps.lineno < UINT32_MAX - 1) {
-			r = fast_line(&ps);
+		if (decided && (t->format == TRACE_NATIVE || ps->rep_nheader == 4) &&
+		    ps->end - ps->next > FAST_WINDOW && ps->nul - ps->next > FAST_WINDOW &&
+		    ps->lineno < TRACE_MAX_LINES - 1) {
+			r = fast_line(ps);
 			if (r > 0)
 				continue;
 			if (r < 0)
 				break;
 		}
-		if ((r = next_line(&ps, &b, &e)) <= 0)
+		if ((r = next_line(ps, &b, &e)) <= 0)
 			break;
 		const char *p = b;
 		struct field first;
@@ -928,56 +911,87 @@ enum trace_status trace_parse(const char *name, const char *data, size_t len,
 			if (all_digits(first))
 				t->format = TRACE_REP;
 		}
-		if (t->format == TRACE_REP && ps.rep_nheader < 4)
-			r = parse_rep_header(&ps, first, p, e);
+		if (t->format == TRACE_REP && ps->rep_nheader < 4)
+			r = parse_rep_header(ps, first, p, e);
 		else
-			r = parse_op(&ps, first, p, e);
+			r = parse_op(ps, first, p, e);
 		if (r)
 			break;
 	}
-	/*
-	 * Pass 1 stopped at the first line it could not read (if any); pass 2
-	 * looks at the ops before it, so a liveness error it finds comes first.
-	 */
-	enum trace_status scanned = ps.status;
+}
+
+/*
+ * Pass 2 over the ops pass 1 read.  Pass 1 stopped at the first line it could
+ * not read (if any); a liveness error before that line comes first.
+ */
+static void resolve_scanned(struct parser *ps)
+{
+	enum trace_status scanned = ps->status;
 	struct trace_error scan_error;
 	if (scanned == TRACE_EINPUT)
-		scan_error = *err;
-	if (scanned != TRACE_ESYSTEM && t->nops) {
-		ps.status = TRACE_OK;
-		if (prepare_resolve(&ps) == 0 && resolve(&ps) == 0 && scanned == TRACE_EINPUT) {
-			*err = scan_error;
-			ps.status = TRACE_EINPUT;
+		scan_error = *ps->err;
+	if (scanned != TRACE_ESYSTEM && ps->t->nops) {
+		ps->status = TRACE_OK;
+		if (prepare_resolve(ps) == 0 && resolve(ps) == 0 && scanned == TRACE_EINPUT) {
+			*ps->err = scan_error;
+			ps->status = TRACE_EINPUT;
 		}
 	}
-	if (ps.status == TRACE_OK)
-		check_end(&ps);
+	if (ps->status == TRACE_OK)
+		check_end(ps);
+}
 
-	if (ps.status == TRACE_OK) {
-		/* give back the unused tails, so trace_free can unmap by length */
-		if (shrink((void **)&t->ops, &ps.ops_cap, t->nops, sizeof *t->ops) ||
-		    shrink((void **)&t->line, &ps.line_cap, t->nops, sizeof *t->line) ||
-		    shrink((void **)&t->slot_id, &ps.ids_cap, t->nslots, sizeof *t->slot_id) ||
-		    shrink((void **)&t->calloc_nmemb, &ps.calloc_cap, t->ncalloc,
-		           sizeof *t->calloc_nmemb))
-			out_of_memory(&ps);   /* shrinking a mapping practically never fails */
+/* A good trace: give back the unused tails, keep the threads and the figures. */
+static void finish_trace(struct parser *ps, const char *data, size_t whole, size_t cut)
+{
+	struct trace *t = ps->t;
+	/* the tails go so that trace_free can unmap by length */
+	if (shrink((void **)&t->ops, &ps->ops_cap, t->nops, sizeof *t->ops) ||
+	    shrink((void **)&t->line, &ps->line_cap, t->nops, sizeof *t->line) ||
+	    shrink((void **)&t->slot_id, &ps->ids_cap, t->nslots, sizeof *t->slot_id) ||
+	    shrink((void **)&t->calloc_nmemb, &ps->calloc_cap, t->ncalloc,
+	           sizeof *t->calloc_nmemb)) {
+		out_of_memory(ps);   /* shrinking a mapping practically never fails */
+		return;
 	}
-	if (ps.status == TRACE_OK && ps.tid_dense &&
-	    !(ps.nthreads == 1 && ps.dense_tid[0] == 0)) {
-		t->thread_tid = bulk_alloc(ps.nthreads * sizeof *t->thread_tid);
-		if (!t->thread_tid)
-			out_of_memory(&ps);
-		else
-			memcpy(t->thread_tid, ps.dense_tid, ps.nthreads * sizeof *t->thread_tid);
+	if (ps->tid_dense && !(ps->nthreads == 1 && ps->dense_tid[0] == 0)) {
+		t->thread_tid = bulk_alloc(ps->nthreads * sizeof *t->thread_tid);
+		if (!t->thread_tid) {
+			out_of_memory(ps);
+			return;
+		}
+		memcpy(t->thread_tid, ps->dense_tid, ps->nthreads * sizeof *t->thread_tid);
 	}
-	if (ps.status == TRACE_OK) {
-		t->nthreads = ps.nthreads;
-		t->peak_live_bytes = ps.peak_bytes > UINT64_MAX ? UINT64_MAX
-		                                                : (uint64_t)ps.peak_bytes;
-		t->live_at_end = ps.live_blocks;
-		t->file_bytes = whole;
-		t->cut_short_bytes = cut;
-		sha256_hex(data, whole, t->sha256);
+	t->nthreads = ps->nthreads;
+	t->peak_live_bytes = ps->peak_bytes > UINT64_MAX ? UINT64_MAX : (uint64_t)ps->peak_bytes;
+	t->live_at_end = ps->live_blocks;
+	t->file_bytes = whole;
+	t->cut_short_bytes = cut;
+	sha256_hex(data, whole, t->sha256);
+}
+
+enum trace_status trace_parse(const char *name, const char *data, size_t len,
+                              struct trace *t, struct trace_error *err)
+{
+	if (!data)
+		data = "";   /* (NULL, 0) is an empty input, not undefined pointer arithmetic */
+	size_t whole = len, cut = cut_short_tail(data, len);
+	len -= cut;
+	struct parser ps = {
+		.name = name, .next = data, .end = data + len, .t = t, .err = err,
+		.cur_thread = 0, .nthreads = 1,   /* thread 0 until a t line says otherwise */
+	};
+	const char *nul = len ? memchr(data, '\0', len) : NULL;
+	ps.nul = nul ? nul : ps.end;
+	err->message[0] = '\0';
+	memset(t, 0, sizeof *t);
+	t->format = TRACE_NATIVE;
+
+	if (start_trace(&ps, name, len) == 0) {
+		scan_lines(&ps);
+		resolve_scanned(&ps);
+		if (ps.status == TRACE_OK)
+			finish_trace(&ps, data, whole, cut);
 	}
 	release(&ps);
 	return ps.status;

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "trace_format.h"
+
 enum op_kind {
 	OP_MALLOC   = 0,  /* a ID SIZE          */
 	OP_CALLOC   = 1,  /* c ID NMEMB SIZE    */
@@ -44,9 +46,6 @@ struct op {
 _Static_assert(sizeof(struct op) == 16, "struct op must stay 16 bytes");
 
 enum trace_format { TRACE_NATIVE, TRACE_REP };
-
-/* `t TID` lines name the thread of the ops that follow; TIDs are below this. */
-#define TRACE_MAX_TID  65535u
 
 struct trace {
 	char             *path;            /* as given by the user (owned)                      */

@@ -65,6 +65,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The format's letters and limits; the only heaplab header included here. */
+#include "../harness/trace_format.h"
+
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t nmemb, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
@@ -76,8 +79,9 @@ extern void *__libc_pvalloc(size_t size);
 #define EXPORT     __attribute__((visibility("default")))
 #define WINDOW     ((size_t)16 << 20)   /* file bytes mapped at a time            */
 #define MAP_MIN    ((size_t)1 << 16)    /* initial pointer-map slots              */
-#define MAX_LINE   96                   /* longest trace line, with margin        */
+#define MAX_LINE   96                   /* longest line written, with margin      */
 #define LIB_NAME   "libheaplab-record.so"
+_Static_assert(MAX_LINE <= TRACE_MAX_LINE, "a recorded line must be readable");
 
 struct slot {
 	uintptr_t ptr;  /* 0: empty                */
@@ -211,14 +215,14 @@ static void emit(const char *line, size_t len)
 static void note_thread(void)
 {
 	if (!my_thread || my_gen != rec.thread_gen) {
-		my_thread = (rec.nthreads++ & 0xffff) + 1;
+		my_thread = (rec.nthreads++ & TRACE_MAX_TID) + 1;
 		my_gen = rec.thread_gen;
 	}
 	uint32_t me = my_thread - 1;
 	if (me == rec.last_thread)
 		return;
 	char line[16], *s = line;
-	*s++ = 't';
+	*s++ = TRACE_LETTER_THREAD;
 	*s++ = ' ';
 	s = put_u64(s, me);
 	*s++ = '\n';
@@ -383,7 +387,7 @@ static void rec_overflow(uint64_t nmemb, uint64_t size)
 	if (!rec.on)
 		return;
 	uint32_t id = rec.nspare ? rec.spare[--rec.nspare] : rec.next_id++;
-	write_op('c', 3, id, nmemb, size);
+	write_op(TRACE_LETTER_CALLOC, 3, id, nmemb, size);
 }
 
 /* A block about to be freed: write its line if it was recorded, forget it. */
@@ -398,7 +402,7 @@ static void rec_free(void *p)
 		stop();
 		return;
 	}
-	write_op('f', 1, id, 0, 0);
+	write_op(TRACE_LETTER_FREE, 1, id, 0, 0);
 }
 
 /* ---- start-up, fork and exec ------------------------------------------- */
@@ -484,7 +488,7 @@ static void start_side_file(void)
 	*s = 0;
 	for (uint64_t k = 1; k < 1000; k++) {
 		if (start_file(path, 1) == 0) {
-			static const char head[] = "# heaplab trace, recorded by bench record "
+			static const char head[] = TRACE_HEADER ", recorded by bench record "
 			                           "(a child or exec'd program)\n";
 			emit(head, sizeof head - 1);
 			emit_program_line();
@@ -588,7 +592,7 @@ EXPORT void *malloc(size_t size)
 	if (p && !busy && rec.on) {
 		busy = 1;
 		pthread_mutex_lock(&lock);
-		rec_new(p, 'a', 1, size, 0);
+		rec_new(p, TRACE_LETTER_MALLOC, 1, size, 0);
 		pthread_mutex_unlock(&lock);
 		busy = 0;
 	}
@@ -603,7 +607,7 @@ EXPORT void *calloc(size_t nmemb, size_t size)
 		busy = 1;
 		pthread_mutex_lock(&lock);
 		if (p)
-			rec_new(p, 'c', 2, nmemb, size);
+			rec_new(p, TRACE_LETTER_CALLOC, 2, nmemb, size);
 		else
 			rec_overflow(nmemb, size);
 		pthread_mutex_unlock(&lock);
@@ -632,15 +636,15 @@ EXPORT void *realloc(void *p, size_t size)
 	pthread_mutex_lock(&lock);
 	void *q = __libc_realloc(p, size);
 	if (!p) {
-		rec_new(q, 'a', 1, size, 0);
+		rec_new(q, TRACE_LETTER_MALLOC, 1, size, 0);
 	} else if (!size) {
 		rec_free(p);     /* glibc: realloc(p, 0) frees p */
 		if (q)           /* (and might one day return a new block) */
-			rec_new(q, 'a', 1, 0, 0);
+			rec_new(q, TRACE_LETTER_MALLOC, 1, 0, 0);
 	} else if (q && rec.on) {
 		struct slot *s = map_find((uintptr_t)p);
 		if (!s) {
-			rec_new(q, 'a', 1, size, 0);   /* an unseen block moved into view */
+			rec_new(q, TRACE_LETTER_MALLOC, 1, size, 0);   /* an unseen block moved into view */
 		} else {
 			uint32_t id = s->id;
 			if (q != p) {
@@ -649,7 +653,7 @@ EXPORT void *realloc(void *p, size_t size)
 					stop();
 			}
 			if (rec.on)
-				write_op('r', 2, id, size, 0);
+				write_op(TRACE_LETTER_REALLOC, 2, id, size, 0);
 		}
 	}
 	pthread_mutex_unlock(&lock);
@@ -681,7 +685,7 @@ static void *aligned(size_t align, size_t size, size_t rec_size, void *p)
 	if (p && !busy && rec.on) {
 		busy = 1;
 		pthread_mutex_lock(&lock);
-		rec_new(p, 'm', 2, align, rec_size);
+		rec_new(p, TRACE_LETTER_MEMALIGN, 2, align, rec_size);
 		pthread_mutex_unlock(&lock);
 		busy = 0;
 	}

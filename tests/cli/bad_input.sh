@@ -9,8 +9,10 @@
 # final newline, ID 2^32-1, SIZE 2^64-1, a 4096-byte line) are here too, so the
 # limits are pinned from both sides.
 #
-# tests/unit/test_trace.c checks the reader's messages one by one; this file
-# checks what a user sees.  Awkward bytes live in tests/data/bad/.
+# The traces themselves are one table, tests/data/bad_traces.tsv, which
+# tests/unit/test_trace.c also reads (trace_parse must give the same message);
+# this file checks what a user sees.  Bytes printf cannot write live in
+# tests/data/bad/ or are made below.
 . tests/lib.sh
 
 DATA=tests/data/bad
@@ -80,120 +82,22 @@ ok() {
 	check "accepts $1" run_accepted --alloc bump --trace "$F"
 }
 
-## operation lines
-bad "an unknown operation letter" 'a 0 8\nx 1 2\n' \
-	':2: unknown operation "x" (expected a, c, r, m, f or t)'
-bad "an upper-case operation letter" 'A 0 8\n' \
-	':1: unknown operation "A" (expected a, c, r, m, f or t)'
-bad "an operation word" 'alloc 0 8\n' \
-	':1: unknown operation "alloc" (expected a, c, r, m, f or t)'
-bad "malloc without SIZE" '# header\n\na 1\n' \
-	':3: missing SIZE (the form is "a ID SIZE")'
-bad "free without ID" 'a 1 8\nf\n' \
-	':2: missing ID (the form is "f ID")'
-bad "calloc without SIZE" 'c 1 4\n' \
-	':1: missing SIZE (the form is "c ID NMEMB SIZE")'
-bad "memalign without SIZE" 'm 1 64\n' \
-	':1: missing SIZE (the form is "m ID ALIGN SIZE")'
-bad "an extra field after free" 'a 1 8\nf 1 9\n' \
-	':2: extra field "9" (the form is "f ID")'
-bad "an extra field after malloc" 'a 1 8 16\n' \
-	':1: extra field "16" (the form is "a ID SIZE")'
+# The catalogue of tests/data/bad_traces.tsv (EXIT, NAME, INPUT, MESSAGE, one
+# tab between), which tests/unit/test_trace.c reads too.
+TAB=$(printf '\t')
+while IFS= read -r line; do
+	case $line in '#'* | '') continue ;; esac
+	code=${line%%"$TAB"*} rest=${line#*"$TAB"}
+	name=${rest%%"$TAB"*} rest=${rest#*"$TAB"}
+	input=${rest%%"$TAB"*} msg=${rest#*"$TAB"}
+	case $code in
+	0) ok "$name" "$input" ;;
+	2) bad "$name" "$input" "$msg" ;;
+	*) echo "FAIL    bad_traces.tsv: exit code '$code' for $name"; T_FAILED=$((T_FAILED + 1)) ;;
+	esac
+done < tests/data/bad_traces.tsv
 
-## numbers
-bad "a SIZE with letters" 'a 1 12abc\n' \
-	':1: SIZE "12abc" is not a number (expected decimal digits only)'
-bad "a hexadecimal SIZE" 'a 1 0x10\n' \
-	':1: SIZE "0x10" is not a number (expected decimal digits only)'
-bad "a negative SIZE" 'a 1 -5\n' \
-	':1: SIZE "-5" is not a number (expected decimal digits only)'
-bad "a negative ID" 'a -1 5\n' \
-	':1: ID "-1" is not a number (expected decimal digits only)'
-bad "a SIZE with a plus sign" 'a 1 +5\n' \
-	':1: SIZE "+5" is not a number (expected decimal digits only)'
-bad "a SIZE with an exponent" 'a 1 1e3\n' \
-	':1: SIZE "1e3" is not a number (expected decimal digits only)'
-bad "a comment glued to a number" 'a 1 10#x\n' \
-	':1: SIZE "10#x" is not a number (expected decimal digits only)'
-bad "a bare CR inside a line" 'a 1 10\rf 1\n' \
-	':1: SIZE "10\x0df" is not a number (expected decimal digits only)'
-bad "non-ASCII digits" 'a 1 \357\274\221\357\274\220\n' \
-	':1: SIZE "\xef\xbc\x91\xef\xbc\x90" is not a number (expected decimal digits only)'
-bad "a SIZE of 2^64" 'a 1 18446744073709551616\n' \
-	':1: SIZE 18446744073709551616 overflows 64 bits'
-bad "a SIZE of thirty digits" 'a 1 000123456789012345678901234567\n' \
-	':1: SIZE 000123456789012345678901234567 overflows 64 bits'
-bad "an NMEMB of 2^64" 'c 1 18446744073709551616 1\n' \
-	':1: NMEMB 18446744073709551616 overflows 64 bits'
-bad "an ALIGN past 64 bits" 'm 1 99999999999999999999 8\n' \
-	':1: ALIGN 99999999999999999999 overflows 64 bits'
-# A calloc whose product overflows is a legitimate call; its answer must be
-# NULL (tests/cli/faults.sh checks an allocator that answers otherwise).
-ok "a calloc whose product overflows (it fails, the run goes on)" \
-	'c 1 4294967296 4294967296\na 2 8\nf 2\n'
-ok "a calloc of 2^63 x 2, then its ID freed (a skipped op)" 'c 7 9223372036854775808 2\nf 7\n'
-ok "a SIZE of 2^64-1 (the allocation fails, the run goes on)" 'a 1 18446744073709551615\nf 1\na 1 8\nf 1\n'
-ok "a calloc of 2^32 x (2^32-1), just inside 64 bits" 'c 1 4294967296 4294967295\n'
-
-## block IDs
-bad "an ID of 2^32" 'a 4294967296 8\n' \
-	':1: ID 4294967296 is too large (IDs must be below 2^32)'
-bad "an ID far past 2^32" 'a 1 8\nf 99999999999\n' \
-	':2: ID 99999999999 is too large (IDs must be below 2^32)'
-bad "an ID past 64 bits" 'f 18446744073709551616\n' \
-	':1: ID 18446744073709551616 overflows 64 bits'
-ok "an ID of 2^32-1" 'a 4294967295 8\nr 4294967295 16\nf 4294967295\n'
-bad "a free of a block never allocated" 'a 1 8\nf 7\n' \
-	':2: free of block 7, which is not live (it was never allocated)'
-bad "a realloc of a block never allocated" 'r 7 8\n' \
-	':1: realloc of block 7, which is not live (it was never allocated)'
-bad "a double free" 'a 7 8\n\nf 7\nf 7\n' \
-	':4: double free of block 7 (already freed at line 3)'
-bad "a realloc of a freed block" 'a 7 8\nf 7\nr 7 16\n' \
-	':3: realloc of block 7, which is not live (freed at line 2)'
-bad "a malloc into a live ID" 'a 7 8\na 7 16\n' \
-	':2: malloc of block 7, which is already live (allocated at line 1)'
-bad "a calloc into a live ID" 'a 7 8\nc 7 2 16\n' \
-	':2: calloc of block 7, which is already live (allocated at line 1)'
-bad "a memalign into a realloc'd live ID" 'a 7 8\nr 7 32\nm 7 64 16\n' \
-	':3: memalign of block 7, which is already live (allocated at line 2)'
-
-## alignment
-bad "alignment 0" 'm 1 0 8\n' ':1: alignment 0 is not a power of two'
-bad "alignment 3" 'm 1 3 8\n' ':1: alignment 3 is not a power of two'
-bad "alignment 24" 'm 1 24 8\n' ':1: alignment 24 is not a power of two'
-bad "alignment 2^41" 'm 1 2199023255552 8\n' \
-	':1: alignment 2199023255552 is absurdly large (the limit is 2^40)'
-ok "alignment 1 and alignment 2^40 (the allocation fails)" 'm 1 1 8\nm 2 1099511627776 8\n'
-
-## .rep files
-bad ".rep with fewer operations than its header says" '100\n2\n3\n1\na 0 8\na 1 8\n' \
-	':3: the header declares 3 operations, but the file has only 2'
-bad ".rep with more operations than its header says" '100\n2\n2\n1\na 0 8\na 1 8\nf 0\n' \
-	':7: more operations than the 2 the header (line 3) declares'
-bad ".rep with an ID outside the header's range" '100\n2\n2\n1\na 0 8\na 2 8\n' \
-	':6: ID 2 is out of range: the header (line 2) declares 2 IDs, so IDs run from 0 to 1'
-bad ".rep declaring more IDs than it uses" '100\n3\n2\n1\na 0 8\na 1 8\n' \
-	':2: the header declares 3 IDs, but only 2 distinct IDs are used'
-bad ".rep that ends inside its header" '100\n2\n' \
-	':2: truncated .rep header: the file ends after 2 of its 4 numbers (the number of operations is missing)'
-bad ".rep whose header is cut short by an operation" '100\n2\n2\na 0 8\na 1 8\n' \
-	':4: truncated .rep header: expected the weight (header number 4 of 4), found "a"'
-bad ".rep with two numbers on a header line" '100\n2 2\n2\n1\na 0 8\na 1 8\n' \
-	':2: extra field "2" after the number of IDs (a .rep header line holds one number)'
-bad ".rep with a calloc" '100\n1\n1\n1\nc 0 1 8\n' \
-	':5: unknown operation "c" (a .rep file has only a, r and f)'
-bad ".rep with a header number past 64 bits" '18446744073709551616\n1\n1\n1\na 0 8\n' \
-	':1: suggested heap size 18446744073709551616 overflows 64 bits'
-bad ".rep with a double free" '100\n1\n3\n1\na 0 8\nf 0\nf 0\n' \
-	':7: double free of block 0 (already freed at line 6)'
-bad ".rep with a header and no operations" '100\n0\n0\n1\n' ': no operations'
-ok ".rep with CRLF line endings" '20\r\n2\r\n3\r\n1\r\na 0 8\r\na 1 8\r\nf 0\r\n'
-
-## whole files
-bad "an empty file" '' ': no operations'
-bad "a file of comments and blank lines" '# nothing\n\n   \n\t# more\n' ': no operations'
-bad "a file of CRLF blank lines" '\r\n\r\n' ': no operations'
+## whole files that printf cannot write
 bad_file "a file of binary garbage" "$DATA/garbage.bin" \
 	':1: unknown operation "\x7fELF\x02\x01\x01\xff\xfe" (expected a, c, r, m, f or t)'
 bad_file "the start of an ELF binary" "$DATA/elf-header.bin" \
@@ -213,10 +117,6 @@ next_case
 check "rejects a line of 4097 bytes" \
 	run_rejected 2 "bench: $F:1: line is 4097 bytes long (the limit is 4096)" \
 	--alloc bump --trace "$F"
-ok "CRLF line endings" 'a 1 8\r\nc 2 3 4\r\nf 1\r\nf 2\r\n'
-ok "a missing final newline" 'a 1 8\nf 1'
-ok "a missing final newline after a comment" 'a 1 8\nf 1 # done'
-ok "a .rep file without a final newline" '20\n1\n2\n1\na 0 8\nf 0'
 
 # A recording cut short ends in zero bytes (preallocated, never written),
 # maybe after half a line: read up to the last complete line, with a warning.

@@ -90,7 +90,7 @@ check gen_writes_into_a_device_instead_of_replacing_it to_device
 
 no_temp_left() {
 	"$BENCH" gen random --ops 500 -o "$TMP/r.trace" || return 1
-	[ "$(ls "$TMP" | grep -c 'tmp')" -eq 0 ]
+	[ "$(ls -A "$TMP" | grep -c 'r\.trace\.')" -eq 0 ]
 }
 check gen_leaves_no_temporary_file no_temp_left
 
@@ -144,5 +144,33 @@ readme_table_true() {
 	done
 }
 check gen_readme_table_figures_match_bench_info readme_table_true
+
+option_forms() {
+	"$BENCH" gen random --ops=300 --seed=4 --output="$TMP/f1.trace" || return 1
+	"$BENCH" gen random --seed 4 -o "$TMP/f2.trace" --ops 300 || return 1
+	grep -v '^# regenerate' "$TMP/f1.trace" > "$TMP/f1" &&
+	grep -v '^# regenerate' "$TMP/f2.trace" > "$TMP/f2" && cmp -s "$TMP/f1" "$TMP/f2" || return 1
+	expect_exit 2 "$BENCH" gen random --ops && err_has "bench: gen: --ops needs a value" || return 1
+	expect_exit 2 "$BENCH" gen random -o '' && err_has "bench: gen: -o: empty file name" || return 1
+	expect_exit 0 "$BENCH" gen --help && out_has "usage: bench gen PROFILE" && [ ! -s "$ERR" ]
+}
+check gen_takes_each_option_as_NAME_VALUE_or_NAME_eq_VALUE_in_any_order option_forms
+
+through_dangling_link() {
+	mkdir "$TMP/links" && ln -s target.trace "$TMP/links/l.trace" &&
+	"$BENCH" gen random --ops 100 -o "$TMP/links/l.trace" || return 1
+	[ -L "$TMP/links/l.trace" ] && [ "$(grep -vc '^#' "$TMP/links/target.trace")" -eq 100 ] &&
+	[ "$(ls -A "$TMP/links" | tr '\n' ' ')" = "l.trace target.trace " ]
+}
+check gen_writes_through_a_dangling_symlink_and_keeps_it through_dangling_link
+
+info_options() {
+	"$BENCH" gen random --ops 100 -o "$TMP/i.trace" || return 1
+	expect_exit 0 "$BENCH" info "$TMP/i.trace" --json && jq -e '.ops == 100' "$OUT" > /dev/null || return 1
+	expect_exit 0 "$BENCH" info --help && out_has "usage: bench info FILE" || return 1
+	expect_exit 2 "$BENCH" info "$TMP/i.trace" "$TMP/i.trace" && err_has "one trace at a time" || return 1
+	expect_exit 2 "$BENCH" info --jsn "$TMP/i.trace" && err_has "unknown option --jsn"
+}
+check info_takes_json_anywhere_and_refuses_unknown_options info_options
 
 finish

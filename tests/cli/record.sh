@@ -228,4 +228,13 @@ killed_recording() {
 }
 check "SIGKILL to bench record kills the program; the cut trace replays" killed_recording
 
+record_option_forms() {
+	expect_exit 2 "$BENCH" record --max-ops=0 -o "$TMP/m.trace" -- true &&
+	err_has "--max-ops 0: expected a whole number above 0" || return 1
+	expect_exit 2 "$BENCH" record -o "$TMP/m.trace" --max-ops && err_has "--max-ops needs a value" || return 1
+	expect_exit 0 "$BENCH" record --output="$TMP/m.trace" --max-ops=5 -- true &&
+	grep -q '^# regenerate: bench record -o .* --max-ops 5 -- true' "$TMP/m.trace"
+}
+check record_takes_NAME_eq_VALUE_and_says_which_option_needs_a_value record_option_forms
+
 finish

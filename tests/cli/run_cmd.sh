@@ -195,4 +195,10 @@ run_tight_ulimit() {
 [ -n "${HEAPLAB_SANITIZER:-}" ] ||
 	check "run under ulimit -v 400000: the heap fits, the program runs" run_tight_ulimit
 
+run_missing_value() {
+	expect_exit 2 "$BENCH" run --alloc && err_has "bench: run: --alloc needs a value" || return 1
+	expect_exit 2 "$BENCH" run --alloc=tlsf && err_has "bench: run: no command to run"
+}
+check "run --alloc without a name, or without a command, is a usage error (exit 2)" run_missing_value
+
 finish

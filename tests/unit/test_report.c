@@ -16,22 +16,6 @@
 
 extern const struct allocator alloc_bump;
 
-static char *temp_dir(void)
-{
-	static char dir[] = "/tmp/heaplab-test-XXXXXX";
-	return mkdtemp(dir);
-}
-
-static int entries(const char *dir)
-{
-	int n = 0;
-	DIR *d = opendir(dir);
-	for (struct dirent *e; d && (e = readdir(d));)
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	if (d)
-		closedir(d);
-	return n;
-}
 
 TEST(report_of_failed_check_says_check_failed_with_the_message)
 {
@@ -77,53 +61,6 @@ TEST(report_json_timestamp_is_utc_iso8601)
 	EXPECT_STR_CONTAINS(json_string_value(json_object_get(j, "timestamp")),
 	                    "1971-01-01T00:00:00Z");
 	json_decref(j);
-}
-
-TEST(write_file_creates_the_file_with_ordinary_permissions)
-{
-	char *dir = temp_dir(), path[256], err[512];
-	REQUIRE(dir);
-	snprintf(path, sizeof path, "%s/r.json", dir);
-	mode_t old = umask(022);
-	EXPECT(report_write_file(path, "{}\n", 3, err, sizeof err) == 0);
-	umask(old);
-	struct stat st;
-	REQUIRE(stat(path, &st) == 0);
-	EXPECT_EQ(st.st_size, 3);
-	EXPECT_EQ(st.st_mode & 0777, 0644);
-	EXPECT_EQ(entries(dir), 1);   /* no temporary file left beside it */
-	unlink(path);
-	rmdir(dir);
-}
-
-TEST(write_file_in_missing_directory_fails_naming_the_path)
-{
-	char *dir = temp_dir(), path[256], err[512];
-	REQUIRE(dir);
-	snprintf(path, sizeof path, "%s/missing/r.json", dir);
-	EXPECT(report_write_file(path, "{}\n", 3, err, sizeof err) == -1);
-	EXPECT_STR_CONTAINS(err, path);
-	EXPECT_STR_CONTAINS(err, "No such file or directory");
-	EXPECT_EQ(entries(dir), 0);
-	rmdir(dir);
-}
-
-TEST(write_file_to_dev_full_reports_no_space)
-{
-	char err[512];
-	if (access("/dev/full", W_OK) != 0)
-		return;
-	EXPECT(report_write_file("/dev/full", "{}\n", 3, err, sizeof err) == -1);
-	EXPECT_STR_CONTAINS(err, "/dev/full: No space left on device");
-}
-
-TEST(write_file_onto_a_directory_fails)
-{
-	char *dir = temp_dir(), err[512];
-	REQUIRE(dir);
-	EXPECT(report_write_file(dir, "{}\n", 3, err, sizeof err) == -1);
-	EXPECT_STR_CONTAINS(err, "is a directory");
-	rmdir(dir);
 }
 
 static int number(const char *text, int suffixes, uint64_t *v)

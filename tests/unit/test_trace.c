@@ -954,3 +954,81 @@ TEST(trace_load_reads_a_pipe_longer_than_its_first_buffer)
 	EXPECT(t.file_bytes > 65536);
 	trace_free(&t);
 }
+
+/* ---- the bad-input catalogue (tests/data/bad_traces.tsv) ---------------- */
+
+/* The bytes printf makes of `fmt`: \n, \r, \t, \\ and \NNN (octal). */
+static size_t printf_bytes(const char *fmt, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = fmt; *p && n < cap; p++) {
+		if (*p != '\\' || !p[1]) {
+			out[n++] = *p;
+			continue;
+		}
+		p++;
+		if (*p >= '0' && *p <= '7') {
+			unsigned v = 0;
+			for (int d = 0; d < 3 && *p >= '0' && *p <= '7'; d++, p++)
+				v = v * 8 + (unsigned)(*p - '0');
+			p--;
+			out[n++] = (char)v;
+		} else {
+			out[n++] = *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p == 't' ? '\t' : *p;
+		}
+	}
+	return n;
+}
+
+/* Every case of the catalogue: a 2 is refused with exactly its message (after
+ * the file name), a 0 is read.  tests/cli/bad_input.sh runs the same cases
+ * through bench. */
+TEST(trace_bad_input_catalogue_gives_each_exact_message)
+{
+	FILE *f = fopen("tests/data/bad_traces.tsv", "r");
+	REQUIRE(f);
+	char line[1024];
+	unsigned cases = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		char *field[4] = { line };
+		for (int k = 1; k < 4; k++) {
+			char *tab = field[k - 1] ? strchr(field[k - 1], '\t') : NULL;
+			if (tab)
+				*tab = '\0';
+			field[k] = tab ? tab + 1 : NULL;
+		}
+		if (!field[3]) {
+			test_fail(__FILE__, __LINE__, "bad_traces.tsv: not four fields: %s", line);
+			continue;
+		}
+		char bytes[1024], want[1100];
+		size_t len = printf_bytes(field[2], bytes, sizeof bytes);
+		struct trace t;
+		struct trace_error e;
+		enum trace_status st = trace_parse("t.trace", bytes, len, &t, &e);
+		cases++;
+		if (!strcmp(field[0], "0")) {
+			if (st != TRACE_OK)
+				test_fail(__FILE__, __LINE__, "%s: refused: %s", field[1], e.message);
+			else
+				trace_free(&t);
+			continue;
+		}
+		snprintf(want, sizeof want, "t.trace%s", field[3]);
+		if (strcmp(field[0], "2"))
+			test_fail(__FILE__, __LINE__, "%s: exit code %s is not 0 or 2", field[1],
+			          field[0]);
+		else if (st != TRACE_EINPUT)
+			test_fail(__FILE__, __LINE__, "%s: not refused as bad input", field[1]);
+		else if (strcmp(e.message, want))
+			test_fail(__FILE__, __LINE__, "%s: said \"%s\", not \"%s\"", field[1],
+			          e.message, want);
+		if (st == TRACE_OK)
+			trace_free(&t);
+	}
+	fclose(f);
+	EXPECT(cases >= 60);
+}
