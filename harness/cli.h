@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "replay.h"
+#include "cell.h"
 
 struct cli_options {
 	const char        *alloc;    /* --alloc NAME[,NAME...] (all, builtin, peers)  */
@@ -19,7 +19,7 @@ struct cli_options {
 	unsigned           ntraces;
 	const char        *out;      /* --out FILE (one cell) or DIR (a suite), or NULL */
 	unsigned           timeout;  /* --timeout SECONDS per cell; 0: none          */
-	struct run_options run;      /* --runs, --check, --heap-limit                */
+	struct cell_options run;      /* --runs, --check, --heap-limit                */
 	int                json;     /* --json: the result on stdout                 */
 	int                quiet;    /* --quiet: no human summary                    */
 	int                no_progress; /* --no-progress: no progress line on stderr */

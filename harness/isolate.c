@@ -26,7 +26,7 @@
 #define MSG_MAGIC 0x686561706c616231ull   /* "heaplab1" */
 
 enum child_mode {
-	MODE_MAIN    = 1,  /* built-ins: run_cell (checked + timed passes)   */
+	MODE_MAIN    = 1,  /* built-ins: cell_run (checked + timed passes)   */
 	MODE_MEMORY  = 2,  /* everyone: the memory pass                        */
 	MODE_CHECKED = 3,  /* peers: the checked pass alone                    */
 	MODE_TIMED   = 4,  /* peers: one timed pass, in a process of its own   */
@@ -141,7 +141,7 @@ static int count_open(struct count_probe *c, int method, struct child_msg *m)
 
 /* What both kinds of child do once the allocator's table is in hand. */
 static int child_run(enum child_mode mode, const struct allocator *a, const struct trace *t,
-                     const struct run_options *opt, unsigned pass, int fd)
+                     const struct cell_options *opt, unsigned pass, int fd)
 {
 	struct child_msg *m = bulk_alloc(sizeof *m);
 	if (!m)
@@ -150,7 +150,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 	m->size = sizeof *m;
 	replay_progress->started = 1;
 	if (mode == MODE_MAIN) {
-		run_cell(a, t, opt, &m->r);
+		cell_run(a, t, opt, &m->r);
 	} else if (mode == MODE_CHECKED) {
 		replay_checked(a, t, opt, &m->r);
 	} else if (mode == MODE_LATENCY) {
@@ -160,7 +160,7 @@ static int child_run(enum child_mode mode, const struct allocator *a, const stru
 		void **ptrs = bulk_alloc(replay_slots_bytes(t));
 		struct memory_figures fig;
 		struct count_probe probe;
-		struct run_options o = *opt;
+		struct cell_options o = *opt;
 		if (!ptrs) {
 			m->r.status = CELL_SYSTEM;
 			snprintf(m->r.message, sizeof m->r.message,
@@ -226,7 +226,7 @@ int isolate_child_main(int argc, char **argv)
 	enum child_mode mode = (enum child_mode)atoi(argv[1]);
 	const char *library = argv[2], *trace = argv[4];
 	int builtin = argv[16][0] == '1', student = argv[16][0] == '2';
-	struct run_options opt = { .peer = !builtin && !student, .let_crash = 1 };
+	struct cell_options opt = { .peer = !builtin && !student, .let_crash = 1 };
 	opt.runs = (unsigned)strtoul(argv[5], NULL, 10);
 	opt.check_every = strtoull(argv[6], NULL, 10);
 	opt.threads = atoi(argv[11]) != 0;   /* --threads (threaded.h) */
@@ -286,7 +286,7 @@ int isolate_child_main(int argc, char **argv)
 /* ---- the parent side ---- */
 
 const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
-                                   const struct run_options *opt)
+                                   const struct cell_options *opt)
 {
 	if ((unsigned)r->status > CELL_SYSTEM)
 		return "status";
@@ -324,7 +324,7 @@ const char *isolate_result_invalid(const struct cell_result *r, const struct tra
 
 /* Does the message hold a result a well-behaved child could have sent? */
 static const char *msg_invalid(const struct child_msg *m, const struct trace *t,
-                               const struct run_options *opt)
+                               const struct cell_options *opt)
 {
 	const char *why;
 	if (m->magic != MSG_MAGIC || m->end_magic != MSG_MAGIC || m->size != sizeof *m)
@@ -371,7 +371,7 @@ struct grind {
 };
 
 static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
-                   const struct run_options *opt, enum child_mode mode, unsigned pass,
+                   const struct cell_options *opt, enum child_mode mode, unsigned pass,
                    int wfd, int pfd, struct replay_progress *prog, const struct grind *grind)
 {
 	fflush(NULL);
@@ -384,7 +384,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	if ((builtin || student) && !grind) {
 		if (student)
 			student_enter(s);
-		struct run_options o = *opt;
+		struct cell_options o = *opt;
 		if (s->kind == ALLOC_STUDENT)
 			student_enter(s);
 		o.let_crash = 1;
@@ -445,7 +445,7 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 }
 
 static void run_child(const struct alloc_spec *s, const struct trace *t,
-                      const struct run_options *opt, enum child_mode mode, unsigned pass,
+                      const struct cell_options *opt, enum child_mode mode, unsigned pass,
                       double deadline, struct child_msg *m, struct child_outcome *o,
                       const struct grind *grind)
 {
@@ -657,10 +657,10 @@ static void count_failure(char *note, size_t len, const char *method,
  * Returns -1 only when the cell must stop (timeout, interrupt: judged).
  */
 static int count_cell(const struct alloc_spec *s, const struct trace *t,
-                      const struct run_options *opt, double deadline, unsigned timeout,
+                      const struct cell_options *opt, double deadline, unsigned timeout,
                       struct child_msg *m, struct cell_result *r, struct cell_extra *x)
 {
-	struct run_options co = *opt;
+	struct cell_options co = *opt;
 	struct child_outcome o;
 	char note[sizeof r->cost.note] = "";
 
@@ -723,12 +723,12 @@ static int count_cell(const struct alloc_spec *s, const struct trace *t,
 }
 
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
-                              const struct run_options *opt, unsigned timeout,
+                              const struct cell_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x)
 {
 	double start = mono_s(), deadline = timeout ? start + timeout : 0;
 	struct child_outcome o;
-	struct run_options ropt = *opt;
+	struct cell_options ropt = *opt;
 
 	memset(r, 0, sizeof *r);
 	memset(x, 0, sizeof *x);

@@ -4,7 +4,7 @@
  * the report (or the rest of a suite) with it.
  *
  * A cell is two children, one after the other:
- *   1. the checked pass and the timed passes (run_cell), and, if they pass,
+ *   1. the checked pass and the timed passes (cell_run), and, if they pass,
  *   2. the memory pass (mempass.h) and the library's own statistics.
  * A built-in (or test) allocator runs in a plain fork.  A peer runs in a fork
  * that execs bench itself (/proc/self/exe) in the hidden mode `bench __cell`
@@ -32,7 +32,7 @@
 
 #include "mempass.h"
 #include "peer.h"
-#include "replay.h"
+#include "cell.h"
 
 #define ISOLATE_TIMEOUT_DEFAULT 300u   /* seconds per cell                     */
 
@@ -67,7 +67,7 @@ void isolate_catch_sigint(void);
  * Returns r->status; x is filled in every case.
  */
 enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
-                              const struct run_options *opt, unsigned timeout,
+                              const struct cell_options *opt, unsigned timeout,
                               struct cell_result *r, struct cell_extra *x);
 
 /*
@@ -76,7 +76,7 @@ enum cell_status isolate_cell(const struct alloc_spec *s, const struct trace *t,
  * without its NUL...), or NULL when it is plausible.
  */
 const char *isolate_result_invalid(const struct cell_result *r, const struct trace *t,
-                                   const struct run_options *opt);
+                                   const struct cell_options *opt);
 
 /* `bench __cell ...`: the peer child's entry point, argv[0] == "__cell". */
 int isolate_child_main(int argc, char **argv);

@@ -14,7 +14,7 @@
 #include "isolate.h"
 #include "machine.h"
 #include "peer.h"
-#include "replay.h"
+#include "cell.h"
 #include "report.h"
 #include "suite.h"
 #include "trace.h"

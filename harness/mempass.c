@@ -116,7 +116,7 @@ static void replay_touching(const struct allocator *a, void *self, const struct 
 }
 
 enum cell_status mempass_run(const struct allocator *a, const struct trace *t,
-                             const struct run_options *opt, struct mempass_result *r)
+                             const struct cell_options *opt, struct mempass_result *r)
 {
 	struct heap heap;
 	size_t bytes = ((size_t)t->nslots + 1) * sizeof(void *);

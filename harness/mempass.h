@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#include "replay.h"
+#include "cell.h"
 
 #define MEMPASS_METHOD "anon-rss-sampled-per-op"
 #define MEMPASS_PAGE   4096u
@@ -47,6 +47,6 @@ struct mempass_result {
  * measured == 0 and a note.
  */
 enum cell_status mempass_run(const struct allocator *a, const struct trace *t,
-                             const struct run_options *opt, struct mempass_result *r);
+                             const struct cell_options *opt, struct mempass_result *r);
 
 #endif

@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #include "../allocators/allocator.h"
-#include "replay.h"
+#include "cell.h"
 
 enum alloc_kind {
 	ALLOC_BUILTIN,   /* allocators/ registry                       */

@@ -180,7 +180,7 @@ static int is_cell_option(const char *arg, int *value_next)
  * benchmark mode takes), copied word for word into every unit, so a unit
  * runs exactly as the suite would have.
  */
-static void run_options(struct args *a, const struct args *given)
+static void cell_options(struct args *a, const struct args *given)
 {
 	for (size_t i = 1; i < given->n; i++) {
 		int value_next;
@@ -256,7 +256,7 @@ static int build_manifest(const struct cli_options *o, const struct args *given,
 			              ? s->library : s->name);
 			args_push(&a, "--trace");
 			args_push(&a, traces[ti]);
-			run_options(&a, given);
+			cell_options(&a, given);
 			args_push(&a, "--quiet");
 			args_push(&a, "--skip-existing");
 			args_push(&a, "--slots");

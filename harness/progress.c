@@ -5,7 +5,7 @@
 #include "safe_text.h"
 
 #include "isolate.h"
-#include "replay.h"
+#include "cell.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -238,7 +238,7 @@ static json_t *trace_json(const struct trace *t, int *bad)
 	                 "peak_live_blocks", (json_int_t)t->peak_live_blocks);
 }
 
-static json_t *options_json(const struct run_options *opt, int *bad)
+static json_t *options_json(const struct cell_options *opt, int *bad)
 {
 	json_t *o = json_pack("{s:I, s:I, s:s, s:I, s:o, s:I}",
 	                      "check_every", (json_int_t)opt->check_every,
@@ -249,7 +249,7 @@ static json_t *options_json(const struct run_options *opt, int *bad)
 	                               ? json_string(opt->count == COUNT_AUTO ? "auto"
 	                                             : count_method_name(opt->count))
 	                               : json_null(),
-	                      "align", (json_int_t)run_align(opt));
+	                      "align", (json_int_t)cell_align(opt));
 	if (o && opt->interleave)
 		put(o, "interleave", json_true(), bad);
 	return o;
@@ -491,7 +491,7 @@ static void report_timing_lines(FILE *f, const struct report_input *in)
 	        "involuntary context switches (medians)\n", PASS_MEDIAN(r, minor_faults),
 	        PASS_MEDIAN(r, major_faults), PASS_MEDIAN(r, voluntary_switches),
 	        PASS_MEDIAN(r, involuntary_switches));
-	const struct run_options *o = in->opt;
+	const struct cell_options *o = in->opt;
 	const char *touch = o->touch == TOUCH_NONE
 	    ? "touch none: blocks never written, the allocator's own work only"
 	    : o->touch == TOUCH_ALL ? "touch all: every byte of each new block written"

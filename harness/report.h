@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "machine.h"
-#include "replay.h"
+#include "cell.h"
 
 #define HEAPLAB_NAME           "heaplab"
 #define HEAPLAB_VERSION        "0.1.0"
@@ -25,7 +25,7 @@ struct cell_extra;
 struct report_input {
 	const struct allocator    *alloc;    /* what ran                         */
 	const struct trace        *trace;    /* on what                          */
-	const struct run_options  *opt;      /* as given (runs 0: the default)   */
+	const struct cell_options  *opt;      /* as given (runs 0: the default)   */
 	const struct cell_result  *result;   /* status OK or CHECK_FAILED        */
 	const struct machine_info *machine;
 	time_t                     when;     /* start of the run                 */

@@ -6,7 +6,7 @@
 #include "program.h"
 #include "report.h"
 #include "peer.h"
-#include "replay.h"
+#include "cell.h"
 #include "safe_text.h"
 
 #include <dirent.h>

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 static void fill_input(struct report_input *in, const struct alloc_spec *s,
-                       const struct trace *t, const struct run_options *opt,
+                       const struct trace *t, const struct cell_options *opt,
                        const struct cell_result *r, const struct cell_extra *x,
                        const struct machine_info *machine, time_t when)
 {
@@ -662,7 +662,7 @@ static int run_trace_interleaved(struct suite *su, size_t first, size_t n,
 		code = EXIT_SYSTEM;
 		goto out;
 	}
-	struct run_options one = su->o->run;
+	struct cell_options one = su->o->run;
 	unsigned rounds = run_count(&su->o->run, t);
 	one.runs = 1;
 	for (unsigned k = 0; k < rounds && !isolate_interrupted; k++) {

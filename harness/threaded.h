@@ -1,6 +1,6 @@
 /*
- * threaded.h - replaying a multi-threaded trace on several OS threads
- * (`bench --threads`).
+ * threaded.h - the threaded driver: replaying a multi-threaded trace on
+ * several OS threads (`bench --threads`); cell.c calls it.
  *
  * Each trace thread (the `t TID` lines of workloads/README.md) runs its own
  * ops, in trace order, on its own OS thread.  What is kept:
@@ -31,17 +31,18 @@
  * the replay cannot deadlock.
  *
  * Built-in allocators are not thread-safe: with --threads their table is
- * wrapped in one global pthread mutex (every call takes it) -- the honest
- * baseline a per-thread design must beat.  Peers (the process's malloc) are
- * thread-safe themselves and are called directly.
+ * wrapped in one global pthread mutex (global_lock.h) -- the honest
+ * baseline a per-thread design must beat.  Peers (the process's malloc) and
+ * the built-ins that lock for themselves are called directly.
  */
 #ifndef HEAPLAB_THREADED_H
 #define HEAPLAB_THREADED_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay.h"
+#include "cell.h"
 #include "trace.h"
 
 #define SYNC_WAIT     0x80000000u  /* wait for another thread's op on the slot   */
@@ -74,23 +75,51 @@ void thread_plan_free(struct thread_plan *p);
  * memory runs out. */
 uint64_t trace_cross_thread_ops(const struct trace *t);
 
-/*
- * run_cell for --threads (opt->threads set): a checked pass and timed passes,
- * each on t->nthreads OS threads.  The checked pass keeps every check:
- * the overlap index and the live-byte figures under one mutex, payload
- * fill and verify done by the thread that owns the block, outside it.
- * Memory figures come from the checked pass; the timed passes' figures are
- * compared with each other and reported in memory_identical, but differing
- * is not a failure (the interleaving varies).
- */
-enum cell_status threaded_run_cell(const struct allocator *a, const struct trace *t,
-                                   const struct run_options *opt, struct cell_result *r);
+/* A cell's plan and arrays, built once for all its threaded passes. */
+struct worker;
+struct threaded_cell {
+	const struct allocator   *a;
+	const struct trace       *t;
+	const struct cell_options *opt;
+	struct thread_plan        plan;
+	void                    **ptrs;   /* block pointers by place   */
+	uint64_t                 *sizes;  /* their sizes (--touch)     */
+	_Atomic uint32_t         *seq;    /* published ops per place   */
+	struct worker            *w;      /* one per trace thread      */
+	size_t                    pbytes, zbytes, sbytes, wbytes;
+};
 
-/* replay_checked and replay_timed for --threads (replay.c calls them). */
+/* Validate t and build the plan and arrays; fills r's threads fields, or
+ * its status and message on failure. */
+enum cell_status threaded_open(struct threaded_cell *tc, const struct allocator *a,
+                               const struct trace *t, const struct cell_options *opt,
+                               struct cell_result *r);
+void threaded_close(struct threaded_cell *tc);
+
+/*
+ * The checked pass on t->nthreads OS threads.  It keeps every check (one
+ * checker, checker.h, shared by the threads): the overlap index and the
+ * live-byte figures under one mutex, payload fill and verify done by the
+ * thread that owns the block, outside it.  Memory figures come from the
+ * checked pass.  Returns r->status.
+ */
+enum cell_status threaded_checked_pass(struct threaded_cell *tc, struct cell_result *r);
+
+/*
+ * One timed pass (after opt->warmup untimed ones on the same allocator
+ * instance): 0, REPLAY_CRASHED (signal and op in `what`), REPLAY_INIT_FAILED
+ * or an errno.  *blocked: waits that found the other thread's op not done.
+ * The interleaving varies, so may the memory figures from pass to pass.
+ */
+int threaded_timed_pass(struct threaded_cell *tc, struct pass_figures *f,
+                        struct memory_figures *m, char *what, size_t len, uint64_t *blocked);
+
+/* One checked or one timed pass with a plan of its own (replay_checked and
+ * replay_timed, cell.h, for --threads). */
 enum cell_status threaded_checked(const struct allocator *a, const struct trace *t,
-                                  const struct run_options *opt, struct cell_result *r);
+                                  const struct cell_options *opt, struct cell_result *r);
 int threaded_timed(const struct allocator *a, const struct trace *t,
-                   const struct run_options *opt, struct pass_figures *f,
+                   const struct cell_options *opt, struct pass_figures *f,
                    struct memory_figures *m);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * timed_op.h - one op of a timed pass, with the replay's failure semantics.
  *
- * The serial timed loop (replay.c) and each thread's loop of a threaded pass
+ * The serial timed loop (serial.c) and each thread's loop of a threaded pass
  * (threaded.c) run exactly this code, so the two measure the same work and
  * cannot drift apart.  It is always inlined: the loops keep the calls in
  * registers and the harness stays within a nanosecond of a hand-written loop
@@ -35,7 +35,7 @@
 #define TOUCH_PAGE 4096u  /* the page size touching assumes (x86-64, arm64 4K) */
 #define TOUCH_BYTE 0x5a   /* what the writes store                             */
 
-/* Marks a slot whose allocation failed (defined in replay.c). */
+/* Marks a slot whose allocation failed (defined in serial.c). */
 extern char replay_failed_marker;
 #define FAILED_BLOCK ((void *)&replay_failed_marker)
 

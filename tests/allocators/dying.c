@@ -14,7 +14,7 @@
  */
 #include "registry.h"
 
-#include "harness/replay.h"
+#include "harness/cell.h"
 
 #include <signal.h>
 #include <string.h>

@@ -27,7 +27,7 @@
  */
 #define _GNU_SOURCE
 #include "harness/bulk.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 #include "harness/trace.h"
 #include "tests/bench/trivial.h"
 
@@ -238,8 +238,8 @@ static int cmd_replay(const char *path, unsigned reps)
 	void **ptrs = bulk_alloc(bytes);
 	if (!ptrs)
 		die("%s", "no memory for the block pointers");
-	struct run_options opt = { .runs = 1, .touch = TOUCH_NONE };
-	struct run_options touching = { .runs = 1, .touch = TOUCH_PAGES };
+	struct cell_options opt = { .runs = 1, .touch = TOUCH_NONE };
+	struct cell_options touching = { .runs = 1, .touch = TOUCH_PAGES };
 	struct samples harness = {0}, floor = {0}, diff = {0};
 	struct samples harness_wall = {0}, floor_wall = {0}, touch = {0}, touch_diff = {0};
 	double n = (double)t.nops;
@@ -306,7 +306,7 @@ static int cmd_check(const char *path, const char *alloc, unsigned reps)
 	struct trace t;
 	load_or_die(path, &t);
 	static struct cell_result r;
-	struct run_options opt = { .runs = 1 };
+	struct cell_options opt = { .runs = 1 };
 	struct samples checked = {0}, timed = {0}, checked_cpu = {0}, timed_cpu = {0};
 
 	size_t bytes = replay_slots_bytes(&t);

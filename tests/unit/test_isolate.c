@@ -54,7 +54,7 @@ static enum cell_status run(const char *name, struct trace *t, unsigned timeout,
                             struct cell_result **r, struct cell_extra **x)
 {
 	struct alloc_spec s = spec(name);
-	struct run_options opt = { .runs = 1 };
+	struct cell_options opt = { .runs = 1 };
 	*r = calloc(1, sizeof **r);
 	*x = calloc(1, sizeof **x);
 	return isolate_cell(&s, t, &opt, timeout, *r, *x);
@@ -155,7 +155,7 @@ TEST(isolate_keeps_a_check_failure_a_check_failure)
 TEST(isolate_refuses_implausible_results_from_a_child)
 {
 	struct trace t = forty();
-	struct run_options opt = { .runs = 2 };
+	struct cell_options opt = { .runs = 2 };
 	struct cell_result *r = calloc(1, sizeof *r);
 	r->ops_replayed = 80;
 	r->runs = 2;
@@ -198,7 +198,7 @@ TEST(mempass_counts_every_page_of_a_block_it_writes)
 {
 	/* 4 MiB in one block: every page is written, so all of it is resident. */
 	struct trace t = parsed("a 0 4194304\nf 0\n");
-	struct run_options opt = { .runs = 1 };
+	struct cell_options opt = { .runs = 1 };
 	struct mempass_result m;
 	extern const struct allocator alloc_bump;
 	EXPECT_EQ(mempass_run(&alloc_bump, &t, &opt, &m), CELL_OK);
@@ -235,7 +235,7 @@ TEST(mempass_sees_a_peak_that_the_allocator_released_again)
 	/* The kernel's VmHWM, set when memory is unmapped, can lag the true
 	 * peak; the samples taken before each free must not. */
 	struct trace t = parsed("a 0 3000000\na 1 3000000\nf 0\nf 1\na 2 16\nf 2\n");
-	struct run_options opt = { .runs = 1, .peer = 1 };
+	struct cell_options opt = { .runs = 1, .peer = 1 };
 	struct mempass_result m;
 	EXPECT_EQ(mempass_run(&mapper, &t, &opt, &m), CELL_OK);
 	REQUIRE(m.measured);

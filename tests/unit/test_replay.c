@@ -4,7 +4,7 @@
  * memory figures identical across runs.
  */
 #include "test.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 #include "tests/allocators/broken.h"
 
 #include <stdlib.h>
@@ -36,7 +36,7 @@ static struct cell_result *checked(const char *name, const char *text, uint64_t 
 		exit(1);
 	}
 	struct trace t = parsed(text);
-	struct run_options opt = { .runs = 1, .check_every = every };
+	struct cell_options opt = { .runs = 1, .check_every = every };
 	struct cell_result *r = calloc(1, sizeof *r);
 	replay_checked(a, &t, &opt, r);
 	return r;
@@ -45,9 +45,9 @@ static struct cell_result *checked(const char *name, const char *text, uint64_t 
 static struct cell_result *cell(const struct allocator *a, struct trace *t, size_t limit,
                                 unsigned runs)
 {
-	struct run_options opt = { .runs = runs, .heap_limit = limit };
+	struct cell_options opt = { .runs = runs, .heap_limit = limit };
 	struct cell_result *r = calloc(1, sizeof *r);
-	run_cell(a, t, &opt, r);
+	cell_run(a, t, &opt, r);
 	return r;
 }
 
@@ -132,7 +132,7 @@ static struct trace overflowing_calloc(void)
 TEST(replay_catches_calloc_ignoring_overflow)
 {
 	struct trace t = overflowing_calloc();
-	struct run_options opt = { .runs = 1 };
+	struct cell_options opt = { .runs = 1 };
 	struct cell_result *r = calloc(1, sizeof *r);
 	replay_checked(broken_find("broken-calloc-overflow"), &t, &opt, r);
 	EXPECT_CAUGHT(r, "calloc whose size overflows size_t (expected NULL)");
@@ -254,7 +254,7 @@ TEST(replay_realloc_to_zero_returning_null_frees_the_block)
 TEST(replay_memory_figures_are_identical_across_timed_runs)
 {
 	struct trace t = parsed("a 0 24\nc 1 10 10\nm 2 64 100\nr 0 300\nf 1\na 3 5\nr 3 70\n");
-	const struct run_options opt = { .runs = 1 };
+	const struct cell_options opt = { .runs = 1 };
 	struct cell_result *r = cell(&alloc_bump, &t, 0, 4);
 	REQUIRE(r->status == CELL_OK);
 	EXPECT_EQ(r->runs, 4);
@@ -318,7 +318,7 @@ TEST(replay_init_that_does_not_fit_the_heap_limit_is_bad_input)
 TEST(replay_default_run_count_depends_on_trace_size)
 {
 	struct trace t = { .nops = 100 };
-	struct run_options opt = { 0 };
+	struct cell_options opt = { 0 };
 	EXPECT_EQ(run_count(&opt, &t), RUN_DEFAULT);
 	t.nops = RUN_HUGE_OPS;
 	EXPECT_EQ(run_count(&opt, &t), RUN_DEFAULT_HUGE);

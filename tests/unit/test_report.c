@@ -23,9 +23,9 @@ TEST(report_of_failed_check_says_check_failed_with_the_message)
 	struct trace t;
 	struct trace_error err;
 	REQUIRE(trace_parse("t.trace", text, strlen(text), &t, &err) == TRACE_OK);
-	struct run_options opt = { .runs = 2 };
+	struct cell_options opt = { .runs = 2 };
 	struct cell_result *r = calloc(1, sizeof *r);
-	REQUIRE(run_cell(broken_find("broken-overlap"), &t, &opt, r) == CELL_CHECK_FAILED);
+	REQUIRE(cell_run(broken_find("broken-overlap"), &t, &opt, r) == CELL_CHECK_FAILED);
 	struct machine_info m;
 	machine_describe(&m);
 	struct report_input in = { .alloc = broken_find("broken-overlap"), .trace = &t, .opt = &opt,
@@ -49,9 +49,9 @@ TEST(report_json_timestamp_is_utc_iso8601)
 	struct trace t;
 	struct trace_error err;
 	REQUIRE(trace_parse("t.trace", text, strlen(text), &t, &err) == TRACE_OK);
-	struct run_options opt = { .runs = 1 };
+	struct cell_options opt = { .runs = 1 };
 	struct cell_result *r = calloc(1, sizeof *r);
-	REQUIRE(run_cell(&alloc_bump, &t, &opt, r) == CELL_OK);
+	REQUIRE(cell_run(&alloc_bump, &t, &opt, r) == CELL_OK);
 	struct machine_info m;
 	machine_describe(&m);
 	struct report_input in = { .alloc = &alloc_bump, .trace = &t, .opt = &opt, .result = r,

@@ -4,7 +4,7 @@
 #include "../../harness/bulk.h"
 #include "../../harness/latency.h"
 #include "../../harness/machine.h"
-#include "../../harness/replay.h"
+#include "../../harness/cell.h"
 #include "../../harness/report.h"
 #include "../../harness/result.h"
 
@@ -283,8 +283,8 @@ TEST(result_reader_reads_back_what_report_json_writes)
 	struct trace_error te;
 	REQUIRE(trace_load(path, &t, &te) == TRACE_OK);
 	struct cell_result *cr = bulk_alloc(sizeof *cr);
-	struct run_options opt = { .runs = 2, .latency = 1 };
-	REQUIRE(run_cell(allocator_find("bump"), &t, &opt, cr) == CELL_OK);
+	struct cell_options opt = { .runs = 2, .latency = 1 };
+	REQUIRE(cell_run(allocator_find("bump"), &t, &opt, cr) == CELL_OK);
 	struct machine_info m;
 	machine_describe(&m);
 	struct report_input in = { .alloc = allocator_find("bump"), .trace = &t, .opt = &opt,

@@ -12,7 +12,7 @@
 #include "test.h"
 #include "allocators/allocator.h"
 #include "harness/bulk.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 #include "alloc_fixture.h"
 #include "allocators/sharded.h"
 
@@ -209,9 +209,9 @@ TEST(sharded_runs_without_the_global_lock_under_threads)
 	struct trace t;
 	struct trace_error err;
 	REQUIRE(trace_parse("t.trace", text, strlen(text), &t, &err) == TRACE_OK);
-	struct run_options opt = { .runs = 2, .threads = 1, .check_every = 1 };
+	struct cell_options opt = { .runs = 2, .threads = 1, .check_every = 1 };
 	struct cell_result *r = bulk_alloc(sizeof *r);
-	run_cell(A, &t, &opt, r);
+	cell_run(A, &t, &opt, r);
 	EXPECT_EQ(r->status, CELL_OK);
 	EXPECT_EQ(r->locked, 0);
 	bulk_free(r, sizeof *r);

@@ -8,7 +8,7 @@
 #include "allocators/allocator.h"
 #include "alloc_fixture.h"
 #include "harness/bulk.h"
-#include "harness/replay.h"
+#include "harness/cell.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -157,9 +157,9 @@ TEST(tcache_runs_without_the_global_lock_under_threads)
 	struct trace t;
 	struct trace_error err;
 	REQUIRE(trace_parse("t.trace", text, strlen(text), &t, &err) == TRACE_OK);
-	struct run_options opt = { .runs = 2, .threads = 1, .check_every = 1 };
+	struct cell_options opt = { .runs = 2, .threads = 1, .check_every = 1 };
 	struct cell_result *r = bulk_alloc(sizeof *r);
-	run_cell(A, &t, &opt, r);
+	cell_run(A, &t, &opt, r);
 	EXPECT_EQ(r->status, CELL_OK);
 	EXPECT_EQ(r->locked, 0);
 	bulk_free(r, sizeof *r);

@@ -4,7 +4,7 @@
  */
 #include "test.h"
 
-#include "../../harness/replay.h"
+#include "../../harness/cell.h"
 #include "../../harness/timed_op.h"
 
 #include <stdio.h>
@@ -123,7 +123,7 @@ TEST(touch_modes_have_names_and_refuse_others)
 	EXPECT_EQ(touch_parse("all"), TOUCH_ALL);
 	EXPECT_EQ(touch_parse("bogus"), -1);
 	EXPECT(!strcmp(touch_name(TOUCH_PAGES), "pages"));
-	struct run_options zero = { 0 };
+	struct cell_options zero = { 0 };
 	EXPECT_EQ(zero.touch, TOUCH_PAGES);   /* the fair mode is the default */
 }
 
@@ -160,7 +160,7 @@ TEST(timed_pass_with_touch_faults_in_the_pages_without_touch_it_does_not)
 	void **ptrs = calloc(1, replay_slots_bytes(&t));
 	struct memory_figures m;
 	struct pass_figures none, pages;
-	struct run_options opt = { .runs = 1, .touch = TOUCH_NONE };
+	struct cell_options opt = { .runs = 1, .touch = TOUCH_NONE };
 	const struct allocator *a = allocator_find("buddy");
 	REQUIRE(a && replay_timed(a, &t, &opt, ptrs, &none, &m) == 0);
 	opt.touch = TOUCH_PAGES;
@@ -179,7 +179,7 @@ TEST(warm_timed_passes_keep_the_heap_the_warm_up_left)
 	void **ptrs = calloc(1, replay_slots_bytes(&t));
 	struct memory_figures cold, warm;
 	struct pass_figures f;
-	struct run_options opt = { .runs = 1 };
+	struct cell_options opt = { .runs = 1 };
 	REQUIRE(replay_timed(allocator_find("bump"), &t, &opt, ptrs, &f, &cold) == 0);
 	opt.warmup = 1;
 	REQUIRE(replay_timed(allocator_find("bump"), &t, &opt, ptrs, &f, &warm) == 0);
@@ -192,9 +192,9 @@ TEST(warm_timed_passes_keep_the_heap_the_warm_up_left)
 TEST(run_cell_records_the_figures_of_every_timed_pass)
 {
 	struct trace t = paging_trace();
-	struct run_options opt = { .runs = 3, .warmup = 1 };
+	struct cell_options opt = { .runs = 3, .warmup = 1 };
 	struct cell_result *r = calloc(1, sizeof *r);
-	REQUIRE(run_cell(allocator_find("buddy"), &t, &opt, r) == CELL_OK);
+	REQUIRE(cell_run(allocator_find("buddy"), &t, &opt, r) == CELL_OK);
 	EXPECT_EQ(r->runs, 3);
 	for (unsigned k = 0; k < r->runs; k++) {
 		EXPECT(r->pass[k].wall_ns > 0);

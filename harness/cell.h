@@ -1,9 +1,14 @@
 /*
- * replay.h - run one allocator on one trace: a checked pass, then timed passes.
+ * cell.h - one cell of an (allocator x trace) table: what it is asked to do
+ * (struct cell_options), what it produces (struct cell_result, enum
+ * cell_status), and the replay layer's entry points.
  *
- * run_cell() is one cell of a (allocator x trace) table: it neither prints
- * nor writes JSON, so a suite can run each cell in a child process and
- * gather the results, and the single-run command line is just one cell.
+ * cell_run() neither prints nor writes JSON, so a suite can run each cell in
+ * a child process and gather the results, and the single-run command line is
+ * just one cell.  It runs a checked pass, then timed passes, then (--latency)
+ * the latency pass, on the serial driver (serial.h) or, with --threads, the
+ * threaded one (threaded.h); both check every op through one checker
+ * (checker.h) under one crash guard (guard.h).
  *
  * The checked pass, on a fresh heap, calls the allocator through its table
  * for every op and checks the result: alignment, inside the heap below the
@@ -17,16 +22,21 @@
  * untimed passes on the same allocator instance (each ends by freeing what
  * is still live).  The clock and the process's resource usage are read
  * once before and once after the loop (timing.h).
+ *
+ * Layers: cell.c calls the two drivers (serial.c, threaded.c); they call the
+ * checker and the guard; nothing below includes a driver.  This header holds
+ * only types and declarations, so the code that reads results (reports,
+ * peers, isolation, suites) includes it and not a driver's.
  */
-#ifndef HEAPLAB_REPLAY_H
-#define HEAPLAB_REPLAY_H
+#ifndef HEAPLAB_CELL_H
+#define HEAPLAB_CELL_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../allocators/allocator.h"
 #include "count.h"
+#include "../allocators/heap.h"
 #include "latency.h"
 #include "metrics.h"
 #include "timing.h"
@@ -39,7 +49,7 @@
 #define STATS_MAX         64         /* allocator stats kept per cell         */
 #define WARMUP_MAX        1000       /* most --warmup passes                  */
 
-struct run_options {
+struct cell_options {
 	unsigned runs;         /* timed passes; 0: RUN_DEFAULT or RUN_DEFAULT_HUGE */
 	uint64_t check_every;  /* self-check every N ops as well; 0: only at the end */
 	size_t   heap_limit;   /* cap on the break in bytes; 0: none            */
@@ -65,7 +75,7 @@ struct run_options {
 };
 
 /* The alignment the checked pass demands of every block. */
-static inline size_t run_align(const struct run_options *o)
+static inline size_t cell_align(const struct cell_options *o)
 {
 	return o->align ? o->align : HEAPLAB_ALIGN;
 }
@@ -75,7 +85,7 @@ enum cell_status {
 	CELL_CHECK_FAILED = 1,  /* a violation; message says which                */
 	CELL_BAD_INPUT    = 2,  /* the trace or options cannot be replayed        */
 	CELL_SYSTEM       = 3,  /* memory for the heap or the harness refused     */
-	/* Set by the parent of a child-process run (isolate.c), never by run_cell: */
+	/* Set by the parent of a child-process run (isolate.c), never by cell_run: */
 	CELL_CRASHED      = 4,  /* the child died of a signal or sent no result    */
 	CELL_TIMEOUT      = 5,  /* the child ran past --timeout and was killed     */
 	CELL_UNSUPPORTED  = 6,  /* the allocator cannot run this trace (a library
@@ -151,35 +161,54 @@ struct replay_progress {
 #define REPLAY_OP_NONE       UINT64_MAX
 extern struct replay_progress *replay_progress;
 
+/* A fresh heap for one pass (heap_open_fitting: sized from the limit and
+ * the machine): 0 or an errno. */
+static inline int replay_open_heap(struct heap *heap, size_t limit)
+{
+	return heap_open_fitting(heap, limit, NULL);
+}
+
+/* What to say when replay_open_heap failed with `err`. */
+static inline void replay_heap_failure(char *buf, size_t len, size_t limit, int err)
+{
+	heap_describe_failure(buf, len, limit ? limit : HEAP_MIN_RESERVE, err);
+}
+
 /* The number of timed passes `opt` asks for on `t`. */
-unsigned run_count(const struct run_options *opt, const struct trace *t);
+unsigned run_count(const struct cell_options *opt, const struct trace *t);
 
 /*
  * Run the checked pass, and when it is clean the timed passes, filling `r`.
  * Returns r->status.
  */
-enum cell_status run_cell(const struct allocator *a, const struct trace *t,
-                          const struct run_options *opt, struct cell_result *r);
+enum cell_status cell_run(const struct allocator *a, const struct trace *t,
+                          const struct cell_options *opt, struct cell_result *r);
 
-/* The checked pass alone (run_cell's first half); fills the checked fields of r. */
+/*
+ * The passes of a cell one at a time, for a parent that runs each in a child
+ * process of its own (isolate.c).  Each takes the serial or the threaded
+ * driver as opt->threads says.
+ */
+
+/* The checked pass alone (cell_run's first half); fills the checked fields of r. */
 enum cell_status replay_checked(const struct allocator *a, const struct trace *t,
-                                const struct run_options *opt, struct cell_result *r);
+                                const struct cell_options *opt, struct cell_result *r);
 
 #define REPLAY_CRASHED      (-1)  /* the allocator died of a fatal signal */
 #define REPLAY_INIT_FAILED  (-2)  /* init returned NULL                   */
 
-/* Bytes of the scratch array a timed pass needs: block pointers and sizes. */
+/* Bytes of the scratch array a serial timed pass needs: block pointers and sizes. */
 size_t replay_slots_bytes(const struct trace *t);
 
 /*
  * One timed pass on a fresh heap (after opt->warmup untimed ones on the
  * same allocator instance); `ptrs` has room for replay_slots_bytes(t)
- * bytes.  Fills *f (wall and CPU time, faults, switches of the timed loop)
- * and *m.  Returns 0, REPLAY_CRASHED, REPLAY_INIT_FAILED, or an errno
- * value when the heap cannot be reserved.
+ * bytes (a threaded pass does not use it).  Fills *f (wall and CPU time,
+ * faults, switches of the timed loop) and *m.  Returns 0, REPLAY_CRASHED,
+ * REPLAY_INIT_FAILED, or an errno value when the heap cannot be reserved.
  */
 int replay_timed(const struct allocator *a, const struct trace *t,
-                 const struct run_options *opt, void **ptrs,
+                 const struct cell_options *opt, void **ptrs,
                  struct pass_figures *f, struct memory_figures *m);
 
 /* Record timed pass k's figures in r (ns_per_op, ops_per_sec, pass[k], runs). */
@@ -187,39 +216,12 @@ void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
                       const struct pass_figures *f);
 
 /*
- * The --latency pass on a fresh heap: every op timed on its own (latency.h),
- * its writes into the block (--touch) inside the op's time.
- * `ptrs` as for replay_timed; `samples`, `a` and `b` have room for t->nops
- * each.  Returns as replay_timed; fills *f when it returns 0.
- */
-int replay_latency(const struct allocator *a, const struct trace *t,
-                   const struct run_options *opt, void **ptrs,
-                   uint32_t *samples, uint32_t *scratch_a, uint32_t *scratch_b,
-                   struct latency_figures *f);
-
-/*
- * The --latency pass with its own arrays, into r->latency; a failure sets
- * r->status and r->message.  For a peer, whose heap only a fresh process
- * makes fresh, the caller runs it in a process of its own.
+ * The --latency pass, always serial (it times one op at a time), with its
+ * own arrays, into r->latency; a failure sets r->status and r->message.
+ * For a peer, whose heap only a fresh process makes fresh, the caller runs
+ * it in a process of its own.  (serial.c)
  */
 void replay_latency_cell(const struct allocator *a, const struct trace *t,
-                         const struct run_options *opt, struct cell_result *r);
-
-/* A fresh heap for one pass (as the passes above open theirs): 0 or an errno. */
-int replay_open_heap(struct heap *heap, size_t limit);
-
-/* What to say when replay_open_heap failed with `err` (heap_describe_failure). */
-void replay_heap_failure(char *buf, size_t len, size_t limit, int err);
-
-/* "FILE:LINE: op N (malloc of 24 bytes for block 7)" into buf; snprintf's result. */
-int replay_describe_op(char *buf, size_t len, const struct trace *t, size_t i, uint64_t nmemb);
-
-/*
- * Record that op i failed: r->message = "<op description>: <what>" (fmt, ap),
- * r->status = status, and a violation counted when it is a failed check.
- * The serial and the threaded checked passes both report through it.
- */
-void replay_fail_va(struct cell_result *r, const struct trace *t, enum cell_status status,
-                    size_t i, uint64_t nmemb, const char *fmt, va_list ap);
+                         const struct cell_options *opt, struct cell_result *r);
 
 #endif
