@@ -63,20 +63,20 @@ HBENCH      := $(BUILD)/bench-harness
 TEST_PROGS  := $(patsubst tests/programs/%.c,$(BUILD)/tests/programs/%,$(wildcard tests/programs/*.c))
 
 # Preloadable libraries, one per allocator table (docs/run.md).  The tables
-# are found where they are defined - `const struct allocator alloc_x = {` - so
-# a file exporting several tables gives several libraries.  A library is named
-# after its table without "alloc_" and with "-" for "_", which is the name
-# --alloc takes (tests/cli/programs.sh checks the libraries and `bench --list`
-# agree).  Each library links the wrapper against an archive of PIC objects, so
-# the linker takes only the file defining that table (plus common.c and
-# heap.c): the code the harness measures, not a copy.  Never built with the
+# are the lines `ALLOCATOR(x)` of allocators/list.h, the one list the registry
+# (allocators/registry.c) is built from too.  A library is named after its
+# table without "alloc_" and with "-" for "_", which is the name --alloc
+# takes (tests/cli/programs.sh checks the libraries and `bench --list`
+# agree).  Each library links the wrapper against an archive of PIC objects,
+# so the linker takes only what that table needs: the file defining it, the
+# shared layers it calls (such as allocators/segfit.c) and common.c and
+# heap.c - the code the harness measures, not a copy.  Never built with the
 # sanitizers, like the recorder.
 PIC          := $(BUILD)/pic
 LIBDIR       := $(BUILD)/lib
-ALLOC_TABLES := $(shell sed -nE 's/^const struct allocator (alloc_[a-z0-9_]+)[[:space:]]*=.*/\1/p' $(ALLOC_SRC))
-PRELOAD_NAMES := $(subst _,-,$(patsubst alloc_%,%,$(ALLOC_TABLES)))
+PRELOAD_NAMES := $(subst _,-,$(shell sed -nE 's/^ALLOCATOR\(([a-z0-9_]+)\).*/\1/p' allocators/list.h))
 PRELOAD_LIBS := $(patsubst %,$(LIBDIR)/libheaplab-%.so,$(PRELOAD_NAMES))
-PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,harness/heap.c $(filter-out allocators/registry.c,$(ALLOC_SRC)))
+PIC_OBJ      := $(patsubst %.c,$(PIC)/%.o,$(filter-out allocators/registry.c,$(ALLOC_SRC)))
 PIC_ARCHIVE  := $(PIC)/libheaplab-pic.a
 PICFLAGS     := -fPIC -fno-semantic-interposition
 
@@ -106,7 +106,7 @@ $(KIT)/malloc_api.o: preload/malloc_api.c
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) $(PICFLAGS) -DHEAPLAB_ALLOCATOR=heaplab_student_table \
 	  -DHEAPLAB_PTR_ALIGN=8 -c -o $@ $<
 
-$(KIT)/libheaplab-student.a: $(PIC)/harness/heap.o $(PIC)/allocators/common.o
+$(KIT)/libheaplab-student.a: $(PIC)/allocators/heap.o $(PIC)/allocators/common.o
 	@mkdir -p $(dir $@)
 	rm -f $@
 	$(AR) rcs $@ $^

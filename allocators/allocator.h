@@ -2,8 +2,12 @@
  * allocator.h - the plug-in interface every built-in allocator implements.
  *
  * An allocator is one file (or folder) under allocators/ that exports one
- * `const struct allocator` table; everything else in it is static.  The
- * registry (registry.c) lists the tables.
+ * `const struct allocator` table; everything else in it is static.  list.h
+ * names the tables, one line each; the registry (registry.c) and the
+ * Makefile's preload libraries are both built from that list.  Besides the
+ * designs, the folder holds what they share: the heap provider (heap.c) all
+ * memory comes from, small fallbacks (common.c) and the block layers more
+ * than one design is built on (boundary_tags.h, segfit.c).
  *
  * An instance lives entirely inside the heap it is given: init() takes its
  * state struct from the heap provider and returns it, and every other entry
@@ -33,20 +37,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../harness/heap.h"
+#include "heap.h"
 
 #define HEAPLAB_ALIGN 16
 
 /*
  * What a self-check found.  Checks count violations instead of stopping at
  * the first, so a test can report all of them; the first few are described.
+ * The report carries the name of the allocator checking (check_as), and each
+ * description is kept as "NAME: what is wrong", so a message never has to
+ * repeat its allocator's name, and one shared layer's checks name whichever
+ * design called them.
  */
 #define CHECK_MAX_MESSAGES 4
 struct check_report {
+	const char   *name;                         /* who is checking (NULL: no prefix) */
 	unsigned long violations;                   /* how many were found             */
 	unsigned      nmessages;                    /* descriptions kept (first few)   */
 	char          messages[CHECK_MAX_MESSAGES][160];
 };
+
+/*
+ * Name the allocator whose violations follow; a check starts with it.  A
+ * check that runs another allocator's check (a wrapper) names itself again
+ * afterwards.
+ */
+static inline void check_as(struct check_report *report, const char *name)
+{
+	report->name = name;
+}
 
 /* Record one violation, printf-style.  Always returns 1 so `bad += ...` reads well. */
 int check_violation(struct check_report *report, const char *fmt, ...)

@@ -392,8 +392,8 @@ struct bt_walk {
  * and the counts match the counters.  Stops early only on a size that would
  * walk off the heap.
  */
-static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
-                                          struct check_report *report, struct bt_walk *w)
+static inline unsigned long bt_check_walk(struct bt_core *c, struct check_report *report,
+                                          struct bt_walk *w)
 {
 	unsigned long bad = 0;
 	char *brk = heap_break(c->heap);
@@ -403,10 +403,10 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 	w->first_free = NULL;
 
 	if (bt_hdr(prologue) != (2 * BT_WORD | BT_ALLOC | BT_PREV_ALLOC))
-		bad += check_violation(report, "%s: prologue header damaged (%#zx)", name,
+		bad += check_violation(report, "prologue header damaged (%#zx)",
 		                       bt_hdr(prologue));
 	if (c->epilogue + BT_WORD != brk || ((uintptr_t)c->epilogue & (HEAPLAB_ALIGN - 1)) != BT_WORD) {
-		bad += check_violation(report, "%s: epilogue at offset %zu, break at %zu", name,
+		bad += check_violation(report, "epilogue at offset %zu, break at %zu",
 		                       (size_t)(c->epilogue - c->heap->base), c->heap->brk);
 		return bad;
 	}
@@ -416,14 +416,14 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 		size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
 		size_t off = (size_t)(b - c->heap->base);
 		if (size < BT_MIN || size % HEAPLAB_ALIGN || size > (size_t)(c->epilogue - b)) {
-			bad += check_violation(report, "%s: block at offset %zu has bad size %zu "
-			                       "(%zu bytes left to the epilogue)", name, off, size,
+			bad += check_violation(report, "block at offset %zu has bad size %zu "
+			                       "(%zu bytes left to the epilogue)", off, size,
 			                       (size_t)(c->epilogue - b));
 			return bad;
 		}
 		if (((hdr & BT_PREV_ALLOC) == 0) != prev_free)
-			bad += check_violation(report, "%s: block at offset %zu says the block below is %s",
-			                       name, off, prev_free ? "allocated" : "free");
+			bad += check_violation(report, "block at offset %zu says the block below is %s",
+			                       off, prev_free ? "allocated" : "free");
 		w->found[0] |= b == w->probe[0];
 		w->found[1] |= b == w->probe[1];
 		if (hdr & BT_ALLOC) {
@@ -432,11 +432,11 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 		} else {
 			size_t foot = *(size_t *)(b + size - BT_WORD);
 			if (foot != (hdr & ~BT_PREV_ALLOC))
-				bad += check_violation(report, "%s: free block at offset %zu: header %#zx, "
-				                       "footer %#zx", name, off, hdr, foot);
+				bad += check_violation(report, "free block at offset %zu: header %#zx, "
+				                       "footer %#zx", off, hdr, foot);
 			if (prev_free)
-				bad += check_violation(report, "%s: free block at offset %zu follows a free "
-				                       "block (not coalesced)", name, off);
+				bad += check_violation(report, "free block at offset %zu follows a free "
+				                       "block (not coalesced)", off);
 			if (!w->first_free)
 				w->first_free = b;
 			w->free_blocks++;
@@ -450,13 +450,13 @@ static inline unsigned long bt_check_walk(struct bt_core *c, const char *name,
 	w->found[1] |= b == w->probe[1];
 	size_t ep = bt_hdr(c->epilogue);
 	if ((ep & ~BT_PREV_ALLOC) != BT_ALLOC)
-		bad += check_violation(report, "%s: epilogue header damaged (%#zx)", name, ep);
+		bad += check_violation(report, "epilogue header damaged (%#zx)", ep);
 	else if (((ep & BT_PREV_ALLOC) == 0) != prev_free)
-		bad += check_violation(report, "%s: epilogue says the top block is %s", name,
+		bad += check_violation(report, "epilogue says the top block is %s",
 		                       prev_free ? "allocated" : "free");
 	if (w->free_blocks != c->free_blocks || w->alloc_blocks != c->alloc_blocks)
-		bad += check_violation(report, "%s: walked %llu free and %llu allocated blocks, "
-		                       "counted %llu and %llu", name,
+		bad += check_violation(report, "walked %llu free and %llu allocated blocks, "
+		                       "counted %llu and %llu",
 		                       (unsigned long long)w->free_blocks,
 		                       (unsigned long long)w->alloc_blocks,
 		                       (unsigned long long)c->free_blocks,

@@ -560,22 +560,22 @@ static unsigned long check_top(struct buddy *b, size_t i, struct check_report *r
 		int meta = off == 0 || (i == 0 && off == META_SIZE);
 		if (k < MIN_ORDER || k > MAX_ORDER || (off & (((size_t)1 << k) - 1)) ||
 		    (meta && (k != META_ORDER || isfree))) {
-			bad += check_violation(r, "buddy: top %zu offset %zu: bad state byte 0x%02x",
+			bad += check_violation(r, "top %zu offset %zu: bad state byte 0x%02x",
 			                       i, off, *st);
 			return bad;   /* cannot know where the next block starts */
 		}
 		if (isfree) {
 			if (!(*st & ST_MARK))
-				bad += check_violation(r, "buddy: free block at top %zu offset %zu "
+				bad += check_violation(r, "free block at top %zu offset %zu "
 				                       "(order %u) is on no list", i, off, k);
 			*st &= (uint8_t)~ST_MARK;
 			nfree[k]++;
 			if (pfree && pk == k && !(poff & ((size_t)1 << k)))
-				bad += check_violation(r, "buddy: free buddies of order %u at top %zu "
+				bad += check_violation(r, "free buddies of order %u at top %zu "
 				                       "offsets %zu and %zu did not merge", k, i, poff, off);
 		} else {
 			if (*st & ST_MARK) {
-				bad += check_violation(r, "buddy: allocated block at top %zu offset %zu "
+				bad += check_violation(r, "allocated block at top %zu offset %zu "
 				                       "is marked", i, off);
 				*st &= (uint8_t)~ST_MARK;
 			}
@@ -590,11 +590,116 @@ static unsigned long check_top(struct buddy *b, size_t i, struct check_report *r
 		off += (size_t)1 << k;
 	}
 	if (top_live != hdr_of(top)->live)
-		bad += check_violation(r, "buddy: top %zu has %llu allocated blocks, header says %u",
+		bad += check_violation(r, "top %zu has %llu allocated blocks, header says %u",
 		                       i, (unsigned long long)top_live, hdr_of(top)->live);
 	if (top_live == 0 && i != 0)
-		bad += check_violation(r, "buddy: top %zu is all free but was not retired", i);
+		bad += check_violation(r, "top %zu is all free but was not retired", i);
 	*live += top_live;
+	return bad;
+}
+
+/* What the lists and the walk over the tops counted. */
+struct buddy_tally {
+	uint64_t listed[NORDERS];             /* list nodes per order                 */
+	uint64_t listed_in[NPOOLS][NORDERS];  /* ... per pool                         */
+	uint64_t nfree[NORDERS];              /* free blocks the walk met, per order  */
+	uint64_t live, bytes;                 /* allocated blocks met, their bytes    */
+	uint64_t free_tops;                   /* tops wholly free                     */
+	uint64_t large, large_tops;           /* large blocks, the tops they span     */
+};
+
+/* Every list node a plausible free block of its order, links agree; mark it. */
+static unsigned long check_lists(struct buddy *b, struct check_report *r, struct buddy_tally *t)
+{
+	unsigned long bad = 0;
+	for (unsigned pool = 0; pool < NPOOLS; pool++)
+	for (unsigned k = 0; k < NORDERS; k++) {
+		struct fnode *h = &b->lists[pool][k], *prev = h;
+		for (struct fnode *n = h->next; n != h; prev = n, n = n->next) {
+			if (k < MIN_ORDER || !plausible_block(b, n, pool, k)) {
+				bad += check_violation(r, "list %u/%u holds %p, not a block of "
+				                       "that order in a top of that kind", pool, k,
+				                       (void *)n);
+				break;
+			}
+			uint8_t *st = state_at(n);
+			if (*st & ST_MARK) {
+				bad += check_violation(r, "block %p is on a list twice", (void *)n);
+				break;
+			}
+			if ((*st & ~ST_MARK) != (ST_FREE | k)) {
+				bad += check_violation(r, "list %u holds %p whose state is 0x%02x",
+				                       k, (void *)n, *st);
+				break;   /* not a free block: its links are not ours to follow */
+			}
+			if (n->prev != prev)
+				bad += check_violation(r, "list %u: %p->prev disagrees", k, (void *)n);
+			*st |= ST_MARK;
+			t->listed[k]++;
+			t->listed_in[pool][k]++;
+		}
+		if (!!(b->nonempty[pool] & (1u << k)) != (h->next != h))
+			bad += check_violation(r, "non-empty bit %u/%u disagrees with its list",
+			                       pool, k);
+	}
+	return bad;
+}
+
+/* Walk every top by its directory byte; the block walk clears the marks it meets. */
+static unsigned long check_tops(struct buddy *b, struct check_report *r, struct buddy_tally *t)
+{
+	unsigned long bad = 0;
+	for (size_t i = 0; i < b->ntops; i++) {
+		switch (b->dir[i]) {
+		case TOP_FREE:
+			t->free_tops++;
+			break;
+		case TOP_SMALL:
+		case TOP_BIG:
+			bad += check_top(b, i, r, t->nfree, &t->live, &t->bytes);
+			break;
+		case TOP_LARGE_HEAD: {
+			size_t n = large_tops_of(b, i);
+			t->large++;
+			t->large_tops += n;
+			i += n - 1;
+			break;
+		}
+		default:
+			bad += check_violation(r, "top %zu has directory byte %u", i, b->dir[i]);
+		}
+	}
+	return bad;
+}
+
+/*
+ * Marks the walk did not clear belong to list nodes that are not block
+ * starts (cleared here); then lists, walk and counters must agree per order.
+ */
+static unsigned long check_orders(struct buddy *b, struct check_report *r,
+                                  const struct buddy_tally *t)
+{
+	unsigned long bad = 0;
+	for (unsigned k = MIN_ORDER; k < NORDERS; k++) {
+		for (unsigned pool = 0; pool < NPOOLS; pool++) {
+			struct fnode *h = &b->lists[pool][k];
+			uint64_t seen = 0;
+			for (struct fnode *n = h->next; n != h && seen < t->listed_in[pool][k];
+			     n = n->next, seen++) {
+				uint8_t *st = state_at(n);
+				if (*st & ST_MARK) {
+					bad += check_violation(r, "list %u/%u node %p is not a "
+					                       "block start", pool, k, (void *)n);
+					*st &= (uint8_t)~ST_MARK;
+				}
+			}
+		}
+		if (t->listed[k] != t->nfree[k] || t->listed[k] != b->nfree[k])
+			bad += check_violation(r, "order %u: %llu blocks listed, %llu free, "
+			                       "counter %llu", k, (unsigned long long)t->listed[k],
+			                       (unsigned long long)t->nfree[k],
+			                       (unsigned long long)b->nfree[k]);
+	}
 	return bad;
 }
 
@@ -602,101 +707,28 @@ static unsigned long buddy_check(void *self, struct check_report *r)
 {
 	struct buddy *b = self;
 	unsigned long bad = 0;
-	uint64_t listed[NORDERS] = { 0 }, nfree[NORDERS] = { 0 }, listed_in[NPOOLS][NORDERS] = { { 0 } };
-	uint64_t live = 0, bytes = 0, free_tops = 0, large = 0, large_tops = 0;
+	struct buddy_tally t = { 0 };
+	check_as(r, "buddy");
 
-	if (b->ntops << TOP_ORDER != b->heap->brk || b->base != heap_start(b->heap)) {
-		bad += check_violation(r, "buddy: %zu tops do not tile the break %zu",
+	if (b->ntops << TOP_ORDER != b->heap->brk || b->base != heap_start(b->heap))
+		return check_violation(r, "%zu tops do not tile the break %zu",
 		                       b->ntops, b->heap->brk);
-		return bad;
-	}
 	if (!is_buddy_top(b->dir[0]))
-		bad += check_violation(r, "buddy: top 0 (holding the state) is not a buddy top");
-
-	/* Lists: every node a plausible free block of its order, links agree; mark it. */
-	for (unsigned pool = 0; pool < NPOOLS; pool++)
-	for (unsigned k = 0; k < NORDERS; k++) {
-		struct fnode *h = &b->lists[pool][k], *prev = h;
-		for (struct fnode *n = h->next; n != h; prev = n, n = n->next) {
-			if (k < MIN_ORDER || !plausible_block(b, n, pool, k)) {
-				bad += check_violation(r, "buddy: list %u/%u holds %p, not a block of "
-				                       "that order in a top of that kind", pool, k,
-				                       (void *)n);
-				break;
-			}
-			uint8_t *st = state_at(n);
-			if (*st & ST_MARK) {
-				bad += check_violation(r, "buddy: block %p is on a list twice", (void *)n);
-				break;
-			}
-			if ((*st & ~ST_MARK) != (ST_FREE | k)) {
-				bad += check_violation(r, "buddy: list %u holds %p whose state is 0x%02x",
-				                       k, (void *)n, *st);
-				break;   /* not a free block: its links are not ours to follow */
-			}
-			if (n->prev != prev)
-				bad += check_violation(r, "buddy: list %u: %p->prev disagrees", k, (void *)n);
-			*st |= ST_MARK;
-			listed[k]++;
-			listed_in[pool][k]++;
-		}
-		if (!!(b->nonempty[pool] & (1u << k)) != (h->next != h))
-			bad += check_violation(r, "buddy: non-empty bit %u/%u disagrees with its list",
-			                       pool, k);
-	}
-
-	/* Tops: walk every block; the walk clears the marks it meets. */
-	for (size_t i = 0; i < b->ntops; i++) {
-		switch (b->dir[i]) {
-		case TOP_FREE:
-			free_tops++;
-			break;
-		case TOP_SMALL:
-		case TOP_BIG:
-			bad += check_top(b, i, r, nfree, &live, &bytes);
-			break;
-		case TOP_LARGE_HEAD: {
-			size_t n = large_tops_of(b, i);
-			large++;
-			large_tops += n;
-			i += n - 1;
-			break;
-		}
-		default:
-			bad += check_violation(r, "buddy: top %zu has directory byte %u", i, b->dir[i]);
-		}
-	}
-
-	/* Marks the walk did not clear belong to list nodes that are not block starts. */
-	for (unsigned k = MIN_ORDER; k < NORDERS; k++) {
-		for (unsigned pool = 0; pool < NPOOLS; pool++) {
-			struct fnode *h = &b->lists[pool][k];
-			uint64_t seen = 0;
-			for (struct fnode *n = h->next; n != h && seen < listed_in[pool][k];
-			     n = n->next, seen++) {
-				uint8_t *st = state_at(n);
-				if (*st & ST_MARK) {
-					bad += check_violation(r, "buddy: list %u/%u node %p is not a "
-					                       "block start", pool, k, (void *)n);
-					*st &= (uint8_t)~ST_MARK;
-				}
-			}
-		}
-		if (listed[k] != nfree[k] || listed[k] != b->nfree[k])
-			bad += check_violation(r, "buddy: order %u: %llu blocks listed, %llu free, "
-			                       "counter %llu", k, (unsigned long long)listed[k],
-			                       (unsigned long long)nfree[k],
-			                       (unsigned long long)b->nfree[k]);
-	}
-	if (live != b->live_blocks || bytes != b->live_bytes)
-		bad += check_violation(r, "buddy: walked %llu blocks of %llu bytes, counters say "
-		                       "%llu of %llu", (unsigned long long)live,
-		                       (unsigned long long)bytes, (unsigned long long)b->live_blocks,
+		bad += check_violation(r, "top 0 (holding the state) is not a buddy top");
+	bad += check_lists(b, r, &t);
+	bad += check_tops(b, r, &t);
+	bad += check_orders(b, r, &t);
+	if (t.live != b->live_blocks || t.bytes != b->live_bytes)
+		bad += check_violation(r, "walked %llu blocks of %llu bytes, counters say "
+		                       "%llu of %llu", (unsigned long long)t.live,
+		                       (unsigned long long)t.bytes,
+		                       (unsigned long long)b->live_blocks,
 		                       (unsigned long long)b->live_bytes);
-	if (free_tops != b->free_tops || large != b->large_blocks || large_tops != b->large_tops)
-		bad += check_violation(r, "buddy: tops: %llu free, %llu large in %llu; counters "
-		                       "say %zu, %llu, %llu", (unsigned long long)free_tops,
-		                       (unsigned long long)large, (unsigned long long)large_tops,
+	if (t.free_tops != b->free_tops || t.large != b->large_blocks ||
+	    t.large_tops != b->large_tops)
+		bad += check_violation(r, "tops: %llu free, %llu large in %llu; counters "
+		                       "say %zu, %llu, %llu", (unsigned long long)t.free_tops,
+		                       (unsigned long long)t.large, (unsigned long long)t.large_tops,
 		                       b->free_tops, (unsigned long long)b->large_blocks,
 		                       (unsigned long long)b->large_tops);
 	return bad;

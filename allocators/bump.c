@@ -99,11 +99,12 @@ static unsigned long bump_check(void *self, struct check_report *report)
 	unsigned long bad = 0;
 	char *p = (char *)b + align_up(sizeof *b, HEAPLAB_ALIGN), *end = heap_break(b->heap);
 	uint64_t blocks = 0, bytes = 0;
+	check_as(report, "bump");
 
 	while (p < end) {
 		size_t total = *(size_t *)p;
 		if (total < 2 * HEADER || total % HEAPLAB_ALIGN || total > (size_t)(end - p)) {
-			bad += check_violation(report, "bump: block at offset %zu has bad size %zu",
+			bad += check_violation(report, "block at offset %zu has bad size %zu",
 			                       (size_t)(p - heap_start(b->heap)), total);
 			return bad;
 		}
@@ -112,7 +113,7 @@ static unsigned long bump_check(void *self, struct check_report *report)
 		p += total;
 	}
 	if (blocks != b->blocks || bytes != b->bytes)
-		bad += check_violation(report, "bump: walked %llu blocks of %llu bytes, expected %llu of %llu",
+		bad += check_violation(report, "walked %llu blocks of %llu bytes, expected %llu of %llu",
 		                       (unsigned long long)blocks, (unsigned long long)bytes,
 		                       (unsigned long long)b->blocks, (unsigned long long)b->bytes);
 	return bad;

@@ -11,11 +11,16 @@ int check_violation(struct check_report *report, const char *fmt, ...)
 {
 	report->violations++;
 	if (report->nmessages < CHECK_MAX_MESSAGES) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(report->messages[report->nmessages++],
-		          sizeof report->messages[0], fmt, ap);
-		va_end(ap);
+		char *m = report->messages[report->nmessages++];
+		size_t len = sizeof report->messages[0], n = 0;
+		if (report->name)
+			n = (size_t)snprintf(m, len, "%s: ", report->name);
+		if (n < len) {
+			va_list ap;
+			va_start(ap, fmt);
+			vsnprintf(m + n, len - n, fmt, ap);
+			va_end(ap);
+		}
 	}
 	return 1;
 }

@@ -189,9 +189,9 @@ static unsigned long explicit_check(void *self, struct check_report *report)
 {
 	struct explicit_list *el = self;
 	struct bt_core *c = &el->core;
-	const char *name = el->address_ordered ? "explicit-addr" : "explicit-lifo";
 	struct bt_walk w = { 0 };
-	unsigned long bad = bt_check_walk(c, name, report, &w);
+	check_as(report, el->address_ordered ? "explicit-addr" : "explicit-lifo");
+	unsigned long bad = bt_check_walk(c, report, &w);
 
 	uint64_t n = 0, print = 0;
 	char *prev = NULL;
@@ -199,36 +199,34 @@ static unsigned long explicit_check(void *self, struct check_report *report)
 		size_t off = (size_t)(b - c->heap->base);
 		if (b < c->first || b >= c->epilogue || !heap_contains(c->heap, b, BT_MIN) ||
 		    ((uintptr_t)b & (HEAPLAB_ALIGN - 1)) != BT_WORD) {
-			bad += check_violation(report, "%s: list node %llu at %p is not a block in "
-			                       "the heap", name, (unsigned long long)n, (void *)b);
+			bad += check_violation(report, "list node %llu at %p is not a block in "
+			                       "the heap", (unsigned long long)n, (void *)b);
 			break;  /* following its links could leave the heap */
 		}
 		if (bt_is_alloc(b) || bt_size(b) < BT_MIN ||
 		    bt_size(b) > (size_t)(c->epilogue - b) ||
 		    *(size_t *)bt_footer(b) != (bt_hdr(b) & ~BT_PREV_ALLOC))
-			bad += check_violation(report, "%s: list node at offset %zu is not a free "
-			                       "block (header %#zx)", name, off, bt_hdr(b));
+			bad += check_violation(report, "list node at offset %zu is not a free "
+			                       "block (header %#zx)", off, bt_hdr(b));
 		if (*prev_link(b) != prev)
-			bad += check_violation(report, "%s: list node at offset %zu: prev link %p, "
-			                       "expected %p", name, off, (void *)*prev_link(b),
+			bad += check_violation(report, "list node at offset %zu: prev link %p, "
+			                       "expected %p", off, (void *)*prev_link(b),
 			                       (void *)prev);
 		if (el->address_ordered && prev && prev >= b)
-			bad += check_violation(report, "%s: list out of address order at offset %zu",
-			                       name, off);
+			bad += check_violation(report, "list out of address order at offset %zu", off);
 		print += bt_fingerprint(b);
 		if (++n > c->free_blocks + 1) {
-			bad += check_violation(report, "%s: list longer than the %llu free blocks "
-			                       "(a cycle?)", name,
-			                       (unsigned long long)c->free_blocks);
+			bad += check_violation(report, "list longer than the %llu free blocks "
+			                       "(a cycle?)", (unsigned long long)c->free_blocks);
 			break;
 		}
 	}
 	if (n != el->length)
-		bad += check_violation(report, "%s: list has %llu nodes, length says %llu", name,
+		bad += check_violation(report, "list has %llu nodes, length says %llu",
 		                       (unsigned long long)n, (unsigned long long)el->length);
 	if (w.complete && (n != w.free_blocks || print != w.free_print))
-		bad += check_violation(report, "%s: list holds %llu blocks, the heap %llu free "
-		                       "blocks%s", name, (unsigned long long)n,
+		bad += check_violation(report, "list holds %llu blocks, the heap %llu free "
+		                       "blocks%s", (unsigned long long)n,
 		                       (unsigned long long)w.free_blocks,
 		                       n == w.free_blocks ? " (different ones)" : "");
 	return bad;

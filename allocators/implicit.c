@@ -225,20 +225,20 @@ static const char *policy_name(const struct implicit *im)
 static unsigned long implicit_check(void *self, struct check_report *report)
 {
 	struct implicit *im = self;
-	const char *name = policy_name(im);
 	struct bt_walk w = { .probe = { im->rover, im->lowest } };
-	unsigned long bad = bt_check_walk(&im->core, name, report, &w);
+	check_as(report, policy_name(im));
+	unsigned long bad = bt_check_walk(&im->core, report, &w);
 	if (im->policy > FIT_BEST)
-		bad += check_violation(report, "%s: unknown fit policy %d", name, (int)im->policy);
+		bad += check_violation(report, "unknown fit policy %d", (int)im->policy);
 	if (w.complete && !w.found[0])
-		bad += check_violation(report, "%s: rover at offset %td is not a block boundary",
-		                       name, im->rover - im->core.heap->base);
+		bad += check_violation(report, "rover at offset %td is not a block boundary",
+		                       im->rover - im->core.heap->base);
 	if (w.complete && !w.found[1])
-		bad += check_violation(report, "%s: lowest-free hint at offset %td is not a block "
-		                       "boundary", name, im->lowest - im->core.heap->base);
+		bad += check_violation(report, "lowest-free hint at offset %td is not a block "
+		                       "boundary", im->lowest - im->core.heap->base);
 	if (w.first_free && w.first_free < im->lowest)
-		bad += check_violation(report, "%s: free block at offset %td lies below the "
-		                       "lowest-free hint (offset %td)", name,
+		bad += check_violation(report, "free block at offset %td lies below the "
+		                       "lowest-free hint (offset %td)",
 		                       w.first_free - im->core.heap->base,
 		                       im->lowest - im->core.heap->base);
 	return bad;

@@ -87,6 +87,7 @@
  * every heap was walked) the bitmap marks no other page.
  */
 #include "allocator.h"
+#include "sharded.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -579,14 +580,14 @@ static uint32_t walk_list(struct page *pg, void *list, uint8_t *seen, const char
 	for (char *b = list; b; b = *(char **)b) {
 		size_t off = (size_t)(b - first);
 		if (b < first || b >= pg->bump || off % pg->size) {
-			*bad += check_violation(r, "sharded: %s list of page %p links to %p, not "
+			*bad += check_violation(r, "%s list of page %p links to %p, not "
 			                        "a handed-out block of the page", what,
 			                        (void *)pg, (void *)b);
 			break;
 		}
 		size_t i = off / pg->size;
 		if (seen[i >> 3] & (1u << (i & 7))) {
-			*bad += check_violation(r, "sharded: block %p of page %p is free twice "
+			*bad += check_violation(r, "block %p of page %p is free twice "
 			                        "(or the %s list loops)", (void *)b, (void *)pg, what);
 			break;
 		}
@@ -603,10 +604,10 @@ static unsigned long check_page(struct sharded *st, struct sheap *h, struct page
 	uint8_t seen[PAGE / 16 / 8];
 
 	if (((uintptr_t)pg & (PAGE - 1)) || !is_small(st, pg))
-		return check_violation(r, "sharded: page %p is not an aligned page marked in "
+		return check_violation(r, "page %p is not an aligned page marked in "
 		                       "the bitmap", (void *)pg);
 	if (pg->owner != h || pg->cls != c || is_full(pg) != full || pg->size != class_size[c])
-		return check_violation(r, "sharded: page %p (class %u, size %u, full %u) is on "
+		return check_violation(r, "page %p (class %u, size %u, full %u) is on "
 		                       "the %s list of class %u of another heap or class",
 		                       (void *)pg, pg->cls, pg->size, is_full(pg),
 		                       full ? "full" : "class", c);
@@ -614,19 +615,19 @@ static unsigned long check_page(struct sharded *st, struct sheap *h, struct page
 	if (pg->capacity != (PAGE - 8 - PAGE_HDR) / pg->size ||
 	    pg->end != first + (size_t)pg->capacity * pg->size ||
 	    pg->bump < first || pg->bump > pg->end || (size_t)(pg->bump - first) % pg->size)
-		return check_violation(r, "sharded: page %p has a bad capacity, end or bump "
+		return check_violation(r, "page %p has a bad capacity, end or bump "
 		                       "pointer", (void *)pg);
 	memset(seen, 0, sizeof seen);
 	uint32_t nfree = walk_list(pg, pg->free, seen, "free", &bad, r);
 	uintptr_t rw = atomic_load(&pg->remote);
 	uint32_t nremote = walk_list(pg, (void *)(rw & ~REMOTE_FULL), seen, "remote", &bad, r);
 	if (!(rw & REMOTE_FULL) != !pg->full)
-		bad += check_violation(r, "sharded: page %p is %son the full list but its remote "
+		bad += check_violation(r, "page %p is %son the full list but its remote "
 		                       "word says %sfull", (void *)pg, pg->full ? "" : "not ",
 		                       (rw & REMOTE_FULL) ? "" : "not ");
 	uint32_t bumped = (uint32_t)((size_t)(pg->bump - first) / pg->size);
 	if (nremote > pg->used || pg->used + nfree != bumped)
-		bad += check_violation(r, "sharded: page %p: %u in use + %u free != %u handed "
+		bad += check_violation(r, "page %p: %u in use + %u free != %u handed "
 		                       "out (%u remote)", (void *)pg, pg->used, nfree, bumped,
 		                       nremote);
 	return bad;
@@ -640,25 +641,25 @@ static unsigned long check_heap(struct sharded *st, struct sheap *h, uint64_t *p
 		struct page *prev = NULL;
 		for (struct page *pg = h->queue[c]; pg; prev = pg, pg = pg->next) {
 			if (pg->prev != prev) {
-				bad += check_violation(r, "sharded: page %p's prev link disagrees "
+				bad += check_violation(r, "page %p's prev link disagrees "
 				                       "with class %u's queue", (void *)pg, c);
 				break;
 			}
 			bad += check_page(st, h, pg, c, 0, r);
 			if (++*pages > ((size_t)1 << 22))
-				return bad + check_violation(r, "sharded: class %u queue loops", c);
+				return bad + check_violation(r, "class %u queue loops", c);
 		}
 	}
 	struct page *prev = NULL;
 	for (struct page *pg = h->full; pg; prev = pg, pg = pg->next) {
 		if (pg->prev != prev) {
-			bad += check_violation(r, "sharded: page %p's prev link disagrees with the "
+			bad += check_violation(r, "page %p's prev link disagrees with the "
 			                       "full list", (void *)pg);
 			break;
 		}
 		bad += check_page(st, h, pg, pg->cls < NCLASS ? pg->cls : 0, 1, r);
 		if (++*pages > ((size_t)1 << 22))
-			return bad + check_violation(r, "sharded: the full list loops");
+			return bad + check_violation(r, "the full list loops");
 	}
 	return bad;
 }
@@ -671,6 +672,7 @@ static unsigned long sh_check(void *self, struct check_report *r)
 	pthread_mutex_lock(&st->lock);
 	bad += BACKEND.check(st->backend, r);
 	int all = !(st->heaps && st->heaps->next);
+	check_as(r, "sharded");
 	for (struct sheap *h = st->heaps; h; h = h->next) {
 		if (!all && !(sh_mine_gen == st->gen && h == sh_mine))
 			continue;   /* another thread's, maybe in use right now */
@@ -682,7 +684,7 @@ static unsigned long sh_check(void *self, struct check_report *r)
 			marked += (uint64_t)__builtin_popcountll(leaf[w]);
 	}
 	if (all && marked != pages)
-		bad += check_violation(r, "sharded: the bitmap marks %llu pages, the heaps hold "
+		bad += check_violation(r, "the bitmap marks %llu pages, the heaps hold "
 		                       "%llu", (unsigned long long)marked,
 		                       (unsigned long long)pages);
 	pthread_mutex_unlock(&st->lock);
@@ -706,18 +708,17 @@ static void sh_stats(void *self, stat_sink sink, void *ctx)
 	sink(ctx, "thread_heaps", heaps);
 }
 
-/* Test hooks (tests/unit/test_sharded.c). */
-unsigned sharded_class_of(size_t n);
-size_t   sharded_class_size(unsigned c);
-int      sharded_is_small(void *self, const void *p);
-void    *sharded_page_of(const void *p);
-uintptr_t *sharded_remote_word(void *page);
+/* ---- test hooks (sharded.h) ---------------------------------------------- */
 
-unsigned sharded_class_of(size_t n) { return class_of(n); }
-size_t   sharded_class_size(unsigned c) { return c < NCLASS ? class_size[c] : 0; }
-int      sharded_is_small(void *self, const void *p) { return is_small(self, p); }
-void    *sharded_page_of(const void *p) { return page_of(p); }
-uintptr_t *sharded_remote_word(void *page) { return (uintptr_t *)&((struct page *)page)->remote; }
+unsigned sharded_class_of_for_test(size_t n) { return class_of(n); }
+size_t sharded_class_size_for_test(unsigned c) { return c < NCLASS ? class_size[c] : 0; }
+int sharded_is_small_for_test(void *self, const void *p) { return is_small(self, p); }
+void *sharded_page_of_for_test(const void *p) { return page_of(p); }
+
+uintptr_t *sharded_remote_word_for_test(void *page)
+{
+	return (uintptr_t *)&((struct page *)page)->remote;
+}
 
 const struct allocator alloc_sharded = {
 	.name        = "sharded",

@@ -781,7 +781,7 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 	if (sl->cls >= NCLASSES || sl->size != class_size[sl->cls] ||
 	    sl->nobjs != (UNIT - SLAB_HDR) / sl->size || sl->carved > sl->nobjs ||
 	    sl->nfree > sl->carved)
-		return check_violation(r, "slab: unit %zu: bad header (class %u size %u, %u objs, "
+		return check_violation(r, "unit %zu: bad header (class %u size %u, %u objs, "
 		                       "%u carved, %u free)", u, sl->cls, sl->size, sl->nobjs,
 		                       sl->carved, sl->nfree);
 	uint64_t seen[(UNIT / 16 + 63) / 64] = { 0 };
@@ -790,13 +790,13 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 		size_t off = (size_t)((char *)o - unit);
 		if ((uintptr_t)o < (uintptr_t)unit || off >= (size_t)sl->carved * sl->size ||
 		    off % sl->size) {
-			bad += check_violation(r, "slab: unit %zu: free object %p outside the carved "
+			bad += check_violation(r, "unit %zu: free object %p outside the carved "
 			                       "objects or off a boundary", u, (void *)o);
 			break;
 		}
 		size_t i = off / sl->size;
 		if (seen[i >> 6] & ((uint64_t)1 << (i & 63))) {
-			bad += check_violation(r, "slab: unit %zu: object %zu on the free list twice",
+			bad += check_violation(r, "unit %zu: object %zu on the free list twice",
 			                       u, i);
 			break;
 		}
@@ -805,15 +805,15 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 			break;
 	}
 	if (n != sl->nfree)
-		bad += check_violation(r, "slab: unit %zu: free list has %s%u objects, count says %u",
+		bad += check_violation(r, "unit %zu: free list has %s%u objects, count says %u",
 		                       u, n > sl->nfree ? "more than " : "", n, sl->nfree);
 	int room = sl->nfree || sl->carved < sl->nobjs;
 	if (room != (sl->mark == s->epoch))
-		bad += check_violation(r, "slab: unit %zu: %s but %son its class list", u,
+		bad += check_violation(r, "unit %zu: %s but %son its class list", u,
 		                       room ? "has room" : "is full", room ? "not " : "");
 	if (sl->nfree == sl->carved) {
 		if (listlen[sl->cls] != 1)
-			bad += check_violation(r, "slab: unit %zu is empty but was not released", u);
+			bad += check_violation(r, "unit %zu is empty but was not released", u);
 		(*idle)++;
 	}
 	*live += sl->carved - sl->nfree;
@@ -833,20 +833,20 @@ static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct che
 		int isfree = !(b->size & L_INUSE);
 		if (size < LMIN || size % 16 || size > (size_t)(end - (char *)b) ||
 		    (b->size & 14)) {
-			return bad + check_violation(r, "slab: chunk at unit %zu: block at +%zu has "
+			return bad + check_violation(r, "chunk at unit %zu: block at +%zu has "
 			                             "bad size %zu", u, (size_t)((char *)b - chunk),
 			                             b->size);
 		}
 		if (b->prev_size != prev)
-			bad += check_violation(r, "slab: chunk at unit %zu: block at +%zu says the one "
+			bad += check_violation(r, "chunk at unit %zu: block at +%zu says the one "
 			                       "before is %zu bytes, it is %zu", u,
 			                       (size_t)((char *)b - chunk), b->prev_size, prev);
 		if (isfree) {
 			if (prev_free)
-				bad += check_violation(r, "slab: chunk at unit %zu: adjacent free blocks "
+				bad += check_violation(r, "chunk at unit %zu: adjacent free blocks "
 				                       "at +%zu", u, (size_t)((char *)b - chunk));
 			if (b->mark != s->epoch)
-				bad += check_violation(r, "slab: chunk at unit %zu: free block at +%zu is "
+				bad += check_violation(r, "chunk at unit %zu: free block at +%zu is "
 				                       "on no list", u, (size_t)((char *)b - chunk));
 			(*nfree)++;
 		} else {
@@ -858,58 +858,67 @@ static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct che
 		b = (struct lblock *)((char *)b + size);
 	}
 	if ((char *)b != end || b->size != L_INUSE || b->prev_size != prev)
-		bad += check_violation(r, "slab: chunk at unit %zu: blocks do not end at its sentinel",
+		bad += check_violation(r, "chunk at unit %zu: blocks do not end at its sentinel",
 		                       u);
 	else if (nblocks == 1 && prev_free)
-		bad += check_violation(r, "slab: chunk at unit %zu is all free but was not released",
+		bad += check_violation(r, "chunk at unit %zu is all free but was not released",
 		                       u);
 	return bad;
 }
 
-static unsigned long slab_check(void *self, struct check_report *r)
+/* The span list: free spans, each once, links agreeing; marks each with `epoch`. */
+static unsigned long check_span_list(struct slabs *s, uint64_t epoch, struct check_report *r,
+                                     uint64_t *listed)
 {
-	struct slabs *s = state_of(self);
 	unsigned long bad = 0;
-	uint64_t epoch = ++s->epoch;
-	uint64_t listed_spans = 0, listed_free = 0, listlen[NCLASSES] = { 0 };
-
-	if (s->nunits << UNIT_SHIFT != s->heap->brk || s->base != heap_start(s->heap))
-		return check_violation(r, "slab: %zu units do not tile the break %zu",
-		                       s->nunits, s->heap->brk);
-
-	/* Lists first: they mark what they hold with this epoch. */
 	for (struct span *sp = s->spans.next, *pv = &s->spans; sp != &s->spans;
 	     pv = sp, sp = sp->next) {
 		if (!heap_contains(s->heap, sp, UNIT) || ((uintptr_t)sp & (UNIT - 1)) ||
 		    s->map[unit_index(s, sp)] != U_FREE || sp->mark == epoch) {
-			bad += check_violation(r, "slab: span list holds %p, not a free span (or twice)",
+			bad += check_violation(r, "span list holds %p, not a free span (or twice)",
 			                       (void *)sp);
 			break;
 		}
 		if (sp->prev != pv)
-			bad += check_violation(r, "slab: span %p: prev link disagrees", (void *)sp);
+			bad += check_violation(r, "span %p: prev link disagrees", (void *)sp);
 		sp->mark = epoch;
-		listed_spans++;
+		(*listed)++;
 	}
+	return bad;
+}
+
+/* Each class's list of slabs with room: slabs of that class, each once. */
+static unsigned long check_class_lists(struct slabs *s, uint64_t epoch, struct check_report *r,
+                                       uint64_t listlen[NCLASSES])
+{
+	unsigned long bad = 0;
 	for (unsigned c = 0; c < NCLASSES; c++) {
 		struct slab *h = &s->partial[c];
 		for (struct slab *sl = h->next, *pv = h; sl != h; pv = sl, sl = sl->next) {
 			char *unit = (char *)sl - (UNIT - SLAB_HDR);
 			if (!heap_contains(s->heap, unit, UNIT) || ((uintptr_t)unit & (UNIT - 1)) ||
 			    s->map[unit_index(s, unit)] != U_SLAB || sl->mark == epoch) {
-				bad += check_violation(r, "slab: class %u list holds %p, not a slab (or "
+				bad += check_violation(r, "class %u list holds %p, not a slab (or "
 				                       "twice)", c, (void *)sl);
 				break;
 			}
 			if (sl->cls != c)
-				bad += check_violation(r, "slab: class %u list holds a slab of class %u",
+				bad += check_violation(r, "class %u list holds a slab of class %u",
 				                       c, sl->cls);
 			if (sl->prev != pv)
-				bad += check_violation(r, "slab: class %u list: prev link disagrees", c);
+				bad += check_violation(r, "class %u list: prev link disagrees", c);
 			sl->mark = epoch;
 			listlen[c]++;
 		}
 	}
+	return bad;
+}
+
+/* The bins of free large blocks: each block free, in its bin, once; bitmap agrees. */
+static unsigned long check_bins(struct slabs *s, uint64_t epoch, struct check_report *r,
+                                uint64_t *listed)
+{
+	unsigned long bad = 0;
 	for (unsigned i = 0; i < NBINS; i++) {
 		struct lblock *h = &s->bins[i];
 		for (struct lblock *b = h->next, *pv = h; b != h; pv = b, b = b->next) {
@@ -917,118 +926,190 @@ static unsigned long slab_check(void *self, struct check_report *r)
 			    (s->map[unit_index(s, b)] != U_LHEAD && s->map[unit_index(s, b)] != U_LBODY) ||
 			    (b->size & L_INUSE) || b->mark == epoch ||
 			    !heap_contains(s->heap, b, lsize(b))) {
-				bad += check_violation(r, "slab: bin %u holds %p, not a free large block "
+				bad += check_violation(r, "bin %u holds %p, not a free large block "
 				                       "(or twice)", i, (void *)b);
 				break;
 			}
 			if (bin_of(lsize(b)) != i)
-				bad += check_violation(r, "slab: bin %u holds a block of %zu bytes", i,
+				bad += check_violation(r, "bin %u holds a block of %zu bytes", i,
 				                       lsize(b));
 			if (b->prev != pv)
-				bad += check_violation(r, "slab: bin %u: prev link disagrees", i);
+				bad += check_violation(r, "bin %u: prev link disagrees", i);
 			b->mark = epoch;
-			listed_free++;
+			(*listed)++;
 		}
 		int has = !!(s->binmap[i >> 6] & ((uint64_t)1 << (i & 63)));
 		if (has != (h->next != h))
-			bad += check_violation(r, "slab: bin %u: bitmap bit disagrees with the list", i);
+			bad += check_violation(r, "bin %u: bitmap bit disagrees with the list", i);
 	}
+	return bad;
+}
 
-	/* Then the walk over every unit: the map and what the units hold must agree. */
-	uint64_t live_objs = 0, live_large = 0, free_large = 0, slabs = 0, chunks = 0;
-	uint64_t spans = 0, free_units = 0, idle = 0;
+/* What the walk over the units counted, for the comparison with the counters. */
+struct unit_walk {
+	uint64_t live_objs;   /* objects in use in slabs                 */
+	uint64_t slabs;       /* slab units                              */
+	uint64_t idle;        /* slabs with no object in use             */
+	uint64_t live_large;  /* large blocks in use                     */
+	uint64_t free_large;  /* free large blocks                       */
+	uint64_t chunks;      /* chunks of large blocks                  */
+	uint64_t spans;       /* free spans                              */
+	uint64_t free_units;  /* units in those spans                    */
+};
+
+/*
+ * The free span at unit u: its units marked free, its end tag, listed, not
+ * followed by another free span.  Its length, or 0 when that is nonsense.
+ */
+static size_t check_span(struct slabs *s, size_t u, uint64_t epoch, struct check_report *r,
+                         unsigned long *bad)
+{
+	struct span *sp = (struct span *)unit_addr(s, u);
+	size_t n = sp->nunits;
+	if (n == 0 || n > s->nunits - u) {
+		*bad += check_violation(r, "free span at unit %zu has length %zu", u, n);
+		return 0;
+	}
+	for (size_t k = 1; k < n; k++)
+		if (s->map[u + k] != U_FREE)
+			*bad += check_violation(r, "unit %zu inside a free span is marked %u",
+			                        u + k, s->map[u + k]);
+	if (*(struct span **)(unit_addr(s, u + n) - sizeof(void *)) != sp)
+		*bad += check_violation(r, "free span at unit %zu: end tag disagrees", u);
+	if (sp->mark != epoch)
+		*bad += check_violation(r, "free span at unit %zu is on no list", u);
+	if (u + n < s->nunits && s->map[u + n] == U_FREE)
+		*bad += check_violation(r, "free spans at units %zu and %zu did not coalesce",
+		                        u, u + n);
+	return n;
+}
+
+/*
+ * Every unit, in order: the map and what each unit holds agree.  Returns 0
+ * when a length or a mark makes the rest of the walk meaningless (the
+ * totals are then not compared).
+ */
+static int walk_units(struct slabs *s, uint64_t epoch, const uint64_t listlen[NCLASSES],
+                      struct check_report *r, struct unit_walk *w, unsigned long *bad)
+{
 	if (s->map[0] != U_META)
-		bad += check_violation(r, "slab: unit 0 (the state) is not marked as such");
+		*bad += check_violation(r, "unit 0 (the state) is not marked as such");
 	if (s->nunits > s->map_cap || s->map_unit + s->map_units > s->nunits ||
-	    (s->map_units && s->map != (uint8_t *)unit_addr(s, s->map_unit)))
-		return bad + check_violation(r, "slab: the map (%zu units at %zu, for %zu) does not "
-		                             "describe the %zu units", s->map_units, s->map_unit,
-		                             s->map_cap, s->nunits);
+	    (s->map_units && s->map != (uint8_t *)unit_addr(s, s->map_unit))) {
+		*bad += check_violation(r, "the map (%zu units at %zu, for %zu) does not "
+		                        "describe the %zu units", s->map_units, s->map_unit,
+		                        s->map_cap, s->nunits);
+		return 0;
+	}
 	for (size_t u = 1; u < s->nunits;) {
+		size_t n;
 		switch (s->map[u]) {
 		case U_META:
-			if (u != s->map_unit || !s->map_units)
-				return bad + check_violation(r, "slab: unit %zu is marked as the map, "
-				                             "which is not there", u);
+			if (u != s->map_unit || !s->map_units) {
+				*bad += check_violation(r, "unit %zu is marked as the map, which is "
+				                        "not there", u);
+				return 0;
+			}
 			for (size_t k = 1; k < s->map_units; k++)
 				if (s->map[u + k] != U_META)
-					bad += check_violation(r, "slab: unit %zu of the map is marked %u",
-					                       u + k, s->map[u + k]);
+					*bad += check_violation(r, "unit %zu of the map is marked %u",
+					                        u + k, s->map[u + k]);
 			u += s->map_units;
 			break;
 		case U_SLAB:
-			bad += check_slab(s, u, r, listlen, &live_objs, &idle);
-			slabs++;
+			*bad += check_slab(s, u, r, listlen, &w->live_objs, &w->idle);
+			w->slabs++;
 			u++;
 			break;
-		case U_FREE: {
-			struct span *sp = (struct span *)unit_addr(s, u);
-			size_t n = sp->nunits;
-			if (n == 0 || n > s->nunits - u)
-				return bad + check_violation(r, "slab: free span at unit %zu has length %zu",
-				                             u, n);
-			for (size_t k = 1; k < n; k++)
-				if (s->map[u + k] != U_FREE)
-					bad += check_violation(r, "slab: unit %zu inside a free span is marked "
-					                       "%u", u + k, s->map[u + k]);
-			if (*(struct span **)(unit_addr(s, u + n) - sizeof(void *)) != sp)
-				bad += check_violation(r, "slab: free span at unit %zu: end tag disagrees",
-				                       u);
-			if (sp->mark != epoch)
-				bad += check_violation(r, "slab: free span at unit %zu is on no list", u);
-			if (u + n < s->nunits && s->map[u + n] == U_FREE)
-				bad += check_violation(r, "slab: free spans at units %zu and %zu did not "
-				                       "coalesce", u, u + n);
-			spans++;
-			free_units += n;
+		case U_FREE:
+			if (!(n = check_span(s, u, epoch, r, bad)))
+				return 0;
+			w->spans++;
+			w->free_units += n;
 			u += n;
 			break;
-		}
-		case U_LHEAD: {
-			size_t n = ((struct chunk *)unit_addr(s, u))->nunits;
-			if (n == 0 || n > s->nunits - u)
-				return bad + check_violation(r, "slab: chunk at unit %zu has length %zu",
-				                             u, n);
+		case U_LHEAD:
+			n = ((struct chunk *)unit_addr(s, u))->nunits;
+			if (n == 0 || n > s->nunits - u) {
+				*bad += check_violation(r, "chunk at unit %zu has length %zu", u, n);
+				return 0;
+			}
 			for (size_t k = 1; k < n; k++)
 				if (s->map[u + k] != U_LBODY)
-					bad += check_violation(r, "slab: unit %zu inside a chunk is marked %u",
-					                       u + k, s->map[u + k]);
-			bad += check_chunk(s, u, n, r, &live_large, &free_large);
-			chunks++;
+					*bad += check_violation(r, "unit %zu inside a chunk is marked %u",
+					                        u + k, s->map[u + k]);
+			*bad += check_chunk(s, u, n, r, &w->live_large, &w->free_large);
+			w->chunks++;
 			u += n;
 			break;
-		}
 		default:
-			return bad + check_violation(r, "slab: unit %zu is marked %u where a slab, span or "
-			                             "chunk should start", u, s->map[u]);
+			*bad += check_violation(r, "unit %zu is marked %u where a slab, span or "
+			                        "chunk should start", u, s->map[u]);
+			return 0;
 		}
 	}
-	if (spans != listed_spans || free_units != s->free_units)
-		bad += check_violation(r, "slab: %llu free spans of %llu units walked, %llu listed, "
-		                       "counter %llu units", (unsigned long long)spans,
-		                       (unsigned long long)free_units,
+	return 1;
+}
+
+/* What the lists held and the walk met, against the running counters. */
+static unsigned long check_totals(struct slabs *s, const struct unit_walk *w,
+                                  uint64_t listed_spans, uint64_t listed_free,
+                                  struct check_report *r)
+{
+	unsigned long bad = 0;
+	if (w->spans != listed_spans || w->free_units != s->free_units)
+		bad += check_violation(r, "%llu free spans of %llu units walked, %llu listed, "
+		                       "counter %llu units", (unsigned long long)w->spans,
+		                       (unsigned long long)w->free_units,
 		                       (unsigned long long)listed_spans,
 		                       (unsigned long long)s->free_units);
-	if (free_large != listed_free || free_large != s->free_large)
-		bad += check_violation(r, "slab: %llu free large blocks walked, %llu listed, counter "
-		                       "%llu", (unsigned long long)free_large,
+	if (w->free_large != listed_free || w->free_large != s->free_large)
+		bad += check_violation(r, "%llu free large blocks walked, %llu listed, counter "
+		                       "%llu", (unsigned long long)w->free_large,
 		                       (unsigned long long)listed_free,
 		                       (unsigned long long)s->free_large);
-	if (live_objs != s->live_objs || slabs != s->slabs || live_large != s->live_large ||
-	    chunks != s->chunks)
-		bad += check_violation(r, "slab: walked %llu objects in %llu slabs, %llu large in "
+	if (w->live_objs != s->live_objs || w->slabs != s->slabs ||
+	    w->live_large != s->live_large || w->chunks != s->chunks)
+		bad += check_violation(r, "walked %llu objects in %llu slabs, %llu large in "
 		                       "%llu chunks; counters say %llu, %llu, %llu, %llu",
-		                       (unsigned long long)live_objs, (unsigned long long)slabs,
-		                       (unsigned long long)live_large, (unsigned long long)chunks,
+		                       (unsigned long long)w->live_objs, (unsigned long long)w->slabs,
+		                       (unsigned long long)w->live_large,
+		                       (unsigned long long)w->chunks,
 		                       (unsigned long long)s->live_objs, (unsigned long long)s->slabs,
 		                       (unsigned long long)s->live_large,
 		                       (unsigned long long)s->chunks);
-	if (idle != s->idle_slabs)
-		bad += check_violation(r, "slab: %llu idle slabs walked, counter says %llu",
-		                       (unsigned long long)idle, (unsigned long long)s->idle_slabs);
+	if (w->idle != s->idle_slabs)
+		bad += check_violation(r, "%llu idle slabs walked, counter says %llu",
+		                       (unsigned long long)w->idle,
+		                       (unsigned long long)s->idle_slabs);
 	if (s->top_chunk && (s->map[unit_index(s, s->top_chunk)] != U_LHEAD ||
 	    unit_index(s, s->top_chunk) + ((struct chunk *)s->top_chunk)->nunits != s->nunits))
-		bad += check_violation(r, "slab: the top chunk does not end at the break");
+		bad += check_violation(r, "the top chunk does not end at the break");
+	return bad;
+}
+
+/*
+ * The lists first (each marks what it holds with a new epoch), then the
+ * walk over every unit, which expects each free thing it meets to carry
+ * that mark, then the totals.
+ */
+static unsigned long slab_check(void *self, struct check_report *r)
+{
+	struct slabs *s = state_of(self);
+	unsigned long bad = 0;
+	uint64_t epoch = ++s->epoch;
+	uint64_t listed_spans = 0, listed_free = 0, listlen[NCLASSES] = { 0 };
+	struct unit_walk w = { 0 };
+	check_as(r, "slab");
+
+	if (s->nunits << UNIT_SHIFT != s->heap->brk || s->base != heap_start(s->heap))
+		return check_violation(r, "%zu units do not tile the break %zu",
+		                       s->nunits, s->heap->brk);
+	bad += check_span_list(s, epoch, r, &listed_spans);
+	bad += check_class_lists(s, epoch, r, listlen);
+	bad += check_bins(s, epoch, r, &listed_free);
+	if (walk_units(s, epoch, listlen, r, &w, &bad))
+		bad += check_totals(s, &w, listed_spans, listed_free, r);
 	return bad;
 }
 

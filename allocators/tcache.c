@@ -269,6 +269,7 @@ static unsigned long tc_check(void *self, struct check_report *rep)
 	unsigned long bad = 0;
 	pthread_mutex_lock(&st->lock);
 	bad += alloc_tlsf.check(st->tlsf, rep);
+	check_as(rep, "tlsf-tcache");
 	for (struct tc_thread *tc = st->threads; tc; tc = tc->next) {
 		if (tc != tc_mine && st->threads->next)
 			continue;   /* another thread's, maybe in use right now */

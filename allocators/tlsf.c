@@ -546,18 +546,18 @@ static unsigned long check_free_block(struct tlsf *t, struct block *b, struct ch
 	unsigned fl, sl;
 
 	if (*back_pointer(b, size) != b)
-		bad += check_violation(r, "tlsf: free block at offset %zu: wrong back pointer",
+		bad += check_violation(r, "free block at offset %zu: wrong back pointer",
 		                       off);
 	mapping(size, &fl, &sl);
 	if (!(t->sl_map[fl] & (1u << sl)))
-		bad += check_violation(r, "tlsf: free block at offset %zu: its list (%u,%u) is "
+		bad += check_violation(r, "free block at offset %zu: its list (%u,%u) is "
 		                       "marked empty", off, fl, sl);
 	struct block *pf = b->prev_free, *nf = b->next_free;
 	if (pf ? !in_pool(t, pf) || pf->next_free != b : t->head[fl][sl] != b)
-		bad += check_violation(r, "tlsf: free block at offset %zu is not linked from "
+		bad += check_violation(r, "free block at offset %zu is not linked from "
 		                       "list (%u,%u)", off, fl, sl);
 	if (nf && (!in_pool(t, nf) || nf->prev_free != b))
-		bad += check_violation(r, "tlsf: free block at offset %zu: its next link does "
+		bad += check_violation(r, "free block at offset %zu: its next link does "
 		                       "not point back", off);
 	return bad;
 }
@@ -574,26 +574,26 @@ static unsigned long check_list(struct tlsf *t, unsigned fl, unsigned sl, uint64
 	struct block *prev = NULL, *b;
 
 	if (bit != (t->head[fl][sl] != NULL))
-		bad += check_violation(r, "tlsf: sl bitmap bit (%u,%u) is %d but the list is %s",
+		bad += check_violation(r, "sl bitmap bit (%u,%u) is %d but the list is %s",
 		                       fl, sl, bit, t->head[fl][sl] ? "non-empty" : "empty");
 	for (b = t->head[fl][sl]; b; prev = b, b = b->next_free) {
 		unsigned bfl, bsl;
 		if (!in_pool(t, b))
-			return bad + check_violation(r, "tlsf: list (%u,%u) points outside the "
+			return bad + check_violation(r, "list (%u,%u) points outside the "
 			                             "pool", fl, sl);
 		if (!looks_free(t, b))
-			return bad + check_violation(r, "tlsf: list (%u,%u) holds offset %zu, "
+			return bad + check_violation(r, "list (%u,%u) holds offset %zu, "
 			                             "not a free block", fl, sl, offset_of(t, b));
 		mapping(block_size(b), &bfl, &bsl);
 		if (bfl != fl || bsl != sl)
-			bad += check_violation(r, "tlsf: block of %zu bytes on list (%u,%u) "
+			bad += check_violation(r, "block of %zu bytes on list (%u,%u) "
 			                       "belongs on (%u,%u)", block_size(b), fl, sl,
 			                       bfl, bsl);
 		if (b->prev_free != prev)
-			bad += check_violation(r, "tlsf: list (%u,%u): back link of offset %zu "
+			bad += check_violation(r, "list (%u,%u): back link of offset %zu "
 			                       "is wrong", fl, sl, offset_of(t, b));
 		if (++*listed > limit)
-			return bad + check_violation(r, "tlsf: the lists hold more nodes than the "
+			return bad + check_violation(r, "the lists hold more nodes than the "
 			                             "%llu free blocks (a cycle?)",
 			                             (unsigned long long)limit);
 	}
@@ -605,15 +605,16 @@ static unsigned long tlsf_check(void *self, struct check_report *r)
 	struct tlsf *t = self;
 	unsigned long bad = 0;
 	char *brk = heap_break(t->heap);
+	check_as(r, "tlsf");
 
 	if ((char *)t->epilogue + TLSF_HEADER != brk || (char *)t->epilogue < t->pool ||
 	    offset_of(t, t->epilogue) % ALIGN) {
 		/* The walk below would not know where to stop. */
-		return check_violation(r, "tlsf: epilogue at offset %zu, but the break is at %zu",
+		return check_violation(r, "epilogue at offset %zu, but the break is at %zu",
 		                        offset_of(t, t->epilogue), (size_t)(brk - t->pool));
 	}
 	if (block_size(t->epilogue) != 0 || is_free(t->epilogue))
-		bad += check_violation(r, "tlsf: epilogue header %#zx: not a zero-size used block",
+		bad += check_violation(r, "epilogue header %#zx: not a zero-size used block",
 		                       t->epilogue->header);
 
 	/* Physical walk: sizes add up to the break, flags agree, free blocks are linked. */
@@ -623,20 +624,20 @@ static unsigned long tlsf_check(void *self, struct check_report *r)
 	while (b != t->epilogue) {
 		size_t size = block_size(b), off = offset_of(t, b);
 		if (size < TLSF_MIN_BLOCK || size > (size_t)((char *)t->epilogue - (char *)b))
-			return bad + check_violation(r, "tlsf: block at offset %zu: bad size %zu",
+			return bad + check_violation(r, "block at offset %zu: bad size %zu",
 			                             off, size);
 		if (b->header & (FLAG_MASK & ~(FREE_BIT | PREV_FREE)))
-			bad += check_violation(r, "tlsf: block at offset %zu: stray bits in %#zx",
+			bad += check_violation(r, "block at offset %zu: stray bits in %#zx",
 			                       off, b->header);
 		if (!!(b->header & PREV_FREE) != prev_was_free)
-			bad += check_violation(r, "tlsf: block at offset %zu says its predecessor "
+			bad += check_violation(r, "block at offset %zu says its predecessor "
 			                       "is %s, it is %s", off,
 			                       (b->header & PREV_FREE) ? "free" : "used",
 			                       prev_was_free ? "free" : "used");
 		if (is_free(b)) {
 			walked_free++;
 			if (prev_was_free)
-				bad += check_violation(r, "tlsf: free blocks at offset %zu and "
+				bad += check_violation(r, "free blocks at offset %zu and "
 				                       "before it not coalesced", off);
 			bad += check_free_block(t, b, r);
 		}
@@ -644,26 +645,26 @@ static unsigned long tlsf_check(void *self, struct check_report *r)
 		b = at(b, size);
 	}
 	if (!!(t->epilogue->header & PREV_FREE) != prev_was_free)
-		bad += check_violation(r, "tlsf: the epilogue's previous-free bit is wrong");
+		bad += check_violation(r, "the epilogue's previous-free bit is wrong");
 
 	/* Lists and bitmaps: every node a free block of the list's class, each once. */
 	uint64_t listed = 0;
 	for (unsigned fl = 0; fl < TLSF_FL_COUNT && listed <= walked_free; fl++) {
 		int bit = (t->fl_map >> fl) & 1;
 		if (bit != (t->sl_map[fl] != 0))
-			bad += check_violation(r, "tlsf: fl bitmap bit %u is %d but its sl bitmap "
+			bad += check_violation(r, "fl bitmap bit %u is %d but its sl bitmap "
 			                       "is %#x", fl, bit, t->sl_map[fl]);
 		for (unsigned sl = 0; sl < TLSF_SL_COUNT && listed <= walked_free; sl++)
 			bad += check_list(t, fl, sl, walked_free, &listed, r);
 	}
 	if (listed < walked_free)
-		bad += check_violation(r, "tlsf: %llu free blocks in the heap, only %llu on lists",
+		bad += check_violation(r, "%llu free blocks in the heap, only %llu on lists",
 		                       (unsigned long long)walked_free,
 		                       (unsigned long long)listed);
 	if (t->fl_map >> (TLSF_FL_COUNT - 1) >> 1)
-		bad += check_violation(r, "tlsf: the fl bitmap has bits above fl count");
+		bad += check_violation(r, "the fl bitmap has bits above fl count");
 	if (t->free_blocks != walked_free)
-		bad += check_violation(r, "tlsf: the counter says %llu free blocks, walked %llu",
+		bad += check_violation(r, "the counter says %llu free blocks, walked %llu",
 		                       (unsigned long long)t->free_blocks,
 		                       (unsigned long long)walked_free);
 	return bad;

@@ -36,7 +36,7 @@
 
 #include "../allocators/allocator.h"
 #include "count.h"
-#include "heap.h"
+#include "../allocators/heap.h"
 #include "latency.h"
 #include "metrics.h"
 #include "timing.h"

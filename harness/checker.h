@@ -29,7 +29,7 @@
 #include "cell.h"
 #include "check.h"
 #include "global_lock.h"
-#include "heap.h"
+#include "../allocators/heap.h"
 #include "timed_op.h"
 
 /* What one replaying thread counts (summed into the cell's result). */

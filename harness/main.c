@@ -28,7 +28,7 @@
 
 static int help_main(int argc, char **argv);
 
-/* `bench NAME ...`: helpers add their subcommands here. */
+/* `bench NAME ...`: one row per subcommand. */
 static const struct command commands[] = {
 	{ "run", run_main, "run a program on an allocator, or measure programs (docs/run.md)" },
 	{ "gen", gen_main, "write a synthetic trace from a named profile" },
@@ -39,7 +39,6 @@ static const struct command commands[] = {
 	{ "plan", plan_main, "a suite as units for GNU parallel, Slurm, CI (docs/distributed.md)" },
 	{ "merge", merge_main, "summary.json for a folder the units of a plan filled" },
 	{ "help", help_main, "this help, or a command's: help COMMAND" },
-	/* COMMANDS (keep this marker: add entries above it) */
 	{ NULL, NULL, NULL },
 };
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "heap.h"
+#include "../allocators/heap.h"
 
 /* What the heap provider and the replay loop saw in one pass. */
 struct memory_figures {

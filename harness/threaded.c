@@ -21,7 +21,7 @@
 #include "checker.h"
 #include "global_lock.h"
 #include "guard.h"
-#include "heap.h"
+#include "../allocators/heap.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -5,10 +5,11 @@
  * The file is compiled once per allocator with -DHEAPLAB_ALLOCATOR=alloc_<x>
  * and linked against a static archive of the position-independent allocator
  * objects, so each build/lib/libheaplab-<name>.so holds this wrapper, the one
- * allocator file defining that table, allocators/common.c and harness/heap.c:
+ * allocator file defining that table (with the shared layer it is built on,
+ * such as allocators/segfit.c), allocators/common.c and allocators/heap.c:
  * the very code the harness measures, never a second copy.
  *
- * Memory comes from the heap provider (harness/heap.c, which never calls
+ * Memory comes from the heap provider (allocators/heap.c, which never calls
  * malloc), opened lazily by the first call with a 64 GiB reservation
  * (HEAPLAB_HEAP_RESERVE and HEAPLAB_HEAP_LIMIT override it), so every request,
  * however large, is served by the allocator itself and shows in its figures.
@@ -36,7 +37,7 @@
  */
 #define _GNU_SOURCE
 #include "allocators/allocator.h"
-#include "harness/heap.h"
+#include "allocators/heap.h"
 
 #include <errno.h>
 #include <fcntl.h>

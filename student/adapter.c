@@ -2,7 +2,7 @@
  * adapter.c - a student's allocator as a heaplab allocator table.
  *
  * `bench --alloc path/mm.c` (or malloc.c) compiles the student's source,
- * then links it with this file, harness/heap.c and allocators/common.c into
+ * then links it with this file, allocators/heap.c and allocators/common.c into
  * a shared object that bench loads (harness/student.c), or with
  * preload/malloc_api.c into a library `bench run` preloads.  This file is
  * compiled twice, once per interface:
@@ -28,7 +28,7 @@
  */
 #define _GNU_SOURCE
 #include "allocators/allocator.h"
-#include "harness/heap.h"
+#include "allocators/heap.h"
 
 #include <errno.h>
 #include <string.h>

@@ -203,8 +203,8 @@ static void *dropping_realloc(void *self, void *ptr, size_t size)
 static unsigned long failing_check(void *self, struct check_report *report)
 {
 	unsigned long bad = fwd_check(self, report);
-	return bad + (unsigned long)check_violation(report,
-	                                            "broken-selfcheck: free list length is off by one");
+	check_as(report, "broken-selfcheck");
+	return bad + (unsigned long)check_violation(report, "free list length is off by one");
 }
 
 BROKEN(broken_misaligned, "broken-misaligned", "payloads 8 bytes off alignment",

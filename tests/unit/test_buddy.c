@@ -15,7 +15,7 @@
  */
 #include "test.h"
 #include "allocators/allocator.h"
-#include "alloc_helpers.h"
+#include "alloc_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,55 +26,11 @@ static const struct allocator *const A = &alloc_buddy;
 #define TOP      ((size_t)1 << 20)
 #define ST_FREE  0x40
 
-struct fixture {
-	struct heap heap;
-	void       *self;
-};
-
-static int open_buddy(struct fixture *f)
-{
-	if (heap_open(&f->heap, (size_t)1 << 32, 0) != 0)
-		return 0;
-	f->self = A->init(&f->heap);
-	return f->self != NULL;
-}
-
-static unsigned long violations(struct fixture *f)
-{
-	struct check_report r = { 0 };
-	return A->check(f->self, &r);
-}
-
-/* The allocator's own counters, read through its stats callback. */
-struct stat_want {
-	const char *name;
-	uint64_t    value;
-	int         found;
-};
-
-static void stat_pick(void *ctx, const char *name, uint64_t value)
-{
-	struct stat_want *w = ctx;
-	if (strcmp(name, w->name) == 0) {
-		w->value = value;
-		w->found = 1;
-	}
-}
-
-static uint64_t stat(struct fixture *f, const char *name)
-{
-	struct stat_want w = { name, 0, 0 };
-	A->stats(f->self, stat_pick, &w);
-	if (!w.found)
-		test_fail(__FILE__, __LINE__, "no stat named %s", name);
-	return w.value;
-}
-
 static uint64_t free_at_order(struct fixture *f, unsigned k)
 {
 	char name[32];
 	snprintf(name, sizeof name, "free_order_%u", k);
-	return stat(f, name);
+	return fixture_stat(f, name);
 }
 
 static size_t offset(struct fixture *f, const void *p)
@@ -85,17 +41,17 @@ static size_t offset(struct fixture *f, const void *p)
 TEST(buddy_fresh_heap_is_one_top_with_one_free_block_per_order_16_to_19)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	EXPECT_EQ(f.heap.brk, TOP);
 	for (unsigned k = 5; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), k >= 16);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_min_malloc_splits_a_chain_leaving_one_free_block_per_order)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *p = A->malloc(f.self, 1);
 	REQUIRE(p);
 	EXPECT_EQ(f.heap.brk, TOP);
@@ -104,21 +60,21 @@ TEST(buddy_min_malloc_splits_a_chain_leaving_one_free_block_per_order)
 	/* 64K split down to 32 bytes: one free upper half per order 5..15. */
 	for (unsigned k = 5; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), k != 16);
-	EXPECT_EQ(stat(&f, "splits"), 11);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_EQ(fixture_stat(&f, "splits"), 11);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_freeing_the_split_block_merges_the_chain_back)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *p = A->malloc(f.self, 1);
 	REQUIRE(p);
 	A->free(f.self, p);
-	EXPECT_EQ(stat(&f, "merges"), 11);
+	EXPECT_EQ(fixture_stat(&f, "merges"), 11);
 	for (unsigned k = 5; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), k >= 16);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 /*
@@ -128,7 +84,7 @@ TEST(buddy_freeing_the_split_block_merges_the_chain_back)
 TEST(buddy_a_top_that_frees_up_entirely_is_retired_and_reused)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *p = A->malloc(f.self, 4096);
 	REQUIRE(p);
 	EXPECT_EQ(f.heap.brk, 2 * TOP);
@@ -136,21 +92,21 @@ TEST(buddy_a_top_that_frees_up_entirely_is_retired_and_reused)
 	for (unsigned k = 12; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), (k != 15) + (k >= 16));
 	A->free(f.self, p);
-	EXPECT_EQ(stat(&f, "free_tops"), 1);
-	EXPECT_EQ(stat(&f, "tops_retired"), 1);
+	EXPECT_EQ(fixture_stat(&f, "free_tops"), 1);
+	EXPECT_EQ(fixture_stat(&f, "tops_retired"), 1);
 	for (unsigned k = 5; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), k >= 16);   /* only top 0's blocks are listed */
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 	p = A->malloc(f.self, 100000);                 /* the free top is seeded again */
 	EXPECT_EQ(offset(&f, p), TOP + 128 * 1024);
 	EXPECT_EQ(f.heap.brk, 2 * TOP);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_buddy_address_is_offset_xor_size)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *a = A->malloc(f.self, 32), *b = A->malloc(f.self, 32);
 	REQUIRE(a && b);
 	EXPECT_EQ(offset(&f, a), 64 * 1024);          /* top 0's order-16 block, split */
@@ -159,21 +115,21 @@ TEST(buddy_buddy_address_is_offset_xor_size)
 	EXPECT_EQ(offset(&f, c), offset(&f, a) ^ 64);
 	A->free(f.self, a);                           /* buddy b is live: no merge */
 	EXPECT_EQ(free_at_order(&f, 5), 1);
-	EXPECT_EQ(stat(&f, "merges"), 0);
+	EXPECT_EQ(fixture_stat(&f, "merges"), 0);
 	A->free(f.self, b);                           /* merges to 64, stops at live c */
 	EXPECT_EQ(free_at_order(&f, 5), 0);
 	EXPECT_EQ(free_at_order(&f, 6), 1);
-	EXPECT_EQ(stat(&f, "merges"), 1);
+	EXPECT_EQ(fixture_stat(&f, "merges"), 1);
 	A->free(f.self, c);
 	for (unsigned k = 5; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), k >= 16);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_order_k_blocks_are_aligned_to_2_to_the_k)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	for (int round = 0; round < 3; round++)
 		for (unsigned k = 5; k <= 19; k++) {
 			char *p = A->malloc(f.self, ((size_t)1 << k) - 7);
@@ -187,13 +143,13 @@ TEST(buddy_order_k_blocks_are_aligned_to_2_to_the_k)
 		EXPECT_EQ((uintptr_t)p % ((size_t)1 << k), 0);
 		EXPECT_EQ(A->usable_size(f.self, p), (size_t)1 << (k > 6 ? k : 6));
 	}
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_exact_power_of_two_request_takes_exactly_that_order)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	for (unsigned k = 5; k <= 19; k++) {
 		void *p = A->malloc(f.self, (size_t)1 << k);
 		void *q = A->malloc(f.self, ((size_t)1 << k) + 1);
@@ -204,7 +160,7 @@ TEST(buddy_exact_power_of_two_request_takes_exactly_that_order)
 	}
 	EXPECT_EQ(A->usable_size(f.self, A->malloc(f.self, 0)), 32);
 	EXPECT_EQ(A->usable_size(f.self, A->malloc(f.self, 17)), 32);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_everything_freed_merges_back_to_free_tops)
@@ -212,7 +168,7 @@ TEST(buddy_everything_freed_merges_back_to_free_tops)
 	enum { N = 6000 };
 	static void *p[N];
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	srand(7);
 	for (int i = 0; i < N; i++) {
 		size_t size = (i % 97 == 0) ? (size_t)rand() % (3 << 20) : (size_t)rand() % 3000;
@@ -221,20 +177,20 @@ TEST(buddy_everything_freed_merges_back_to_free_tops)
 		REQUIRE(p[i]);
 	}
 	EXPECT(f.heap.brk > 4 * TOP);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 	for (int i = N - 1; i > 0; i--) {             /* free in a shuffled order */
 		int j = rand() % (i + 1);
 		void *t = p[i]; p[i] = p[j]; p[j] = t;
 	}
 	for (int i = 0; i < N; i++)
 		A->free(f.self, p[i]);
-	EXPECT_EQ(stat(&f, "live_blocks"), 0);
-	EXPECT_EQ(stat(&f, "large_blocks"), 0);
-	EXPECT_EQ(stat(&f, "free_tops"), stat(&f, "tops") - 1);   /* all but top 0 */
+	EXPECT_EQ(fixture_stat(&f, "live_blocks"), 0);
+	EXPECT_EQ(fixture_stat(&f, "large_blocks"), 0);
+	EXPECT_EQ(fixture_stat(&f, "free_tops"), fixture_stat(&f, "tops") - 1);   /* all but top 0 */
 	for (unsigned k = 5; k <= 19; k++)
 		EXPECT_EQ(free_at_order(&f, k), k >= 16);     /* top 0 fully merged */
 	EXPECT(f.heap.brk <= 2 * TOP);                  /* trailing free tops given back */
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 /*
@@ -252,7 +208,7 @@ TEST(buddy_internal_waste_on_uniform_sizes_is_about_a_quarter)
 	enum { N = 20000, MAX = 4096 };
 	static void *p[N];
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	double want_req = 0, want_blk = 0;
 	for (size_t s = 1; s <= MAX; s++) {
 		size_t blk = 32;
@@ -276,14 +232,14 @@ TEST(buddy_internal_waste_on_uniform_sizes_is_about_a_quarter)
 	EXPECT(expected > 0.24 && expected < 0.26);
 	EXPECT(waste > expected - 0.02 && waste < expected + 0.02);
 	EXPECT(waste > 0.22 && waste < 0.28);
-	EXPECT_EQ(stat(&f, "live_block_bytes"), (uint64_t)got);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_EQ(fixture_stat(&f, "live_block_bytes"), (uint64_t)got);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_requests_over_half_a_top_take_a_run_of_whole_tops)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *a = A->malloc(f.self, (512 << 10) + 1);
 	char *b = A->malloc(f.self, 3 * TOP - 5);
 	REQUIRE(a && b);
@@ -299,17 +255,17 @@ TEST(buddy_requests_over_half_a_top_take_a_run_of_whole_tops)
 	A->free(f.self, c);
 	A->free(f.self, b);                              /* tail given back to the provider */
 	EXPECT(f.heap.brk < 5 * TOP);
-	EXPECT_EQ(stat(&f, "large_blocks"), 0);
+	EXPECT_EQ(fixture_stat(&f, "large_blocks"), 0);
 	char *d = A->memalign(f.self, (size_t)4 << 20, 10);
 	REQUIRE(d);
 	EXPECT_EQ((uintptr_t)d % ((size_t)4 << 20), 0);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_realloc_shrinks_and_grows_in_place_when_buddies_are_free)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *p = A->malloc(f.self, 4096);
 	REQUIRE(p);
 	memset(p, 7, 4096);
@@ -326,64 +282,64 @@ TEST(buddy_realloc_shrinks_and_grows_in_place_when_buddies_are_free)
 	char *r = A->realloc(f.self, p, 5000);
 	EXPECT(r != p);                                  /* had to move */
 	EXPECT_EQ(r[99], 7);
-	EXPECT_EQ(violations(&f), 0);
+	EXPECT_CLEAN(&f);
 }
 
 TEST(buddy_check_catches_a_corrupted_list_link)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *a = A->malloc(f.self, 32), *b = A->malloc(f.self, 32);
 	REQUIRE(a && b);
 	A->free(f.self, a);                  /* a is on the order-5 list (b is live) */
-	REQUIRE(violations(&f) == 0);
+	REQUIRE(fixture_check(&f) == 0);
 	((void **)a)[0] = b + 64;            /* next -> somewhere that is no free block */
-	EXPECT(violations(&f) >= 1);
+	EXPECT(fixture_check(&f) >= 1);
 }
 
 TEST(buddy_check_catches_a_broken_prev_link)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *a = A->malloc(f.self, 32), *b = A->malloc(f.self, 32);
 	REQUIRE(a && b);
 	A->free(f.self, a);
 	((void **)a)[1] = a;                 /* prev */
-	EXPECT(violations(&f) >= 1);
+	EXPECT(fixture_check(&f) >= 1);
 }
 
 TEST(buddy_check_catches_a_corrupted_state_byte)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *a = A->malloc(f.self, 32), *b = A->malloc(f.self, 300);
 	REQUIRE(a && b);
 	uint8_t *table = (uint8_t *)heap_start(&f.heap);    /* top 0's table */
-	REQUIRE(violations(&f) == 0);
+	REQUIRE(fixture_check(&f) == 0);
 	table[offset(&f, b) >> 5] |= ST_FREE;                /* live block claims to be free */
-	EXPECT(violations(&f) >= 1);
+	EXPECT(fixture_check(&f) >= 1);
 	table[offset(&f, b) >> 5] &= (uint8_t)~ST_FREE;
-	REQUIRE(violations(&f) == 0);
+	REQUIRE(fixture_check(&f) == 0);
 	table[offset(&f, a) >> 5] = 6;                       /* wrong order */
-	EXPECT(violations(&f) >= 1);
+	EXPECT(fixture_check(&f) >= 1);
 }
 
 TEST(buddy_check_catches_free_buddies_that_did_not_merge)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	char *a = A->malloc(f.self, 32), *b = A->malloc(f.self, 32);
 	REQUIRE(a && b);
 	A->free(f.self, a);
 	uint8_t *table = (uint8_t *)heap_start(&f.heap);
 	table[offset(&f, b) >> 5] = ST_FREE | 5;             /* b looks free but stays unmerged */
-	EXPECT(violations(&f) >= 1);
+	EXPECT(fixture_check(&f) >= 1);
 }
 
 /* A longer seeded mix than the conformance test: more live blocks, big ones, realloc. */
 TEST(buddy_random_workload_keeps_payloads_and_passes_periodic_self_checks)
 {
 	struct fixture f;
-	REQUIRE(open_buddy(&f));
+	REQUIRE(fixture_open(&f, A, 0, 0));
 	alloc_stress_mix(A, f.self);
 }

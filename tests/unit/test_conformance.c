@@ -8,6 +8,7 @@
  */
 #include "test.h"
 #include "allocators/allocator.h"
+#include "alloc_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,38 +19,29 @@
 #define EXPECT_ALLOC(a, cond)                                                     \
 	do { if (!(cond)) test_fail(__FILE__, __LINE__, "%s: expected %s", (a)->name, #cond); } while (0)
 
-struct instance {
-	struct heap heap;
-	void       *self;
-};
-
-static int start(struct instance *in, const struct allocator *a, size_t limit)
+/* `a` on a fresh heap refusing to grow past `limit` (0: none); a failure if init fails. */
+static int start(struct fixture *in, const struct allocator *a, size_t limit)
 {
-	if (heap_open(&in->heap, (size_t)1 << 32, limit) != 0)
-		return 0;
-	in->self = a->init(&in->heap);
-	if (!in->self) {
+	if (fixture_open(in, a, 0, limit))
+		return 1;
+	if (in->heap.base) {         /* the heap opened: init failed */
 		test_fail(__FILE__, __LINE__, "%s: init failed", a->name);
-		heap_close(&in->heap);
-		return 0;
+		fixture_close(in);
 	}
-	return 1;
+	return 0;
 }
 
-static void expect_clean(const struct allocator *a, struct instance *in, const char *when)
+static void expect_clean(const struct allocator *a, struct fixture *in, const char *when)
 {
-	struct check_report r = { 0 };
-	unsigned long n = a->check(in->self, &r);
-	if (n || r.violations)
+	unsigned long n = fixture_check(in);
+	if (n)
 		test_fail(__FILE__, __LINE__, "%s: self-check %s: %lu violations, first: %s",
-		          a->name, when, r.violations, r.nmessages ? r.messages[0] : "?");
+		          a->name, when, n, in->report.nmessages ? in->report.messages[0] : "?");
 }
-
-static void stop(struct instance *in) { heap_close(&in->heap); }
 
 static int aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
-static int inside(struct instance *in, const void *p, size_t size)
+static int inside(struct fixture *in, const void *p, size_t size)
 {
 	return heap_contains(&in->heap, p, size);
 }
@@ -58,11 +50,11 @@ TEST(conformance_fresh_heap_passes_self_check)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		expect_clean(a, &in, "on a fresh heap");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -72,7 +64,7 @@ TEST(conformance_blocks_are_16_byte_aligned_inside_the_heap_and_usable)
 	                                256, 1000, 4095, 4096, 4097, 65536, 100000, 1 << 20 };
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		void *p[sizeof sizes / sizeof sizes[0]];
 		if (!start(&in, a, 0))
 			continue;
@@ -90,7 +82,7 @@ TEST(conformance_blocks_are_16_byte_aligned_inside_the_heap_and_usable)
 		for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
 			a->free(in.self, p[k]);
 		expect_clean(a, &in, "after freeing everything");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -98,7 +90,7 @@ TEST(conformance_malloc_zero_returns_distinct_freeable_blocks)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		void *x = a->malloc(in.self, 0), *y = a->malloc(in.self, 0);
@@ -107,7 +99,7 @@ TEST(conformance_malloc_zero_returns_distinct_freeable_blocks)
 		a->free(in.self, y);
 		a->free(in.self, NULL);
 		expect_clean(a, &in, "after malloc(0) and free");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -115,14 +107,14 @@ TEST(conformance_calloc_overflow_returns_null)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		EXPECT_ALLOC(a, a->calloc(in.self, SIZE_MAX / 2, 3) == NULL);
 		EXPECT_ALLOC(a, a->calloc(in.self, (size_t)1 << 33, (size_t)1 << 33) == NULL);
 		EXPECT_ALLOC(a, a->calloc(in.self, 3, 5) != NULL);
 		expect_clean(a, &in, "after calloc overflow");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -130,7 +122,7 @@ TEST(conformance_calloc_zeroes_reused_memory)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		for (size_t size = 16; size <= 70000; size = size * 3 + 5) {
@@ -153,7 +145,7 @@ TEST(conformance_calloc_zeroes_reused_memory)
 			a->free(in.self, z);
 		}
 		expect_clean(a, &in, "after calloc reuse");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -161,7 +153,7 @@ TEST(conformance_realloc_null_mallocs_and_zero_returns_a_block)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		char *p = a->realloc(in.self, NULL, 40);
@@ -172,7 +164,7 @@ TEST(conformance_realloc_null_mallocs_and_zero_returns_a_block)
 		EXPECT_ALLOC(a, q != NULL && aligned(q, HEAPLAB_ALIGN));
 		a->free(in.self, q);
 		expect_clean(a, &in, "after realloc edge cases");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -180,7 +172,7 @@ TEST(conformance_realloc_keeps_contents_growing_and_shrinking)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		unsigned char *p = a->malloc(in.self, 10);
@@ -222,7 +214,7 @@ TEST(conformance_realloc_keeps_contents_growing_and_shrinking)
 			p = q;
 		}
 		expect_clean(a, &in, "after realloc chain");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -230,7 +222,7 @@ TEST(conformance_memalign_honours_every_power_of_two)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		void *held[32];
@@ -253,7 +245,7 @@ TEST(conformance_memalign_honours_every_power_of_two)
 		for (int k = 0; k < n; k++)
 			a->free(in.self, held[k]);
 		expect_clean(a, &in, "after freeing aligned blocks");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -261,7 +253,7 @@ TEST(conformance_refused_growth_returns_null_and_heap_recovers)
 {
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, (size_t)1 << 20))
 			continue;
 		void *blocks[4096];
@@ -279,7 +271,7 @@ TEST(conformance_refused_growth_returns_null_and_heap_recovers)
 			EXPECT_ALLOC(a, again != NULL);
 			expect_clean(a, &in, "after freeing and allocating again");
 		}
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -289,7 +281,7 @@ TEST(conformance_random_mix_keeps_payloads_and_passes_self_check)
 	enum { LIVE = 300, OPS = 30000 };
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		unsigned char *ptr[LIVE] = { 0 };
@@ -346,7 +338,7 @@ TEST(conformance_random_mix_keeps_payloads_and_passes_self_check)
 		for (int k = 0; k < LIVE; k++)
 			a->free(in.self, ptr[k]);
 		expect_clean(a, &in, "after freeing the random mix");
-		stop(&in);
+		fixture_close(&in);
 	}
 }
 
@@ -380,7 +372,7 @@ static void expect_pattern(const struct allocator *a, const unsigned char *p, si
 }
 
 /* A block that is NULL or lies inside the heap, aligned, with `size` usable bytes. */
-static void expect_null_or_valid(const struct allocator *a, struct instance *in, void *p,
+static void expect_null_or_valid(const struct allocator *a, struct fixture *in, void *p,
                                  size_t size, size_t align, const char *what)
 {
 	if (!p)
@@ -396,7 +388,7 @@ TEST(conformance_huge_sizes_return_null_and_leave_live_blocks_alone)
 	static const size_t live_sizes[] = { 24, 4096, 600000 };
 	const struct allocator *a;
 	EACH_ALLOCATOR(a) {
-		struct instance in;
+		struct fixture in;
 		if (!start(&in, a, 0))
 			continue;
 		void *keep[3];
@@ -437,6 +429,6 @@ TEST(conformance_huge_sizes_return_null_and_leave_live_blocks_alone)
 		void *p = a->malloc(in.self, 100);
 		EXPECT_ALLOC(a, p != NULL);
 		a->free(in.self, p);
-		stop(&in);
+		fixture_close(&in);
 	}
 }

@@ -1,6 +1,6 @@
 /* test_heap.c - the heap provider: break, peak, limit, shrink, accounting. */
 #include "test.h"
-#include "harness/heap.h"
+#include "allocators/heap.h"
 
 #include <stdint.h>
 

@@ -11,8 +11,8 @@ extern const struct allocator alloc_implicit_first, alloc_implicit_next, alloc_i
 
 TEST(implicit_splits_a_larger_free_block_and_frees_the_rest)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_first));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0));
 	char *big = m(&r, 1000), *guard = m(&r, 16);
 	REQUIRE(big && guard);
 	f(&r, big);
@@ -23,36 +23,36 @@ TEST(implicit_splits_a_larger_free_block_and_frees_the_rest)
 	char *rest = bt_block(small) + bt_size(bt_block(small));
 	EXPECT(!bt_is_alloc(rest));
 	EXPECT_EQ(bt_size(rest), bt_asize(1000) - bt_asize(100));
-	EXPECT_EQ(r.core->splits >= 1, 1);
+	EXPECT_EQ(core_of(&r)->splits >= 1, 1);
 	/* The remainder is reusable: it is where the next fitting request lands. */
 	char *again = m(&r, 500);
 	EXPECT(again == bt_payload(rest));
 	EXPECT_EQ(r.heap.brk, brk);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_does_not_split_when_the_rest_would_be_too_small)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_first));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0));
 	char *a = m(&r, 120), *guard = m(&r, 16);  /* a 128-byte block */
 	REQUIRE(a && guard);
 	EXPECT_EQ(block_size(a), 128);
 	f(&r, a);
-	uint64_t splits = r.core->splits, free_blocks = r.core->free_blocks;
+	uint64_t splits = core_of(&r)->splits, free_blocks = core_of(&r)->free_blocks;
 	char *b = m(&r, 100);                       /* needs 112: 16 left, below the minimum */
 	EXPECT(b == a);
 	EXPECT_EQ(block_size(b), 128);
 	EXPECT_EQ(r.a->usable_size(r.self, b), 120);
-	EXPECT_EQ(r.core->splits, splits);
-	EXPECT_EQ(r.core->free_blocks, free_blocks - 1);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_EQ(core_of(&r)->splits, splits);
+	EXPECT_EQ(core_of(&r)->free_blocks, free_blocks - 1);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 /* Three 96-byte blocks a, b, c below a guard; returns 0 if allocation failed. */
-static int three(struct run *r, char **a, char **b, char **c)
+static int three(struct fixture *r, char **a, char **b, char **c)
 {
 	*a = m(r, 88);
 	*b = m(r, 88);
@@ -61,7 +61,7 @@ static int three(struct run *r, char **a, char **b, char **c)
 }
 
 /* After the frees, a..c must be one free block of 288 bytes at a's header. */
-static void expect_one_block(struct run *r, char *a)
+static void expect_one_block(struct fixture *r, char *a)
 {
 	EXPECT(!bt_is_alloc(bt_block(a)));
 	EXPECT_EQ(bt_size(bt_block(a)), 3 * 96);
@@ -69,47 +69,47 @@ static void expect_one_block(struct run *r, char *a)
 	char *p = m(r, 3 * 96 - BT_WORD);       /* first fit: the merged block, not the top */
 	EXPECT(p == a);
 	EXPECT_EQ(r->heap.brk, brk);
-	EXPECT_EQ(violations(r), 0);
+	EXPECT_CLEAN(r);
 }
 
 TEST(implicit_free_coalesces_with_the_previous_block)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	f(&r, a);
 	f(&r, b);
 	EXPECT_EQ(bt_size(bt_block(a)), 2 * 96);
 	f(&r, c);
 	expect_one_block(&r, a);
-	heap_close(&r.heap);
+	fixture_close(&r);
 }
 
 TEST(implicit_free_coalesces_with_the_next_block)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	f(&r, c);
 	f(&r, b);
 	EXPECT_EQ(bt_size(bt_block(b)), 2 * 96);
 	f(&r, a);
 	expect_one_block(&r, a);
-	heap_close(&r.heap);
+	fixture_close(&r);
 }
 
 TEST(implicit_free_coalesces_with_both_neighbours)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	f(&r, a);
 	f(&r, c);
-	uint64_t free_before = r.core->free_blocks;
+	uint64_t free_before = core_of(&r)->free_blocks;
 	f(&r, b);
-	EXPECT_EQ(r.core->free_blocks, free_before - 1);  /* three became one */
+	EXPECT_EQ(core_of(&r)->free_blocks, free_before - 1);  /* three became one */
 	expect_one_block(&r, a);
-	heap_close(&r.heap);
+	fixture_close(&r);
 }
 
 /*
@@ -118,7 +118,7 @@ TEST(implicit_free_coalesces_with_both_neighbours)
  */
 struct crafted { char *h256, *h128, *h512, *last_guard; };
 
-static int craft(struct run *r, struct crafted *c)
+static int craft(struct fixture *r, struct crafted *c)
 {
 	c->h256 = m(r, 248);
 	char *g1 = m(r, 16);
@@ -136,45 +136,45 @@ static int craft(struct run *r, struct crafted *c)
 
 TEST(implicit_first_fit_takes_the_lowest_block_that_fits)
 {
-	struct run r;
+	struct fixture r;
 	struct crafted c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && craft(&r, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && craft(&r, &c));
 	EXPECT(m(&r, 100) == c.h256);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_best_fit_takes_the_smallest_block_that_fits)
 {
-	struct run r;
+	struct fixture r;
 	struct crafted c;
-	REQUIRE(open_run(&r, &alloc_implicit_best) && craft(&r, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_best, 0, 0) && craft(&r, &c));
 	EXPECT(m(&r, 100) == c.h128);
 	EXPECT(m(&r, 300) == c.h512);      /* the top is bigger still */
 	EXPECT(m(&r, 230) == c.h256);  /* the 208 left of h512 is too small */
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_next_fit_continues_from_the_last_placement)
 {
-	struct run r;
+	struct fixture r;
 	struct crafted c;
-	REQUIRE(open_run(&r, &alloc_implicit_next) && craft(&r, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_next, 0, 0) && craft(&r, &c));
 	char *p = m(&r, 100);
 	/* Not a hole below the rover: the free top just above the last guard. */
 	EXPECT(p == c.last_guard + block_size(c.last_guard));
 	/* From the top it wraps round only when the top cannot serve. */
 	char *q = m(&r, 100);
 	EXPECT(q == p + block_size(p));
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_next_fit_wraps_round_to_the_start)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_next));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_next, 0, 0));
 	char *low = m(&r, 200), *guard = m(&r, 16);
 	REQUIRE(low && guard);
 	/* Use up the top exactly, so nothing is free above the rover. */
@@ -186,30 +186,30 @@ TEST(implicit_next_fit_wraps_round_to_the_start)
 	size_t brk = r.heap.brk;
 	EXPECT(m(&r, 100) == low);
 	EXPECT_EQ(r.heap.brk, brk);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_next_fit_rover_survives_coalescing_of_its_block)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_next));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_next, 0, 0));
 	char *a = m(&r, 40), *b = m(&r, 88), *c = m(&r, 88);  /* the rover is at c */
 	REQUIRE(a && b && c);
 	f(&r, c);  /* c merges with the free top: the rover still starts a block */
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT_CLEAN(&r);
 	f(&r, b);  /* b swallows c: the rover must move back to b */
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT_CLEAN(&r);
 	/* The search starts at the merged block, so it is what the next request gets. */
 	EXPECT(m(&r, 88) == b);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_next_fit_rover_survives_realloc_absorbing_its_block)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_next));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_next, 0, 0));
 	char *a = m(&r, 88), *b = m(&r, 88), *guard = m(&r, 16);
 	REQUIRE(a && b && guard);
 	f(&r, b);
@@ -218,8 +218,8 @@ TEST(implicit_next_fit_rover_survives_realloc_absorbing_its_block)
 	REQUIRE(g == b);
 	f(&r, g);
 	EXPECT(r.a->realloc(r.self, a, 150) == a);  /* a grows over b, where the rover is */
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_realloc_grows_in_place_into_a_free_neighbour)
@@ -227,8 +227,8 @@ TEST(implicit_realloc_grows_in_place_into_a_free_neighbour)
 	const struct allocator *all[] = { &alloc_implicit_first, &alloc_implicit_next,
 	                                  &alloc_implicit_best };
 	for (int k = 0; k < 3; k++) {
-		struct run r;
-		REQUIRE(open_run(&r, all[k]));
+		struct fixture r;
+		REQUIRE(fixture_open(&r, all[k], 0, 0));
 		char *a = m(&r, 100), *b = m(&r, 200), *guard = m(&r, 16);
 		REQUIRE(a && b && guard);
 		memset(a, 0x11, 100);
@@ -242,19 +242,19 @@ TEST(implicit_realloc_grows_in_place_into_a_free_neighbour)
 		for (int i = 0; i < 100; i++)
 			same += q[i] == 0x11;
 		EXPECT_EQ(same, 100);
-		EXPECT_EQ(violations(&r), 0);
-		heap_close(&r.heap);
+		EXPECT_CLEAN(&r);
+		fixture_close(&r);
 	}
 }
 
 TEST(implicit_realloc_at_the_top_raises_the_break_in_place)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_first));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0));
 	/* Bigger than a chunk: the heap grows by exactly this block, which ends at the top. */
 	char *p = m(&r, 100000);
 	REQUIRE(p);
-	REQUIRE(bt_block(p) + block_size(p) == r.core->epilogue);
+	REQUIRE(bt_block(p) + block_size(p) == core_of(&r)->epilogue);
 	p[99999] = 7;
 	size_t brk = r.heap.brk;
 	uint64_t grows = r.heap.grow_calls;
@@ -265,51 +265,51 @@ TEST(implicit_realloc_at_the_top_raises_the_break_in_place)
 	EXPECT(r.a->usable_size(r.self, q) >= 300000);
 	EXPECT_EQ(q[99999], 7);
 	q[299999] = 1;
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_realloc_shrinks_in_place_and_frees_the_tail)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_first));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0));
 	char *p = m(&r, 1000), *guard = m(&r, 16);
 	REQUIRE(p && guard);
-	uint64_t free_blocks = r.core->free_blocks;
+	uint64_t free_blocks = core_of(&r)->free_blocks;
 	EXPECT(r.a->realloc(r.self, p, 100) == p);
 	EXPECT_EQ(block_size(p), bt_asize(100));
-	EXPECT_EQ(r.core->free_blocks, free_blocks + 1);
+	EXPECT_EQ(core_of(&r)->free_blocks, free_blocks + 1);
 	EXPECT(m(&r, 500) == p + bt_asize(100));  /* first fit finds the freed tail */
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_memalign_returns_the_padding_to_the_free_list)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_first));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0));
 	char *p = r.a->memalign(r.self, 4096, 100);
 	REQUIRE(p);
 	EXPECT_EQ((uintptr_t)p % 4096, 0);
-	EXPECT(p > r.core->first + BT_WORD);   /* there was padding below ... */
-	EXPECT(!bt_is_alloc(r.core->first));   /* ... and it is a free block */
-	EXPECT_EQ(r.core->alloc_blocks, 1);
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT(p > core_of(&r)->first + BT_WORD);   /* there was padding below ... */
+	EXPECT(!bt_is_alloc(core_of(&r)->first));   /* ... and it is a free block */
+	EXPECT_EQ(core_of(&r)->alloc_blocks, 1);
+	EXPECT_CLEAN(&r);
 	size_t brk = r.heap.brk;
 	char *low = m(&r, 16);
-	EXPECT(low == bt_payload(r.core->first));  /* the padding is reused */
+	EXPECT(low == bt_payload(core_of(&r)->first));  /* the padding is reused */
 	EXPECT_EQ(r.heap.brk, brk);
 	f(&r, p);
 	f(&r, low);
-	EXPECT_EQ(r.core->free_blocks, 1);          /* everything merged back */
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_EQ(core_of(&r)->free_blocks, 1);          /* everything merged back */
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_grows_by_a_chunk_and_merges_with_the_free_top)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_first));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0));
 	char *p = m(&r, 1000);
 	REQUIRE(p);
 	EXPECT_EQ(r.heap.grow_calls, 2);  /* the state, then one chunk */
@@ -319,73 +319,73 @@ TEST(implicit_grows_by_a_chunk_and_merges_with_the_free_top)
 	REQUIRE(q);
 	EXPECT(q == p + block_size(p));
 	EXPECT(r.heap.brk - brk < BT_CHUNK + 64);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_self_check_detects_a_corrupted_footer)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	f(&r, b);
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT_CLEAN(&r);
 	*(size_t *)bt_footer(bt_block(b)) = 64;
-	EXPECT(count_violations(&r) >= 1);
-	heap_close(&r.heap);
+	EXPECT(fixture_check(&r) >= 1);
+	fixture_close(&r);
 }
 
 TEST(implicit_self_check_detects_a_corrupted_header)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	bt_set_hdr(bt_block(b), bt_hdr(bt_block(b)) & ~BT_ALLOC);  /* "free", no footer */
-	EXPECT(count_violations(&r) >= 1);
+	EXPECT(fixture_check(&r) >= 1);
 	bt_set_hdr(bt_block(b), (size_t)1 << 40 | BT_ALLOC | BT_PREV_ALLOC);  /* off the heap */
-	EXPECT(count_violations(&r) >= 1);
-	heap_close(&r.heap);
+	EXPECT(fixture_check(&r) >= 1);
+	fixture_close(&r);
 }
 
 TEST(implicit_self_check_detects_a_rover_off_a_block_boundary)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_next));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_next, 0, 0));
 	char *a = m(&r, 200);
 	REQUIRE(a);
 	struct { struct bt_core core; int policy; char *rover; } *view = r.self;
 	EXPECT(view->rover == bt_block(a));   /* the layout this test assumes */
 	view->rover = bt_block(a) + 16;
-	EXPECT(count_violations(&r) >= 1);
-	heap_close(&r.heap);
+	EXPECT(fixture_check(&r) >= 1);
+	fixture_close(&r);
 }
 
 TEST(implicit_self_check_detects_two_adjacent_free_blocks)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	f(&r, a);
 	/* Free b by hand without coalescing, keeping tags and counters consistent. */
 	char *bb = bt_block(b);
 	bt_mark_free(bb, bt_size(bb));
 	bt_clear_prev_alloc(bb + bt_size(bb));
-	r.core->alloc_blocks--;
-	r.core->free_blocks++;
+	core_of(&r)->alloc_blocks--;
+	core_of(&r)->free_blocks++;
 	struct check_report rep = { 0 };
 	EXPECT(r.a->check(r.self, &rep) >= 1);
 	EXPECT_STR_CONTAINS(rep.messages[0], "not coalesced");
-	heap_close(&r.heap);
+	fixture_close(&r);
 }
 
 TEST(implicit_self_check_detects_a_lying_prev_allocated_flag)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	bt_clear_prev_alloc(bt_block(b));   /* says a is free; a is live */
-	EXPECT(count_violations(&r) >= 1);
-	heap_close(&r.heap);
+	EXPECT(fixture_check(&r) >= 1);
+	fixture_close(&r);
 }
 
 static void grab(void *ctx, const char *name, uint64_t value)
@@ -396,8 +396,8 @@ static void grab(void *ctx, const char *name, uint64_t value)
 
 TEST(implicit_best_fit_stops_at_an_exact_fit)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_best));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_best, 0, 0));
 	char *exact = m(&r, 88);
 	REQUIRE(exact && m(&r, 16));
 	char *more[40];
@@ -409,35 +409,32 @@ TEST(implicit_best_fit_stops_at_an_exact_fit)
 	EXPECT(m(&r, 88) == exact);
 	r.a->stats(r.self, grab, &after);
 	EXPECT(after - before <= 2);   /* the exact fit is the first block: no full scan */
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_freeing_a_large_top_block_lowers_the_break)
 {
-	struct run r;
-	REQUIRE(open_run(&r, &alloc_implicit_next));
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_next, 0, 0));
 	char *low = m(&r, 100), *big = m(&r, 1 << 20);
 	REQUIRE(low && big);
 	size_t brk = r.heap.brk;
 	f(&r, big);
 	EXPECT(r.heap.brk < brk - (1 << 19));
-	EXPECT_EQ(r.heap.brk, (size_t)(r.core->epilogue + BT_WORD - r.heap.base));
+	EXPECT_EQ(r.heap.brk, (size_t)(core_of(&r)->epilogue + BT_WORD - r.heap.base));
 	EXPECT(bt_size(bt_block(big)) >= BT_CHUNK);     /* a chunk stays for what comes next */
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT_CLEAN(&r);
 	EXPECT(m(&r, 1000) != NULL);
 	EXPECT(r.a->realloc(r.self, low, 1 << 21) != NULL);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 TEST(implicit_refused_growth_leaves_the_heap_usable)
 {
-	struct run r;
-	r.a = &alloc_implicit_first;
-	REQUIRE(heap_open(&r.heap, (size_t)1 << 24, 100000) == 0);
-	REQUIRE((r.self = r.a->init(&r.heap)) != NULL);
-	r.core = r.self;
+	struct fixture r;
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, (size_t)1 << 24, 100000));
 	char *p = m(&r, 1000);
 	REQUIRE(p);
 	p[999] = 42;
@@ -449,11 +446,11 @@ TEST(implicit_refused_growth_leaves_the_heap_usable)
 	EXPECT(r.a->realloc(r.self, p, 1 << 20) == NULL);
 	EXPECT_EQ(p[999], 42);                         /* p is untouched and still ours */
 	EXPECT(r.a->memalign(r.self, 1 << 16, 50000) == NULL);
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT_CLEAN(&r);
 	f(&r, q);
 	EXPECT(m(&r, 80000) == q);
-	EXPECT_EQ(violations(&r), 0);
-	heap_close(&r.heap);
+	EXPECT_CLEAN(&r);
+	fixture_close(&r);
 }
 
 extern const struct allocator alloc_explicit_lifo, alloc_explicit_addr;
@@ -470,8 +467,8 @@ TEST(implicit_and_explicit_survive_a_mix_with_large_blocks)
 	                                  &alloc_implicit_best, &alloc_explicit_lifo,
 	                                  &alloc_explicit_addr };
 	for (int t = 0; t < 5; t++) {
-		struct run r;
-		REQUIRE(open_run(&r, all[t]));
+		struct fixture r;
+		REQUIRE(fixture_open(&r, all[t], 0, 0));
 		unsigned char *ptr[LIVE] = { 0 };
 		size_t size[LIVE] = { 0 };
 		unsigned seed = 777;
@@ -511,19 +508,19 @@ TEST(implicit_and_explicit_survive_a_mix_with_large_blocks)
 			bad += r.a->usable_size(r.self, ptr[k]) < want;
 			for (size_t b = 0; b < want; b += 97)
 				ptr[k][b] = (unsigned char)(k ^ b);
-			if (op % 500 == 0 && violations(&r))
+			if (op % 500 == 0 && !EXPECT_CLEAN(&r))
 				break;
 		}
 		EXPECT_EQ(bad, 0);
 		EXPECT_EQ(failed, 0);
-		EXPECT_EQ(violations(&r), 0);
+		EXPECT_CLEAN(&r);
 		for (int k = 0; k < LIVE; k++)
 			f(&r, ptr[k]);
-		EXPECT_EQ(r.core->alloc_blocks, 0);
-		EXPECT_EQ(r.core->free_blocks, 1);
+		EXPECT_EQ(core_of(&r)->alloc_blocks, 0);
+		EXPECT_EQ(core_of(&r)->free_blocks, 1);
 		EXPECT(r.heap.brk < r.heap.peak_brk);  /* the top was trimmed */
-		EXPECT_EQ(violations(&r), 0);
-		heap_close(&r.heap);
+		EXPECT_CLEAN(&r);
+		fixture_close(&r);
 	}
 }
 
@@ -531,29 +528,29 @@ TEST(implicit_first_and_best_fit_skip_the_allocated_bottom_of_the_heap)
 {
 	const struct allocator *fits[] = { &alloc_implicit_first, &alloc_implicit_best };
 	for (int t = 0; t < 2; t++) {
-		struct run r;
-		REQUIRE(open_run(&r, fits[t]));
+		struct fixture r;
+		REQUIRE(fixture_open(&r, fits[t], 0, 0));
 		uint64_t before = 0, after = 0;
 		r.a->stats(r.self, grab, &before);
 		for (int k = 0; k < 3000; k++)
 			REQUIRE(m(&r, 40) != NULL);
 		r.a->stats(r.self, grab, &after);
 		EXPECT(after - before < 3 * 3000);   /* not 3000 * 3000 / 2 */
-		EXPECT_EQ(violations(&r), 0);
-		heap_close(&r.heap);
+		EXPECT_CLEAN(&r);
+		fixture_close(&r);
 	}
 }
 
 TEST(implicit_self_check_detects_a_free_block_below_the_lowest_free_hint)
 {
-	struct run r;
+	struct fixture r;
 	char *a, *b, *c;
-	REQUIRE(open_run(&r, &alloc_implicit_first) && three(&r, &a, &b, &c));
+	REQUIRE(fixture_open(&r, &alloc_implicit_first, 0, 0) && three(&r, &a, &b, &c));
 	f(&r, b);
 	struct { struct bt_core core; int policy; char *rover, *lowest; } *view = r.self;
 	EXPECT(view->lowest == bt_block(b));  /* the layout this test assumes */
-	EXPECT_EQ(violations(&r), 0);
+	EXPECT_CLEAN(&r);
 	view->lowest = bt_block(c);           /* a boundary, but b is free below it */
-	EXPECT(count_violations(&r) >= 1);
-	heap_close(&r.heap);
+	EXPECT(fixture_check(&r) >= 1);
+	fixture_close(&r);
 }

@@ -13,7 +13,8 @@
 #include "allocators/allocator.h"
 #include "harness/bulk.h"
 #include "harness/cell.h"
-#include "alloc_helpers.h"
+#include "alloc_fixture.h"
+#include "allocators/sharded.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,83 +22,25 @@
 
 extern const struct allocator alloc_sharded;
 static const struct allocator *const A = &alloc_sharded;
-unsigned sharded_class_of(size_t n);
-size_t   sharded_class_size(unsigned c);
-int      sharded_is_small(void *self, const void *p);
-void    *sharded_page_of(const void *p);
-uintptr_t *sharded_remote_word(void *page);
 
 #define SH_PAGE  ((size_t)16384)
 #define SH_FIRST ((size_t)128)
 #define SH_SMALL ((size_t)1024)
 
-struct inst {
-	struct heap heap;
-	void       *self;
-};
-
-static void open_inst(struct inst *in)
-{
-	if (heap_open(&in->heap, (size_t)1 << 34, 0) != 0 || !(in->self = A->init(&in->heap))) {
-		test_fail(__FILE__, __LINE__, "cannot start sharded");
-		exit(1);
-	}
-}
-
-static unsigned long violations(struct inst *in, struct check_report *r)
-{
-	memset(r, 0, sizeof *r);
-	unsigned long n = A->check(in->self, r);
-	return n > r->violations ? n : r->violations;
-}
-
-static int clean(struct inst *in)
-{
-	struct check_report r;
-	return violations(in, &r) == 0;
-}
-
-static int reported(const struct check_report *r, const char *needle)
-{
-	for (unsigned i = 0; i < r->nmessages; i++)
-		if (strstr(r->messages[i], needle))
-			return 1;
-	return 0;
-}
-
-struct stat_want {
-	const char *name;
-	uint64_t    value;
-};
-
-static void take_stat(void *ctx, const char *name, uint64_t value)
-{
-	struct stat_want *w = ctx;
-	if (strcmp(name, w->name) == 0)
-		w->value = value;
-}
-
-static uint64_t stat_of(struct inst *in, const char *name)
-{
-	struct stat_want w = { name, UINT64_MAX };
-	A->stats(in->self, take_stat, &w);
-	return w.value;
-}
-
 /* ---- size classes ---- */
 
 TEST(sharded_every_small_size_maps_to_the_smallest_class_that_holds_it)
 {
-	EXPECT_EQ(sharded_class_of(0), 0);
-	EXPECT_EQ(sharded_class_of(16), 0);
-	EXPECT_EQ(sharded_class_of(17), 1);
-	EXPECT_EQ(sharded_class_size(sharded_class_of(128)), 128);
-	EXPECT_EQ(sharded_class_size(sharded_class_of(129)), 160);
-	EXPECT_EQ(sharded_class_size(sharded_class_of(SH_SMALL)), SH_SMALL);
+	EXPECT_EQ(sharded_class_of_for_test(0), 0);
+	EXPECT_EQ(sharded_class_of_for_test(16), 0);
+	EXPECT_EQ(sharded_class_of_for_test(17), 1);
+	EXPECT_EQ(sharded_class_size_for_test(sharded_class_of_for_test(128)), 128);
+	EXPECT_EQ(sharded_class_size_for_test(sharded_class_of_for_test(129)), 160);
+	EXPECT_EQ(sharded_class_size_for_test(sharded_class_of_for_test(SH_SMALL)), SH_SMALL);
 	for (size_t n = 1; n <= SH_SMALL; n++) {
-		unsigned c = sharded_class_of(n);
-		size_t sz = sharded_class_size(c);
-		if (sz < n || sz % 16 || (c && sharded_class_size(c - 1) >= n)) {
+		unsigned c = sharded_class_of_for_test(n);
+		size_t sz = sharded_class_size_for_test(c);
+		if (sz < n || sz % 16 || (c && sharded_class_size_for_test(c - 1) >= n)) {
 			test_fail(__FILE__, __LINE__, "size %zu maps to class %u of %zu bytes", n, c, sz);
 			return;
 		}
@@ -108,79 +51,79 @@ TEST(sharded_every_small_size_maps_to_the_smallest_class_that_holds_it)
 
 TEST(sharded_small_blocks_of_a_class_share_an_aligned_page_and_are_bumped_in_order)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *a = A->malloc(in.self, 40), *b = A->malloc(in.self, 48), *c = A->malloc(in.self, 33);
 	REQUIRE(a && b && c);
-	char *pg = sharded_page_of(a);
+	char *pg = sharded_page_of_for_test(a);
 	EXPECT_EQ((uintptr_t)pg % SH_PAGE, 0);
 	EXPECT(a == pg + SH_FIRST);          /* the first block after the header */
 	EXPECT(b == a + 48 && c == b + 48);  /* then the bump pointer, one block each */
-	EXPECT(sharded_is_small(in.self, a) && sharded_is_small(in.self, c));
+	EXPECT(sharded_is_small_for_test(in.self, a) && sharded_is_small_for_test(in.self, c));
 	EXPECT_EQ(A->usable_size(in.self, a), 48);
 	char *other = A->malloc(in.self, 100);
 	REQUIRE(other);
-	EXPECT(sharded_page_of(other) != pg);  /* another class, another page */
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT(sharded_page_of_for_test(other) != pg);  /* another class, another page */
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_freed_block_comes_back_first_for_its_class)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *a = A->malloc(in.self, 64), *b = A->malloc(in.self, 64);
 	REQUIRE(a && b);
 	A->free(in.self, a);
 	EXPECT(A->malloc(in.self, 200) != a);  /* another class does not take it */
 	EXPECT(A->malloc(in.self, 50) == a);   /* LIFO on its page's free list */
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_large_and_aligned_blocks_are_not_in_pages)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *big = A->malloc(in.self, SH_SMALL + 1);
 	void *al = A->memalign(in.self, 64, 40);
 	void *small = A->malloc(in.self, SH_SMALL);
 	REQUIRE(big && al && small);
-	EXPECT(!sharded_is_small(in.self, big));
-	EXPECT(!sharded_is_small(in.self, al));
+	EXPECT(!sharded_is_small_for_test(in.self, big));
+	EXPECT(!sharded_is_small_for_test(in.self, al));
 	EXPECT_EQ((uintptr_t)al % 64, 0);
-	EXPECT(sharded_is_small(in.self, small));
+	EXPECT(sharded_is_small_for_test(in.self, small));
 	EXPECT(A->usable_size(in.self, big) >= SH_SMALL + 1);
 	A->free(in.self, big);
 	A->free(in.self, al);
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_an_emptied_page_goes_back_unless_it_is_its_class_only_page)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	enum { N = 400 };                      /* 400 x 64 B: more than one 16 KiB page */
 	void *p[N];
 	for (int i = 0; i < N; i++)
 		REQUIRE((p[i] = A->malloc(in.self, 64)) != NULL);
-	EXPECT(sharded_page_of(p[0]) != sharded_page_of(p[N - 1]));
-	EXPECT_EQ(stat_of(&in, "pages_taken"), 2);
-	void *first = sharded_page_of(p[0]);
+	EXPECT(sharded_page_of_for_test(p[0]) != sharded_page_of_for_test(p[N - 1]));
+	EXPECT_EQ(fixture_stat(&in, "pages_taken"), 2);
+	void *first = sharded_page_of_for_test(p[0]);
 	for (int i = 0; i < N; i++)
 		A->free(in.self, p[i]);
 	/* One page went back (its bit is clear); the class keeps the other. */
-	EXPECT_EQ(stat_of(&in, "pages_returned"), 1);
-	EXPECT(!sharded_is_small(in.self, (char *)first + SH_FIRST));
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "pages_returned"), 1);
+	EXPECT(!sharded_is_small_for_test(in.self, (char *)first + SH_FIRST));
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_realloc_stays_within_its_class_and_moves_across_keeping_contents)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *p = A->malloc(in.self, 100);     /* class of 112 */
 	REQUIRE(p);
 	memset(p, 0x3c, 100);
@@ -188,23 +131,23 @@ TEST(sharded_realloc_stays_within_its_class_and_moves_across_keeping_contents)
 	EXPECT(A->realloc(in.self, p, 20) == p);
 	char *q = A->realloc(in.self, p, 5000);
 	REQUIRE(q);
-	EXPECT(!sharded_is_small(in.self, q));
+	EXPECT(!sharded_is_small_for_test(in.self, q));
 	EXPECT_EQ((unsigned char)q[99], 0x3c);
 	char *r = A->realloc(in.self, q, 300);
 	REQUIRE(r);
-	EXPECT(sharded_is_small(in.self, r));
+	EXPECT(sharded_is_small_for_test(in.self, r));
 	EXPECT_EQ((unsigned char)r[99], 0x3c);
 	char *z = A->realloc(in.self, r, 0);
 	EXPECT(z != NULL);
 	A->free(in.self, z);
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_huge_requests_fail_cleanly)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	EXPECT(A->malloc(in.self, SIZE_MAX) == NULL);
 	EXPECT(A->malloc(in.self, (size_t)PTRDIFF_MAX) == NULL);
 	EXPECT(A->malloc(in.self, (size_t)1 << 63) == NULL);
@@ -213,16 +156,16 @@ TEST(sharded_huge_requests_fail_cleanly)
 	void *p = A->malloc(in.self, 100);
 	REQUIRE(p);
 	EXPECT(A->realloc(in.self, p, SIZE_MAX - 8) == NULL);
-	EXPECT(clean(&in));
+	EXPECT_CLEAN(&in);
 	A->free(in.self, p);
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 /* ---- threads ---- */
 
 struct remote {
-	struct inst *in;
+	struct fixture *in;
 	void       **blocks;
 	int          n;
 };
@@ -237,27 +180,27 @@ static void *free_there(void *arg)
 
 TEST(sharded_blocks_freed_by_another_thread_return_to_the_owners_page)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	enum { N = 32 };
 	void *p[N];
 	for (int i = 0; i < N; i++)
 		REQUIRE((p[i] = A->malloc(in.self, 512)) != NULL);
-	void *page = sharded_page_of(p[0]);
+	void *page = sharded_page_of_for_test(p[0]);
 	struct remote r = { &in, p, N };
 	pthread_t t;
 	REQUIRE(pthread_create(&t, NULL, free_there, &r) == 0);
 	pthread_join(t, NULL);
-	EXPECT_EQ(stat_of(&in, "thread_heaps"), 1);   /* freeing made no heap there */
+	EXPECT_EQ(fixture_stat(&in, "thread_heaps"), 1);   /* freeing made no heap there */
 	/* The owner fills its pages again: the remote blocks come back, no new page. */
-	uint64_t taken = stat_of(&in, "pages_taken");
+	uint64_t taken = fixture_stat(&in, "pages_taken");
 	for (int i = 0; i < N; i++)
 		REQUIRE(A->malloc(in.self, 512) != NULL);
-	EXPECT_EQ(stat_of(&in, "pages_taken"), taken);
-	EXPECT(stat_of(&in, "remote_frees_collected") >= 1);
-	EXPECT(sharded_is_small(in.self, page));
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "pages_taken"), taken);
+	EXPECT(fixture_stat(&in, "remote_frees_collected") >= 1);
+	EXPECT(sharded_is_small_for_test(in.self, page));
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_runs_without_the_global_lock_under_threads)
@@ -279,80 +222,76 @@ TEST(sharded_runs_without_the_global_lock_under_threads)
 
 TEST(sharded_check_catches_a_free_link_into_the_middle_of_a_block)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *a = A->malloc(in.self, 64), *b = A->malloc(in.self, 64);
 	REQUIRE(a && b);
 	A->free(in.self, a);
 	*(char **)a = b + 8;
-	struct check_report r;
-	EXPECT(violations(&in, &r) >= 1);
-	EXPECT(reported(&r, "not a handed-out block"));
+	EXPECT(fixture_check(&in) >= 1);
+	EXPECT(fixture_reported(&in, "not a handed-out block"));
 	*(char **)a = NULL;
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_check_catches_a_block_freed_twice)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *a = A->malloc(in.self, 64);
 	REQUIRE(a && A->malloc(in.self, 64));
 	A->free(in.self, a);
 	*(char **)a = a;                       /* the list loops back to itself */
-	struct check_report r;
-	EXPECT(violations(&in, &r) >= 1);
-	EXPECT(reported(&r, "free twice"));
+	EXPECT(fixture_check(&in) >= 1);
+	EXPECT(fixture_reported(&in, "free twice"));
 	*(char **)a = NULL;
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_check_catches_a_count_that_disagrees_with_the_lists)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *a = A->malloc(in.self, 64);
 	REQUIRE(a && A->malloc(in.self, 64));
 	A->free(in.self, a);
 	*(char **)a = NULL;
 	/* Forget the free block: one block is then neither free nor counted in use. */
-	char *pg = sharded_page_of(a);
+	char *pg = sharded_page_of_for_test(a);
 	void **free_head = (void **)pg;        /* struct page's first field */
 	*free_head = NULL;
-	struct check_report r;
-	EXPECT(violations(&in, &r) >= 1);
-	EXPECT(reported(&r, "handed out"));
+	EXPECT(fixture_check(&in) >= 1);
+	EXPECT(fixture_reported(&in, "handed out"));
 	*free_head = a;
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(sharded_long_stress_mix_keeps_payloads_and_passes_self_check)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	alloc_stress_mix(A, in.self);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(sharded_check_catches_a_full_page_whose_remote_word_lost_its_flag)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	enum { N = 40 };                       /* 31 blocks of 512 B fill a page */
 	void *p[N];
 	for (int i = 0; i < N; i++)
 		REQUIRE((p[i] = A->malloc(in.self, 512)) != NULL);
-	EXPECT(clean(&in));                    /* the first page is on the full list now */
-	uintptr_t *remote = sharded_remote_word(sharded_page_of(p[0]));
+	EXPECT_CLEAN(&in);                    /* the first page is on the full list now */
+	uintptr_t *remote = sharded_remote_word_for_test(sharded_page_of_for_test(p[0]));
 	REQUIRE(*remote == 1);                 /* empty remote list, flagged full */
 	*remote = 0;
-	struct check_report r;
-	EXPECT(violations(&in, &r) >= 1);
-	EXPECT(reported(&r, "remote word"));
+	EXPECT(fixture_check(&in) >= 1);
+	EXPECT(fixture_reported(&in, "remote word"));
 	*remote = 1;
-	EXPECT(clean(&in));
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }

@@ -6,6 +6,7 @@
  */
 #include "test.h"
 #include "allocators/allocator.h"
+#include "alloc_fixture.h"
 #include "harness/bulk.h"
 #include "harness/cell.h"
 
@@ -16,87 +17,48 @@
 extern const struct allocator alloc_tlsf_tcache;
 static const struct allocator *const A = &alloc_tlsf_tcache;
 
-struct inst {
-	struct heap heap;
-	void       *self;
-};
-
-static void open_inst(struct inst *in)
-{
-	if (heap_open(&in->heap, (size_t)1 << 34, 0) != 0 || !(in->self = A->init(&in->heap))) {
-		test_fail(__FILE__, __LINE__, "cannot start tlsf-tcache");
-		exit(1);
-	}
-}
-
-static unsigned long violations(struct inst *in)
-{
-	struct check_report r = { 0 };
-	unsigned long n = A->check(in->self, &r);
-	return n > r.violations ? n : r.violations;
-}
-
-struct stat_want {
-	const char *name;
-	uint64_t    value;
-};
-
-static void take_stat(void *ctx, const char *name, uint64_t value)
-{
-	struct stat_want *w = ctx;
-	if (strcmp(name, w->name) == 0)
-		w->value = value;
-}
-
-static uint64_t stat_of(struct inst *in, const char *name)
-{
-	struct stat_want w = { name, UINT64_MAX };
-	A->stats(in->self, take_stat, &w);
-	return w.value;
-}
-
 TEST(tcache_small_free_then_malloc_of_its_class_gives_the_block_back)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *p = A->malloc(in.self, 40);
 	A->free(in.self, p);
 	EXPECT(A->malloc(in.self, 33) == p);   /* 33..48 share the 48-byte class */
-	EXPECT_EQ(stat_of(&in, "cache_hits"), 1);
-	EXPECT_EQ(violations(&in), 0);
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "cache_hits"), 1);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(tcache_another_class_does_not_take_a_cached_block)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *p = A->malloc(in.self, 40);
 	A->free(in.self, p);
 	EXPECT(A->malloc(in.self, 64) != p);
-	EXPECT_EQ(stat_of(&in, "cached_blocks_at_end"), 1);
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "cached_blocks_at_end"), 1);
+	fixture_close(&in);
 }
 
 TEST(tcache_lists_are_bounded_and_half_is_flushed)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *p[65];
 	for (int i = 0; i < 65; i++)
 		p[i] = A->malloc(in.self, 100);
 	for (int i = 0; i < 65; i++)
 		A->free(in.self, p[i]);
-	EXPECT_EQ(stat_of(&in, "cache_flushes"), 1);
-	EXPECT_EQ(stat_of(&in, "cached_blocks_at_end"), 32);
-	EXPECT_EQ(violations(&in), 0);
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "cache_flushes"), 1);
+	EXPECT_EQ(fixture_stat(&in, "cached_blocks_at_end"), 32);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(tcache_large_and_aligned_blocks_bypass_the_cache)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *big = A->malloc(in.self, 4000);
 	void *al = A->memalign(in.self, 4096, 100);
 	EXPECT(big && al);
@@ -104,15 +66,15 @@ TEST(tcache_large_and_aligned_blocks_bypass_the_cache)
 	memset(al, 7, 100);
 	A->free(in.self, big);
 	A->free(in.self, al);
-	EXPECT_EQ(stat_of(&in, "cached_blocks_at_end"), 0);
-	EXPECT_EQ(violations(&in), 0);
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "cached_blocks_at_end"), 0);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(tcache_realloc_keeps_contents_within_and_across_classes)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	unsigned char *p = A->malloc(in.self, 20);
 	for (int i = 0; i < 20; i++)
 		p[i] = (unsigned char)i;
@@ -128,14 +90,14 @@ TEST(tcache_realloc_keeps_contents_within_and_across_classes)
 	REQUIRE(s != NULL);
 	EXPECT_EQ(s[9], 9);
 	A->free(in.self, s);
-	EXPECT_EQ(violations(&in), 0);
-	heap_close(&in.heap);
+	EXPECT_CLEAN(&in);
+	fixture_close(&in);
 }
 
 TEST(tcache_calloc_of_a_dirty_cached_block_is_zeroed)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	unsigned char *p = A->malloc(in.self, 64);
 	memset(p, 0xff, 64);
 	A->free(in.self, p);
@@ -144,26 +106,26 @@ TEST(tcache_calloc_of_a_dirty_cached_block_is_zeroed)
 	for (int i = 0; i < 64; i++)
 		EXPECT_EQ(q[i], 0);
 	EXPECT(A->calloc(in.self, SIZE_MAX / 2, 3) == NULL);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tcache_a_new_instance_never_sees_an_old_ones_cache)
 {
-	struct inst a, b;
-	open_inst(&a);
+	struct fixture a, b;
+	REQUIRE(fixture_open(&a, A, (size_t)1 << 34, 0));
 	void *p = A->malloc(a.self, 48);
 	A->free(a.self, p);
-	heap_close(&a.heap);
-	open_inst(&b);   /* may well be mapped at the same address */
+	fixture_close(&a);
+	REQUIRE(fixture_open(&b, A, (size_t)1 << 34, 0));   /* may well be mapped at the same address */
 	void *q = A->malloc(b.self, 48);
 	EXPECT(q != NULL);
-	EXPECT_EQ(stat_of(&b, "cache_hits"), 0);
-	EXPECT_EQ(violations(&b), 0);
-	heap_close(&b.heap);
+	EXPECT_EQ(fixture_stat(&b, "cache_hits"), 0);
+	EXPECT_CLEAN(&b);
+	fixture_close(&b);
 }
 
 struct remote {
-	struct inst *in;
+	struct fixture *in;
 	void        *block;
 };
 
@@ -177,16 +139,16 @@ static void *free_there(void *arg)
 
 TEST(tcache_a_block_freed_by_another_thread_goes_to_that_threads_cache)
 {
-	struct inst in;
-	open_inst(&in);
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *p = A->malloc(in.self, 48);
 	struct remote r = { &in, p };
 	pthread_t t;
 	REQUIRE(pthread_create(&t, NULL, free_there, &r) == 0);
 	pthread_join(t, NULL);
 	EXPECT(r.block == p);
-	EXPECT_EQ(stat_of(&in, "thread_caches"), 2);
-	heap_close(&in.heap);
+	EXPECT_EQ(fixture_stat(&in, "thread_caches"), 2);
+	fixture_close(&in);
 }
 
 TEST(tcache_runs_without_the_global_lock_under_threads)

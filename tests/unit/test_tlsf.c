@@ -11,43 +11,12 @@
 #include "test.h"
 #include "allocators/allocator.h"
 #include "allocators/tlsf.h"
+#include "alloc_fixture.h"
 
 #include <stdlib.h>
 
 extern const struct allocator alloc_tlsf;
 static const struct allocator *const A = &alloc_tlsf;
-
-struct inst {
-	struct heap heap;
-	void       *self;
-	size_t      brk0;  /* the break right after init */
-};
-
-static int open_tlsf(struct inst *in, size_t limit)
-{
-	if (heap_open(&in->heap, (size_t)1 << 34, limit) != 0)
-		return 0;
-	in->self = A->init(&in->heap);
-	in->brk0 = in->heap.brk;
-	return in->self != NULL;
-}
-
-static unsigned long violations(struct inst *in)
-{
-	struct check_report r = { 0 };
-	unsigned long n = A->check(in->self, &r);
-	return n > r.violations ? n : r.violations;
-}
-
-static void expect_clean_at(struct inst *in, int line)
-{
-	struct check_report r = { 0 };
-	unsigned long n = A->check(in->self, &r);
-	if (n || r.violations)
-		test_fail(__FILE__, line, "self-check: %lu violations, first: %s", r.violations,
-		          r.nmessages ? r.messages[0] : "?");
-}
-#define EXPECT_CLEAN(in) expect_clean_at((in), __LINE__)
 
 static size_t *header_of(void *payload) { return (size_t *)((char *)payload - TLSF_HEADER); }
 static size_t hdr_size(void *payload) { return *header_of(payload) & ~(size_t)15; }
@@ -56,18 +25,7 @@ static void *next_payload(void *payload) { return (char *)payload + hdr_size(pay
 /* A request that yields a block of exactly `block` bytes. */
 static size_t request_for(size_t block) { return block - TLSF_HEADER; }
 
-static void count_sink(void *ctx, const char *name, uint64_t value)
-{
-	if (strcmp(name, "free_blocks") == 0)
-		*(uint64_t *)ctx = value;
-}
-
-static uint64_t free_blocks(struct inst *in)
-{
-	uint64_t n = UINT64_MAX;
-	A->stats(in->self, count_sink, &n);
-	return n;
-}
+static uint64_t free_blocks(struct fixture *in) { return fixture_stat(in, "free_blocks"); }
 
 /* The smallest block size on list (fl, sl). */
 static size_t list_floor(unsigned fl, unsigned sl)
@@ -180,20 +138,20 @@ TEST(tlsf_block_size_is_header_plus_request_rounded_to_16_at_least_min_block)
 
 TEST(tlsf_malloc_of_impossible_sizes_returns_null_and_leaves_heap_alone)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	EXPECT(A->malloc(in.self, SIZE_MAX) == NULL);
 	EXPECT(A->malloc(in.self, TLSF_BLOCK_MAX) == NULL);
 	EXPECT(A->memalign(in.self, 4096, SIZE_MAX / 2) == NULL);
 	EXPECT(A->realloc(in.self, A->malloc(in.self, 10), SIZE_MAX - 4) == NULL);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 /* ---- Bitmaps and search ---- */
 
 /* A used block of `block` bytes followed by a used guard, so freeing it merges nothing. */
-static void *guarded(struct inst *in, size_t block)
+static void *guarded(struct fixture *in, size_t block)
 {
 	void *p = A->malloc(in->self, request_for(block));
 	void *guard = A->malloc(in->self, 16);
@@ -201,7 +159,7 @@ static void *guarded(struct inst *in, size_t block)
 }
 
 /* A free block of `block` bytes between two used ones; returns its payload. */
-static void *make_free_block(struct inst *in, size_t block)
+static void *make_free_block(struct fixture *in, size_t block)
 {
 	void *p = guarded(in, block);
 	if (p)
@@ -211,8 +169,8 @@ static void *make_free_block(struct inst *in, size_t block)
 
 TEST(tlsf_block_on_the_last_sl_list_of_a_level_sets_both_bitmap_bits_and_is_found)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	size_t block = 2048 - (1024 >> TLSF_SL_LOG2);   /* floor of the last list of 2^10 */
 	unsigned fl, sl;
 	tlsf_mapping_for_test(block, &fl, &sl);
@@ -226,13 +184,13 @@ TEST(tlsf_block_on_the_last_sl_list_of_a_level_sets_both_bitmap_bits_and_is_foun
 	EXPECT(A->malloc(in.self, request_for(block)) == p);
 	EXPECT_EQ(*tlsf_sl_bitmap_for_test(in.self, fl) & (1u << (TLSF_SL_COUNT - 1)), 0);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_search_from_the_last_sl_list_jumps_to_the_next_level)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	/* Bait below the search start in the same level, the target at 2048. */
 	void *low = guarded(&in, 1024);
 	void *target = guarded(&in, 2048);
@@ -247,13 +205,13 @@ TEST(tlsf_search_from_the_last_sl_list_jumps_to_the_next_level)
 	EXPECT(A->malloc(in.self, request_for(2032)) == target);
 	EXPECT(hdr_free(low));
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_search_takes_a_bigger_class_when_the_exact_one_is_empty_and_splits_it)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *big = make_free_block(&in, 8000);
 	REQUIRE(big);
 	uint64_t before = free_blocks(&in);
@@ -268,13 +226,13 @@ TEST(tlsf_search_takes_a_bigger_class_when_the_exact_one_is_empty_and_splits_it)
 	EXPECT(tlsf_list_head_for_test(in.self, fl, sl) == header_of(rest));
 	EXPECT_EQ(free_blocks(&in), before);  /* one taken, its tail put back */
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_exact_list_head_is_used_before_growing_when_good_fit_skips_it)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	/* Use up the first chunk entirely so only our block is free. */
 	void *fill = A->malloc(in.self, request_for(TLSF_CHUNK - 4096 - 64));
 	REQUIRE(fill);
@@ -290,7 +248,7 @@ TEST(tlsf_exact_list_head_is_used_before_growing_when_good_fit_skips_it)
 	EXPECT(A->malloc(in.self, request_for(3024)) == p);
 	EXPECT_EQ(in.heap.brk, brk);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 /* ---- Coalescing ---- */
@@ -300,7 +258,7 @@ struct three {
 	size_t sa, sb, sc;
 };
 
-static int three_blocks(struct inst *in, struct three *t)
+static int three_blocks(struct fixture *in, struct three *t)
 {
 	t->a = A->malloc(in->self, 100);
 	t->b = A->malloc(in->self, 200);
@@ -316,9 +274,9 @@ static int three_blocks(struct inst *in, struct three *t)
 
 TEST(tlsf_free_coalesces_with_the_next_block)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	A->free(in.self, t.b);
 	A->free(in.self, t.a);
@@ -326,28 +284,28 @@ TEST(tlsf_free_coalesces_with_the_next_block)
 	EXPECT_EQ(hdr_size(t.a), t.sa + t.sb);
 	EXPECT((*header_of(t.c) & 2) != 0);   /* c knows its predecessor is free */
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_free_coalesces_with_the_previous_block)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	A->free(in.self, t.a);
 	A->free(in.self, t.b);
 	EXPECT(hdr_free(t.a));
 	EXPECT_EQ(hdr_size(t.a), t.sa + t.sb);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_free_coalesces_with_both_neighbours_into_one_listed_block)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	A->free(in.self, t.a);
 	A->free(in.self, t.c);
@@ -360,13 +318,13 @@ TEST(tlsf_free_coalesces_with_both_neighbours_into_one_listed_block)
 	EXPECT(tlsf_list_head_for_test(in.self, fl, sl) == header_of(t.a));
 	EXPECT(A->malloc(in.self, request_for(t.sa + t.sb + t.sc)) == t.a);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_freeing_everything_leaves_one_free_block)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *p[500];
 	for (int i = 0; i < 500; i++)
 		p[i] = A->malloc(in.self, (size_t)(i * 37) % 700);
@@ -376,15 +334,15 @@ TEST(tlsf_freeing_everything_leaves_one_free_block)
 		A->free(in.self, p[i]);
 	EXPECT_EQ(free_blocks(&in), 1);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 /* ---- Growth ---- */
 
 TEST(tlsf_heap_grows_by_the_need_rounded_up_to_a_chunk)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	EXPECT(in.brk0 < 16384);                 /* the state is small */
 	void *p = A->malloc(in.self, 100);
 	REQUIRE(p);
@@ -394,13 +352,13 @@ TEST(tlsf_heap_grows_by_the_need_rounded_up_to_a_chunk)
 		A->malloc(in.self, 100);
 	EXPECT_EQ(in.heap.grow_calls, 2);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_growth_merges_new_memory_with_a_free_last_block)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *p = A->malloc(in.self, 100);
 	REQUIRE(p);
 	char *last = next_payload(p);
@@ -411,13 +369,13 @@ TEST(tlsf_growth_merges_new_memory_with_a_free_last_block)
 	EXPECT(q == last);                       /* starts where the free last block did */
 	EXPECT_EQ(in.heap.brk - brk, align_up(tlsf_block_size_for_test(want) - have, TLSF_CHUNK));
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_growth_after_a_used_last_block_starts_at_the_old_epilogue)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *p = A->malloc(in.self, request_for(TLSF_CHUNK));
 	REQUIRE(p);
 	EXPECT_EQ(in.heap.brk, in.brk0 + TLSF_CHUNK);
@@ -426,13 +384,13 @@ TEST(tlsf_growth_after_a_used_last_block_starts_at_the_old_epilogue)
 	EXPECT(q == p + TLSF_CHUNK);
 	EXPECT_EQ(in.heap.brk, in.brk0 + 2 * TLSF_CHUNK);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_refused_growth_returns_null_and_takes_the_exact_need_near_the_limit)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 200000));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 200000));
 	void *p = A->malloc(in.self, 150000);
 	REQUIRE(p);                              /* chunk rounding would pass the limit */
 	EXPECT(in.heap.brk <= 200000);
@@ -445,13 +403,13 @@ TEST(tlsf_refused_growth_returns_null_and_takes_the_exact_need_near_the_limit)
 	A->free(in.self, p);
 	EXPECT(A->malloc(in.self, 180000) != NULL);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_large_free_last_block_is_trimmed_without_thrashing)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *small = A->malloc(in.self, 64);
 	void *big = A->malloc(in.self, 4 << 20);
 	REQUIRE(small && big);
@@ -466,13 +424,13 @@ TEST(tlsf_large_free_last_block_is_trimmed_without_thrashing)
 	}
 	EXPECT(in.heap.shrink_calls <= 4);      /* the threshold rises past the loop's size */
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_realloc_shrinking_a_huge_last_block_gives_memory_back)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *p = A->malloc(in.self, 8 << 20);
 	REQUIRE(p);
 	p[0] = 42;
@@ -481,15 +439,15 @@ TEST(tlsf_realloc_shrinking_a_huge_last_block_gives_memory_back)
 	EXPECT(in.heap.brk <= in.brk0 + 2 * TLSF_CHUNK);
 	EXPECT_EQ(p[0], 42);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 /* ---- realloc ---- */
 
 TEST(tlsf_realloc_shrinks_in_place_and_frees_the_tail)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *p = A->malloc(in.self, 1000);
 	void *guard = A->malloc(in.self, 16);
 	REQUIRE(p && guard);
@@ -502,14 +460,14 @@ TEST(tlsf_realloc_shrinks_in_place_and_frees_the_tail)
 	EXPECT(A->realloc(in.self, p, 0) == p);
 	EXPECT_EQ(hdr_size(p), TLSF_MIN_BLOCK);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_realloc_grows_in_place_into_a_free_next_block)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	memset(t.a, 3, 100);
 	A->free(in.self, t.b);
@@ -520,13 +478,13 @@ TEST(tlsf_realloc_grows_in_place_into_a_free_next_block)
 	EXPECT_EQ((*header_of(t.c) & 2), 0);     /* c's predecessor is used again */
 	EXPECT_EQ(t.a[99], 3);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_realloc_of_the_last_block_extends_the_heap_in_place)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	char *p = A->malloc(in.self, 100);
 	REQUIRE(p);
 	memset(p, 9, 100);
@@ -539,14 +497,14 @@ TEST(tlsf_realloc_of_the_last_block_extends_the_heap_in_place)
 	EXPECT_EQ(p[99], 9);
 	EXPECT(in.heap.brk < in.brk0 + 2000000 + 2 * TLSF_CHUNK);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_realloc_moves_when_boxed_in_and_frees_the_old_block)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	memset(t.b, 5, 200);
 	char *q = A->realloc(in.self, t.b, 5000);
@@ -555,15 +513,15 @@ TEST(tlsf_realloc_moves_when_boxed_in_and_frees_the_old_block)
 	EXPECT_EQ(q[0], 5);
 	EXPECT_EQ(q[199], 5);
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 /* ---- memalign ---- */
 
 TEST(tlsf_memalign_leaves_its_leading_gap_as_a_free_block_that_merges_back)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *first = A->malloc(in.self, 10);
 	REQUIRE(first);
 	for (size_t align = 32; align <= ((size_t)1 << 20); align <<= 1) {
@@ -576,15 +534,15 @@ TEST(tlsf_memalign_leaves_its_leading_gap_as_a_free_block_that_merges_back)
 		EXPECT_EQ(free_blocks(&in), 1);  /* gap, block and tail became one again */
 	}
 	EXPECT_CLEAN(&in);
-	heap_close(&in.heap);
+	fixture_close(&in);
 }
 
 TEST(tlsf_memalign_never_leaves_a_leading_gap_smaller_than_a_block)
 {
 	/* Put the free block's payload at every 16-byte offset modulo the alignment. */
 	for (size_t shift = 0; shift < 64; shift += 16) {
-		struct inst in;
-		REQUIRE(open_tlsf(&in, 0));
+		struct fixture in;
+		REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 		char *first = A->malloc(in.self, 10);
 		REQUIRE(first);
 		A->free(in.self, first);
@@ -601,7 +559,7 @@ TEST(tlsf_memalign_never_leaves_a_leading_gap_smaller_than_a_block)
 		if (gap)
 			EXPECT(hdr_free(w) && hdr_size(w) == gap);
 		EXPECT_CLEAN(&in);
-		heap_close(&in.heap);
+		fixture_close(&in);
 	}
 }
 
@@ -609,33 +567,33 @@ TEST(tlsf_memalign_never_leaves_a_leading_gap_smaller_than_a_block)
 
 TEST(tlsf_check_detects_a_flipped_sl_bitmap_bit)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *p = make_free_block(&in, 1024);
 	REQUIRE(p);
 	EXPECT_CLEAN(&in);
 	unsigned fl, sl;
 	tlsf_mapping_for_test(1024, &fl, &sl);
 	*tlsf_sl_bitmap_for_test(in.self, fl) ^= 1u << sl;
-	EXPECT(violations(&in) >= 1);
-	heap_close(&in.heap);
+	EXPECT(fixture_check(&in) >= 1);
+	fixture_close(&in);
 }
 
 TEST(tlsf_check_detects_a_flipped_fl_bitmap_bit)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(A->malloc(in.self, 10));
 	EXPECT_CLEAN(&in);
 	*tlsf_fl_bitmap_for_test(in.self) ^= (uint64_t)1 << (TLSF_FL_COUNT - 1);
-	EXPECT(violations(&in) >= 1);
-	heap_close(&in.heap);
+	EXPECT(fixture_check(&in) >= 1);
+	fixture_close(&in);
 }
 
 TEST(tlsf_check_detects_a_broken_list_link)
 {
-	struct inst in;
-	REQUIRE(open_tlsf(&in, 0));
+	struct fixture in;
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	void *a = guarded(&in, 1024);
 	void *b = guarded(&in, 1024);
 	REQUIRE(a && b);
@@ -645,40 +603,40 @@ TEST(tlsf_check_detects_a_broken_list_link)
 	/* b is the head (LIFO); its next link (first payload word) should be a. */
 	REQUIRE(*(void **)b == header_of(a));
 	*(void **)b = NULL;
-	EXPECT(violations(&in) >= 1);
-	heap_close(&in.heap);
+	EXPECT(fixture_check(&in) >= 1);
+	fixture_close(&in);
 }
 
 TEST(tlsf_check_detects_a_wrong_prev_free_bit_and_back_pointer)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	A->free(in.self, t.b);
 	EXPECT_CLEAN(&in);
 	*header_of(t.c) &= ~(size_t)2;
-	EXPECT(violations(&in) >= 1);
+	EXPECT(fixture_check(&in) >= 1);
 	*header_of(t.c) |= 2;
 	EXPECT_CLEAN(&in);
 	((void **)t.c)[-2] = t.a;                /* b's back pointer, just below c's header */
-	EXPECT(violations(&in) >= 1);
-	heap_close(&in.heap);
+	EXPECT(fixture_check(&in) >= 1);
+	fixture_close(&in);
 }
 
 TEST(tlsf_check_detects_a_bad_size_and_uncoalesced_neighbours)
 {
-	struct inst in;
+	struct fixture in;
 	struct three t;
-	REQUIRE(open_tlsf(&in, 0));
+	REQUIRE(fixture_open(&in, A, (size_t)1 << 34, 0));
 	REQUIRE(three_blocks(&in, &t));
 	size_t saved = *header_of(t.b);
 	*header_of(t.b) += 16;
-	EXPECT(violations(&in) >= 1);
+	EXPECT(fixture_check(&in) >= 1);
 	*header_of(t.b) = saved;
 	EXPECT_CLEAN(&in);
 	A->free(in.self, t.a);
 	*header_of(t.b) |= 1;                    /* "free" but on no list, next to a free block */
-	EXPECT(violations(&in) >= 2);
-	heap_close(&in.heap);
+	EXPECT(fixture_check(&in) >= 2);
+	fixture_close(&in);
 }
