@@ -40,10 +40,18 @@ ALLCFLAGS = -std=gnu11 $(WARN) -fno-strict-aliasing $(CFLAGS)
 ALLCPPFLAGS = -MMD -MP -I. $(CPPFLAGS)
 LDLIBS   += -ljansson -lm -ldl -lpthread
 
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-ALLOC_SRC   := $(wildcard allocators/*.c)
-CORE_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(HARNESS_SRC) $(ALLOC_SRC))
-MAIN_OBJ    := $(BUILD)/harness/main.o
+# The harness in layers (docs/architecture.md): one archive per folder of
+# harness/, linked top layer first and the allocators last, so an object can
+# only call into its own layer and those below it (scripts/check_layers.sh
+# holds the includes to the same rule).  Programs link the archives and take
+# only the objects they use: fuzz_trace gets the core alone.
+LAYERS       := commands results process replay core
+ALLOC_SRC    := $(wildcard allocators/*.c)
+layer_src     = $(filter-out harness/commands/main.c,$(wildcard harness/$(1)/*.c))
+LAYER_LIBS   := $(foreach l,$(LAYERS),$(BUILD)/harness/lib$(l).a)
+ALLOC_LIB    := $(BUILD)/allocators/liballocators.a
+HARNESS_LIBS := $(LAYER_LIBS) $(ALLOC_LIB)
+MAIN_OBJ     := $(BUILD)/harness/commands/main.o
 TEST_SRC    := $(wildcard tests/unit/*.c) $(wildcard tests/allocators/*.c)
 TEST_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRC))
 UNIT        := $(BUILD)/unit-tests
@@ -137,7 +145,7 @@ $(LIBDIR)/libheaplab-%.so: $(PIC)/preload/malloc_api-%.o $(PIC_ARCHIVE) preload/
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -shared -Wl,--version-script=preload/exports.map \
 	  -Wl,-z,defs -o $@ $< $(PIC_ARCHIVE) -lpthread
 
-$(RECORD_LIB): recorder/record_preload.c harness/trace_format.h
+$(RECORD_LIB): recorder/record_preload.c harness/core/trace_format.h
 	@mkdir -p $(dir $@)
 	$(CC) $(RECORD_CFLAGS) -o $@ $< -lpthread
 
@@ -162,10 +170,23 @@ workloads/large/grow-%.trace: | $(BENCH)
 benchmark: $(BENCH) $(BENCH_LARGE)
 	BENCH=./$(BENCH) sh scripts/benchmark.sh
 
-$(BENCH): $(CORE_OBJ) $(MAIN_OBJ)
+define layer_archive
+$(BUILD)/harness/lib$(1).a: $(patsubst %.c,$(BUILD)/%.o,$(call layer_src,$(1)))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_archive,$(l))))
+
+$(ALLOC_LIB): $(patsubst %.c,$(BUILD)/%.o,$(ALLOC_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BENCH): $(MAIN_OBJ) $(HARNESS_LIBS)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(HBENCH): $(CORE_OBJ) $(HBENCH_OBJ)
+$(HBENCH): $(HBENCH_OBJ) $(HARNESS_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -180,11 +201,11 @@ bench-compare: all $(BENCH_TEST)
 bench-pair: all $(BENCH_TEST)
 	BENCH=./$(BENCH) BENCH_TEST=./$(BENCH_TEST) sh scripts/bench_pair.sh
 
-$(UNIT): $(CORE_OBJ) $(TEST_OBJ)
+$(UNIT): $(TEST_OBJ) $(HARNESS_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BENCH_TEST): $(CORE_OBJ) $(MAIN_OBJ) $(TESTALLOC_OBJ)
+$(BENCH_TEST): $(MAIN_OBJ) $(TESTALLOC_OBJ) $(HARNESS_LIBS)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/libtestmalloc.so: tests/libs/testmalloc.c
@@ -239,20 +260,21 @@ test-san: san $(TEST_PROGS) $(PRELOAD_LIBS) $(KIT_FILES)
 
 # libFuzzer: the harness is rebuilt with clang and coverage instrumentation in
 # build/fuzz/obj; each tests/fuzz/fuzz_NAME.c becomes build/fuzz/fuzz_NAME.
-# fuzz_result needs the result reader (harness/result.h): it is built once
-# that exists.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_WRAP     = -Wl,--wrap=bulk_alloc,--wrap=bulk_resize,--wrap=bulk_free,--wrap=bulk_strdup
-FUZZ_TARGETS := fuzz_trace $(if $(wildcard harness/result.h),fuzz_result)
+FUZZ_TARGETS := fuzz_trace fuzz_result
 fuzz-build:
 	$(MAKE) CC=clang BUILD=build/fuzz/obj CFLAGS="$(FUZZ_CFLAGS)" \
 	  $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
 
 # fuzz_trace keeps a ledger of the reader's mmap'd memory through these wraps
 build/fuzz/fuzz_trace: FUZZ_LDFLAGS = $(FUZZ_WRAP)
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_OBJ)
+# each fuzzer links the layers it reaches: the trace reader is the core's
+build/fuzz/fuzz_trace: $(BUILD)/harness/libcore.a $(ALLOC_LIB)
+build/fuzz/fuzz_result: $(filter-out %/libcommands.a,$(LAYER_LIBS)) $(ALLOC_LIB)
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz: fuzz-build
@@ -319,8 +341,8 @@ baseline: all
 	rm -rf results/baseline && mv results/baseline.new results/baseline
 
 # The installed layout: bench finds its libraries in ../lib/heaplab beside
-# itself (harness/run.c, record.c), heaplab-plot finds heaplab-bench beside
-# itself; help texts name the program as installed (argv[0]).
+# itself (harness/commands/run.c, record.c), heaplab-plot finds
+# heaplab-bench beside itself; help texts name the program as installed (argv[0]).
 BINDIR   = $(PREFIX)/bin
 HLLIBDIR = $(PREFIX)/lib/heaplab
 MAN1DIR  = $(PREFIX)/share/man/man1

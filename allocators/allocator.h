@@ -44,13 +44,13 @@
 /*
  * What a self-check found.  Checks count violations instead of stopping at
  * the first, so a test can report all of them; the first few are described.
- * The report carries the name of the allocator checking (check_as), and each
+ * The findings carry the name of the allocator checking (check_as), and each
  * description is kept as "NAME: what is wrong", so a message never has to
  * repeat its allocator's name, and one shared layer's checks name whichever
  * design called them.
  */
 #define CHECK_MAX_MESSAGES 4
-struct check_report {
+struct check_findings {
 	const char   *name;                         /* who is checking (NULL: no prefix) */
 	unsigned long violations;                   /* how many were found             */
 	unsigned      nmessages;                    /* descriptions kept (first few)   */
@@ -62,13 +62,13 @@ struct check_report {
  * check that runs another allocator's check (a wrapper) names itself again
  * afterwards.
  */
-static inline void check_as(struct check_report *report, const char *name)
+static inline void check_as(struct check_findings *findings, const char *name)
 {
-	report->name = name;
+	findings->name = name;
 }
 
 /* Record one violation, printf-style.  Always returns 1 so `bad += ...` reads well. */
-int check_violation(struct check_report *report, const char *fmt, ...)
+int check_violation(struct check_findings *findings, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* One named figure an allocator wants reported (free-list length, splits...). */
@@ -88,10 +88,10 @@ struct allocator {
 	size_t (*usable_size)(void *self, void *ptr);
 
 	/*
-	 * Walk every block and free structure, add what is wrong to `report`
+	 * Walk every block and free structure, add what is wrong to `findings`
 	 * and return the number of violations found by this call.
 	 */
-	unsigned long (*check)(void *self, struct check_report *report);
+	unsigned long (*check)(void *self, struct check_findings *findings);
 
 	/* Optional (may be NULL): report the allocator's own counters. */
 	void   (*stats)(void *self, stat_sink sink, void *ctx);

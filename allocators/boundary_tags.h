@@ -392,7 +392,7 @@ struct bt_walk {
  * and the counts match the counters.  Stops early only on a size that would
  * walk off the heap.
  */
-static inline unsigned long bt_check_walk(struct bt_core *c, struct check_report *report,
+static inline unsigned long bt_check_walk(struct bt_core *c, struct check_findings *findings,
                                           struct bt_walk *w)
 {
 	unsigned long bad = 0;
@@ -403,10 +403,10 @@ static inline unsigned long bt_check_walk(struct bt_core *c, struct check_report
 	w->first_free = NULL;
 
 	if (bt_hdr(prologue) != (2 * BT_WORD | BT_ALLOC | BT_PREV_ALLOC))
-		bad += check_violation(report, "prologue header damaged (%#zx)",
+		bad += check_violation(findings, "prologue header damaged (%#zx)",
 		                       bt_hdr(prologue));
 	if (c->epilogue + BT_WORD != brk || ((uintptr_t)c->epilogue & (HEAPLAB_ALIGN - 1)) != BT_WORD) {
-		bad += check_violation(report, "epilogue at offset %zu, break at %zu",
+		bad += check_violation(findings, "epilogue at offset %zu, break at %zu",
 		                       (size_t)(c->epilogue - c->heap->base), c->heap->brk);
 		return bad;
 	}
@@ -416,13 +416,13 @@ static inline unsigned long bt_check_walk(struct bt_core *c, struct check_report
 		size_t hdr = bt_hdr(b), size = hdr & ~BT_FLAGS;
 		size_t off = (size_t)(b - c->heap->base);
 		if (size < BT_MIN || size % HEAPLAB_ALIGN || size > (size_t)(c->epilogue - b)) {
-			bad += check_violation(report, "block at offset %zu has bad size %zu "
+			bad += check_violation(findings, "block at offset %zu has bad size %zu "
 			                       "(%zu bytes left to the epilogue)", off, size,
 			                       (size_t)(c->epilogue - b));
 			return bad;
 		}
 		if (((hdr & BT_PREV_ALLOC) == 0) != prev_free)
-			bad += check_violation(report, "block at offset %zu says the block below is %s",
+			bad += check_violation(findings, "block at offset %zu says the block below is %s",
 			                       off, prev_free ? "allocated" : "free");
 		w->found[0] |= b == w->probe[0];
 		w->found[1] |= b == w->probe[1];
@@ -432,10 +432,10 @@ static inline unsigned long bt_check_walk(struct bt_core *c, struct check_report
 		} else {
 			size_t foot = *(size_t *)(b + size - BT_WORD);
 			if (foot != (hdr & ~BT_PREV_ALLOC))
-				bad += check_violation(report, "free block at offset %zu: header %#zx, "
+				bad += check_violation(findings, "free block at offset %zu: header %#zx, "
 				                       "footer %#zx", off, hdr, foot);
 			if (prev_free)
-				bad += check_violation(report, "free block at offset %zu follows a free "
+				bad += check_violation(findings, "free block at offset %zu follows a free "
 				                       "block (not coalesced)", off);
 			if (!w->first_free)
 				w->first_free = b;
@@ -450,12 +450,12 @@ static inline unsigned long bt_check_walk(struct bt_core *c, struct check_report
 	w->found[1] |= b == w->probe[1];
 	size_t ep = bt_hdr(c->epilogue);
 	if ((ep & ~BT_PREV_ALLOC) != BT_ALLOC)
-		bad += check_violation(report, "epilogue header damaged (%#zx)", ep);
+		bad += check_violation(findings, "epilogue header damaged (%#zx)", ep);
 	else if (((ep & BT_PREV_ALLOC) == 0) != prev_free)
-		bad += check_violation(report, "epilogue says the top block is %s",
+		bad += check_violation(findings, "epilogue says the top block is %s",
 		                       prev_free ? "allocated" : "free");
 	if (w->free_blocks != c->free_blocks || w->alloc_blocks != c->alloc_blocks)
-		bad += check_violation(report, "walked %llu free and %llu allocated blocks, "
+		bad += check_violation(findings, "walked %llu free and %llu allocated blocks, "
 		                       "counted %llu and %llu",
 		                       (unsigned long long)w->free_blocks,
 		                       (unsigned long long)w->alloc_blocks,

@@ -544,7 +544,7 @@ static int plausible_block(const struct buddy *b, const void *p, unsigned pool, 
 }
 
 /* Walk one buddy top block by block; free blocks must carry a list mark. */
-static unsigned long check_top(struct buddy *b, size_t i, struct check_report *r,
+static unsigned long check_top(struct buddy *b, size_t i, struct check_findings *r,
                                uint64_t nfree[NORDERS], uint64_t *live, uint64_t *bytes)
 {
 	unsigned long bad = 0;
@@ -609,7 +609,7 @@ struct buddy_tally {
 };
 
 /* Every list node a plausible free block of its order, links agree; mark it. */
-static unsigned long check_lists(struct buddy *b, struct check_report *r, struct buddy_tally *t)
+static unsigned long check_lists(struct buddy *b, struct check_findings *r, struct buddy_tally *t)
 {
 	unsigned long bad = 0;
 	for (unsigned pool = 0; pool < NPOOLS; pool++)
@@ -646,7 +646,7 @@ static unsigned long check_lists(struct buddy *b, struct check_report *r, struct
 }
 
 /* Walk every top by its directory byte; the block walk clears the marks it meets. */
-static unsigned long check_tops(struct buddy *b, struct check_report *r, struct buddy_tally *t)
+static unsigned long check_tops(struct buddy *b, struct check_findings *r, struct buddy_tally *t)
 {
 	unsigned long bad = 0;
 	for (size_t i = 0; i < b->ntops; i++) {
@@ -676,7 +676,7 @@ static unsigned long check_tops(struct buddy *b, struct check_report *r, struct 
  * Marks the walk did not clear belong to list nodes that are not block
  * starts (cleared here); then lists, walk and counters must agree per order.
  */
-static unsigned long check_orders(struct buddy *b, struct check_report *r,
+static unsigned long check_orders(struct buddy *b, struct check_findings *r,
                                   const struct buddy_tally *t)
 {
 	unsigned long bad = 0;
@@ -703,7 +703,7 @@ static unsigned long check_orders(struct buddy *b, struct check_report *r,
 	return bad;
 }
 
-static unsigned long buddy_check(void *self, struct check_report *r)
+static unsigned long buddy_check(void *self, struct check_findings *r)
 {
 	struct buddy *b = self;
 	unsigned long bad = 0;

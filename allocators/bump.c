@@ -93,18 +93,18 @@ static void *bump_memalign(void *self, size_t align, size_t size)
 }
 
 /* Blocks are laid end to end from the state to the break: walk them. */
-static unsigned long bump_check(void *self, struct check_report *report)
+static unsigned long bump_check(void *self, struct check_findings *findings)
 {
 	struct bump *b = self;
 	unsigned long bad = 0;
 	char *p = (char *)b + align_up(sizeof *b, HEAPLAB_ALIGN), *end = heap_break(b->heap);
 	uint64_t blocks = 0, bytes = 0;
-	check_as(report, "bump");
+	check_as(findings, "bump");
 
 	while (p < end) {
 		size_t total = *(size_t *)p;
 		if (total < 2 * HEADER || total % HEAPLAB_ALIGN || total > (size_t)(end - p)) {
-			bad += check_violation(report, "block at offset %zu has bad size %zu",
+			bad += check_violation(findings, "block at offset %zu has bad size %zu",
 			                       (size_t)(p - heap_start(b->heap)), total);
 			return bad;
 		}
@@ -113,7 +113,7 @@ static unsigned long bump_check(void *self, struct check_report *report)
 		p += total;
 	}
 	if (blocks != b->blocks || bytes != b->bytes)
-		bad += check_violation(report, "walked %llu blocks of %llu bytes, expected %llu of %llu",
+		bad += check_violation(findings, "walked %llu blocks of %llu bytes, expected %llu of %llu",
 		                       (unsigned long long)blocks, (unsigned long long)bytes,
 		                       (unsigned long long)b->blocks, (unsigned long long)b->bytes);
 	return bad;

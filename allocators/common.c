@@ -7,14 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 
-int check_violation(struct check_report *report, const char *fmt, ...)
+int check_violation(struct check_findings *findings, const char *fmt, ...)
 {
-	report->violations++;
-	if (report->nmessages < CHECK_MAX_MESSAGES) {
-		char *m = report->messages[report->nmessages++];
-		size_t len = sizeof report->messages[0], n = 0;
-		if (report->name)
-			n = (size_t)snprintf(m, len, "%s: ", report->name);
+	findings->violations++;
+	if (findings->nmessages < CHECK_MAX_MESSAGES) {
+		char *m = findings->messages[findings->nmessages++];
+		size_t len = sizeof findings->messages[0], n = 0;
+		if (findings->name)
+			n = (size_t)snprintf(m, len, "%s: ", findings->name);
 		if (n < len) {
 			va_list ap;
 			va_start(ap, fmt);

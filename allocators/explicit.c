@@ -185,13 +185,13 @@ static size_t explicit_usable_size(void *self, void *ptr)
  * met (same count, same fingerprint sum - with prev/next agreeing, no node
  * can appear twice).
  */
-static unsigned long explicit_check(void *self, struct check_report *report)
+static unsigned long explicit_check(void *self, struct check_findings *findings)
 {
 	struct explicit_list *el = self;
 	struct bt_core *c = &el->core;
 	struct bt_walk w = { 0 };
-	check_as(report, el->address_ordered ? "explicit-addr" : "explicit-lifo");
-	unsigned long bad = bt_check_walk(c, report, &w);
+	check_as(findings, el->address_ordered ? "explicit-addr" : "explicit-lifo");
+	unsigned long bad = bt_check_walk(c, findings, &w);
 
 	uint64_t n = 0, print = 0;
 	char *prev = NULL;
@@ -199,33 +199,33 @@ static unsigned long explicit_check(void *self, struct check_report *report)
 		size_t off = (size_t)(b - c->heap->base);
 		if (b < c->first || b >= c->epilogue || !heap_contains(c->heap, b, BT_MIN) ||
 		    ((uintptr_t)b & (HEAPLAB_ALIGN - 1)) != BT_WORD) {
-			bad += check_violation(report, "list node %llu at %p is not a block in "
+			bad += check_violation(findings, "list node %llu at %p is not a block in "
 			                       "the heap", (unsigned long long)n, (void *)b);
 			break;  /* following its links could leave the heap */
 		}
 		if (bt_is_alloc(b) || bt_size(b) < BT_MIN ||
 		    bt_size(b) > (size_t)(c->epilogue - b) ||
 		    *(size_t *)bt_footer(b) != (bt_hdr(b) & ~BT_PREV_ALLOC))
-			bad += check_violation(report, "list node at offset %zu is not a free "
+			bad += check_violation(findings, "list node at offset %zu is not a free "
 			                       "block (header %#zx)", off, bt_hdr(b));
 		if (*prev_link(b) != prev)
-			bad += check_violation(report, "list node at offset %zu: prev link %p, "
+			bad += check_violation(findings, "list node at offset %zu: prev link %p, "
 			                       "expected %p", off, (void *)*prev_link(b),
 			                       (void *)prev);
 		if (el->address_ordered && prev && prev >= b)
-			bad += check_violation(report, "list out of address order at offset %zu", off);
+			bad += check_violation(findings, "list out of address order at offset %zu", off);
 		print += bt_fingerprint(b);
 		if (++n > c->free_blocks + 1) {
-			bad += check_violation(report, "list longer than the %llu free blocks "
+			bad += check_violation(findings, "list longer than the %llu free blocks "
 			                       "(a cycle?)", (unsigned long long)c->free_blocks);
 			break;
 		}
 	}
 	if (n != el->length)
-		bad += check_violation(report, "list has %llu nodes, length says %llu",
+		bad += check_violation(findings, "list has %llu nodes, length says %llu",
 		                       (unsigned long long)n, (unsigned long long)el->length);
 	if (w.complete && (n != w.free_blocks || print != w.free_print))
-		bad += check_violation(report, "list holds %llu blocks, the heap %llu free "
+		bad += check_violation(findings, "list holds %llu blocks, the heap %llu free "
 		                       "blocks%s", (unsigned long long)n,
 		                       (unsigned long long)w.free_blocks,
 		                       n == w.free_blocks ? " (different ones)" : "");

@@ -222,22 +222,22 @@ static const char *policy_name(const struct implicit *im)
 	     : im->policy == FIT_NEXT  ? "implicit-next" : "implicit-best";
 }
 
-static unsigned long implicit_check(void *self, struct check_report *report)
+static unsigned long implicit_check(void *self, struct check_findings *findings)
 {
 	struct implicit *im = self;
 	struct bt_walk w = { .probe = { im->rover, im->lowest } };
-	check_as(report, policy_name(im));
-	unsigned long bad = bt_check_walk(&im->core, report, &w);
+	check_as(findings, policy_name(im));
+	unsigned long bad = bt_check_walk(&im->core, findings, &w);
 	if (im->policy > FIT_BEST)
-		bad += check_violation(report, "unknown fit policy %d", (int)im->policy);
+		bad += check_violation(findings, "unknown fit policy %d", (int)im->policy);
 	if (w.complete && !w.found[0])
-		bad += check_violation(report, "rover at offset %td is not a block boundary",
+		bad += check_violation(findings, "rover at offset %td is not a block boundary",
 		                       im->rover - im->core.heap->base);
 	if (w.complete && !w.found[1])
-		bad += check_violation(report, "lowest-free hint at offset %td is not a block "
+		bad += check_violation(findings, "lowest-free hint at offset %td is not a block "
 		                       "boundary", im->lowest - im->core.heap->base);
 	if (w.first_free && w.first_free < im->lowest)
-		bad += check_violation(report, "free block at offset %td lies below the "
+		bad += check_violation(findings, "free block at offset %td lies below the "
 		                       "lowest-free hint (offset %td)",
 		                       w.first_free - im->core.heap->base,
 		                       im->lowest - im->core.heap->base);

@@ -772,7 +772,7 @@ void *segfit_init(struct heap *heap, const struct segfit_policy *policy)
 
 /* ---- self-check ---------------------------------------------------------- */
 
-static unsigned long check_lists(struct segfit *s, struct check_report *r,
+static unsigned long check_lists(struct segfit *s, struct check_findings *r,
                                  uint64_t listed[NBINS], uint64_t *count, uint64_t *bytes)
 {
 	unsigned long bad = 0;
@@ -830,7 +830,7 @@ static unsigned long check_lists(struct segfit *s, struct check_report *r,
  * heap, on one cache once; the counts agree.  Marks each one (the walk below
  * then finds it at a block boundary).
  */
-static unsigned long check_cache(struct segfit *s, struct check_report *r,
+static unsigned long check_cache(struct segfit *s, struct check_findings *r,
                                  uint64_t listed[NCACHE])
 {
 	unsigned long bad = 0;
@@ -873,7 +873,7 @@ static unsigned long check_cache(struct segfit *s, struct check_report *r,
 	return bad;
 }
 
-static unsigned long check_blocks(struct segfit *s, struct check_report *r,
+static unsigned long check_blocks(struct segfit *s, struct check_findings *r,
                                   uint64_t *count, uint64_t *bytes, uint64_t *cached)
 {
 	unsigned long bad = 0;
@@ -928,7 +928,7 @@ static unsigned long check_blocks(struct segfit *s, struct check_report *r,
 	return bad;
 }
 
-unsigned long segfit_check(void *self, struct check_report *r)
+unsigned long segfit_check(void *self, struct check_findings *r)
 {
 	struct segfit *s = self;
 	unsigned long bad = 0;

@@ -38,7 +38,7 @@ void  *segfit_realloc(void *self, void *ptr, size_t size);
 void  *segfit_calloc(void *self, size_t nmemb, size_t size);
 void  *segfit_memalign(void *self, size_t align, size_t size);
 size_t segfit_usable_size(void *self, void *ptr);
-unsigned long segfit_check(void *self, struct check_report *report);
+unsigned long segfit_check(void *self, struct check_findings *findings);
 void   segfit_stats(void *self, stat_sink sink, void *ctx);
 
 /* ---- Test-only entry points (tests/unit/test_segfit.c and the designs' tests). ---- */

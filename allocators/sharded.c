@@ -573,7 +573,7 @@ static void *sh_memalign(void *self, size_t align, size_t n)
  * index in `seen`; return how many blocks it holds (stops at a bad link).
  */
 static uint32_t walk_list(struct page *pg, void *list, uint8_t *seen, const char *what,
-                          unsigned long *bad, struct check_report *r)
+                          unsigned long *bad, struct check_findings *r)
 {
 	uint32_t n = 0;
 	char *first = (char *)pg + PAGE_HDR;
@@ -598,7 +598,7 @@ static uint32_t walk_list(struct page *pg, void *list, uint8_t *seen, const char
 }
 
 static unsigned long check_page(struct sharded *st, struct sheap *h, struct page *pg,
-                                unsigned c, int full, struct check_report *r)
+                                unsigned c, int full, struct check_findings *r)
 {
 	unsigned long bad = 0;
 	uint8_t seen[PAGE / 16 / 8];
@@ -634,7 +634,7 @@ static unsigned long check_page(struct sharded *st, struct sheap *h, struct page
 }
 
 static unsigned long check_heap(struct sharded *st, struct sheap *h, uint64_t *pages,
-                                struct check_report *r)
+                                struct check_findings *r)
 {
 	unsigned long bad = 0;
 	for (unsigned c = 0; c < NCLASS; c++) {
@@ -664,7 +664,7 @@ static unsigned long check_heap(struct sharded *st, struct sheap *h, uint64_t *p
 	return bad;
 }
 
-static unsigned long sh_check(void *self, struct check_report *r)
+static unsigned long sh_check(void *self, struct check_findings *r)
 {
 	struct sharded *st = self;
 	unsigned long bad = 0;

@@ -771,7 +771,7 @@ static void *slab_memalign(void *self, size_t align, size_t size)
 
 /* ---- self-check ------------------------------------------------------ */
 
-static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *r,
+static unsigned long check_slab(struct slabs *s, size_t u, struct check_findings *r,
                                 const uint64_t listlen[NCLASSES], uint64_t *live,
                                 uint64_t *idle)
 {
@@ -820,7 +820,7 @@ static unsigned long check_slab(struct slabs *s, size_t u, struct check_report *
 	return bad;
 }
 
-static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct check_report *r,
+static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct check_findings *r,
                                  uint64_t *live, uint64_t *nfree)
 {
 	unsigned long bad = 0;
@@ -867,7 +867,7 @@ static unsigned long check_chunk(struct slabs *s, size_t u, size_t n, struct che
 }
 
 /* The span list: free spans, each once, links agreeing; marks each with `epoch`. */
-static unsigned long check_span_list(struct slabs *s, uint64_t epoch, struct check_report *r,
+static unsigned long check_span_list(struct slabs *s, uint64_t epoch, struct check_findings *r,
                                      uint64_t *listed)
 {
 	unsigned long bad = 0;
@@ -888,7 +888,7 @@ static unsigned long check_span_list(struct slabs *s, uint64_t epoch, struct che
 }
 
 /* Each class's list of slabs with room: slabs of that class, each once. */
-static unsigned long check_class_lists(struct slabs *s, uint64_t epoch, struct check_report *r,
+static unsigned long check_class_lists(struct slabs *s, uint64_t epoch, struct check_findings *r,
                                        uint64_t listlen[NCLASSES])
 {
 	unsigned long bad = 0;
@@ -915,7 +915,7 @@ static unsigned long check_class_lists(struct slabs *s, uint64_t epoch, struct c
 }
 
 /* The bins of free large blocks: each block free, in its bin, once; bitmap agrees. */
-static unsigned long check_bins(struct slabs *s, uint64_t epoch, struct check_report *r,
+static unsigned long check_bins(struct slabs *s, uint64_t epoch, struct check_findings *r,
                                 uint64_t *listed)
 {
 	unsigned long bad = 0;
@@ -961,7 +961,7 @@ struct unit_walk {
  * The free span at unit u: its units marked free, its end tag, listed, not
  * followed by another free span.  Its length, or 0 when that is nonsense.
  */
-static size_t check_span(struct slabs *s, size_t u, uint64_t epoch, struct check_report *r,
+static size_t check_span(struct slabs *s, size_t u, uint64_t epoch, struct check_findings *r,
                          unsigned long *bad)
 {
 	struct span *sp = (struct span *)unit_addr(s, u);
@@ -990,7 +990,7 @@ static size_t check_span(struct slabs *s, size_t u, uint64_t epoch, struct check
  * totals are then not compared).
  */
 static int walk_units(struct slabs *s, uint64_t epoch, const uint64_t listlen[NCLASSES],
-                      struct check_report *r, struct unit_walk *w, unsigned long *bad)
+                      struct check_findings *r, struct unit_walk *w, unsigned long *bad)
 {
 	if (s->map[0] != U_META)
 		*bad += check_violation(r, "unit 0 (the state) is not marked as such");
@@ -1054,7 +1054,7 @@ static int walk_units(struct slabs *s, uint64_t epoch, const uint64_t listlen[NC
 /* What the lists held and the walk met, against the running counters. */
 static unsigned long check_totals(struct slabs *s, const struct unit_walk *w,
                                   uint64_t listed_spans, uint64_t listed_free,
-                                  struct check_report *r)
+                                  struct check_findings *r)
 {
 	unsigned long bad = 0;
 	if (w->spans != listed_spans || w->free_units != s->free_units)
@@ -1093,7 +1093,7 @@ static unsigned long check_totals(struct slabs *s, const struct unit_walk *w,
  * walk over every unit, which expects each free thing it meets to carry
  * that mark, then the totals.
  */
-static unsigned long slab_check(void *self, struct check_report *r)
+static unsigned long slab_check(void *self, struct check_findings *r)
 {
 	struct slabs *s = state_of(self);
 	unsigned long bad = 0;

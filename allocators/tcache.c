@@ -263,7 +263,7 @@ static size_t tc_usable_size(void *self, void *p)
 
 /* tlsf's own check, then the headers and lengths of this thread's cache (or
  * every cache when the caller says no other thread is running: serial). */
-static unsigned long tc_check(void *self, struct check_report *rep)
+static unsigned long tc_check(void *self, struct check_findings *rep)
 {
 	struct tc_state *st = self;
 	unsigned long bad = 0;

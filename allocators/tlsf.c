@@ -539,7 +539,7 @@ static int looks_free(const struct tlsf *t, struct block *b)
 }
 
 /* One free block met by the physical walk: back pointer, list, links. */
-static unsigned long check_free_block(struct tlsf *t, struct block *b, struct check_report *r)
+static unsigned long check_free_block(struct tlsf *t, struct block *b, struct check_findings *r)
 {
 	unsigned long bad = 0;
 	size_t size = block_size(b), off = offset_of(t, b);
@@ -567,7 +567,7 @@ static unsigned long check_free_block(struct tlsf *t, struct block *b, struct ch
  * *listed > limit) if the lists hold more nodes than there are free blocks.
  */
 static unsigned long check_list(struct tlsf *t, unsigned fl, unsigned sl, uint64_t limit,
-                                uint64_t *listed, struct check_report *r)
+                                uint64_t *listed, struct check_findings *r)
 {
 	unsigned long bad = 0;
 	int bit = (t->sl_map[fl] >> sl) & 1;
@@ -600,7 +600,7 @@ static unsigned long check_list(struct tlsf *t, unsigned fl, unsigned sl, uint64
 	return bad;
 }
 
-static unsigned long tlsf_check(void *self, struct check_report *r)
+static unsigned long tlsf_check(void *self, struct check_findings *r)
 {
 	struct tlsf *t = self;
 	unsigned long bad = 0;

@@ -321,10 +321,10 @@ __attribute__((destructor)) static void heaplab_preload_fini(void)
 	in_heaplab = 1;
 	pthread_mutex_lock(&P.lock);
 
-	struct check_report report = { 0 };
+	struct check_findings findings = { 0 };
 	unsigned long violations = 0;
 	if (check && P.ready > 0)
-		violations = TABLE->check(P.self, &report);
+		violations = TABLE->check(P.self, &findings);
 
 	struct line l;
 	if (stats) {
@@ -350,9 +350,9 @@ __attribute__((destructor)) static void heaplab_preload_fini(void)
 		put_str(&l, violations == 1 ? " violation" : " violations");
 		if (P.ready <= 0)
 			put_str(&l, " (heap never set up)");
-		for (unsigned i = 0; i < report.nmessages; i++) {
+		for (unsigned i = 0; i < findings.nmessages; i++) {
 			put_str(&l, i ? "; " : ": ");
-			put_str(&l, report.messages[i]);
+			put_str(&l, findings.messages[i]);
 		}
 		emit(&l);
 		/* Violations also go to stderr when a file took the report. */

@@ -66,7 +66,7 @@
 #include <unistd.h>
 
 /* The format's letters and limits; the only heaplab header included here. */
-#include "../harness/trace_format.h"
+#include "../harness/core/trace_format.h"
 
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t nmemb, size_t size);

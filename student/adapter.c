@@ -3,7 +3,7 @@
  *
  * `bench --alloc path/mm.c` (or malloc.c) compiles the student's source,
  * then links it with this file, allocators/heap.c and allocators/common.c into
- * a shared object that bench loads (harness/student.c), or with
+ * a shared object that bench loads (harness/process/student.c), or with
  * preload/malloc_api.c into a library `bench run` preloads.  This file is
  * compiled twice, once per interface:
  *
@@ -234,10 +234,10 @@ static size_t adapter_usable_size(void *self, void *ptr)
 }
 
 /* The student's own checker has no agreed signature: heaplab's checks stand in. */
-static unsigned long adapter_check(void *self, struct check_report *report)
+static unsigned long adapter_check(void *self, struct check_findings *findings)
 {
 	(void)self;
-	(void)report;
+	(void)findings;
 	return 0;
 }
 

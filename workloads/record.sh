@@ -59,7 +59,7 @@ fi
 if selected cc1; then
 	# the compiler proper (gcc would exec it: --follow-exec is not needed this way)
 	cc1=$(gcc -print-prog-name=cc1)
-	gcc -E -I. harness/gen.c > "$tmp/gen.i"
+	gcc -E -I. harness/commands/gen.c > "$tmp/gen.i"
 	$BENCH record -o $W/cc1.trace --max-ops $CAP -- \
 		"$cc1" -fpreprocessed -quiet -O2 "$tmp/gen.i" -o "$tmp/gen.s"
 fi

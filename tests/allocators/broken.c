@@ -79,9 +79,9 @@ static size_t fwd_usable_size(void *self, void *ptr)
 	return alloc_bump.usable_size(((struct broken *)self)->inner, ptr);
 }
 
-static unsigned long fwd_check(void *self, struct check_report *report)
+static unsigned long fwd_check(void *self, struct check_findings *findings)
 {
-	return alloc_bump.check(((struct broken *)self)->inner, report);
+	return alloc_bump.check(((struct broken *)self)->inner, findings);
 }
 
 /* One table: the entry points that are not broken forward to bump. */
@@ -200,11 +200,11 @@ static void *dropping_realloc(void *self, void *ptr, size_t size)
 	return inner_malloc(self, size);
 }
 
-static unsigned long failing_check(void *self, struct check_report *report)
+static unsigned long failing_check(void *self, struct check_findings *findings)
 {
-	unsigned long bad = fwd_check(self, report);
-	check_as(report, "broken-selfcheck");
-	return bad + (unsigned long)check_violation(report, "free list length is off by one");
+	unsigned long bad = fwd_check(self, findings);
+	check_as(findings, "broken-selfcheck");
+	return bad + (unsigned long)check_violation(findings, "free list length is off by one");
 }
 
 BROKEN(broken_misaligned, "broken-misaligned", "payloads 8 bytes off alignment",

@@ -1,6 +1,6 @@
 /*
  * dying.c - allocators that take their process down, for the tests of
- * crash and hang isolation (harness/isolate.h).  Both are bump until their
+ * crash and hang isolation (harness/process/isolate.h).  Both are bump until their
  * DYING_AT-th malloc:
  *
  *   test-crash   writes through a wild pointer: SIGSEGV
@@ -14,7 +14,7 @@
  */
 #include "registry.h"
 
-#include "harness/cell.h"
+#include "harness/replay/cell.h"
 
 #include <signal.h>
 #include <string.h>
@@ -114,9 +114,9 @@ static size_t fwd_usable_size(void *self, void *p)
 	return alloc_bump.usable_size(((struct dying *)self)->inner, p);
 }
 
-static unsigned long fwd_check(void *self, struct check_report *report)
+static unsigned long fwd_check(void *self, struct check_findings *findings)
 {
-	return alloc_bump.check(((struct dying *)self)->inner, report);
+	return alloc_bump.check(((struct dying *)self)->inner, findings);
 }
 
 #define DYING(var, nm, desc, mal)                                             \

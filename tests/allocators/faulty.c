@@ -64,9 +64,9 @@ static size_t fwd_usable_size(void *self, void *p)
 	return alloc_bump.usable_size(((struct faulty *)self)->inner, p);
 }
 
-static unsigned long fwd_check(void *self, struct check_report *report)
+static unsigned long fwd_check(void *self, struct check_findings *findings)
 {
-	return alloc_bump.check(((struct faulty *)self)->inner, report);
+	return alloc_bump.check(((struct faulty *)self)->inner, findings);
 }
 
 /* volatile: the compiler must neither see through it nor drop the store */
@@ -97,11 +97,11 @@ static void crash_free(void *self, void *p)
 	fwd_free(self, p);
 }
 
-static unsigned long hang_check(void *self, struct check_report *report)
+static unsigned long hang_check(void *self, struct check_findings *findings)
 {
 	for (volatile uint64_t i = 0;; i++)
 		;
-	return fwd_check(self, report);
+	return fwd_check(self, findings);
 }
 
 /* 1 about one time in eight, from the per-heap sequence. */

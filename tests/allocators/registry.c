@@ -2,7 +2,7 @@
 #include "registry.h"
 
 #include "broken.h"
-#include "harness/peer.h"
+#include "harness/process/peer.h"
 
 #include <string.h>
 

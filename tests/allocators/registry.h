@@ -1,6 +1,6 @@
 /*
  * registry.h - test-only allocators that bench can run, in build/bench-test
- * only (never in ./bench: harness/peer.h finds them through weak symbols that
+ * only (never in ./bench: harness/process/peer.h finds them through weak symbols that
  * only this folder defines).
  *
  * Adding one is one line in its file, after its table:

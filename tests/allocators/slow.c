@@ -137,10 +137,10 @@ static size_t slow_usable_size(void *self, void *p)
 	return s->inner->usable_size(s->self, p);
 }
 
-static unsigned long slow_check(void *self, struct check_report *report)
+static unsigned long slow_check(void *self, struct check_findings *findings)
 {
 	struct slow *s = self;
-	return s->inner->check(s->self, report);
+	return s->inner->check(s->self, findings);
 }
 
 static void slow_stats(void *self, stat_sink sink, void *ctx)

@@ -26,9 +26,9 @@
  * every allocator.
  */
 #define _GNU_SOURCE
-#include "harness/bulk.h"
-#include "harness/cell.h"
-#include "harness/trace.h"
+#include "harness/core/bulk.h"
+#include "harness/replay/cell.h"
+#include "harness/core/trace.h"
 #include "tests/bench/trivial.h"
 
 #include <errno.h>

@@ -79,10 +79,10 @@ static size_t trivial_usable_size(void *self, void *ptr)
 	return HEAPLAB_ALIGN;
 }
 
-static unsigned long trivial_check(void *self, struct check_report *report)
+static unsigned long trivial_check(void *self, struct check_findings *findings)
 {
 	(void)self;
-	(void)report;
+	(void)findings;
 	return 0;
 }
 

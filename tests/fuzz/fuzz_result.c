@@ -1,5 +1,5 @@
 /*
- * fuzz_result.c - libFuzzer target: result_parse (harness/result.h, the
+ * fuzz_result.c - libFuzzer target: result_parse (harness/results/reader.h, the
  * reader behind `bench report` and `bench compare`) on arbitrary bytes.
  *
  * Besides ASan, UBSan and LeakSanitizer (libFuzzer checks leaks per input),
@@ -11,7 +11,7 @@
  *
  * Build and run: `make fuzz` (see the Makefile), crashes in build/fuzz/crashes.
  */
-#include "harness/result.h"
+#include "harness/results/reader.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -17,8 +17,8 @@
  *
  * Build and run: `make fuzz` (see the Makefile), crashes in build/fuzz/crashes.
  */
-#include "harness/bulk.h"
-#include "harness/trace.h"
+#include "harness/core/bulk.h"
+#include "harness/core/trace.h"
 
 #include <stdint.h>
 #include <stdio.h>

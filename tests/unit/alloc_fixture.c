@@ -19,15 +19,15 @@ void fixture_close(struct fixture *f)
 
 unsigned long fixture_check(struct fixture *f)
 {
-	memset(&f->report, 0, sizeof f->report);
-	unsigned long n = f->a->check(f->self, &f->report);
-	return n > f->report.violations ? n : f->report.violations;
+	memset(&f->findings, 0, sizeof f->findings);
+	unsigned long n = f->a->check(f->self, &f->findings);
+	return n > f->findings.violations ? n : f->findings.violations;
 }
 
 int fixture_reported(const struct fixture *f, const char *needle)
 {
-	for (unsigned i = 0; i < f->report.nmessages; i++)
-		if (strstr(f->report.messages[i], needle))
+	for (unsigned i = 0; i < f->findings.nmessages; i++)
+		if (strstr(f->findings.messages[i], needle))
 			return 1;
 	return 0;
 }
@@ -37,7 +37,7 @@ int fixture_clean_at(struct fixture *f, const char *file, int line)
 	unsigned long n = fixture_check(f);
 	if (n)
 		test_fail(file, line, "%s self-check: %lu violations, first: %s", f->a->name, n,
-		          f->report.nmessages ? f->report.messages[0] : "?");
+		          f->findings.nmessages ? f->findings.messages[0] : "?");
 	return n == 0;
 }
 
@@ -68,7 +68,7 @@ uint64_t fixture_stat_at(struct fixture *f, const char *name, const char *file, 
 
 static unsigned long violations(const struct allocator *a, void *self)
 {
-	struct check_report r = { 0 };
+	struct check_findings r = { 0 };
 	return a->check(self, &r);
 }
 

@@ -22,7 +22,7 @@ struct fixture {
 	struct heap             heap;   /* its heap, opened for this test alone        */
 	void                   *self;   /* the instance init() returned                */
 	size_t                  brk0;   /* the break right after init                  */
-	struct check_report     report; /* what the last fixture_check() found         */
+	struct check_findings     findings; /* what the last fixture_check() found         */
 };
 
 /*

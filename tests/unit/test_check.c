@@ -1,6 +1,6 @@
 /* test_check.c - the overlap index and the payload patterns. */
 #include "test.h"
-#include "harness/check.h"
+#include "harness/core/check.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  * and leaves a valid tree in every order.
  */
 #include "test.h"
-#include "harness/check.h"
+#include "harness/core/check.h"
 
 #include <stdlib.h>
 

@@ -36,7 +36,7 @@ static void expect_clean(const struct allocator *a, struct fixture *in, const ch
 	unsigned long n = fixture_check(in);
 	if (n)
 		test_fail(__FILE__, __LINE__, "%s: self-check %s: %lu violations, first: %s",
-		          a->name, when, n, in->report.nmessages ? in->report.messages[0] : "?");
+		          a->name, when, n, in->findings.nmessages ? in->findings.messages[0] : "?");
 }
 
 static int aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }

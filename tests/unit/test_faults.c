@@ -5,8 +5,8 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
-#include "harness/cli.h"
-#include "harness/exitcodes.h"
+#include "harness/commands/cli.h"
+#include "harness/core/exitcodes.h"
 
 TEST(cli_parse_rejects_an_empty_trace_name)
 {
@@ -28,7 +28,7 @@ TEST(cli_parse_rejects_an_empty_out_name_before_any_run)
 
 /* ---- found by fuzz_result ---------------------------------------------- */
 
-#include "harness/result.h"
+#include "harness/results/reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>

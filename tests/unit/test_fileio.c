@@ -1,6 +1,6 @@
-/* test_fileio.c - the atomic output file (harness/fileio.h). */
+/* test_fileio.c - the atomic output file (harness/core/fileio.h). */
 #include "test.h"
-#include "harness/fileio.h"
+#include "harness/core/fileio.h"
 
 #include <dirent.h>
 #include <errno.h>

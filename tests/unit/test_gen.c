@@ -5,8 +5,8 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
-#include "../../harness/gen.h"
-#include "../../harness/trace.h"
+#include "../../harness/core/gen.h"
+#include "../../harness/core/trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* test_grade.c - the grading view (grade.h) and the results' alignment field. */
 #include "test.h"
 
-#include "../../harness/grade.h"
-#include "../../harness/result.h"
+#include "../../harness/results/grade.h"
+#include "../../harness/results/reader.h"
 
 #include <math.h>
 #include <stdio.h>

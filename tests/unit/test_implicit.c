@@ -372,7 +372,7 @@ TEST(implicit_self_check_detects_two_adjacent_free_blocks)
 	bt_clear_prev_alloc(bb + bt_size(bb));
 	core_of(&r)->alloc_blocks--;
 	core_of(&r)->free_blocks++;
-	struct check_report rep = { 0 };
+	struct check_findings rep = { 0 };
 	EXPECT(r.a->check(r.self, &rep) >= 1);
 	EXPECT_STR_CONTAINS(rep.messages[0], "not coalesced");
 	fixture_close(&r);

@@ -1,14 +1,14 @@
 /*
- * test_isolate.c - cells in child processes (harness/isolate.h), the memory
- * pass (harness/mempass.h) and --alloc resolution (harness/peer.h).
+ * test_isolate.c - cells in child processes (harness/process/isolate.h), the memory
+ * pass (harness/replay/mempass.h) and --alloc resolution (harness/process/peer.h).
  *
  * Peers themselves need `bench __cell` (an exec of bench): tests/cli/peers.sh.
  */
 #include "test.h"
-#include "harness/exitcodes.h"
-#include "harness/isolate.h"
-#include "harness/mempass.h"
-#include "harness/peer.h"
+#include "harness/core/exitcodes.h"
+#include "harness/process/isolate.h"
+#include "harness/replay/mempass.h"
+#include "harness/process/peer.h"
 #include "tests/allocators/broken.h"
 
 #include <math.h>
@@ -43,7 +43,7 @@ static struct alloc_spec spec(const char *name)
 {
 	struct alloc_spec s;
 	char err[256];
-	if (peer_resolve(name, &s, err, sizeof err) != 0) {
+	if (alloc_resolve(name, &s, err, sizeof err) != 0) {
 		test_fail(__FILE__, __LINE__, "cannot resolve %s: %s", name, err);
 		exit(1);
 	}
@@ -247,13 +247,13 @@ TEST(peer_resolve_names_builtins_test_allocators_and_refuses_the_unknown)
 {
 	struct alloc_spec s;
 	char err[256];
-	EXPECT_EQ(peer_resolve("tlsf", &s, err, sizeof err), 0);
+	EXPECT_EQ(alloc_resolve("tlsf", &s, err, sizeof err), 0);
 	EXPECT_EQ(s.kind, ALLOC_BUILTIN);
-	EXPECT_EQ(peer_resolve("test-crash", &s, err, sizeof err), 0);
+	EXPECT_EQ(alloc_resolve("test-crash", &s, err, sizeof err), 0);
 	EXPECT_EQ(s.kind, ALLOC_TEST);
-	EXPECT_EQ(peer_resolve("no-such", &s, err, sizeof err), EXIT_USAGE);
+	EXPECT_EQ(alloc_resolve("no-such", &s, err, sizeof err), EXIT_USAGE);
 	EXPECT_STR_CONTAINS(err, "unknown allocator 'no-such'");
-	EXPECT_EQ(peer_resolve("./no/such/lib.so", &s, err, sizeof err), EXIT_USAGE);
+	EXPECT_EQ(alloc_resolve("./no/such/lib.so", &s, err, sizeof err), EXIT_USAGE);
 	EXPECT_STR_CONTAINS(err, "./no/such/lib.so: No such file or directory");
 }
 

@@ -1,6 +1,6 @@
 /* test_machine.c - the machine description that goes into every result. */
 #include "test.h"
-#include "harness/machine.h"
+#include "harness/core/machine.h"
 
 TEST(machine_description_has_cpu_cores_and_kernel)
 {

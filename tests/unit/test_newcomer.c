@@ -5,9 +5,9 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
-#include "harness/cli.h"
-#include "harness/metrics.h"
-#include "harness/report_md.h"
+#include "harness/commands/cli.h"
+#include "harness/core/metrics.h"
+#include "harness/results/report_md.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * tail) instead of trusting one size.
  */
 #include "test.h"
-#include "harness/check.h"
+#include "harness/core/check.h"
 
 /* Sizes around the 8-byte word and 64-byte line boundaries, and beyond. */
 static const uint64_t sizes[] = { 0, 1, 7, 8, 9, 63, 64, 65, 71, 72, 127, 128, 129, 200, 1000 };

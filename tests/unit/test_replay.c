@@ -4,7 +4,7 @@
  * memory figures identical across runs.
  */
 #include "test.h"
-#include "harness/cell.h"
+#include "harness/replay/cell.h"
 #include "tests/allocators/broken.h"
 
 #include <stdlib.h>

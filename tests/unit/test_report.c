@@ -4,8 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
-#include "harness/cli.h"
-#include "harness/report.h"
+#include "harness/commands/cli.h"
+#include "harness/results/writer.h"
 #include "tests/allocators/broken.h"
 
 #include <dirent.h>
@@ -28,9 +28,9 @@ TEST(report_of_failed_check_says_check_failed_with_the_message)
 	REQUIRE(cell_run(broken_find("broken-overlap"), &t, &opt, r) == CELL_CHECK_FAILED);
 	struct machine_info m;
 	machine_describe(&m);
-	struct report_input in = { .alloc = broken_find("broken-overlap"), .trace = &t, .opt = &opt,
+	struct result_input in = { .alloc = broken_find("broken-overlap"), .trace = &t, .opt = &opt,
 	                           .result = r, .machine = &m, .when = 0 };
-	json_t *j = report_json(&in);
+	json_t *j = result_json(&in);
 	REQUIRE(j);
 	EXPECT_STR_CONTAINS(json_string_value(json_object_get(j, "status")), "check-failed");
 	json_t *check = json_object_get(j, "check");
@@ -54,9 +54,9 @@ TEST(report_json_timestamp_is_utc_iso8601)
 	REQUIRE(cell_run(&alloc_bump, &t, &opt, r) == CELL_OK);
 	struct machine_info m;
 	machine_describe(&m);
-	struct report_input in = { .alloc = &alloc_bump, .trace = &t, .opt = &opt, .result = r,
+	struct result_input in = { .alloc = &alloc_bump, .trace = &t, .opt = &opt, .result = r,
 	                           .machine = &m, .when = 86400 * 365 };
-	json_t *j = report_json(&in);
+	json_t *j = result_json(&in);
 	REQUIRE(j);
 	EXPECT_STR_CONTAINS(json_string_value(json_object_get(j, "timestamp")),
 	                    "1971-01-01T00:00:00Z");

@@ -1,12 +1,12 @@
 /* test_result.c - the result reader: what it accepts, what it refuses, and why. */
 #include "test.h"
 
-#include "../../harness/bulk.h"
-#include "../../harness/latency.h"
-#include "../../harness/machine.h"
-#include "../../harness/cell.h"
-#include "../../harness/report.h"
-#include "../../harness/result.h"
+#include "../../harness/core/bulk.h"
+#include "../../harness/core/latency.h"
+#include "../../harness/core/machine.h"
+#include "../../harness/replay/cell.h"
+#include "../../harness/results/writer.h"
+#include "../../harness/results/reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,7 +270,7 @@ TEST(result_reader_survives_text_that_is_not_nul_terminated)
 	EXPECT_STR_CONTAINS(err, "no \"schema\" field");
 }
 
-/* A real run written by report_json reads back with the same figures. */
+/* A real run written by result_json reads back with the same figures. */
 TEST(result_reader_reads_back_what_report_json_writes)
 {
 	char path[] = "/tmp/heaplab-result-XXXXXX";
@@ -287,9 +287,9 @@ TEST(result_reader_reads_back_what_report_json_writes)
 	REQUIRE(cell_run(allocator_find("bump"), &t, &opt, cr) == CELL_OK);
 	struct machine_info m;
 	machine_describe(&m);
-	struct report_input in = { .alloc = allocator_find("bump"), .trace = &t, .opt = &opt,
+	struct result_input in = { .alloc = allocator_find("bump"), .trace = &t, .opt = &opt,
 	                           .result = cr, .machine = &m, .when = 0 };
-	json_t *j = report_json(&in);
+	json_t *j = result_json(&in);
 	char *s = json_dumps(j, 0);
 	struct result r;
 	REQUIRE(result_parse("rt.json", s, strlen(s), &r, err, sizeof err) == RESULT_OK);

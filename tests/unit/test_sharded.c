@@ -11,8 +11,8 @@
  */
 #include "test.h"
 #include "allocators/allocator.h"
-#include "harness/bulk.h"
-#include "harness/cell.h"
+#include "harness/core/bulk.h"
+#include "harness/replay/cell.h"
 #include "alloc_fixture.h"
 #include "allocators/sharded.h"
 

@@ -1,7 +1,7 @@
-/* test_stats.c - the statistics of bench compare (harness/stats.h). */
+/* test_stats.c - the statistics of bench compare (harness/core/stats.h). */
 #include "test.h"
 
-#include "harness/stats.h"
+#include "harness/core/stats.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -7,8 +7,8 @@
 #include "test.h"
 #include "allocators/allocator.h"
 #include "alloc_fixture.h"
-#include "harness/bulk.h"
-#include "harness/cell.h"
+#include "harness/core/bulk.h"
+#include "harness/replay/cell.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -5,10 +5,10 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
-#include "harness/bulk.h"
-#include "harness/gen.h"
-#include "harness/threaded.h"
-#include "harness/trace.h"
+#include "harness/core/bulk.h"
+#include "harness/core/gen.h"
+#include "harness/replay/threaded.h"
+#include "harness/core/trace.h"
 #include "tests/allocators/broken.h"
 
 #include <ctype.h>

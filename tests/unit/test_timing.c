@@ -4,8 +4,8 @@
  */
 #include "test.h"
 
-#include "../../harness/cell.h"
-#include "../../harness/timed_op.h"
+#include "../../harness/replay/cell.h"
+#include "../../harness/replay/timed_op.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* test_trace.c - the trace reader: both formats, every error, the figures. */
 #include "test.h"
-#include "harness/sha256.h"
-#include "harness/trace.h"
+#include "harness/core/sha256.h"
+#include "harness/core/trace.h"
 
 #include <fcntl.h>
 #include <stdio.h>

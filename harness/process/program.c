@@ -1,0 +1,527 @@
+/*
+ * program.c - one measured run of a whole program, and the --programs list
+ * file (program.h).
+ *
+ * A run is a fresh process: fork, a process group of its own, LD_PRELOAD of
+ * the allocator's library, exec.  The parent is single-threaded and waits in
+ * poll() on two descriptors - the program's stdout (hashed as it arrives)
+ * and a pidfd that becomes readable when the program exits - with a timeout
+ * that is the next RSS sample, so the exit is seen at once (the wall time is
+ * not rounded up to the sampling interval) and the sampling costs the
+ * program nothing but the parent's few reads of /proc.
+ *
+ * RSS is sampled for the whole process tree (the program and the children
+ * listed in /proc/PID/task/PID/children, recursively): gcc's cc1 or git's
+ * helpers are part of the program's footprint.  Every 5 ms at first; when
+ * PROGRAM_TIMELINE_MAX samples are taken, every other one is dropped and
+ * the interval doubles, so a long program keeps a bounded, even timeline.
+ */
+#define _GNU_SOURCE
+#include "program.h"
+#include "../core/monoclock.h"
+
+#include "../core/sha256.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t program_interrupted;
+
+#define SAMPLE_MS_FIRST 5
+#define TREE_MAX        256   /* processes summed per sample */
+
+/* Resident bytes of `pid` from /proc/PID/statm, or 0 when it is gone. */
+static uint64_t statm_rss(pid_t pid)
+{
+	char path[64], buf[128];
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	unsigned long long size, resident;
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The RSS of pid and its descendants; *budget bounds the processes visited. */
+static uint64_t tree_rss(pid_t pid, int depth, int *budget)
+{
+	if (--*budget < 0)
+		return 0;
+	uint64_t sum = statm_rss(pid);
+	if (depth >= 16)
+		return sum;
+	char path[80], buf[4096];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sum;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return sum;
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end) {
+		long child = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (child > 0)
+			sum += tree_rss((pid_t)child, depth + 1, budget);
+	}
+	return sum;
+}
+
+static void add_sample(struct program_run *r, double t0, unsigned *interval_ms, uint64_t rss)
+{
+	if (rss > r->sampled_peak)
+		r->sampled_peak = rss;
+	if (r->npoints == PROGRAM_TIMELINE_MAX) {
+		for (unsigned k = 0; k < PROGRAM_TIMELINE_MAX / 2; k++) {
+			r->ms[k] = r->ms[2 * k];
+			r->rss[k] = r->rss[2 * k];
+		}
+		r->npoints = PROGRAM_TIMELINE_MAX / 2;
+		*interval_ms *= 2;
+	}
+	double ms = (mono_s() - t0) * 1000;
+	r->ms[r->npoints] = ms > 4e9 ? 4000000000u : (uint32_t)ms;
+	r->rss[r->npoints] = rss;
+	r->npoints++;
+}
+
+/* The statistics lines the preload library appended to `path`. */
+static void read_stats(const char *path, struct program_run *r)
+{
+	FILE *f = fopen(path, "re");
+	char line[2048];
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		const char *pb = strstr(line, "peak break ");
+		const char *pc = strstr(line, "provider calls ");
+		unsigned long long brk, calls;
+		if (!pb || !pc || sscanf(pb, "peak break %llu", &brk) != 1 ||
+		    sscanf(pc, "provider calls %llu", &calls) != 1)
+			continue;
+		r->has_stats = 1;
+		r->processes++;
+		if (brk > r->peak_break)
+			r->peak_break = brk;
+		r->provider_calls += calls;
+	}
+	fclose(f);
+}
+
+/* In the child: set up descriptors and environment, exec.  Never returns. */
+static void child_exec(const struct program *p, const char *preload, const char *stats_path,
+                       const char *err_path, int out_fd, int status_fd)
+{
+	int e;
+	setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	if (p->dir && chdir(p->dir) != 0)
+		goto fail;
+	int in = open(p->stdin_path ? p->stdin_path : "/dev/null", O_RDONLY);
+	int er = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+	                  : open("/dev/null", O_WRONLY);
+	if (in < 0 || er < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(er, 2) < 0)
+		goto fail;
+	if (in > 2)
+		close(in);
+	if (er > 2)
+		close(er);
+	if (out_fd > 2)
+		close(out_fd);
+	if (preload) {
+		const char *old = getenv("LD_PRELOAD");
+		char *v;
+		if (asprintf(&v, "%s%s%s", preload, old && *old ? ":" : "", old && *old ? old : "") < 0 ||
+		    setenv("LD_PRELOAD", v, 1) != 0)
+			goto fail;
+	}
+	if (stats_path) {
+		if (setenv("HEAPLAB_STATS", "1", 1) || setenv("HEAPLAB_STATS_FILE", stats_path, 1))
+			goto fail;
+	} else {
+		unsetenv("HEAPLAB_STATS_FILE");
+	}
+	for (unsigned k = 0; p->env[k]; k++)
+		if (putenv(p->env[k]) != 0)
+			goto fail;
+	signal(SIGPIPE, SIG_DFL);   /* bench ignores it (main.c); the program gets the default */
+	execvp(p->argv[0], p->argv);
+fail:
+	e = errno;
+	if (write(status_fd, &e, sizeof e) < 0) {
+		/* nothing more to say: the parent sees no errno and reports a failed start */
+	}
+	_exit(127);
+}
+
+int program_run_once(const struct program *p, const char *preload, const char *stats_path,
+                     const char *err_path, double timeout, struct program_run *r,
+                     char *err, size_t errlen)
+{
+	int out[2], st[2];
+	memset(r, 0, sizeof *r);
+	r->exit_code = -1;
+	if (stats_path) {
+		int fd = open(stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s: %s", stats_path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	if (pipe2(out, O_CLOEXEC) != 0 || (pipe2(st, O_CLOEXEC) != 0 && (close(out[0]), close(out[1]), 1))) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	double t0 = mono_s();
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(out[0]); close(out[1]); close(st[0]); close(st[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(out[0]);
+		close(st[0]);
+		child_exec(p, preload, stats_path, err_path, out[1], st[1]);
+	}
+	setpgid(pid, pid);   /* also here: no race with a kill before the child's own call */
+	close(out[1]);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	close(st[1]);
+	int child_errno = 0;
+	ssize_t got;
+	do
+		got = read(st[0], &child_errno, sizeof child_errno);
+	while (got < 0 && errno == EINTR);
+	close(st[0]);
+
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct sha256 h;
+	sha256_init(&h);
+	unsigned interval = SAMPLE_MS_FIRST;
+	double next = t0 + interval / 1000.0, t_end = 0;
+	int out_open = 1, exited = 0, status = 0;
+	struct rusage ru;
+	memset(&ru, 0, sizeof ru);
+	char buf[65536];
+
+	while (!exited || out_open) {
+		double now = mono_s();
+		if (!exited && timeout > 0 && now - t0 > timeout) {
+			kill(-pid, SIGKILL);
+			r->timed_out = 1;
+		}
+		if (program_interrupted) {
+			kill(-pid, SIGKILL);   /* the program has its own process group: no ^C */
+			if (exited)
+				break;
+		}
+		if (exited && timeout > 0 && now - t0 > timeout + 5)
+			break;   /* a descendant keeps stdout open: stop reading */
+		if (!exited && now >= next) {
+			int budget = TREE_MAX;
+			add_sample(r, t0, &interval, tree_rss(pid, 0, &budget));
+			next = now + interval / 1000.0;
+		}
+		struct pollfd fds[2];
+		nfds_t nf = 0;
+		if (out_open)
+			fds[nf++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
+		if (!exited && pidfd >= 0)
+			fds[nf++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		int wait_ms = exited ? 100 : (int)((next - mono_s()) * 1000) + 1;
+		if (wait_ms < 0)
+			wait_ms = 0;
+		if (!exited && pidfd < 0 && wait_ms > 1)
+			wait_ms = 1;   /* no pidfd: poll the child's state every millisecond */
+		if (nf)
+			poll(fds, nf, wait_ms);
+		else
+			usleep((useconds_t)wait_ms * 1000);
+		if (out_open) {
+			ssize_t n = read(out[0], buf, sizeof buf);
+			if (n > 0) {
+				sha256_update(&h, buf, (size_t)n);
+				r->output_bytes += (uint64_t)n;
+			} else if (n == 0) {
+				out_open = 0;
+			} else if (errno != EINTR && errno != EAGAIN) {
+				out_open = 0;
+			}
+		}
+		if (!exited) {
+			pid_t w = wait4(pid, &status, WNOHANG, &ru);
+			if (w == pid) {
+				t_end = mono_s();
+				exited = 1;
+			}
+		}
+	}
+	if (!exited) {
+		wait4(pid, &status, 0, &ru);
+		t_end = mono_s();
+	}
+	kill(-pid, SIGKILL);   /* whatever the program left behind in its group */
+	if (pidfd >= 0)
+		close(pidfd);
+	close(out[0]);
+
+	if (child_errno) {
+		snprintf(err, errlen, "cannot run '%s'%s%s: %s", p->argv[0],
+		         p->dir ? " in " : "", p->dir ? p->dir : "", strerror(child_errno));
+		return -1;
+	}
+	r->started = 1;
+	r->wall = t_end - t0;
+	r->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	r->sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	r->maxrss = (uint64_t)ru.ru_maxrss * 1024;
+	r->minflt = (uint64_t)ru.ru_minflt;
+	r->majflt = (uint64_t)ru.ru_majflt;
+	r->nvcsw = (uint64_t)ru.ru_nvcsw;
+	r->nivcsw = (uint64_t)ru.ru_nivcsw;
+	if (WIFSIGNALED(status)) {
+		r->signal = WTERMSIG(status);
+	} else if (WIFEXITED(status)) {
+		r->exit_code = WEXITSTATUS(status);
+	}
+	uint8_t d[32];
+	sha256_final(&h, d);
+	for (int k = 0; k < 32; k++)
+		snprintf(r->output_sha256 + 2 * k, 3, "%02x", d[k]);
+	if (stats_path)
+		read_stats(stats_path, r);
+	return 0;
+}
+
+/* ---- the --programs file ---- */
+
+/*
+ * Split `s` into words: blanks separate, '...' and "..." quote (no escapes
+ * inside '...'; \" and \\ inside "...").  Returns the count, or -1 with a
+ * message.
+ */
+static int split_words(char *s, char **words, int max, char *why, size_t whylen)
+{
+	int n = 0;
+	char *o = s;
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s || *s == '\n' || *s == '#')
+			break;
+		if (n == max) {
+			snprintf(why, whylen, "more than %d words", max);
+			return -1;
+		}
+		words[n++] = o;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n') {
+			if (*s == '\'' || *s == '"') {
+				char q = *s++;
+				while (*s && *s != q) {
+					if (q == '"' && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
+						s++;
+					*o++ = *s++;
+				}
+				if (*s != q) {
+					snprintf(why, whylen, "unterminated %c quote", q);
+					return -1;
+				}
+				s++;
+			} else {
+				*o++ = *s++;
+			}
+		}
+		if (*s)
+			s++;
+		*o++ = '\0';
+	}
+	return n;
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= PROGRAM_NAME_MAX || *s == '.' || *s == '-')
+		return 0;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+static char *join_dir(const char *base, const char *rel)
+{
+	char *s;
+	if (rel[0] == '/' || !base)
+		return strdup(rel);
+	return asprintf(&s, "%s/%s", base, rel) < 0 ? NULL : s;
+}
+
+void program_list_free(struct program *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned k = 0; list[i].argv[k]; k++)
+			free(list[i].argv[k]);
+		for (unsigned k = 0; list[i].env[k]; k++)
+			free(list[i].env[k]);
+		free(list[i].dir);
+		free(list[i].stdin_path);
+		free(list[i].setup);
+	}
+	free(list);
+}
+
+int program_list_load(const char *path, struct program **out, size_t *nout, char *err,
+                      size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char line[8192], why[256];
+	struct program *list = NULL;
+	size_t n = 0, cap = 0;
+	unsigned lineno = 0;
+	*out = NULL;
+	*nout = 0;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Paths in the file are relative to the file's folder. */
+	char *base = strdup(path), *slash = base ? strrchr(base, '/') : NULL;
+	if (slash)
+		*slash = '\0';
+	else {
+		free(base);
+		base = NULL;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *w[PROGRAM_ARGS_MAX + 16];
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(why, sizeof why, "line longer than %zu characters", sizeof line - 2);
+			goto bad;
+		}
+		int nw = split_words(line, w, (int)(sizeof w / sizeof w[0]), why, sizeof why);
+		if (nw < 0)
+			goto bad;
+		if (nw == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			struct program *nl = realloc(list, cap * sizeof *nl);
+			if (!nl) {
+				snprintf(why, sizeof why, "out of memory");
+				goto bad;
+			}
+			list = nl;
+		}
+		struct program *p = &list[n];
+		memset(p, 0, sizeof *p);
+		p->file = path;
+		p->line = lineno;
+		n++;
+		if (!valid_name(w[0])) {
+			snprintf(why, sizeof why, "'%s' is not a program name (letters, digits, - _ .; "
+			         "at most %d characters)", w[0], PROGRAM_NAME_MAX - 1);
+			goto bad;
+		}
+		snprintf(p->name, sizeof p->name, "%s", w[0]);
+		for (size_t j = 0; j + 1 < n; j++)
+			if (!strcmp(list[j].name, p->name)) {
+				snprintf(why, sizeof why, "program '%s' is already defined on line %u",
+				         p->name, list[j].line);
+				goto bad;
+			}
+		int k = 1, nenv = 0;
+		for (; k < nw && strcmp(w[k], "--"); k++) {
+			char *eq = strchr(w[k], '=');
+			if (!eq) {
+				snprintf(why, sizeof why, "'%s': expected KEY=VALUE (dir, stdin, setup, env, "
+				         "timeout) or -- before the command", w[k]);
+				goto bad;
+			}
+			*eq = '\0';
+			const char *v = eq + 1;
+			if (!strcmp(w[k], "dir") && !p->dir) {
+				p->dir = join_dir(base, v);
+			} else if (!strcmp(w[k], "stdin") && !p->stdin_path) {
+				p->stdin_path = strdup(v);
+			} else if (!strcmp(w[k], "setup") && !p->setup) {
+				p->setup = strdup(v);
+			} else if (!strcmp(w[k], "env") && strchr(v, '=') && v[0] != '=') {
+				if (nenv == PROGRAM_ENV_MAX) {
+					snprintf(why, sizeof why, "more than %d env= settings", PROGRAM_ENV_MAX);
+					goto bad;
+				}
+				p->env[nenv++] = strdup(v);
+			} else if (!strcmp(w[k], "timeout")) {
+				char *end;
+				p->timeout = strtod(v, &end);
+				if (end == v || *end || !(p->timeout > 0 && p->timeout <= 86400)) {
+					snprintf(why, sizeof why, "timeout=%s: expected seconds, more than 0", v);
+					goto bad;
+				}
+			} else {
+				snprintf(why, sizeof why, "'%s=%s': unknown or repeated setting (dir, stdin, "
+				         "setup, env=NAME=VALUE, timeout)", w[k], v);
+				goto bad;
+			}
+		}
+		if (k >= nw - 1) {
+			snprintf(why, sizeof why, "no command: expected NAME [KEY=VALUE...] -- COMMAND "
+			         "[ARGS...]");
+			goto bad;
+		}
+		if (nw - k - 1 > PROGRAM_ARGS_MAX) {
+			snprintf(why, sizeof why, "more than %d command words", PROGRAM_ARGS_MAX);
+			goto bad;
+		}
+		for (int a = k + 1; a < nw; a++)
+			p->argv[a - k - 1] = strdup(w[a]);
+		if (!p->dir)
+			p->dir = base ? strdup(base) : NULL;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	free(base);
+	if (!n) {
+		snprintf(err, errlen, "%s: no program defined", path);
+		program_list_free(list, n);
+		return -1;
+	}
+	*out = list;
+	*nout = n;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+fail:
+	fclose(f);
+	free(base);
+	program_list_free(list, n);
+	return -1;
+}
