@@ -445,33 +445,42 @@ static pid_t spawn(const struct alloc_spec *s, const struct trace *t,
 	_exit(127);
 }
 
-static void run_child(const struct alloc_spec *s, const struct trace *t,
-                      const struct cell_options *opt, enum child_mode mode, unsigned pass,
-                      double deadline, struct child_msg *m, struct child_outcome *o,
-                      const struct grind *grind)
+/*
+ * The child's two channels: a shared page where it notes its progress, and
+ * a pipe for its message.  Returns 0, or an errno.
+ */
+static int open_channels(int fds[2], int *pfd, struct replay_progress **prog)
 {
-	int fds[2] = { -1, -1 }, pfd = -1;
-	struct replay_progress *prog = MAP_FAILED;
+	*pfd = memfd_create("heaplab-progress", MFD_CLOEXEC);
+	if (*pfd < 0 || ftruncate(*pfd, 4096) != 0
+	    || (*prog = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, *pfd, 0)) == MAP_FAILED
+	    || pipe2(fds, O_CLOEXEC) != 0)
+		return errno ? errno : EIO;
+	return 0;
+}
 
-	memset(o, 0, sizeof *o);
-	pfd = memfd_create("heaplab-progress", MFD_CLOEXEC);
-	if (pfd < 0 || ftruncate(pfd, 4096) != 0
-	    || (prog = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0)) == MAP_FAILED
-	    || pipe2(fds, O_CLOEXEC) != 0) {
-		o->start_error = errno ? errno : EIO;
-		goto out;
-	}
-	pid_t pid = spawn(s, t, opt, mode, pass, fds[1], pfd, prog, grind);
-	if (pid < 0) {
-		o->start_error = errno;
-		goto out;
-	}
-	close(fds[1]);
-	fds[1] = -1;
-	isolate_progress = prog;
+static void close_channels(int fds[2], int pfd, struct replay_progress *prog)
+{
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	if (prog != MAP_FAILED)
+		munmap(prog, 4096);
+	if (pfd >= 0)
+		close(pfd);
+}
 
+/*
+ * Read the child's message from `fd` until the pipe closes, the deadline
+ * passes or the user interrupts (noted in o), ticking isolate_tick each
+ * second meanwhile.  Returns the bytes read, sizeof *m + 1 for more than
+ * one message.
+ */
+static size_t read_message(int fd, double deadline, struct child_msg *m,
+                           struct child_outcome *o)
+{
 	size_t got = 0;
-	int dead = 0;   /* killed by us */
 	for (;;) {
 		int ms = -1;
 		if (deadline > 0) {
@@ -483,7 +492,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			break;
 		}
 		int tick = isolate_tick && (ms < 0 || ms > 1000);
-		struct pollfd p = { .fd = fds[0], .events = POLLIN };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int n = poll(&p, 1, tick ? 1000 : ms);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -498,7 +507,7 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			o->timed_out = 1;
 			break;
 		}
-		ssize_t k = read(fds[0], (char *)m + got, got < sizeof *m ? sizeof *m - got : 1);
+		ssize_t k = read(fd, (char *)m + got, got < sizeof *m ? sizeof *m - got : 1);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -509,6 +518,15 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 		}
 		got += (size_t)k;
 	}
+	return got;
+}
+
+/*
+ * Wait for the child to end, into o->status; one that times out or is
+ * interrupted meanwhile is killed.  Returns 1 when we killed it.
+ */
+static int reap_child(pid_t pid, double deadline, struct child_outcome *o)
+{
 	/*
 	 * The pipe closed; a child that closed it early may still run (or hang).
 	 * One that is done exits within microseconds: poll soon, then back off
@@ -529,14 +547,19 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 			nap = nap < 10000 ? nap * 2 : 10000;
 		}
 	}
-	if (o->timed_out || o->interrupted) {
-		kill(pid, SIGKILL);
-		dead = 1;
-		while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
-			;
-	}
-	isolate_progress = NULL;
-	o->progress = *prog;
+	if (!o->timed_out && !o->interrupted)
+		return 0;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &o->status, 0) < 0 && errno == EINTR)
+		;
+	return 1;
+}
+
+/* Take the message of a child that ended well, or say in o->invalid why not. */
+static void accept_message(const struct child_msg *m, size_t got, int dead,
+                           const struct trace *t, const struct cell_options *opt,
+                           struct child_outcome *o)
+{
 	if (!dead && got == sizeof *m && WIFEXITED(o->status) && WEXITSTATUS(o->status) == 0) {
 		const char *why = msg_invalid(m, t, opt);
 		if (why)
@@ -546,15 +569,34 @@ static void run_child(const struct alloc_spec *s, const struct trace *t,
 	} else if (got && !dead) {
 		snprintf(o->invalid, sizeof o->invalid, "%zu bytes instead of %zu", got, sizeof *m);
 	}
+}
+
+static void run_child(const struct alloc_spec *s, const struct trace *t,
+                      const struct cell_options *opt, enum child_mode mode, unsigned pass,
+                      double deadline, struct child_msg *m, struct child_outcome *o,
+                      const struct grind *grind)
+{
+	int fds[2] = { -1, -1 }, pfd = -1;
+	struct replay_progress *prog = MAP_FAILED;
+
+	memset(o, 0, sizeof *o);
+	if ((o->start_error = open_channels(fds, &pfd, &prog)))
+		goto out;
+	pid_t pid = spawn(s, t, opt, mode, pass, fds[1], pfd, prog, grind);
+	if (pid < 0) {
+		o->start_error = errno;
+		goto out;
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	isolate_progress = prog;
+	size_t got = read_message(fds[0], deadline, m, o);
+	int dead = reap_child(pid, deadline, o);   /* killed by us */
+	isolate_progress = NULL;
+	o->progress = *prog;
+	accept_message(m, got, dead, t, opt, o);
 out:
-	if (fds[0] >= 0)
-		close(fds[0]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	if (prog != MAP_FAILED)
-		munmap(prog, 4096);
-	if (pfd >= 0)
-		close(pfd);
+	close_channels(fds, pfd, prog);
 }
 
 /*
