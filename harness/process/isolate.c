@@ -841,6 +841,90 @@ static int spec_is_peer(const struct alloc_spec *s)
 }
 
 /*
+ * A cell that cannot run: a peer without an aligned allocation for a trace
+ * that needs one, or an interrupted suite.  Returns its status (r says why),
+ * or CELL_OK.
+ */
+static enum cell_status refuse_cell(const struct alloc_spec *s, const struct trace *t,
+                                    int peer, struct cell_result *r)
+{
+	if (peer && !s->aligned && t->count[OP_MEMALIGN]) {
+		snprintf(r->message, sizeof r->message,
+		         "%.200s: %.300s exports no memalign, posix_memalign or aligned_alloc, and the "
+		         "trace has %llu memalign ops", t->path, s->library,
+		         (unsigned long long)t->count[OP_MEMALIGN]);
+		return r->status = CELL_UNSUPPORTED;
+	}
+	if (isolate_interrupted) {
+		snprintf(r->message, sizeof r->message, "interrupted before it started");
+		return r->status = CELL_NOT_RUN;
+	}
+	return CELL_OK;
+}
+
+/* A peer's --latency pass, in a fresh process.  Returns 0, or -1 with the cell ended. */
+static int latency_child(const struct alloc_spec *s, const struct trace *t,
+                         const struct cell_options *opt, double deadline, unsigned timeout,
+                         struct child_msg *m, struct cell_result *r, struct cell_extra *x)
+{
+	struct child_outcome o;
+	memset(m, 0, sizeof *m);
+	run_child(s, t, opt, MODE_LATENCY, 0, deadline, m, &o, NULL);
+	if (!o.got_msg) {
+		judge(s, t, &o, timeout, r, x);
+		r->runs = 0;
+		return -1;
+	}
+	if (m->r.status != CELL_OK) {
+		r->status = m->r.status;
+		snprintf(r->message, sizeof r->message, "%.600s", m->r.message);
+		r->runs = 0;
+		return -1;
+	}
+	r->latency = m->r.latency;
+	return 0;
+}
+
+/*
+ * A peer's timed passes, then its --latency pass, each in a process of its
+ * own.  Returns 0, or -1 with the cell ended.
+ */
+static int peer_timed_passes(const struct alloc_spec *s, const struct trace *t,
+                             const struct cell_options *opt, double deadline, unsigned timeout,
+                             struct child_msg *m, struct cell_result *r, struct cell_extra *x)
+{
+	unsigned n = run_count(opt, t);
+	r->memory_identical = 1;
+	for (unsigned k = 0; k < n && k < RUN_MAX; k++)
+		if (timed_child(s, t, opt, k, deadline, timeout, m, r, x))
+			return -1;
+	return opt->latency ? latency_child(s, t, opt, deadline, timeout, m, r, x) : 0;
+}
+
+/* The memory pass, in a child of its own, into x->mem and x->lib. */
+static void memory_child(const struct alloc_spec *s, const struct trace *t,
+                         const struct cell_options *opt, double deadline, unsigned timeout,
+                         struct child_msg *m, struct cell_result *r, struct cell_extra *x)
+{
+	struct child_outcome o;
+	memset(m, 0, sizeof *m);
+	run_child(s, t, opt, MODE_MEMORY, 0, deadline, m, &o, NULL);
+	if (!o.got_msg) {
+		judge(s, t, &o, timeout, r, x);
+		r->runs = 0;   /* the cell failed: no figure of it stands */
+		return;
+	}
+	x->mem = m->mem;
+	x->lib = m->lib;
+	if (m->r.status != CELL_OK) {
+		r->status = m->r.status;
+		snprintf(r->message, sizeof r->message, "memory pass: %.600s", m->r.message);
+		if (r->status == CELL_CHECK_FAILED)
+			r->violations++;
+	}
+}
+
+/*
  * The cell: checked pass, then (`timed`) its timed passes, then the count
  * (--count) and the memory pass.  Without `timed`, every allocator's
  * checked pass runs alone and no timed pass runs (isolate_cell_untimed).
@@ -858,17 +942,8 @@ static enum cell_status isolate_run(const struct alloc_spec *s, const struct tra
 	x->pass = REPLAY_PASS_NONE;
 	x->op = REPLAY_OP_NONE;
 	ropt.peer = spec_is_peer(s);
-	if (ropt.peer && !s->aligned && t->count[OP_MEMALIGN]) {
-		snprintf(r->message, sizeof r->message,
-		         "%.200s: %.300s exports no memalign, posix_memalign or aligned_alloc, and the "
-		         "trace has %llu memalign ops", t->path, s->library,
-		         (unsigned long long)t->count[OP_MEMALIGN]);
-		return r->status = CELL_UNSUPPORTED;
-	}
-	if (isolate_interrupted) {
-		snprintf(r->message, sizeof r->message, "interrupted before it started");
-		return r->status = CELL_NOT_RUN;
-	}
+	if (refuse_cell(s, t, ropt.peer, r) != CELL_OK)
+		return r->status;
 	struct child_msg *m = bulk_alloc(sizeof *m);
 	if (!m) {
 		snprintf(r->message, sizeof r->message, "cannot reserve memory for a result");
@@ -900,48 +975,12 @@ static enum cell_status isolate_run(const struct alloc_spec *s, const struct tra
 	if (!timed) {
 		r->runs = 0;               /* the passes come from isolate_timed_pass */
 		r->memory_identical = 1;   /* until one of them differs            */
-	} else if (ropt.peer) {
-		unsigned n = run_count(&ropt, t);
-		r->memory_identical = 1;
-		for (unsigned k = 0; k < n && k < RUN_MAX; k++)
-			if (timed_child(s, t, &ropt, k, deadline, timeout, m, r, x))
-				goto out;
-		if (ropt.latency) {
-			memset(m, 0, sizeof *m);
-			run_child(s, t, &ropt, MODE_LATENCY, 0, deadline, m, &o, NULL);
-			if (!o.got_msg) {
-				judge(s, t, &o, timeout, r, x);
-				r->runs = 0;
-				goto out;
-			}
-			if (m->r.status != CELL_OK) {
-				r->status = m->r.status;
-				snprintf(r->message, sizeof r->message, "%.600s", m->r.message);
-				r->runs = 0;
-				goto out;
-			}
-			r->latency = m->r.latency;
-		}
+	} else if (ropt.peer && peer_timed_passes(s, t, &ropt, deadline, timeout, m, r, x)) {
+		goto out;
 	}
-
 	if (ropt.count && count_cell(s, t, &ropt, deadline, timeout, m, r, x))
 		goto out;
-
-	memset(m, 0, sizeof *m);
-	run_child(s, t, &ropt, MODE_MEMORY, 0, deadline, m, &o, NULL);
-	if (!o.got_msg) {
-		judge(s, t, &o, timeout, r, x);
-		r->runs = 0;   /* the cell failed: no figure of it stands */
-		goto out;
-	}
-	x->mem = m->mem;
-	x->lib = m->lib;
-	if (m->r.status != CELL_OK) {
-		r->status = m->r.status;
-		snprintf(r->message, sizeof r->message, "memory pass: %.600s", m->r.message);
-		if (r->status == CELL_CHECK_FAILED)
-			r->violations++;
-	}
+	memory_child(s, t, &ropt, deadline, timeout, m, r, x);
 out:
 	x->seconds = mono_s() - start;
 	bulk_free(m, sizeof *m);
