@@ -437,7 +437,42 @@ static void human_bytes(char *buf, size_t len, double b)
 		snprintf(buf, len, "%.0f KiB", b / 1024);
 }
 
-int program_cells_main(int argc, char **argv)
+/* What the command line asks for. */
+struct cells_options {
+	const char *alloc_list, *outdir, *programs_file, *name;
+	unsigned    nruns;
+	double      timeout;    /* seconds per run, unless a program sets its own */
+};
+
+/* The whole run: every program x allocator, and what it has written so far. */
+struct cells_suite {
+	struct cells_options o;
+	struct program     *progs;
+	size_t              nprogs;
+	struct cell_alloc  *allocs;       /* the reference (glibc), if named, first */
+	size_t              nallocs;
+	struct program_run *runs;         /* nallocs x nruns, of the current program */
+	struct cell_state  *cells;        /* one per allocator, of the current program */
+	struct machine_info machine;
+	time_t              when;
+	char                dflt[64];     /* the default results folder          */
+	char                abs_out[PATH_MAX];
+	char                stats_path[PATH_MAX + 32];
+	double             *glibc_wall, *glibc_rss;   /* per program, 0 until known */
+	unsigned            failed, written;
+};
+
+/* Is this allocator the reference, glibc itself (no library preloaded)? */
+static int is_reference(const struct alloc_spec *s)
+{
+	return s->kind == ALLOC_PEER && !s->preload;
+}
+
+/*
+ * The options into o.  Returns -1 to go on, or the exit code (--help, a
+ * usage error).
+ */
+static int parse_cells_options(int argc, char **argv, struct cells_options *o)
 {
 	enum { O_ALLOC = 256, O_RUNS, O_OUT, O_PROGRAMS, O_TIMEOUT, O_NAME };
 	static const struct option opts[] = {
@@ -450,9 +485,6 @@ int program_cells_main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *alloc_list = NULL, *outdir = NULL, *programs_file = NULL, *name = NULL;
-	unsigned nruns = 3;
-	double timeout = 60;
 	int c;
 	char *end;
 
@@ -461,10 +493,10 @@ int program_cells_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(cells_usage, stdout); return finish_stdout(EXIT_OK);
-		case O_ALLOC: alloc_list = optarg; break;
-		case O_OUT: outdir = optarg; break;
-		case O_PROGRAMS: programs_file = optarg; break;
-		case O_NAME: name = optarg; break;
+		case O_ALLOC: o->alloc_list = optarg; break;
+		case O_OUT: o->outdir = optarg; break;
+		case O_PROGRAMS: o->programs_file = optarg; break;
+		case O_NAME: o->name = optarg; break;
 		case O_RUNS: {
 			errno = 0;
 			long v = strtol(optarg, &end, 10);
@@ -473,12 +505,12 @@ int program_cells_main(int argc, char **argv)
 				        optarg, RUNS_MAX);
 				return EXIT_USAGE;
 			}
-			nruns = (unsigned)v;
+			o->nruns = (unsigned)v;
 			break;
 		}
 		case O_TIMEOUT:
-			timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(timeout > 0 && timeout <= 86400)) {
+			o->timeout = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->timeout > 0 && o->timeout <= 86400)) {
 				fprintf(stderr, "bench: run: --timeout: '%s' is not a number of seconds "
 				        "above 0\n", optarg);
 				return EXIT_USAGE;
@@ -495,223 +527,278 @@ int program_cells_main(int argc, char **argv)
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
-	if (!alloc_list) {
+	if (!o->alloc_list) {
 		fprintf(stderr, "bench: run: --alloc NAME is required\n%s", cells_usage);
 		return EXIT_USAGE;
 	}
-	if (!programs_file == !(optind < argc)) {
-		fprintf(stderr, "bench: run: %s\n%s", programs_file
+	if (!o->programs_file == !(optind < argc)) {
+		fprintf(stderr, "bench: run: %s\n%s", o->programs_file
 		        ? "--programs FILE and a command cannot be given together"
 		        : "no command to run (give CMD or --programs FILE)", cells_usage);
 		return EXIT_USAGE;
 	}
-	if (name && programs_file) {
+	if (o->name && o->programs_file) {
 		fputs("bench: run: --name names the command after --; a --programs file names its "
 		      "own\n", stderr);
 		return EXIT_USAGE;
 	}
+	return -1;
+}
 
-	struct program *progs = NULL;
-	size_t nprogs = 0;
+/* The programs: the --programs file's, or the command after the options. */
+static int load_programs(struct cells_suite *S, int argc, char **argv)
+{
 	char err[PATH_MAX + 512];
-	if (programs_file) {
-		if (program_list_load(programs_file, &progs, &nprogs, err, sizeof err)) {
+	if (S->o.programs_file) {
+		if (program_list_load(S->o.programs_file, &S->progs, &S->nprogs, err, sizeof err)) {
 			fprintf(stderr, "bench: %s\n", err);
 			return EXIT_USAGE;
 		}
-	} else {
-		if (argc - optind > PROGRAM_ARGS_MAX) {
-			fprintf(stderr, "bench: run: more than %d command words\n", PROGRAM_ARGS_MAX);
-			return EXIT_USAGE;
-		}
-		progs = calloc(1, sizeof *progs);
-		if (!progs) {
-			fputs("bench: run: out of memory\n", stderr);
-			return EXIT_SYSTEM;
-		}
-		nprogs = 1;
-		for (int k = optind; k < argc; k++)
-			progs->argv[k - optind] = strdup(argv[k]);
-		const char *base = strrchr(argv[optind], '/');
-		base = base ? base + 1 : argv[optind];
-		snprintf(progs->name, sizeof progs->name, "%s", name ? name : base);
-		if (!progs->name[0] || progs->name[0] == '.' || strchr(progs->name, '/')) {
-			fprintf(stderr, "bench: run: '%s' cannot name a result file (use --name)\n",
-			        progs->name);
-			program_list_free(progs, nprogs);
-			return EXIT_USAGE;
+		return 0;
+	}
+	if (argc - optind > PROGRAM_ARGS_MAX) {
+		fprintf(stderr, "bench: run: more than %d command words\n", PROGRAM_ARGS_MAX);
+		return EXIT_USAGE;
+	}
+	struct program *p = S->progs = calloc(1, sizeof *S->progs);
+	if (!p) {
+		fputs("bench: run: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	S->nprogs = 1;
+	for (int k = optind; k < argc; k++)
+		p->argv[k - optind] = strdup(argv[k]);
+	const char *base = strrchr(argv[optind], '/');
+	base = base ? base + 1 : argv[optind];
+	snprintf(p->name, sizeof p->name, "%s", S->o.name ? S->o.name : base);
+	if (!p->name[0] || p->name[0] == '.' || strchr(p->name, '/')) {
+		fprintf(stderr, "bench: run: '%s' cannot name a result file (use --name)\n",
+		        p->name);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * The results folder (made), its absolute path, the statistics file's
+ * name in it, and room for the runs.
+ */
+static int open_results(struct cells_suite *S)
+{
+	if (!S->o.outdir) {
+		struct tm tm;
+		gmtime_r(&S->when, &tm);
+		strftime(S->dflt, sizeof S->dflt, "results/%Y%m%d-%H%M%S", &tm);
+		S->o.outdir = S->dflt;
+	}
+	if (make_dirs(S->o.outdir) != 0) {
+		fprintf(stderr, "bench: run: cannot create %s: %s\n", S->o.outdir, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	machine_describe(&S->machine);
+	S->runs = calloc(S->nallocs * S->o.nruns, sizeof *S->runs);
+	S->cells = calloc(S->nallocs, sizeof *S->cells);
+	if (!S->runs || !S->cells) {
+		fputs("bench: run: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	/* Absolute: a program's dir= would resolve a relative path elsewhere. */
+	if (!realpath(S->o.outdir, S->abs_out)) {
+		fprintf(stderr, "bench: run: %s: %s\n", S->o.outdir, strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	snprintf(S->stats_path, sizeof S->stats_path, "%s/.stats-%d", S->abs_out, (int)getpid());
+	return 0;
+}
+
+static void note_reference(struct reference *ref, const struct program_run *r)
+{
+	ref->known = 1, ref->exit_code = r->exit_code, ref->signal = r->signal;
+	snprintf(ref->sha, sizeof ref->sha, "%s", r->output_sha256);
+}
+
+/* Every cell of program p starts afresh, its allocator's folder made. */
+static int reset_cells(struct cells_suite *S, const struct program *p, int setup_failed)
+{
+	char dir[2 * PATH_MAX + 16];
+	int code = 0;
+	for (size_t ai = 0; ai < S->nallocs; ai++) {
+		struct cell_state *cs = &S->cells[ai];
+		cs->status = setup_failed ? "setup-failed" : "ok";
+		cs->done = 0;
+		cs->msg[0] = '\0';
+		if (setup_failed)
+			snprintf(cs->msg, sizeof cs->msg, "setup '%s' failed", p->setup);
+		snprintf(dir, sizeof dir, "%s/%s", S->abs_out, S->allocs[ai].spec.name);
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+			fprintf(stderr, "bench: run: cannot create %s: %s\n", dir, strerror(errno));
+			code = EXIT_SYSTEM;
 		}
 	}
+	return code;
+}
 
-	struct cell_alloc *allocs = NULL;
-	size_t nallocs = 0;
-	int code = resolve_allocs(alloc_list, &allocs, &nallocs);
-	if (code) {
-		program_list_free(progs, nprogs);
+/* Run k of every allocator on program p, each judged against the reference. */
+static void run_round(struct cells_suite *S, const struct program *p, unsigned k,
+                      double timeout, struct reference *ref)
+{
+	char err_path[2 * PATH_MAX + 16];
+	for (size_t ai = 0; ai < S->nallocs && !interrupted; ai++) {
+		struct cell_alloc *a = &S->allocs[ai];
+		struct cell_state *cs = &S->cells[ai];
+		struct program_run *r = &S->runs[ai * S->o.nruns + k];
+		if (strcmp(cs->status, "ok"))
+			continue;   /* this cell already went wrong */
+		snprintf(err_path, sizeof err_path, "%s/%s/%s.stderr", S->abs_out,
+		         a->spec.name, p->name);
+		if (program_run_once(p, a->lib[0] ? a->lib : NULL,
+		                     a->builtin ? S->stats_path : NULL, err_path, timeout, r,
+		                     cs->msg, sizeof cs->msg) != 0) {
+			cs->status = "not-run";
+			continue;
+		}
+		cs->done = k + 1;
+		if (!ref->known && is_reference(&a->spec) && !r->timed_out)
+			note_reference(ref, r);
+		cs->status = judge(r, ref, cs->msg, sizeof cs->msg);
+	}
+}
+
+/* The cell's line of the table on stderr: its medians, and their ratios to glibc's. */
+static void print_cell(struct cells_suite *S, size_t pi, size_t ai)
+{
+	const struct cell_alloc *a = &S->allocs[ai];
+	const struct cell_state *cs = &S->cells[ai];
+	const struct program_run *cr = &S->runs[ai * S->o.nruns];
+	double wall[RUNS_MAX], rss[RUNS_MAX];
+	for (unsigned k = 0; k < cs->done; k++)
+		wall[k] = cr[k].wall, rss[k] = (double)cr[k].maxrss;
+	char rb[32] = "-", wr[16] = "-", rr[16] = "-", wb[16] = "-";
+	if (!strcmp(cs->status, "ok") && cs->done) {
+		double w = median_of(wall, cs->done), m = median_of(rss, cs->done);
+		snprintf(wb, sizeof wb, "%.3f", w);
+		human_bytes(rb, sizeof rb, m);
+		if (is_reference(&a->spec))
+			S->glibc_wall[pi] = w, S->glibc_rss[pi] = m;
+		if (S->glibc_wall[pi] > 0) {
+			snprintf(wr, sizeof wr, "%.2f", w / S->glibc_wall[pi]);
+			snprintf(rr, sizeof rr, "%.2f", m / S->glibc_rss[pi]);
+		}
+	}
+	fprintf(stderr, "%-14s %-14s %-16s %10s %10s %8s %8s%s%s\n", S->progs[pi].name,
+	        a->spec.name, cs->status, wb, rb, wr, rr, cs->msg[0] ? "  " : "", cs->msg);
+}
+
+/* Program p's cells, written and printed.  Returns 0 or EXIT_SYSTEM. */
+static int write_cells(struct cells_suite *S, size_t pi, const struct reference *ref)
+{
+	const struct program *p = &S->progs[pi];
+	int code = 0;
+	for (size_t ai = 0; ai < S->nallocs; ai++) {
+		const struct cell_alloc *a = &S->allocs[ai];
+		const struct cell_state *cs = &S->cells[ai];
+		json_t *j = cell_json(p, a, &S->runs[ai * S->o.nruns], cs->done, cs->status, cs->msg,
+		                      ref, &S->machine, S->when);
+		if (!j || write_cell(S->o.outdir, a, p, j) != 0)
+			code = EXIT_SYSTEM;
+		json_decref(j);
+		S->written++;
+		S->failed += !!strcmp(cs->status, "ok");
+		print_cell(S, pi, ai);
+	}
+	return code;
+}
+
+/* Program pi's setup, reference, runs and cells.  Returns 0 or EXIT_SYSTEM. */
+static int run_program(struct cells_suite *S, size_t pi)
+{
+	struct program *p = &S->progs[pi];
+	struct reference ref = { 0 };
+	char err[PATH_MAX + 512];
+	double t = p->timeout > 0 ? p->timeout : S->o.timeout;
+	int setup_failed = p->setup && run_setup(p) != 0;
+	if (setup_failed)
+		fprintf(stderr, "bench: run: %s: setup '%s' failed\n", p->name, p->setup);
+	/* The reference, measured or not. */
+	if (!setup_failed && !is_reference(&S->allocs[0].spec)) {
+		struct program_run *r = &S->runs[0];
+		if (program_run_once(p, NULL, NULL, NULL, t, r, err, sizeof err) == 0 &&
+		    !r->timed_out)
+			note_reference(&ref, r);
+	}
+	int code = reset_cells(S, p, setup_failed);
+	/*
+	 * Round k runs every allocator once before round k+1 starts: a burst
+	 * of load on a shared machine then lands on one run of every cell
+	 * rather than on all the runs of one.  glibc, first, sets the
+	 * reference in round 0 before anyone is judged against it.
+	 */
+	for (unsigned k = 0; k < S->o.nruns && !setup_failed && !interrupted && !code; k++)
+		run_round(S, p, k, t, &ref);
+	if (interrupted || code)
+		return code;
+	return write_cells(S, pi, &ref);
+}
+
+/* The closing line, and the exit code of a run that was not cut short. */
+static int finish_cells(const struct cells_suite *S, int code)
+{
+	if (interrupted) {
+		fprintf(stderr, "bench: run: interrupted; %u cell%s written to %s\n", S->written,
+		        S->written == 1 ? "" : "s", S->o.outdir);
+		return EXIT_INTERRUPTED;
+	}
+	if (code)
+		return code;
+	fprintf(stderr, "bench: run: %u cell%s in %s%s\n", S->written, S->written == 1 ? "" : "s",
+	        S->o.outdir, S->failed ? "; some cells are not ok (see the status column)" : "");
+	return S->failed ? EXIT_CHECK : EXIT_OK;
+}
+
+static void cells_suite_free(struct cells_suite *S)
+{
+	free(S->glibc_wall);
+	free(S->glibc_rss);
+	free(S->runs);
+	free(S->cells);
+	free(S->allocs);
+	program_list_free(S->progs, S->nprogs);
+}
+
+int program_cells_main(int argc, char **argv)
+{
+	struct cells_suite S = { .o = { .nruns = 3, .timeout = 60 } };
+	int code = parse_cells_options(argc, argv, &S.o);
+	if (code >= 0)
+		return code;
+	S.when = time(NULL);
+	if ((code = load_programs(&S, argc, argv))
+	    || (code = resolve_allocs(S.o.alloc_list, &S.allocs, &S.nallocs))
+	    || (code = open_results(&S))) {
+		cells_suite_free(&S);
 		return code;
 	}
-
-	time_t when = time(NULL);
-	char dflt[64];
-	if (!outdir) {
-		struct tm tm;
-		gmtime_r(&when, &tm);
-		strftime(dflt, sizeof dflt, "results/%Y%m%d-%H%M%S", &tm);
-		outdir = dflt;
-	}
-	if (make_dirs(outdir) != 0) {
-		fprintf(stderr, "bench: run: cannot create %s: %s\n", outdir, strerror(errno));
-		free(allocs);
-		program_list_free(progs, nprogs);
-		return EXIT_SYSTEM;
-	}
-	struct machine_info machine;
-	machine_describe(&machine);
-	struct program_run *runs = calloc(nallocs * nruns, sizeof *runs);
-	struct cell_state *cells = calloc(nallocs, sizeof *cells);
-	if (!runs || !cells) {
-		free(runs);
-		free(cells);
-		fputs("bench: run: out of memory\n", stderr);
-		free(allocs);
-		program_list_free(progs, nprogs);
-		return EXIT_SYSTEM;
-	}
-	char stats_path[PATH_MAX + 32], err_path[2 * PATH_MAX + 16];
-	/* Absolute: a program's dir= would resolve a relative path elsewhere. */
-	char abs_out[PATH_MAX];
-	if (!realpath(outdir, abs_out)) {
-		fprintf(stderr, "bench: run: %s: %s\n", outdir, strerror(errno));
-		free(runs);
-		free(cells);
-		free(allocs);
-		program_list_free(progs, nprogs);
-		return EXIT_SYSTEM;
-	}
-	snprintf(stats_path, sizeof stats_path, "%s/.stats-%d", abs_out, (int)getpid());
 	struct sigaction sa = { .sa_handler = on_sigint }, old_sa;
 	sigemptyset(&sa.sa_mask);
 	program_interrupted = 0;
 	sigaction(SIGINT, &sa, &old_sa);
 
-	unsigned failed = 0, written = 0;
-	double *glibc_wall = calloc(nprogs, sizeof *glibc_wall);
-	double *glibc_rss = calloc(nprogs, sizeof *glibc_rss);
-	if (!glibc_wall || !glibc_rss) {
+	S.glibc_wall = calloc(S.nprogs, sizeof *S.glibc_wall);
+	S.glibc_rss = calloc(S.nprogs, sizeof *S.glibc_rss);
+	if (!S.glibc_wall || !S.glibc_rss) {
 		fputs("bench: run: out of memory\n", stderr);
 		code = EXIT_SYSTEM;
 	}
 	fprintf(stderr, "bench: run: %zu program%s x %zu allocator%s, %u run%s each, into %s\n",
-	        nprogs, nprogs == 1 ? "" : "s", nallocs, nallocs == 1 ? "" : "s", nruns,
-	        nruns == 1 ? "" : "s", outdir);
+	        S.nprogs, S.nprogs == 1 ? "" : "s", S.nallocs, S.nallocs == 1 ? "" : "s",
+	        S.o.nruns, S.o.nruns == 1 ? "" : "s", S.o.outdir);
 	fprintf(stderr, "%-14s %-14s %-16s %10s %10s %8s %8s\n", "program", "allocator", "status",
 	        "wall (s)", "peak RSS", "x glibc", "RSS x");
-	for (size_t pi = 0; pi < nprogs && !interrupted && code != EXIT_SYSTEM; pi++) {
-		struct program *p = &progs[pi];
-		struct reference ref = { 0 };
-		double t = p->timeout > 0 ? p->timeout : timeout;
-		int setup_failed = p->setup && run_setup(p) != 0;
-		if (setup_failed)
-			fprintf(stderr, "bench: run: %s: setup '%s' failed\n", p->name, p->setup);
-		/* The reference, measured or not. */
-		if (!setup_failed && !(allocs[0].spec.kind == ALLOC_PEER && !allocs[0].spec.preload)) {
-			struct program_run *r = &runs[0];
-			if (program_run_once(p, NULL, NULL, NULL, t, r, err, sizeof err) == 0 &&
-			    !r->timed_out) {
-				ref.known = 1, ref.exit_code = r->exit_code, ref.signal = r->signal;
-				snprintf(ref.sha, sizeof ref.sha, "%s", r->output_sha256);
-			}
-		}
-		for (size_t ai = 0; ai < nallocs; ai++) {
-			cells[ai].status = setup_failed ? "setup-failed" : "ok";
-			cells[ai].done = 0;
-			cells[ai].msg[0] = '\0';
-			if (setup_failed)
-				snprintf(cells[ai].msg, sizeof cells[ai].msg, "setup '%s' failed", p->setup);
-			snprintf(err_path, sizeof err_path, "%s/%s", abs_out, allocs[ai].spec.name);
-			if (mkdir(err_path, 0755) != 0 && errno != EEXIST) {
-				fprintf(stderr, "bench: run: cannot create %s: %s\n", err_path,
-				        strerror(errno));
-				code = EXIT_SYSTEM;
-			}
-		}
-		/*
-		 * Round k runs every allocator once before round k+1 starts: a burst
-		 * of load on a shared machine then lands on one run of every cell
-		 * rather than on all the runs of one.  glibc, first, sets the
-		 * reference in round 0 before anyone is judged against it.
-		 */
-		for (unsigned k = 0; k < nruns && !setup_failed && !interrupted && !code; k++)
-			for (size_t ai = 0; ai < nallocs && !interrupted; ai++) {
-				struct cell_alloc *a = &allocs[ai];
-				struct cell_state *cs = &cells[ai];
-				struct program_run *r = &runs[ai * nruns + k];
-				if (strcmp(cs->status, "ok"))
-					continue;   /* this cell already went wrong */
-				snprintf(err_path, sizeof err_path, "%s/%s/%s.stderr", abs_out,
-				         a->spec.name, p->name);
-				if (program_run_once(p, a->lib[0] ? a->lib : NULL,
-				                     a->builtin ? stats_path : NULL, err_path, t, r,
-				                     cs->msg, sizeof cs->msg) != 0) {
-					cs->status = "not-run";
-					continue;
-				}
-				cs->done = k + 1;
-				int is_ref = !ref.known && a->spec.kind == ALLOC_PEER && !a->spec.preload;
-				if (is_ref && !r->timed_out) {
-					ref.known = 1, ref.exit_code = r->exit_code, ref.signal = r->signal;
-					snprintf(ref.sha, sizeof ref.sha, "%s", r->output_sha256);
-				}
-				cs->status = judge(r, &ref, cs->msg, sizeof cs->msg);
-			}
-		if (interrupted || code)
-			break;
-		for (size_t ai = 0; ai < nallocs; ai++) {
-			struct cell_alloc *a = &allocs[ai];
-			struct cell_state *cs = &cells[ai];
-			const struct program_run *cr = &runs[ai * nruns];
-			json_t *j = cell_json(p, a, cr, cs->done, cs->status, cs->msg, &ref, &machine, when);
-			if (!j || write_cell(outdir, a, p, j) != 0)
-				code = EXIT_SYSTEM;
-			json_decref(j);
-			written++;
-			int ok = !strcmp(cs->status, "ok");
-			failed += !ok;
-			double wall[RUNS_MAX], rss[RUNS_MAX];
-			for (unsigned k = 0; k < cs->done; k++)
-				wall[k] = cr[k].wall, rss[k] = (double)cr[k].maxrss;
-			char rb[32] = "-", wr[16] = "-", rr[16] = "-", wb[16] = "-";
-			if (ok && cs->done) {
-				double w = median_of(wall, cs->done), m = median_of(rss, cs->done);
-				snprintf(wb, sizeof wb, "%.3f", w);
-				human_bytes(rb, sizeof rb, m);
-				if (a->spec.kind == ALLOC_PEER && !a->spec.preload)
-					glibc_wall[pi] = w, glibc_rss[pi] = m;
-				if (glibc_wall[pi] > 0) {
-					snprintf(wr, sizeof wr, "%.2f", w / glibc_wall[pi]);
-					snprintf(rr, sizeof rr, "%.2f", m / glibc_rss[pi]);
-				}
-			}
-			fprintf(stderr, "%-14s %-14s %-16s %10s %10s %8s %8s%s%s\n", p->name,
-			        a->spec.name, cs->status, wb, rb, wr, rr, cs->msg[0] ? "  " : "", cs->msg);
-		}
-	}
-	unlink(stats_path);
+	for (size_t pi = 0; pi < S.nprogs && !interrupted && !code; pi++)
+		code = run_program(&S, pi);
+	unlink(S.stats_path);
 	sigaction(SIGINT, &old_sa, NULL);
-	if (interrupted) {
-		fprintf(stderr, "bench: run: interrupted; %u cell%s written to %s\n", written,
-		        written == 1 ? "" : "s", outdir);
-		code = EXIT_INTERRUPTED;
-	} else if (!code) {
-		fprintf(stderr, "bench: run: %u cell%s in %s%s\n", written, written == 1 ? "" : "s",
-		        outdir, failed ? "; some cells are not ok (see the status column)" : "");
-		code = failed ? EXIT_CHECK : EXIT_OK;
-	}
-	free(glibc_wall);
-	free(glibc_rss);
-	free(runs);
-	free(cells);
-	free(allocs);
-	program_list_free(progs, nprogs);
+	code = finish_cells(&S, code);
+	cells_suite_free(&S);
 	return code;
 }
