@@ -386,30 +386,15 @@ static void remove_tree(const char *dir)
 }
 
 /*
- * Compile, inspect and link in `tmp`; the caller renames it into the cache.
- * Returns 0 or an exit code with a message.
+ * 1. compile: the builtins of the malloc family off, so that a calloc
+ *    written as malloc + memset is not turned back into a calloc call.
  */
-static int build_in(const char *source, const char *display, const char *kit, const char *tmp,
-                    enum student_iface *iface, char *err, size_t errlen)
+static int compile_source(const char *source, const char *display, const char *kit,
+                          const char *obj, char *err, size_t errlen)
 {
-	char obj[PATH_MAX * 2], renamed[PATH_MAX * 2], inc[PATH_MAX * 2];
-	char bench_so[PATH_MAX * 2], preload_so[PATH_MAX * 2];
-	char adapter[PATH_MAX * 2], archive[PATH_MAX * 2], api[PATH_MAX * 2];
-	char map[PATH_MAX * 2];
+	char inc[PATH_MAX * 2];
 	struct argv_buf a = { .n = 0 };
-	int rc;
-
-	snprintf(obj, sizeof obj, "%s/student.o", tmp);
-	snprintf(renamed, sizeof renamed, "%s/student-renamed.o", tmp);
 	snprintf(inc, sizeof inc, "-I%s/include", kit);
-	snprintf(bench_so, sizeof bench_so, "%s/bench.so", tmp);
-	snprintf(preload_so, sizeof preload_so, "%s/preload.so", tmp);
-	snprintf(archive, sizeof archive, "%s/libheaplab-student.a", kit);
-	snprintf(api, sizeof api, "%s/malloc_api.o", kit);
-	snprintf(map, sizeof map, "-Wl,--version-script=%s/exports.map", kit);
-
-	/* 1. compile: the builtins of the malloc family off, so that a calloc
-	 *    written as malloc + memset is not turned back into a calloc call. */
 	argv_add(&a, compiler());
 	argv_add(&a, "-c");
 	argv_add(&a, "-fPIC");
@@ -427,7 +412,7 @@ static int build_in(const char *source, const char *display, const char *kit, co
 	argv_add(&a, "-o");
 	argv_add(&a, obj);
 	argv_add(&a, source);
-	rc = run_tool(a.v, -1);
+	int rc = run_tool(a.v, -1);
 	free(a.words);
 	if (rc < 0)
 		return fail(err, errlen, EXIT_SYSTEM, "cannot run the compiler %s: %s", compiler(),
@@ -438,66 +423,61 @@ static int build_in(const char *source, const char *display, const char *kit, co
 	if (rc != 0)
 		return fail(err, errlen, EXIT_USAGE,
 		            "%s: does not compile (the compiler's messages are above)", display);
+	return 0;
+}
 
-	/* 2. which interface: the object's defined symbols */
-	struct symbols sym = { nm_names(obj, tmp, 1), nm_names(obj, tmp, 0) };
-	if (!sym.defined || !sym.undefined) {
-		free(sym.defined);
-		free(sym.undefined);
-		return fail(err, errlen, EXIT_SYSTEM, "%s: cannot list its symbols (nm from "
-		            "binutils is needed)", display);
-	}
+/* 2. which interface: the object's defined symbols (warning of calls that bypass the heap) */
+static int pick_interface(const char *display, const struct symbols *sym,
+                          enum student_iface *iface, char *err, size_t errlen)
+{
 	const char *missing = NULL;
-	if (has_sym(sym.defined, "mm_malloc") || has_sym(sym.defined, "mm_init")) {
+	if (has_sym(sym->defined, "mm_malloc") || has_sym(sym->defined, "mm_init")) {
 		static const char *const need[] = { "mm_init", "mm_malloc", "mm_free", "mm_realloc" };
 		*iface = STUDENT_IFACE_MM;
 		for (size_t i = 0; i < 4 && !missing; i++)
-			if (!has_sym(sym.defined, need[i]))
+			if (!has_sym(sym->defined, need[i]))
 				missing = need[i];
 		static const char *const forbidden[] = {
 			"malloc", "calloc", "realloc", "free", "sbrk", "brk", "mmap",
 		};
 		for (size_t i = 0; i < sizeof forbidden / sizeof forbidden[0]; i++)
-			if (has_sym(sym.undefined, forbidden[i]))
+			if (has_sym(sym->undefined, forbidden[i]))
 				fprintf(stderr, "bench: %s: warning: calls %s(); the malloc lab takes "
 				        "memory only from mem_sbrk, and what %s gives is not counted\n",
 				        display, forbidden[i], forbidden[i]);
-	} else if (has_sym(sym.defined, "malloc")) {
+	} else if (has_sym(sym->defined, "malloc")) {
 		static const char *const need[] = { "malloc", "free", "realloc" };
 		*iface = STUDENT_IFACE_MALLOC;
 		for (size_t i = 0; i < 3 && !missing; i++)
-			if (!has_sym(sym.defined, need[i]))
+			if (!has_sym(sym->defined, need[i]))
 				missing = need[i];
-		if (has_sym(sym.undefined, "mmap"))
+		if (has_sym(sym->undefined, "mmap"))
 			fprintf(stderr, "bench: %s: warning: calls mmap(); blocks from it lie outside "
 			        "the heap sbrk grows, and the checked pass refuses them\n", display);
 	} else {
-		free(sym.defined);
-		free(sym.undefined);
 		return fail(err, errlen, EXIT_USAGE,
 		            "%s: defines neither the malloc lab's mm_init/mm_malloc/mm_free/"
 		            "mm_realloc nor malloc/free/realloc (see docs/students.md)", display);
 	}
 	if (missing) {
 		int mm = *iface == STUDENT_IFACE_MM;
-		free(sym.defined);
-		free(sym.undefined);
 		return fail(err, errlen, EXIT_USAGE, "%s: defines %s but not %s (a %s needs "
 		            "%s)", display, mm ? "mm_malloc" : "malloc", missing,
 		            mm ? "malloc lab mm.c" : "malloc.c",
 		            mm ? "mm_init, mm_malloc, mm_free and mm_realloc" : "malloc, free and realloc");
 	}
+	return 0;
+}
 
-	/* 3. the name the preload library reports ("heaplab: alice/mm.c: ...") */
-	char name_c[PATH_MAX * 2], name_o[PATH_MAX * 2];
+/* 3. the name the preload library reports ("heaplab: alice/mm.c: ..."), compiled to name_o */
+static int compile_name(const char *display, const char *tmp, const char *name_o,
+                        char *err, size_t errlen)
+{
+	char name_c[PATH_MAX * 2];
 	snprintf(name_c, sizeof name_c, "%s/name.c", tmp);
-	snprintf(name_o, sizeof name_o, "%s/name.o", tmp);
 	FILE *nf = fopen(name_c, "w");
-	if (!nf) {
-		free(sym.defined);
-		free(sym.undefined);
+	if (!nf)
 		return fail(err, errlen, EXIT_SYSTEM, "cannot write %s: %s", name_c, strerror(errno));
-	}
 	fputs("const char heaplab_student_name[] = \"", nf);
 	for (const char *c = display; *c; c++) {
 		if (*c == '"' || *c == '\\')
@@ -506,51 +486,59 @@ static int build_in(const char *source, const char *display, const char *kit, co
 	}
 	fputs("\";\n", nf);
 	fclose(nf);
-	char *ncc[] = { (char *)compiler(), "-c", "-fPIC", "-o", name_o, name_c, NULL };
-	if (run_tool(ncc, -1) != 0) {
-		free(sym.defined);
-		free(sym.undefined);
+	char *ncc[] = { (char *)compiler(), "-c", "-fPIC", "-o", (char *)name_o, name_c, NULL };
+	if (run_tool(ncc, -1) != 0)
 		return fail(err, errlen, EXIT_SYSTEM, "cannot compile %s", name_c);
-	}
+	return 0;
+}
 
-	/* 4. a malloc.c: its malloc family and its sbrk/brk calls renamed */
-	const char *linked = obj;
-	if (*iface == STUDENT_IFACE_MALLOC) {
-		static char defs[NFAMILY + 2][96];
-		struct argv_buf o = { .n = 0 };
-		size_t k = 0;
-		argv_add(&o, "objcopy");
-		for (size_t i = 0; i < NFAMILY; i++)
-			if (has_sym(sym.defined, malloc_family[i])) {
-				snprintf(defs[k], sizeof defs[k], "%s=heaplab_student_%s",
-				         malloc_family[i], malloc_family[i]);
-				argv_add(&o, "--redefine-sym");
-				argv_add(&o, defs[k++]);
-			}
-		snprintf(defs[k], sizeof defs[k], "sbrk=heaplab_student_sbrk");
-		argv_add(&o, "--redefine-sym");
-		argv_add(&o, defs[k++]);
-		snprintf(defs[k], sizeof defs[k], "brk=heaplab_student_brk");
-		argv_add(&o, "--redefine-sym");
-		argv_add(&o, defs[k++]);
-		argv_add(&o, obj);
-		argv_add(&o, renamed);
-		rc = run_tool(o.v, -1);
-		if (rc != 0) {
-			free(sym.defined);
-			free(sym.undefined);
-			return fail(err, errlen, EXIT_SYSTEM, "%s: objcopy failed (binutils is "
-			            "needed)", display);
+/* 4. a malloc.c: its malloc family and its sbrk/brk calls renamed, obj into renamed */
+static int rename_malloc_family(const char *display, const struct symbols *sym,
+                                const char *obj, const char *renamed, char *err, size_t errlen)
+{
+	static char defs[NFAMILY + 2][96];
+	struct argv_buf o = { .n = 0 };
+	size_t k = 0;
+	argv_add(&o, "objcopy");
+	for (size_t i = 0; i < NFAMILY; i++)
+		if (has_sym(sym->defined, malloc_family[i])) {
+			snprintf(defs[k], sizeof defs[k], "%s=heaplab_student_%s",
+			         malloc_family[i], malloc_family[i]);
+			argv_add(&o, "--redefine-sym");
+			argv_add(&o, defs[k++]);
 		}
-		linked = renamed;
-	}
-	free(sym.defined);
-	free(sym.undefined);
-	snprintf(adapter, sizeof adapter, "%s/adapter-%s.o", kit,
-	         *iface == STUDENT_IFACE_MM ? "mm" : "malloc");
+	snprintf(defs[k], sizeof defs[k], "sbrk=heaplab_student_sbrk");
+	argv_add(&o, "--redefine-sym");
+	argv_add(&o, defs[k++]);
+	snprintf(defs[k], sizeof defs[k], "brk=heaplab_student_brk");
+	argv_add(&o, "--redefine-sym");
+	argv_add(&o, defs[k++]);
+	argv_add(&o, (char *)obj);
+	argv_add(&o, (char *)renamed);
+	if (run_tool(o.v, -1) != 0)
+		return fail(err, errlen, EXIT_SYSTEM, "%s: objcopy failed (binutils is "
+		            "needed)", display);
+	return 0;
+}
 
-	/* 5. the two shared objects; -z defs: a function used but defined
-	 *    nowhere is the link's error now, not a crash later */
+/*
+ * 5. the two shared objects; -z defs: a function used but defined
+ *    nowhere is the link's error now, not a crash later
+ */
+static int link_objects(const char *display, const char *kit, const char *tmp,
+                        const char *linked, const char *name_o, enum student_iface iface,
+                        char *err, size_t errlen)
+{
+	char bench_so[PATH_MAX * 2], preload_so[PATH_MAX * 2];
+	char adapter[PATH_MAX * 2], archive[PATH_MAX * 2], api[PATH_MAX * 2];
+	char map[PATH_MAX * 2];
+	snprintf(bench_so, sizeof bench_so, "%s/bench.so", tmp);
+	snprintf(preload_so, sizeof preload_so, "%s/preload.so", tmp);
+	snprintf(archive, sizeof archive, "%s/libheaplab-student.a", kit);
+	snprintf(api, sizeof api, "%s/malloc_api.o", kit);
+	snprintf(map, sizeof map, "-Wl,--version-script=%s/exports.map", kit);
+	snprintf(adapter, sizeof adapter, "%s/adapter-%s.o", kit,
+	         iface == STUDENT_IFACE_MM ? "mm" : "malloc");
 	for (int preload = 0; preload < 2; preload++) {
 		struct argv_buf l = { .n = 0 };
 		argv_add(&l, compiler());
@@ -572,13 +560,46 @@ static int build_in(const char *source, const char *display, const char *kit, co
 		argv_add(&l, adapter);
 		argv_add(&l, archive);
 		argv_add(&l, "-lpthread");
-		rc = run_tool(l.v, -1);
+		int rc = run_tool(l.v, -1);
 		free(l.words);
 		if (rc != 0)
 			return fail(err, errlen, rc < 0 || rc == 127 ? EXIT_SYSTEM : EXIT_USAGE,
 			            "%s: does not link (the linker's messages are above)", display);
 	}
 	return 0;
+}
+
+/*
+ * Compile, inspect and link in `tmp`; the caller renames it into the cache.
+ * Returns 0 or an exit code with a message.
+ */
+static int build_in(const char *source, const char *display, const char *kit, const char *tmp,
+                    enum student_iface *iface, char *err, size_t errlen)
+{
+	char obj[PATH_MAX * 2], renamed[PATH_MAX * 2], name_o[PATH_MAX * 2];
+	snprintf(obj, sizeof obj, "%s/student.o", tmp);
+	snprintf(renamed, sizeof renamed, "%s/student-renamed.o", tmp);
+	snprintf(name_o, sizeof name_o, "%s/name.o", tmp);
+
+	int rc = compile_source(source, display, kit, obj, err, errlen);
+	if (rc)
+		return rc;
+	struct symbols sym = { nm_names(obj, tmp, 1), nm_names(obj, tmp, 0) };
+	if (!sym.defined || !sym.undefined)
+		rc = fail(err, errlen, EXIT_SYSTEM, "%s: cannot list its symbols (nm from "
+		          "binutils is needed)", display);
+	if (!rc)
+		rc = pick_interface(display, &sym, iface, err, errlen);
+	if (!rc)
+		rc = compile_name(display, tmp, name_o, err, errlen);
+	const char *linked = obj;
+	if (!rc && *iface == STUDENT_IFACE_MALLOC) {
+		rc = rename_malloc_family(display, &sym, obj, renamed, err, errlen);
+		linked = renamed;
+	}
+	free(sym.defined);
+	free(sym.undefined);
+	return rc ? rc : link_objects(display, kit, tmp, linked, name_o, *iface, err, errlen);
 }
 
 /* A complete build in the cache: its interface file and both objects. */
