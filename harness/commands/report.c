@@ -442,7 +442,55 @@ int results_from_args(const char *cmd, int argc, char **argv, struct result_set 
 	return 0;
 }
 
-int report_main(int argc, char **argv)
+/* What the command line asks for. */
+struct report_options {
+	enum format          fmt;
+	const char          *fields, *reference, *cells;
+	int                  timeline, rss_timeline, by_machine;
+	struct grade_options go;
+};
+
+/* --format's value into *fmt.  Returns 0, or -1 with a message. */
+static int parse_format(const char *s, enum format *fmt)
+{
+	static const struct { const char *name; enum format fmt; } names[] = {
+		{ "tsv", FMT_TSV }, { "csv", FMT_CSV }, { "markdown", FMT_MARKDOWN },
+		{ "md", FMT_MARKDOWN }, { "grade", FMT_GRADE }, { "grade-csv", FMT_GRADE_CSV },
+		{ "grade-json", FMT_GRADE_JSON },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(s, names[i].name)) {
+			*fmt = names[i].fmt;
+			return 0;
+		}
+	fprintf(stderr, "bench: report: --format: '%s' is not tsv, csv, "
+	        "markdown, grade, grade-csv or grade-json\n", s);
+	return -1;
+}
+
+/* --grade-weight (weight) or --grade-ref-kops into go.  Returns 0, or -1 with a message. */
+static int parse_grade_number(const char *s, int weight, struct grade_options *go)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end || !isfinite(v) || (weight ? v < 0 || v > 1 : v <= 0)) {
+		fprintf(stderr, "bench: report: %s: '%s' is not %s\n",
+		        weight ? "--grade-weight" : "--grade-ref-kops", s,
+		        weight ? "a number from 0 to 1" : "a positive number");
+		return -1;
+	}
+	if (weight)
+		go->weight = v;
+	else
+		go->ref_kops = v;
+	return 0;
+}
+
+/*
+ * The options into o; optind is left at the first RESULTS argument.
+ * Returns -1 to go on, or the exit code (--help, a usage error).
+ */
+static int parse_report_options(int argc, char **argv, struct report_options *o)
 {
 	static const struct option opts[] = {
 		{ "cells", required_argument, NULL, 'c' },
@@ -458,12 +506,7 @@ int report_main(int argc, char **argv)
 		{ "timeline", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum format fmt = FMT_TSV;
-	const char *fields = NULL, *reference = NULL;
-	int timeline = 0, rss_timeline = 0, by_machine = 0, c;
-	const char *cells = NULL;
-	struct grade_options go = { GRADE_WEIGHT_DEFAULT, GRADE_REF_KOPS_DEFAULT, NULL };
-	char *end;
+	int c;
 
 	opterr = 0;
 	optind = 0;
@@ -475,55 +518,29 @@ int report_main(int argc, char **argv)
 				        "all\n", optarg);
 				return EXIT_USAGE;
 			}
-			cells = optarg;
+			o->cells = optarg;
 			break;
-		case 'r': rss_timeline = 1; break;
+		case 'r': o->rss_timeline = 1; break;
 		case 'g':
 			if (strcmp(optarg, "machine")) {
 				fprintf(stderr, "bench: report: --group-by: '%s' is not machine\n", optarg);
 				return EXIT_USAGE;
 			}
-			by_machine = 1;
+			o->by_machine = 1;
 			break;
-		case 'f': fields = optarg; break;
-		case 'E': reference = optarg; break;
-		case 't': timeline = 1; break;
+		case 'f': o->fields = optarg; break;
+		case 'E': o->reference = optarg; break;
+		case 't': o->timeline = 1; break;
 		case 'h': report_usage(stdout); return finish_stdout(EXIT_OK);
-		case 'R': go.ref_alloc = optarg; break;
+		case 'R': o->go.ref_alloc = optarg; break;
 		case 'W':
-		case 'K': {
-			double v = strtod(optarg, &end);
-			int weight = c == 'W';
-			if (end == optarg || *end || !isfinite(v) || (weight ? v < 0 || v > 1 : v <= 0)) {
-				fprintf(stderr, "bench: report: %s: '%s' is not %s\n",
-				        weight ? "--grade-weight" : "--grade-ref-kops", optarg,
-				        weight ? "a number from 0 to 1" : "a positive number");
+		case 'K':
+			if (parse_grade_number(optarg, c == 'W', &o->go))
 				return EXIT_USAGE;
-			}
-			if (weight)
-				go.weight = v;
-			else
-				go.ref_kops = v;
 			break;
-		}
 		case 'F':
-			if (!strcmp(optarg, "tsv"))
-				fmt = FMT_TSV;
-			else if (!strcmp(optarg, "csv"))
-				fmt = FMT_CSV;
-			else if (!strcmp(optarg, "markdown") || !strcmp(optarg, "md"))
-				fmt = FMT_MARKDOWN;
-			else if (!strcmp(optarg, "grade"))
-				fmt = FMT_GRADE;
-			else if (!strcmp(optarg, "grade-csv"))
-				fmt = FMT_GRADE_CSV;
-			else if (!strcmp(optarg, "grade-json"))
-				fmt = FMT_GRADE_JSON;
-			else {
-				fprintf(stderr, "bench: report: --format: '%s' is not tsv, csv, "
-				        "markdown, grade, grade-csv or grade-json\n", optarg);
+			if (parse_format(optarg, &o->fmt))
 				return EXIT_USAGE;
-			}
 			break;
 		case ':':
 			fprintf(stderr, "bench: report: %s needs a value\n", argv[optind - 1]);
@@ -534,83 +551,117 @@ int report_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* --format grade, grade-csv or grade-json.  Returns 0 or an exit code (message printed). */
+static int print_grades(const struct report_options *o, const struct result_set *set)
+{
+	char err[512];
+	if (o->timeline || o->fields) {
+		fprintf(stderr, "bench: report: --format %s takes neither --fields nor "
+		        "--timeline\n", o->fmt == FMT_GRADE ? "grade"
+		        : o->fmt == FMT_GRADE_CSV ? "grade-csv" : "grade-json");
+		return EXIT_USAGE;
+	}
+	if (grade_print(stdout, o->fmt == FMT_GRADE ? GRADE_TEXT : o->fmt == FMT_GRADE_CSV
+	                ? GRADE_CSV : GRADE_JSON, set, &o->go, err, sizeof err)) {
+		fprintf(stderr, "bench: report: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/*
+ * The flat table, a row per cell: the --fields asked for, else the default
+ * ones (program cells' own when every result is one; a machine column first
+ * when there are several).  Returns 0 or an exit code (message printed).
+ */
+static int print_flat_table(enum format fmt, const char *fields, const struct result_set *set,
+                            int machines)
+{
+	struct columns *cols = calloc(1, sizeof *cols);
+	char list[sizeof "machine," + sizeof default_fields + sizeof default_latency_fields];
+	if (!cols) {
+		fputs("bench: report: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	char plist[512];
+	if (!fields && program_cells_only(set)) {
+		snprintf(plist, sizeof plist, "%s%s", machines ? "machine," : "",
+		         program_default_fields);
+		fields = plist;
+	}
+	if (!fields) {
+		int any_latency = 0;
+		for (size_t i = 0; i < set->n; i++)
+			any_latency |= set->items[i].has_latency;
+		snprintf(list, sizeof list, "%s%s%s", machines ? "machine," : "", default_fields,
+		         any_latency ? default_latency_fields : "");
+		fields = list;
+	}
+	if (parse_fields(fields, cols)) {
+		free(cols);
+		return EXIT_USAGE;
+	}
+	print_table(stdout, fmt, cols, set);
+	free(cols);
+	return 0;
+}
+
+/* The set as the options ask: one of the timelines, grades, markdown tables or the flat table. */
+static int print_report(const struct report_options *o, const struct result_set *set,
+                        const char *ref)
+{
+	int machines = machine_count(set) > 1;
+	int any_program = 0;
+	for (size_t i = 0; i < set->n; i++)
+		any_program |= set->items[i].is_program;
+	if (o->rss_timeline)
+		print_rss_timeline(stdout, o->fmt, set);
+	else if (o->fmt >= FMT_GRADE)
+		return print_grades(o, set);
+	else if (o->timeline)
+		print_timeline(stdout, o->fmt, set, machines);
+	else if (o->fmt == FMT_MARKDOWN && !o->fields && !machines && !any_program)
+		/* per-trace tables: trace cells of one machine (else the flat table) */
+		report_md_tables(stdout, set, ref);
+	else
+		return print_flat_table(o->fmt, o->fields, set, machines);
+	return 0;
+}
+
+int report_main(int argc, char **argv)
+{
+	struct report_options o = {
+		.fmt = FMT_TSV,
+		.go = { GRADE_WEIGHT_DEFAULT, GRADE_REF_KOPS_DEFAULT, NULL },
+	};
+	int code = parse_report_options(argc, argv, &o);
+	if (code >= 0)
+		return code;
 	struct result_set set = { 0 };
-	int code = results_from_args("report", argc - optind, argv + optind, &set);
+	code = results_from_args("report", argc - optind, argv + optind, &set);
 	if (code) {
 		result_set_free(&set);
 		return code;
 	}
 	const char *ref = NULL;
-	if (report_md_reference(&set, reference, &ref)) {
+	if (report_md_reference(&set, o.reference, &ref)) {
 		fprintf(stderr, "bench: report: --reference %s: no result of that allocator in "
-		        "the results\n", reference);
+		        "the results\n", o.reference);
 		result_set_free(&set);
 		return EXIT_USAGE;
 	}
-	program_cells_prepare(&set, cells);
-	if (by_machine && group_by_machine(&set)) {
+	program_cells_prepare(&set, o.cells);
+	if (o.by_machine && group_by_machine(&set)) {
 		result_set_free(&set);
 		fputs("bench: report: out of memory\n", stderr);
 		return EXIT_SYSTEM;
 	}
-	int machines = machine_count(&set) > 1;
-	int any_program = 0;
-	for (size_t i = 0; i < set.n; i++)
-		any_program |= set.items[i].is_program;
-	if (rss_timeline) {
-		print_rss_timeline(stdout, fmt, &set);
-	} else if (fmt >= FMT_GRADE) {
-		char err[512];
-		if (timeline || fields) {
-			fprintf(stderr, "bench: report: --format %s takes neither --fields nor "
-			        "--timeline\n", fmt == FMT_GRADE ? "grade"
-			        : fmt == FMT_GRADE_CSV ? "grade-csv" : "grade-json");
-			result_set_free(&set);
-			return EXIT_USAGE;
-		}
-		if (grade_print(stdout, fmt == FMT_GRADE ? GRADE_TEXT : fmt == FMT_GRADE_CSV
-		                ? GRADE_CSV : GRADE_JSON, &set, &go, err, sizeof err)) {
-			fprintf(stderr, "bench: report: %s\n", err);
-			result_set_free(&set);
-			return EXIT_USAGE;
-		}
-	} else if (timeline) {
-		print_timeline(stdout, fmt, &set, machines);
-	} else if (fmt == FMT_MARKDOWN && !fields && !machines && !any_program) {
-		/* per-trace tables: trace cells of one machine (else the flat table) */
-		report_md_tables(stdout, &set, ref);
-	} else {
-		struct columns *cols = calloc(1, sizeof *cols);
-		char list[sizeof "machine," + sizeof default_fields + sizeof default_latency_fields];
-		if (!cols) {
-			result_set_free(&set);
-			fputs("bench: report: out of memory\n", stderr);
-			return EXIT_SYSTEM;
-		}
-		char plist[512];
-		if (!fields && program_cells_only(&set)) {
-			snprintf(plist, sizeof plist, "%s%s", machines ? "machine," : "",
-			         program_default_fields);
-			fields = plist;
-		}
-		if (!fields) {
-			int any_latency = 0;
-			for (size_t i = 0; i < set.n; i++)
-				any_latency |= set.items[i].has_latency;
-			snprintf(list, sizeof list, "%s%s%s", machines ? "machine," : "", default_fields,
-			         any_latency ? default_latency_fields : "");
-			fields = list;
-		}
-		if (parse_fields(fields, cols)) {
-			free(cols);
-			result_set_free(&set);
-			return EXIT_USAGE;
-		}
-		print_table(stdout, fmt, cols, &set);
-		free(cols);
-	}
+	code = print_report(&o, &set, ref);
 	result_set_free(&set);
-	return finish_stdout(EXIT_OK);
+	return code ? code : finish_stdout(EXIT_OK);
 }
 
 /*
