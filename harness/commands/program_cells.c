@@ -152,60 +152,53 @@ static char *command_text(const struct program *p)
 	return s;
 }
 
-static json_t *cell_json(const struct program *p, const struct cell_alloc *a,
-                         const struct program_run *runs, unsigned nruns, const char *status,
-                         const char *message, const struct reference *ref,
-                         const struct machine_info *m, time_t when)
+/* The program as run: name, command, argv, dir, stdin and environment. */
+static json_t *program_json(const struct program *p)
 {
-	char ts[32], sb[32];
-	struct tm tm;
-	gmtime_r(&when, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	int ok = !strcmp(status, "ok");
-	/* Figures summarise the runs that went right: all of them when ok. */
-	unsigned good = ok ? nruns : 0;
-
-	json_t *root = json_object(), *argv = json_array(), *env = json_array();
+	json_t *argv = json_array(), *env = json_array();
 	for (unsigned k = 0; p->argv[k]; k++)
 		json_array_append_new(argv, json_string(p->argv[k]));
 	for (unsigned k = 0; p->env[k]; k++)
 		json_array_append_new(env, json_string(p->env[k]));
 	char *cmd = command_text(p);
-	json_object_set_new(root, "schema", json_string(RESULT_SCHEMA));
-	json_object_set_new(root, "schema_version", json_integer(PROGRAM_SCHEMA_VERSION));
-	json_object_set_new(root, "cell", json_string("program"));
-	json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", HEAPLAB_NAME,
-	                                            "version", HEAPLAB_VERSION));
-	json_object_set_new(root, "timestamp", json_string(ts));
-	json_object_set_new(root, "machine", json_pack("{s:s, s:i, s:s, s:s, s:s}",
-	                    "cpu", m->cpu, "cores", m->cores, "os", m->os, "arch", m->arch,
-	                    "hostname", m->hostname));
-	json_object_set_new(root, "allocator", json_pack("{s:s, s:s, s:s, s:o}",
-	                    "name", a->spec.name, "description", a->spec.description,
-	                    "kind", peer_kind_name(a->spec.kind),
-	                    "library", a->lib[0] ? json_string(a->lib) : json_null()));
-	json_object_set_new(root, "program", json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
-	                    "name", p->name, "command", cmd ? cmd : "", "argv", argv,
-	                    "dir", p->dir ? json_string(p->dir) : json_null(),
-	                    "stdin", p->stdin_path ? json_string(p->stdin_path) : json_null(),
-	                    "env", env));
+	json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+	                      "name", p->name, "command", cmd ? cmd : "", "argv", argv,
+	                      "dir", p->dir ? json_string(p->dir) : json_null(),
+	                      "stdin", p->stdin_path ? json_string(p->stdin_path) : json_null(),
+	                      "env", env);
 	free(cmd);
-	json_object_set_new(root, "reference", ref->known
-	    ? json_pack("{s:s, s:o, s:o, s:s}", "allocator", "glibc",
-	                "exit_code", ref->signal ? json_null() : json_integer(ref->exit_code),
-	                "signal", ref->signal ? json_string(sig_text(ref->signal, sb, sizeof sb))
-	                                      : json_null(),
-	                "output_sha256", ref->sha)
-	    : json_null());
-	json_object_set_new(root, "runs", json_integer(good));
-	json_object_set_new(root, "status", json_string(status));
-	json_object_set_new(root, "message", message[0] ? json_string(message) : json_null());
-	json_object_set_new(root, "throughput", json_null());
+	return j;
+}
 
+static json_t *reference_json(const struct reference *ref)
+{
+	char sb[32];
+	if (!ref->known)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:s}", "allocator", "glibc",
+	                 "exit_code", ref->signal ? json_null() : json_integer(ref->exit_code),
+	                 "signal", ref->signal ? json_string(sig_text(ref->signal, sb, sizeof sb))
+	                                       : json_null(),
+	                 "output_sha256", ref->sha);
+}
+
+/*
+ * The figures of the `good` runs (their medians and spread) into root's
+ * time, faults, context_switches and memory; null without a good run.
+ */
+static void add_figures(json_t *root, const struct program_run *runs, unsigned good)
+{
+	if (!good) {
+		json_object_set_new(root, "time", json_null());
+		json_object_set_new(root, "faults", json_null());
+		json_object_set_new(root, "context_switches", json_null());
+		json_object_set_new(root, "memory", json_null());
+		return;
+	}
 	double wall[RUNS_MAX], user[RUNS_MAX], sys[RUNS_MAX], rss[RUNS_MAX], srss[RUNS_MAX];
 	double minf[RUNS_MAX], majf[RUNS_MAX], vcs[RUNS_MAX], ics[RUNS_MAX], brk[RUNS_MAX],
 	       calls[RUNS_MAX];
-	int stats = good > 0;
+	int stats = 1;
 	for (unsigned k = 0; k < good; k++) {
 		wall[k] = runs[k].wall, user[k] = runs[k].user, sys[k] = runs[k].sys;
 		rss[k] = (double)runs[k].maxrss, srss[k] = (double)runs[k].sampled_peak;
@@ -214,44 +207,38 @@ static json_t *cell_json(const struct program *p, const struct cell_alloc *a,
 		brk[k] = (double)runs[k].peak_break, calls[k] = (double)runs[k].provider_calls;
 		stats &= runs[k].has_stats;
 	}
-	if (good) {
-		json_object_set_new(root, "time", json_pack("{s:o, s:o, s:o}",
-		                    "wall_seconds", summary3(wall, good),
-		                    "user_seconds", summary3(user, good),
-		                    "system_seconds", summary3(sys, good)));
-		json_object_set_new(root, "faults", json_pack("{s:o, s:o}",
-		                    "minor", summary3(minf, good), "major", summary3(majf, good)));
-		json_object_set_new(root, "context_switches", json_pack("{s:o, s:o}",
-		                    "voluntary", summary3(vcs, good),
-		                    "involuntary", summary3(ics, good)));
-		json_t *mem = json_object();
-		json_object_set_new(mem, "peak_rss_method", json_string(
-		    "ru_maxrss of wait4 (the largest single process), median over the runs"));
-		json_object_set_new(mem, "peak_rss_bytes", u64j((uint64_t)median_of(rss, good)));
-		json_object_set_new(mem, "peak_rss", summary3(rss, good));
-		json_object_set_new(mem, "sampled_rss_method", json_string(
-		    "largest sum of /proc/PID/statm resident pages over the process tree, "
-		    "sampled every 5 ms or more"));
-		json_object_set_new(mem, "sampled_peak_rss_bytes",
-		                    u64j((uint64_t)median_of(srss, good)));
-		json_object_set_new(mem, "method", stats ? json_string("provider-break") : json_null());
-		json_object_set_new(mem, "peak_break_bytes",
-		                    stats ? u64j((uint64_t)median_of(brk, good)) : json_null());
-		json_object_set_new(mem, "provider_calls",
-		                    stats ? u64j((uint64_t)median_of(calls, good)) : json_null());
-		json_object_set_new(mem, "processes_reported",
-		                    stats ? u64j(runs[0].processes) : json_null());
-		json_object_set_new(root, "memory", mem);
-	} else {
-		json_object_set_new(root, "time", json_null());
-		json_object_set_new(root, "faults", json_null());
-		json_object_set_new(root, "context_switches", json_null());
-		json_object_set_new(root, "memory", json_null());
-	}
-	json_object_set_new(root, "output_sha256",
-	                    nruns && runs[nruns - 1].started
-	                    ? json_string(runs[nruns - 1].output_sha256) : json_null());
+	json_object_set_new(root, "time", json_pack("{s:o, s:o, s:o}",
+	                    "wall_seconds", summary3(wall, good),
+	                    "user_seconds", summary3(user, good),
+	                    "system_seconds", summary3(sys, good)));
+	json_object_set_new(root, "faults", json_pack("{s:o, s:o}",
+	                    "minor", summary3(minf, good), "major", summary3(majf, good)));
+	json_object_set_new(root, "context_switches", json_pack("{s:o, s:o}",
+	                    "voluntary", summary3(vcs, good),
+	                    "involuntary", summary3(ics, good)));
+	json_t *mem = json_object();
+	json_object_set_new(mem, "peak_rss_method", json_string(
+	    "ru_maxrss of wait4 (the largest single process), median over the runs"));
+	json_object_set_new(mem, "peak_rss_bytes", u64j((uint64_t)median_of(rss, good)));
+	json_object_set_new(mem, "peak_rss", summary3(rss, good));
+	json_object_set_new(mem, "sampled_rss_method", json_string(
+	    "largest sum of /proc/PID/statm resident pages over the process tree, "
+	    "sampled every 5 ms or more"));
+	json_object_set_new(mem, "sampled_peak_rss_bytes", u64j((uint64_t)median_of(srss, good)));
+	json_object_set_new(mem, "method", stats ? json_string("provider-break") : json_null());
+	json_object_set_new(mem, "peak_break_bytes",
+	                    stats ? u64j((uint64_t)median_of(brk, good)) : json_null());
+	json_object_set_new(mem, "provider_calls",
+	                    stats ? u64j((uint64_t)median_of(calls, good)) : json_null());
+	json_object_set_new(mem, "processes_reported",
+	                    stats ? u64j(runs[0].processes) : json_null());
+	json_object_set_new(root, "memory", mem);
+}
 
+/* Every run that started, as it went (right or wrong). */
+static json_t *samples_json(const struct program_run *runs, unsigned nruns)
+{
+	char sb[32];
 	json_t *samples = json_array();
 	for (unsigned k = 0; k < nruns; k++) {
 		const struct program_run *r = &runs[k];
@@ -276,11 +263,17 @@ static json_t *cell_json(const struct program *p, const struct cell_alloc *a,
 		}
 		json_array_append_new(samples, s);
 	}
-	json_object_set_new(root, "samples", samples);
+	return samples;
+}
 
-	/* The timeline of the run with the median wall time. */
+/* The RSS timeline of the good run with the median wall time, or null. */
+static json_t *rss_timeline_json(const struct program_run *runs, unsigned good)
+{
 	const struct program_run *tl = NULL;
 	if (good) {
+		double wall[RUNS_MAX];
+		for (unsigned k = 0; k < good; k++)
+			wall[k] = runs[k].wall;
 		double med = median_of(wall, good), best = 1e300;
 		for (unsigned k = 0; k < good; k++) {
 			double d = runs[k].wall > med ? runs[k].wall - med : med - runs[k].wall;
@@ -288,19 +281,56 @@ static json_t *cell_json(const struct program *p, const struct cell_alloc *a,
 				best = d, tl = &runs[k];
 		}
 	}
-	if (tl && tl->npoints) {
-		json_t *ms = json_array(), *rb = json_array();
-		for (unsigned k = 0; k < tl->npoints; k++) {
-			json_array_append_new(ms, u64j(tl->ms[k]));
-			json_array_append_new(rb, u64j(tl->rss[k]));
-		}
-		json_object_set_new(root, "rss_timeline", json_pack("{s:I, s:s, s:o, s:o}",
-		                    "points", (json_int_t)tl->npoints,
-		                    "method", "/proc/PID/statm of the process tree, from the parent",
-		                    "ms", ms, "rss_bytes", rb));
-	} else {
-		json_object_set_new(root, "rss_timeline", json_null());
+	if (!tl || !tl->npoints)
+		return json_null();
+	json_t *ms = json_array(), *rb = json_array();
+	for (unsigned k = 0; k < tl->npoints; k++) {
+		json_array_append_new(ms, u64j(tl->ms[k]));
+		json_array_append_new(rb, u64j(tl->rss[k]));
 	}
+	return json_pack("{s:I, s:s, s:o, s:o}", "points", (json_int_t)tl->npoints,
+	                 "method", "/proc/PID/statm of the process tree, from the parent",
+	                 "ms", ms, "rss_bytes", rb);
+}
+
+static json_t *cell_json(const struct program *p, const struct cell_alloc *a,
+                         const struct program_run *runs, unsigned nruns, const char *status,
+                         const char *message, const struct reference *ref,
+                         const struct machine_info *m, time_t when)
+{
+	char ts[32];
+	struct tm tm;
+	gmtime_r(&when, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Figures summarise the runs that went right: all of them when ok. */
+	unsigned good = !strcmp(status, "ok") ? nruns : 0;
+
+	json_t *root = json_object();
+	json_object_set_new(root, "schema", json_string(RESULT_SCHEMA));
+	json_object_set_new(root, "schema_version", json_integer(PROGRAM_SCHEMA_VERSION));
+	json_object_set_new(root, "cell", json_string("program"));
+	json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", HEAPLAB_NAME,
+	                                            "version", HEAPLAB_VERSION));
+	json_object_set_new(root, "timestamp", json_string(ts));
+	json_object_set_new(root, "machine", json_pack("{s:s, s:i, s:s, s:s, s:s}",
+	                    "cpu", m->cpu, "cores", m->cores, "os", m->os, "arch", m->arch,
+	                    "hostname", m->hostname));
+	json_object_set_new(root, "allocator", json_pack("{s:s, s:s, s:s, s:o}",
+	                    "name", a->spec.name, "description", a->spec.description,
+	                    "kind", peer_kind_name(a->spec.kind),
+	                    "library", a->lib[0] ? json_string(a->lib) : json_null()));
+	json_object_set_new(root, "program", program_json(p));
+	json_object_set_new(root, "reference", reference_json(ref));
+	json_object_set_new(root, "runs", json_integer(good));
+	json_object_set_new(root, "status", json_string(status));
+	json_object_set_new(root, "message", message[0] ? json_string(message) : json_null());
+	json_object_set_new(root, "throughput", json_null());
+	add_figures(root, runs, good);
+	json_object_set_new(root, "output_sha256",
+	                    nruns && runs[nruns - 1].started
+	                    ? json_string(runs[nruns - 1].output_sha256) : json_null());
+	json_object_set_new(root, "samples", samples_json(runs, nruns));
+	json_object_set_new(root, "rss_timeline", rss_timeline_json(runs, good));
 	return root;
 }
 
