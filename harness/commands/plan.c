@@ -639,7 +639,8 @@ static void merge_usage(FILE *f)
 	      "missing); 2 bad usage, a bad plan or result file; 3 cannot write\n");
 }
 
-int merge_main(int argc, char **argv)
+/* The options into *plan and *json.  Returns -1 to go on, or the exit code. */
+static int parse_merge_options(int argc, char **argv, const char **plan, int *json)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -647,16 +648,15 @@ int merge_main(int argc, char **argv)
 		{ "plan", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *plan = NULL;
-	int json = 0, c;
+	int c;
 
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:hj", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': merge_usage(stdout); return finish_stdout(EXIT_OK);
-		case 'j': json = 1; break;
-		case 'p': plan = optarg; break;
+		case 'j': *json = 1; break;
+		case 'p': *plan = optarg; break;
 		case ':':
 			fprintf(stderr, "bench: merge: %s needs a value\n", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -670,88 +670,107 @@ int merge_main(int argc, char **argv)
 		fputs("bench: merge: expected one results folder (see bench merge --help)\n", stderr);
 		return EXIT_USAGE;
 	}
-	const char *dir = argv[optind];
-	char planpath[PATH_MAX * 2], err[PATH_MAX + 256];
-	struct stat st;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "bench: merge: %s: %s\n", dir,
-		        stat(dir, &st) != 0 ? strerror(errno) : "not a folder");
+	return -1;
+}
+
+/*
+ * The plan's cells, in its order, each with DIR's result when there is
+ * one, and the plan's creation time into started.  Returns 0 or an exit
+ * code (*cells NULL: out of memory, not said yet).
+ */
+static int cells_from_plan(const char *dir, const char *plan, json_t **manifest,
+                           struct merged **cells, size_t *n, char started[32])
+{
+	if (!(*manifest = load_manifest(plan)))
+		return EXIT_USAGE;
+	json_t *units = json_object_get(*manifest, "units");
+	*n = json_array_size(units);
+	const char *created = json_string_value(json_object_get(*manifest, "created"));
+	snprintf(started, 32, "%s", created ? created : "");
+	if (!(*cells = calloc(*n ? *n : 1, sizeof **cells)))
+		return EXIT_SYSTEM;
+	for (size_t i = 0; i < *n; i++) {
+		json_t *u = json_array_get(units, i);
+		struct merged *m = &(*cells)[i];
+		const char *rel = json_string_value(json_object_get(u, "file"));
+		char path[PATH_MAX * 2];
+		m->allocator = json_string_value(json_object_get(u, "allocator"));
+		m->kind = json_string_value(json_object_get(u, "kind"));
+		m->trace = json_string_value(json_object_get(u, "trace"));
+		join(path, sizeof path, dir, rel);
+		if (access(path, F_OK) != 0)
+			continue;
+		int code = merge_load(dir, rel, m);
+		if (code)
+			return code;
+		const char *base = strrchr(m->trace, '/');
+		if (strcmp(m->r.allocator, m->allocator) ||
+		    strcmp(m->r.trace_name, base ? base + 1 : m->trace)) {
+			fprintf(stderr, "bench: merge: %s: holds %s on %s, not the plan's cell "
+			        "%s on %s\n", path, m->r.allocator, m->r.trace_name, m->allocator,
+			        m->trace);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Without a plan: every result in DIR, by trace, then allocator.  Returns 0
+ * or an exit code (*cells NULL: out of memory, not said yet).
+ */
+static int cells_from_folder(const char *dir, struct merged **cells, size_t *n)
+{
+	struct result_set set = { 0 };
+	char err[PATH_MAX + 256];
+	int code = 0;
+	if (result_collect(dir, &set, err, sizeof err)) {
+		fprintf(stderr, "bench: merge: %s\n", err);
+		result_set_free(&set);
 		return EXIT_USAGE;
 	}
-	join(planpath, sizeof planpath, dir, PLAN_FILE);
-	if (!plan && access(planpath, F_OK) == 0)
-		plan = planpath;
-
-	json_t *manifest = NULL, *units = NULL;
-	struct merged *cells = NULL;
-	size_t n = 0;
-	int code = EXIT_OK;
-	char started[32] = "";
-	if (plan) {
-		if (!(manifest = load_manifest(plan)))
-			return EXIT_USAGE;
-		units = json_object_get(manifest, "units");
-		n = json_array_size(units);
-		const char *created = json_string_value(json_object_get(manifest, "created"));
-		snprintf(started, sizeof started, "%s", created ? created : "");
-		if (!(cells = calloc(n ? n : 1, sizeof *cells))) {
-			code = EXIT_SYSTEM;
-			goto out;
-		}
-		for (size_t i = 0; i < n && !code; i++) {
-			json_t *u = json_array_get(units, i);
-			struct merged *m = &cells[i];
-			const char *rel = json_string_value(json_object_get(u, "file"));
-			char path[PATH_MAX * 2];
-			m->allocator = json_string_value(json_object_get(u, "allocator"));
-			m->kind = json_string_value(json_object_get(u, "kind"));
-			m->trace = json_string_value(json_object_get(u, "trace"));
-			join(path, sizeof path, dir, rel);
-			if (access(path, F_OK) != 0)
-				continue;
-			if ((code = merge_load(dir, rel, m)))
-				break;
-			const char *base = strrchr(m->trace, '/');
-			if (strcmp(m->r.allocator, m->allocator) ||
-			    strcmp(m->r.trace_name, base ? base + 1 : m->trace)) {
-				fprintf(stderr, "bench: merge: %s: holds %s on %s, not the plan's cell "
-				        "%s on %s\n", path, m->r.allocator, m->r.trace_name, m->allocator,
-				        m->trace);
-				code = EXIT_USAGE;
-			}
-		}
-	} else {
-		struct result_set set = { 0 };
-		if (result_collect(dir, &set, err, sizeof err)) {
-			fprintf(stderr, "bench: merge: %s\n", err);
-			result_set_free(&set);
-			return EXIT_USAGE;
-		}
-		n = set.n;
-		if (!(cells = calloc(n ? n : 1, sizeof *cells))) {
-			result_set_free(&set);
-			code = EXIT_SYSTEM;
-			goto out;
-		}
-		size_t skip = strlen(dir) + (dir[strlen(dir) - 1] == '/' ? 0 : 1);
-		for (size_t i = 0; i < n && !code; i++)
-			code = merge_load(dir, set.items[i].file + skip, &cells[i]);
+	*n = set.n;
+	if (!(*cells = calloc(*n ? *n : 1, sizeof **cells))) {
 		result_set_free(&set);
-		if (!code)
-			qsort(cells, n, sizeof *cells, cmp_merged);
+		return EXIT_SYSTEM;
 	}
-	if (code)
-		goto out;
+	size_t skip = strlen(dir) + (dir[strlen(dir) - 1] == '/' ? 0 : 1);
+	for (size_t i = 0; i < *n && !code; i++)
+		code = merge_load(dir, set.items[i].file + skip, &(*cells)[i]);
+	result_set_free(&set);
+	if (!code)
+		qsort(*cells, *n, sizeof **cells, cmp_merged);
+	return code;
+}
 
+/* The cells that have no result yet, the first ten of them by name. */
+static void print_missing(const struct merged *cells, size_t n, size_t missing)
+{
+	size_t shown = 0;
+	fputs("bench: merge: no result yet:", stderr);
+	for (size_t i = 0; i < n && shown < 10; i++)
+		if (!cells[i].file[0])
+			fprintf(stderr, "%s %s on %s", shown++ ? ";" : "", cells[i].allocator,
+			        cells[i].trace);
+	fputs(missing > shown ? "; ...\n" : "\n", stderr);
+}
+
+/*
+ * DIR/summary.json of the cells (printed too with `json`); started is the
+ * plan's creation time, else the earliest result's.  Returns the exit code.
+ */
+static int write_merged_summary(const char *dir, int from_plan, const struct merged *cells,
+                                size_t n, char started[32], int json)
+{
 	size_t missing = 0, failed = 0;
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < n; i++) {
-		struct merged *m = &cells[i];
+		const struct merged *m = &cells[i];
 		missing += !m->file[0];
 		failed += m->file[0] && strcmp(m->r.status, "ok");
-		if (m->file[0] && m->timestamp[0] && !plan &&
+		if (m->file[0] && m->timestamp[0] && !from_plan &&
 		    (!started[0] || strcmp(m->timestamp, started) < 0))
-			snprintf(started, sizeof started, "%s", m->timestamp);
+			snprintf(started, 32, "%s", m->timestamp);
 		json_t *e = merged_cell(m);
 		if (!e || json_array_append_new(arr, e))
 			json_decref(arr), arr = NULL;
@@ -762,23 +781,42 @@ int merge_main(int argc, char **argv)
 	char path[PATH_MAX * 2];
 	join(path, sizeof path, dir, "summary.json");
 	if (!arr || suite_summary_write(dir, run_id, started[0] ? started : "unknown", missing == 0,
-	                                0, arr, json)) {
-		code = EXIT_SYSTEM;
-		goto out;
-	}
+	                                0, arr, json))
+		return EXIT_SYSTEM;
 	fprintf(stderr, "bench: merge: %s: %zu cells, %zu with a result (%zu not ok), "
 	        "%zu missing\n", path, n, n - missing, failed, missing);
-	if (missing) {
-		size_t shown = 0;
-		fputs("bench: merge: no result yet:", stderr);
-		for (size_t i = 0; i < n && shown < 10; i++)
-			if (!cells[i].file[0])
-				fprintf(stderr, "%s %s on %s", shown++ ? ";" : "", cells[i].allocator,
-				        cells[i].trace);
-		fputs(missing > shown ? "; ...\n" : "\n", stderr);
+	if (missing)
+		print_missing(cells, n, missing);
+	return finish_stdout(missing || failed ? EXIT_CHECK : EXIT_OK);
+}
+
+int merge_main(int argc, char **argv)
+{
+	const char *plan = NULL;
+	int json = 0;
+	int code = parse_merge_options(argc, argv, &plan, &json);
+	if (code >= 0)
+		return code;
+	const char *dir = argv[optind];
+	char planpath[PATH_MAX * 2];
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "bench: merge: %s: %s\n", dir,
+		        stat(dir, &st) != 0 ? strerror(errno) : "not a folder");
+		return EXIT_USAGE;
 	}
-	code = finish_stdout(missing || failed ? EXIT_CHECK : EXIT_OK);
-out:
+	join(planpath, sizeof planpath, dir, PLAN_FILE);
+	if (!plan && access(planpath, F_OK) == 0)
+		plan = planpath;
+
+	json_t *manifest = NULL;
+	struct merged *cells = NULL;
+	size_t n = 0;
+	char started[32] = "";
+	code = plan ? cells_from_plan(dir, plan, &manifest, &cells, &n, started)
+	            : cells_from_folder(dir, &cells, &n);
+	if (!code)
+		code = write_merged_summary(dir, plan != NULL, cells, n, started, json);
 	if (code == EXIT_SYSTEM && !cells)
 		fputs("bench: merge: out of memory\n", stderr);
 	for (size_t i = 0; cells && i < n; i++)
