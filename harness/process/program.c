@@ -175,27 +175,33 @@ fail:
 	_exit(127);
 }
 
-int program_run_once(const struct program *p, const char *preload, const char *stats_path,
-                     const char *err_path, double timeout, struct program_run *r,
-                     char *err, size_t errlen)
+/* A started program, as the parent watches it. */
+struct watch {
+	pid_t         pid;
+	int           out_fd;      /* the program's stdout, non-blocking          */
+	int           pidfd;       /* readable when it exits; -1 without pidfds   */
+	double        t0, t_end;   /* when it was forked, when it was seen to end */
+	double        timeout;     /* seconds, 0: none                            */
+	struct sha256 h;           /* of its stdout so far                        */
+	int           status;      /* wait4's                                     */
+	struct rusage ru;
+};
+
+/*
+ * Fork and exec p (child_exec) with its stdout into w->out_fd.  Returns 0,
+ * or -1 with a message: it could not start, or (*child_errno) its exec failed.
+ */
+static int start_program(const struct program *p, const char *preload, const char *stats_path,
+                         const char *err_path, struct watch *w, int *child_errno,
+                         char *err, size_t errlen)
 {
 	int out[2], st[2];
-	memset(r, 0, sizeof *r);
-	r->exit_code = -1;
-	if (stats_path) {
-		int fd = open(stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			snprintf(err, errlen, "%s: %s", stats_path, strerror(errno));
-			return -1;
-		}
-		close(fd);
-	}
 	if (pipe2(out, O_CLOEXEC) != 0 || (pipe2(st, O_CLOEXEC) != 0 && (close(out[0]), close(out[1]), 1))) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
-	double t0 = mono_s();
+	w->t0 = mono_s();
 	pid_t pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -211,107 +217,146 @@ int program_run_once(const struct program *p, const char *preload, const char *s
 	close(out[1]);
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	close(st[1]);
-	int child_errno = 0;
 	ssize_t got;
 	do
-		got = read(st[0], &child_errno, sizeof child_errno);
+		got = read(st[0], child_errno, sizeof *child_errno);
 	while (got < 0 && errno == EINTR);
 	close(st[0]);
+	w->pid = pid;
+	w->out_fd = out[0];
+	w->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
+}
 
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	struct sha256 h;
-	sha256_init(&h);
-	unsigned interval = SAMPLE_MS_FIRST;
-	double next = t0 + interval / 1000.0, t_end = 0;
-	int out_open = 1, exited = 0, status = 0;
-	struct rusage ru;
-	memset(&ru, 0, sizeof ru);
+/* Sleep until the program writes or exits, or the next sample is due. */
+static void wait_for_program(const struct watch *w, int out_open, int exited, double next)
+{
+	struct pollfd fds[2];
+	nfds_t nf = 0;
+	if (out_open)
+		fds[nf++] = (struct pollfd){ .fd = w->out_fd, .events = POLLIN };
+	if (!exited && w->pidfd >= 0)
+		fds[nf++] = (struct pollfd){ .fd = w->pidfd, .events = POLLIN };
+	int wait_ms = exited ? 100 : (int)((next - mono_s()) * 1000) + 1;
+	if (wait_ms < 0)
+		wait_ms = 0;
+	if (!exited && w->pidfd < 0 && wait_ms > 1)
+		wait_ms = 1;   /* no pidfd: poll the child's state every millisecond */
+	if (nf)
+		poll(fds, nf, wait_ms);
+	else
+		usleep((useconds_t)wait_ms * 1000);
+}
+
+/* Hash what the program wrote since the last call.  Returns 0 when stdout is closed. */
+static int read_output(struct watch *w, struct program_run *r)
+{
 	char buf[65536];
+	ssize_t n = read(w->out_fd, buf, sizeof buf);
+	if (n > 0) {
+		sha256_update(&w->h, buf, (size_t)n);
+		r->output_bytes += (uint64_t)n;
+		return 1;
+	}
+	return n < 0 && (errno == EINTR || errno == EAGAIN);
+}
+
+/*
+ * Until the program has exited and closed its stdout: hash its output,
+ * sample its RSS, kill it at the timeout or an interrupt.  Then reap it
+ * and whatever it left in its process group.
+ */
+static void watch_program(struct watch *w, struct program_run *r)
+{
+	unsigned interval = SAMPLE_MS_FIRST;
+	double next = w->t0 + interval / 1000.0;
+	int out_open = 1, exited = 0;
 
 	while (!exited || out_open) {
 		double now = mono_s();
-		if (!exited && timeout > 0 && now - t0 > timeout) {
-			kill(-pid, SIGKILL);
+		if (!exited && w->timeout > 0 && now - w->t0 > w->timeout) {
+			kill(-w->pid, SIGKILL);
 			r->timed_out = 1;
 		}
 		if (program_interrupted) {
-			kill(-pid, SIGKILL);   /* the program has its own process group: no ^C */
+			kill(-w->pid, SIGKILL);   /* the program has its own process group: no ^C */
 			if (exited)
 				break;
 		}
-		if (exited && timeout > 0 && now - t0 > timeout + 5)
+		if (exited && w->timeout > 0 && now - w->t0 > w->timeout + 5)
 			break;   /* a descendant keeps stdout open: stop reading */
 		if (!exited && now >= next) {
 			int budget = TREE_MAX;
-			add_sample(r, t0, &interval, tree_rss(pid, 0, &budget));
+			add_sample(r, w->t0, &interval, tree_rss(w->pid, 0, &budget));
 			next = now + interval / 1000.0;
 		}
-		struct pollfd fds[2];
-		nfds_t nf = 0;
+		wait_for_program(w, out_open, exited, next);
 		if (out_open)
-			fds[nf++] = (struct pollfd){ .fd = out[0], .events = POLLIN };
-		if (!exited && pidfd >= 0)
-			fds[nf++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-		int wait_ms = exited ? 100 : (int)((next - mono_s()) * 1000) + 1;
-		if (wait_ms < 0)
-			wait_ms = 0;
-		if (!exited && pidfd < 0 && wait_ms > 1)
-			wait_ms = 1;   /* no pidfd: poll the child's state every millisecond */
-		if (nf)
-			poll(fds, nf, wait_ms);
-		else
-			usleep((useconds_t)wait_ms * 1000);
-		if (out_open) {
-			ssize_t n = read(out[0], buf, sizeof buf);
-			if (n > 0) {
-				sha256_update(&h, buf, (size_t)n);
-				r->output_bytes += (uint64_t)n;
-			} else if (n == 0) {
-				out_open = 0;
-			} else if (errno != EINTR && errno != EAGAIN) {
-				out_open = 0;
-			}
-		}
-		if (!exited) {
-			pid_t w = wait4(pid, &status, WNOHANG, &ru);
-			if (w == pid) {
-				t_end = mono_s();
-				exited = 1;
-			}
+			out_open = read_output(w, r);
+		if (!exited && wait4(w->pid, &w->status, WNOHANG, &w->ru) == w->pid) {
+			w->t_end = mono_s();
+			exited = 1;
 		}
 	}
 	if (!exited) {
-		wait4(pid, &status, 0, &ru);
-		t_end = mono_s();
+		wait4(w->pid, &w->status, 0, &w->ru);
+		w->t_end = mono_s();
 	}
-	kill(-pid, SIGKILL);   /* whatever the program left behind in its group */
-	if (pidfd >= 0)
-		close(pidfd);
-	close(out[0]);
+	kill(-w->pid, SIGKILL);   /* whatever the program left behind in its group */
+	if (w->pidfd >= 0)
+		close(w->pidfd);
+	close(w->out_fd);
+}
 
+/* The figures of a run that ended: times, rusage, how it ended, its stdout's hash. */
+static void note_run(struct watch *w, struct program_run *r)
+{
+	r->started = 1;
+	r->wall = w->t_end - w->t0;
+	r->user = (double)w->ru.ru_utime.tv_sec + (double)w->ru.ru_utime.tv_usec / 1e6;
+	r->sys = (double)w->ru.ru_stime.tv_sec + (double)w->ru.ru_stime.tv_usec / 1e6;
+	r->maxrss = (uint64_t)w->ru.ru_maxrss * 1024;
+	r->minflt = (uint64_t)w->ru.ru_minflt;
+	r->majflt = (uint64_t)w->ru.ru_majflt;
+	r->nvcsw = (uint64_t)w->ru.ru_nvcsw;
+	r->nivcsw = (uint64_t)w->ru.ru_nivcsw;
+	if (WIFSIGNALED(w->status)) {
+		r->signal = WTERMSIG(w->status);
+	} else if (WIFEXITED(w->status)) {
+		r->exit_code = WEXITSTATUS(w->status);
+	}
+	uint8_t d[32];
+	sha256_final(&w->h, d);
+	for (int k = 0; k < 32; k++)
+		snprintf(r->output_sha256 + 2 * k, 3, "%02x", d[k]);
+}
+
+int program_run_once(const struct program *p, const char *preload, const char *stats_path,
+                     const char *err_path, double timeout, struct program_run *r,
+                     char *err, size_t errlen)
+{
+	struct watch w = { .timeout = timeout };
+	int child_errno = 0;
+	memset(r, 0, sizeof *r);
+	r->exit_code = -1;
+	if (stats_path) {
+		int fd = open(stats_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s: %s", stats_path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	if (start_program(p, preload, stats_path, err_path, &w, &child_errno, err, errlen))
+		return -1;
+	sha256_init(&w.h);
+	watch_program(&w, r);
 	if (child_errno) {
 		snprintf(err, errlen, "cannot run '%s'%s%s: %s", p->argv[0],
 		         p->dir ? " in " : "", p->dir ? p->dir : "", strerror(child_errno));
 		return -1;
 	}
-	r->started = 1;
-	r->wall = t_end - t0;
-	r->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
-	r->sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	r->maxrss = (uint64_t)ru.ru_maxrss * 1024;
-	r->minflt = (uint64_t)ru.ru_minflt;
-	r->majflt = (uint64_t)ru.ru_majflt;
-	r->nvcsw = (uint64_t)ru.ru_nvcsw;
-	r->nivcsw = (uint64_t)ru.ru_nivcsw;
-	if (WIFSIGNALED(status)) {
-		r->signal = WTERMSIG(status);
-	} else if (WIFEXITED(status)) {
-		r->exit_code = WEXITSTATUS(status);
-	}
-	uint8_t d[32];
-	sha256_final(&h, d);
-	for (int k = 0; k < 32; k++)
-		snprintf(r->output_sha256 + 2 * k, 3, "%02x", d[k]);
+	note_run(&w, r);
 	if (stats_path)
 		read_stats(stats_path, r);
 	return 0;
