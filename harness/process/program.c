@@ -439,6 +439,90 @@ void program_list_free(struct program *list, size_t n)
 	free(list);
 }
 
+/*
+ * A line's KEY=VALUE settings, w[1] up to "--", into p.  Returns the index
+ * of the word after the settings, or -1 with why.
+ */
+static int program_settings(struct program *p, char **w, int nw, const char *base,
+                            char *why, size_t whylen)
+{
+	int k = 1, nenv = 0;
+	for (; k < nw && strcmp(w[k], "--"); k++) {
+		char *eq = strchr(w[k], '=');
+		if (!eq) {
+			snprintf(why, whylen, "'%s': expected KEY=VALUE (dir, stdin, setup, env, "
+			         "timeout) or -- before the command", w[k]);
+			return -1;
+		}
+		*eq = '\0';
+		const char *v = eq + 1;
+		if (!strcmp(w[k], "dir") && !p->dir) {
+			p->dir = join_dir(base, v);
+		} else if (!strcmp(w[k], "stdin") && !p->stdin_path) {
+			p->stdin_path = strdup(v);
+		} else if (!strcmp(w[k], "setup") && !p->setup) {
+			p->setup = strdup(v);
+		} else if (!strcmp(w[k], "env") && strchr(v, '=') && v[0] != '=') {
+			if (nenv == PROGRAM_ENV_MAX) {
+				snprintf(why, whylen, "more than %d env= settings", PROGRAM_ENV_MAX);
+				return -1;
+			}
+			p->env[nenv++] = strdup(v);
+		} else if (!strcmp(w[k], "timeout")) {
+			char *end;
+			p->timeout = strtod(v, &end);
+			if (end == v || *end || !(p->timeout > 0 && p->timeout <= 86400)) {
+				snprintf(why, whylen, "timeout=%s: expected seconds, more than 0", v);
+				return -1;
+			}
+		} else {
+			snprintf(why, whylen, "'%s=%s': unknown or repeated setting (dir, stdin, "
+			         "setup, env=NAME=VALUE, timeout)", w[k], v);
+			return -1;
+		}
+	}
+	return k;
+}
+
+/*
+ * The words of one line into list[n - 1]: NAME [KEY=VALUE...] -- COMMAND
+ * [ARGS...], its name not one of list[0..n-2]'s.  Returns 0, or -1 with why.
+ */
+static int program_from_words(struct program *list, size_t n, char **w, int nw,
+                              const char *base, char *why, size_t whylen)
+{
+	struct program *p = &list[n - 1];
+	if (!valid_name(w[0])) {
+		snprintf(why, whylen, "'%s' is not a program name (letters, digits, - _ .; "
+		         "at most %d characters)", w[0], PROGRAM_NAME_MAX - 1);
+		return -1;
+	}
+	snprintf(p->name, sizeof p->name, "%s", w[0]);
+	for (size_t j = 0; j + 1 < n; j++)
+		if (!strcmp(list[j].name, p->name)) {
+			snprintf(why, whylen, "program '%s' is already defined on line %u",
+			         p->name, list[j].line);
+			return -1;
+		}
+	int k = program_settings(p, w, nw, base, why, whylen);
+	if (k < 0)
+		return -1;
+	if (k >= nw - 1) {
+		snprintf(why, whylen, "no command: expected NAME [KEY=VALUE...] -- COMMAND "
+		         "[ARGS...]");
+		return -1;
+	}
+	if (nw - k - 1 > PROGRAM_ARGS_MAX) {
+		snprintf(why, whylen, "more than %d command words", PROGRAM_ARGS_MAX);
+		return -1;
+	}
+	for (int a = k + 1; a < nw; a++)
+		p->argv[a - k - 1] = strdup(w[a]);
+	if (!p->dir)
+		p->dir = base ? strdup(base) : NULL;
+	return 0;
+}
+
 int program_list_load(const char *path, struct program **out, size_t *nout, char *err,
                       size_t errlen)
 {
@@ -482,71 +566,12 @@ int program_list_load(const char *path, struct program **out, size_t *nout, char
 			}
 			list = nl;
 		}
-		struct program *p = &list[n];
-		memset(p, 0, sizeof *p);
-		p->file = path;
-		p->line = lineno;
+		memset(&list[n], 0, sizeof list[n]);
+		list[n].file = path;
+		list[n].line = lineno;
 		n++;
-		if (!valid_name(w[0])) {
-			snprintf(why, sizeof why, "'%s' is not a program name (letters, digits, - _ .; "
-			         "at most %d characters)", w[0], PROGRAM_NAME_MAX - 1);
+		if (program_from_words(list, n, w, nw, base, why, sizeof why))
 			goto bad;
-		}
-		snprintf(p->name, sizeof p->name, "%s", w[0]);
-		for (size_t j = 0; j + 1 < n; j++)
-			if (!strcmp(list[j].name, p->name)) {
-				snprintf(why, sizeof why, "program '%s' is already defined on line %u",
-				         p->name, list[j].line);
-				goto bad;
-			}
-		int k = 1, nenv = 0;
-		for (; k < nw && strcmp(w[k], "--"); k++) {
-			char *eq = strchr(w[k], '=');
-			if (!eq) {
-				snprintf(why, sizeof why, "'%s': expected KEY=VALUE (dir, stdin, setup, env, "
-				         "timeout) or -- before the command", w[k]);
-				goto bad;
-			}
-			*eq = '\0';
-			const char *v = eq + 1;
-			if (!strcmp(w[k], "dir") && !p->dir) {
-				p->dir = join_dir(base, v);
-			} else if (!strcmp(w[k], "stdin") && !p->stdin_path) {
-				p->stdin_path = strdup(v);
-			} else if (!strcmp(w[k], "setup") && !p->setup) {
-				p->setup = strdup(v);
-			} else if (!strcmp(w[k], "env") && strchr(v, '=') && v[0] != '=') {
-				if (nenv == PROGRAM_ENV_MAX) {
-					snprintf(why, sizeof why, "more than %d env= settings", PROGRAM_ENV_MAX);
-					goto bad;
-				}
-				p->env[nenv++] = strdup(v);
-			} else if (!strcmp(w[k], "timeout")) {
-				char *end;
-				p->timeout = strtod(v, &end);
-				if (end == v || *end || !(p->timeout > 0 && p->timeout <= 86400)) {
-					snprintf(why, sizeof why, "timeout=%s: expected seconds, more than 0", v);
-					goto bad;
-				}
-			} else {
-				snprintf(why, sizeof why, "'%s=%s': unknown or repeated setting (dir, stdin, "
-				         "setup, env=NAME=VALUE, timeout)", w[k], v);
-				goto bad;
-			}
-		}
-		if (k >= nw - 1) {
-			snprintf(why, sizeof why, "no command: expected NAME [KEY=VALUE...] -- COMMAND "
-			         "[ARGS...]");
-			goto bad;
-		}
-		if (nw - k - 1 > PROGRAM_ARGS_MAX) {
-			snprintf(why, sizeof why, "more than %d command words", PROGRAM_ARGS_MAX);
-			goto bad;
-		}
-		for (int a = k + 1; a < nw; a++)
-			p->argv[a - k - 1] = strdup(w[a]);
-		if (!p->dir)
-			p->dir = base ? strdup(base) : NULL;
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
