@@ -200,6 +200,88 @@ static void join(char *buf, size_t len, const char *dir, const char *rest)
 }
 
 /* The manifest of every cell (trace-major, as a suite runs them), or an exit code. */
+/*
+ * Each trace's stem (its result's file name) and sha256; two traces with
+ * one stem are a usage error.  Returns 0 or an exit code (message printed).
+ */
+static int trace_stems(char **traces, size_t ntraces, char (*stems)[NAME_MAX + 1],
+                       char (*sums)[65])
+{
+	char err[PATH_MAX + 256];
+	for (size_t ti = 0; ti < ntraces; ti++) {
+		suite_trace_stem(traces[ti], stems[ti], sizeof stems[ti]);
+		for (size_t k = 0; k < ti; k++)
+			if (!strcmp(stems[k], stems[ti])) {
+				fprintf(stderr, "bench: --trace: %s and %s would both be reported as "
+				        "%s.json\n", traces[k], traces[ti], stems[ti]);
+				return EXIT_USAGE;
+			}
+		if (file_sha256(traces[ti], sums[ti], err, sizeof err)) {
+			fprintf(stderr, "bench: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The unit of allocator s on trace (its stem and sha256 given): the cell's
+ * command line and where it writes.  NULL when out of memory.
+ */
+static json_t *unit_json(const struct cli_options *o, const struct args *given,
+                         const char *bench, const struct alloc_spec *s, const char *trace,
+                         const char *stem, const char *sum, size_t index)
+{
+	char file[PATH_MAX], output[PATH_MAX * 2], slots[PATH_MAX];
+	struct args a = { 0 };
+	snprintf(file, sizeof file, "%s/%s.json", s->name, stem);
+	join(output, sizeof output, o->out, file);
+	if (o->slots)
+		snprintf(slots, sizeof slots, "%s", o->slots);
+	else
+		join(slots, sizeof slots, o->out, ".slots");
+	args_push(&a, bench);
+	args_push(&a, "--alloc");
+	args_push(&a, s->kind == ALLOC_LIBRARY || s->kind == ALLOC_STUDENT ? s->library : s->name);
+	args_push(&a, "--trace");
+	args_push(&a, trace);
+	cell_options(&a, given);
+	args_push(&a, "--quiet");
+	args_push(&a, "--skip-existing");
+	args_push(&a, "--slots");
+	args_push(&a, slots);
+	args_push(&a, "--out");
+	args_push(&a, output);
+	json_t *argv = json_array();
+	for (size_t i = 0; argv && i < a.n; i++)
+		if (json_array_append_new(argv, json_string(a.v[i])))
+			json_decref(argv), argv = NULL;
+	json_t *u = NULL;
+	if (!argv || a.failed)
+		json_decref(argv);
+	else   /* "o" takes argv's reference, also when it fails */
+		u = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+			"index", (json_int_t)index, "allocator", s->name,
+			"kind", peer_kind_name(s->kind), "trace", trace,
+			"sha256", sum, "file", file, "output", output, "argv", argv);
+	args_free(&a);
+	return u;
+}
+
+/* The manifest around the units, stamped with the time now.  NULL when out of memory. */
+static json_t *manifest_json(const struct cli_options *o, const char *bench, json_t *units)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:O}",
+		"schema", PLAN_SCHEMA, "schema_version", PLAN_SCHEMA_VERSION,
+		"created", when, "out", o->out, "bench", bench,
+		"cells", (json_int_t)json_array_size(units), "units", units);
+}
+
 static int build_manifest(const struct cli_options *o, const struct args *given,
                           const char *bench, json_t **out)
 {
@@ -225,76 +307,19 @@ static int build_manifest(const struct cli_options *o, const struct args *given,
 		code = EXIT_SYSTEM;
 		goto out;
 	}
-	for (size_t ti = 0; ti < ntraces && !code; ti++) {
-		suite_trace_stem(traces[ti], stems[ti], sizeof stems[ti]);
-		for (size_t k = 0; k < ti; k++)
-			if (!strcmp(stems[k], stems[ti])) {
-				fprintf(stderr, "bench: --trace: %s and %s would both be reported as "
-				        "%s.json\n", traces[k], traces[ti], stems[ti]);
-				code = EXIT_USAGE;
-				break;
-			}
-		if (!code && file_sha256(traces[ti], sums[ti], err, sizeof err)) {
-			fprintf(stderr, "bench: %s\n", err);
-			code = EXIT_USAGE;
-		}
-	}
+	code = trace_stems(traces, ntraces, stems, sums);
 	for (size_t ti = 0; ti < ntraces && !code; ti++)
 		for (size_t ai = 0; ai < nspecs && !code; ai++) {
-			const struct alloc_spec *s = &specs[ai];
-			char file[PATH_MAX], output[PATH_MAX * 2], slots[PATH_MAX];
-			struct args a = { 0 };
-			snprintf(file, sizeof file, "%s/%s.json", s->name, stems[ti]);
-			join(output, sizeof output, o->out, file);
-			if (o->slots)
-				snprintf(slots, sizeof slots, "%s", o->slots);
-			else
-				join(slots, sizeof slots, o->out, ".slots");
-			args_push(&a, bench);
-			args_push(&a, "--alloc");
-			args_push(&a, s->kind == ALLOC_LIBRARY || s->kind == ALLOC_STUDENT
-			              ? s->library : s->name);
-			args_push(&a, "--trace");
-			args_push(&a, traces[ti]);
-			cell_options(&a, given);
-			args_push(&a, "--quiet");
-			args_push(&a, "--skip-existing");
-			args_push(&a, "--slots");
-			args_push(&a, slots);
-			args_push(&a, "--out");
-			args_push(&a, output);
-			json_t *argv = json_array();
-			for (size_t i = 0; argv && i < a.n; i++)
-				if (json_array_append_new(argv, json_string(a.v[i])))
-					json_decref(argv), argv = NULL;
-			json_t *u = NULL;
-			if (!argv || a.failed)
-				json_decref(argv);
-			else   /* "o" takes argv's reference, also when it fails */
-				u = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
-					"index", (json_int_t)json_array_size(units), "allocator", s->name,
-					"kind", peer_kind_name(s->kind), "trace", traces[ti],
-					"sha256", sums[ti], "file", file, "output", output, "argv", argv);
-			args_free(&a);
+			json_t *u = unit_json(o, given, bench, &specs[ai], traces[ti], stems[ti], sums[ti],
+			                      json_array_size(units));
 			if (!u || json_array_append_new(units, u)) {
 				fputs("bench: out of memory\n", stderr);
 				code = EXIT_SYSTEM;
 			}
 		}
-	if (!code) {
-		char when[32];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		*out = json_pack("{s:s, s:i, s:s, s:s, s:s, s:I, s:O}",
-			"schema", PLAN_SCHEMA, "schema_version", PLAN_SCHEMA_VERSION,
-			"created", when, "out", o->out, "bench", bench,
-			"cells", (json_int_t)json_array_size(units), "units", units);
-		if (!*out) {
-			fputs("bench: out of memory\n", stderr);
-			code = EXIT_SYSTEM;
-		}
+	if (!code && !(*out = manifest_json(o, bench, units))) {
+		fputs("bench: out of memory\n", stderr);
+		code = EXIT_SYSTEM;
 	}
 out:
 	json_decref(units);
