@@ -454,69 +454,134 @@ static void plan_usage(FILE *f)
 	      "bench merge DIR then writes DIR/summary.json (docs/distributed.md).\n");
 }
 
+/*
+ * The plan's own options (--format, --bench) out of argv; every other word
+ * into rest, for the benchmark mode's parser.  Returns -1 to go on, or the
+ * exit code.
+ */
+static int split_plan_options(int argc, char **argv, const char **format, const char **bench,
+                              struct args *rest)
+{
+	args_push(rest, "bench plan");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			plan_usage(stdout);
+			return finish_stdout(EXIT_OK);
+		} else if (!strcmp(a, "--unit")) {
+			fputs("bench: plan: usage: bench plan --unit N MANIFEST\n", stderr);
+			return EXIT_USAGE;
+		} else if (!strcmp(a, "--format") || !strcmp(a, "--bench")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "bench: plan: %s needs a value\n", a);
+				return EXIT_USAGE;
+			}
+			*(a[2] == 'f' ? format : bench) = argv[++i];
+		} else if (!strncmp(a, "--format=", 9)) {
+			*format = a + 9;
+		} else if (!strncmp(a, "--bench=", 8)) {
+			*bench = a + 8;
+		} else {
+			args_push(rest, a);
+		}
+	}
+	if (strcmp(*format, "shell") && strcmp(*format, "json")) {
+		fprintf(stderr, "bench: plan: --format: '%s' is not shell or json\n", *format);
+		return EXIT_USAGE;
+	}
+	if (rest->failed) {
+		fputs("bench: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	return -1;
+}
+
+/* The benchmark mode's options of a plan into o: the suite, without what units decide. */
+static int parse_plan_cells(const struct args *rest, struct cli_options *o)
+{
+	char err[PATH_MAX + 256];
+	if (cli_parse((int)rest->n, rest->v, o, err, sizeof err)) {
+		fprintf(stderr, "bench: plan: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!o->alloc || !o->trace || !o->out) {
+		fprintf(stderr, "bench: plan: --%s is required (see bench plan --help)\n",
+		        !o->alloc ? "alloc" : !o->trace ? "trace" : "out");
+		return EXIT_USAGE;
+	}
+	if (o->json || o->list || o->help || o->version || o->skip_existing) {
+		fprintf(stderr, "bench: plan: %s is not a plan option (every unit gets --quiet, "
+		        "--skip-existing and --slots)\n",
+		        o->json ? "--json" : o->list ? "--list" : o->version ? "--version"
+		        : o->skip_existing ? "--skip-existing" : "--help");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* A unit per line: its command line, each word quoted for the shell. */
+static void print_units_shell(const json_t *manifest)
+{
+	json_t *units = json_object_get(manifest, "units"), *u;
+	size_t i;
+	json_array_foreach(units, i, u) {
+		json_t *av = json_object_get(u, "argv");
+		for (size_t k = 0; k < json_array_size(av); k++) {
+			if (k)
+				putchar(' ');
+			shell_word(stdout, json_string_value(json_array_get(av, k)));
+		}
+		putchar('\n');
+	}
+}
+
+/*
+ * DIR/plan.json, written atomically, then the units on stdout in `format`.
+ * Returns 0 or an exit code (message printed).
+ */
+static int write_plan(const char *dir, json_t *manifest, const char *format)
+{
+	size_t len = 0;
+	char *text = result_json_text(manifest, &len), path[PATH_MAX * 2], err[PATH_MAX + 256];
+	int e, code = 0;
+	join(path, sizeof path, dir, PLAN_FILE);
+	if (!text) {
+		fputs("bench: out of memory\n", stderr);
+		code = EXIT_SYSTEM;
+	} else if ((e = mkdir_p(dir))) {
+		fprintf(stderr, "bench: %s: cannot create the results folder: %s\n", dir,
+		        strerror(e));
+		code = EXIT_SYSTEM;
+	} else if (write_file_atomic(path, text, len, err, sizeof err)) {
+		fprintf(stderr, "bench: %s\n", err);
+		code = EXIT_SYSTEM;
+	} else if (!strcmp(format, "json")) {
+		fwrite(text, 1, len, stdout);
+	} else {
+		print_units_shell(manifest);
+	}
+	if (!code)
+		fprintf(stderr, "bench: plan: %zu units; manifest in %s\n",
+		        json_array_size(json_object_get(manifest, "units")), path);
+	free(text);
+	return code;
+}
+
 int plan_main(int argc, char **argv)
 {
 	const char *format = "shell", *bench = NULL;
 	char self[PATH_MAX];
 	struct args rest = { 0 };
-	int code = EXIT_OK;
+	struct cli_options o;
 
 	if (argc == 4 && !strcmp(argv[1], "--unit"))
 		return run_unit(argv[2], argv[3]);
-	/* The plan's own options; everything else is the benchmark mode's. */
-	args_push(&rest, "bench plan");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			args_free(&rest);
-			plan_usage(stdout);
-			return finish_stdout(EXIT_OK);
-		} else if (!strcmp(a, "--unit")) {
-			fputs("bench: plan: usage: bench plan --unit N MANIFEST\n", stderr);
-			args_free(&rest);
-			return EXIT_USAGE;
-		} else if (!strcmp(a, "--format") || !strcmp(a, "--bench")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "bench: plan: %s needs a value\n", a);
-				args_free(&rest);
-				return EXIT_USAGE;
-			}
-			*(a[2] == 'f' ? &format : &bench) = argv[++i];
-		} else if (!strncmp(a, "--format=", 9)) {
-			format = a + 9;
-		} else if (!strncmp(a, "--bench=", 8)) {
-			bench = a + 8;
-		} else {
-			args_push(&rest, a);
-		}
-	}
-	if (strcmp(format, "shell") && strcmp(format, "json")) {
-		fprintf(stderr, "bench: plan: --format: '%s' is not shell or json\n", format);
+	int code = split_plan_options(argc, argv, &format, &bench, &rest);
+	if (code >= 0) {
 		args_free(&rest);
-		return EXIT_USAGE;
+		return code;
 	}
-	struct cli_options o;
-	char err[PATH_MAX + 256];
-	if (rest.failed) {
-		fputs("bench: out of memory\n", stderr);
-		args_free(&rest);
-		return EXIT_SYSTEM;
-	}
-	if (cli_parse((int)rest.n, rest.v, &o, err, sizeof err)) {
-		fprintf(stderr, "bench: plan: %s\n", err);
-		code = EXIT_USAGE;
-	} else if (!o.alloc || !o.trace || !o.out) {
-		fprintf(stderr, "bench: plan: --%s is required (see bench plan --help)\n",
-		        !o.alloc ? "alloc" : !o.trace ? "trace" : "out");
-		code = EXIT_USAGE;
-	} else if (o.json || o.list || o.help || o.version || o.skip_existing) {
-		fprintf(stderr, "bench: plan: %s is not a plan option (every unit gets --quiet, "
-		        "--skip-existing and --slots)\n",
-		        o.json ? "--json" : o.list ? "--list" : o.version ? "--version"
-		        : o.skip_existing ? "--skip-existing" : "--help");
-		code = EXIT_USAGE;
-	}
-	if (code) {
+	if ((code = parse_plan_cells(&rest, &o))) {
 		cli_free(&o);
 		args_free(&rest);
 		return code;
@@ -539,39 +604,7 @@ int plan_main(int argc, char **argv)
 		args_free(&rest);
 		return code;
 	}
-	size_t len = 0;
-	char *text = result_json_text(manifest, &len), path[PATH_MAX * 2];
-	int e;
-	join(path, sizeof path, o.out, PLAN_FILE);
-	if (!text) {
-		fputs("bench: out of memory\n", stderr);
-		code = EXIT_SYSTEM;
-	} else if ((e = mkdir_p(o.out))) {
-		fprintf(stderr, "bench: %s: cannot create the results folder: %s\n", o.out,
-		        strerror(e));
-		code = EXIT_SYSTEM;
-	} else if (write_file_atomic(path, text, len, err, sizeof err)) {
-		fprintf(stderr, "bench: %s\n", err);
-		code = EXIT_SYSTEM;
-	} else if (!strcmp(format, "json")) {
-		fwrite(text, 1, len, stdout);
-	} else {
-		json_t *units = json_object_get(manifest, "units"), *u;
-		size_t i;
-		json_array_foreach(units, i, u) {
-			json_t *av = json_object_get(u, "argv");
-			for (size_t k = 0; k < json_array_size(av); k++) {
-				if (k)
-					putchar(' ');
-				shell_word(stdout, json_string_value(json_array_get(av, k)));
-			}
-			putchar('\n');
-		}
-	}
-	if (!code)
-		fprintf(stderr, "bench: plan: %zu units; manifest in %s\n",
-		        json_array_size(json_object_get(manifest, "units")), path);
-	free(text);
+	code = write_plan(o.out, manifest, format);
 	json_decref(manifest);
 	cli_free(&o);
 	args_free(&rest);
