@@ -542,20 +542,12 @@ static const char *bytes_text(char *buf, size_t len, uint64_t n)
 	return buf;
 }
 
-void result_summary(FILE *f, const struct result_input *in)
+/* The trace's size and peak live data, and how its threads were replayed. */
+static void summary_trace(FILE *f, const struct result_input *in)
 {
 	const struct cell_result *r = in->result;
 	const struct trace *t = in->trace;
-	const struct memory_figures *m = &r->memory;
-	char b1[32], b2[32], b3[32];
-
-	fprintf(f, "allocator    %s: %s\n", in->alloc->name, in->alloc->description);
-	if (r->status >= CELL_CRASHED) {
-		/* It sent no figures: do not print zeros as if they were measured. */
-		fprintf(f, "trace        %s: %zu ops, %u IDs\n", t->path, t->nops, t->nslots);
-		fprintf(f, "status       %s: %s\n", cell_status_name(r->status), r->message);
-		return;
-	}
+	char b1[32];
 	fprintf(f, "trace        %s: %zu ops, %u IDs, peak live %s in %llu blocks\n",
 	        t->path, t->nops, t->nslots, bytes_text(b1, sizeof b1, r->peak_live_bytes),
 	        (unsigned long long)r->peak_live_blocks);
@@ -567,6 +559,12 @@ void result_summary(FILE *f, const struct result_input *in)
 	else if (t->nthreads > 1)
 		fprintf(f, "threads      serial replay of a %u-thread trace, in trace order "
 		        "(--threads runs them in parallel)\n", t->nthreads);
+}
+
+/* Throughput over the timed passes, their timing and the count (--count). */
+static void summary_throughput(FILE *f, const struct result_input *in)
+{
+	const struct cell_result *r = in->result;
 	if (r->runs) {
 		struct sample_summary ops, ns;
 		metrics_summarise(r->ops_per_sec, r->runs, &ops);
@@ -579,7 +577,18 @@ void result_summary(FILE *f, const struct result_input *in)
 		fprintf(f, "throughput   not measured (the checked pass failed)\n");
 	}
 	report_cost_line(f, in);
+}
+
+/*
+ * Memory: peak RSS of the memory pass; a peer's library and its own
+ * statistics, or a built-in's break, utilization and provider calls.
+ */
+static void summary_memory(FILE *f, const struct result_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct memory_figures *m = &r->memory;
 	const struct cell_extra *x = in->extra;
+	char b1[32], b2[32], b3[32];
 	if (x && x->mem.measured)
 		fprintf(f, "peak RSS     %s above a baseline of %s (memory pass: every page written)\n",
 		        bytes_text(b1, sizeof b1, x->mem.peak_rss_bytes),
@@ -617,6 +626,12 @@ void result_summary(FILE *f, const struct result_input *in)
 		fprintf(f, "provider     %llu calls: %llu grow, %llu shrink, %s requested\n",
 	        (unsigned long long)m->provider_calls, (unsigned long long)m->grow_calls,
 	        (unsigned long long)m->shrink_calls, bytes_text(b3, sizeof b3, m->bytes_requested));
+}
+
+/* Failed allocations (and why they make the cell not comparable), then latency. */
+static void summary_failures_latency(FILE *f, const struct cell_result *r)
+{
+	const struct memory_figures *m = &r->memory;
 	fprintf(f, "failures     %llu failed allocation%s, %llu skipped op%s\n",
 	        (unsigned long long)m->failed_allocations, m->failed_allocations == 1 ? "" : "s",
 	        (unsigned long long)m->skipped_ops, m->skipped_ops == 1 ? "" : "s");
@@ -630,6 +645,13 @@ void result_summary(FILE *f, const struct result_input *in)
 		        "(timer overhead %llu ns subtracted)\n", (unsigned long long)l->p50,
 		        (unsigned long long)l->p99, (unsigned long long)l->p999,
 		        (unsigned long long)l->max, (unsigned long long)r->latency.timer_overhead_ns);
+}
+
+/* The check's verdict, saying what a pass covered for this kind of allocator. */
+static void summary_check(FILE *f, const struct result_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct memory_figures *m = &r->memory;
 	if (r->status == CELL_OK && is_peer(in))
 		fprintf(f, "check        passed: every block verified (alignment, overlap, contents,\n"
 		        "             calloc zeroed); a library has no self-check or heap bounds\n");
@@ -646,4 +668,23 @@ void result_summary(FILE *f, const struct result_input *in)
 		fprintf(f, "check        FAILED: %s\n", r->message);
 	else
 		fprintf(f, "check        %s: %s\n", cell_status_name(r->status), r->message);
+}
+
+void result_summary(FILE *f, const struct result_input *in)
+{
+	const struct cell_result *r = in->result;
+	const struct trace *t = in->trace;
+
+	fprintf(f, "allocator    %s: %s\n", in->alloc->name, in->alloc->description);
+	if (r->status >= CELL_CRASHED) {
+		/* It sent no figures: do not print zeros as if they were measured. */
+		fprintf(f, "trace        %s: %zu ops, %u IDs\n", t->path, t->nops, t->nslots);
+		fprintf(f, "status       %s: %s\n", cell_status_name(r->status), r->message);
+		return;
+	}
+	summary_trace(f, in);
+	summary_throughput(f, in);
+	summary_memory(f, in);
+	summary_failures_latency(f, r);
+	summary_check(f, in);
 }
