@@ -97,13 +97,112 @@ static int is_peer(const struct result *r)
 	return !strcmp(r->kind, "peer");
 }
 
+/* Which optional columns the tables have: the same for every trace's. */
+struct md_columns {
+	const char *ref;          /* the x REF column, or NULL                    */
+	int         any_not_ok;   /* a status column                               */
+	int         any_failed;   /* a failed column                               */
+	int         any_peer;     /* the footnote says a peer has no break         */
+};
+
+/* A trace's title and its table's two header lines. */
+static void md_table_head(FILE *out, const struct result *t, int first,
+                          const struct md_columns *c)
+{
+	fprintf(out, "%s**", first ? "" : "\n");
+	md_text(out, t->trace_name);
+	fprintf(out, "** (%llu ops)\n\n", (unsigned long long)t->ops);
+	fputs(c->any_not_ok ? "| allocator | status | Mops/s " : "| allocator | Mops/s ", out);
+	if (c->ref)
+		fputs("| x ", out), md_text(out, c->ref), putc(' ', out);
+	fputs("| break | RSS | util | util RSS ", out);
+	if (c->any_failed)
+		fputs("| failed ", out);
+	fputs(c->any_not_ok ? "|\n|---|---|--:" : "|\n|---|--:", out);
+	if (c->ref)
+		fputs("|--:", out);
+	fputs("|--:|--:|--:|--:", out);
+	if (c->any_failed)
+		fputs("|--:", out);
+	fputs("|\n", out);
+}
+
+/* One allocator's row; base is the reference's result on the same trace, or NULL. */
+static void md_row(FILE *out, const struct result *r, const struct result *base,
+                   const struct md_columns *c)
+{
+	char b[64];
+	snprintf(b, sizeof b, "%.48s%s", r->allocator, is_peer(r) ? " (peer)" : "");
+	cell(out, b);
+	if (c->any_not_ok)
+		cell(out, r->status);
+	if (r->has_throughput)
+		snprintf(b, sizeof b, "%.2f", r->ops_median / 1e6);
+	else
+		snprintf(b, sizeof b, "-");
+	cell(out, b);
+	if (c->ref) {
+		if (base && r->has_throughput && base->ops_median > 0)
+			snprintf(b, sizeof b, "%.2fx", r->ops_median / base->ops_median);
+		else
+			snprintf(b, sizeof b, "-");
+		cell(out, b);
+	}
+	if (r->has_peak_break)
+		short_bytes(b, sizeof b, (double)r->peak_break);
+	else
+		snprintf(b, sizeof b, "-");
+	cell(out, b);
+	if (r->has_peak_rss)
+		short_bytes(b, sizeof b, (double)r->peak_rss);
+	else
+		snprintf(b, sizeof b, "-");
+	cell(out, b);
+	if (r->has_utilization)
+		snprintf(b, sizeof b, "%.1f%%", 100 * r->utilization);
+	else
+		snprintf(b, sizeof b, "-");
+	cell(out, b);
+	if (r->has_utilization_rss)
+		snprintf(b, sizeof b, "%.1f%%", 100 * r->utilization_rss);
+	else
+		snprintf(b, sizeof b, "-");
+	cell(out, b);
+	if (c->any_failed) {
+		if (r->has_op_failures && r->failed_allocations + r->skipped_ops)
+			snprintf(b, sizeof b, "%llu+%llu",
+			         (unsigned long long)r->failed_allocations,
+			         (unsigned long long)r->skipped_ops);
+		else
+			snprintf(b, sizeof b, r->has_op_failures ? "0" : "-");
+		cell(out, b);
+	}
+	fputs("|\n", out);
+}
+
+/* What the columns mean, once below all the tables. */
+static void md_footnotes(FILE *out, const struct md_columns *c)
+{
+	fputs("\nMops/s: median of the timed runs.", out);
+	if (c->ref)
+		fputs("  x ", out), md_text(out, c->ref), fputs(": throughput relative to ", out),
+		md_text(out, c->ref), fputs("\non the same trace (above 1.00x: faster).", out);
+	fprintf(out, "\nbreak, RSS: peak break%s and peak RSS (memory pass).\n",
+	        c->any_peer ? " (a peer has none)" : "");
+	fputs("util, util RSS: peak live bytes / peak break, / peak RSS.\n", out);
+	if (c->any_failed)
+		fputs("failed: failed allocations + ops skipped on their blocks; such a cell's\n"
+		      "figures are not comparable with one where every allocation succeeded.\n",
+		      out);
+}
+
 void report_md_tables(FILE *out, const struct result_set *set, const char *ref)
 {
-	int any_failed = 0, any_peer = 0, any_not_ok = 0;
+	struct md_columns c = { .ref = ref };
 	for (size_t i = 0; i < set->n; i++) {
-		any_failed |= set->items[i].has_op_failures && set->items[i].failed_allocations;
-		any_peer |= is_peer(&set->items[i]);
-		any_not_ok |= strcmp(set->items[i].status, "ok") != 0;
+		c.any_failed |= set->items[i].has_op_failures && set->items[i].failed_allocations;
+		c.any_peer |= is_peer(&set->items[i]);
+		c.any_not_ok |= strcmp(set->items[i].status, "ok") != 0;
 	}
 	for (size_t i = 0; i < set->n; i++) {
 		const struct result *t = &set->items[i];
@@ -116,88 +215,17 @@ void report_md_tables(FILE *out, const struct result_set *set, const char *ref)
 		const struct result *base = ref ? find(set, ref, t->trace_name) : NULL;
 		if (base && !base->has_throughput)
 			base = NULL;
-		fprintf(out, "%s**", i ? "\n" : "");
-		md_text(out, t->trace_name);
-		fprintf(out, "** (%llu ops)\n\n", (unsigned long long)t->ops);
-		fputs(any_not_ok ? "| allocator | status | Mops/s " : "| allocator | Mops/s ", out);
-		if (ref)
-			fputs("| x ", out), md_text(out, ref), putc(' ', out);
-		fputs("| break | RSS | util | util RSS ", out);
-		if (any_failed)
-			fputs("| failed ", out);
-		fputs(any_not_ok ? "|\n|---|---|--:" : "|\n|---|--:", out);
-		if (ref)
-			fputs("|--:", out);
-		fputs("|--:|--:|--:|--:", out);
-		if (any_failed)
-			fputs("|--:", out);
-		fputs("|\n", out);
+		md_table_head(out, t, i == 0, &c);
 		/* built-ins first, then peers */
 		for (size_t pass = 0, j = i; pass < 2; j = ++pass == 1 ? i : set->n)
 		for (; j < set->n; j++) {
 			const struct result *r = &set->items[j];
-			char b[64];
 			if (strcmp(r->trace_name, t->trace_name) || find(set, r->allocator,
 			                                                  r->trace_name) != r
 			    || is_peer(r) != (int)pass)
 				continue;
-			snprintf(b, sizeof b, "%.48s%s", r->allocator, is_peer(r) ? " (peer)" : "");
-			cell(out, b);
-			if (any_not_ok)
-				cell(out, r->status);
-			if (r->has_throughput)
-				snprintf(b, sizeof b, "%.2f", r->ops_median / 1e6);
-			else
-				snprintf(b, sizeof b, "-");
-			cell(out, b);
-			if (ref) {
-				if (base && r->has_throughput && base->ops_median > 0)
-					snprintf(b, sizeof b, "%.2fx", r->ops_median / base->ops_median);
-				else
-					snprintf(b, sizeof b, "-");
-				cell(out, b);
-			}
-			if (r->has_peak_break)
-				short_bytes(b, sizeof b, (double)r->peak_break);
-			else
-				snprintf(b, sizeof b, "-");
-			cell(out, b);
-			if (r->has_peak_rss)
-				short_bytes(b, sizeof b, (double)r->peak_rss);
-			else
-				snprintf(b, sizeof b, "-");
-			cell(out, b);
-			if (r->has_utilization)
-				snprintf(b, sizeof b, "%.1f%%", 100 * r->utilization);
-			else
-				snprintf(b, sizeof b, "-");
-			cell(out, b);
-			if (r->has_utilization_rss)
-				snprintf(b, sizeof b, "%.1f%%", 100 * r->utilization_rss);
-			else
-				snprintf(b, sizeof b, "-");
-			cell(out, b);
-			if (any_failed) {
-				if (r->has_op_failures && r->failed_allocations + r->skipped_ops)
-					snprintf(b, sizeof b, "%llu+%llu",
-					         (unsigned long long)r->failed_allocations,
-					         (unsigned long long)r->skipped_ops);
-				else
-					snprintf(b, sizeof b, r->has_op_failures ? "0" : "-");
-				cell(out, b);
-			}
-			fputs("|\n", out);
+			md_row(out, r, base, &c);
 		}
 	}
-	fputs("\nMops/s: median of the timed runs.", out);
-	if (ref)
-		fputs("  x ", out), md_text(out, ref), fputs(": throughput relative to ", out),
-		md_text(out, ref), fputs("\non the same trace (above 1.00x: faster).", out);
-	fprintf(out, "\nbreak, RSS: peak break%s and peak RSS (memory pass).\n",
-	        any_peer ? " (a peer has none)" : "");
-	fputs("util, util RSS: peak live bytes / peak break, / peak RSS.\n", out);
-	if (any_failed)
-		fputs("failed: failed allocations + ops skipped on their blocks; such a cell's\n"
-		      "figures are not comparable with one where every allocation succeeded.\n",
-		      out);
+	md_footnotes(out, &c);
 }
