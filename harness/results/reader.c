@@ -563,14 +563,16 @@ static int read_cell_kind(struct reader *rd, const json_t *root, uint64_t versio
                           int *program);
 static int read_program(struct reader *rd, const json_t *root, struct result *r);
 
-static int read_root(struct reader *rd, const json_t *root, struct result *r)
+/*
+ * The schema and its version: RESULT_OK, RESULT_BAD, or RESULT_FOREIGN for
+ * another format's file (both with a message).
+ */
+static int read_schema(struct reader *rd, const json_t *root, uint64_t *version)
 {
-	json_t *v, *alloc, *trace;
 	char schema[64];
-
 	if (!json_is_object(root))
 		return bad(rd, "expected a JSON object, found %s", type_name(root));
-	v = json_object_get(root, "schema");
+	json_t *v = json_object_get(root, "schema");
 	if (!v)
 		return bad(rd, "no \"schema\" field");
 	if (!json_is_string(v))
@@ -580,25 +582,19 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		bad(rd, "schema is \"%s\", not \"%s\"", schema, RESULT_SCHEMA);
 		return RESULT_FOREIGN;
 	}
-	uint64_t version;
-	if (get_count(rd, root, "", "schema_version", REQUIRED, NULL, &version))
+	if (get_count(rd, root, "", "schema_version", REQUIRED, NULL, version))
 		return RESULT_BAD;
-	if (version != RESULT_SCHEMA_VERSION && version != PROGRAM_SCHEMA_VERSION)
+	if (*version != RESULT_SCHEMA_VERSION && *version != PROGRAM_SCHEMA_VERSION)
 		return bad(rd, "schema_version %llu; this bench reads versions %d and %d",
-		           (unsigned long long)version, RESULT_SCHEMA_VERSION,
+		           (unsigned long long)*version, RESULT_SCHEMA_VERSION,
 		           PROGRAM_SCHEMA_VERSION);
-	int program;
-	if (read_cell_kind(rd, root, version, &program))
-		return RESULT_BAD;
+	return RESULT_OK;
+}
 
-	if (get_object(rd, root, "", "allocator", REQUIRED, &alloc) ||
-	    get_string(rd, alloc, "allocator", "name", REQUIRED, r->allocator,
-	               sizeof r->allocator) ||
-	    get_string(rd, alloc, "allocator", "kind", NULLABLE, r->kind, sizeof r->kind))
-		return RESULT_BAD;
-	if (program)
-		return read_program(rd, root, r) || read_placement(rd, root, r) ? RESULT_BAD
-		                                                                : RESULT_OK;
+/* A trace cell's trace (path, sha256, ops, the file's name) and allocator.kind's word. */
+static int read_trace(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *trace;
 	if (get_object(rd, root, "", "trace", REQUIRED, &trace) ||
 	    get_string(rd, trace, "trace", "path", REQUIRED, r->trace_path, sizeof r->trace_path) ||
 	    get_string(rd, trace, "trace", "sha256", NULLABLE, r->sha256, sizeof r->sha256) ||
@@ -622,7 +618,12 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 		return bad(rd, "trace.path: file name longer than %zu characters",
 		           sizeof r->trace_name - 1);
 	strcpy(r->trace_name, base);
+	return RESULT_OK;
+}
 
+/* runs, and status: one of cell_status_name's words. */
+static int read_status(struct reader *rd, const json_t *root, struct result *r)
+{
 	if (get_count(rd, root, "", "runs", REQUIRED, NULL, &r->runs) ||
 	    get_string(rd, root, "", "status", REQUIRED, r->status, sizeof r->status))
 		return RESULT_BAD;
@@ -639,7 +640,12 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	if (known == sizeof statuses / sizeof statuses[0])
 		return bad(rd, "status: \"%s\" is not one of ok, check-failed, bad-input, "
 		           "system-error, crashed, timeout, unsupported, not-run", r->status);
-	/* options.align and check.message came later: older results lack them */
+	return RESULT_OK;
+}
+
+/* options.align and .interleave, and check.message: older results lack them. */
+static int read_options(struct reader *rd, const json_t *root, struct result *r)
+{
 	json_t *opts = NULL, *check = NULL;
 	int has_align = 0;
 	if (get_object(rd, root, "", "options", NULLABLE, &opts) ||
@@ -660,6 +666,30 @@ static int read_root(struct reader *rd, const json_t *root, struct result *r)
 	if (get_object(rd, root, "", "check", NULLABLE, &check) ||
 	    (check && get_string(rd, check, "check", "message", NULLABLE, r->message,
 	                         sizeof r->message)))
+		return RESULT_BAD;
+	return RESULT_OK;
+}
+
+static int read_root(struct reader *rd, const json_t *root, struct result *r)
+{
+	json_t *alloc;
+	uint64_t version;
+	int rc = read_schema(rd, root, &version);
+	if (rc != RESULT_OK)
+		return rc;
+	int program;
+	if (read_cell_kind(rd, root, version, &program))
+		return RESULT_BAD;
+
+	if (get_object(rd, root, "", "allocator", REQUIRED, &alloc) ||
+	    get_string(rd, alloc, "allocator", "name", REQUIRED, r->allocator,
+	               sizeof r->allocator) ||
+	    get_string(rd, alloc, "allocator", "kind", NULLABLE, r->kind, sizeof r->kind))
+		return RESULT_BAD;
+	if (program)
+		return read_program(rd, root, r) || read_placement(rd, root, r) ? RESULT_BAD
+		                                                                : RESULT_OK;
+	if (read_trace(rd, root, r) || read_status(rd, root, r) || read_options(rd, root, r))
 		return RESULT_BAD;
 	if (read_throughput(rd, root, r) || read_memory(rd, root, r) ||
 	    read_latency(rd, root, r) || read_timeline(rd, root, r) || read_cost(rd, root, r) ||
