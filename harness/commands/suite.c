@@ -847,6 +847,67 @@ out:
 	return code;
 }
 
+/*
+ * The matrix: a cell per trace x allocator, in that order, each named by
+ * its trace's stem; two traces with one stem are a usage error.  Returns 0
+ * or an exit code (message printed, su->cells freed).
+ */
+static int plan_cells(struct suite *su, struct alloc_spec *specs, size_t nspecs,
+                      const struct strv *traces)
+{
+	su->ncells = nspecs * traces->n;
+	su->cells = calloc(su->ncells, sizeof *su->cells);
+	if (!su->cells) {
+		fputs("bench: out of memory\n", stderr);
+		return EXIT_SYSTEM;
+	}
+	for (size_t ti = 0; ti < traces->n; ti++)
+		for (size_t ai = 0; ai < nspecs; ai++) {
+			struct cell_rec *c = &su->cells[ti * nspecs + ai];
+			c->spec = &specs[ai];
+			c->trace = traces->v[ti];
+			c->status = CELL_NOT_RUN;
+			trace_stem(c->trace, c->stem, sizeof c->stem);
+			for (size_t k = 0; k < ti; k++)
+				if (strcmp(c->stem, su->cells[k * nspecs].stem) == 0) {
+					fprintf(stderr, "bench: --trace: %s and %s would both be "
+					        "reported as %s.json\n", su->cells[k * nspecs].trace,
+					        c->trace, c->stem);
+					free(su->cells);
+					su->cells = NULL;
+					return EXIT_USAGE;
+				}
+		}
+	return 0;
+}
+
+/* Every trace read once before anything runs or is created: bad input writes nothing. */
+static int check_traces(const struct strv *traces)
+{
+	for (size_t ti = 0; ti < traces->n; ti++) {
+		struct trace t;
+		struct trace_error terr;
+		enum trace_status ts = trace_load(traces->v[ti], &t, &terr);
+		if (ts != TRACE_OK) {
+			fprintf(stderr, "bench: %s\n", terr.message);
+			return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
+		}
+		trace_warn_cut_short(&t, stderr);
+		trace_free(&t);
+	}
+	return 0;
+}
+
+/* After an interrupt: the cells that did not run, by name. */
+static void print_not_run(const struct suite *su)
+{
+	fprintf(stderr, "bench: interrupted; cells not run:");
+	for (size_t i = 0; i < su->ncells; i++)
+		if (su->cells[i].status == CELL_NOT_RUN)
+			fprintf(stderr, " %s/%s", su->cells[i].spec->name, su->cells[i].stem);
+	fputc('\n', stderr);
+}
+
 static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size_t nspecs,
                      const struct strv *traces)
 {
@@ -854,40 +915,11 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	char err[PATH_MAX + 256];
 	int code = EXIT_OK, show = isatty(STDERR_FILENO) && !o->no_progress;
 
-	su.ncells = nspecs * traces->n;
-	su.cells = calloc(su.ncells, sizeof *su.cells);
-	if (!su.cells) {
-		fputs("bench: out of memory\n", stderr);
-		return EXIT_SYSTEM;
-	}
-	for (size_t ti = 0; ti < traces->n; ti++)
-		for (size_t ai = 0; ai < nspecs; ai++) {
-			struct cell_rec *c = &su.cells[ti * nspecs + ai];
-			c->spec = &specs[ai];
-			c->trace = traces->v[ti];
-			c->status = CELL_NOT_RUN;
-			trace_stem(c->trace, c->stem, sizeof c->stem);
-			for (size_t k = 0; k < ti; k++)
-				if (strcmp(c->stem, su.cells[k * nspecs].stem) == 0) {
-					fprintf(stderr, "bench: --trace: %s and %s would both be "
-					        "reported as %s.json\n", su.cells[k * nspecs].trace,
-					        c->trace, c->stem);
-					free(su.cells);
-					return EXIT_USAGE;
-				}
-		}
-	/* Every input is read before anything runs or is created: bad input writes nothing. */
-	for (size_t ti = 0; ti < traces->n; ti++) {
-		struct trace t;
-		struct trace_error terr;
-		enum trace_status ts = trace_load(traces->v[ti], &t, &terr);
-		if (ts != TRACE_OK) {
-			fprintf(stderr, "bench: %s\n", terr.message);
-			free(su.cells);
-			return ts == TRACE_EINPUT ? EXIT_USAGE : EXIT_SYSTEM;
-		}
-		trace_warn_cut_short(&t, stderr);
-		trace_free(&t);
+	if ((code = plan_cells(&su, specs, nspecs, traces)))
+		return code;
+	if ((code = check_traces(traces))) {
+		free(su.cells);
+		return code;
 	}
 	if ((code = make_run_dir(&su, err, sizeof err))) {
 		fprintf(stderr, "bench: %s\n", err);
@@ -930,13 +962,8 @@ static int run_suite(const struct cli_options *o, struct alloc_spec *specs, size
 	if (!o->quiet)
 		print_table(&su, o->json ? stderr : stdout);
 	fflush(stdout);   /* the table before the lines below, when both go to one file */
-	if (su.interrupted) {
-		fprintf(stderr, "bench: interrupted; cells not run:");
-		for (size_t i = 0; i < su.ncells; i++)
-			if (su.cells[i].status == CELL_NOT_RUN)
-				fprintf(stderr, " %s/%s", su.cells[i].spec->name, su.cells[i].stem);
-		fputc('\n', stderr);
-	}
+	if (su.interrupted)
+		print_not_run(&su);
 	fprintf(stderr, "bench: results in %s/\n", su.dir);
 	code = finish_stdout(code);
 	if (su.interrupted)
