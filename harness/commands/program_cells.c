@@ -610,11 +610,12 @@ static int load_programs(struct cells_suite *S, int argc, char **argv)
 }
 
 /*
- * The results folder (made), its absolute path, the statistics file's
- * name in it, and room for the runs.
+ * The run's time, the results folder (made), its absolute path, the
+ * statistics file's name in it, and room for the runs.
  */
 static int open_results(struct cells_suite *S)
 {
+	S->when = time(NULL);   /* the run's: the default folder's name, every cell's timestamp */
 	if (!S->o.outdir) {
 		struct tm tm;
 		gmtime_r(&S->when, &tm);
@@ -801,7 +802,6 @@ int program_cells_main(int argc, char **argv)
 	int code = parse_cells_options(argc, argv, &S.o);
 	if (code >= 0)
 		return code;
-	S.when = time(NULL);
 	if ((code = load_programs(&S, argc, argv))
 	    || (code = resolve_allocs(S.o.alloc_list, &S.allocs, &S.nallocs))
 	    || (code = open_results(&S))) {
