@@ -1099,6 +1099,9 @@ static int print_verdict(const struct compare_options *o, const struct row *rows
 	}
 	char rules[240], tally[160], few[160] = "", noise[160], slowtext[200] = "";
 	noise_text(noise, sizeof noise, o, sigma, noise_cells);
+	if (sigma < 0 && !unjudged && !by[BASIS_CPU] && !by[BASIS_WALL])
+		snprintf(noise, sizeof noise, "run-to-run noise: not needed (no cell judged by "
+		         "time)");
 	if (slow)
 		snprintf(slowtext, sizeof slowtext, "%zu cells slower by time: reported, not "
 		         "failed (--time-gate)", slow);
