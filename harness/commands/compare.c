@@ -404,6 +404,27 @@ not_judged:
 	snprintf(w->p, sizeof w->p, "-");
 }
 
+/*
+ * A counted cell's time, judged as if it had no count, shown as a note when
+ * it moved by more than the minimum effect with p < alpha.  The count still
+ * decides, but the two can disagree: instructions added to a loop that waits
+ * on cache misses cost little time, and a change that keeps its count but
+ * touches more pages costs time the count does not see.
+ */
+static void time_aside(const struct compare_options *o, const struct result_set *bs,
+                       const struct result_set *cs, struct row *w)
+{
+	struct row t = *w;
+	t.note[0] = '\0';
+	judge_timing(o, bs, cs, &t);
+	if (!t.timed || !(t.p_value < o->alpha) ||
+	    !(t.est > 1 + o->min_effect || t.est < 1 / (1 + o->min_effect)))
+		return;
+	note(w, "time/op (%s%s%s): %s, p %s: shown, not judged (the count decides)",
+	     t.basis == BASIS_CPU ? "CPU" : "wall", o->reference ? " vs " : "",
+	     o->reference ? o->reference : "", t.effect, t.p);
+}
+
 static void compare_throughput(const struct compare_options *o, const struct result_set *bs,
                                const struct result_set *cs, struct row *w)
 {
@@ -432,6 +453,7 @@ static void compare_throughput(const struct compare_options *o, const struct res
 	}
 	if (counted_alike(b, c)) {
 		judge_instructions(o, w);
+		time_aside(o, bs, cs, w);
 		return;
 	}
 	if (b->has_cost != c->has_cost)

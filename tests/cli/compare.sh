@@ -145,6 +145,8 @@ instructions_preferred() {
 	expect_exit 0 "$BENCH" compare "$TMP/ib" "$TMP/ic" &&
 	grep -q '^ok *bump *basic *instr *+0.00% *exact' "$OUT" &&
 	out_has "judged by instructions in 4 cells" &&
+	out_has "+100% [" && out_has "shown, not judged (the count decides)" &&
+	[ "$(grep -c 'not judged (the count decides)' "$OUT")" -eq 1 ] &&
 	jq "2 as \$k | 510 as \$i | $scale | $cost" "$TMP/ib/bump/basic.trace.json" \
 		> "$TMP/ic/bump/basic.trace.json" &&
 	expect_exit 1 "$BENCH" compare "$TMP/ib" "$TMP/ic" && out_has "more instructions: 500.0 -> 510.0" &&
