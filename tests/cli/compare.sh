@@ -426,7 +426,8 @@ step_script() {
 template_paired() {
 	# the paired job's two steps as the runner runs them, on one mm.c in a
 	# folder (src/mm.c) in both checkouts: the base side needs a name of its
-	# own, and the comparison of the same code passes
+	# own, results name a file by its real path (the workspace here is a
+	# symbolic link), and the comparison of the same code passes
 	w=$TMP/gw top=$PWD
 	mkdir -p "$w/mine/src" "$w/base/src" "$w/heaplab" &&
 	cp examples/mm.c "$w/mine/src/" && cp examples/mm.c "$w/base/src/" &&
@@ -435,8 +436,9 @@ template_paired() {
 	step_script "Run both in one interleaved suite" > "$w/run.sh" &&
 	step_script "Compare round by round" > "$w/compare.sh" &&
 	[ -s "$w/run.sh" ] && [ -s "$w/compare.sh" ] &&
-	(cd "$w" && export GITHUB_WORKSPACE="$w" GITHUB_ENV="$w/env" \
-		GITHUB_STEP_SUMMARY="$w/summary" ALLOC=src/mm.c ALLOC_OPTS="--align 8" \
+	ln -s gw "$TMP/gwlink" &&
+	(cd "$w" && export GITHUB_WORKSPACE="$TMP/gwlink" GITHUB_ENV="$w/env" \
+		GITHUB_STEP_SUMMARY="$w/summary" ALLOC=./src/mm.c ALLOC_OPTS="--align 8" \
 		TRACES="$top/workloads/basic.trace" && sh -e run.sh > run.out 2>&1 &&
 	 set -a && . "$w/env" && set +a && sh -e compare.sh > compare.out 2>&1) ||
 		{ sed 's/^/    /' "$w/run.out" "$w/compare.out" 2>/dev/null | head -5; return 1; }
