@@ -163,7 +163,8 @@ pair_sees_through_load() {
 check "compare --pair: a 6% slowdown under shared load fails" pair_sees_through_load
 
 pair_min_effect() {
-	expect_exit 0 "$BENCH" compare --pair bump,tlsf --min-effect 10% "$S"
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --min-effect 10% "$S" &&
+	out_has "slower, but under the 10% minimum effect (--min-effect)"
 }
 check "compare --pair: below --min-effect passes" pair_min_effect
 
