@@ -272,7 +272,7 @@ fuzz-build:
 # fuzz_trace keeps a ledger of the reader's mmap'd memory through these wraps
 build/fuzz/fuzz_trace: FUZZ_LDFLAGS = $(FUZZ_WRAP)
 # each fuzzer links the layers it reaches: the trace reader is the core's
-build/fuzz/fuzz_trace: $(BUILD)/harness/libcore.a $(ALLOC_LIB)
+build/fuzz/fuzz_trace: $(BUILD)/harness/libcore.a
 build/fuzz/fuzz_result: $(filter-out %/libcommands.a,$(LAYER_LIBS)) $(ALLOC_LIB)
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	$(CC) $(ALLCPPFLAGS) $(ALLCFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)

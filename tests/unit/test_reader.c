@@ -1,4 +1,4 @@
-/* test_result.c - the result reader: what it accepts, what it refuses, and why. */
+/* test_reader.c - the result reader: what it accepts, what it refuses, and why. */
 #include "test.h"
 
 #include "../../harness/core/bulk.h"

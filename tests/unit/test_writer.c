@@ -1,5 +1,5 @@
 /*
- * test_report.c - the JSON of a failed check, number parsing, and writing the
+ * test_writer.c - the JSON of a failed check, number parsing, and writing the
  * result atomically (or in place for devices), never leaving a partial file.
  */
 #define _GNU_SOURCE
