@@ -1059,6 +1059,35 @@ static void new_row(struct row *w)
 }
 
 /*
+ * A baseline cell missing from CURRENT while CURRENT has a new allocator on
+ * the same trace is most often one allocator under two names: a source file
+ * copied to another folder, a library built under another file name.
+ */
+static int named_after_file(const struct result *r)
+{
+	return !strcmp(r->kind, "student") ||
+	       (!strcmp(r->kind, "peer") && !strncmp(r->allocator, "lib", 3));
+}
+
+static void hint_renamed(struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].base || rows[i].cur || !named_after_file(rows[i].base))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const struct result *c = rows[j].cur;
+			if (rows[j].base || !c || strcmp(c->trace_name, rows[i].base->trace_name) ||
+			    strcmp(c->kind, rows[i].base->kind))
+				continue;
+			note(&rows[i], "CURRENT has %s on this trace: cells match by allocator "
+			     "name, and a source is named after its folder and file, a library "
+			     "after its file (run both from one path)", c->allocator);
+			break;
+		}
+	}
+}
+
+/*
  * One row per baseline cell, compared with its CURRENT cell (or missing),
  * then one per CURRENT cell the baseline lacks.  Returns the rows filled;
  * *compared counts the cells present on both sides.
@@ -1089,6 +1118,7 @@ static size_t compare_cells(const struct compare_options *o, const struct result
 		w->cur = &cs->items[i];
 		new_row(w);
 	}
+	hint_renamed(rows, n);
 	return n;
 }
 

@@ -368,6 +368,21 @@ duplicate_cells() {
 }
 check "compare: two results for one cell on one side: exit 2" duplicate_cells
 
+renamed_cell() {
+	# one allocator under two names (mm.c copied to another folder): the
+	# missing cell says which new one CURRENT has on its trace
+	mkdir -p "$TMP/rn/b" "$TMP/rn/c" &&
+	jq '.allocator.name = "v1-mm" | .allocator.kind = "student"' "$B/bump/basic.trace.json" \
+		> "$TMP/rn/b/basic.trace.json" &&
+	jq '.allocator.name = "v2-mm" | .allocator.kind = "student"' "$B/bump/basic.trace.json" \
+		> "$TMP/rn/c/basic.trace.json" &&
+	expect_exit 1 "$BENCH" compare "$TMP/rn/b" "$TMP/rn/c" && out_has "missing in CURRENT" &&
+	out_has "CURRENT has v2-mm on this trace: cells match by allocator name" &&
+	expect_exit 1 "$BENCH" compare "$B/bump" "$B/tlsf" && out_has "missing in CURRENT" &&
+	! grep -q "CURRENT has" "$OUT"
+}
+check "compare: a cell renamed in CURRENT: the missing row names the new one" renamed_cell
+
 # ---- the CI template for users' allocators (docs/ci/github-allocator.yml) ----
 
 template_options() {
