@@ -404,6 +404,27 @@ not_judged:
 	snprintf(w->p, sizeof w->p, "-");
 }
 
+/*
+ * A counted cell's time, judged as if it had no count, shown as a note when
+ * it moved by more than the minimum effect with p < alpha.  The count still
+ * decides, but the two can disagree: instructions added to a loop that waits
+ * on cache misses cost little time, and a change that keeps its count but
+ * touches more pages costs time the count does not see.
+ */
+static void time_aside(const struct compare_options *o, const struct result_set *bs,
+                       const struct result_set *cs, struct row *w)
+{
+	struct row t = *w;
+	t.note[0] = '\0';
+	judge_timing(o, bs, cs, &t);
+	if (!t.timed || !(t.p_value < o->alpha) ||
+	    !(t.est > 1 + o->min_effect || t.est < 1 / (1 + o->min_effect)))
+		return;
+	note(w, "time/op (%s%s%s): %s, p %s: shown, not judged (the count decides)",
+	     t.basis == BASIS_CPU ? "CPU" : "wall", o->reference ? " vs " : "",
+	     o->reference ? o->reference : "", t.effect, t.p);
+}
+
 static void compare_throughput(const struct compare_options *o, const struct result_set *bs,
                                const struct result_set *cs, struct row *w)
 {
@@ -432,6 +453,7 @@ static void compare_throughput(const struct compare_options *o, const struct res
 	}
 	if (counted_alike(b, c)) {
 		judge_instructions(o, w);
+		time_aside(o, bs, cs, w);
 		return;
 	}
 	if (b->has_cost != c->has_cost)
@@ -1037,6 +1059,35 @@ static void new_row(struct row *w)
 }
 
 /*
+ * A baseline cell missing from CURRENT while CURRENT has a new allocator on
+ * the same trace is most often one allocator under two names: a source file
+ * copied to another folder, a library built under another file name.
+ */
+static int named_after_file(const struct result *r)
+{
+	return !strcmp(r->kind, "student") ||
+	       (!strcmp(r->kind, "peer") && !strncmp(r->allocator, "lib", 3));
+}
+
+static void hint_renamed(struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].base || rows[i].cur || !named_after_file(rows[i].base))
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			const struct result *c = rows[j].cur;
+			if (rows[j].base || !c || strcmp(c->trace_name, rows[i].base->trace_name) ||
+			    strcmp(c->kind, rows[i].base->kind))
+				continue;
+			note(&rows[i], "CURRENT has %s on this trace: cells match by allocator "
+			     "name, and a source is named after its folder and file, a library "
+			     "after its file (run both from one path)", c->allocator);
+			break;
+		}
+	}
+}
+
+/*
  * One row per baseline cell, compared with its CURRENT cell (or missing),
  * then one per CURRENT cell the baseline lacks.  Returns the rows filled;
  * *compared counts the cells present on both sides.
@@ -1067,6 +1118,7 @@ static size_t compare_cells(const struct compare_options *o, const struct result
 		w->cur = &cs->items[i];
 		new_row(w);
 	}
+	hint_renamed(rows, n);
 	return n;
 }
 
@@ -1099,6 +1151,9 @@ static int print_verdict(const struct compare_options *o, const struct row *rows
 	}
 	char rules[240], tally[160], few[160] = "", noise[160], slowtext[200] = "";
 	noise_text(noise, sizeof noise, o, sigma, noise_cells);
+	if (sigma < 0 && !unjudged && !by[BASIS_CPU] && !by[BASIS_WALL])
+		snprintf(noise, sizeof noise, "run-to-run noise: not needed (no cell judged by "
+		         "time)");
 	if (slow)
 		snprintf(slowtext, sizeof slowtext, "%zu cells slower by time: reported, not "
 		         "failed (--time-gate)", slow);

@@ -120,6 +120,9 @@ static void judge(const struct pair_options *o, const struct result *a,
 		snprintf(w->verdict, sizeof w->verdict, "faster");
 	} else {
 		snprintf(w->verdict, sizeof w->verdict, "ok");
+		if (p < o->alpha && est > 1)
+			snprintf(w->note, sizeof w->note, "slower, but under the %.4g%% minimum "
+			         "effect (--min-effect)", 100 * o->min_effect);
 	}
 }
 

@@ -394,9 +394,20 @@ int alloc_resolve(const char *name, struct alloc_spec *s, char *err, size_t errl
 static int push(struct alloc_spec **v, size_t *n, size_t *cap, const struct alloc_spec *s,
                 char *err, size_t errlen)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i].name, s->name) == 0)
-			return fmt_err(err, errlen, "--alloc: allocator '%s' is named twice", s->name);
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*v)[i].name, s->name) != 0)
+			continue;
+		/* Two builds of one library, or one mm.c in two checkouts, meet here. */
+		const char *hint = s->kind == ALLOC_LIBRARY
+			? " (a library is named after its file: give one build another file "
+			  "name, e.g. a symbolic link libnew.so)"
+			: s->kind == ALLOC_STUDENT
+			? " (a source file is named after its folder and file: copy one into "
+			  "a folder of another name)"
+			: "";
+		return fmt_err(err, errlen, "--alloc: allocator '%s' is named twice%s",
+		               s->name, hint);
+	}
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
 		struct alloc_spec *nv = realloc(*v, ncap * sizeof **v);

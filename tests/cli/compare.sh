@@ -145,6 +145,8 @@ instructions_preferred() {
 	expect_exit 0 "$BENCH" compare "$TMP/ib" "$TMP/ic" &&
 	grep -q '^ok *bump *basic *instr *+0.00% *exact' "$OUT" &&
 	out_has "judged by instructions in 4 cells" &&
+	out_has "+100% [" && out_has "shown, not judged (the count decides)" &&
+	[ "$(grep -c 'not judged (the count decides)' "$OUT")" -eq 1 ] &&
 	jq "2 as \$k | 510 as \$i | $scale | $cost" "$TMP/ib/bump/basic.trace.json" \
 		> "$TMP/ic/bump/basic.trace.json" &&
 	expect_exit 1 "$BENCH" compare "$TMP/ib" "$TMP/ic" && out_has "more instructions: 500.0 -> 510.0" &&
@@ -366,6 +368,21 @@ duplicate_cells() {
 }
 check "compare: two results for one cell on one side: exit 2" duplicate_cells
 
+renamed_cell() {
+	# one allocator under two names (mm.c copied to another folder): the
+	# missing cell says which new one CURRENT has on its trace
+	mkdir -p "$TMP/rn/b" "$TMP/rn/c" &&
+	jq '.allocator.name = "v1-mm" | .allocator.kind = "student"' "$B/bump/basic.trace.json" \
+		> "$TMP/rn/b/basic.trace.json" &&
+	jq '.allocator.name = "v2-mm" | .allocator.kind = "student"' "$B/bump/basic.trace.json" \
+		> "$TMP/rn/c/basic.trace.json" &&
+	expect_exit 1 "$BENCH" compare "$TMP/rn/b" "$TMP/rn/c" && out_has "missing in CURRENT" &&
+	out_has "CURRENT has v2-mm on this trace: cells match by allocator name" &&
+	expect_exit 1 "$BENCH" compare "$B/bump" "$B/tlsf" && out_has "missing in CURRENT" &&
+	! grep -q "CURRENT has" "$OUT"
+}
+check "compare: a cell renamed in CURRENT: the missing row names the new one" renamed_cell
+
 # ---- the CI template for users' allocators (docs/ci/github-allocator.yml) ----
 
 template_options() {
@@ -397,13 +414,57 @@ template_pipeline() {
 	done &&
 	expect_exit 0 "$BENCH" compare --format markdown "$TMP/tp.stored" "$TMP/tp.current" &&
 	out_has "| ✅ | examples-mm | binary.trace | ok | instr | +0.00% | exact |" &&
-	out_has "Throughput judged by instructions in 1 cells"
+	out_has "Throughput judged by instructions in 1 cells" &&
+	out_has "run-to-run noise: not needed (no cell judged by time)"
 }
 if ldd "$BENCH" 2>/dev/null | grep -q libasan; then
 	echo "skip the template's pipeline: --count under a sanitizer build"
 else
 	check "docs/ci/github-allocator.yml's pipeline: an mm.c counted twice compares equal" \
 		template_pipeline
+fi
+
+# step_script NAME: the shell of the template's step NAME (its "run: |" block)
+step_script() {
+	awk -v name="$1" '
+		$0 ~ "- name: " name "$" { want = 1; next }
+		want && /run: \|/ { want = 0; inrun = 1; ind = -1; next }
+		inrun {
+			if ($0 ~ /^ *$/) { print ""; next }
+			match($0, /^ */)
+			if (ind < 0) ind = RLENGTH
+			if (RLENGTH < ind) exit
+			print substr($0, ind + 1)
+		}' docs/ci/github-allocator.yml
+}
+
+template_paired() {
+	# the paired job's two steps as the runner runs them, on one mm.c in a
+	# folder (src/mm.c) in both checkouts: the base side needs a name of its
+	# own, results name a file by its real path (the workspace here is a
+	# symbolic link), and the comparison of the same code passes
+	w=$TMP/gw top=$PWD
+	mkdir -p "$w/mine/src" "$w/base/src" "$w/heaplab" &&
+	cp examples/mm.c "$w/mine/src/" && cp examples/mm.c "$w/base/src/" &&
+	ln -s "$(cd "$(dirname "$BENCH")" && pwd)/$(basename "$BENCH")" "$w/heaplab/bench" &&
+	: > "$w/env" && : > "$w/summary" &&
+	step_script "Run both in one interleaved suite" > "$w/run.sh" &&
+	step_script "Compare round by round" > "$w/compare.sh" &&
+	[ -s "$w/run.sh" ] && [ -s "$w/compare.sh" ] &&
+	ln -s gw "$TMP/gwlink" &&
+	(cd "$w" && export GITHUB_WORKSPACE="$TMP/gwlink" GITHUB_ENV="$w/env" \
+		GITHUB_STEP_SUMMARY="$w/summary" ALLOC=./src/mm.c ALLOC_OPTS="--align 8" \
+		TRACES="$top/workloads/basic.trace" && sh -e run.sh > run.out 2>&1 &&
+	 set -a && . "$w/env" && set +a && sh -e compare.sh > compare.out 2>&1) ||
+		{ sed 's/^/    /' "$w/run.out" "$w/compare.out" 2>/dev/null | head -5; return 1; }
+	grep -qF "src-mm vs base-side-mm, paired rounds" "$w/summary" &&
+	grep -qF "no regression in 1 cells" "$w/summary"
+}
+if ldd "$BENCH" 2>/dev/null | grep -q libasan; then
+	echo "skip the template's paired job: 300 passes under a sanitizer build"
+else
+	check "docs/ci/github-allocator.yml's paired job: one mm.c in a folder on both sides" \
+		template_paired
 fi
 
 # ---- report ----

@@ -163,7 +163,8 @@ pair_sees_through_load() {
 check "compare --pair: a 6% slowdown under shared load fails" pair_sees_through_load
 
 pair_min_effect() {
-	expect_exit 0 "$BENCH" compare --pair bump,tlsf --min-effect 10% "$S"
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --min-effect 10% "$S" &&
+	out_has "slower, but under the 10% minimum effect (--min-effect)"
 }
 check "compare --pair: below --min-effect passes" pair_min_effect
 
@@ -184,6 +185,24 @@ pair_bad_usage() {
 	err_has "cannot be combined with --format markdown"
 }
 check "compare --pair: bad names, exit 2" pair_bad_usage
+
+two_builds_one_name() {
+	# two builds of one library (old/libx.so, new/libx.so) or one mm.c in two
+	# checkouts (a/src/mm.c, b/src/mm.c): the error says how to tell them apart
+	lib=${HEAPLAB_LIB_DIR:-build/lib}/libheaplab-tlsf.so
+	mkdir -p "$TMP/tb/old" "$TMP/tb/new" "$TMP/tb/a/src" "$TMP/tb/b/src" &&
+	if [ -z "${HEAPLAB_SANITIZER:-}" ]; then   # a sanitizer build cannot load a peer
+		cp "$lib" "$TMP/tb/old/libx.so" && cp "$lib" "$TMP/tb/new/libx.so" &&
+		expect_exit 2 "$BENCH" --alloc "$TMP/tb/old/libx.so,$TMP/tb/new/libx.so" \
+			--trace workloads/basic.trace --interleave --quiet &&
+		err_has "allocator 'libx' is named twice (a library is named after its file"
+	fi &&
+	cp examples/mm.c "$TMP/tb/a/src/" && cp examples/mm.c "$TMP/tb/b/src/" &&
+	expect_exit 2 "$BENCH" --alloc "$TMP/tb/a/src/mm.c,$TMP/tb/b/src/mm.c" \
+		--trace workloads/basic.trace --interleave --quiet &&
+	err_has "'src-mm' is named twice (a source file is named after its folder"
+}
+check "two builds under one name: exit 2, saying how to name them apart" two_builds_one_name
 
 pair_two_suites() {
 	expect_exit 2 "$BENCH" compare --pair bump,tlsf "$S" "$S/bump" &&
