@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "commands.h"
 
+#include "compare_md.h"
 #include "compare_pair.h"
 #include "../core/exitcodes.h"
 #include "../core/stats.h"
@@ -737,7 +738,7 @@ static void print_text(const struct row *rows, size_t n)
 }
 
 /* Markdown cell text: '|' would end the cell, a newline the row. */
-static void md(const char *s)
+void compare_md_cell(const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '\n') {
@@ -750,6 +751,19 @@ static void md(const char *s)
 	}
 }
 
+void compare_md_mark(int fail, int warn)
+{
+	fputs(fail ? "| ❌ " : warn ? "| ⚠️ " : "| ✅ ", stdout);
+}
+
+void compare_md_verdict(size_t failed, size_t n, const char *passed)
+{
+	if (failed)
+		printf("\n**❌ Regression: %zu of %zu cells failed**\n", failed, n);
+	else
+		printf("\n**✅ No regression** %s\n", passed);
+}
+
 static void print_markdown(const struct row *rows, size_t n)
 {
 	puts("| | allocator | trace | status | by | time/op change [CI] | p | memory | note |");
@@ -760,10 +774,10 @@ static void print_markdown(const struct row *rows, size_t n)
 		char name[2 * RESULT_NAME_MAX];
 		const char *cols[8] = { cell_name(r, name, sizeof name), r->trace_name, w->status, basis_name[w->basis],
 		                        w->effect, w->p, w->mem, w->note };
-		fputs(w->fail ? "| ❌ " : w->slow ? "| ⚠️ " : "| ✅ ", stdout);
+		compare_md_mark(w->fail, w->slow);
 		for (int k = 0; k < 8; k++) {
 			fputs("| ", stdout);
-			md(cols[k][0] ? cols[k] : " ");
+			compare_md_cell(cols[k][0] ? cols[k] : " ");
 			putchar(' ');
 		}
 		puts("|");
@@ -980,10 +994,10 @@ static int parse_options(int argc, char **argv, struct compare_options *o, const
 			return EXIT_USAGE;
 		}
 	}
-	if (*pair && (o->markdown || o->reference || o->only_memory)) {
-		fprintf(stderr, "bench: compare: --pair judges time as text only; it cannot be "
-		        "combined with %s\n", o->markdown ? "--format markdown"
-		        : o->reference ? "--reference" : "--only-memory");
+	if (*pair && (o->reference || o->only_memory)) {
+		fprintf(stderr, "bench: compare: --pair judges time only, of two allocators in "
+		        "one run; it cannot be combined with %s\n",
+		        o->reference ? "--reference" : "--only-memory");
 		return EXIT_USAGE;
 	}
 	return -1;
@@ -1172,11 +1186,10 @@ static int print_verdict(const struct compare_options *o, const struct row *rows
 		snprintf(few, sizeof few, "%zu cells: too few runs for p < %.3g, time not judged "
 		         "(--runs 5 or more)", unjudged, o->alpha);
 	if (o->markdown) {
+		char passed[64];
+		snprintf(passed, sizeof passed, "in %zu compared cells", compared);
 		print_markdown(rows, n);
-		if (failed)
-			printf("\n**❌ Regression: %zu of %zu cells failed**\n", failed, n);
-		else
-			printf("\n**✅ No regression** in %zu compared cells\n", compared);
+		compare_md_verdict(failed, n, passed);
 		if (slow)
 			printf("\n**⚠️ %s**\n", slowtext);
 		printf("\nRules: %s.\n", rules);
@@ -1208,7 +1221,8 @@ int compare_main(int argc, char **argv)
 		return code;
 	if (pair) {
 		struct pair_options po = { .pair = pair, .min_effect = o.min_effect,
-		                           .alpha = o.alpha, .wall = o.wall };
+		                           .alpha = o.alpha, .wall = o.wall,
+		                           .markdown = o.markdown };
 		return compare_pair(&po, argc - optind, argv + optind);
 	}
 	struct result_set bs = { 0 }, cs = { 0 };

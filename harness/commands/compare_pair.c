@@ -2,6 +2,7 @@
 #include "compare_pair.h"
 
 #include "commands.h"
+#include "compare_md.h"
 #include "../core/exitcodes.h"
 #include "../results/reader.h"
 #include "../core/stats.h"
@@ -58,6 +59,7 @@ static const double *pick(const struct result *r, int cpu, size_t *n)
 }
 
 struct prow {
+	const char *name;  /* the trace's whole name (markdown) */
 	char trace[24];
 	char change[48];
 	char p[12];
@@ -126,6 +128,60 @@ static void judge(const struct pair_options *o, const struct result *a,
 	}
 }
 
+/* The table, the verdict and the rule, as text (80 columns). */
+static void print_text(const struct pair_options *o, const struct prow *rows, size_t n,
+                       size_t failed, size_t judged, const char *base, const char *cur,
+                       const char *basis)
+{
+	printf("%s vs %s, paired rounds (time/op of %s, change [CI])\n", cur, base,
+	       basis ? basis : "-");
+	printf("%-22s %-26s %-7s %s\n", "trace", "change [CI]", "p", "verdict");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-22s %-26s %-7s %s\n", rows[i].trace, rows[i].change, rows[i].p,
+		       rows[i].verdict);
+		if (rows[i].note[0])
+			printf("    %s\n", rows[i].note);
+	}
+	if (failed)
+		printf("\ncompare: REGRESSION: %zu of %zu cells failed\n", failed, n);
+	else
+		printf("\ncompare: no regression in %zu cells (%zu judged)\n", n, judged);
+	printf("rules: signed-rank p < %.3g and > %.4g%% slower, per-round ratios\n",
+	       o->alpha, 100 * o->min_effect);
+}
+
+/*
+ * The same rows as a markdown table for a pull-request comment, marked as
+ * plain compare marks its rows: ❌ failed, ✅ judged and passed, ⚠️ not
+ * judged (the note says why).
+ */
+static void print_markdown(const struct pair_options *o, const struct prow *rows, size_t n,
+                           size_t failed, size_t judged, const char *base, const char *cur,
+                           const char *basis)
+{
+	printf("%s vs %s, paired rounds: change of %s%stime/op, with its interval at "
+	       "%.4g%%\n\n", cur, base, basis ? basis : "", basis ? " " : "",
+	       100 * (1 - o->alpha));
+	puts("| | trace | change [CI] | p | verdict | note |");
+	puts("|---|---|---|---|---|---|");
+	for (size_t i = 0; i < n; i++) {
+		const struct prow *w = &rows[i];
+		const char *cols[5] = { w->name, w->change, w->p, w->verdict, w->note };
+		compare_md_mark(w->fail, !w->judged);
+		for (int k = 0; k < 5; k++) {
+			fputs("| ", stdout);
+			compare_md_cell(cols[k][0] ? cols[k] : " ");
+			putchar(' ');
+		}
+		puts("|");
+	}
+	char passed[64];
+	snprintf(passed, sizeof passed, "in %zu cells (%zu judged)", n, judged);
+	compare_md_verdict(failed, n, passed);
+	printf("\nRules: signed-rank p < %.3g and > %.4g%% slower, per-round ratios.\n",
+	       o->alpha, 100 * o->min_effect);
+}
+
 int compare_pair(const struct pair_options *o, int argc, char **argv)
 {
 	char base[RESULT_NAME_MAX], cur[RESULT_NAME_MAX];
@@ -189,6 +245,7 @@ int compare_pair(const struct pair_options *o, int argc, char **argv)
 		if (a->is_program || strcmp(a->allocator, base))
 			continue;
 		struct prow *w = &rows[n++];
+		w->name = a->trace_name;
 		snprintf(w->trace, sizeof w->trace, "%.*s%s", strlen(a->trace_name) > 22 ? 20 : 22,
 		         a->trace_name, strlen(a->trace_name) > 22 ? ".." : "");
 		const char *bs = NULL;
@@ -198,21 +255,10 @@ int compare_pair(const struct pair_options *o, int argc, char **argv)
 		failed += w->fail;
 		judged += w->judged;
 	}
-	printf("%s vs %s, paired rounds (time/op of %s, change [CI])\n", cur, base,
-	       basis ? basis : "-");
-	printf("%-22s %-26s %-7s %s\n", "trace", "change [CI]", "p", "verdict");
-	for (size_t i = 0; i < n; i++) {
-		printf("%-22s %-26s %-7s %s\n", rows[i].trace, rows[i].change, rows[i].p,
-		       rows[i].verdict);
-		if (rows[i].note[0])
-			printf("    %s\n", rows[i].note);
-	}
-	if (failed)
-		printf("\ncompare: REGRESSION: %zu of %zu cells failed\n", failed, n);
+	if (o->markdown)
+		print_markdown(o, rows, n, failed, judged, base, cur, basis);
 	else
-		printf("\ncompare: no regression in %zu cells (%zu judged)\n", n, judged);
-	printf("rules: signed-rank p < %.3g and > %.4g%% slower, per-round ratios\n",
-	       o->alpha, 100 * o->min_effect);
+		print_text(o, rows, n, failed, judged, base, cur, basis);
 	free(rows);
 	result_set_free(&s);
 	return finish_stdout(failed ? EXIT_CHECK : EXIT_OK);

@@ -12,11 +12,13 @@ struct pair_options {
 	double      min_effect;  /* fraction: smaller slowdowns never fail      */
 	double      alpha;       /* significance level of the signed-rank test  */
 	int         wall;        /* judge wall time even when CPU time exists   */
+	int         markdown;    /* --format markdown: a table for a comment     */
 };
 
 /*
  * Load the results named by argv[0..argc-1] (files or folders) and compare
- * as above.  Prints a table on stdout; returns EXIT_OK, EXIT_CHECK (a
+ * as above.  Prints a table on stdout (text, or markdown as plain
+ * compare's); returns EXIT_OK, EXIT_CHECK (a
  * significant slowdown above the minimum effect, or CUR failed where BASE
  * did not, or a cell of CUR is missing) or EXIT_USAGE.
  */

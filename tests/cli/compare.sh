@@ -447,18 +447,24 @@ template_paired() {
 	mkdir -p "$w/mine/src" "$w/base/src" "$w/heaplab" &&
 	cp examples/mm.c "$w/mine/src/" && cp examples/mm.c "$w/base/src/" &&
 	ln -s "$(cd "$(dirname "$BENCH")" && pwd)/$(basename "$BENCH")" "$w/heaplab/bench" &&
-	: > "$w/env" && : > "$w/summary" &&
+	: > "$w/env" && : > "$w/summary" && : > "$w/output" &&
 	step_script "Run both in one interleaved suite" > "$w/run.sh" &&
 	step_script "Compare round by round" > "$w/compare.sh" &&
 	[ -s "$w/run.sh" ] && [ -s "$w/compare.sh" ] &&
 	ln -s gw "$TMP/gwlink" &&
 	(cd "$w" && export GITHUB_WORKSPACE="$TMP/gwlink" GITHUB_ENV="$w/env" \
-		GITHUB_STEP_SUMMARY="$w/summary" ALLOC=./src/mm.c ALLOC_OPTS="--align 8" \
+		GITHUB_STEP_SUMMARY="$w/summary" GITHUB_OUTPUT="$w/output" ALLOC=./src/mm.c ALLOC_OPTS="--align 8" \
 		TRACES="$top/workloads/basic.trace" && sh -e run.sh > run.out 2>&1 &&
 	 set -a && . "$w/env" && set +a && sh -e compare.sh > compare.out 2>&1) ||
 		{ sed 's/^/    /' "$w/run.out" "$w/compare.out" 2>/dev/null | head -5; return 1; }
+	# the comment's body, as markdown, in the summary too; the exit code for
+	# the steps after
+	[ "$(head -1 "$w/paired-body.md")" = "<!-- heaplab-paired -->" ] &&
 	grep -qF "src-mm vs base-side-mm, paired rounds" "$w/summary" &&
-	grep -qF "no regression in 1 cells" "$w/summary"
+	grep -qF "| | trace | change [CI] | p | verdict | note |" "$w/summary" &&
+	grep -q "^| ✅ | basic.trace | .* | ok | " "$w/summary" &&
+	grep -qF "**✅ No regression** in 1 cells (1 judged)" "$w/summary" &&
+	grep -qx "code=0" "$w/output"
 }
 if ldd "$BENCH" 2>/dev/null | grep -q libasan; then
 	echo "skip the template's paired job: 300 passes under a sanitizer build"

@@ -140,6 +140,24 @@ pair_identical() {
 }
 check "compare --pair: identical rounds pass, exit 0" pair_identical
 
+pair_markdown_passes() {
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --format markdown "$S" &&
+	out_has "tlsf vs bump, paired rounds: change of wall time/op, with its interval at 99%" &&
+	out_has "| | trace | change [CI] | p | verdict | note |" &&
+	out_has "|---|---|---|---|---|---|" &&
+	out_has "| ✅ | basic.trace | +0.0% [+0.0, +0.0] | 1.000 | ok |   |" &&
+	out_has "| ✅ | coalesce.trace | +0.0% [+0.0, +0.0] | 1.000 | ok |   |" &&
+	out_has "**✅ No regression** in 2 cells (2 judged)" &&
+	out_has "Rules: signed-rank p < 0.01 and > 5% slower, per-round ratios." &&
+	! grep -q "Regression\|❌" "$OUT" &&
+	# text stays the default
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf "$S" && ! grep -qF "|" "$OUT" &&
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --format text "$S" &&
+	out_has "no regression in 2 cells (2 judged)"
+}
+check "compare --pair --format markdown: no regression, a table and its verdict" \
+	pair_markdown_passes
+
 pair_slower() {
 	set_samples 2 tlsf coalesce &&
 	expect_exit 1 "$BENCH" compare --pair bump,tlsf "$S" &&
@@ -148,6 +166,14 @@ pair_slower() {
 		{ cat "$OUT"; return 1; }
 }
 check "compare --pair: 2x slower in every round, exit 1" pair_slower
+
+pair_markdown_slower() {
+	expect_exit 1 "$BENCH" compare --pair bump,tlsf --format md "$S" &&
+	out_has "| ❌ | coalesce.trace | +100% [+100, +100] | 0.008 | SLOWER |   |" &&
+	out_has "| ✅ | basic.trace | +0.0% [+0.0, +0.0] | 1.000 | ok |   |" &&
+	out_has "**❌ Regression: 1 of 2 cells failed**" && ! grep -q "No regression" "$OUT"
+}
+check "compare --pair --format markdown: a regression marked, exit 1" pair_markdown_slower
 
 pair_faster() {
 	expect_exit 0 "$BENCH" compare --pair tlsf,bump "$S" && out_has "faster"
@@ -168,12 +194,26 @@ pair_min_effect() {
 }
 check "compare --pair: below --min-effect passes" pair_min_effect
 
+pair_markdown_note() {
+	# the text's note beneath a row is the markdown row's note column
+	expect_exit 1 "$BENCH" compare --pair bump,tlsf --format markdown "$S" &&
+	out_has "| ❌ | basic.trace | +6.0% [+6.0, +6.0] | 0.008 | SLOWER |   |" &&
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --min-effect 10% --format markdown "$S" &&
+	out_has "| ✅ | basic.trace | +6.0% [+6.0, +6.0] | 0.008 | ok | slower, but under the 10% minimum effect (--min-effect) |" &&
+	out_has "**✅ No regression** in 2 cells (2 judged)" &&
+	out_has "and > 10% slower"
+}
+check "compare --pair --format markdown: the notes in a column of their own" pair_markdown_note
+
 pair_not_interleaved() {
 	set_samples 1 tlsf basic &&
 	jq 'del(.options.interleave)' "$S/tlsf/basic.json" > "$TMP/x.json" &&
 	mv "$TMP/x.json" "$S/tlsf/basic.json" &&
 	expect_exit 0 "$BENCH" compare --pair bump,tlsf "$S" &&
-	out_has "not from one interleaved suite: not judged"
+	out_has "not from one interleaved suite: not judged" &&
+	expect_exit 0 "$BENCH" compare --pair bump,tlsf --format markdown "$S" &&
+	out_has "| ⚠️ | basic.trace | - | - | - | not from one interleaved suite: not judged |" &&
+	out_has "**✅ No regression** in 2 cells (1 judged)"
 }
 check "compare --pair: results not interleaved are not judged" pair_not_interleaved
 
@@ -181,8 +221,12 @@ pair_bad_usage() {
 	expect_exit 2 "$BENCH" compare --pair bump "$S" && err_has "is not BASE,CURRENT" &&
 	expect_exit 2 "$BENCH" compare --pair bump,bump "$S" &&
 	expect_exit 2 "$BENCH" compare --pair glibc,tlsf "$S" && err_has "no results of glibc" &&
-	expect_exit 2 "$BENCH" compare --pair bump,tlsf --format markdown "$S" &&
-	err_has "cannot be combined with --format markdown"
+	expect_exit 2 "$BENCH" compare --pair bump,tlsf --reference bump "$S" &&
+	err_has "cannot be combined with --reference" &&
+	expect_exit 2 "$BENCH" compare --pair bump,tlsf --only-memory --format markdown "$S" &&
+	err_has "cannot be combined with --only-memory" && [ ! -s "$OUT" ] &&
+	expect_exit 2 "$BENCH" compare --pair bump,tlsf --format html "$S" &&
+	err_has "'html' is not text or markdown"
 }
 check "compare --pair: bad names, exit 2" pair_bad_usage
 
