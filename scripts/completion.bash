@@ -39,7 +39,11 @@ _heaplab_bench()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--format)
-		COMPREPLY=($(compgen -W "tsv csv markdown grade grade-csv grade-json" -- "$cur"))
+		if [ "$cmd" = compare ]; then   # with --pair too
+			COMPREPLY=($(compgen -W "text markdown" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "tsv csv markdown grade grade-csv grade-json" -- "$cur"))
+		fi
 		return ;;
 	--reference)
 		COMPREPLY=($(compgen -W "$("$prog" --list 2>/dev/null | awk '$1 ~ /^[a-z]/ { print $1 }')" -- "$cur"))
