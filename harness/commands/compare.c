@@ -710,6 +710,24 @@ static void trace_text(char *dst, size_t cap, const char *name)
 }
 
 /*
+ * The change column's title names the figure its rows compare: time per op
+ * (with an interval), instructions per op (exact), or, when the table holds
+ * both, the change per op of what each row's "by" column says.  `wide`: the
+ * markdown table, which has room to name both.
+ */
+static const char *change_header(const struct row *rows, size_t n, int wide)
+{
+	int instr = 0, time = 0;
+	for (size_t i = 0; i < n; i++) {
+		instr |= rows[i].basis == BASIS_INSTR;
+		time |= rows[i].basis == BASIS_CPU || rows[i].basis == BASIS_WALL;
+	}
+	if (instr && time)
+		return wide ? "instr/op or time/op change [CI]" : "change/op (by) [CI]";
+	return instr ? "instr/op change" : "time/op change [CI]";
+}
+
+/*
  * 80 columns: mark, allocator (14), trace (16), what throughput was judged
  * by, the change with its interval, p, memory; the notes of a row follow it,
  * indented, one per line.
@@ -717,7 +735,7 @@ static void trace_text(char *dst, size_t cap, const char *name)
 static void print_text(const struct row *rows, size_t n)
 {
 	printf("%-4s %-14s %-16s %-5s %-21s %-5s %s\n", "", "allocator", "trace", "by",
-	       "time/op change [CI]", "p", "memory");
+	       change_header(rows, n, 0), "p", "memory");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct result *r = w->cur ? w->cur : w->base;
@@ -766,7 +784,8 @@ void compare_md_verdict(size_t failed, size_t n, const char *passed)
 
 static void print_markdown(const struct row *rows, size_t n)
 {
-	puts("| | allocator | trace | status | by | time/op change [CI] | p | memory | note |");
+	printf("| | allocator | trace | status | by | %s | p | memory | note |\n",
+	       change_header(rows, n, 1));
 	puts("|---|---|---|---|---|---|---|---|---|");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];

@@ -163,6 +163,27 @@ instructions_one_side() {
 }
 check "compare: an instruction count on one side only falls back to time" instructions_one_side
 
+change_title() {
+	# the change column names what its rows compare: time, instructions, or
+	# (a table of both) the change per op of what each row's "by" says
+	expect_exit 0 "$BENCH" compare "$B" "$B" &&
+	head -1 "$OUT" | grep -q ' by  *time/op change \[CI\]  *p  *memory$' &&
+	expect_exit 0 "$BENCH" compare "$TMP/ib" "$TMP/ib" &&
+	head -1 "$OUT" | grep -q ' by  *instr/op change  *p  *memory$' && ! grep -q "time/op change" "$OUT" &&
+	rm -rf "$TMP/mix" && cp -r "$B" "$TMP/mix" &&
+	cp "$TMP/ib/bump/basic.trace.json" "$TMP/mix/bump/basic.trace.json" &&
+	expect_exit 0 "$BENCH" compare "$TMP/mix" "$TMP/mix" &&
+	head -1 "$OUT" | grep -q ' by  *change/op (by) \[CI\]  *p  *memory$' &&
+	grep -q '^ok *bump *basic *instr *+0.00% *exact' "$OUT" &&
+	grep -q '^ok *tlsf *basic *wall *+0\.00*% \[' "$OUT" &&
+	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$OUT")" -le 80 ] &&
+	expect_exit 0 "$BENCH" compare --format markdown "$TMP/mix" "$TMP/mix" &&
+	out_has "| | allocator | trace | status | by | instr/op or time/op change [CI] | p | memory | note |" &&
+	expect_exit 0 "$BENCH" compare --format markdown "$TMP/ib" "$TMP/ib" &&
+	out_has "| | allocator | trace | status | by | instr/op change | p | memory | note |"
+}
+check "compare: the change column's title says which figure the rows compare" change_title
+
 counts_across_machines() {
 	# instruction counts do not depend on the machine: compared across two;
 	# time is still refused, and so are counts of two different methods
