@@ -774,34 +774,6 @@ static int count_cell(const struct alloc_spec *s, const struct trace *t,
 }
 
 /*
- * Timed pass k of a built-in, run in a process of its own, must leave the
- * heap as timed pass 1 did and (without warm-up passes, whose frees the
- * counters include) as the checked pass did: cell_run's determinism check,
- * for passes that ran apart.  Returns 0, or -1 with the cell failed.
- */
-static int timed_memory_check(struct cell_result *r, const struct trace *t,
-                              const struct cell_options *opt, unsigned k,
-                              const struct memory_figures *m, struct cell_extra *x)
-{
-	const char *field = NULL, *against = NULL;
-	if (k == 0)
-		x->timed_first = *m;
-	else if ((field = memory_figures_differ(&x->timed_first, m, 1)))
-		against = "timed pass 1";
-	if (!against && !opt->warmup && (field = memory_figures_differ(&r->memory, m, 0)))
-		against = "the checked pass";
-	if (!against)
-		return 0;
-	r->memory_identical = 0;
-	r->status = CELL_CHECK_FAILED;
-	r->violations++;
-	snprintf(r->message, sizeof r->message,
-	         "%s: memory figures of timed pass %u differ from %s (%s): the allocator "
-	         "is not deterministic", t->path, k + 1, against, field);
-	return -1;
-}
-
-/*
  * Timed pass k of a cell in a fresh process of its own, recorded in r as
  * pass k.  Returns 0, or -1 when the cell ended (r says why; r->runs 0 when
  * the child failed).
@@ -831,7 +803,9 @@ static int timed_child(const struct alloc_spec *s, const struct trace *t,
 		return -1;
 	}
 	replay_note_pass(r, t, k, &m->fig);
-	return opt->peer ? 0 : timed_memory_check(r, t, opt, k, &m->timed_mem, x);
+	/* a built-in's pass that ran apart is held to cell_run's determinism check */
+	return opt->peer ? 0 : replay_check_pass_memory(r, t, opt, k, &x->timed_first,
+	                                                &m->timed_mem);
 }
 
 /* Is the cell's allocator a peer (no heap provider behind it)? */

@@ -116,15 +116,26 @@ static int driver_timed(struct cell_driver *d, struct pass_figures *f, struct me
 	return err;
 }
 
-static void figure_mismatch(struct cell_result *r, const struct trace *t, unsigned run,
-                            const char *against, const char *field)
+int replay_check_pass_memory(struct cell_result *r, const struct trace *t,
+                             const struct cell_options *opt, unsigned k,
+                             struct memory_figures *first, const struct memory_figures *m)
 {
+	const char *field = NULL, *against = NULL;
+	if (k == 0)
+		*first = *m;
+	else if ((field = memory_figures_differ(first, m, 1)))
+		against = "timed pass 1";
+	if (!against && !opt->warmup && (field = memory_figures_differ(&r->memory, m, 0)))
+		against = "the checked pass";
+	if (!against)
+		return 0;
 	r->memory_identical = 0;
 	r->status = CELL_CHECK_FAILED;
 	r->violations++;
 	snprintf(r->message, sizeof r->message,
 	         "%s: memory figures of timed pass %u differ from %s (%s): the allocator "
-	         "is not deterministic", t->path, run + 1, against, field);
+	         "is not deterministic", t->path, k + 1, against, field);
+	return -1;
 }
 
 /* The timed passes, each judged as it ends; the first failure stops them. */
@@ -165,25 +176,16 @@ static void timed_passes(struct cell_driver *d, struct cell_result *r)
 		}
 		replay_note_pass(r, t, k, &f);
 
-		const char *field;
-		if (k == 0)
-			first = m;
 		if (opt->threads) {
 			/* the interleaving varies, so may the figures: reported, not enforced */
-			if (k > 0 && memory_figures_differ(&first, &m, 1))
+			if (k == 0)
+				first = m;
+			else if (memory_figures_differ(&first, &m, 1))
 				r->memory_identical = 0;
 			continue;
 		}
-		if (k > 0 && (field = memory_figures_differ(&first, &m, 1))) {
-			figure_mismatch(r, t, k, "timed pass 1", field);
+		if (replay_check_pass_memory(r, t, opt, k, &first, &m))
 			return;
-		}
-		/* After warm-up passes the heap's counters cover those passes too:
-		 * comparable with each other, not with the checked pass. */
-		if (!opt->warmup && (field = memory_figures_differ(&r->memory, &m, 0))) {
-			figure_mismatch(r, t, k, "the checked pass", field);
-			return;
-		}
 	}
 }
 

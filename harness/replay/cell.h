@@ -216,6 +216,18 @@ void replay_note_pass(struct cell_result *r, const struct trace *t, unsigned k,
                       const struct pass_figures *f);
 
 /*
+ * The determinism check of a serial cell: timed pass k's memory figures *m
+ * must equal timed pass 1's (*first, which pass k == 0 sets) and, without
+ * warm-up passes (whose frees the counters include), the checked pass's
+ * (r->memory).  Returns 0, or -1 with the cell failed and r->message saying
+ * which figure differs from which pass.  Passes that ran in processes of
+ * their own (isolate.c) are held to it too.
+ */
+int replay_check_pass_memory(struct cell_result *r, const struct trace *t,
+                             const struct cell_options *opt, unsigned k,
+                             struct memory_figures *first, const struct memory_figures *m);
+
+/*
  * The --latency pass, always serial (it times one op at a time), with its
  * own arrays, into r->latency; a failure sets r->status and r->message.
  * For a peer, whose heap only a fresh process makes fresh, the caller runs
