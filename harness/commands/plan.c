@@ -548,7 +548,7 @@ static int write_plan(const char *dir, json_t *manifest, const char *format)
 	if (!text) {
 		fputs("bench: out of memory\n", stderr);
 		code = EXIT_SYSTEM;
-	} else if ((e = mkdir_p(dir))) {
+	} else if ((e = mkdir_p(dir, 0777))) {
 		fprintf(stderr, "bench: %s: cannot create the results folder: %s\n", dir,
 		        strerror(e));
 		code = EXIT_SYSTEM;

@@ -358,21 +358,6 @@ static int write_cell(const char *dir, const struct cell_alloc *a, const struct 
 	return rc;
 }
 
-/* mkdir -p for the results folder. */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *s = buf + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-				return -1;
-			*s = '/';
-		}
-	return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int run_setup(const struct program *p)
 {
 	fflush(NULL);
@@ -622,8 +607,9 @@ static int open_results(struct cells_suite *S)
 		strftime(S->dflt, sizeof S->dflt, "results/%Y%m%d-%H%M%S", &tm);
 		S->o.outdir = S->dflt;
 	}
-	if (make_dirs(S->o.outdir) != 0) {
-		fprintf(stderr, "bench: run: cannot create %s: %s\n", S->o.outdir, strerror(errno));
+	int e = mkdir_p(S->o.outdir, 0755);
+	if (e) {
+		fprintf(stderr, "bench: run: cannot create %s: %s\n", S->o.outdir, strerror(e));
 		return EXIT_SYSTEM;
 	}
 	machine_describe(&S->machine);

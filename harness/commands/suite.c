@@ -363,7 +363,7 @@ static int make_run_dir(struct suite *su, char *err, size_t errlen)
 		snprintf(su->dir, sizeof su->dir, "%s", su->o->out);
 		const char *b = strrchr(su->dir, '/');
 		snprintf(su->run_id, sizeof su->run_id, "%.60s", b && b[1] ? b + 1 : su->dir);
-		if ((e = mkdir_p(su->dir))) {
+		if ((e = mkdir_p(su->dir, 0777))) {
 			snprintf(err, errlen, "%s: cannot create the results folder: %s", su->dir,
 			         strerror(e));
 			return EXIT_SYSTEM;
@@ -375,7 +375,7 @@ static int make_run_dir(struct suite *su, char *err, size_t errlen)
 	char stamp[32];
 	gmtime_r(&su->started, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-	if ((e = mkdir_p("results"))) {
+	if ((e = mkdir_p("results", 0777))) {
 		snprintf(err, errlen, "results: cannot create the results folder: %s", strerror(e));
 		return EXIT_SYSTEM;
 	}
@@ -639,7 +639,7 @@ static int record_cell(struct suite *su, size_t i, const struct trace *t,
 	if (!text) {
 		fputs("bench: out of memory while building a result\n", stderr);
 		code = EXIT_SYSTEM;
-	} else if ((e = mkdir_p(sub))) {
+	} else if ((e = mkdir_p(sub, 0777))) {
 		progress_clear();
 		fprintf(stderr, "bench: %s: %s\n", sub, strerror(e));
 		code = EXIT_SYSTEM;
@@ -1055,7 +1055,7 @@ int suite_main(const struct cli_options *o)
 			int e;
 			if (slash && slash != dir) {
 				*slash = '\0';
-				if ((e = mkdir_p(dir))) {
+				if ((e = mkdir_p(dir, 0777))) {
 					fprintf(stderr, "bench: %s: %s\n", dir, strerror(e));
 					code = EXIT_SYSTEM;
 				}

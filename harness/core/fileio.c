@@ -83,7 +83,7 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int mkdir_p(const char *path)
+int mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
@@ -92,7 +92,7 @@ int mkdir_p(const char *path)
 		if (*p == '/' || !*p) {
 			char c = *p;
 			*p = '\0';
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			if (mkdir(buf, mode) != 0 && errno != EEXIST)
 				return errno;
 			*p = c;
 			if (!c)

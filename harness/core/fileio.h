@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Flush stdout; returns code, or EXIT_SYSTEM after "bench: standard output: ..." */
 int finish_stdout(int code);
@@ -33,9 +34,10 @@ int read_whole_fd(int fd, size_t first_cap, size_t max,
                   void (*release)(void *p, size_t cap),
                   char **buf, size_t *len, size_t *cap);
 
-/* Make path and its missing parents.  Returns 0, or an errno (ENOTDIR when
- * path exists and is not a folder). */
-int mkdir_p(const char *path);
+/* Make path and its missing parents, new folders with `mode` (less the
+ * umask).  Returns 0, or an errno (ENOTDIR when path exists and is not a
+ * folder). */
+int mkdir_p(const char *path, mode_t mode);
 
 /*
  * An output file written atomically: atomic_open creates a temporary file

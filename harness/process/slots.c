@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "slots.h"
 
+#include "../core/fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,25 +13,6 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-static int make_dir(const char *path)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-		return ENAMETOOLONG;
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-				return errno;
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	return 0;
-}
 
 static int lock_byte(int fd, unsigned n, int cmd, struct flock *fl)
 {
@@ -71,7 +54,7 @@ int slot_claim(const char *dir, int pin_it, struct slot *s, char *err, size_t er
 	memset(s, 0, sizeof *s);
 	s->fd = -1;
 	s->pinned_cpu = -1;
-	if ((e = make_dir(dir))) {
+	if ((e = mkdir_p(dir, 0777))) {
 		snprintf(err, errlen, "--slots: %s: %s", dir, strerror(e));
 		return -1;
 	}

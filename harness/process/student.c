@@ -3,6 +3,7 @@
 #include "student.h"
 
 #include "../core/exitcodes.h"
+#include "../core/fileio.h"
 #include "../core/sha256.h"
 
 #include <dirent.h>
@@ -161,20 +162,6 @@ static int find_kit(char *out, size_t outsz)
 	return -1;
 }
 
-static int mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int cache_dir(char *out, size_t outsz)
 {
 	const char *env = getenv("HEAPLAB_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
@@ -187,7 +174,9 @@ static int cache_dir(char *out, size_t outsz)
 		snprintf(out, outsz, "%s/.cache/heaplab", home);
 	else
 		snprintf(out, outsz, "/tmp/heaplab-cache-%u", (unsigned)getuid());
-	return mkdirs(out);
+	int e = mkdir_p(out, 0755);
+	errno = e;
+	return e ? -1 : 0;
 }
 
 /* ---- the cache key ---- */
