@@ -32,7 +32,7 @@
 #include "cli.h"
 #include "commands.h"
 
-#include "compare_md.h"
+#include "compare_out.h"
 #include "compare_pair.h"
 #include "../core/exitcodes.h"
 #include "../core/stats.h"
@@ -224,8 +224,7 @@ static void pct_text(char *buf, size_t len, double ratio)
 		snprintf(buf, len, "%+.0f%%", pct);
 }
 
-/* A bound of an interval, without the % sign: "+9.8", "-120", "?". */
-static void bound_text(char *buf, size_t len, double ratio)
+void compare_bound_text(char *buf, size_t len, double ratio)
 {
 	double pct = 100 * (ratio - 1);
 	if (!isfinite(ratio) || ratio <= 0)
@@ -385,8 +384,8 @@ static void judge_timing(const struct compare_options *o, const struct result_se
 	w->basis = k;
 	char e[16], l[16], h[16];
 	pct_text(e, sizeof e, est);
-	bound_text(l, sizeof l, lo);
-	bound_text(h, sizeof h, hi);
+	compare_bound_text(l, sizeof l, lo);
+	compare_bound_text(h, sizeof h, hi);
 	snprintf(w->effect, sizeof w->effect, "%s [%s, %s]", e, l, h);
 	if (stats_min_p(nb, nc) >= o->alpha) {
 		/* p can never reach alpha: say so rather than pass silently */

@@ -2,7 +2,7 @@
 #include "compare_pair.h"
 
 #include "commands.h"
-#include "compare_md.h"
+#include "compare_out.h"
 #include "../core/exitcodes.h"
 #include "../results/reader.h"
 #include "../core/stats.h"
@@ -12,27 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "+12.3%", or "?" when not finite. */
+/* The estimate, a bound with its % sign: "+12.3%", or "?". */
 static void pct(char *buf, size_t len, double ratio)
 {
-	double p = 100 * (ratio - 1);
-	if (!isfinite(ratio) || ratio <= 0)
-		snprintf(buf, len, "?");
-	else if (fabs(p) < 10)
-		snprintf(buf, len, "%+.1f%%", p);
-	else
-		snprintf(buf, len, "%+.0f%%", p);
-}
-
-static void bound(char *buf, size_t len, double ratio)
-{
-	double p = 100 * (ratio - 1);
-	if (!isfinite(ratio) || ratio <= 0)
-		snprintf(buf, len, "?");
-	else if (fabs(p) < 10)
-		snprintf(buf, len, "%+.1f", p);
-	else
-		snprintf(buf, len, "%+.0f", p);
+	compare_bound_text(buf, len, ratio);
+	if (strcmp(buf, "?"))
+		snprintf(buf + strlen(buf), len - strlen(buf), "%%");
 }
 
 static const struct result *partner(const struct result_set *s, const struct result *a,
@@ -104,8 +89,8 @@ static void judge(const struct pair_options *o, const struct result *a,
 	*basis = cpu ? "CPU" : "wall";
 	char e[16], l[16], h[16];
 	pct(e, sizeof e, est);
-	bound(l, sizeof l, lo);
-	bound(h, sizeof h, hi);
+	compare_bound_text(l, sizeof l, lo);
+	compare_bound_text(h, sizeof h, hi);
 	snprintf(w->change, sizeof w->change, "%.12s [%.12s, %.12s]", e, l, h);
 	if (stats_paired_min_p(na) >= o->alpha) {
 		snprintf(w->verdict, sizeof w->verdict, "-");

@@ -1,12 +1,16 @@
 /*
- * compare_md.h - the markdown pieces of bench compare's output (compare.c),
- * shared by compare --pair (compare_pair.c) so that both tables read alike
- * in a pull-request comment.
+ * compare_out.h - the pieces of bench compare's output (compare.c) that
+ * compare --pair (compare_pair.c) shares, so that both tables read alike, in
+ * a terminal and in a pull-request comment.
  */
-#ifndef HEAPLAB_COMPARE_MD_H
-#define HEAPLAB_COMPARE_MD_H
+#ifndef HEAPLAB_COMPARE_OUT_H
+#define HEAPLAB_COMPARE_OUT_H
 
 #include <stddef.h>
+
+/* A bound of an interval, as a change in percent without the % sign:
+ * "+9.8", "-120", "?" (not finite, or not a ratio). */
+void compare_bound_text(char *buf, size_t len, double ratio);
 
 /* s as the text of a table cell on stdout: '|' escaped, newlines as <br>. */
 void compare_md_cell(const char *s);
