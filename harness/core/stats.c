@@ -64,6 +64,24 @@ static int cmp_tagged(const void *a, const void *b)
 	return cmp_double(&((const struct tagged *)a)->v, &((const struct tagged *)b)->v);
 }
 
+/*
+ * The two-sided exact p from the distribution of a doubled rank statistic
+ * (dist[s]: how many arrangements give s, for s in 0..smax): the share of
+ * arrangements at least `dev` from the mean `mean2`.  Frees dist.
+ */
+static double exact_p(double *dist, int smax, double mean2, double dev)
+{
+	double all = 0, extreme = 0;
+	for (int s = 0; s <= smax; s++) {
+		all += dist[s];
+		/* the 1e-9 keeps a tie in distance (exact in doubled ranks) extreme */
+		if (fabs((double)s - mean2) >= dev - 1e-9)
+			extreme += dist[s];
+	}
+	free(dist);
+	return extreme / all;
+}
+
 int stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, double *p,
                        int *exact)
 {
@@ -111,15 +129,7 @@ int stats_mann_whitney(const double *x, size_t n, const double *y, size_t m, dou
 			free(r2);
 			return -1;
 		}
-		double all = 0, extreme = 0;
-		for (int s = 0; s <= smax; s++) {
-			all += dist[s];
-			/* the 1e-9 keeps a tie in distance (exact in doubled ranks) extreme */
-			if (fabs((double)s - mean2) >= dev - 1e-9)
-				extreme += dist[s];
-		}
-		free(dist);
-		*p = extreme / all;
+		*p = exact_p(dist, smax, mean2, dev);
 		if (exact)
 			*exact = 1;
 	} else {
@@ -331,14 +341,7 @@ int stats_signed_rank(const double *x, const double *y, size_t n, double *p, int
 			free(r2);
 			return -1;
 		}
-		double all = 0, extreme = 0;
-		for (int s = 0; s <= smax; s++) {
-			all += dist[s];
-			if (fabs((double)s - mean2) >= dev - 1e-9)
-				extreme += dist[s];
-		}
-		free(dist);
-		*p = extreme / all;
+		*p = exact_p(dist, smax, mean2, dev);
 	} else {
 		double kk = (double)k;
 		double var = kk * (kk + 1) * (2 * kk + 1) / 24 - ties / 48;
