@@ -83,6 +83,13 @@ static const char *type_name(const json_t *v)
 #define AT(where, key) (where), *(where) ? "." : "", (key)
 enum presence { REQUIRED, NULLABLE };
 
+/* A field that is null or absent: fine when NULLABLE (the getters have set
+ * their "none" value), else the result is bad. */
+static int absent(struct reader *rd, const char *where, const char *key, enum presence p)
+{
+	return p == NULLABLE ? 0 : bad(rd, "%s%s%s: missing", AT(where, key));
+}
+
 /*
  * obj[key] as an object.  NULLABLE: *out = NULL when null or absent.
  * Returns 0 or RESULT_BAD.
@@ -92,11 +99,8 @@ static int get_object(struct reader *rd, const json_t *obj, const char *where, c
 {
 	json_t *v = json_object_get(obj, key);
 	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (p == NULLABLE)
-			return 0;
-		return bad(rd, "%s%s%s: missing", AT(where, key));
-	}
+	if (!v || json_is_null(v))
+		return absent(rd, where, key, p);
 	if (!json_is_object(v))
 		return bad(rd, "%s%s%s: expected an object, found %s", where, *where ? "." : "",
 		           key, type_name(v));
@@ -109,11 +113,8 @@ static int get_string(struct reader *rd, const json_t *obj, const char *where, c
 {
 	json_t *v = json_object_get(obj, key);
 	out[0] = '\0';
-	if (!v || json_is_null(v)) {
-		if (p == NULLABLE)
-			return 0;
-		return bad(rd, "%s%s%s: missing", AT(where, key));
-	}
+	if (!v || json_is_null(v))
+		return absent(rd, where, key, p);
 	if (!json_is_string(v))
 		return bad(rd, "%s%s%s: expected a string, found %s", AT(where, key), type_name(v));
 	size_t n = json_string_length(v);
@@ -136,11 +137,8 @@ static int get_count(struct reader *rd, const json_t *obj, const char *where, co
 	*out = 0;
 	if (has)
 		*has = 0;
-	if (!v || json_is_null(v)) {
-		if (p == NULLABLE)
-			return 0;
-		return bad(rd, "%s%s%s: missing", AT(where, key));
-	}
+	if (!v || json_is_null(v))
+		return absent(rd, where, key, p);
 	if (!json_is_integer(v))
 		return bad(rd, "%s%s%s: expected a whole number, found %s", AT(where, key), type_name(v));
 	json_int_t n = json_integer_value(v);
@@ -160,11 +158,8 @@ static int get_number(struct reader *rd, const json_t *obj, const char *where, c
 	*out = 0;
 	if (has)
 		*has = 0;
-	if (!v || json_is_null(v)) {
-		if (p == NULLABLE)
-			return 0;
-		return bad(rd, "%s%s%s: missing", AT(where, key));
-	}
+	if (!v || json_is_null(v))
+		return absent(rd, where, key, p);
 	if (!json_is_number(v))
 		return bad(rd, "%s%s%s: expected a number, found %s", AT(where, key), type_name(v));
 	double d = json_number_value(v);
