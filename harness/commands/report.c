@@ -246,17 +246,7 @@ static void put_cell(FILE *out, enum format fmt, const char *s, int first)
 	} else if (fmt == FMT_CSV) {
 		if (!first)
 			putc(',', out);
-		if (strpbrk(s, ",\"\n\r")) {
-			putc('"', out);
-			for (; *s; s++) {
-				if (*s == '"')
-					putc('"', out);
-				putc(*s, out);
-			}
-			putc('"', out);
-		} else {
-			fputs(s, out);
-		}
+		csv_field(out, s);
 	} else {
 		fputs(first ? "| " : " | ", out);
 		for (; *s; s++) {

@@ -34,6 +34,10 @@ int read_whole_fd(int fd, size_t first_cap, size_t max,
                   void (*release)(void *p, size_t cap),
                   char **buf, size_t *len, size_t *cap);
 
+/* s as one CSV field (RFC 4180): quoted, with its quotes doubled, when it
+ * holds a comma, a quote or a line break; as it is otherwise. */
+void csv_field(FILE *out, const char *s);
+
 /* Make path and its missing parents, new folders with `mode` (less the
  * umask).  Returns 0, or an errno (ENOTDIR when path exists and is not a
  * folder). */

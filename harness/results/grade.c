@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "grade.h"
 
+#include "../core/fileio.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -104,21 +106,6 @@ static int by_index(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static void csv_str(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, out);
-		return;
-	}
-	putc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', out);
-		putc(*s, out);
-	}
-	putc('"', out);
-}
-
 static void print_text(FILE *out, struct grade *g, size_t ng, const struct result_set *set,
                        const size_t *ord, const struct grade_options *o, double ref_kops,
                        const char *ref_what)
@@ -188,7 +175,7 @@ static void print_csv(FILE *out, const struct grade *g, size_t ng,
 	fputs("allocator,traces,valid,util,ops,secs,kops,util_points,thru_points,index,"
 	      "weight,ref_kops\n", out);
 	for (size_t a = 0; a < ng; a++) {
-		csv_str(out, g[a].name);
+		csv_field(out, g[a].name);
 		fprintf(out, ",%zu,%zu,%.6f,%.0f,%.6f,%.1f,%.2f,%.2f,%.2f,%.2f,%.1f\n", g[a].n,
 		        g[a].valid, g[a].util, g[a].ops, g[a].secs, g[a].kops, g[a].util_points,
 		        g[a].thru_points, g[a].index, o->weight, ref_kops);
