@@ -19,6 +19,18 @@ int compare_main(int argc, char **argv); /* bench compare [options] BASELINE CUR
 int plan_main(int argc, char **argv);    /* bench plan [--format F] --alloc --trace --out DIR */
 int merge_main(int argc, char **argv);   /* bench merge [--plan MANIFEST] DIR              */
 
+/* `bench run` with measuring options, or several allocators: program cells
+ * (program_cells.c). */
+int program_cells_main(int argc, char **argv);
+void program_cells_usage(FILE *f);
+
+/*
+ * The preload library of built-in allocator `name`: $HEAPLAB_LIB_DIR, else
+ * build/lib or ../lib/heaplab beside the bench binary (run.c).  Returns 0
+ * with its absolute path in out, or -1 with the first place tried.
+ */
+int run_find_library(const char *name, char *out, size_t outsz);
+
 /*
  * For report and compare: load every path of argv[0..argc) (files or
  * folders) into set.  Returns 0, or an exit code after printing "bench: ..."

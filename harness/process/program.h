@@ -81,11 +81,4 @@ int program_list_load(const char *path, struct program **list, size_t *n, char *
                       size_t errlen);
 void program_list_free(struct program *list, size_t n);
 
-/* `bench run` with measuring options: the cells (program_cells.c). */
-int program_cells_main(int argc, char **argv);
-void program_cells_usage(FILE *f);
-
-/* The preload library of built-in allocator `name` (run.c). */
-int run_find_library(const char *name, char *out, size_t outsz);
-
 #endif
