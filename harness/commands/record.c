@@ -84,14 +84,11 @@ static int find_library(char *path, size_t size)
 		}
 		return 0;
 	}
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0) {
+	char dir[PATH_MAX];
+	if (exe_dir(dir, sizeof dir)) {
 		fprintf(stderr, "bench: record: cannot find my own binary: %s\n", strerror(errno));
 		return -1;
 	}
-	exe[n] = 0;
-	char *dir = dirname(exe);
 	static const char *const where[] = {
 		"%s/build/" RECORD_LIB,         /* ./bench in a source tree            */
 		"%s/" RECORD_LIB,               /* build/san/bench, or installed beside */

@@ -55,13 +55,8 @@ int run_find_library(const char *name, char *out, size_t outsz)
 	size_t ntries = 1;
 
 	if (!env || !*env) {
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-		if (n <= 0)
+		if (exe_dir(exe, sizeof exe))
 			return -1;
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
 		ntries = sizeof beside / sizeof beside[0];
 	}
 	for (size_t i = ntries; i-- > 0;) {  /* the first place last: it names the error */

@@ -83,6 +83,22 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int exe_dir(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+	if (n <= 0)
+		return -1;
+	if ((size_t)n >= len - 1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	out[n] = '\0';
+	char *slash = strrchr(out, '/');
+	if (slash)
+		*slash = '\0';
+	return 0;
+}
+
 void csv_field(FILE *out, const char *s)
 {
 	if (!strpbrk(s, ",\"\n\r")) {

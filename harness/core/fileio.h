@@ -34,6 +34,10 @@ int read_whole_fd(int fd, size_t first_cap, size_t max,
                   void (*release)(void *p, size_t cap),
                   char **buf, size_t *len, size_t *cap);
 
+/* The folder of the running binary (/proc/self/exe without its last part:
+ * "" when it is in /), into out.  Returns 0, or -1 with errno set. */
+int exe_dir(char *out, size_t len);
+
 /* s as one CSV field (RFC 4180): quoted, with its quotes doubled, when it
  * holds a comma, a quote or a line break; as it is otherwise. */
 void csv_field(FILE *out, const char *s);

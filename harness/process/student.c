@@ -142,13 +142,8 @@ static int find_kit(char *out, size_t outsz)
 		snprintf(probe, sizeof probe, "%s/adapter-mm.o", out);
 		return stat(probe, &st) == 0 ? 0 : -1;
 	}
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	if (exe_dir(exe, sizeof exe))
 		return -1;
-	exe[n] = '\0';
-	char *slash = strrchr(exe, '/');
-	if (slash)
-		*slash = '\0';
 	for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
 		snprintf(probe, sizeof probe, "%s%s/adapter-mm.o", exe, beside[i]);
 		if (stat(probe, &st) == 0) {
